@@ -1,0 +1,282 @@
+"""The ``laika-fx`` command (also ``python -m laika_fx``).
+
+Exit codes: 0 every requested frame was written; 1 some frames failed or the run was
+cancelled (the report says which); 2 the run could not start (bad input, bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .io import FrameReadError, read_frame
+from .pipeline import BatchError, BatchOptions, Cancel, Progress, ProgressEvent, run_batch
+from .plugins import ParamError, Plugin, load_preset, registry
+from .report import REPORT_NAME, format_summary
+from .sequence import ShotError, open_shot
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: plugins run by ``laika-fx batch`` when --plugins is not given, in this order,
+#: among those that are installed
+DEFAULT_PLUGINS = ("seam_removal", "stabilize")
+
+
+class UsageError(Exception):
+    """Bad command line: printed as one line, exit code 2."""
+
+
+# --------------------------------------------------------------------------- progress bar
+class ProgressBar:
+    """Text progress bar on stderr: phase, frames done, fps, ETA. Throttled to ~8 Hz."""
+
+    def __init__(self, stream=None, *, width: int = 28) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.tty = getattr(self.stream, "isatty", lambda: False)()
+        self._last = 0.0
+        self._last_pct = -1
+        self._lock = threading.Lock()
+
+    def __call__(self, ev: ProgressEvent) -> None:
+        if ev.phase == "done":
+            if self.tty:
+                self.stream.write("\n")
+                self.stream.flush()
+            return
+        now = time.monotonic()
+        final = ev.done >= ev.total
+        with self._lock:
+            if self.tty:
+                if not final and now - self._last < 0.12 and ev.done:
+                    return
+                self._last = now
+                self.stream.write("\r" + self.line(ev) + "\033[K")
+                if final:
+                    self.stream.write("\n")
+            else:  # logs: one line per 10%
+                pct = int(10 * ev.done / ev.total) if ev.total else 10
+                if pct == self._last_pct and not final:
+                    return
+                self._last_pct = pct
+                self.stream.write(self.line(ev) + "\n")
+            self.stream.flush()
+
+    def line(self, ev: ProgressEvent) -> str:
+        frac = ev.done / ev.total if ev.total else 1.0
+        filled = int(round(self.width * frac))
+        bar = "#" * filled + "-" * (self.width - filled)
+        eta = "--:--" if ev.eta is None else f"{int(ev.eta) // 60:02d}:{int(ev.eta) % 60:02d}"
+        failed = f"  {ev.failed} failed" if ev.failed else ""
+        return (
+            f"{ev.phase:<20} [{bar}] {ev.done}/{ev.total}  {ev.fps:5.1f} fps"
+            f"  {ev.frames_per_minute:6.0f} fpm  ETA {eta}{failed}"
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+def parse_settings(items: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``["seam_removal.threshold=0.6", ...]`` -> ``{"seam_removal": {"threshold": "0.6"}}``."""
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        plugin, dot, param = key.strip().partition(".")
+        if not sep or not dot or not plugin or not param:
+            raise UsageError(f"--set expects plugin.param=value, got {item!r}")
+        out.setdefault(plugin, {})[param] = value
+    return out
+
+
+def build_plugins(names: Sequence[str], settings: dict[str, dict]) -> list[Plugin]:
+    """Instantiate plugins by name with validated settings."""
+    plugins = []
+    for name in names:
+        try:
+            cls = registry.get(name)
+        except KeyError as exc:
+            raise UsageError(exc.args[0]) from None
+        try:
+            plugins.append(cls(settings.get(name, {})))
+        except ParamError as exc:
+            raise UsageError(f"{name}.{exc}") from None
+    unused = set(settings) - set(names)
+    if unused:
+        raise UsageError(f"settings given for plugins not in the run: {', '.join(sorted(unused))}")
+    return plugins
+
+
+def default_plugin_names() -> list[str]:
+    available = registry.names()
+    names = [n for n in DEFAULT_PLUGINS if n in available]
+    return names or ["deflicker"]
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_batch(args: argparse.Namespace) -> int:
+    try:
+        shot = open_shot(args.input, frames=args.frames)
+    except ValueError as exc:
+        raise UsageError(f"--frames: {exc}") from None
+    names = [n.strip() for n in args.plugins.split(",") if n.strip()] if args.plugins else default_plugin_names()
+    settings: dict[str, dict] = {}
+    if args.preset:
+        try:
+            settings = load_preset(args.preset)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--preset: {exc}") from None
+        settings = {k: v for k, v in settings.items() if k in names}
+    for plugin, values in parse_settings(args.set or []).items():
+        settings.setdefault(plugin, {}).update(values)
+    plugins = build_plugins(names, settings)
+    options = BatchOptions(
+        workers=args.workers,
+        save_masks=args.save_masks,
+        resume=args.resume,
+        mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
+    )
+    progress = Progress()
+    if not args.quiet:
+        progress.subscribe(ProgressBar())
+    cancel = Cancel()
+
+    def on_signal(signum, frame):  # first Ctrl-C: finish frames in flight, then stop
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        print("\ncancelling after the frames in flight (Ctrl-C again to abort)", file=sys.stderr)
+        cancel.set()
+
+    old = signal.signal(signal.SIGINT, on_signal) if threading.current_thread() is threading.main_thread() else None
+    try:
+        report = run_batch(shot, args.output, plugins, options, progress=progress, cancel=cancel)
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
+    print(format_summary(report))
+    print(f"  report    {Path(report['output']) / REPORT_NAME}")
+    ok = not report["frames_failed"] and not report["cancelled"]
+    if args.preview and report["frames_written"]:
+        from .preview import encode_preview
+
+        out = Path(report["output"])
+        paths = [out / shot.path(n).name for n in shot.requested if (out / shot.path(n).name).exists()]
+        t0 = time.perf_counter()
+        try:
+            movie = encode_preview(paths, args.preview, fps=args.fps)
+            print(f"  preview   {movie} ({len(paths)} frames, {time.perf_counter() - t0:.1f} s)")
+        except (RuntimeError, ValueError, OSError) as exc:
+            print(f"laika-fx: preview failed: {exc}", file=sys.stderr)
+            ok = False
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    try:
+        shot = open_shot(args.input, frames=args.frames)
+    except ValueError as exc:
+        raise UsageError(f"--frames: {exc}") from None
+    print(f"shot        {shot.directory / shot.pattern}")
+    print(f"frames      {len(shot.frames)}  range {shot.frame_range}")
+    gaps = shot.gaps
+    from .sequence import format_frame_range
+
+    print(f"gaps        {format_frame_range(gaps) if gaps else 'none'}" + (f" ({len(gaps)} missing)" if gaps else ""))
+    if shot.requested != shot.frames:
+        print(f"requested   {format_frame_range(list(shot.requested))} ({len(shot.requested)} frames)")
+    for n in shot.frames:
+        try:
+            frame = read_frame(shot.path(n))
+        except FrameReadError as exc:
+            print(f"unreadable  {exc}")
+            continue
+        h, w = frame.shape[:2]
+        ch = 1 if frame.ndim == 2 else frame.shape[2]
+        layout = {1: "gray", 2: "gray+alpha", 3: "RGB", 4: "RGBA"}[ch]
+        print(f"resolution  {w}x{h}")
+        print(f"dtype       {frame.dtype} ({frame.dtype.itemsize * 8}-bit{' float' if frame.dtype.kind == 'f' else ''})")
+        print(f"channels    {ch} ({layout})")
+        break
+    return EXIT_OK
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    status = registry.status()
+    disabled = os.environ.get("LAIKA_FX_DISABLE_PLUGINS", "").strip() not in ("", "0")
+    failed = 0
+    for info in status:
+        kind = "built-in" if info.builtin else f"from {info.distribution or '?'}"
+        if info.error:
+            failed += 1
+            print(f"FAILED  {info.name:<16} {kind:<22} {info.value}: {info.error}")
+            continue
+        cls = registry.get(info.name)
+        print(f"ok      {info.name:<16} {kind:<22} {cls.description}")
+        if args.verbose:
+            for p in cls.params:
+                print(f"          {cls.name}.{p.describe()}")
+    if disabled:
+        print("(third-party plugins disabled by LAIKA_FX_DISABLE_PLUGINS)")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="laika-fx",
+        description="Stop-motion clean-up for frame sequences: seam removal, camera alignment.",
+    )
+    parser.add_argument("--version", action="version", version=f"laika_fx {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("batch", help="run plugins over a shot and write the cleaned frames")
+    b.add_argument("input", help="folder of numbered frames, or a pattern (shot/frame.####.png)")
+    b.add_argument("output", help="output folder (not the input folder)")
+    b.add_argument("--plugins", help=f"comma-separated plugins in order (default: {','.join(DEFAULT_PLUGINS)})")
+    b.add_argument("--frames", help="frame range, e.g. 1001-1100 or 1-20x2 (default: all)")
+    b.add_argument("--set", action="append", metavar="PLUGIN.PARAM=VALUE", help="set a plugin parameter (repeatable)")
+    b.add_argument("--preset", help="JSON preset of plugin settings (--set overrides it)")
+    b.add_argument("--save-masks", action="store_true", help="write OUTPUT/masks/<stem>.png (255 = inpainted seam)")
+    b.add_argument("--mask-overrides", metavar="DIR", help="artist masks used instead of the detection "
+                   "(default: <shot folder>.laika_fx/mask_overrides if it exists)")
+    b.add_argument("--resume", action="store_true", help="skip frames already in OUTPUT, reuse analysis sidecars")
+    b.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="render worker threads (default: CPU count)")
+    b.add_argument("--preview", metavar="MOVIE", help="also encode the output frames to an H.264 movie")
+    b.add_argument("--fps", type=float, default=24.0, help="frame rate of the preview movie (default 24)")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_batch)
+
+    i = sub.add_parser("info", help="frames, range, gaps, resolution, bit depth and channels of a shot")
+    i.add_argument("input")
+    i.add_argument("--frames")
+    i.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("plugins", help="list plugins found and plugins that failed to load")
+    p.add_argument("-v", "--verbose", action="store_true", help="also list parameters")
+    p.set_defaults(func=cmd_plugins)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "workers", 1) is not None and getattr(args, "workers", 1) < 1:
+        print("laika-fx: error: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except (UsageError, ShotError, BatchError) as exc:
+        print(f"laika-fx: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("laika-fx: aborted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,520 @@
+"""The batch pipeline: an analyze pass over the whole shot, then a render pass.
+
+Render pass::
+
+    reader threads ──► bounded queue ──► render workers ──► bounded queue ──► writer threads
+    (decode, check)                      (plugin chain)                     (atomic write, masks)
+
+Reading, computing and writing overlap; the queues are bounded so memory stays flat
+on long shots. OpenCV and OpenVINO release the GIL, so threads give real overlap.
+One :class:`Progress` object reports both passes to any number of listeners (the CLI
+bar, the GUI); :class:`Cancel` stops a run cleanly between frames (outputs are written
+atomically, so a cancelled run leaves no partial file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .io import FrameReadError, atomic_write_bytes, read_frame, write_frame
+from .plugins import FrameContext, Plugin
+from .report import StageTimes, build_report, write_report
+from .sequence import Shot
+
+__all__ = [
+    "Progress",
+    "ProgressEvent",
+    "Cancel",
+    "AnalysisSource",
+    "BatchOptions",
+    "BatchError",
+    "run_batch",
+    "default_mask_override_dir",
+    "check_output_folder",
+]
+
+
+class BatchError(Exception):
+    """The batch cannot start (bad output folder, bad settings): one line for the user."""
+
+
+# --------------------------------------------------------------------------- progress
+@dataclass(frozen=True)
+class ProgressEvent:
+    """A snapshot of a run's progress, sent to every listener."""
+
+    phase: str  # "analyze:<plugin>", "render", "preview", "done"
+    done: int
+    total: int
+    failed: int
+    elapsed: float  # seconds since the phase started
+    frame: int | None = None  # the frame just finished, if any
+
+    @property
+    def fps(self) -> float:
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def frames_per_minute(self) -> float:
+        return 60.0 * self.fps
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left in this phase, or None before the first frame."""
+        if self.done == 0 or self.fps == 0:
+            return None
+        return (self.total - self.done) / self.fps
+
+
+class Progress:
+    """Thread-safe progress of one run; listeners get a :class:`ProgressEvent` per step.
+
+    Listeners are called from worker threads; a GUI must hand the event to its own
+    thread (a Qt signal does that).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[ProgressEvent], None]] = []
+        self.phase = "idle"
+        self.total = 0
+        self.done = 0
+        self.failed = 0
+        self._t0 = time.perf_counter()
+
+    def subscribe(self, listener: Callable[[ProgressEvent], None]) -> None:
+        self._listeners.append(listener)
+
+    def start(self, phase: str, total: int) -> None:
+        with self._lock:
+            self.phase, self.total, self.done, self.failed = phase, total, 0, 0
+            self._t0 = time.perf_counter()
+            event = self._event(None)
+        self._emit(event)
+
+    def advance(self, frame: int | None = None, *, failed: bool = False) -> None:
+        with self._lock:
+            self.done += 1
+            self.failed += int(failed)
+            event = self._event(frame)
+        self._emit(event)
+
+    def snapshot(self) -> ProgressEvent:
+        with self._lock:
+            return self._event(None)
+
+    def _event(self, frame: int | None) -> ProgressEvent:
+        return ProgressEvent(
+            self.phase, self.done, self.total, self.failed, time.perf_counter() - self._t0, frame
+        )
+
+    def _emit(self, event: ProgressEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+
+class Cancel(threading.Event):
+    """Set it to stop a run after the frames in flight; nothing half-written is left."""
+
+
+# --------------------------------------------------------------------------- analysis
+class AnalysisSource:
+    """Frames of a shot as a plugin's ``analyze`` step sees them.
+
+    Frames are decoded ahead on ``workers`` threads. Unreadable frames are skipped here
+    (the render pass reports them).
+    """
+
+    def __init__(
+        self,
+        shot: Shot,
+        frames: Sequence[int],
+        *,
+        workers: int,
+        progress: Progress,
+        cancelled: threading.Event,
+        timer: StageTimes | None = None,
+        stage: str = "analyze",
+        frame_format: tuple | None = None,
+    ) -> None:
+        self.shot = shot
+        self.frames = list(frames)
+        self.workers = max(1, workers)
+        self.progress = progress
+        self.cancelled = cancelled
+        self._timer = timer
+        self._stage = stage
+        self._format = frame_format
+
+    def read(self, frame: int) -> np.ndarray:
+        """The frame's array; FrameReadError if unreadable or unlike the rest of the shot."""
+        path = self.shot.path(frame)
+        arr = read_frame(path)
+        if self._format is not None:
+            _check_like(arr, self._format, path.name)
+        return arr
+
+    def _read_or_none(self, frame: int) -> np.ndarray | None:
+        try:
+            return self.read(frame)
+        except FrameReadError:
+            return None
+
+    def iter_frames(self) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield ``(frame, array)`` in order, reading ahead on worker threads."""
+        yield from self._run(lambda n, a: a)
+
+    def map(self, fn: Callable[[int, np.ndarray], Any]) -> dict[int, Any]:
+        """Run ``fn(frame, array)`` over all frames in parallel; results by frame number."""
+        return dict(self._run(fn))
+
+    def _run(self, fn: Callable[[int, np.ndarray], Any]) -> Iterator[tuple[int, Any]]:
+        def task(n: int) -> tuple[int, Any]:
+            t0 = time.perf_counter()
+            arr = self._read_or_none(n)
+            out = None if arr is None or self.cancelled.is_set() else fn(n, arr)
+            if self._timer is not None:
+                self._timer.add(self._stage, time.perf_counter() - t0)
+            return n, out
+
+        lookahead = 2 * self.workers
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="laika-analyze") as pool:
+            pending: list = []
+            it = iter(self.frames)
+            for n in it:
+                pending.append(pool.submit(task, n))
+                if len(pending) >= lookahead:
+                    break
+            while pending:
+                if self.cancelled.is_set():
+                    for f in pending:
+                        f.cancel()
+                    return
+                n, out = pending.pop(0).result()
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.append(pool.submit(task, nxt))
+                self.progress.advance(n, failed=out is None)
+                if out is not None:
+                    yield n, out
+
+
+# --------------------------------------------------------------------------- batch
+def default_mask_override_dir(shot_dir: str | os.PathLike) -> Path:
+    """``<shot folder>.laika_fx/mask_overrides``: artist corrections, outside the shot folder."""
+    d = Path(shot_dir).resolve()
+    return d.parent / f"{d.name}.laika_fx" / "mask_overrides"
+
+
+def check_output_folder(shot: Shot, output: str | os.PathLike) -> Path:
+    """Refuse output folders that would overwrite the input; return the resolved folder."""
+    out = Path(output).expanduser().resolve()
+    if out == shot.directory.resolve():
+        raise BatchError(f"output folder {out} is the input folder; choose another folder")
+    if out.exists() and not out.is_dir():
+        raise BatchError(f"output {out} exists and is not a folder")
+    return out
+
+
+@dataclass
+class BatchOptions:
+    """Options of one batch run (the CLI flags)."""
+
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    io_threads: int | None = None  # readers and writers each; default: workers
+    save_masks: bool = False
+    resume: bool = False
+    mask_overrides: Path | None = None  # None: the default folder if it exists
+    queue_size: int | None = None  # frames held between stages; default 2 * workers
+
+
+@dataclass
+class _Item:
+    frame: int
+    path: Path
+    array: np.ndarray | None = None
+    error: str | None = None
+    masks: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+_STOP = object()
+
+
+def _check_like(frame: np.ndarray, ref: tuple, name: str) -> None:
+    shape, dtype = ref
+    if frame.dtype != dtype:
+        raise FrameReadError(f"{name} is {frame.dtype}, the shot is {dtype}")
+    ch = 1 if frame.ndim == 2 else frame.shape[2]
+    ref_ch = 1 if len(shape) == 2 else shape[2]
+    if frame.shape[:2] != shape[:2]:
+        raise FrameReadError(
+            f"{name} is {frame.shape[1]}x{frame.shape[0]}, the shot is {shape[1]}x{shape[0]}"
+        )
+    if ch != ref_ch:
+        raise FrameReadError(f"{name} has {ch} channels, the shot has {ref_ch}")
+
+
+def _shot_format(shot: Shot) -> tuple[tuple, np.dtype] | None:
+    """Shape and dtype of the shot: those of the first readable frame (of all on disk)."""
+    for n in shot.frames:
+        try:
+            arr = read_frame(shot.path(n))
+        except FrameReadError:
+            continue
+        return arr.shape, arr.dtype
+    return None
+
+
+def run_batch(
+    shot: Shot,
+    output: str | os.PathLike,
+    plugins: Sequence[Plugin],
+    options: BatchOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> dict:
+    """Run the analyze and render passes of ``plugins`` over ``shot`` into ``output``.
+
+    Returns the report (also written to ``OUTPUT/laika_fx_report.json``). Frames that
+    fail are listed in ``report["frames_failed"]``; the others still render.
+
+    Raises
+    ------
+    BatchError
+        If the run cannot start (output folder is the input folder, no readable frame).
+    """
+    opts = options or BatchOptions()
+    progress = progress or Progress()
+    cancel = cancel or Cancel()
+    out_dir = check_output_folder(shot, output)
+    workers = max(1, int(opts.workers))
+    io_threads = max(1, int(opts.io_threads or workers))
+    qsize = max(1, int(opts.queue_size or 2 * workers))
+
+    fmt = _shot_format(shot)
+    if fmt is None:
+        raise BatchError(f"no frame of {shot.pattern} could be read")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mask_dir = out_dir / "masks"
+    if opts.save_masks:
+        mask_dir.mkdir(exist_ok=True)
+    override_dir = opts.mask_overrides
+    if override_dir is None:
+        candidate = default_mask_override_dir(shot.directory)
+        override_dir = candidate if candidate.is_dir() else None
+    elif not Path(override_dir).is_dir():
+        raise BatchError(f"mask override folder not found: {override_dir}")
+
+    t_start = time.perf_counter()
+    timer = StageTimes()
+    failures: dict[int, dict] = {}
+    written: list[int] = []
+    skipped: list[int] = []
+    on_disk = set(shot.frames)
+    todo: list[int] = []
+    for n in shot.requested:
+        if n not in on_disk:
+            failures[n] = {"frame": n, "file": shot.path(n).name, "error": "file missing"}
+        elif opts.resume and (out_dir / shot.path(n).name).exists():
+            skipped.append(n)
+        else:
+            todo.append(n)
+
+    # ---- analyze pass
+    analyzable = [n for n in shot.requested if n in on_disk]
+    for plugin in plugins:
+        if not plugin.has_analyze:
+            continue
+        sidecar = out_dir / f"{plugin.name}.json"
+        if opts.resume and sidecar.exists():
+            plugin.set_analysis(json.loads(sidecar.read_text()))
+            continue
+        stage = f"analyze:{plugin.name}"
+        progress.start(stage, len(analyzable))
+        source = AnalysisSource(
+            shot, analyzable, workers=workers, progress=progress, cancelled=cancel, timer=timer,
+            stage=stage, frame_format=fmt,
+        )  # fmt: skip
+        try:
+            analysis = plugin.analyze(source)
+        except Exception as exc:
+            raise BatchError(f"{plugin.name} analysis failed: {type(exc).__name__}: {exc}") from exc
+        if cancel.is_set():
+            break
+        atomic_write_bytes(sidecar, (json.dumps(analysis, indent=1) + "\n").encode())
+        plugin.set_analysis(analysis)
+
+    # ---- render pass
+    if not cancel.is_set():
+        for plugin in plugins:
+            plugin.prepare()
+        _render_pass(
+            shot, todo, plugins, out_dir, fmt, timer, failures, written,
+            workers=workers, io_threads=io_threads, qsize=qsize, save_masks=opts.save_masks,
+            mask_dir=mask_dir, override_dir=override_dir, progress=progress, cancel=cancel,
+        )  # fmt: skip
+
+    wall = time.perf_counter() - t_start
+    report = build_report(
+        shot=shot,
+        output=out_dir,
+        plugins=plugins,
+        frame_shape=fmt[0],
+        dtype=fmt[1],
+        written=written,
+        skipped=skipped,
+        failures=[failures[k] for k in sorted(failures)],
+        wall_seconds=wall,
+        timer=timer,
+        workers=workers,
+        cancelled=cancel.is_set(),
+        mask_overrides=override_dir,
+    )
+    write_report(out_dir, report)
+    progress.start("done", 0)
+    return report
+
+
+def _render_pass(
+    shot: Shot,
+    todo: list[int],
+    plugins: Sequence[Plugin],
+    out_dir: Path,
+    fmt: tuple,
+    timer: StageTimes,
+    failures: dict[int, dict],
+    written: list[int],
+    *,
+    workers: int,
+    io_threads: int,
+    qsize: int,
+    save_masks: bool,
+    mask_dir: Path,
+    override_dir: Path | None,
+    progress: Progress,
+    cancel: threading.Event,
+) -> None:
+    progress.start("render", len(todo))
+    frames_q: queue.Queue = queue.Queue()
+    for n in todo:
+        frames_q.put(n)
+    decoded: queue.Queue = queue.Queue(maxsize=qsize)
+    rendered: queue.Queue = queue.Queue(maxsize=qsize)
+    lock = threading.Lock()
+
+    def fail(item: _Item, error: str) -> None:
+        with lock:
+            failures[item.frame] = {"frame": item.frame, "file": item.path.name, "error": error}
+        progress.advance(item.frame, failed=True)
+
+    def reader() -> None:
+        while not cancel.is_set():
+            try:
+                n = frames_q.get_nowait()
+            except queue.Empty:
+                return
+            item = _Item(n, shot.path(n))
+            t0 = time.perf_counter()
+            try:
+                item.array = read_frame(item.path)
+                _check_like(item.array, fmt, item.path.name)
+            except FrameReadError as exc:
+                item.array, item.error = None, str(exc)
+            except Exception as exc:  # never lose the rest of the shot
+                item.array, item.error = None, f"read failed: {exc}"
+            timer.add("read", time.perf_counter() - t0)
+            decoded.put(item)
+
+    def renderer() -> None:
+        while True:
+            item = decoded.get()
+            if item is _STOP:
+                return
+            if cancel.is_set() or item.error is not None:
+                rendered.put(item)
+                continue
+            ctx = FrameContext(frame=item.frame, path=item.path)
+            try:
+                if override_dir is not None:
+                    ctx.mask_override = _load_override(override_dir, item.path, item.array)
+                frame = item.array
+                for plugin in plugins:
+                    t0 = time.perf_counter()
+                    frame = plugin.render(frame, ctx)
+                    timer.add(plugin.name, time.perf_counter() - t0)
+                _check_like(frame, fmt, f"{item.path.name} after rendering")
+                item.array, item.masks = frame, ctx.masks
+            except Exception as exc:
+                item.array, item.error = None, f"{type(exc).__name__}: {exc}"
+            rendered.put(item)
+
+    def writer() -> None:
+        while True:
+            item = rendered.get()
+            if item is _STOP:
+                return
+            if cancel.is_set():
+                continue
+            if item.error is not None:
+                fail(item, item.error)
+                continue
+            t0 = time.perf_counter()
+            try:
+                if save_masks and "seam" in item.masks:
+                    mask = (item.masks["seam"] > 0).astype(np.uint8) * 255
+                    write_frame(mask_dir / f"{item.path.stem}.png", mask)
+                write_frame(out_dir / item.path.name, item.array)
+            except Exception as exc:
+                fail(item, f"write failed: {exc}")
+                continue
+            timer.add("write", time.perf_counter() - t0)
+            with lock:
+                written.append(item.frame)
+            progress.advance(item.frame)
+
+    readers = [threading.Thread(target=reader, name=f"laika-read-{i}", daemon=True) for i in range(io_threads)]
+    renderers = [threading.Thread(target=renderer, name=f"laika-render-{i}", daemon=True) for i in range(workers)]
+    writers = [threading.Thread(target=writer, name=f"laika-write-{i}", daemon=True) for i in range(io_threads)]
+    for t in readers + renderers + writers:
+        t.start()
+    for t in readers:
+        t.join()
+    for _ in renderers:
+        decoded.put(_STOP)
+    for t in renderers:
+        t.join()
+    for _ in writers:
+        rendered.put(_STOP)
+    for t in writers:
+        t.join()
+    written.sort()
+
+
+def _load_override(override_dir: Path, path: Path, frame: np.ndarray) -> np.ndarray | None:
+    """The artist's mask for this frame, if there is one (``<stem>.png``, 255 = seam)."""
+    p = override_dir / f"{path.stem}.png"
+    if not p.exists():
+        return None
+    mask = read_frame(p)
+    if mask.ndim == 3:
+        mask = mask[:, :, 0]
+    if mask.shape != frame.shape[:2]:
+        raise FrameReadError(
+            f"mask override {p.name} is {mask.shape[1]}x{mask.shape[0]}, the frame is "
+            f"{frame.shape[1]}x{frame.shape[0]}"
+        )
+    if mask.dtype != np.uint8:
+        mask = (mask > 0).astype(np.uint8) * 255
+    return mask

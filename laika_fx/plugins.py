@@ -1,0 +1,360 @@
+"""Plugin API and registry.
+
+A plugin is a named effect with typed parameters. Its parameters are declared once
+(:class:`Param`) and drive the CLI (``--set name.param=value``), the GUI panel and
+saved presets. A plugin may have a whole-shot :meth:`Plugin.analyze` step whose
+result is saved as a JSON sidecar ``OUTPUT/<plugin>.json``, and must have a
+per-frame :meth:`Plugin.render` step: array in, array out, dtype and alpha kept.
+
+Plugins are found through the entry point group ``laika_fx.plugins``; the built-in
+ones are registered through the very same group. Entry points are loaded only when
+asked for, and one that fails to import is listed as failed, never fatal. Set
+``LAIKA_FX_DISABLE_PLUGINS=1`` to load built-in plugins only (render farms).
+
+Writing a plugin::
+
+    from laika_fx.plugins import Param, Plugin
+
+    class Invert(Plugin):
+        name = "invert"
+        label = "Invert"
+        params = (Param("amount", float, 1.0, minimum=0.0, maximum=1.0, help="blend"),)
+
+        def render(self, frame, ctx):
+            ...
+            return out
+
+    # setup.cfg of your package
+    # [options.entry_points]
+    # laika_fx.plugins =
+    #     invert = my_package.invert:Invert
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .pipeline import AnalysisSource
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "SCHEMA_VERSION",
+    "Param",
+    "ParamError",
+    "Plugin",
+    "FrameContext",
+    "PluginRegistry",
+    "registry",
+]
+
+ENTRY_POINT_GROUP = "laika_fx.plugins"
+#: version of saved settings/preset files written by :meth:`Plugin.settings_document`
+SCHEMA_VERSION = 1
+#: distributions whose entry points count as built-in
+BUILTIN_DISTRIBUTIONS = {"laika_fx", "laika-fx"}
+
+
+class ParamError(ValueError):
+    """A parameter value is unknown, of the wrong type or out of range."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One typed plugin parameter.
+
+    Parameters
+    ----------
+    name : identifier used on the command line (``plugin.name=value``) and in presets.
+    type : ``float``, ``int``, ``bool`` or ``str``.
+    default : value used when none is given.
+    minimum, maximum : inclusive range for numbers.
+    choices : allowed values for strings (a drop-down in the GUI).
+    help : one sentence for ``--help`` output and GUI tool tips.
+    """
+
+    name: str
+    type: type
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None
+    help: str = ""
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in (float, int, bool, str):
+            raise TypeError(f"parameter {self.name}: unsupported type {self.type!r}")
+        self.coerce(self.default)  # the default itself must be valid
+
+    def coerce(self, value: Any) -> Any:
+        """Convert ``value`` (possibly a string from the CLI) to this type and check it."""
+        try:
+            if self.type is bool:
+                if isinstance(value, str):
+                    low = value.strip().lower()
+                    if low not in _TRUE | _FALSE:
+                        raise ValueError
+                    out: Any = low in _TRUE
+                elif isinstance(value, (bool, np.bool_, int)):
+                    out = bool(value)
+                else:
+                    raise ValueError
+            elif self.type is int:
+                if isinstance(value, bool):
+                    raise ValueError
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError
+                out = int(value)
+            elif self.type is float:
+                if isinstance(value, bool):
+                    raise ValueError
+                out = float(value)
+            else:
+                out = str(value)
+        except (TypeError, ValueError):
+            raise ParamError(
+                f"{self.name}: expected {self.type.__name__}, got {value!r}"
+            ) from None
+        if self.type in (int, float):
+            if not np.isfinite(out):
+                raise ParamError(f"{self.name}: value must be finite, got {value!r}")
+            if self.minimum is not None and out < self.minimum:
+                raise ParamError(f"{self.name}: {out} is below the minimum {self.minimum}")
+            if self.maximum is not None and out > self.maximum:
+                raise ParamError(f"{self.name}: {out} is above the maximum {self.maximum}")
+        if self.choices is not None and out not in self.choices:
+            raise ParamError(f"{self.name}: {out!r} is not one of {', '.join(self.choices)}")
+        return out
+
+    def describe(self) -> str:
+        """One line for help output: type, range or choices, default and help."""
+        if self.choices:
+            kind = "|".join(self.choices)
+        elif self.minimum is not None or self.maximum is not None:
+            kind = f"{self.type.__name__} in [{self.minimum}, {self.maximum}]"
+        else:
+            kind = self.type.__name__
+        return f"{self.name} ({kind}, default {self.default!r}): {self.help}"
+
+
+@dataclass
+class FrameContext:
+    """What a plugin's :meth:`Plugin.render` knows about the frame it renders.
+
+    Attributes
+    ----------
+    frame : frame number.
+    path : source file.
+    mask_override : artist-painted mask for this frame, ``(H, W)`` uint8 (255 = seam),
+        or None; plugins that compute masks use it instead of their own detection.
+    masks : masks a plugin produced for this frame, by name (``"seam"``); the pipeline
+        writes ``masks["seam"]`` to ``OUTPUT/masks/<stem>.png`` with ``--save-masks``.
+    """
+
+    frame: int
+    path: Path | None = None
+    mask_override: np.ndarray | None = None
+    masks: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class Plugin:
+    """Base class of every plugin. Subclasses set the class attributes and ``render``.
+
+    Instances hold validated settings in ``self.settings`` (name -> value). A plugin's
+    ``render`` may be called from several threads at once: keep per-frame state local.
+    """
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    params: ClassVar[tuple[Param, ...]] = ()
+    #: True when the plugin has an ``analyze`` step that must run before rendering
+    has_analyze: ClassVar[bool] = False
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        self.settings: dict[str, Any] = {p.name: p.default for p in self.params}
+        for key, value in (settings or {}).items():
+            self.settings[key] = self.param(key).coerce(value)
+        self.analysis: dict | None = None
+
+    @classmethod
+    def param(cls, name: str) -> Param:
+        for p in cls.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in cls.params) or "none"
+        raise ParamError(f"{cls.name} has no parameter {name!r} (parameters: {known})")
+
+    # -- the two steps ---------------------------------------------------------------
+    def analyze(self, source: AnalysisSource) -> dict:
+        """Whole-shot analysis; the result is JSON-serialisable and saved as a sidecar.
+
+        Parameters
+        ----------
+        source : gives the frames to analyse (``source.frames``), an iterator over
+            ``(frame, array)`` pairs read ahead on worker threads
+            (``source.iter_frames()``; unreadable frames are skipped and reported by the
+            render pass), ``source.map(fn)`` to run ``fn(frame, array)`` in parallel,
+            and ``source.cancelled`` to poll.
+        """
+        raise NotImplementedError
+
+    def set_analysis(self, analysis: dict) -> None:
+        """Give the plugin its analysis (fresh, or loaded from an edited sidecar)."""
+        self.analysis = analysis
+
+    def prepare(self) -> None:
+        """Called once before rendering (load models here, not in ``render``)."""
+
+    def render(self, frame: np.ndarray, ctx: FrameContext) -> np.ndarray:
+        """Process one frame: ``(H, W[, C])`` array in, same shape and dtype out."""
+        raise NotImplementedError
+
+    def settings_document(self) -> dict:
+        """Settings as saved in presets: ``{"schema_version", "plugin", "settings"}``."""
+        return {"schema_version": SCHEMA_VERSION, "plugin": self.name, "settings": dict(self.settings)}
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    value: str  # "package.module:object"
+    distribution: str | None
+    builtin: bool
+    error: str | None = None
+
+
+class PluginRegistry:
+    """Plugins found through the ``laika_fx.plugins`` entry point group.
+
+    Entry points are listed eagerly but imported lazily; an import error or an object
+    that is not a :class:`Plugin` subclass marks the plugin as failed.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._infos: dict[str, PluginInfo] | None = None
+        self._classes: dict[str, type[Plugin]] = {}
+
+    def _discover(self) -> dict[str, PluginInfo]:
+        with self._lock:
+            if self._infos is not None:
+                return self._infos
+            disable = os.environ.get("LAIKA_FX_DISABLE_PLUGINS", "").strip().lower() in _TRUE
+            infos: dict[str, PluginInfo] = {}
+            for ep in entry_points(group=ENTRY_POINT_GROUP):
+                dist = ep.dist.name if ep.dist is not None else None
+                builtin = dist in BUILTIN_DISTRIBUTIONS or ep.value.startswith("laika_fx.")
+                if disable and not builtin:
+                    continue
+                info = PluginInfo(ep.name, ep.value, dist, builtin)
+                if ep.name in infos and infos[ep.name].builtin:
+                    info.error = f"name {ep.name!r} is taken by a built-in plugin"
+                    infos[f"{ep.name} ({dist})"] = info
+                    continue
+                infos[ep.name] = info
+            self._infos = infos
+            return infos
+
+    def refresh(self) -> None:
+        """Forget what was discovered (after installing a plugin at run time)."""
+        with self._lock:
+            self._infos = None
+            self._classes.clear()
+
+    def _load(self, info: PluginInfo) -> type[Plugin] | None:
+        if info.name in self._classes:
+            return self._classes[info.name]
+        if info.error:
+            return None
+        try:
+            module_name, _, attr = info.value.partition(":")
+            module = __import__(module_name, fromlist=["_"])
+            obj: Any = module
+            for part in attr.split(".") if attr else []:
+                obj = getattr(obj, part)
+            if not (isinstance(obj, type) and issubclass(obj, Plugin)):
+                raise TypeError(f"{info.value} is not a laika_fx.plugins.Plugin subclass")
+            if obj.name != info.name:
+                raise TypeError(f"{info.value} declares name {obj.name!r}, entry point says {info.name!r}")
+            for p in obj.params:
+                if not isinstance(p, Param):
+                    raise TypeError(f"{info.value}: params must be Param instances")
+        except Exception as exc:  # a broken plugin must never take the host down
+            last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            info.error = last
+            return None
+        self._classes[info.name] = obj
+        return obj
+
+    def names(self) -> list[str]:
+        """Names of all plugins that load, built-ins first."""
+        infos = self._discover()
+        ok = [i for i in infos.values() if self._load(i) is not None]
+        return [i.name for i in sorted(ok, key=lambda i: (not i.builtin, i.name))]
+
+    def get(self, name: str) -> type[Plugin]:
+        """The plugin class called ``name``.
+
+        Raises
+        ------
+        KeyError
+            With a readable message if no such plugin loads.
+        """
+        infos = self._discover()
+        info = infos.get(name)
+        if info is None:
+            raise KeyError(f"unknown plugin {name!r} (available: {', '.join(self.names()) or 'none'})")
+        cls = self._load(info)
+        if cls is None:
+            raise KeyError(f"plugin {name!r} failed to load: {info.error}")
+        return cls
+
+    def status(self) -> list[PluginInfo]:
+        """Every plugin found, loaded or failed (for ``laika-fx plugins``)."""
+        infos = self._discover()
+        for info in infos.values():
+            self._load(info)
+        return sorted(infos.values(), key=lambda i: (not i.builtin, i.name))
+
+
+#: the process-wide registry
+registry = PluginRegistry()
+
+
+def load_preset(path: str | os.PathLike) -> dict[str, dict[str, Any]]:
+    """Read a preset file written by :func:`save_preset`: ``{plugin: {param: value}}``."""
+    import json
+
+    doc = json.loads(Path(path).read_text())
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ParamError(f"{path}: preset schema version {version!r}, expected {SCHEMA_VERSION}")
+    return {name: dict(values) for name, values in doc.get("plugins", {}).items()}
+
+
+def save_preset(path: str | os.PathLike, plugins: Sequence[Plugin]) -> None:
+    """Save the settings of ``plugins`` as a versioned JSON preset."""
+    import json
+
+    from .io import atomic_write_bytes
+
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "plugins": {p.name: dict(p.settings) for p in plugins},
+    }
+    atomic_write_bytes(path, (json.dumps(doc, indent=2) + "\n").encode())

@@ -1,0 +1,133 @@
+"""The `laika-fx` command on real files: output, report, bad input, exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from laika_fx.cli import main
+from laika_fx.io import read_frame, write_frame
+
+from .conftest import digest_tree, make_shot
+
+REPORT_KEYS = {
+    "frames_total", "frames_written", "frames_failed", "wall_seconds", "frames_per_minute",
+    "stages", "resolution", "precision", "workers", "version",
+}
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "laika_fx", *map(str, args)], capture_output=True, text=True)
+
+
+def test_batch_writes_same_names_and_a_report(shot_dir: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    res = run_cli("batch", shot_dir, out, "--plugins", "deflicker", "--workers", "2")
+    assert res.returncode == 0, res.stderr
+    names = sorted(p.name for p in shot_dir.iterdir())
+    assert sorted(p.name for p in out.glob("frame.*.png")) == names
+    report = json.loads((out / "laika_fx_report.json").read_text())
+    assert REPORT_KEYS <= set(report)
+    assert report["frames_written"] == 6 and report["frames_failed"] == []
+    assert report["resolution"] == [64, 48] and report["workers"] == 2
+    assert {"read", "deflicker", "write"} <= set(report["stages"])
+    assert report["frames_per_minute"] > 0
+    assert "frames per minute" in res.stdout
+    assert (out / "deflicker.json").exists()
+
+
+@pytest.mark.parametrize("dtype, ext, shape", [
+    (np.uint16, ".png", (40, 56, 4)), (np.float32, ".exr", (40, 56, 3)), (np.uint8, ".tif", (40, 56)),
+])
+def test_batch_keeps_format_bit_depth_and_alpha(tmp_path: Path, dtype, ext, shape):
+    paths = make_shot(tmp_path / "in", 3, shape=shape, dtype=dtype, ext=ext)
+    out = tmp_path / "out"
+    assert main(["batch", str(tmp_path / "in"), str(out), "--plugins", "deflicker", "-q"]) == 0
+    for p in paths:
+        src, dst = read_frame(p), read_frame(out / p.name)
+        assert dst.dtype == src.dtype and dst.shape == src.shape
+        if len(shape) == 3 and shape[2] == 4:
+            np.testing.assert_array_equal(dst[..., 3], src[..., 3])
+
+
+def test_frames_option_and_pattern_input(shot_dir: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    assert main(["batch", str(shot_dir / "frame.%04d.png"), str(out), "--frames", "1002-1006x2", "-q"]) == 0
+    assert sorted(p.name for p in out.glob("*.png")) == ["frame.1002.png", "frame.1004.png", "frame.1006.png"]
+
+
+def test_bad_frames_are_reported_and_the_rest_renders(shot_dir: Path, tmp_path: Path):
+    (shot_dir / "frame.1002.png").write_bytes(b"\x89PNG\r\n\x1a\ngarbage")  # corrupt
+    (shot_dir / "frame.1003.png").write_bytes(b"")  # zero bytes
+    write_frame(shot_dir / "frame.1004.png", np.zeros((20, 30, 3), np.uint8))  # wrong size
+    write_frame(shot_dir / "frame.1005.png", np.zeros((48, 64, 4), np.uint8))  # wrong channels
+    before = digest_tree(shot_dir)
+    out = tmp_path / "out"
+    res = run_cli("batch", shot_dir, out, "--plugins", "deflicker")
+    assert res.returncode == 1
+    report = json.loads((out / "laika_fx_report.json").read_text())
+    errors = {f["frame"]: f["error"] for f in report["frames_failed"]}
+    assert set(errors) == {1002, 1003, 1004, 1005}
+    assert "could not be decoded" in errors[1002]
+    assert "empty" in errors[1003]
+    assert "30x20" in errors[1004] and "64x48" in errors[1004]
+    assert "4 channels" in errors[1005]
+    assert sorted(p.name for p in out.glob("*.png")) == ["frame.1001.png", "frame.1006.png"]
+    assert report["frames_written"] == 2
+    assert "FAILED frame 1002" in res.stdout
+    assert digest_tree(shot_dir) == before  # inputs byte-identical and untouched
+
+
+def test_missing_frames_in_requested_range_fail(shot_dir: Path, tmp_path: Path):
+    res = run_cli("batch", shot_dir, tmp_path / "out", "--frames", "1005-1008", "-q")
+    assert res.returncode == 1
+    report = json.loads((tmp_path / "out" / "laika_fx_report.json").read_text())
+    assert [f["frame"] for f in report["frames_failed"]] == [1007, 1008]
+    assert report["frames_failed"][0]["error"] == "file missing"
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "same", "badset", "badplugin", "badrange"])
+def test_unusable_input_gives_one_line_error_and_exit_2(shot_dir: Path, tmp_path: Path, case):
+    (tmp_path / "empty").mkdir()
+    args = {
+        "missing": ["batch", tmp_path / "nope", tmp_path / "o"],
+        "empty": ["batch", tmp_path / "empty", tmp_path / "o"],
+        "same": ["batch", shot_dir, shot_dir],
+        "badset": ["batch", shot_dir, tmp_path / "o", "--plugins", "deflicker", "--set", "deflicker.window=1"],
+        "badplugin": ["batch", shot_dir, tmp_path / "o", "--plugins", "nosuch"],
+        "badrange": ["batch", shot_dir, tmp_path / "o", "--frames", "ten-twenty"],
+    }[case]
+    before = digest_tree(shot_dir)
+    res = run_cli(*args)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("laika-fx: error:"), res.stderr
+    assert "Traceback" not in res.stderr
+    assert digest_tree(shot_dir) == before
+    if case == "same":
+        assert "is the input folder" in lines[0]
+
+
+def test_info_reports_range_gaps_and_format(tmp_path: Path):
+    make_shot(tmp_path / "s", 5, shape=(30, 40, 4), dtype=np.uint16)
+    (tmp_path / "s" / "frame.1003.png").unlink()
+    res = run_cli("info", tmp_path / "s")
+    assert res.returncode == 0
+    assert "1001-1002,1004-1005" in res.stdout
+    assert "gaps        1003 (1 missing)" in res.stdout
+    assert "40x30" in res.stdout and "uint16 (16-bit)" in res.stdout and "4 (RGBA)" in res.stdout
+
+
+def test_preview_movie_is_encoded_with_ffmpeg(shot_dir: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    res = run_cli("batch", shot_dir, out, "--plugins", "deflicker", "--preview", out / "p.mp4", "-q")
+    assert res.returncode == 0, res.stderr
+    movie = out / "p.mp4"
+    assert movie.stat().st_size > 1000
+    import imageio_ffmpeg
+
+    nframes, _ = imageio_ffmpeg.count_frames_and_secs(str(movie))
+    assert nframes == 6

@@ -1,0 +1,98 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from laika_fx import io as lio
+from laika_fx.io import FrameReadError, atomic_write_bytes, read_frame, write_frame
+
+LAYOUTS = {"gray": (24, 32), "rgb": (24, 32, 3), "rgba": (24, 32, 4)}
+
+
+def _random(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    if dtype == np.float32:
+        return (rng.random(shape, dtype=np.float32) * 4 - 1).astype(np.float32)  # HDR values too
+    return rng.integers(0, np.iinfo(dtype).max, size=shape, dtype=dtype, endpoint=True)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(
+    "dtype, ext",
+    [(np.uint8, ".png"), (np.uint16, ".png"), (np.uint8, ".tif"), (np.uint16, ".tiff"), (np.float32, ".exr"), (np.float32, ".tif")],
+)
+def test_lossless_round_trip_keeps_dtype_channels_and_values(tmp_path: Path, layout, dtype, ext):
+    frame = _random(LAYOUTS[layout], dtype)
+    path = tmp_path / f"f.0001{ext}"
+    write_frame(path, frame)
+    back = read_frame(path)
+    assert back.dtype == frame.dtype
+    assert back.shape == frame.shape
+    np.testing.assert_array_equal(back, frame)
+
+
+def test_channel_order_is_rgb(tmp_path: Path):
+    frame = np.zeros((4, 4, 3), np.uint8)
+    frame[..., 0] = 200  # red
+    write_frame(tmp_path / "r.png", frame)
+    import cv2
+
+    bgr = cv2.imread(str(tmp_path / "r.png"))
+    assert bgr[0, 0, 2] == 200 and bgr[0, 0, 0] == 0
+    assert read_frame(tmp_path / "r.png")[0, 0, 0] == 200
+
+
+def test_alpha_is_passed_through_untouched(tmp_path: Path):
+    frame = _random((16, 16, 4), np.uint16)
+    frame[..., 3] = np.arange(256, dtype=np.uint16).reshape(16, 16) * 257
+    write_frame(tmp_path / "a.png", frame)
+    np.testing.assert_array_equal(read_frame(tmp_path / "a.png")[..., 3], frame[..., 3])
+
+
+def test_jpeg_is_8bit_and_close(tmp_path: Path):
+    frame = np.full((32, 32, 3), 120, np.uint8)
+    write_frame(tmp_path / "f.jpg", frame)
+    back = read_frame(tmp_path / "f.jpg")
+    assert back.dtype == np.uint8 and back.shape == frame.shape
+    assert np.abs(back.astype(int) - 120).max() <= 2
+
+
+@pytest.mark.parametrize("dtype, ext", [(np.float32, ".png"), (np.uint16, ".jpg"), (np.uint8, ".exr"), (np.uint8, ".bmp")])
+def test_refuses_formats_that_would_change_the_data(tmp_path: Path, dtype, ext):
+    with pytest.raises(ValueError):
+        write_frame(tmp_path / f"f{ext}", np.zeros((4, 4, 3), dtype))
+
+
+def test_unreadable_files_raise_frame_read_error(tmp_path: Path):
+    (tmp_path / "zero.png").write_bytes(b"")
+    (tmp_path / "junk.png").write_bytes(b"\x89PNG\r\n\x1a\nthis is not a png")
+    with pytest.raises(FrameReadError, match="empty"):
+        read_frame(tmp_path / "zero.png")
+    with pytest.raises(FrameReadError, match="could not be decoded"):
+        read_frame(tmp_path / "junk.png")
+    with pytest.raises(FrameReadError, match="cannot open"):
+        read_frame(tmp_path / "missing.png")
+
+
+def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path):
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+    atomic_write_bytes(target, b"new contents")
+    assert target.read_bytes() == b"new contents"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+
+
+def test_atomic_write_failure_keeps_old_file(tmp_path: Path, monkeypatch):
+    target = tmp_path / "f.png"
+    write_frame(target, np.zeros((8, 8, 3), np.uint8))
+    before = target.read_bytes()
+
+    def boom(src, dst):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(lio.os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_frame(target, np.full((8, 8, 3), 255, np.uint8))
+    assert target.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["f.png"]  # the temporary file was removed
