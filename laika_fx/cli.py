@@ -7,6 +7,7 @@ cancelled (the report says which); 2 the run could not start (bad input, bad opt
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
@@ -23,6 +24,13 @@ from .report import REPORT_NAME, format_summary
 from .sequence import ShotError, open_shot
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: modules that add subcommands (``register_commands(sub, train=..., eval=...)``)
+COMMAND_MODULES = (
+    "laika_fx.accelerators.bench",
+    "laika_fx.seam_removal.commands",
+    "laika_fx.stabilize.commands",
+)
 
 #: plugins run by ``laika-fx batch`` when --plugins is not given, in this order,
 #: among those that are installed
@@ -259,6 +267,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plugins", help="list plugins found and plugins that failed to load")
     p.add_argument("-v", "--verbose", action="store_true", help="also list parameters")
     p.set_defaults(func=cmd_plugins)
+
+    train = sub.add_parser("train", help="train a model (needs the [train] extra)")
+    train_sub = train.add_subparsers(dest="model", required=True, metavar="MODEL")
+    ev = sub.add_parser("eval", help="evaluate quality against ground truth, print a table")
+    eval_sub = ev.add_subparsers(dest="what", required=True, metavar="WHAT")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:  # the module exists but something it needs is missing
+                raise
+            continue
+        module.register_commands(sub, train=train_sub, eval=eval_sub)
     return parser
 
 

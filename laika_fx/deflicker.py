@@ -101,7 +101,7 @@ class DeflickerPlugin(Plugin):
         log_gain = measure_log_exposure(stack, window=self.settings["window"])
         return {
             "window": self.settings["window"],
-            "frames": [{"frame": n, "gain": round(float(np.exp(g)), 6)} for n, g in zip(frames, log_gain)],
+            "frames": [{"frame": n, "gain": round(float(np.exp(g)), 6)} for n, g in zip(frames, log_gain, strict=True)],
         }
 
     def set_analysis(self, analysis: dict) -> None:

@@ -251,13 +251,13 @@ class _Item:
 _STOP = object()
 
 
-def _check_like(frame: np.ndarray, ref: tuple, name: str) -> None:
+def _check_like(frame: np.ndarray, ref: tuple, name: str, *, size: bool = True) -> None:
     shape, dtype = ref
     if frame.dtype != dtype:
         raise FrameReadError(f"{name} is {frame.dtype}, the shot is {dtype}")
     ch = 1 if frame.ndim == 2 else frame.shape[2]
     ref_ch = 1 if len(shape) == 2 else shape[2]
-    if frame.shape[:2] != shape[:2]:
+    if size and frame.shape[:2] != shape[:2]:
         raise FrameReadError(
             f"{name} is {frame.shape[1]}x{frame.shape[0]}, the shot is {shape[1]}x{shape[0]}"
         )
@@ -414,6 +414,11 @@ def _render_pass(
     rendered: queue.Queue = queue.Queue(maxsize=qsize)
     lock = threading.Lock()
 
+    def read_source(n: int) -> np.ndarray:
+        arr = read_frame(shot.path(n))
+        _check_like(arr, fmt, shot.path(n).name)
+        return arr
+
     def fail(item: _Item, error: str) -> None:
         with lock:
             failures[item.frame] = {"frame": item.frame, "file": item.path.name, "error": error}
@@ -445,7 +450,7 @@ def _render_pass(
             if cancel.is_set() or item.error is not None:
                 rendered.put(item)
                 continue
-            ctx = FrameContext(frame=item.frame, path=item.path)
+            ctx = FrameContext(frame=item.frame, path=item.path, read_source=read_source)
             try:
                 if override_dir is not None:
                     ctx.mask_override = _load_override(override_dir, item.path, item.array)
@@ -454,7 +459,8 @@ def _render_pass(
                     t0 = time.perf_counter()
                     frame = plugin.render(frame, ctx)
                     timer.add(plugin.name, time.perf_counter() - t0)
-                _check_like(frame, fmt, f"{item.path.name} after rendering")
+                # plugins may change the size (stabilize's crop mode), never dtype or channels
+                _check_like(frame, fmt, f"{item.path.name} after rendering", size=False)
                 item.array, item.masks = frame, ctx.masks
             except Exception as exc:
                 item.array, item.error = None, f"{type(exc).__name__}: {exc}"

@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import threading
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -163,12 +163,15 @@ class FrameContext:
         or None; plugins that compute masks use it instead of their own detection.
     masks : masks a plugin produced for this frame, by name (``"seam"``); the pipeline
         writes ``masks["seam"]`` to ``OUTPUT/masks/<stem>.png`` with ``--save-masks``.
+    read_source : reads another *input* frame of the shot by number (e.g. to fill
+        borders from neighbours); raises FrameReadError. None outside a batch.
     """
 
     frame: int
     path: Path | None = None
     mask_override: np.ndarray | None = None
     masks: dict[str, np.ndarray] = field(default_factory=dict)
+    read_source: Callable[[int], np.ndarray] | None = None
 
 
 class Plugin:
