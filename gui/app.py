@@ -1,0 +1,718 @@
+"""laika_fx desktop app: open a shot, review, correct the seam mask, compare, batch.
+
+Run ``laika-fx-gui [SHOT]`` (SHOT: a folder of numbered frames or a pattern).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from laika_fx.plugins import registry
+from laika_fx.preview import to_display8
+
+from .batch_queue import BatchQueue, describe_progress, report_text
+from .camera_plot import CameraPlot, load_solve
+from .mask_paint import MaskEditor
+from .plugin_panel import PluginStack
+from .shot_model import ShotModel, default_output_dir
+from .style import apply_theme, mono_font
+from .timeline import Timeline
+from .viewer import Viewer
+from .workers import (
+    BatchJob,
+    BatchRunner,
+    PreviewRequest,
+    PreviewResult,
+    PreviewWorker,
+    load_sidecars,
+)
+
+__all__ = ["MainWindow", "Notifier", "main"]
+
+MAX_RECENT = 10
+
+
+class Notifier(QWidget):
+    """The one place messages go: a banner over the viewer plus the Messages log.
+
+    Signals
+    -------
+    posted(str, str) : level ("info" or "error") and text.
+    """
+
+    posted = Signal(str, str)
+
+    def __init__(self, log: QPlainTextEdit, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.log = log
+        self.label = QLabel(self)
+        self.label.setObjectName("banner")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        close = QToolButton(self)
+        close.setText("✕")
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 0)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(close)
+        self.last_error = ""
+        self.hide()
+
+    def info(self, text: str) -> None:
+        self.log.appendPlainText(f"·  {text}")
+        self.posted.emit("info", text)
+
+    def error(self, text: str) -> None:
+        """Show ``text`` in the banner and the log; the window carries on."""
+        self.last_error = text
+        self.log.appendPlainText(f"✖  {text}")
+        self.label.setText(text)
+        self.show()
+        self.posted.emit("error", text)
+
+
+def _pattern_for_file(path: Path) -> str:
+    """``shot/frame.1001.png`` -> ``shot/frame.####.png`` (a dropped single frame)."""
+    m = re.match(r"^(.*?)(\d+)(\.[A-Za-z0-9]+)$", path.name)
+    if not m:
+        return str(path.parent)
+    return str(path.parent / f"{m.group(1)}{'#' * len(m.group(2))}{m.group(3)}")
+
+
+class MainWindow(QMainWindow):
+    """The artist's window. ``settings`` defaults to the user's QSettings (tests pass a temp one)."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings("laika_fx", "laika_fx_gui")
+        self.setWindowTitle("laika_fx")
+        self.setAcceptDrops(True)
+        self.resize(1500, 920)
+
+        self.model = ShotModel(self)
+        self.mask_editor = MaskEditor(self)
+        self.preview = PreviewWorker(self)
+        self.runner = BatchRunner(self)
+        self.analysis_runner = BatchRunner(self)
+        self._detected: np.ndarray | None = None
+        self._analyses: dict[str, dict] = {}
+        self._preview_frame: int | None = None
+        self._preview_id = 0
+
+        self._build_widgets()
+        self._build_docks()
+        self._build_actions()
+        self._connect()
+        self._restore_settings()
+
+    # ------------------------------------------------------------------ construction
+    def _build_widgets(self) -> None:
+        central = QWidget(self)
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.log = QPlainTextEdit(self)
+        self.log.setReadOnly(True)
+        self.log.setFont(mono_font(9))
+        self.notifier = Notifier(self.log, central)
+        self.view_bar = QToolBar("View", central)
+        self.view_bar.setObjectName("viewbar")
+        self.viewer = Viewer(central)
+        self.timeline = Timeline(central)
+        lay.addWidget(self.notifier)
+        lay.addWidget(self.view_bar)
+        lay.addWidget(self.viewer, 1)
+        lay.addWidget(self.timeline)
+        self.setCentralWidget(central)
+
+        self.header = QLabel("No shot open", self)
+        self.header.setObjectName("header")
+        self.header.setTextFormat(Qt.RichText)
+        self.status_pixel = QLabel("", self)
+        self.status_pixel.setFont(mono_font(9))
+        self.statusBar().addPermanentWidget(self.status_pixel)
+        self.preview_status = QLabel("", self)
+        self.statusBar().addWidget(self.preview_status)
+
+    def _build_docks(self) -> None:
+        # effects: one panel per plugin, generated from its parameter schema
+        self.plugins = PluginStack(self)
+        effects = QWidget(self)
+        el = QVBoxLayout(effects)
+        el.setContentsMargins(6, 6, 6, 6)
+        el.addWidget(self.plugins)
+        el.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(effects)
+        self.effects_dock = self._dock("Effects", scroll, Qt.RightDockWidgetArea)
+
+        self.batch = BatchQueue(self.runner, self)
+        self.batch_dock = self._dock("Batch", self.batch, Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(self.effects_dock, self.batch_dock)
+        self.effects_dock.raise_()
+
+        cam = QWidget(self)
+        cl = QVBoxLayout(cam)
+        cl.setContentsMargins(6, 4, 6, 4)
+        self.camera_plot = CameraPlot(cam)
+        row = QHBoxLayout()
+        self.analyze_button = QPushButton("Analyze shot", cam)
+        self.analyze_button.setToolTip("Run the analyze pass (camera solve, exposure) into the output folder")
+        self.analyze_button.setEnabled(False)
+        load = QPushButton("Load solve…", cam)
+        load.setToolTip("Open a stabilize.json")
+        load.clicked.connect(self._load_solve_dialog)
+        self.camera_status = QLabel("Click: go to frame · double-click: make it the reference", cam)
+        self.camera_status.setObjectName("dim")
+        row.addWidget(self.analyze_button)
+        row.addWidget(load)
+        row.addWidget(self.camera_status, 1)
+        cl.addLayout(row)
+        cl.addWidget(self.camera_plot, 1)
+        self.camera_dock = self._dock("Camera solve", cam, Qt.BottomDockWidgetArea)
+        self.log_dock = self._dock("Messages", self.log, Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.camera_dock, self.log_dock)
+        self.camera_dock.raise_()
+        self.resizeDocks([self.effects_dock], [380], Qt.Horizontal)
+        self.resizeDocks([self.camera_dock], [190], Qt.Vertical)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower().replace(" ", "_"))
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, shortcut: str | QKeySequence | None, slot, *, tip: str = "",
+                checkable: bool = False) -> QAction:  # fmt: skip
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(Qt.WindowShortcut)
+        act.setToolTip(f"{tip or text} ({QKeySequence(shortcut).toString()})" if shortcut else (tip or text))
+        act.setCheckable(checkable)
+        (act.toggled if checkable else act.triggered).connect(slot)
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        top = QToolBar("Shot", self)
+        top.setObjectName("shotbar")
+        top.setMovable(False)
+        self.addToolBar(Qt.TopToolBarArea, top)
+        self.open_action = self._action("Open shot…", QKeySequence.Open, self.open_dialog,
+                                        tip="Open a folder of numbered frames")  # fmt: skip
+        top.addAction(self.open_action)
+        self.recent_menu = QMenu(self)
+        self.recent_button = QToolButton(self)
+        self.recent_button.setText("Recent ▾")
+        self.recent_button.setMenu(self.recent_menu)
+        self.recent_button.setPopupMode(QToolButton.InstantPopup)
+        top.addWidget(self.recent_button)
+        top.addSeparator()
+        top.addWidget(self.header)
+
+        vb = self.view_bar
+        vb.setMovable(False)
+        group = QActionGroup(self)
+        self.mode_actions = {}
+        for mode, text, key in (("before", "Before", "Q"), ("wipe", "Wipe", "W"), ("after", "After", "E")):
+            act = self._action(text, key, lambda on, m=mode: on and self.viewer.set_mode(m), checkable=True,
+                               tip={"before": "Original frame", "wipe": "Before | after with a draggable line",
+                                    "after": "Plugin result"}[mode])  # fmt: skip
+            group.addAction(act)
+            vb.addAction(act)
+            self.mode_actions[mode] = act
+        self.mode_actions["wipe"].setChecked(True)
+        self._action("Toggle before/after", "Tab", self.toggle_before_after)
+        vb.addSeparator()
+        self.onion_action = self._action("Onion skin", "O", self._set_onion, checkable=True,
+                                         tip="Previous frame faded over the current one")  # fmt: skip
+        vb.addAction(self.onion_action)
+        self.mask_action = self._action("Mask", "M", self._set_mask_visible, checkable=True,
+                                        tip="Seam mask overlay")  # fmt: skip
+        self.mask_action.setChecked(True)
+        vb.addAction(self.mask_action)
+        self.opacity = QSlider(Qt.Horizontal, self)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(55)
+        self.opacity.setMaximumWidth(90)
+        self.opacity.setToolTip("Mask overlay opacity")
+        self.opacity.valueChanged.connect(self._set_mask_opacity)
+        vb.addWidget(self.opacity)
+        vb.addSeparator()
+        tools = QActionGroup(self)
+        self.tool_actions = {}
+        for tool, text, key, tip in (("view", "Pan", "V", "Pan / drag the wipe line"),
+                                     ("paint", "Paint", "B", "Paint seam into the mask"),
+                                     ("erase", "Erase", "X", "Erase from the mask")):  # fmt: skip
+            act = self._action(text, key, lambda on, t=tool: on and self.set_tool(t), checkable=True, tip=tip)
+            tools.addAction(act)
+            vb.addAction(act)
+            self.tool_actions[tool] = act
+        self.tool_actions["view"].setChecked(True)
+        self.brush = QSpinBox(self)
+        self.brush.setRange(1, 400)
+        self.brush.setValue(12)
+        self.brush.setSuffix(" px")
+        self.brush.setToolTip("Brush radius in frame pixels ([ and ])")
+        self.brush.valueChanged.connect(lambda v: setattr(self.viewer, "brush_size", float(v)))
+        vb.addWidget(self.brush)
+        self._action("Smaller brush", "[", lambda: self.brush.setValue(max(1, round(self.brush.value() / 1.25))))
+        self._action("Larger brush", "]", lambda: self.brush.setValue(round(self.brush.value() * 1.25) + 1))
+        self.undo_action = self._action("Undo", QKeySequence.Undo, self.undo, tip="Undo the last mask stroke")
+        self.redo_action = self._action("Redo", QKeySequence.Redo, self.redo, tip="Redo")
+        self.revert_action = self._action("Revert mask", None, self.revert_mask,
+                                          tip="Delete this frame's correction; use the detection again")  # fmt: skip
+        for a in (self.undo_action, self.redo_action, self.revert_action):
+            vb.addAction(a)
+        vb.addSeparator()
+        vb.addAction(self._action("Fit", "F", self.viewer.fit, tip="Fit the frame in the view"))
+        vb.addAction(self._action("100%", "1", self.viewer.actual_size, tip="One frame pixel per screen pixel"))
+
+        self._action("Next frame", Qt.Key_Right, lambda: self.model.step(1))
+        self._action("Previous frame", Qt.Key_Left, lambda: self.model.step(-1))
+        self._action("First frame", Qt.Key_Home, lambda: self.model.step(-(10**9)))
+        self._action("Last frame", Qt.Key_End, lambda: self.model.step(10**9))
+        self._action("Play", Qt.Key_Space, self.timeline.toggle_play)
+        self._action("Add to batch", "Ctrl+B", self.add_current_to_batch)
+
+    def _connect(self) -> None:
+        self.model.shot_changed.connect(self._on_shot_changed)
+        self.model.frame_changed.connect(self._on_frame_changed)
+        self.timeline.frame_requested.connect(self.model.set_frame)
+        self.timeline.step_requested.connect(lambda d: self.model.step(d, wrap=self.timeline.playing))
+        self.plugins.changed.connect(self._on_settings_changed)
+        self.preview.finished.connect(self._on_preview)
+        self.preview.busy.connect(lambda b: b and self.preview_status.setText("rendering preview…"))
+        self.viewer.stroke_started.connect(self.mask_editor.begin_stroke)
+        self.viewer.stroke_segment.connect(self._paint_segment)
+        self.viewer.stroke_finished.connect(self.mask_editor.end_stroke)
+        self.viewer.hovered.connect(self._show_pixel)
+        self.mask_editor.changed.connect(self._on_mask_changed)
+        self.mask_editor.saved.connect(self._on_override_saved)
+        self.batch.add_requested.connect(self.add_current_to_batch)
+        self.batch.job_done.connect(self._on_job_done)
+        self.analyze_button.clicked.connect(self.analyze_current)
+        self.analysis_runner.progress.connect(lambda _i, ev: self.camera_status.setText(describe_progress(ev)))
+        self.analysis_runner.job_finished.connect(self._on_analysis_done)
+        self.camera_plot.frame_selected.connect(self.model.set_frame)
+        self.camera_plot.reference_selected.connect(self.set_reference)
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(15)
+        self._preview_timer.timeout.connect(self.request_preview)
+
+    # ------------------------------------------------------------------ settings
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        try:
+            self.plugins.restore(json.loads(s.value("plugins/state", "{}") or "{}"))
+        except (TypeError, ValueError):
+            pass
+        self.timeline.fps.setCurrentIndex(1 if int(s.value("view/fps", 24)) == 24 else 0)
+        self.opacity.setValue(int(s.value("view/mask_opacity", 55)))
+        self.brush.setValue(int(s.value("view/brush", 12)))
+        self.onion_action.setChecked(s.value("view/onion", "false") in (True, "true"))
+        self._refresh_recent()
+
+    def save_settings(self) -> None:
+        """Write window layout, plugin settings, view options and recent shots."""
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("plugins/state", json.dumps(self.plugins.state()))
+        s.setValue("view/fps", self.timeline.rate)
+        s.setValue("view/mask_opacity", self.opacity.value())
+        s.setValue("view/brush", self.brush.value())
+        s.setValue("view/onion", self.onion_action.isChecked())
+        s.sync()
+
+    def recent_shots(self) -> list[str]:
+        value = self.settings.value("recent/shots", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember(self, source: str) -> None:
+        recent = [source] + [r for r in self.recent_shots() if r != source]
+        self.settings.setValue("recent/shots", recent[:MAX_RECENT])
+        self.settings.sync()
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_shots()
+        for src in recent:
+            self.recent_menu.addAction(src, lambda s=src: self.open_shot(s))
+        if not recent:
+            a = self.recent_menu.addAction("(no recent shots)")
+            a.setEnabled(False)
+
+    # ------------------------------------------------------------------ opening
+    def open_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open shot (folder of numbered frames)",
+                                                  self.recent_shots()[0] if self.recent_shots() else "")  # fmt: skip
+        if folder:
+            self.open_shot(folder)
+
+    def open_shot(self, source: str | Path) -> bool:
+        """Open a folder or pattern; errors go to the notification bar. True on success."""
+        source = str(source)
+        try:
+            self.model.open(source)
+        except Exception as exc:
+            self.notifier.error(f"Cannot open {source}: {exc}")
+            return False
+        self._remember(source)
+        return True
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if not urls:
+            return
+        path = Path(urls[0])
+        self.open_shot(path if path.is_dir() else _pattern_for_file(path))
+        event.acceptProposedAction()
+
+    def _on_shot_changed(self) -> None:
+        shot, info = self.model.shot, self.model.info
+        self.notifier.hide()
+        self.header.setText(f"<b>{shot.directory.name}/{Path(shot.pattern).name}</b>&nbsp;&nbsp;"
+                            f"<span style='color:#8b8f96'>{info.summary(shot)}</span>")  # fmt: skip
+        self.setWindowTitle(f"laika_fx — {shot.directory.name}")
+        gaps = shot.gaps
+        self.timeline.set_shot(shot.first, shot.last, gaps,
+                               f"{len(shot.frames)} frames" + (f" · {len(gaps)} gaps" if gaps else ""))  # fmt: skip
+        self.batch.output.setText(str(default_output_dir(shot)))
+        self.batch.set_can_add(True)
+        self.analyze_button.setEnabled(True)
+        self.mask_editor.folder = None
+        self._refresh_analyses()
+        self._mark_overrides()
+        self.notifier.info(f"opened {shot.directory / Path(shot.pattern).name} ({info.summary(shot)})")
+
+    # ------------------------------------------------------------------ frames
+    def _on_frame_changed(self, frame: int) -> None:
+        self.timeline.set_current(frame)
+        self.camera_plot.set_current(frame)
+        try:
+            arr = self.model.read(frame)
+        except Exception as exc:
+            self.viewer.set_frame(None)
+            self.viewer.message = f"Frame {frame} cannot be read"
+            self.notifier.error(f"Frame {frame}: {exc}")
+            return
+        self.viewer.set_frame(to_display8(arr))
+        self.viewer.set_after(None)
+        self._detected = None
+        prev = self.model.previous_frame(frame)
+        onion = None
+        if prev is not None and self.onion_action.isChecked():
+            try:
+                p = self.model.read(prev)
+                onion = to_display8(p) if p.shape[:2] == arr.shape[:2] else None
+            except Exception:
+                onion = None
+        self.viewer.set_onion(onion)
+        self.mask_editor.load(self.model.override_dir, self.model.shot.path(frame).stem, arr.shape[:2], None)
+        self._schedule_preview()
+
+    def _show_pixel(self, x: int, y: int) -> None:
+        if self.model.current is None:
+            return
+        try:
+            arr = self.model.read(self.model.current)
+        except Exception:
+            return
+        if 0 <= x < arr.shape[1] and 0 <= y < arr.shape[0]:
+            v = arr[y, x]
+            vals = " ".join(f"{c:.4f}" if arr.dtype == np.float32 else str(int(c)) for c in np.atleast_1d(v))
+            self.status_pixel.setText(f"x {x}  y {y}   {vals}  ({arr.dtype})")
+
+    # ------------------------------------------------------------------ preview
+    def _on_settings_changed(self) -> None:
+        self._schedule_preview()
+
+    def _schedule_preview(self) -> None:
+        self._preview_timer.start()
+
+    def preview_specs(self) -> tuple[list, list[str]]:
+        """Plugins to preview and those skipped because their analysis is missing."""
+        specs, skipped = [], []
+        for name, settings in self.plugins.specs():
+            if registry.get(name).has_analyze and name not in self._analyses:
+                skipped.append(name)
+            else:
+                specs.append((name, settings))
+        return specs, skipped
+
+    def request_preview(self) -> None:
+        """Re-render the current frame through the switched-on plugins (background thread)."""
+        frame = self.model.current
+        if frame is None:
+            return
+        try:
+            source = self.model.read(frame)
+        except Exception:
+            return
+        try:
+            specs, skipped = self.preview_specs()
+        except Exception as exc:
+            self.notifier.error(f"Invalid setting: {exc}")
+            return
+        for name, panel in self.plugins.panels.items():
+            panel.status.setText("no analysis yet: Analyze shot to preview" if name in skipped else "")
+        override = self.mask_editor.mask if self.mask_editor.is_override else None
+        req = PreviewRequest(frame, source, specs, path=self.model.shot.path(frame), mask_override=override,
+                             analyses=dict(self._analyses))  # fmt: skip
+        self._preview_frame = frame
+        self._preview_id = self.preview.submit(req)
+
+    def _on_preview(self, result: PreviewResult) -> None:
+        if result.frame != self.model.current or result.id != self.preview.latest:
+            return  # superseded
+        if result.error:
+            self.viewer.set_after(None)
+            self.preview_status.setText("preview failed")
+            self.notifier.error(result.error)
+            return
+        self.viewer.set_after(to_display8(result.output))
+        self.preview_status.setText(f"preview of {result.frame}: {result.seconds * 1000:.0f} ms")
+        self._detected = result.masks.get("seam")
+        self.mask_editor.set_detected(self._detected)
+
+    @property
+    def preview_ready(self) -> bool:
+        """True when the viewer shows the preview of the newest request."""
+        return self._preview_id != 0 and self._preview_id == self.preview.latest and self.viewer.has_after
+
+    # ------------------------------------------------------------------ compare
+    def toggle_before_after(self) -> None:
+        """Flip between the original and the result (Tab)."""
+        mode = "before" if self.viewer.mode != "before" else "after"
+        self.mode_actions[mode].setChecked(True)
+
+    def _set_onion(self, on: bool) -> None:
+        self.viewer.onion = on
+        if self.model.current is not None:
+            self._on_frame_changed(self.model.current)
+
+    def _set_mask_visible(self, on: bool) -> None:
+        self.viewer.mask_visible = on
+        self.viewer.update()
+
+    def _set_mask_opacity(self, value: int) -> None:
+        self.viewer.mask_opacity = value / 100.0
+        self.viewer.update()
+
+    # ------------------------------------------------------------------ mask painting
+    def set_tool(self, tool: str) -> None:
+        """``view``, ``paint`` or ``erase``; painting shows the mask."""
+        self.viewer.set_tool(tool)
+        if tool != "view" and not self.mask_action.isChecked():
+            self.mask_action.setChecked(True)
+        if not self.tool_actions[tool].isChecked():
+            self.tool_actions[tool].setChecked(True)
+
+    def _paint_segment(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        self.mask_editor.paint(x0, y0, x1, y1, self.viewer.brush_size, erase=self.viewer.tool == "erase")
+
+    def _on_mask_changed(self) -> None:
+        self.viewer.set_mask(self.mask_editor.mask)
+        frame = self.model.current
+        tag = "  ·  mask corrected by hand" if self.mask_editor.is_override else ""
+        self.viewer.badge = f"frame {frame}{tag}" if frame is not None else ""
+        self.undo_action.setEnabled(self.mask_editor.can_undo)
+        self.redo_action.setEnabled(self.mask_editor.can_redo)
+        self.revert_action.setEnabled(self.mask_editor.is_override)
+
+    def _on_override_saved(self, path: str) -> None:
+        self._mark_overrides()
+        self.statusBar().showMessage(f"mask correction saved: {path}", 4000)
+        self._schedule_preview()
+
+    def _mark_overrides(self) -> None:
+        folder = self.model.override_dir
+        shot = self.model.shot
+        marked = set()
+        if folder is not None and folder.is_dir():
+            stems = {p.stem for p in folder.glob("*.png")}
+            marked = {n for n in shot.frames if shot.path(n).stem in stems}
+        self.timeline.ruler.marked = marked
+        self.timeline.ruler.update()
+
+    def undo(self) -> None:
+        self.mask_editor.undo()
+
+    def redo(self) -> None:
+        self.mask_editor.redo()
+
+    def revert_mask(self) -> None:
+        self.mask_editor.revert(self._detected)
+
+    # ------------------------------------------------------------------ batch
+    def current_job(self, *, analyze_only: bool = False) -> BatchJob | None:
+        """A job for the open shot with the settings shown now."""
+        if self.model.shot is None:
+            return None
+        output = self.batch.default_output() or default_output_dir(self.model.shot)
+        return BatchJob(self.model.source, output, self.plugins.specs(), analyze_only=analyze_only)
+
+    def add_current_to_batch(self) -> None:
+        job = self.current_job()
+        if job is None:
+            self.notifier.error("Open a shot before adding it to the batch.")
+            return
+        self.batch.add_job(job)
+        self.batch_dock.raise_()
+        self.notifier.info(f"queued {job.name} → {job.output}")
+
+    def _on_job_done(self, job: BatchJob) -> None:
+        if job.status == "failed":
+            self.notifier.error(f"Batch of {job.name} failed: {job.error}")
+        else:
+            self.notifier.info(f"batch of {job.name}: {job.status}")
+        self.log.appendPlainText(report_text(job))
+        if self.model.shot is not None and job.source == self.model.source:
+            self._refresh_analyses()
+
+    def analyze_current(self) -> None:
+        """Run the analyze pass of the switched-on plugins in the background."""
+        job = self.current_job(analyze_only=True)
+        if job is None or self.analysis_runner.running:
+            return
+        if not any(registry.get(n).has_analyze for n, _ in job.plugins):
+            self.notifier.error("None of the switched-on plugins has an analyze step (turn on stabilize).")
+            return
+        self.analyze_button.setEnabled(False)
+        self.camera_status.setText("analyzing…")
+        self.analysis_runner.start([job])
+        self._analysis_job = job
+
+    def _on_analysis_done(self, _job_id: int) -> None:
+        job = self._analysis_job
+        self.analyze_button.setEnabled(True)
+        if job.status == "failed":
+            self.camera_status.setText("analysis failed")
+            self.notifier.error(f"Analysis of {job.name} failed: {job.error}")
+        else:
+            self.camera_status.setText(f"analysis {job.status} → {job.output}")
+        self._refresh_analyses()
+
+    def _refresh_analyses(self) -> None:
+        """Reload the sidecars of the open shot's output folder; update the camera plot."""
+        if self.model.shot is None:
+            return
+        output = self.batch.default_output() or default_output_dir(self.model.shot)
+        self._analyses = load_sidecars(output, list(self.plugins.panels))
+        solve_path = output / "stabilize.json"
+        self.camera_plot.set_solve(None)
+        if solve_path.is_file():
+            try:
+                self.camera_plot.set_solve(load_solve(solve_path))
+                self._mark_reference()
+            except (OSError, ValueError) as exc:
+                self.notifier.error(f"Camera solve {solve_path}: {exc}")
+        self._schedule_preview()
+
+    def _load_solve_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Camera solve", "", "stabilize.json (*.json)")
+        if path:
+            try:
+                self.camera_plot.set_solve(load_solve(path))
+                self._mark_reference()
+            except (OSError, ValueError) as exc:
+                self.notifier.error(f"Cannot read {path}: {exc}")
+
+    def _mark_reference(self) -> None:
+        solve = self.camera_plot.solve
+        self.timeline.ruler.reference = solve.reference if solve else None
+        self.timeline.ruler.update()
+
+    def set_reference(self, frame: int) -> None:
+        """Make ``frame`` the stabilize reference (the artist re-runs Analyze to apply it)."""
+        panel = self.plugins.panels.get("stabilize")
+        control = panel.controls.get("reference") if panel else None
+        if control is None:
+            self.notifier.error("The stabilize plugin has no 'reference' setting to change.")
+            return
+        control.set_value(frame)
+        panel.changed.emit()
+        self.camera_status.setText(f"reference set to {frame}: click Analyze shot to re-solve")
+
+    # ------------------------------------------------------------------ shutdown
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.save_settings()
+        self.timeline.play_button.setChecked(False)
+        for runner in (self.runner, self.analysis_runner):
+            if runner.running:
+                runner.cancel()
+                runner.wait(60000)
+        self.preview.stop()
+        super().closeEvent(event)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the app: ``laika-fx-gui [SHOT]``."""
+    argv = list(sys.argv if argv is None else argv)
+    app = QApplication.instance() or QApplication(argv)
+    app.setApplicationName("laika_fx")
+    app.setOrganizationName("laika_fx")
+    apply_theme(app)
+    window = MainWindow()
+
+    def excepthook(kind, value, tb) -> None:  # errors become messages, not a dead window
+        traceback.print_exception(kind, value, tb)
+        window.notifier.error(f"Unexpected error: {kind.__name__}: {value}")
+
+    sys.excepthook = excepthook
+    window.show()
+    shots = [a for a in argv[1:] if not a.startswith("-")]
+    if shots:
+        window.open_shot(shots[0])
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""Batch queue panel: shots with their settings, run in the background, progress, reports."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from laika_fx.pipeline import ProgressEvent
+from laika_fx.report import format_summary
+
+from .style import mono_font
+from .workers import BatchJob, BatchRunner
+
+__all__ = ["BatchQueue", "format_eta", "describe_progress"]
+
+_STATUS_TEXT = {"queued": "queued", "running": "running…", "done": "✔ done", "failed": "✖ failed",
+                "cancelled": "cancelled"}  # fmt: skip
+
+
+def format_eta(seconds: float | None) -> str:
+    """``m:ss`` (or ``h:mm:ss``); ``--:--`` when unknown."""
+    if seconds is None:
+        return "--:--"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def describe_progress(ev: ProgressEvent) -> str:
+    """One line for the progress label: phase, frames, frames per minute, ETA."""
+    phase = ev.phase.replace("analyze:", "analyze · ")
+    failed = f"  ·  {ev.failed} failed" if ev.failed else ""
+    return (f"{phase}  {ev.done}/{ev.total}  ·  {ev.frames_per_minute:.0f} frames/min  ·  "
+            f"ETA {format_eta(ev.eta)}{failed}")  # fmt: skip
+
+
+def report_text(job: BatchJob) -> str:
+    """What the report pane shows for a job."""
+    head = f"{job.name}  →  {job.output}\nplugins: {', '.join(n for n, _ in job.plugins) or 'none'}\n"
+    if job.status == "queued":
+        return head + "\nqueued"
+    if job.status == "running":
+        return head + "\nrunning…"
+    lines = [head]
+    if job.error:
+        lines.append(f"ERROR: {job.error}\n")
+    if job.report and "frames_written" in job.report:
+        lines.append(format_summary(job.report))
+    elif job.report:
+        lines.append(f"analysis written for: {', '.join(job.report.get('analyzed', [])) or 'nothing'}"
+                     f"  ({job.report.get('wall_seconds', 0):.1f} s)")  # fmt: skip
+    return "\n".join(lines)
+
+
+class BatchQueue(QWidget):
+    """The queue of shots, the run controls, live progress and each shot's report.
+
+    Signals
+    -------
+    add_requested() : the user wants the current shot (with the current settings) queued.
+    job_done(BatchJob) : a job ended (done, failed or cancelled).
+    """
+
+    add_requested = Signal()
+    job_done = Signal(object)
+
+    def __init__(self, runner: BatchRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.jobs: list[BatchJob] = []
+        self._next_id = 1
+        self._last_progress = 0.0
+
+        self.output = QLineEdit(self)
+        self.output.setPlaceholderText("output folder for the current shot")
+        self.output.setToolTip("Cleaned frames, masks, sidecars and the report go here (never the shot folder)")
+        browse = QPushButton("…", self)
+        browse.setToolTip("Choose the output folder")
+        browse.setMaximumWidth(30)
+        browse.clicked.connect(self._browse)
+        self.add_button = QPushButton("＋ Add current shot", self)
+        self.add_button.setToolTip("Queue the open shot with the plugin settings shown now (Ctrl+B)")
+        self.add_button.clicked.connect(self.add_requested)
+        self.add_button.setEnabled(False)
+        self.remove_button = QPushButton("Remove", self)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.run_button = QPushButton("▶ Run queue", self)
+        self.run_button.setObjectName("primary")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("■ Cancel", self)
+        self.cancel_button.setObjectName("danger")
+        self.cancel_button.setToolTip("Stop after the frames in flight; nothing half-written is left")
+        self.cancel_button.clicked.connect(self.cancel)
+
+        self.tree = QTreeWidget(self)
+        self.tree.setHeaderLabels(["Shot", "Frames", "Plugins", "Status", "fr/min"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(False)
+        self.tree.setColumnWidth(0, 150)
+        self.tree.setColumnWidth(1, 80)
+        self.tree.setColumnWidth(2, 120)
+        self.tree.setColumnWidth(3, 80)
+        self.tree.currentItemChanged.connect(lambda *_: self._show_report())
+
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress_label = QLabel("idle", self)
+        self.progress_label.setObjectName("dim")
+        self.report = QPlainTextEdit(self)
+        self.report.setReadOnly(True)
+        self.report.setFont(mono_font(9))
+        self.report.setPlaceholderText("Select a shot to see its report.")
+        self.report.setLineWrapMode(QPlainTextEdit.NoWrap)
+
+        out_row = QHBoxLayout()
+        out_row.addWidget(QLabel("Output", self))
+        out_row.addWidget(self.output, 1)
+        out_row.addWidget(browse)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.run_button)
+        top = QWidget(self)
+        top_lay = QVBoxLayout(top)
+        top_lay.setContentsMargins(0, 0, 0, 0)
+        top_lay.addLayout(out_row)
+        top_lay.addLayout(buttons)
+        top_lay.addWidget(self.tree, 1)
+        top_lay.addWidget(self.progress)
+        top_lay.addWidget(self.progress_label)
+        split = QSplitter(Qt.Vertical, self)
+        split.addWidget(top)
+        split.addWidget(self.report)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(split)
+
+        runner.job_started.connect(self._on_started)
+        runner.progress.connect(self._on_progress)
+        runner.job_finished.connect(self._on_finished)
+        runner.queue_finished.connect(self._on_queue_finished)
+        self._update_buttons()
+
+    # -- queue editing -------------------------------------------------------------
+    def add_job(self, job: BatchJob) -> BatchJob:
+        """Append ``job`` to the queue (its id is assigned here)."""
+        job.id = self._next_id
+        self._next_id += 1
+        self.jobs.append(job)
+        item = QTreeWidgetItem([job.name, job.frames or "all", ", ".join(n for n, _ in job.plugins) or "—",
+                                _STATUS_TEXT[job.status], ""])  # fmt: skip
+        item.setData(0, Qt.UserRole, job.id)
+        item.setToolTip(0, f"{job.source}\n→ {job.output}")
+        self.tree.addTopLevelItem(item)
+        self.tree.setCurrentItem(item)
+        self._update_buttons()
+        return job
+
+    def remove_selected(self) -> None:
+        item = self.tree.currentItem()
+        if item is None:
+            return
+        job = self._job(item.data(0, Qt.UserRole))
+        if job is None or job.status == "running":
+            return
+        self.jobs.remove(job)
+        self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
+        self._update_buttons()
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Output folder", self.output.text())
+        if folder:
+            self.output.setText(folder)
+
+    # -- running -------------------------------------------------------------------
+    def run(self) -> None:
+        """Run every queued job in the background."""
+        if self.runner.running or not any(j.status == "queued" for j in self.jobs):
+            return
+        self.runner.start(self.jobs)
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        if self.runner.running:
+            self.progress_label.setText("cancelling after the frames in flight…")
+            self.runner.cancel()
+
+    def _job(self, job_id: int) -> BatchJob | None:
+        return next((j for j in self.jobs if j.id == job_id), None)
+
+    def _item(self, job_id: int) -> QTreeWidgetItem | None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, Qt.UserRole) == job_id:
+                return item
+        return None
+
+    def _on_started(self, job_id: int) -> None:
+        item = self._item(job_id)
+        if item is not None:
+            item.setText(3, _STATUS_TEXT["running"])
+            self.tree.setCurrentItem(item)
+        self.progress.setRange(0, 0)  # busy until the first event says how many frames
+        self._update_buttons()
+
+    def _on_progress(self, job_id: int, ev: ProgressEvent) -> None:
+        now = time.monotonic()
+        if ev.phase == "done" or ev.done == ev.total or now - self._last_progress > 0.05:
+            self._last_progress = now
+            self.progress.setRange(0, max(1, ev.total))
+            self.progress.setValue(ev.done)
+            self.progress_label.setText(describe_progress(ev) if ev.phase != "done" else "finishing…")
+            item = self._item(job_id)
+            if item is not None and ev.phase == "render" and ev.done:
+                item.setText(4, f"{ev.frames_per_minute:.0f}")
+
+    def _on_finished(self, job_id: int) -> None:
+        job = self._job(job_id)
+        item = self._item(job_id)
+        if job is None or item is None:
+            return
+        item.setText(3, _STATUS_TEXT[job.status])
+        if job.report and "frames_per_minute" in job.report:
+            item.setText(4, f"{job.report['frames_per_minute']:.0f}")
+        if job.error:
+            item.setToolTip(3, job.error)
+        if self.tree.currentItem() is item:
+            self._show_report()
+        self.job_done.emit(job)
+
+    def _on_queue_finished(self) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1 if self.jobs and all(j.status == "done" for j in self.jobs) else 0)
+        done = sum(j.status == "done" for j in self.jobs)
+        self.progress_label.setText(f"idle  ·  {done}/{len(self.jobs)} shots done")
+        self._update_buttons()
+
+    def _show_report(self) -> None:
+        item = self.tree.currentItem()
+        job = self._job(item.data(0, Qt.UserRole)) if item is not None else None
+        self.report.setPlainText(report_text(job) if job is not None else "")
+
+    def _update_buttons(self) -> None:
+        running = self.runner.running
+        self.run_button.setEnabled(not running and any(j.status == "queued" for j in self.jobs))
+        self.cancel_button.setEnabled(running)
+        self.remove_button.setEnabled(not running and bool(self.jobs))
+
+    def set_can_add(self, on: bool) -> None:
+        self.add_button.setEnabled(on)
+
+    def default_output(self) -> Path | None:
+        text = self.output.text().strip()
+        return Path(text).expanduser() if text else None

@@ -1,0 +1,188 @@
+"""Mask corrections: paint to add to or erase from a frame's seam mask, undo/redo, save.
+
+A correction is a whole mask, saved as ``<override dir>/<frame stem>.png`` (uint8,
+255 = seam) -- the folder the batch (GUI or ``laika-fx batch``) reads automatically,
+using that mask instead of the detection for that frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from laika_fx.io import FrameReadError, read_frame, write_frame
+
+__all__ = ["MaskEditor", "load_override"]
+
+
+def load_override(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
+    """An override mask from disk as ``(H, W)`` uint8 0/255, or None if absent/unusable."""
+    if not path.is_file():
+        return None
+    try:
+        mask = read_frame(path)
+    except FrameReadError:
+        return None
+    if mask.ndim == 3:
+        mask = mask[:, :, 0]
+    if mask.shape != tuple(shape):
+        return None
+    return ((mask > 0) * 255).astype(np.uint8)
+
+
+class MaskEditor(QObject):
+    """The editable mask of the current frame, with undo/redo and saving.
+
+    Signals
+    -------
+    changed() : the mask (or whether it is an override) changed.
+    saved(str) : an override file was written or removed (its path).
+    """
+
+    changed = Signal()
+    saved = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, *, max_undo: int = 40) -> None:
+        super().__init__(parent)
+        self.folder: Path | None = None
+        self.stem: str | None = None
+        self.mask: np.ndarray | None = None
+        self.is_override = False
+        self._undo: list[np.ndarray | None] = []
+        self._redo: list[np.ndarray | None] = []
+        self._max_undo = max_undo
+        self._stroke_open = False
+
+    # -- which frame -------------------------------------------------------------------
+    def path(self) -> Path | None:
+        if self.folder is None or self.stem is None:
+            return None
+        return self.folder / f"{self.stem}.png"
+
+    def load(self, folder: Path, stem: str, shape: tuple[int, int], detected: np.ndarray | None) -> None:
+        """Show frame ``stem``: its saved override if there is one, else ``detected``."""
+        same_frame = (folder, stem) == (self.folder, self.stem)
+        self.folder, self.stem = Path(folder), stem
+        if not same_frame:
+            self._undo.clear()
+            self._redo.clear()
+        override = load_override(self.path(), shape)
+        self.is_override = override is not None
+        if override is not None:
+            self.mask = override
+        elif detected is not None:
+            self.mask = ((detected > 0) * 255).astype(np.uint8)
+        else:
+            self.mask = None
+        self._shape = tuple(shape)
+        self.changed.emit()
+
+    def set_detected(self, detected: np.ndarray | None) -> None:
+        """A fresh detection arrived; shown unless the frame has an override."""
+        if self.is_override or self.stem is None:
+            return
+        if detected is not None and detected.shape != self._shape:
+            return  # a plugin changed the frame size; the mask no longer lines up
+        self.mask = None if detected is None else ((detected > 0) * 255).astype(np.uint8)
+        self.changed.emit()
+
+    # -- painting ------------------------------------------------------------------
+    def begin_stroke(self) -> None:
+        """Remember the mask before a stroke (one undo step per stroke)."""
+        if self.stem is None:
+            return
+        self._push_undo()
+        self._stroke_open = True
+
+    def paint(self, x0: float, y0: float, x1: float, y1: float, radius: float, *, erase: bool = False) -> None:
+        """Add (or erase) a round brush stroke from (x0, y0) to (x1, y1), image pixels."""
+        if self.stem is None:
+            return
+        if self.mask is None:
+            self.mask = np.zeros(self._shape, np.uint8)
+        r = max(1, round(radius))
+        p0, p1 = (round(x0), round(y0)), (round(x1), round(y1))
+        cv2.line(self.mask, p0, p1, 0 if erase else 255, thickness=2 * r, lineType=cv2.LINE_8)
+        cv2.circle(self.mask, p1, r, 0 if erase else 255, thickness=-1)
+        cv2.circle(self.mask, p0, r, 0 if erase else 255, thickness=-1)
+        self.changed.emit()
+
+    def end_stroke(self) -> None:
+        """Finish a stroke and save the correction."""
+        if not self._stroke_open:
+            return
+        self._stroke_open = False
+        self.save()
+
+    def undo(self) -> bool:
+        """Step back one stroke (saved at once); False if there is nothing to undo."""
+        if not self._undo:
+            return False
+        self._redo.append(self._state())
+        self._restore(self._undo.pop())
+        return True
+
+    def redo(self) -> bool:
+        if not self._redo:
+            return False
+        self._undo.append(self._state())
+        self._restore(self._redo.pop())
+        return True
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    # -- files ---------------------------------------------------------------------
+    def save(self) -> Path | None:
+        """Write the current mask as this frame's override (atomic)."""
+        path = self.path()
+        if path is None or self.mask is None:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_frame(path, self.mask)
+        self.is_override = True
+        self.changed.emit()
+        self.saved.emit(str(path))
+        return path
+
+    def revert(self, detected: np.ndarray | None) -> None:
+        """Delete this frame's override (undoable) and go back to ``detected``."""
+        path = self.path()
+        if path is None:
+            return
+        self._push_undo()
+        path.unlink(missing_ok=True)
+        self.is_override = False
+        self.mask = None if detected is None else ((detected > 0) * 255).astype(np.uint8)
+        self.changed.emit()
+        self.saved.emit(str(path))
+
+    # -- undo internals ------------------------------------------------------------
+    def _state(self) -> tuple[np.ndarray | None, bool]:
+        return (None if self.mask is None else self.mask.copy(), self.is_override)
+
+    def _push_undo(self) -> None:
+        self._undo.append(self._state())
+        del self._undo[: -self._max_undo]
+        self._redo.clear()
+
+    def _restore(self, state: tuple[np.ndarray | None, bool]) -> None:
+        mask, was_override = state
+        self.mask = mask
+        path = self.path()
+        if was_override and mask is not None:
+            self.save()
+            return
+        if path is not None and path.exists():
+            path.unlink()
+            self.saved.emit(str(path))
+        self.is_override = False
+        self.changed.emit()

@@ -1,0 +1,266 @@
+"""Plugin panels: controls generated from each plugin's parameter schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from laika_fx.plugins import Param, Plugin, registry
+
+from .workers import PluginSpec
+
+__all__ = ["ParamControl", "PluginPanel", "PluginStack"]
+
+_SLIDER_STEPS = 1000
+
+
+class ParamControl(QWidget):
+    """One editor for one :class:`Param`: spin box (+ slider for bounded numbers),
+    check box, drop-down or text field.
+
+    Signals
+    -------
+    changed() : the value changed.
+    """
+
+    changed = Signal()
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.param = param
+        self.slider: QSlider | None = None
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        bounded = param.minimum is not None and param.maximum is not None
+        if param.type is bool:
+            self.editor: QWidget = QCheckBox(self)
+            self.editor.toggled.connect(self.changed)
+        elif param.choices:
+            self.editor = QComboBox(self)
+            self.editor.addItems([str(c) for c in param.choices])
+            self.editor.currentIndexChanged.connect(self.changed)
+        elif param.type is str:
+            self.editor = QLineEdit(self)
+            self.editor.editingFinished.connect(self.changed)
+        else:
+            if param.type is int:
+                box: QSpinBox | QDoubleSpinBox = QSpinBox(self)
+                box.setRange(int(param.minimum if param.minimum is not None else -(2**31)),
+                             int(param.maximum if param.maximum is not None else 2**31 - 1))  # fmt: skip
+            else:
+                box = QDoubleSpinBox(self)
+                span = (param.maximum - param.minimum) if bounded else 10.0
+                box.setDecimals(3 if span <= 10 else 2)
+                box.setSingleStep(span / 100 if bounded else 0.1)
+                box.setRange(param.minimum if param.minimum is not None else -1e9,
+                             param.maximum if param.maximum is not None else 1e9)  # fmt: skip
+            box.setKeyboardTracking(False)
+            box.setMinimumWidth(72)
+            box.valueChanged.connect(self._box_changed)
+            self.editor = box
+            if bounded:
+                self.slider = QSlider(Qt.Horizontal, self)
+                self.slider.setRange(0, _SLIDER_STEPS)
+                self.slider.valueChanged.connect(self._slider_changed)
+                lay.addWidget(self.slider, 1)
+        lay.addWidget(self.editor, 0 if self.slider else 1)
+        self.setToolTip(param.help)
+        self.set_value(param.default)
+
+    def value(self) -> Any:
+        """The current value, coerced by the Param (raises ParamError if invalid)."""
+        e = self.editor
+        if isinstance(e, QCheckBox):
+            raw: Any = e.isChecked()
+        elif isinstance(e, QComboBox):
+            raw = self.param.choices[e.currentIndex()] if e.currentIndex() >= 0 else self.param.default
+        elif isinstance(e, QLineEdit):
+            raw = e.text()
+        else:
+            raw = e.value()
+        return self.param.coerce(raw)
+
+    def set_value(self, value: Any) -> None:
+        """Show ``value`` without emitting ``changed``."""
+        value = self.param.coerce(value)
+        e = self.editor
+        e.blockSignals(True)
+        if isinstance(e, QCheckBox):
+            e.setChecked(bool(value))
+        elif isinstance(e, QComboBox):
+            e.setCurrentIndex(list(self.param.choices).index(value))
+        elif isinstance(e, QLineEdit):
+            e.setText(str(value))
+        else:
+            e.setValue(value)
+        e.blockSignals(False)
+        self._sync_slider()
+
+    def _sync_slider(self) -> None:
+        if self.slider is None:
+            return
+        lo, hi = self.param.minimum, self.param.maximum
+        frac = (self.editor.value() - lo) / (hi - lo) if hi > lo else 0.0
+        self.slider.blockSignals(True)
+        self.slider.setValue(round(frac * _SLIDER_STEPS))
+        self.slider.blockSignals(False)
+
+    def _slider_changed(self, pos: int) -> None:
+        lo, hi = self.param.minimum, self.param.maximum
+        value = lo + (hi - lo) * pos / _SLIDER_STEPS
+        self.editor.blockSignals(True)
+        self.editor.setValue(round(value) if self.param.type is int else value)
+        self.editor.blockSignals(False)
+        self.changed.emit()
+
+    def _box_changed(self) -> None:
+        self._sync_slider()
+        self.changed.emit()
+
+
+class PluginPanel(QGroupBox):
+    """A checkable group (on = in the chain) with one control per parameter.
+
+    Signals
+    -------
+    changed() : a setting or the on/off state changed.
+    """
+
+    changed = Signal()
+
+    def __init__(self, plugin: type[Plugin], parent: QWidget | None = None) -> None:
+        super().__init__(plugin.label or plugin.name, parent)
+        self.plugin = plugin
+        self.setCheckable(True)
+        self.setChecked(True)
+        self.setToolTip(plugin.description)
+        self.controls: dict[str, ParamControl] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 6, 8, 6)
+        if plugin.description:
+            desc = QLabel(plugin.description, self)
+            desc.setWordWrap(True)
+            desc.setObjectName("dim")
+            outer.addWidget(desc)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(4)
+        for param in plugin.params:
+            control = ParamControl(param, self)
+            control.changed.connect(self.changed)
+            self.controls[param.name] = control
+            label = QLabel(param.label or param.name.replace("_", " "), self)
+            label.setToolTip(param.help)
+            form.addRow(label, control)
+        outer.addLayout(form)
+        row = QHBoxLayout()
+        self.status = QLabel("", self)
+        self.status.setObjectName("dim")
+        self.status.setWordWrap(True)
+        reset = QPushButton("Reset", self)
+        reset.setToolTip("Back to the plugin's defaults")
+        reset.clicked.connect(self.reset)
+        row.addWidget(self.status, 1)
+        row.addWidget(reset)
+        outer.addLayout(row)
+        self.toggled.connect(lambda _on: self.changed.emit())
+
+    @property
+    def name(self) -> str:
+        return self.plugin.name
+
+    def settings(self) -> dict[str, Any]:
+        """Current values by parameter name."""
+        return {name: c.value() for name, c in self.controls.items()}
+
+    def set_settings(self, settings: dict[str, Any]) -> None:
+        """Show saved values (unknown names and invalid values are ignored)."""
+        for name, value in settings.items():
+            if name in self.controls:
+                try:
+                    self.controls[name].set_value(value)
+                except ValueError:
+                    continue
+
+    def reset(self) -> None:
+        for c in self.controls.values():
+            c.set_value(c.param.default)
+        self.changed.emit()
+
+
+class PluginStack(QWidget):
+    """A panel for every plugin the registry loads, in chain order; failures listed.
+
+    Signals
+    -------
+    changed() : any panel changed.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.panels: dict[str, PluginPanel] = {}
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(8)
+        for name in chain_order(registry.names()):
+            panel = PluginPanel(registry.get(name), self)
+            panel.changed.connect(self.changed)
+            self.panels[name] = panel
+            lay.addWidget(panel)
+        failed = [i for i in registry.status() if i.error]
+        for info in failed:
+            note = QLabel(f"⚠ plugin {info.name} not loaded: {info.error}", self)
+            note.setWordWrap(True)
+            note.setObjectName("dim")
+            lay.addWidget(note)
+        if not self.panels:
+            lay.addWidget(QLabel("No plugins found.", self))
+
+    def specs(self) -> list[PluginSpec]:
+        """``(name, settings)`` of the switched-on plugins, in chain order."""
+        return [(name, p.settings()) for name, p in self.panels.items() if p.isChecked()]
+
+    def state(self) -> dict[str, dict]:
+        """Everything to persist: ``{name: {"enabled": bool, "settings": {...}}}``."""
+        return {n: {"enabled": p.isChecked(), "settings": p.settings()} for n, p in self.panels.items()}
+
+    def restore(self, state: dict[str, dict]) -> None:
+        for name, entry in (state or {}).items():
+            panel = self.panels.get(name)
+            if panel is None or not isinstance(entry, dict):
+                continue
+            panel.blockSignals(True)
+            panel.setChecked(bool(entry.get("enabled", True)))
+            panel.blockSignals(False)
+            panel.set_settings(entry.get("settings", {}))
+
+
+#: the order of the clean-up: seams are painted out on the frame as shot, then the
+#: camera is aligned; anything else (deflicker, third-party) runs first, by name.
+_CHAIN_TAIL = ("seam_removal", "stabilize")
+
+
+def chain_order(names: list[str]) -> list[str]:
+    """Plugin names in the order the chain applies them."""
+    head = [n for n in names if n not in _CHAIN_TAIL]
+    return head + [n for n in _CHAIN_TAIL if n in names]

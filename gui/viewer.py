@@ -1,0 +1,357 @@
+"""Frame viewer: zoom/pan, before/after wipe, onion skin, mask overlay, brush strokes.
+
+The viewer only draws what it is given (8-bit display copies of frames) and reports
+what the user does with the mouse; it never reads files and never alters frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from .style import ACCENT, MASK_COLOUR
+
+__all__ = ["Viewer", "rgb_image", "mask_image"]
+
+VIEW_MODES = ("before", "wipe", "after")
+TOOLS = ("view", "paint", "erase")
+
+
+def rgb_image(frame8: np.ndarray) -> QImage:
+    """A QImage owning a copy of an ``(H, W, 3)`` uint8 RGB array."""
+    arr = np.ascontiguousarray(frame8)
+    h, w = arr.shape[:2]
+    return QImage(arr.data, w, h, arr.strides[0], QImage.Format_RGB888).copy()
+
+
+def mask_image(mask: np.ndarray, colour: QColor = MASK_COLOUR) -> QImage:
+    """A QImage of ``mask`` (> 0 = seam) in ``colour``, transparent elsewhere."""
+    h, w = mask.shape[:2]
+    bgra = np.zeros((h, w, 4), np.uint8)
+    on = mask > 0
+    bgra[on] = (colour.blue(), colour.green(), colour.red(), 255)
+    return QImage(bgra.data, w, h, 4 * w, QImage.Format_ARGB32).copy()
+
+
+class Viewer(QWidget):
+    """Shows the current frame with its preview, onion skin and seam mask.
+
+    Signals
+    -------
+    stroke_started() : the artist pressed the brush on the frame.
+    stroke_segment(float, float, float, float) : brush moved from (x0, y0) to (x1, y1), image pixels.
+    stroke_finished() : brush released.
+    hovered(int, int) : image pixel under the cursor.
+    view_changed() : zoom, pan, wipe or mode changed.
+    """
+
+    stroke_started = Signal()
+    stroke_segment = Signal(float, float, float, float)
+    stroke_finished = Signal()
+    hovered = Signal(int, int)
+    view_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setMinimumSize(320, 200)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self._before: QImage | None = None
+        self._after: QImage | None = None
+        self._onion: QImage | None = None
+        self._mask: QImage | None = None
+        self.mode = "wipe"
+        self.wipe = 0.5  # fraction of the image width
+        self.onion = False
+        self.onion_opacity = 0.4
+        self.mask_visible = True
+        self.mask_opacity = 0.55
+        self.tool = "view"
+        self.brush_size = 12.0  # radius in image pixels
+        self.zoom = 1.0
+        self._center = QPointF(0, 0)  # image point at the widget centre
+        self._fit = True
+        self._drag: str | None = None
+        self._last = QPointF()
+        self._last_image = QPointF()
+        self._cursor: QPointF | None = None
+        self.message = ""  # shown when there is nothing to draw
+        self.badge = ""  # small text in the top-left corner (frame number, override state)
+
+    # -- content -------------------------------------------------------------------
+    def set_frame(self, frame8: np.ndarray | None) -> None:
+        """Show ``(H, W, 3)`` uint8 as the current ("before") frame."""
+        size_changed = self._before is None or frame8 is None or (
+            (self._before.width(), self._before.height()) != (frame8.shape[1], frame8.shape[0])
+        )
+        self._before = None if frame8 is None else rgb_image(frame8)
+        if size_changed:
+            self._fit = True
+        self._update_fit()
+        self.update()
+
+    def set_after(self, frame8: np.ndarray | None) -> None:
+        """Show the plugin preview of the current frame (None: no preview)."""
+        self._after = None if frame8 is None else rgb_image(frame8)
+        self.update()
+
+    def set_onion(self, frame8: np.ndarray | None) -> None:
+        """The previous frame, faded over the current one when onion skin is on."""
+        self._onion = None if frame8 is None else rgb_image(frame8)
+        self.update()
+
+    def set_mask(self, mask: np.ndarray | None) -> None:
+        """Seam mask of the current frame, ``(H, W)`` uint8, 255 = seam."""
+        self._mask = None if mask is None else mask_image(mask)
+        self.update()
+
+    @property
+    def has_after(self) -> bool:
+        return self._after is not None
+
+    @property
+    def has_mask(self) -> bool:
+        return self._mask is not None
+
+    # -- view controls ---------------------------------------------------------------
+    def set_mode(self, mode: str) -> None:
+        if mode not in VIEW_MODES:
+            raise ValueError(f"unknown view mode {mode!r}")
+        self.mode = mode
+        self.view_changed.emit()
+        self.update()
+
+    def set_wipe(self, fraction: float) -> None:
+        self.wipe = float(min(1.0, max(0.0, fraction)))
+        self.view_changed.emit()
+        self.update()
+
+    def set_tool(self, tool: str) -> None:
+        if tool not in TOOLS:
+            raise ValueError(f"unknown tool {tool!r}")
+        self.tool = tool
+        self.setCursor(Qt.BlankCursor if tool != "view" else Qt.ArrowCursor)
+        self.update()
+
+    def fit(self) -> None:
+        """Zoom so the whole frame is visible."""
+        self._fit = True
+        self._update_fit()
+        self.view_changed.emit()
+        self.update()
+
+    def actual_size(self) -> None:
+        """100 %: one frame pixel per screen pixel."""
+        self._fit = False
+        self.zoom = 1.0
+        self.view_changed.emit()
+        self.update()
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom by ``factor`` keeping the image point under ``anchor`` (widget coords) fixed."""
+        if self._before is None:
+            return
+        anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
+        before = self.to_image(anchor)
+        self._fit = False
+        self.zoom = float(min(32.0, max(0.05, self.zoom * factor)))
+        after = self.to_image(anchor)
+        self._center += before - after
+        self.view_changed.emit()
+        self.update()
+
+    def _update_fit(self) -> None:
+        if not self._fit or self._before is None:
+            return
+        w, h = self._before.width(), self._before.height()
+        self.zoom = max(0.01, min((self.width() - 16) / w, (self.height() - 16) / h))
+        self._center = QPointF(w / 2, h / 2)
+
+    # -- coordinates -------------------------------------------------------------------
+    def to_image(self, p: QPointF) -> QPointF:
+        """Widget point to image pixel coordinates."""
+        return QPointF(
+            (p.x() - self.width() / 2) / self.zoom + self._center.x(),
+            (p.y() - self.height() / 2) / self.zoom + self._center.y(),
+        )
+
+    def to_widget(self, p: QPointF) -> QPointF:
+        """Image pixel coordinates to a widget point."""
+        return QPointF(
+            (p.x() - self._center.x()) * self.zoom + self.width() / 2,
+            (p.y() - self._center.y()) * self.zoom + self.height() / 2,
+        )
+
+    def image_rect(self) -> QRectF:
+        """Where the frame is drawn, in widget coordinates."""
+        if self._before is None:
+            return QRectF()
+        tl = self.to_widget(QPointF(0, 0))
+        return QRectF(tl.x(), tl.y(), self._before.width() * self.zoom, self._before.height() * self.zoom)
+
+    def wipe_x(self) -> float:
+        r = self.image_rect()
+        return r.left() + self.wipe * r.width()
+
+    # -- painting ------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#111214"))
+        if self._before is None:
+            p.setPen(QColor("#8b8f96"))
+            f = QFont(self.font())
+            f.setPointSize(13)
+            p.setFont(f)
+            p.drawText(self.rect(), Qt.AlignCenter, self.message or "Open a shot  (Ctrl+O, or drop a folder here)")
+            return
+        p.setRenderHint(QPainter.SmoothPixmapTransform, self.zoom < 2.0)
+        rect = self.image_rect()
+        src = QRectF(0, 0, self._before.width(), self._before.height())
+        show_after = self._after is not None and self.mode in ("after", "wipe")
+        if self.mode == "after" and self._after is not None:
+            p.drawImage(rect, self._after, QRectF(self._after.rect()))
+        else:
+            p.drawImage(rect, self._before, src)
+        if self.onion and self._onion is not None:
+            p.setOpacity(self.onion_opacity)
+            p.drawImage(rect, self._onion, QRectF(self._onion.rect()))
+            p.setOpacity(1.0)
+        if self.mode == "wipe" and show_after:
+            x = self.wipe_x()
+            p.save()
+            p.setClipRect(QRectF(x, rect.top(), rect.right() - x, rect.height()))
+            p.drawImage(rect, self._after, QRectF(self._after.rect()))
+            p.restore()
+        if self.mask_visible and self._mask is not None:
+            p.setOpacity(self.mask_opacity)
+            p.drawImage(rect, self._mask, src)
+            p.setOpacity(1.0)
+        p.setPen(QPen(QColor("#3a3d43"), 1))
+        p.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
+        if self.mode == "wipe" and show_after:
+            self._draw_wipe(p, rect)
+        self._draw_badges(p, rect)
+        if self.tool != "view" and self._cursor is not None:
+            colour = QColor(ACCENT) if self.tool == "paint" else QColor("#6ec6ff")
+            r = self.brush_size * self.zoom
+            p.setRenderHint(QPainter.Antialiasing, True)
+            p.setPen(QPen(QColor(0, 0, 0, 160), 3))
+            p.drawEllipse(self._cursor, r, r)
+            p.setPen(QPen(colour, 1.5))
+            p.drawEllipse(self._cursor, r, r)
+            p.drawLine(self._cursor - QPointF(3, 0), self._cursor + QPointF(3, 0))
+            p.drawLine(self._cursor - QPointF(0, 3), self._cursor + QPointF(0, 3))
+
+    def _draw_wipe(self, p: QPainter, rect: QRectF) -> None:
+        x = self.wipe_x()
+        top, bottom = max(0.0, rect.top()), min(float(self.height()), rect.bottom())
+        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setPen(QPen(QColor(0, 0, 0, 140), 3))
+        p.drawLine(QPointF(x, top), QPointF(x, bottom))
+        p.setPen(QPen(QColor(ACCENT), 1.5))
+        p.drawLine(QPointF(x, top), QPointF(x, bottom))
+        mid = (top + bottom) / 2
+        p.setBrush(QColor(ACCENT))
+        p.drawEllipse(QPointF(x, mid), 7, 7)
+        p.setBrush(Qt.NoBrush)
+        f = QFont(self.font())
+        f.setPointSize(9)
+        f.setBold(True)
+        p.setFont(f)
+        for text, right in (("BEFORE", True), ("AFTER", False)):
+            w = p.fontMetrics().horizontalAdvance(text) + 12
+            box = QRectF(x - w - 6 if right else x + 6, top + 8, w, 18)
+            p.fillRect(box, QColor(0, 0, 0, 150))
+            p.setPen(QColor("#e6e6e6"))
+            p.drawText(box, Qt.AlignCenter, text)
+
+    def _draw_badges(self, p: QPainter, rect: QRectF) -> None:
+        f = QFont(self.font())
+        f.setPointSize(9)
+        p.setFont(f)
+        lines = [t for t in (self.badge, f"{self.zoom * 100:.0f}%") if t]
+        y = 8.0
+        for text in lines:
+            w = p.fontMetrics().horizontalAdvance(text) + 14
+            box = QRectF(8, y, w, 20)
+            p.fillRect(box, QColor(0, 0, 0, 160))
+            p.setPen(QColor("#e6e6e6"))
+            p.drawText(box, Qt.AlignCenter, text)
+            y += 24
+
+    # -- events --------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        self._update_fit()
+        super().resizeEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.25**steps, event.position())
+
+    def _near_wipe(self, pos: QPointF) -> bool:
+        return self.mode == "wipe" and self._after is not None and abs(pos.x() - self.wipe_x()) < 8
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        self._last = pos
+        if self._before is None:
+            return
+        pan_mod = event.modifiers() & Qt.AltModifier
+        if event.button() == Qt.MiddleButton or (event.button() == Qt.LeftButton and pan_mod):
+            self._drag = "pan"
+        elif event.button() == Qt.LeftButton and self.tool != "view":
+            self._drag = "brush"
+            self._last_image = self.to_image(pos)
+            self.stroke_started.emit()
+            self.stroke_segment.emit(
+                self._last_image.x(), self._last_image.y(), self._last_image.x(), self._last_image.y()
+            )
+        elif event.button() == Qt.LeftButton and self._near_wipe(pos):
+            self._drag = "wipe"
+        elif event.button() == Qt.LeftButton:
+            self._drag = "pan"
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        self._cursor = pos
+        if self._before is not None:
+            ip = self.to_image(pos)
+            self.hovered.emit(int(ip.x()), int(ip.y()))
+        if self._drag == "pan":
+            self._fit = False
+            self._center -= (pos - self._last) / self.zoom
+            self.view_changed.emit()
+        elif self._drag == "wipe":
+            r = self.image_rect()
+            self.set_wipe((pos.x() - r.left()) / max(1.0, r.width()))
+        elif self._drag == "brush":
+            ip = self.to_image(pos)
+            self.stroke_segment.emit(self._last_image.x(), self._last_image.y(), ip.x(), ip.y())
+            self._last_image = ip
+        elif self.tool == "view":
+            self.setCursor(Qt.SplitHCursor if self._near_wipe(pos) else Qt.ArrowCursor)
+        self._last = pos
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._drag == "brush":
+            self.stroke_finished.emit()
+        self._drag = None
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        self._cursor = None
+        self.update()

@@ -1,0 +1,318 @@
+"""Worker threads: the single-frame preview and the batch queue.
+
+Both run laika_fx code off the GUI thread and report back through Qt signals (queued
+to the receiver's thread), so the window never freezes and never touches a widget
+from a worker.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal
+
+from laika_fx.io import atomic_write_bytes
+from laika_fx.pipeline import (
+    AnalysisSource,
+    BatchOptions,
+    Cancel,
+    Progress,
+    run_batch,
+)
+from laika_fx.plugins import FrameContext, Plugin, registry
+from laika_fx.sequence import open_shot
+
+__all__ = [
+    "PluginSpec",
+    "PreviewRequest",
+    "PreviewResult",
+    "PreviewWorker",
+    "BatchJob",
+    "BatchRunner",
+    "build_plugins",
+    "load_sidecars",
+]
+
+#: (plugin name, settings)
+PluginSpec = tuple[str, dict[str, Any]]
+
+
+def build_plugins(specs: list[PluginSpec]) -> list[Plugin]:
+    """Plugin instances for ``specs``, in order (raises KeyError/ParamError readably)."""
+    return [registry.get(name)(settings) for name, settings in specs]
+
+
+def load_sidecars(output: Path | None, names: list[str]) -> dict[str, dict]:
+    """Analysis sidecars ``OUTPUT/<plugin>.json`` that exist, by plugin name."""
+    found: dict[str, dict] = {}
+    if output is None:
+        return found
+    for name in names:
+        p = Path(output) / f"{name}.json"
+        if p.is_file():
+            try:
+                found[name] = json.loads(p.read_text())
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- preview
+@dataclass
+class PreviewRequest:
+    """Render ``source`` (frame ``frame`` of the shot) through ``plugins``."""
+
+    frame: int
+    source: np.ndarray
+    plugins: list[PluginSpec]
+    path: Path | None = None
+    mask_override: np.ndarray | None = None
+    analyses: dict[str, dict] = field(default_factory=dict)
+    id: int = 0
+
+
+@dataclass
+class PreviewResult:
+    """What one preview produced: the frame, the masks plugins made, or an error."""
+
+    id: int
+    frame: int
+    output: np.ndarray | None
+    masks: dict[str, np.ndarray]
+    error: str | None
+    seconds: float
+
+
+class PreviewWorker(QObject):
+    """Renders the current frame on one background thread; the newest request wins.
+
+    ``submit`` never blocks: it replaces any request not yet started, and results of
+    requests older than the newest are dropped, so dragging a slider never queues work.
+    Plugin instances are kept per (name, settings) so models load once, not per frame.
+
+    Signals
+    -------
+    finished(PreviewResult) : the newest request is done (on the GUI thread).
+    busy(bool) : rendering started / the thread went idle.
+    """
+
+    finished = Signal(object)
+    busy = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cond = threading.Condition()
+        self._pending: PreviewRequest | None = None
+        self._latest = 0
+        self._stop = False
+        self._plugins: OrderedDict[tuple, Plugin] = OrderedDict()
+        self._thread = threading.Thread(target=self._loop, name="laika-gui-preview", daemon=True)
+        self._thread.start()
+
+    def submit(self, request: PreviewRequest) -> int:
+        """Queue ``request`` (superseding any pending one); returns its id."""
+        with self._cond:
+            self._latest += 1
+            request.id = self._latest
+            self._pending = request
+            self._cond.notify()
+        return request.id
+
+    @property
+    def latest(self) -> int:
+        return self._latest
+
+    def stop(self) -> None:
+        """End the thread (after the render in flight)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self._thread.join(timeout=5)
+
+    def _plugin(self, name: str, settings: dict[str, Any], analysis: dict | None) -> Plugin:
+        key = (name, tuple(sorted(settings.items())))
+        plugin = self._plugins.get(key)
+        if plugin is None:
+            plugin = registry.get(name)(settings)
+            plugin.prepare()
+            self._plugins[key] = plugin
+            while len(self._plugins) > 6:
+                self._plugins.popitem(last=False)
+        self._plugins.move_to_end(key)
+        if analysis is not None and plugin.analysis is not analysis:
+            plugin.set_analysis(analysis)
+        return plugin
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._pending is None and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                req, self._pending = self._pending, None
+            self.busy.emit(True)
+            t0 = time.perf_counter()
+            ctx = FrameContext(frame=req.frame, path=req.path, mask_override=req.mask_override)
+            out: np.ndarray | None = req.source
+            error = None
+            try:
+                for name, settings in req.plugins:
+                    plugin = self._plugin(name, settings, req.analyses.get(name))
+                    out = plugin.render(out, ctx)
+            except Exception as exc:  # shown in the notification bar, never fatal
+                out, error = None, f"preview of frame {req.frame} failed: {_error_text(exc)}"
+                traceback.print_exc()
+            result = PreviewResult(req.id, req.frame, out, dict(ctx.masks), error, time.perf_counter() - t0)
+            with self._cond:
+                idle = self._pending is None
+                current = req.id == self._latest
+            if current:
+                self.finished.emit(result)
+            if idle:
+                self.busy.emit(False)
+
+
+# --------------------------------------------------------------------------- batch
+@dataclass
+class BatchJob:
+    """One queued shot: where it comes from, where it goes, with which settings."""
+
+    source: str
+    output: Path
+    plugins: list[PluginSpec]
+    frames: str | None = None
+    workers: int = 0  # 0: every core
+    save_masks: bool = True
+    analyze_only: bool = False
+    status: str = "queued"  # queued, running, done, failed, cancelled
+    report: dict | None = None
+    error: str | None = None
+    id: int = 0
+
+    @property
+    def name(self) -> str:
+        return Path(self.source).name or self.source
+
+
+class BatchRunner(QObject):
+    """Runs queued jobs one after another on a QThread with ``run_batch``.
+
+    Signals
+    -------
+    job_started(int) : job id.
+    progress(int, ProgressEvent) : from the pipeline's Progress, marshalled to the GUI thread.
+    job_finished(int) : the job's status, report and error are filled in.
+    queue_finished() : nothing left to run (or the run was cancelled).
+    """
+
+    job_started = Signal(int)
+    progress = Signal(int, object)
+    job_finished = Signal(int)
+    queue_finished = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._cancel = Cancel()
+        self._stop_queue = threading.Event()
+        self._jobs: list[BatchJob] = []
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    def start(self, jobs: list[BatchJob]) -> None:
+        """Run ``jobs`` (their status is updated in place) in the background."""
+        if self.running:
+            raise RuntimeError("a batch is already running")
+        self._jobs = jobs
+        self._cancel = Cancel()
+        self._stop_queue.clear()
+        self._thread = _FunctionThread(self._run_all, self)
+        self._thread.finished.connect(self.queue_finished)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Stop the running job after the frames in flight and skip the rest of the queue."""
+        self._stop_queue.set()
+        self._cancel.set()
+
+    def wait(self, ms: int = 30000) -> bool:
+        return self._thread.wait(ms) if self._thread is not None else True
+
+    def _run_all(self) -> None:
+        for job in self._jobs:
+            if self._stop_queue.is_set():
+                break
+            if job.status != "queued":
+                continue
+            self._run_one(job)
+
+    def _run_one(self, job: BatchJob) -> None:
+        job.status, job.report, job.error = "running", None, None
+        self.job_started.emit(job.id)
+        progress = Progress()
+        progress.subscribe(lambda ev, i=job.id: self.progress.emit(i, ev))
+        try:
+            shot = open_shot(job.source, frames=job.frames)
+            plugins = build_plugins(job.plugins)
+            opts = BatchOptions(workers=job.workers or BatchOptions().workers, save_masks=job.save_masks)
+            if job.analyze_only:
+                job.report = _analyze(shot, job.output, plugins, opts.workers, progress, self._cancel)
+            else:
+                job.report = run_batch(shot, job.output, plugins, opts, progress=progress, cancel=self._cancel)
+            if self._cancel.is_set():
+                job.status = "cancelled"
+            elif job.report.get("frames_failed"):
+                job.status = "failed"
+                job.error = f"{len(job.report['frames_failed'])} frames failed"
+            else:
+                job.status = "done"
+        except Exception as exc:  # one bad job never takes the queue (or the window) down
+            job.status, job.error = "failed", _error_text(exc)
+            traceback.print_exc()
+        self.job_finished.emit(job.id)
+
+
+def _analyze(shot, output: Path, plugins: list[Plugin], workers: int, progress: Progress,
+             cancel: threading.Event) -> dict:  # fmt: skip
+    """The analyze pass alone: writes ``OUTPUT/<plugin>.json`` sidecars (like run_batch does)."""
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    written = []
+    t0 = time.perf_counter()
+    for plugin in plugins:
+        if not plugin.has_analyze:
+            continue
+        progress.start(f"analyze:{plugin.name}", len(shot.requested))
+        source = AnalysisSource(shot, list(shot.requested), workers=workers, progress=progress, cancelled=cancel)
+        analysis = plugin.analyze(source)
+        if cancel.is_set():
+            break
+        atomic_write_bytes(output / f"{plugin.name}.json", (json.dumps(analysis, indent=1) + "\n").encode())
+        written.append(plugin.name)
+    progress.start("done", 0)
+    return {"analyzed": written, "wall_seconds": round(time.perf_counter() - t0, 3), "output": str(output)}
+
+
+class _FunctionThread(QThread):
+    def __init__(self, fn: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fn = fn
+
+    def run(self) -> None:
+        self._fn()
