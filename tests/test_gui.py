@@ -1,0 +1,453 @@
+"""GUI tests: real windows offscreen, real frames and files on disk (pytest-qt)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QMouseEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from laika_fx.io import read_frame  # noqa: E402
+from laika_fx.pipeline import default_mask_override_dir  # noqa: E402
+from laika_fx.plugins import registry  # noqa: E402
+
+from .conftest import SAMPLE, make_shot  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+# A seam plugin with a predictable mask, installed through the real entry point group:
+# the mask is a horizontal band whose height follows `width`; an artist's override
+# replaces it; "inpainting" paints the masked pixels black so tests can see what ran.
+SEAMTEST = '''
+import time
+import numpy as np
+from laika_fx.plugins import Param, Plugin
+
+class SeamTest(Plugin):
+    name = "seamtest"
+    label = "Seam (test)"
+    description = "band mask, masked pixels painted black"
+    params = (
+        Param("width", float, 0.05, minimum=0.01, maximum=0.5, help="band height as a fraction"),
+        Param("delay_ms", int, 0, minimum=0, maximum=5000, help="sleep per frame"),
+    )
+
+    def render(self, frame, ctx):
+        time.sleep(self.settings["delay_ms"] / 1000.0)
+        h, w = frame.shape[:2]
+        if ctx.mask_override is not None:
+            mask = ctx.mask_override
+        else:
+            mask = np.zeros((h, w), np.uint8)
+            top = int(h * 0.45)
+            mask[top: top + max(1, int(h * self.settings["width"]))] = 255
+        ctx.masks["seam"] = mask
+        out = frame.copy()
+        out[mask > 0] = 0
+        return out
+'''
+
+
+@pytest.fixture
+def seam_plugin(tmp_path: Path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "seamtest_plugin").mkdir(parents=True)
+    (site / "seamtest_plugin" / "__init__.py").write_text(SEAMTEST)
+    info = site / "seamtest_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: seamtest_plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[laika_fx.plugins]\nseamtest = seamtest_plugin:SeamTest\n")
+    monkeypatch.syspath_prepend(str(site))
+    registry.refresh()
+    yield
+    registry.refresh()
+    sys.modules.pop("seamtest_plugin", None)
+
+
+@pytest.fixture
+def shot(tmp_path: Path) -> Path:
+    """Six frames of the sample shot (copied: mask overrides are written beside the shot)."""
+    folder = tmp_path / "shot"
+    frames = sorted(SAMPLE.glob("frame.*.png"))[:6]
+    if frames:
+        folder.mkdir()
+        for p in frames:
+            shutil.copy(p, folder / p.name)
+    else:
+        make_shot(folder, 6, shape=(270, 480, 3))
+    return folder
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path, seam_plugin):
+    from gui.app import MainWindow
+    from gui.style import apply_theme
+
+    # never the user's settings: both the explicit file and Qt's default locations
+    QSettings.setPath(QSettings.NativeFormat, QSettings.UserScope, str(tmp_path / "qt-user"))
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "qt-user"))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    apply_theme(QApplication.instance())
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(1400, 860)
+    # only the test seam plugin: the real ones may load models and are tested elsewhere
+    for name, panel in win.plugins.panels.items():
+        panel.setChecked(name == "seamtest")
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def _mouse(widget, kind: QEvent.Type, pos: QPointF, button=Qt.LeftButton, buttons=Qt.LeftButton) -> None:
+    event = QMouseEvent(kind, pos, widget.mapToGlobal(pos), button, buttons, Qt.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def drag(widget, points: list[QPointF]) -> None:
+    """Press at the first point, move through the others, release at the last."""
+    _mouse(widget, QEvent.MouseButtonPress, points[0])
+    for p in points[1:]:
+        _mouse(widget, QEvent.MouseMove, p, Qt.NoButton, Qt.LeftButton)
+    _mouse(widget, QEvent.MouseButtonRelease, points[-1], Qt.LeftButton, Qt.NoButton)
+
+
+def open_and_wait(qtbot, win, source) -> None:
+    assert win.open_shot(source), win.notifier.last_error
+    qtbot.waitUntil(lambda: win.preview_ready, timeout=5000)
+
+
+# --------------------------------------------------------------------------- open, look
+def test_open_shot_header_and_frame_stepping(qtbot, window, shot):
+    open_and_wait(qtbot, window, shot)
+    shape = read_frame(sorted(shot.glob("*.png"))[0]).shape
+    header = window.header.text()
+    assert "1001-1006" in header and f"{shape[1]}×{shape[0]}" in header
+    assert "8-bit" in header and "RGB" in header and "gaps none" in header
+    assert window.model.current == 1001
+
+    qtbot.keyClick(window.viewer, Qt.Key_Right)
+    assert window.model.current == 1002
+    qtbot.keyClick(window.viewer, Qt.Key_Right)
+    qtbot.keyClick(window.viewer, Qt.Key_Left)
+    assert window.model.current == 1002
+    qtbot.keyClick(window.viewer, Qt.Key_End)
+    assert window.model.current == 1006
+    assert window.timeline.frame_box.value() == 1006
+
+    # scrub on the ruler
+    ruler = window.timeline.ruler
+    drag(ruler, [QPointF(ruler.width() * 0.05, 10), QPointF(ruler.width() * 0.3, 10)])
+    assert window.model.current == ruler.frame_at(ruler.width() * 0.3) < 1006
+
+    # play at 24 fps wraps around the shot
+    window.model.set_frame(1006)
+    window.timeline.toggle_play()
+    assert window.timeline._timer.interval() == 42
+    qtbot.waitUntil(lambda: window.model.current not in (1006,), timeout=2000)
+    window.timeline.toggle_play()
+    assert not window.timeline.playing
+
+    # zoom: wheel zooms in, fit, 100 %
+    window.viewer.fit()
+    fit_zoom = window.viewer.zoom
+    window.viewer.zoom_by(1.25**2)
+    assert window.viewer.zoom == pytest.approx(fit_zoom * 1.5625)
+    qtbot.keyClick(window.viewer, Qt.Key_1)
+    assert window.viewer.zoom == 1.0
+
+
+def test_recent_shots_and_settings_persist(qtbot, tmp_path, window, shot):
+    from gui.app import MainWindow
+
+    open_and_wait(qtbot, window, shot)
+    window.plugins.panels["seamtest"].controls["width"].set_value(0.2)
+    window.opacity.setValue(30)
+    window.save_settings()
+    again = MainWindow(window.settings)
+    qtbot.addWidget(again)
+    assert again.recent_shots()[0] == str(shot)
+    assert again.plugins.panels["seamtest"].controls["width"].value() == pytest.approx(0.2)
+    assert again.opacity.value() == 30
+    assert Path(window.settings.fileName()).parent == tmp_path
+    again.close()
+
+
+def test_errors_are_messages_not_crashes(qtbot, tmp_path, window):
+    assert not window.open_shot(tmp_path / "no_such_shot")
+    assert window.notifier.isVisible()
+    assert "no_such_shot" in window.notifier.last_error
+    (tmp_path / "empty").mkdir()
+    assert not window.open_shot(tmp_path / "empty")
+    assert "no numbered frames" in window.notifier.last_error
+    assert window.isVisible()
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32])
+def test_high_bit_depth_is_scaled_for_display_never_altered(qtbot, tmp_path, window, dtype):
+    ext = ".tif"
+    paths = make_shot(tmp_path / "deep", 4, shape=(40, 60, 3), dtype=dtype, ext=ext)
+    paths[2].unlink()  # a gap at 1003
+    open_and_wait(qtbot, window, tmp_path / "deep")
+    assert "gaps 1 missing (1003)" in window.header.text()
+    assert ("16-bit" if dtype == np.uint16 else "32-bit float") in window.header.text()
+    arr = window.model.read(1001)
+    assert arr.dtype == dtype
+    np.testing.assert_array_equal(arr, read_frame(paths[0]))
+    img = window.viewer._before
+    x, y = 7, 5
+    shown = img.pixelColor(x, y)
+    expect = arr[y, x] >> 8 if dtype == np.uint16 else np.round(np.clip(arr[y, x], 0, 1) * 255)
+    assert [shown.red(), shown.green(), shown.blue()] == [int(v) for v in expect]
+    # stepping skips the gap
+    window.model.set_frame(1002)
+    qtbot.keyClick(window.viewer, Qt.Key_Right)
+    assert window.model.current == 1004
+
+
+# --------------------------------------------------------------------------- preview
+def test_parameter_change_reruns_preview_in_background(qtbot, window, shot):
+    open_and_wait(qtbot, window, shot)
+    h = window.model.info.height
+    band = int((window.mask_editor.mask > 0).any(axis=1).sum())
+    assert band == int(h * 0.05)
+    control = window.plugins.panels["seamtest"].controls["width"]
+    control.editor.setValue(0.2)  # as if typed: emits changed
+    qtbot.waitUntil(lambda: window.preview_ready and
+                    int((window.mask_editor.mask > 0).any(axis=1).sum()) == int(h * 0.2), timeout=5000)
+    assert window.viewer.has_after and window.viewer.has_mask
+
+    # the slider drives the same setting
+    control.slider.setValue(0)
+    assert control.value() == pytest.approx(0.01)
+
+
+def test_newer_preview_supersedes_older(qtbot, shot, seam_plugin):
+    from gui.workers import PreviewRequest, PreviewWorker
+
+    worker = PreviewWorker()
+    got = []
+    worker.finished.connect(got.append)
+    frame = np.zeros((20, 30, 3), np.uint8)
+    t0 = time.perf_counter()
+    for i in range(8):
+        worker.submit(PreviewRequest(1001, frame, [("seamtest", {"delay_ms": 150, "width": 0.05 + i / 100})]))
+    qtbot.waitUntil(lambda: any(r.id == 8 for r in got), timeout=5000)
+    # at most the one already running when the others arrived was rendered besides the last
+    assert time.perf_counter() - t0 < 1.0
+    assert [r.id for r in got] == [8]
+    assert got[0].masks["seam"].shape == (20, 30)
+    worker.stop()
+
+
+def test_wipe_toggle_and_mask_overlay(qtbot, window, shot):
+    open_and_wait(qtbot, window, shot)
+    v = window.viewer
+    assert v.mode == "wipe"
+    rect = v.image_rect()
+    y = rect.center().y()
+    drag(v, [QPointF(v.wipe_x(), y), QPointF(rect.left() + rect.width() * 0.25, y)])
+    assert v.wipe == pytest.approx(0.25, abs=0.01)
+    qtbot.keyClick(v, Qt.Key_Tab)
+    assert v.mode == "before"
+    qtbot.keyClick(v, Qt.Key_Tab)
+    assert v.mode == "after"
+    qtbot.keyClick(v, Qt.Key_W)
+    assert v.mode == "wipe"
+    window.opacity.setValue(80)
+    assert v.mask_opacity == pytest.approx(0.8)
+    qtbot.keyClick(v, Qt.Key_M)
+    assert not v.mask_visible
+    qtbot.keyClick(v, Qt.Key_O)
+    assert v.onion
+
+
+# --------------------------------------------------------------------------- mask painting
+def test_paint_mask_correction_is_saved_and_used_by_batch(qtbot, tmp_path, window, shot):
+    open_and_wait(qtbot, window, shot)
+    qtbot.keyClick(window.viewer, Qt.Key_Right)  # frame 1002
+    qtbot.waitUntil(lambda: window.preview_ready, timeout=5000)
+    v = window.viewer
+    qtbot.keyClick(v, Qt.Key_B)
+    assert v.tool == "paint"
+    window.brush.setValue(6)
+    info = window.model.info
+    # a stroke across the top quarter of the frame, far from the detected band
+    pts = [v.to_widget(QPointF(info.width * f, info.height * 0.2)) for f in (0.2, 0.4, 0.6)]
+    drag(v, pts)
+    override = default_mask_override_dir(shot) / "frame.1002.png"
+    assert override.is_file()
+    saved = read_frame(override)
+    assert saved.dtype == np.uint8 and saved.shape == (info.height, info.width)
+    row = int(info.height * 0.2)
+    assert saved[row, int(info.width * 0.3)] == 255  # painted
+    assert saved[int(info.height * 0.45) + 1, 5] == 255  # detection kept
+    assert set(np.unique(saved)) == {0, 255}
+    assert 1002 in window.timeline.ruler.marked
+
+    # erase part of the band, undo it, redo it
+    qtbot.keyClick(v, Qt.Key_X)
+    band_y = info.height * 0.45 + 2
+    drag(v, [v.to_widget(QPointF(5, band_y)), v.to_widget(QPointF(40, band_y))])
+    assert read_frame(override)[int(band_y), 10] == 0
+    qtbot.keyClick(v, Qt.Key_Z, Qt.ControlModifier)
+    assert read_frame(override)[int(band_y), 10] == 255
+    window.redo()
+    assert read_frame(override)[int(band_y), 10] == 0
+
+    # the preview uses the correction, and so does the batch
+    qtbot.waitUntil(lambda: window.preview_ready, timeout=5000)
+    assert window.mask_editor.is_override
+    window.batch.output.setText(str(tmp_path / "out"))
+    window.add_current_to_batch()
+    job = window.batch.jobs[-1]
+    assert job.plugins == [("seamtest", {"width": 0.05, "delay_ms": 0})]
+    window.batch.run()
+    qtbot.waitUntil(lambda: not window.runner.running and job.status != "running", timeout=20000)
+    assert job.status == "done", job.error
+    corrected = read_frame(tmp_path / "out" / "frame.1002.png")
+    untouched = read_frame(tmp_path / "out" / "frame.1003.png")
+    assert (corrected[row, int(info.width * 0.3)] == 0).all()  # painted area was "inpainted"
+    src = read_frame(shot / "frame.1003.png")
+    np.testing.assert_array_equal(untouched[row], src[row])  # no correction on 1003
+    assert job.report["mask_overrides"] == str(default_mask_override_dir(shot))
+
+    # undo back to the detection removes the override file
+    while window.mask_editor.can_undo:
+        window.undo()
+    assert not override.exists()
+    assert 1002 not in window.timeline.ruler.marked
+
+
+# --------------------------------------------------------------------------- batch
+def test_batch_completes_then_cancel_leaves_no_partial_outputs(qtbot, tmp_path, window, shot):
+    from gui.workers import BatchJob
+
+    open_and_wait(qtbot, window, shot)
+    window.batch.output.setText(str(tmp_path / "out_a"))
+    window.add_current_to_batch()
+    first = window.batch.jobs[0]
+    window.batch.run()
+    row = window.batch.tree.topLevelItem(0)
+    qtbot.waitUntil(lambda: row.text(3) != "queued" and not window.runner.running, timeout=20000)
+    qtbot.waitUntil(lambda: row.text(3) != "running…", timeout=5000)
+    assert first.status == "done", first.error
+    assert first.report["frames_written"] == 6 and not first.report["frames_failed"]
+    assert len(list((tmp_path / "out_a").glob("frame.*.png"))) == 6
+    window.batch.tree.setCurrentItem(row)
+    text = window.batch.report.toPlainText()
+    assert "frames per minute" in text and "seamtest" in text
+    assert row.text(3) == "✔ done"
+
+    # a slow shot: 12 frames at 300 ms each on one worker, cancelled after the first frames
+    big = tmp_path / "big"
+    make_shot(big, 12, shape=(120, 160, 3))
+    out = tmp_path / "out_b"
+    slow = window.batch.add_job(BatchJob(str(big), out, [("seamtest", {"delay_ms": 300})], workers=1))
+    events = []
+    window.runner.progress.connect(lambda _i, ev: events.append(ev))
+    window.batch.run()
+    assert window.batch.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: any(e.phase == "render" and e.done >= 1 for e in events), timeout=10000)
+    assert "frames/min" in window.batch.progress_label.text() and "ETA" in window.batch.progress_label.text()
+    window.batch.cancel()
+    qtbot.waitUntil(lambda: not window.runner.running and slow.status != "running", timeout=10000)
+    assert slow.status == "cancelled"
+    assert slow.report["cancelled"] is True
+    written = sorted(out.glob("frame.*.png"))
+    assert 1 <= len(written) < 12
+    assert not [p for p in out.iterdir() if ".part" in p.name]
+    for p in written:  # every file there is complete
+        assert read_frame(p).shape == (120, 160, 3)
+    assert slow.report["frames_written"] == len(written)
+    assert window.isVisible()
+
+
+def test_failed_job_is_reported(qtbot, tmp_path, window, shot):
+    from gui.workers import BatchJob
+
+    job = window.batch.add_job(BatchJob(str(tmp_path / "missing"), tmp_path / "o", [("seamtest", {})]))
+    window.batch.run()
+    qtbot.waitUntil(lambda: job.status == "failed", timeout=10000)
+    qtbot.waitUntil(lambda: "missing" in window.notifier.last_error, timeout=2000)
+    assert "input not found" in job.error
+
+
+# --------------------------------------------------------------------------- camera solve
+def _write_solve(path: Path, frames: list[int], reference: int) -> None:
+    entries = []
+    for i, n in enumerate(frames):
+        a = np.radians(0.1 * i)
+        raw = [[np.cos(a), -np.sin(a), 2.0 * i], [np.sin(a), np.cos(a), -1.0 * i], [0, 0, 1]]
+        smooth = [[1, 0, 1.5 * i], [0, 1, -0.5 * i], [0, 0, 1]]
+        entries.append({"frame": n, "matrix": smooth, "to_reference": raw})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"reference_frame": reference, "frames": entries, "mode": "smooth"}))
+
+
+def test_camera_plot_reads_solve_and_selects_frames(qtbot, tmp_path, window, shot):
+    from gui.camera_plot import load_solve
+
+    frames = list(range(1001, 1007))
+    _write_solve(tmp_path / "out" / "stabilize.json", frames, 1003)
+    solve = load_solve(tmp_path / "out" / "stabilize.json")
+    assert solve.reference == 1003
+    assert solve.smoothed["x"][1005] == pytest.approx(6.0)
+    assert solve.raw["x"][1005] == pytest.approx(8.0)
+    assert solve.raw["rotation"][1005] == pytest.approx(0.4)
+    assert solve.has_raw_difference
+
+    open_and_wait(qtbot, window, shot)
+    window.batch.output.setText(str(tmp_path / "out"))
+    window._refresh_analyses()
+    plot = window.camera_plot
+    assert plot.solve is not None and plot.solve.reference == 1003
+    assert window.timeline.ruler.reference == 1003
+    x = plot._frame_x(1005)
+    _mouse(plot, QEvent.MouseButtonPress, QPointF(x, 40))
+    assert window.model.current == 1005
+    _mouse(plot, QEvent.MouseButtonDblClick, QPointF(plot._frame_x(1002), 40))
+    if "stabilize" in window.plugins.panels:
+        assert window.plugins.panels["stabilize"].controls["reference"].value() == 1002
+    else:
+        assert "reference" in window.notifier.last_error
+
+    with pytest.raises(ValueError):
+        (tmp_path / "bad.json").write_text("{}")
+        load_solve(tmp_path / "bad.json")
+
+
+# --------------------------------------------------------------------------- screenshot
+def test_screenshot_main_window(qtbot, tmp_path, window, shot):
+    frames = list(range(1001, 1007))
+    _write_solve(tmp_path / "out" / "stabilize.json", frames, 1001)
+    open_and_wait(qtbot, window, shot)
+    window.batch.output.setText(str(tmp_path / "out"))
+    window._refresh_analyses()
+    window.model.set_frame(1003)
+    qtbot.waitUntil(lambda: window.preview_ready, timeout=5000)
+    window.viewer.set_wipe(0.55)
+    window.opacity.setValue(60)
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "gui_main.png"
+    image = window.grab()
+    assert image.save(str(path))
+    img = read_frame(path)
+    assert img.shape[0] > 600 and img.shape[1] > 1000
+    # the magenta mask overlay is visible somewhere in the viewer
+    magenta = (img[:, :, 0] > 150) & (img[:, :, 1] < 90) & (img[:, :, 2] > 90)
+    assert magenta.sum() > 200
+
