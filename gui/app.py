@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self._analyses: dict[str, dict] = {}
         self._preview_frame: int | None = None
         self._preview_id = 0
+        self._laid_out = False
 
         self._build_widgets()
         self._build_docks()
@@ -202,8 +203,6 @@ class MainWindow(QMainWindow):
         self.log_dock = self._dock("Messages", self.log, Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.camera_dock, self.log_dock)
         self.camera_dock.raise_()
-        self.resizeDocks([self.effects_dock], [380], Qt.Horizontal)
-        self.resizeDocks([self.camera_dock], [190], Qt.Vertical)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -256,7 +255,7 @@ class MainWindow(QMainWindow):
         self.mode_actions["wipe"].setChecked(True)
         self._action("Toggle before/after", "Tab", self.toggle_before_after)
         vb.addSeparator()
-        self.onion_action = self._action("Onion skin", "O", self._set_onion, checkable=True,
+        self.onion_action = self._action("Onion", "O", self._set_onion, checkable=True,
                                          tip="Previous frame faded over the current one")  # fmt: skip
         vb.addAction(self.onion_action)
         self.mask_action = self._action("Mask", "M", self._set_mask_visible, checkable=True,
@@ -266,7 +265,7 @@ class MainWindow(QMainWindow):
         self.opacity = QSlider(Qt.Horizontal, self)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(55)
-        self.opacity.setMaximumWidth(90)
+        self.opacity.setFixedWidth(80)
         self.opacity.setToolTip("Mask overlay opacity")
         self.opacity.valueChanged.connect(self._set_mask_opacity)
         vb.addWidget(self.opacity)
@@ -285,6 +284,7 @@ class MainWindow(QMainWindow):
         self.brush.setRange(1, 400)
         self.brush.setValue(12)
         self.brush.setSuffix(" px")
+        self.brush.setFixedWidth(66)
         self.brush.setToolTip("Brush radius in frame pixels ([ and ])")
         self.brush.valueChanged.connect(lambda v: setattr(self.viewer, "brush_size", float(v)))
         vb.addWidget(self.brush)
@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
         self._action("Larger brush", "]", lambda: self.brush.setValue(round(self.brush.value() * 1.25) + 1))
         self.undo_action = self._action("Undo", QKeySequence.Undo, self.undo, tip="Undo the last mask stroke")
         self.redo_action = self._action("Redo", QKeySequence.Redo, self.redo, tip="Redo")
-        self.revert_action = self._action("Revert mask", None, self.revert_mask,
+        self.revert_action = self._action("Revert", None, self.revert_mask,
                                           tip="Delete this frame's correction; use the detection again")  # fmt: skip
         for a in (self.undo_action, self.redo_action, self.revert_action):
             vb.addAction(a)
@@ -680,6 +680,13 @@ class MainWindow(QMainWindow):
         control.set_value(frame)
         panel.changed.emit()
         self.camera_status.setText(f"reference set to {frame}: click Analyze shot to re-solve")
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._laid_out and self.settings.value("window/state") is None:
+            self.resizeDocks([self.effects_dock], [350], Qt.Horizontal)
+            self.resizeDocks([self.camera_dock], [250], Qt.Vertical)
+        self._laid_out = True
 
     # ------------------------------------------------------------------ shutdown
     def closeEvent(self, event) -> None:  # noqa: N802

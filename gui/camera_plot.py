@@ -127,7 +127,7 @@ class CameraPlot(QWidget):
         self.solve: CameraSolve | None = None
         self.current: int | None = None
         self.message = "No camera solve yet: run Analyze (or a batch) with stabilize on."
-        self._left = 74
+        self._left = 118
 
     def set_solve(self, solve: CameraSolve | None) -> None:
         self.solve = solve
@@ -170,7 +170,8 @@ class CameraPlot(QWidget):
         p.setPen(QColor("#8b8f96"))
         for n in (frames[0], frames[len(frames) // 2], frames[-1]):
             x = self._frame_x(n)
-            p.drawText(QRectF(x - 30, self.height() - 16, 60, 14), Qt.AlignCenter, str(n))
+            box = QRectF(min(max(0.0, x - 30), self.width() - 62), self.height() - 16, 60, 14)
+            p.drawText(box, Qt.AlignCenter, str(n))
         bottom = self.height() - 18
         if self.solve.reference is not None:
             x = self._frame_x(self.solve.reference)
@@ -182,9 +183,12 @@ class CameraPlot(QWidget):
             x = self._frame_x(self.current)
             p.setPen(QPen(QColor(ACCENT), 1.5))
             p.drawLine(QPointF(x, 2), QPointF(x, bottom))
-        legend = "— applied    ┄ raw solve" if self.solve.has_raw_difference else "— solve"
-        p.setPen(QColor("#8b8f96"))
-        p.drawText(QRectF(self.width() - 200, self.height() - 16, 188, 14), Qt.AlignRight, legend)
+        legend = "━ applied   ┅ raw solve" if self.solve.has_raw_difference else "━ solve"
+        box = QRectF(self.width() - 12 - p.fontMetrics().horizontalAdvance(legend) - 12, 6,
+                     p.fontMetrics().horizontalAdvance(legend) + 8, 14)  # fmt: skip
+        p.fillRect(box, QColor(20, 21, 24, 220))
+        p.setPen(QColor("#b0b3b8"))
+        p.drawText(box, Qt.AlignCenter, legend)
 
     def _draw_lane(self, p: QPainter, r: QRectF, key: str, title: str, unit: str, colour: QColor) -> None:
         p.fillRect(r, QColor("#1b1c1f"))
@@ -202,11 +206,13 @@ class CameraPlot(QWidget):
         if lo < 0 < hi:
             p.setPen(QPen(QColor("#34363b"), 1))
             p.drawLine(QPointF(r.left(), y(0)), QPointF(r.right(), y(0)))
-        p.setPen(QColor("#b0b3b8"))
-        p.drawText(QRectF(4, r.top(), self._left - 8, 14), Qt.AlignLeft, title)
+        p.setPen(colour)
+        p.drawText(QRectF(4, r.top(), self._left - 8, 13), Qt.AlignLeft | Qt.AlignTop, title)
         p.setPen(QColor("#8b8f96"))
-        p.drawText(QRectF(4, r.top() + 14, self._left - 8, 12), Qt.AlignLeft, f"{hi:+.2f}{unit}")
-        p.drawText(QRectF(4, r.bottom() - 12, self._left - 8, 12), Qt.AlignLeft, f"{lo:+.2f}{unit}")
+        p.drawText(QRectF(4, r.top(), self._left - 8, r.height()), Qt.AlignRight | Qt.AlignTop,
+                   f"{hi:+.1f}{unit}" if r.height() >= 40 else "")  # fmt: skip
+        p.drawText(QRectF(4, r.top(), self._left - 8, r.height()), Qt.AlignRight | Qt.AlignBottom,
+                   f"{lo:+.1f}{unit}")  # fmt: skip
         styles = [QPen(colour, 1.6)]
         if len(series) > 1:
             styles.append(QPen(QColor("#9a9ea5"), 1.0, Qt.DashLine))

@@ -27,7 +27,7 @@ QToolBar {{ background: {PANEL}; border: none; border-bottom: 1px solid {BORDER}
     padding: 3px; }}
 QToolBar::separator {{ background: {BORDER}; width: 1px; margin: 4px 6px; }}
 QToolButton, QPushButton {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 3px;
-    padding: 3px 8px; }}
+    padding: 3px 6px; }}
 QToolButton:hover, QPushButton:hover {{ border-color: {ACCENT}; }}
 QToolButton:checked, QPushButton:checked {{ background: {ACCENT}; color: #161616; border-color: {ACCENT}; }}
 QPushButton:disabled, QToolButton:disabled {{ color: #5c6066; }}
