@@ -1,0 +1,61 @@
+"""Run-time learned coarse aligner: OpenVINO (INT8 by default), no torch.
+
+Turns the network's 4-corner offsets into a homography between two grayscale proxies.
+The compiled model is cached for the whole process (see
+:func:`laika_fx.accelerators.runtime.compile_model`); the precision hint is explicit.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..accelerators.runtime import compile_model, model_path
+from .data import OFFSET_SCALE, PAIR_SIZE, normalise_pair
+
+__all__ = ["MODEL_NAME", "LearnedCoarseAligner", "offsets_to_matrix"]
+
+MODEL_NAME = "aligner"
+_CORNERS = np.array([[0, 0], [PAIR_SIZE - 1, 0], [PAIR_SIZE - 1, PAIR_SIZE - 1], [0, PAIR_SIZE - 1]], np.float32)
+
+
+def offsets_to_matrix(offsets: np.ndarray) -> np.ndarray:
+    """(3, 3) moving -> reference homography at PAIR_SIZE from (8,) corner offsets in pixels."""
+    dst = _CORNERS + np.asarray(offsets, np.float32).reshape(4, 2)
+    return cv2.getPerspectiveTransform(_CORNERS, dst).astype(np.float64)
+
+
+class LearnedCoarseAligner:
+    """Callable ``(moving, reference) -> (3, 3)`` on grayscale proxies of any size.
+
+    Parameters
+    ----------
+    precision : ``int8`` (shipped quantized IR, default) or ``fp32``.
+    threads : OpenVINO inference threads per call (1 suits the per-frame thread pool).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the model files are not installed.
+    """
+
+    def __init__(self, *, precision: str = "int8", threads: int | None = 1) -> None:
+        path = model_path(MODEL_NAME, precision)
+        if not path.exists() or not path.with_suffix(".bin").exists():
+            raise FileNotFoundError(f"{path} not found (train it with `laika-fx train aligner`)")
+        self.name = f"{MODEL_NAME}_{precision}"
+        self.net = compile_model(path, precision="f32", shape=[(1, 2, PAIR_SIZE, PAIR_SIZE)], threads=threads)
+
+    def predict_offsets(self, moving: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        """(8,) corner offsets in pixels at PAIR_SIZE for two (h, w) float32 proxies."""
+        pair = normalise_pair(moving, reference)[None]
+        return self.net(pair)[0][0] * OFFSET_SCALE
+
+    def __call__(self, moving: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        """(3, 3) moving -> reference in the proxies' pixel coordinates."""
+        h, w = moving.shape[:2]
+        m128 = offsets_to_matrix(self.predict_offsets(moving, reference))
+        sx, sy = PAIR_SIZE / w, PAIR_SIZE / h
+        s = np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]])
+        out = np.linalg.inv(s) @ m128 @ s
+        return out / out[2, 2]

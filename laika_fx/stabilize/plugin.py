@@ -1,0 +1,178 @@
+"""The ``stabilize`` plugin: camera solve in the analyze pass, warp in the render pass.
+
+Sidecar ``OUTPUT/stabilize.json``::
+
+    {"reference_frame": 1001,
+     "frames": [{"frame": 1001, "matrix": [[...], [...], [...]],
+                 "to_reference": [[...]], "correlation": 0.999, "static_fraction": 0.7,
+                 "initial": "learned"}, ...],
+     "mode": "lock", "motion": "similarity", "frame_size": [1920, 1080],
+     "coarse_aligner": "aligner_int8", "schema_version": 1}
+
+``matrix`` maps pixel coordinates (x, y, 1) of the input frame to those of the
+reference frame (``lock`` mode) or of the smoothed camera of that frame (``smooth``
+mode); ``to_reference`` is always the raw solve to the reference still. The render pass
+uses ``matrix``; edit it to correct a frame by hand. The crop rectangle of the
+``crop``/``zoom`` border modes is recomputed from the matrices when the sidecar is
+loaded, so it always fits the (possibly edited) solve.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ..plugins import FrameContext, Param, Plugin
+from .estimate import MOTION_MODELS, CameraSolver
+from .smooth import smoothed_corrections
+from .warp import (
+    BORDER_MODES,
+    INTERPOLATIONS,
+    common_valid_rectangle,
+    crop_matrix,
+    fill_from_neighbours,
+    warp_frame,
+    zoom_rectangle,
+)
+
+__all__ = ["StabilizePlugin", "SIDECAR_SCHEMA_VERSION"]
+
+SIDECAR_SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
+
+
+def _matrix_list(matrix: np.ndarray) -> list[list[float]]:
+    return [[round(float(v), 10) for v in row] for row in np.asarray(matrix, float)]
+
+
+class StabilizePlugin(Plugin):
+    name = "stabilize"
+    label = "Stabilize"
+    description = "Put every still back where the reference still was (sub-pixel), ignoring the puppet."
+    has_analyze = True
+    params = (
+        Param("reference", int, -1, minimum=-1, help="frame number of the reference still; -1 = first frame of the range"),
+        Param("motion", str, "similarity", choices=MOTION_MODELS, help="camera motion model"),
+        Param("mode", str, "lock", choices=("lock", "smooth"), help="lock: align every frame to the reference; smooth: keep an intended move, remove bumps"),
+        Param("smoothing", float, 8.0, minimum=0.5, maximum=500.0, help="smooth mode: width of the camera path smoothing in frames"),
+        Param("border", str, "fill", choices=BORDER_MODES, help="uncovered border: crop to the area valid in all frames, zoom to fill, or fill from neighbouring frames"),
+        Param("interpolation", str, "bilinear", choices=tuple(INTERPOLATIONS), help="resampling filter of the warp"),
+        Param("fill_radius", int, 6, minimum=0, maximum=50, help="fill mode: neighbouring frames searched on each side"),
+        Param("learned", bool, True, help="start the solve from the learned coarse aligner (if its model is installed)"),
+        Param("reject_foreground", bool, True, help="mask out what moves against the camera (the puppet) in the solve"),
+    )  # fmt: skip
+
+    # ---------------------------------------------------------------- analyze
+    def _coarse(self):
+        if not self.settings["learned"]:
+            return None, "none"
+        from .coarse import LearnedCoarseAligner
+
+        try:
+            aligner = LearnedCoarseAligner()
+        except FileNotFoundError as exc:
+            log.warning("learned coarse aligner not available (%s); starting from the identity", exc)
+            return None, "none"
+        return aligner, aligner.name
+
+    def analyze(self, source) -> dict:
+        frames = list(source.frames)
+        if not frames:
+            return {"reference_frame": None, "frames": []}
+        ref_frame = self.settings["reference"]
+        if ref_frame == -1:
+            ref_frame = frames[0]
+        if ref_frame not in frames:
+            raise ValueError(f"reference frame {ref_frame} is not in the analysed range {frames[0]}-{frames[-1]}")
+        reference = source.read(ref_frame)
+        coarse, coarse_name = self._coarse()
+        solver = CameraSolver(
+            reference, motion=self.settings["motion"], coarse=coarse,
+            reject_foreground=self.settings["reject_foreground"],
+        )  # fmt: skip
+
+        def solve(n: int, frame: np.ndarray):
+            if n == ref_frame:
+                return None
+            return solver.solve(frame)
+
+        results = source.map(solve)
+        order = [n for n in frames if n == ref_frame or n in results]
+        raw = {n: (np.eye(3) if n == ref_frame else results[n].matrix) for n in order}
+        if self.settings["mode"] == "smooth":
+            corrected = smoothed_corrections(
+                [raw[n] for n in order], size=solver.size, sigma=self.settings["smoothing"],
+                motion=self.settings["motion"],
+            )  # fmt: skip
+            applied = dict(zip(order, corrected, strict=True))
+        else:
+            applied = raw
+        entries = []
+        for n in order:
+            entry = {"frame": n, "matrix": _matrix_list(applied[n]), "to_reference": _matrix_list(raw[n])}
+            if n == ref_frame:
+                entry.update(correlation=1.0, static_fraction=1.0, initial="reference")
+            else:
+                a = results[n]
+                entry.update(
+                    correlation=round(a.correlation, 6), static_fraction=round(a.static_fraction, 4), initial=a.initial
+                )
+            entries.append(entry)
+        return {
+            "reference_frame": ref_frame,
+            "frames": entries,
+            "mode": self.settings["mode"],
+            "motion": self.settings["motion"],
+            "frame_size": [solver.width, solver.height],
+            "coarse_aligner": coarse_name,
+            "schema_version": SIDECAR_SCHEMA_VERSION,
+        }
+
+    # ---------------------------------------------------------------- render
+    def set_analysis(self, analysis: dict) -> None:
+        super().set_analysis(analysis)
+        self._matrices = {int(f["frame"]): np.asarray(f["matrix"], float) for f in analysis.get("frames", [])}
+        self._order = sorted(self._matrices)
+        self._rect = None
+        size = analysis.get("frame_size")
+        self._size = tuple(size) if size else None
+        if self._size and self._matrices and self.settings["border"] in ("crop", "zoom"):
+            self._rect = common_valid_rectangle([self._matrices[n] for n in self._order], self._size)
+
+    @property
+    def crop_rectangle(self) -> tuple[int, int, int, int] | None:
+        """(x, y, width, height) valid in every frame (crop/zoom modes), once analysed."""
+        return getattr(self, "_rect", None)
+
+    def _neighbours(self, n: int, ctx: FrameContext):
+        if ctx.read_source is None:
+            return []
+        idx = self._order.index(n)
+        out = []
+        for d in range(1, self.settings["fill_radius"] + 1):
+            for j in (idx - d, idx + d):
+                if 0 <= j < len(self._order):
+                    k = self._order[j]
+                    out.append(((lambda k=k: ctx.read_source(k)), self._matrices[k]))
+        return out
+
+    def render(self, frame: np.ndarray, ctx: FrameContext) -> np.ndarray:
+        matrices = getattr(self, "_matrices", None)
+        if matrices is None:
+            raise RuntimeError("stabilize has no analysis: run the analyze pass or load stabilize.json")
+        if ctx.frame not in matrices:
+            raise KeyError(f"frame {ctx.frame} has no camera solve in stabilize.json")
+        matrix = matrices[ctx.frame]
+        h, w = frame.shape[:2]
+        if self._size is not None and tuple(self._size) != (w, h):
+            raise ValueError(f"frame is {w}x{h}, the solve was made at {self._size[0]}x{self._size[1]}")
+        border, interp = self.settings["border"], self.settings["interpolation"]
+        if border == "crop":
+            x, y, rw, rh = self._rect
+            return warp_frame(frame, crop_matrix(self._rect, (w, h), zoom=False) @ matrix, size=(rw, rh),
+                              interpolation=interp)  # fmt: skip
+        if border == "zoom":
+            zoom = crop_matrix(zoom_rectangle(self._rect, (w, h)), (w, h), zoom=True)
+            return warp_frame(frame, zoom @ matrix, interpolation=interp)
+        return fill_from_neighbours(frame, matrix, self._neighbours(ctx.frame, ctx), interpolation=interp)

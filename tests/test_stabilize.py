@@ -1,0 +1,235 @@
+"""Camera alignment: solve accuracy, foreground robustness, modes, border handling, sidecar, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from laika_fx.io import read_frame, write_frame
+from laika_fx.pipeline import BatchOptions, run_batch
+from laika_fx.sequence import open_shot
+from laika_fx.stabilize.estimate import CameraSolver, corner_error, estimate_transform
+from laika_fx.stabilize.eval import _similarity, synthetic_shot
+from laika_fx.stabilize.plugin import StabilizePlugin
+from laika_fx.stabilize.smooth import smoothed_corrections
+from laika_fx.stabilize.warp import (
+    coverage,
+    crop_matrix,
+    warp_frame,
+    zoom_rectangle,
+)
+
+W, H = 640, 360
+CENTRE = ((W - 1) / 2, (H - 1) / 2)
+
+
+@pytest.fixture(scope="module")
+def photos():
+    import skimage.data
+
+    return {"set": skimage.data.astronaut(), "puppet": skimage.data.coffee()}
+
+
+def _shot(photos, matrices, *, foreground=0.0, seed=0, size=(W, H)):
+    return synthetic_shot(photos["set"], photos["puppet"], size=size, foreground=max(foreground, 1e-4),
+                          flicker=0.05, seed=seed, matrices=matrices)  # fmt: skip
+
+
+def _homography(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    src = np.float32([[0, 0], [W - 1, 0], [W - 1, H - 1], [0, H - 1]])
+    dst = src + rng.uniform(-6, 6, (4, 2)).astype(np.float32)
+    return cv2.getPerspectiveTransform(src, dst).astype(np.float64)
+
+
+TRANSFORMS = {
+    "translation": ("translation", _similarity(7.3, -4.6, 0.0, 1.0, CENTRE)),
+    "rotation": ("similarity", _similarity(0.0, 0.0, 0.8, 1.0, CENTRE)),
+    "scale": ("similarity", _similarity(1.2, 0.4, 0.0, 1.015, CENTRE)),
+    "homography": ("homography", _homography(3)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("kind", list(TRANSFORMS))
+def test_recovers_known_transform(photos, kind, dtype):
+    motion, truth = TRANSFORMS[kind]
+    shot = _shot(photos, [np.eye(3), truth])
+    ref, mov = shot.frames
+    if dtype == np.uint16:
+        ref, mov = (f.astype(np.uint16) * 257 for f in (ref, mov))
+    est = estimate_transform(mov, ref, motion=motion, coarse=None)
+    before = corner_error(np.eye(3), truth, size=(W, H))
+    after = corner_error(est, truth, size=(W, H))
+    assert before > 1.0
+    assert after < 0.08, f"{kind}/{dtype.__name__}: corner error {after:.4f} px"
+
+
+def test_moving_foreground_is_rejected(photos):
+    truth = _similarity(5.0, 3.0, 0.3, 1.004, CENTRE)
+    shot = _shot(photos, [np.eye(3), truth], foreground=0.3, seed=1)
+    ref, mov = shot.frames
+    robust = CameraSolver(ref, coarse=None).solve(mov)
+    naive = CameraSolver(ref, coarse=None, reject_foreground=False).solve(mov)
+    err_robust = corner_error(robust.matrix, truth, size=(W, H))
+    err_naive = corner_error(naive.matrix, truth, size=(W, H))
+    assert err_robust < 0.1, err_robust
+    assert err_naive > 3 * err_robust  # the masking is what makes the difference
+    # the static set excludes about the puppet area (in both frames) and not much more
+    assert 0.4 < robust.static_fraction < 0.85
+
+
+def _write_shot(folder: Path, frames, start=1001):
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, f in enumerate(frames):
+        write_frame(folder / f"frame.{start + i:04d}.png", f)
+
+
+def _run(folder: Path, out: Path, **settings):
+    plugin = StabilizePlugin({"learned": False, **settings})
+    report = run_batch(open_shot(str(folder)), out, [plugin], BatchOptions(workers=2))
+    return plugin, report, json.loads((out / "stabilize.json").read_text())
+
+
+def _path(n=6, seed=0):
+    rng = np.random.default_rng(seed)
+    return [np.eye(3)] + [_similarity(*rng.uniform(-12, 12, 2), rng.uniform(-0.5, 0.5), 1 + rng.uniform(-0.01, 0.01),
+                                      CENTRE) for _ in range(n - 1)]  # fmt: skip
+
+
+def test_sidecar_contract_and_reference_choice(photos, tmp_path):
+    truths = _path(5)
+    shot = _shot(photos, truths, foreground=0.15, seed=2)
+    _write_shot(tmp_path / "shot", shot.frames)
+    plugin, report, doc = _run(tmp_path / "shot", tmp_path / "out", reference=1003)
+    assert report["frames_written"] == 5 and not report["frames_failed"]
+    assert doc["reference_frame"] == 1003
+    assert [f["frame"] for f in doc["frames"]] == list(range(1001, 1006))
+    ref_truth = truths[2]  # frame n -> frame 1001 ... ; to 1003: inv(T_1003) @ T_n
+    for f, t in zip(doc["frames"], truths, strict=True):
+        m = np.asarray(f["matrix"])
+        assert m.shape == (3, 3)
+        expected = np.linalg.inv(ref_truth) @ t
+        assert corner_error(m, expected, size=(W, H)) < 0.1, f["frame"]
+    assert np.allclose(doc["frames"][2]["matrix"], np.eye(3))
+    # round trip: a plugin given the saved sidecar renders exactly what the batch wrote
+    again = StabilizePlugin({"learned": False})
+    again.set_analysis(json.loads((tmp_path / "out" / "stabilize.json").read_text()))
+    from laika_fx.plugins import FrameContext
+
+    def read_source(n: int) -> np.ndarray:
+        return read_frame(tmp_path / "shot" / f"frame.{n:04d}.png")
+
+    out = again.render(shot.frames[3], FrameContext(frame=1004, read_source=read_source))
+    assert np.array_equal(out, read_frame(tmp_path / "out" / "frame.1004.png"))
+
+
+@pytest.mark.parametrize("border", ["crop", "zoom"])
+def test_crop_and_zoom_leave_no_undefined_pixels(photos, tmp_path, border):
+    truths = _path(6, seed=4)
+    shot = _shot(photos, truths, seed=3)
+    _write_shot(tmp_path / "shot", shot.frames)
+    plugin, report, doc = _run(tmp_path / "shot", tmp_path / "out", border=border)
+    sizes = {read_frame(tmp_path / "out" / f"frame.{n:04d}.png").shape for n in range(1001, 1007)}
+    assert len(sizes) == 1  # one size for the whole shot
+    rect = plugin.crop_rectangle
+    x, y, rw, rh = rect
+    if border == "crop":
+        assert sizes == {(rh, rw, 3)}
+    else:
+        assert sizes == {(H, W, 3)}
+    # every output pixel of every frame comes from inside its input frame
+    for f in doc["frames"]:
+        m = np.asarray(f["matrix"])
+        if border == "crop":
+            full = crop_matrix(rect, (W, H), zoom=False) @ m
+            out_size = (rw, rh)
+        else:
+            full = crop_matrix(zoom_rectangle(rect, (W, H)), (W, H), zoom=True) @ m
+            out_size = (W, H)
+        assert coverage(full, (W, H), out_size).all()
+        ones = warp_frame(np.full((H, W), 1.0, np.float32), full, size=out_size, border="constant")
+        assert ones.min() > 0.999
+    # and the crop is not needlessly small: the union of the shifts bounds it
+    assert rw > W - 2 * 40 and rh > H - 2 * 40
+
+
+def test_fill_mode_takes_border_from_neighbours(photos, tmp_path):
+    truths = [np.eye(3), _similarity(25, 0, 0, 1, CENTRE), _similarity(-25, 0, 0, 1, CENTRE)]
+    shot = _shot(photos, truths, seed=5)
+    _write_shot(tmp_path / "shot", shot.frames)
+    plugin, report, doc = _run(tmp_path / "shot", tmp_path / "out", border="fill")
+    out = read_frame(tmp_path / "out" / "frame.1002.png").astype(np.float32)
+    # frame 1002 moved right by 25 px: its left border (x < ~25) is uncovered; frame 1003
+    # moved left and covers it, so the filled strip matches the clean reference view
+    strip = (slice(20, H - 20), slice(2, 20))
+    clean = shot.clean_reference.astype(np.float32)
+    err_fill = np.abs(out[strip] - clean[strip]).mean()
+    replicated = warp_frame(shot.frames[1], np.asarray(doc["frames"][1]["matrix"])).astype(np.float32)
+    err_replicate = np.abs(replicated[strip] - clean[strip]).mean()
+    assert err_fill < 8 and err_fill < 0.4 * err_replicate
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+@pytest.mark.parametrize("channels", [None, 3, 4])
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic", "lanczos"])
+def test_warp_keeps_dtype_channels_and_warps_alpha(dtype, channels, interpolation):
+    rng = np.random.default_rng(0)
+    shape = (60, 80) if channels is None else (60, 80, channels)
+    base = cv2.GaussianBlur(rng.random(shape).astype(np.float32), (0, 0), 3)
+    frame = base if dtype == np.float32 else (base * np.iinfo(dtype).max).astype(dtype)
+    m = _similarity(3.5, -2.25, 2.0, 1.01, (39.5, 29.5))
+    out = warp_frame(frame, m, interpolation=interpolation)
+    assert out.dtype == frame.dtype and out.shape == frame.shape
+    if channels == 4:
+        alpha_alone = warp_frame(np.ascontiguousarray(frame[:, :, 3]), m, interpolation=interpolation)
+        assert np.array_equal(out[:, :, 3], alpha_alone)
+    # the content really moved: output pixel d shows the input at inverse(m) @ d
+    dst = np.array([40.0, 30.0, 1.0])
+    src = np.linalg.inv(m) @ dst
+    plane = np.ascontiguousarray(frame if channels is None else frame[:, :, 0]).astype(np.float32)
+    want = cv2.getRectSubPix(plane, (1, 1), (float(src[0]), float(src[1])))[0, 0]
+    got = float(out[30, 40] if channels is None else out[30, 40, 0])
+    scale = 1.0 if dtype == np.float32 else float(np.iinfo(dtype).max)
+    assert abs(got - want) / scale < 0.01
+
+
+def test_smooth_mode_keeps_the_move_and_removes_jitter():
+    rng = np.random.default_rng(0)
+    n = 40
+    pan = [np.array([[1, 0, -3.0 * i], [0, 1, -0.5 * i], [0, 0, 1]]) for i in range(n)]  # intended move
+    jitter = [np.array([[1, 0, rng.normal(0, 2)], [0, 1, rng.normal(0, 2)], [0, 0, 1]]) for _ in range(n)]
+    matrices = [j @ p for j, p in zip(jitter, pan, strict=True)]  # frame -> reference
+    corr = smoothed_corrections(matrices, size=(W, H), sigma=6, motion="similarity")
+    # ideal correction removes only the jitter: inverse(pan) @ jitter @ pan
+    resid = [corner_error(c, np.linalg.inv(p) @ j @ p, size=(W, H)) for c, j, p in zip(corr, jitter, pan, strict=True)]
+    jitter_size = [corner_error(j, np.eye(3), size=(W, H)) for j in jitter]
+    assert np.median(resid) < 0.35 * np.median(jitter_size)
+    # the move is kept: the corrections do not pull frames back to the reference
+    assert abs(corr[-1][0, 2]) < 10
+
+
+def test_cli_on_sample_frames_matches_ground_truth(sample_dir, tmp_path):
+    from laika_fx.cli import main
+
+    gt_path = sample_dir / "ground_truth" / "camera.json"
+    if not gt_path.exists():
+        pytest.fail("sample_frames/ground_truth/camera.json is missing")
+    out = tmp_path / "out"
+    code = main(["batch", str(sample_dir), str(out), "--plugins", "stabilize"])
+    assert code == 0
+    doc = json.loads((out / "stabilize.json").read_text())
+    truth = {f["frame"]: np.asarray(f["matrix"]) for f in json.loads(gt_path.read_text())["frames"]}
+    assert doc["reference_frame"] == json.loads(gt_path.read_text())["reference_frame"]
+    size = tuple(doc["frame_size"])
+    errs = [corner_error(np.asarray(f["matrix"]), truth[f["frame"]], size=size) for f in doc["frames"]]
+    assert len(errs) == len(truth)
+    assert np.median(errs) < 0.1 and max(errs) < 0.5, errs
+    inputs = sorted(sample_dir.glob("frame.*.png"))
+    outputs = sorted(out.glob("frame.*.png"))
+    assert [p.name for p in outputs] == [p.name for p in inputs]
+    assert read_frame(outputs[0]).shape == read_frame(inputs[0]).shape
