@@ -1,0 +1,51 @@
+"""``laika-fx train seam-detector|inpainter`` and ``laika-fx eval seams``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _train(args: argparse.Namespace) -> int:
+    try:
+        from . import train
+    except ImportError as exc:  # torch / nncf missing
+        print(f"laika-fx: error: training needs the [train] extra (pip install -e '.[train]'): {exc}")
+        return 2
+    kwargs = dict(minutes=args.minutes, samples=args.samples, seed=args.seed, threads=args.threads,
+                  run_dir=Path(args.run_dir) / args.model.replace("-", "_"))  # fmt: skip
+    if args.model == "seam-detector":
+        meta = train.train_detector(**kwargs)
+    else:
+        meta = train.train_inpainter(**kwargs)
+    print(json.dumps(meta, indent=2))
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import format_table, run_eval
+
+    results = run_eval(precisions=tuple(args.precision.split(",")), count=args.count,
+                       sample_root=Path(args.sample_frames) if args.sample_frames else None)  # fmt: skip
+    print(format_table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the CLI words
+    for name, minutes in (("seam-detector", 20.0), ("inpainter", 15.0)):
+        t = train.add_parser(name, help=f"train the {name.replace('-', ' ')} and export FP32 + INT8 IR")
+        t.add_argument("--minutes", type=float, default=minutes, help=f"training time budget (default {minutes})")
+        t.add_argument("--samples", type=int, default=6000, help="synthetic training crops (default 6000)")
+        t.add_argument("--seed", type=int, default=0)
+        t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+        t.add_argument("--run-dir", default="runs", help="logs, data cache and checkpoints (default runs/)")
+        t.set_defaults(func=_train, model=name)
+    e = eval.add_parser("seams", help="seam detection and inpainting quality on held-out data")
+    e.add_argument("--precision", default="fp32,int8", help="precisions to compare (default fp32,int8)")
+    e.add_argument("--count", type=int, default=24, help="held-out synthetic scenes (default 24)")
+    e.add_argument("--sample-frames", default="sample_frames", help="folder with ground_truth/ (default sample_frames)")
+    e.add_argument("--json", help="also write the results to this JSON file")
+    e.set_defaults(func=_eval)

@@ -1,0 +1,171 @@
+"""Seam detection at run time (OpenVINO; no torch).
+
+The frame is brought to a *working scale* where its short side is about
+``WORKING_HEIGHT`` px (1080p: 1/2, 4K: 1/4; smaller frames are used as they are),
+so seams have the width the network was trained on whatever the delivery
+resolution. The whole working image goes through the network in one inference
+(compiled once per shape, cached), so there are no tile borders at all; frames whose
+working image exceeds ``MAX_WORKING_PIXELS`` are tiled with overlap and only each
+tile's centre is kept. Then hysteresis thresholding, removal of tiny components,
+upsampling to the frame and an optional dilation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..accelerators.runtime import compile_model, model_path
+
+__all__ = ["WORKING_HEIGHT", "SeamDetector", "to_unit_rgb", "calibrate_threshold", "model_meta"]
+
+WORKING_HEIGHT = 540
+MAX_WORKING_PIXELS = 1_400_000
+TILE = 512
+OVERLAP = 48
+_ALIGN = 16
+
+
+def model_meta(name: str) -> dict:
+    """The JSON written beside a shipped model by its training run ({} if missing)."""
+    p = model_path(name, "fp32").with_name(f"{name}.json")
+    return json.loads(p.read_text()) if p.exists() else {}
+
+
+def to_unit_rgb(frame: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(H, W, 3)`` float32 RGB in [0, 1] from any frame, and the scale that was divided.
+
+    uint8 / 255, uint16 / 65535; float frames are divided by their 99.9th percentile
+    when it exceeds 1 (HDR), so the network sees a display-like range. Gray is
+    replicated, alpha dropped (and never modified).
+    """
+    colour = frame if frame.ndim == 2 else frame[:, :, :3]
+    if colour.ndim == 2:
+        colour = np.repeat(colour[:, :, None], 3, axis=2)
+    if frame.dtype == np.uint8:
+        return colour.astype(np.float32) * np.float32(1 / 255), 255.0
+    if frame.dtype == np.uint16:
+        return colour.astype(np.float32) * np.float32(1 / 65535), 65535.0
+    scale = max(1.0, float(np.percentile(colour[::4, ::4], 99.9)))
+    return np.clip(colour.astype(np.float32) / np.float32(scale), 0.0, 1.0), scale
+
+
+class SeamDetector:
+    """Seam detector on OpenVINO.
+
+    Parameters
+    ----------
+    precision : ``int8`` (default, shipped quantized IR) or ``fp32``.
+    model_xml : explicit IR path (overrides ``precision``'s shipped file).
+    threads : inference threads (default: all cores).
+    """
+
+    def __init__(self, *, precision: str = "int8", model_xml: str | os.PathLike | None = None,
+                 threads: int | None = None) -> None:  # fmt: skip
+        self.xml = Path(model_xml) if model_xml else model_path("seam_detector", precision)
+        if not self.xml.exists():
+            raise FileNotFoundError(f"seam detector model not found: {self.xml} (run laika-fx train seam-detector)")
+        self.precision = precision
+        self.threads = threads
+        meta = model_meta("seam_detector")
+        default = meta.get("threshold_fp32" if precision == "fp32" else "threshold", 0.5)
+        self.default_threshold = float(default)
+
+    def _net(self, h: int, w: int):
+        return compile_model(self.xml, precision="f32", shape=[(1, 3, h, w)], threads=self.threads)
+
+    @staticmethod
+    def working_scale(shape: tuple[int, ...]) -> float:
+        return min(1.0, WORKING_HEIGHT / min(shape[0], shape[1]))
+
+    def probability(self, frame: np.ndarray, *, scale: float | None = None) -> np.ndarray:
+        """Seam probability at working scale, ``(h, w)`` float32 in [0, 1]."""
+        rgb, _ = to_unit_rgb(frame)
+        s = self.working_scale(frame.shape) if scale is None else scale
+        if s < 1.0:
+            h, w = max(1, round(rgb.shape[0] * s)), max(1, round(rgb.shape[1] * s))
+            rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+        h, w = rgb.shape[:2]
+        if h * w <= MAX_WORKING_PIXELS:
+            return self._infer_padded(rgb)
+        out = np.zeros((h, w), np.float32)
+        step = TILE - 2 * OVERLAP
+        for y in range(0, h, step):
+            for x in range(0, w, step):
+                y0, x0 = max(0, y - OVERLAP), max(0, x - OVERLAP)
+                y1, x1 = min(h, y + step + OVERLAP), min(w, x + step + OVERLAP)
+                prob = self._infer_padded(rgb[y0:y1, x0:x1])
+                ys, xs = y - y0, x - x0
+                out[y : min(h, y + step), x : min(w, x + step)] = prob[ys : ys + step, xs : xs + step][
+                    : min(h, y + step) - y, : min(w, x + step) - x
+                ]
+        return out
+
+    def _infer_padded(self, rgb: np.ndarray) -> np.ndarray:
+        h, w = rgb.shape[:2]
+        ph, pw = (-h) % _ALIGN, (-w) % _ALIGN
+        if ph or pw:
+            rgb = cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_REFLECT_101)
+        x = rgb.transpose(2, 0, 1)[None]
+        logits = self._net(*rgb.shape[:2])(x)[0][0, 0, :h, :w]
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def detect(
+        self,
+        frame: np.ndarray,
+        *,
+        threshold: float | None = None,
+        dilation: int = 2,
+        min_area: int = 12,
+        low_ratio: float = 0.5,
+    ) -> np.ndarray:
+        """Seam mask of ``frame``: ``(H, W)`` uint8, 255 = seam pixel to paint out."""
+        prob = self.probability(frame)
+        thr = self.default_threshold if threshold is None else threshold
+        mask = hysteresis(prob, thr, thr * low_ratio, min_area=min_area)
+        h, w = frame.shape[:2]
+        if mask.shape != (h, w):
+            mask = cv2.resize(mask.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.25
+        mask = mask.astype(np.uint8) * 255
+        if dilation > 0 and mask.any():
+            k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilation + 1, 2 * dilation + 1))
+            mask = cv2.dilate(mask, k)
+        return mask
+
+
+def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0) -> np.ndarray:
+    """Pixels above ``low`` connected to a pixel above ``high``; small components dropped."""
+    weak = (prob > low).astype(np.uint8)
+    if not weak.any():
+        return weak.astype(bool)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
+    strong_labels = np.unique(labels[prob > high])
+    keep = np.zeros(n, bool)
+    keep[strong_labels] = True
+    keep[0] = False
+    keep &= stats[:, cv2.CC_STAT_AREA] >= min_area
+    return keep[labels]
+
+
+def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None) -> tuple[float, dict]:
+    """Pick the threshold with the best F1 (3-px tolerance) on held-out ``scenes``.
+
+    Ties (within 0.005 F1) go to the higher threshold: precision is the hard part.
+    Returns the threshold and the metrics at that threshold.
+    """
+    from .evaluate import detection_metrics
+
+    candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    probs = [detector.probability(s.frame) for s in scenes]
+    truth = [s.mask > 0 for s in scenes]
+    has_seam = [bool(s.mask.any()) for s in scenes]
+    results = []
+    for thr in candidates:
+        preds = [hysteresis(p, thr, thr * 0.5, min_area=12) for p in probs]
+        results.append((thr, detection_metrics(preds, truth, has_seam)))
+    best_f1 = max(m["f1"] for _, m in results)
+    return max((r for r in results if r[1]["f1"] >= best_f1 - 0.005), key=lambda r: r[0])

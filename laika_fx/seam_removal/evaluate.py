@@ -1,0 +1,231 @@
+"""``laika-fx eval seams``: detection and inpainting quality on held-out data.
+
+Held-out data: synthetic scenes built only from photographs never used in training
+(``data.HELD_OUT``) and the frames of ``sample_frames/`` (their own ground truth).
+
+Measures (one column per precision):
+
+- detection precision / recall / F1 with a 3-px tolerance (a predicted pixel counts as
+  right if a true seam pixel is within 3 px, and vice versa), pooled over frames;
+- on seam-free frames: fraction of pixels flagged, and PSNR of the full seam_removal
+  output against its input;
+- inpainting PSNR inside the seam region (true mask dilated 3 px) against the clean
+  image, for the learned inpainter vs OpenCV Telea and Navier-Stokes given the *same*
+  mask (the true mask dilated 1 px), and full-frame PSNR;
+- temporal stability: a static head with a seam, 12 frames differing only by noise and
+  flicker; mean frame-to-frame change inside the seam band of our output vs the same
+  measure on the clean frames (1.0 = as stable as the clean footage).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import data as sdata
+
+__all__ = ["heldout_scenes", "detection_metrics", "inpaint_quality", "run_eval", "format_table"]
+
+TOLERANCE = 3
+
+
+def _disk(r: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def heldout_scenes(count: int = 24, *, seed: int = 1234, hw: tuple[int, int] = (352, 480),
+                   seam_width: tuple[float, float] = (0.6, 4.0), p_seam: float = 0.7) -> list[sdata.Scene]:  # fmt: skip
+    """Synthetic scenes from held-out photographs only (deterministic for a seed)."""
+    rng = np.random.default_rng(seed)
+    return [
+        sdata.make_scene(rng, hw, photos=sdata.HELD_OUT, p_head=0.85, p_seam=p_seam, seam_width=seam_width)
+        for _ in range(count)
+    ]
+
+
+def detection_metrics(preds, truths, has_seam) -> dict:
+    """Pooled precision/recall/F1 with a 3-px tolerance, and flagged fraction on clean frames."""
+    tp_p = n_p = tp_t = n_t = 0
+    flagged = clean_px = 0
+    k = _disk(TOLERANCE)
+    for pred, truth, seam in zip(preds, truths, has_seam, strict=True):
+        pred = np.asarray(pred, bool)
+        truth = np.asarray(truth, bool)
+        if pred.shape != truth.shape:
+            raise ValueError("prediction and truth differ in shape")
+        near_truth = cv2.dilate(truth.astype(np.uint8), k) > 0
+        near_pred = cv2.dilate(pred.astype(np.uint8), k) > 0
+        tp_p += int((pred & near_truth).sum())
+        n_p += int(pred.sum())
+        tp_t += int((truth & near_pred).sum())
+        n_t += int(truth.sum())
+        if not seam:
+            flagged += int(pred.sum())
+            clean_px += pred.size
+    precision = tp_p / n_p if n_p else 1.0
+    recall = tp_t / n_t if n_t else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "clean_flagged_pct": round(100 * flagged / clean_px, 4) if clean_px else None,
+    }
+
+
+def _psnr(a: np.ndarray, b: np.ndarray, region: np.ndarray | None = None) -> float:
+    diff = (a.astype(np.float64) - b.astype(np.float64)) ** 2
+    if region is not None:
+        diff = diff[region]
+    mse = float(diff.mean()) if diff.size else 0.0
+    return 99.0 if mse <= 1e-12 else 10 * np.log10(1.0 / mse)
+
+
+def inpaint_quality(scenes, *, method: str, model_xml: str | Path | None = None, precision: str = "int8") -> dict:
+    """Mean PSNR in the seam region and over the frame, filling the true mask (dilated 1 px)."""
+    from .inpaint import Inpainter
+
+    inp = Inpainter(method, precision=precision, model_xml=model_xml)
+    seam_psnr, full_psnr = [], []
+    for s in scenes:
+        if not s.mask.any():
+            continue
+        hole = cv2.dilate((s.mask > 0).astype(np.uint8), _disk(1)) > 0
+        region = cv2.dilate((s.mask > 0).astype(np.uint8), _disk(3)) > 0
+        frame16 = (s.frame * 65535 + 0.5).astype(np.uint16)
+        out = inp(frame16, hole).astype(np.float32) / 65535
+        seam_psnr.append(_psnr(out, s.clean, region))
+        full_psnr.append(_psnr(out, s.clean))
+    return {
+        "method": inp.method,
+        "psnr_seam": round(float(np.mean(seam_psnr)), 3),
+        "psnr_full": round(float(np.mean(full_psnr)), 3),
+        "frames": len(seam_psnr),
+    }
+
+
+def _static_head_frames(seed: int = 77, n: int = 12, hw=(288, 384)):
+    """A static head with a seam: n frames that differ only by noise and +-2% flicker."""
+    rng = np.random.default_rng(seed)
+    scene = sdata.make_scene(rng, hw, photos=sdata.HELD_OUT, p_head=1.0, p_seam=1.0, degrade=False,
+                             seam_width=(1.5, 3.0))  # fmt: skip
+    frames, cleans = [], []
+    for _ in range(n):
+        gain = rng.uniform(0.98, 1.02)
+        noise = rng.normal(0, 0.004, scene.frame.shape).astype(np.float32)
+        frames.append(np.clip(scene.frame * gain + noise, 0, 1))
+        cleans.append(np.clip(scene.clean * gain + noise, 0, 1))
+    return frames, cleans, scene.mask
+
+
+def temporal_flicker(method: str, *, precision: str = "int8", model_xml=None) -> dict:
+    """Frame-to-frame change in the seam band: our output vs the clean frames."""
+    from .inpaint import Inpainter
+
+    frames, cleans, mask = _static_head_frames()
+    inp = Inpainter(method, precision=precision, model_xml=model_xml)
+    hole = cv2.dilate((mask > 0).astype(np.uint8), _disk(1)) > 0
+    band = cv2.dilate((mask > 0).astype(np.uint8), _disk(3)) > 0
+    outs = [inp((f * 65535 + 0.5).astype(np.uint16), hole).astype(np.float32) / 65535 for f in frames]
+
+    def change(seq):
+        return float(np.mean([np.abs(b - a)[band].mean() for a, b in zip(seq, seq[1:], strict=False)]))
+
+    ours, ref = change(outs), change(cleans)
+    return {"change_out": round(ours, 6), "change_clean": round(ref, 6), "ratio": round(ours / ref, 3)}
+
+
+def _sample_frames(root: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(frame, clean, mask) of sample_frames/ as uint8 arrays, if the folder exists."""
+    from ..io import read_frame
+
+    out = []
+    gt = root / "ground_truth"
+    for p in sorted(root.glob("frame.*.png")):
+        clean_p, mask_p = gt / "clean" / p.name, gt / "masks" / p.name
+        if clean_p.exists() and mask_p.exists():
+            out.append((read_frame(p), read_frame(clean_p), read_frame(mask_p)))
+    return out
+
+
+def run_eval(*, precisions=("fp32", "int8"), count: int = 24, sample_root: Path | None = None) -> dict:
+    """Run every measure for each precision; returns ``{precision: {...}, "telea": ..., "ns": ...}``."""
+    from .detector import SeamDetector
+    from .plugin import SeamRemoval
+
+    scenes = heldout_scenes(count)
+    inpaint_scenes = heldout_scenes(max(8, count // 2), seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
+    free = heldout_scenes(max(8, count // 2), seed=999, p_seam=0.0)
+    samples = _sample_frames(sample_root) if sample_root else []
+    results: dict = {}
+    for precision in precisions:
+        det = SeamDetector(precision=precision)
+        r: dict = {}
+        preds = [det.detect(s.frame, dilation=0) > 0 for s in scenes]
+        r["synthetic"] = detection_metrics(preds, [s.mask > 0 for s in scenes], [bool(s.mask.any()) for s in scenes])
+        if samples:
+            preds = [det.detect(f, dilation=0) > 0 for f, _, _ in samples]
+            r["sample_frames"] = detection_metrics(preds, [m > 0 for _, _, m in samples], [True] * len(samples))
+            plugin = SeamRemoval({"precision": precision})
+            plugin.prepare()
+            outs = [plugin.remove(f) for f, _, _ in samples]
+            r["sample_psnr_full"] = round(float(np.mean([_psnr(o / 255.0, c / 255.0) for o, (_, c, _) in zip(outs, samples, strict=True)])), 3)
+            r["sample_psnr_input"] = round(float(np.mean([_psnr(f / 255.0, c / 255.0) for f, c, _ in samples])), 3)
+        plugin = SeamRemoval({"precision": precision})
+        plugin.prepare()
+        flagged, psnrs = [], []
+        for s in free:
+            frame8 = (s.frame * 255 + 0.5).astype(np.uint8)
+            mask = det.detect(frame8)
+            flagged.append(float((mask > 0).mean()))
+            psnrs.append(_psnr(plugin.remove(frame8) / 255.0, frame8 / 255.0))
+        r["seam_free_flagged_pct"] = round(100 * float(np.mean(flagged)), 4)
+        r["seam_free_psnr"] = round(float(np.mean(psnrs)), 2)
+        r["inpaint"] = inpaint_quality(inpaint_scenes, method="learned", precision=precision)
+        r["temporal"] = temporal_flicker("learned", precision=precision)
+        results[precision] = r
+    results["telea"] = {"inpaint": inpaint_quality(inpaint_scenes, method="telea"), "temporal": temporal_flicker("telea")}
+    results["ns"] = {"inpaint": inpaint_quality(inpaint_scenes, method="ns"), "temporal": temporal_flicker("ns")}
+    return results
+
+
+def format_table(results: dict) -> str:
+    """The eval results as a plain-text table."""
+    precs = [p for p in ("fp32", "int8") if p in results]
+    rows: list[tuple[str, ...]] = [("measure", *precs)]
+
+    def row(label, getter):
+        vals = []
+        for p in precs:
+            try:
+                v = getter(results[p])
+            except (KeyError, TypeError):
+                v = None
+            vals.append("-" if v is None else f"{v}")
+        rows.append((label, *vals))
+
+    row("held-out synthetic: precision (3 px)", lambda r: r["synthetic"]["precision"])
+    row("held-out synthetic: recall (3 px)", lambda r: r["synthetic"]["recall"])
+    row("held-out synthetic: F1 (3 px)", lambda r: r["synthetic"]["f1"])
+    row("held-out synthetic: % flagged, seam-free", lambda r: r["synthetic"]["clean_flagged_pct"])
+    row("sample_frames: precision (3 px)", lambda r: r["sample_frames"]["precision"])
+    row("sample_frames: recall (3 px)", lambda r: r["sample_frames"]["recall"])
+    row("sample_frames: F1 (3 px)", lambda r: r["sample_frames"]["f1"])
+    row("sample_frames: PSNR out vs clean (dB)", lambda r: r["sample_psnr_full"])
+    row("sample_frames: PSNR in vs clean (dB)", lambda r: r["sample_psnr_input"])
+    row("seam-free frames: % pixels flagged", lambda r: r["seam_free_flagged_pct"])
+    row("seam-free frames: PSNR out vs in (dB)", lambda r: r["seam_free_psnr"])
+    row("inpaint PSNR seam region, learned (dB)", lambda r: r["inpaint"]["psnr_seam"])
+    row("inpaint PSNR full frame, learned (dB)", lambda r: r["inpaint"]["psnr_full"])
+    row("fill flicker vs clean, learned (x)", lambda r: r["temporal"]["ratio"])
+    width = max(len(r[0]) for r in rows) + 2
+    lines = ["".join([r[0].ljust(width)] + [c.rjust(10) for c in r[1:]]) for r in rows]
+    lines.insert(1, "-" * (width + 10 * len(precs)))
+    for name in ("telea", "ns"):
+        if name in results:
+            q = results[name]["inpaint"]
+            lines.append(f"{('inpaint ' + name + ': PSNR seam / full (dB)').ljust(width)}"
+                         f"{q['psnr_seam']:>10} {q['psnr_full']:>9}   flicker x{results[name]['temporal']['ratio']}")
+    return "\n".join(lines)

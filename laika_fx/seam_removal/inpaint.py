@@ -1,0 +1,146 @@
+"""Seam inpainting at run time: learned residual over Telea, or classical Telea / NS.
+
+Only the pixels of the mask change. The learned inpainter works on fixed 128x128
+tiles laid over the mask's pixels (a 96 px core with 16 px of context on each side),
+so its cost grows with the seam's length, not the frame's area. Each tile gets a
+Telea fill first (per channel, at 16-bit precision, so 16-bit frames are not put
+through an 8-bit round trip); the network predicts a correction of that fill.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..accelerators.runtime import compile_model, model_path
+from .detector import to_unit_rgb
+
+__all__ = ["INPAINTERS", "telea_fill", "Inpainter", "inpaint"]
+
+INPAINTERS = ("learned", "telea", "ns")
+TILE = 128
+CONTEXT = 16
+TELEA_RADIUS = 3
+
+
+def telea_fill(rgb: np.ndarray, hole: np.ndarray, *, method: str = "telea", radius: int = TELEA_RADIUS) -> np.ndarray:
+    """Classical fill of ``hole`` in ``rgb`` ((H, W, 3) float32 in [0, 1]) at 16-bit precision.
+
+    Returns the filled image, float32, same shape; pixels outside the hole are the input
+    (up to 16-bit quantisation).
+    """
+    flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
+    hole8 = (np.asarray(hole) > 0).astype(np.uint8)
+    if not hole8.any():
+        return rgb.astype(np.float32, copy=True)
+    x16 = (np.clip(rgb, 0, 1) * 65535 + 0.5).astype(np.uint16)
+    out = np.empty(rgb.shape, np.float32)
+    for c in range(rgb.shape[2]):
+        out[:, :, c] = cv2.inpaint(x16[:, :, c], hole8, radius, flag).astype(np.float32) / 65535
+    return out
+
+
+def _from_unit(fill: np.ndarray, frame: np.ndarray, scale: float) -> np.ndarray:
+    """Convert a unit-range RGB fill back to ``frame``'s dtype and layout (colour only)."""
+    if frame.dtype == np.float32:
+        vals = fill * np.float32(scale)
+    else:
+        vals = np.clip(fill * scale + 0.5, 0, scale)
+    if frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] < 3):
+        vals = vals.mean(axis=-1)
+    return vals.astype(frame.dtype)
+
+
+def _tiles(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Tiles covering the mask: ``(y0, x0, cy, cx)`` per occupied core cell.
+
+    The frame is cut into a grid of ``TILE - 2 * CONTEXT`` cells; each cell holding mask
+    pixels gets one TILE x TILE tile around it (shifted inwards at the frame's edges, so
+    the cell is always inside its tile). A tile writes only its own cell's pixels, so
+    every mask pixel is written exactly once and always with context around it.
+    """
+    h, w = mask.shape
+    core = TILE - 2 * CONTEXT
+    ys, xs = np.nonzero(mask)
+    cells = np.unique(np.stack([ys // core, xs // core], axis=1), axis=0)
+    out = []
+    for cy, cx in cells:
+        y0 = int(min(max(cy * core - CONTEXT, 0), h - TILE))
+        x0 = int(min(max(cx * core - CONTEXT, 0), w - TILE))
+        out.append((y0, x0, int(cy), int(cx)))
+    return out
+
+
+class Inpainter:
+    """Fills seam masks. ``method``: ``learned`` (default), ``telea`` or ``ns``.
+
+    With ``learned`` and no model file, falls back to Telea and says so in ``method``.
+    """
+
+    def __init__(self, method: str = "learned", *, precision: str = "int8",
+                 model_xml: str | os.PathLike | None = None, threads: int | None = None) -> None:  # fmt: skip
+        if method not in INPAINTERS:
+            raise ValueError(f"inpainter must be one of {INPAINTERS}, got {method!r}")
+        self.requested = method
+        self.method = method
+        self.net = None
+        if method == "learned":
+            xml = Path(model_xml) if model_xml else model_path("inpainter", precision)
+            if xml.exists():
+                self.net = compile_model(xml, precision="f32", shape=[(1, 7, TILE, TILE)], threads=threads)
+            else:
+                self.method = "telea"  # classical fallback when the model is unavailable
+
+    def __call__(self, frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Frame with the mask's pixels filled; every other pixel (and alpha) unchanged."""
+        hole = np.asarray(mask) > 0
+        if not hole.any():
+            return frame
+        if frame.shape[0] < TILE or frame.shape[1] < TILE or self.net is None:
+            return self._classical(frame, hole)
+        out = frame.copy()
+        core = TILE - 2 * CONTEXT
+        for y0, x0, cy, cx in _tiles(hole):
+            sl = np.s_[y0 : y0 + TILE, x0 : x0 + TILE]
+            rgb, scale = to_unit_rgb(frame[sl])
+            th = hole[sl]
+            telea = telea_fill(rgb, th)
+            hf = th[..., None].astype(np.float32)
+            x = np.concatenate([rgb * (1 - hf), hf, telea], axis=2).transpose(2, 0, 1)[None]
+            fill = np.clip(self.net(x)[0][0].transpose(1, 2, 0), 0, 1)
+            own = np.zeros_like(th)
+            own[max(0, cy * core - y0) : cy * core + core - y0, max(0, cx * core - x0) : cx * core + core - x0] = True
+            _paste(out[sl], _from_unit(fill, frame, scale), th & own)
+        return out
+
+    def _classical(self, frame: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        method = "ns" if self.method == "ns" else "telea"
+        ys, xs = np.nonzero(hole)
+        pad = 3 * TELEA_RADIUS + 2
+        y0, y1 = max(0, ys.min() - pad), min(frame.shape[0], ys.max() + pad + 1)
+        x0, x1 = max(0, xs.min() - pad), min(frame.shape[1], xs.max() + pad + 1)
+        sl = np.s_[y0:y1, x0:x1]
+        rgb, scale = to_unit_rgb(frame[sl])
+        fill = telea_fill(rgb, hole[sl], method=method)
+        out = frame.copy()
+        _paste(out[sl], _from_unit(fill, frame, scale), hole[sl])
+        return out
+
+
+def _paste(dst: np.ndarray, fill: np.ndarray, where: np.ndarray) -> None:
+    """Write ``fill``'s colour into ``dst`` at ``where`` (alpha channel untouched)."""
+    if dst.ndim == 2:
+        dst[where] = fill[where]
+    elif dst.shape[2] in (1, 2):
+        dst[..., 0][where] = fill[where]
+    else:
+        colour = dst[..., :3]
+        colour[where] = fill[where]
+
+
+def inpaint(frame: np.ndarray, mask: np.ndarray, *, method: str = "learned", precision: str = "int8") -> np.ndarray:
+    """Fill ``mask`` (``(H, W)``, nonzero = fill) in ``frame``; dtype, other pixels and alpha kept."""
+    return Inpainter(method, precision=precision)(frame, mask)

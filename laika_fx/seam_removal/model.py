@@ -1,0 +1,92 @@
+"""Networks of seam removal (torch; training time only).
+
+kornia's shape: a function of tensors plus a thin ``nn.Module``; no I/O here.
+
+- :class:`SeamNet` -- seam detector: a compact coarse-to-fine segmentation net. A
+  stride-2 stem takes the frame to 1/2 resolution at once; three more stride-2 levels
+  (1/4, 1/8, 1/16) give the context a seam needs (it crosses a face, with a colour
+  step and a shadow) and the decoder comes back to 1/2 resolution, where a 1x1 conv
+  gives logits that are upsampled bilinearly to full resolution. Dense 3x3 convs only:
+  depthwise blocks are memory-bound on this CPU (RESEARCH.md).
+- :class:`InpaintNet` -- seam inpainter: a small U-Net that takes
+  ``[frame with hole zeroed (3), mask (1), Telea fill (3)]`` and predicts a residual
+  added to the Telea fill inside the hole (RESEARCH.md: correcting Telea is what makes
+  a small CPU-trained net win).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["SeamNet", "InpaintNet", "check_shape"]
+
+
+def check_shape(x: torch.Tensor, channels: int, name: str) -> None:
+    """Raise if ``x`` is not ``(B, channels, H, W)``."""
+    if x.ndim != 4 or x.shape[1] != channels:
+        raise ValueError(f"{name}: expected (B, {channels}, H, W), got {tuple(x.shape)}")
+
+
+def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.ReLU(inplace=True))
+
+
+class SeamNet(nn.Module):
+    """Seam detector. ``(B, 3, H, W)`` RGB in [0, 1] -> ``(B, 1, H, W)`` logits.
+
+    H and W must be multiples of 16.
+    """
+
+    def __init__(self, widths: tuple[int, int, int, int] = (16, 24, 32, 48)) -> None:
+        super().__init__()
+        c1, c2, c3, c4 = widths
+        self.stem = nn.Sequential(_conv(3, c1, 2), _conv(c1, c1))  # 1/2
+        self.down2 = nn.Sequential(_conv(c1, c2, 2), _conv(c2, c2))  # 1/4
+        self.down3 = nn.Sequential(_conv(c2, c3, 2), _conv(c3, c3))  # 1/8
+        self.down4 = nn.Sequential(_conv(c3, c4, 2), _conv(c4, c4))  # 1/16
+        self.up3 = _conv(c4 + c3, c3)
+        self.up2 = _conv(c3 + c2, c2)
+        self.up1 = _conv(c2 + c1, c1)
+        self.head = nn.Conv2d(c1, 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x1 = self.stem(x)
+        x2 = self.down2(x1)
+        x3 = self.down3(x2)
+        x4 = self.down4(x3)
+        y = self.up3(torch.cat([F.interpolate(x4, scale_factor=2.0, mode="nearest"), x3], 1))
+        y = self.up2(torch.cat([F.interpolate(y, scale_factor=2.0, mode="nearest"), x2], 1))
+        y = self.up1(torch.cat([F.interpolate(y, scale_factor=2.0, mode="nearest"), x1], 1))
+        return F.interpolate(self.head(y), scale_factor=2.0, mode="bilinear", align_corners=False)
+
+
+class InpaintNet(nn.Module):
+    """Inpainter: residual on top of a Telea fill.
+
+    Inputs ``(B, 7, H, W)``: RGB with the hole zeroed, the hole mask (1 = fill), the
+    Telea fill (RGB), all in [0, 1]. Output ``(B, 3, H, W)``: the corrected fill
+    ``telea + mask * residual`` (pixels outside the hole are the Telea image, which
+    equals the input there). H and W must be multiples of 8.
+    """
+
+    def __init__(self, widths: tuple[int, int, int] = (24, 48, 96)) -> None:
+        super().__init__()
+        c1, c2, c3 = widths
+        self.enc1 = nn.Sequential(_conv(7, c1), _conv(c1, c1))
+        self.enc2 = nn.Sequential(_conv(c1, c2, 2), _conv(c2, c2))
+        self.enc3 = nn.Sequential(_conv(c2, c3, 2), _conv(c3, c3), _conv(c3, c3))
+        self.dec2 = nn.Sequential(_conv(c3 + c2, c2), _conv(c2, c2))
+        self.dec1 = nn.Sequential(_conv(c2 + c1, c1), _conv(c1, c1))
+        self.out = nn.Conv2d(c1, 3, 3, 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mask = x[:, 3:4]
+        telea = x[:, 4:7]
+        e1 = self.enc1(x)
+        e2 = self.enc2(e1)
+        e3 = self.enc3(e2)
+        d2 = self.dec2(torch.cat([F.interpolate(e3, scale_factor=2.0, mode="nearest"), e2], 1))
+        d1 = self.dec1(torch.cat([F.interpolate(d2, scale_factor=2.0, mode="nearest"), e1], 1))
+        return telea + mask * self.out(d1)

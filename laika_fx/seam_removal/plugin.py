@@ -1,0 +1,71 @@
+"""The ``seam_removal`` plugin: detect the replacement-face seam, paint it out.
+
+Per frame: the learned detector proposes a mask (or the artist's mask override is
+used instead), the mask is dilated, and only the mask's pixels are filled by the
+inpainter. The mask goes to ``ctx.masks["seam"]`` (written by ``--save-masks``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..plugins import FrameContext, Param, Plugin
+from .detector import SeamDetector, model_meta
+from .inpaint import INPAINTERS, Inpainter
+
+__all__ = ["SeamRemoval"]
+
+_DEFAULT_THRESHOLD = round(float(model_meta("seam_detector").get("threshold", 0.5)), 3)
+
+
+class SeamRemoval(Plugin):
+    name = "seam_removal"
+    label = "Seam removal"
+    description = "Find the replacement-face seam (learned detector) and paint it out (learned inpainter)."
+    params = (
+        Param("threshold", float, _DEFAULT_THRESHOLD, minimum=0.05, maximum=0.99,
+              help="detector probability above which a pixel is seam (default: calibrated on held-out data)"),
+        Param("dilation", int, 2, minimum=0, maximum=20, help="grow the mask by this many pixels before filling"),
+        Param("min_area", int, 12, minimum=0, maximum=10000,
+              help="drop detections smaller than this (pixels at working scale)"),
+        Param("inpainter", str, "learned", choices=INPAINTERS,
+              help="learned (residual over Telea), or OpenCV telea / ns"),
+        Param("precision", str, "int8", choices=("int8", "fp32"), help="model precision on OpenVINO"),
+        Param("detect_only", bool, False, help="write the mask, leave the frame unchanged"),
+    )  # fmt: skip
+
+    def __init__(self, settings=None) -> None:
+        super().__init__(settings)
+        self._detector: SeamDetector | None = None
+        self._inpainter: Inpainter | None = None
+
+    def prepare(self) -> None:
+        if self._detector is None:
+            self._detector = SeamDetector(precision=self.settings["precision"])
+        if self._inpainter is None:
+            self._inpainter = Inpainter(self.settings["inpainter"], precision=self.settings["precision"])
+
+    def detect(self, frame: np.ndarray) -> np.ndarray:
+        """Seam mask of ``frame`` with this plugin's settings, ``(H, W)`` uint8 255 = seam."""
+        self.prepare()
+        return self._detector.detect(
+            frame, threshold=self.settings["threshold"], dilation=self.settings["dilation"],
+            min_area=self.settings["min_area"],
+        )  # fmt: skip
+
+    def remove(self, frame: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """``frame`` with the seam painted out (``mask`` given, or detected)."""
+        self.prepare()
+        mask = self.detect(frame) if mask is None else mask
+        return self._inpainter(frame, mask)
+
+    def render(self, frame: np.ndarray, ctx: FrameContext) -> np.ndarray:
+        if ctx.mask_override is not None:
+            mask = ctx.mask_override
+        else:
+            mask = self.detect(frame)
+        ctx.masks["seam"] = mask
+        if self.settings["detect_only"]:
+            return frame
+        self.prepare()
+        return self._inpainter(frame, mask)

@@ -1,0 +1,200 @@
+"""Seam removal: export, training, inpainting invariants, quality, CLI on sample_frames."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from laika_fx.accelerators.runtime import available
+from laika_fx.io import read_frame
+from laika_fx.plugins import FrameContext, registry
+from laika_fx.seam_removal import data as sdata
+from laika_fx.seam_removal.inpaint import TILE, Inpainter, _tiles
+
+needs_models = pytest.mark.skipif(
+    not (available("seam_detector") and available("inpainter")),
+    reason="shipped models missing: run laika-fx train seam-detector / inpainter",
+)
+
+
+def _scene(seed=5, hw=(300, 420)):
+    return sdata.make_scene(np.random.default_rng(seed), hw, photos=sdata.HELD_OUT, p_head=1.0, p_seam=1.0,
+                            seam_width=(2.0, 3.0), degrade=False)
+
+
+# ---------------------------------------------------------------- export and training
+@pytest.mark.parametrize("name", ["SeamNet", "InpaintNet"])
+def test_every_model_converts_to_ir_and_matches_torch(tmp_path, name):
+    torch = pytest.importorskip("torch")
+    from laika_fx.accelerators.export import check_ir_matches_torch, export_ir
+    from laika_fx.seam_removal import model
+
+    torch.manual_seed(0)
+    net = getattr(model, name)().eval()
+    channels = 3 if name == "SeamNet" else 7
+    x = np.random.default_rng(0).random((1, channels, 64, 96), dtype=np.float32)
+    xml = export_ir(net, [x], tmp_path / f"{name}.xml")
+    assert xml.exists() and xml.with_suffix(".bin").exists()
+    # dynamic spatial shape: a different size than the example must run and match
+    y = np.random.default_rng(1).random((1, channels, 128, 64), dtype=np.float32)
+    assert check_ir_matches_torch(net, xml, [y]) < 1e-4
+
+
+def test_tiny_training_run_reduces_the_loss():
+    torch = pytest.importorskip("torch")
+    from laika_fx.seam_removal.model import SeamNet
+    from laika_fx.seam_removal.train import _dice_bce
+
+    torch.manual_seed(0)
+    frames, masks = sdata.detector_samples(16, crop=64, seed=3, scene_hw=(160, 160))
+    x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255
+    y = torch.from_numpy(masks)[:, None].float()
+    net = SeamNet()
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    with torch.no_grad():
+        before = float(_dice_bce(net(x), y, pos_weight=3.0))
+    for _ in range(40):
+        loss = _dice_bce(net(x), y, pos_weight=3.0)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        after = float(_dice_bce(net(x), y, pos_weight=3.0))
+    assert after < 0.8 * before
+
+
+def test_training_data_has_seams_and_hard_negatives():
+    frames, masks = sdata.detector_samples(24, crop=96, seed=1, scene_hw=(200, 200))
+    assert frames.dtype == np.uint8 and masks.shape == (24, 96, 96)
+    frac = masks.mean(axis=(1, 2))
+    assert (frac > 0).sum() >= 6  # many crops hold a seam
+    assert (frac == 0).sum() >= 3  # and some are pure negatives
+    assert not set(sdata.HELD_OUT) & set(sdata.TRAIN_PHOTOS)
+
+
+# ---------------------------------------------------------------- inpainting invariants
+def test_tiles_cover_every_mask_pixel_once():
+    mask = np.zeros((300, 500), bool)
+    mask[5, :] = True  # along the top edge
+    mask[:, 497] = True  # along the right edge
+    cv2.line(mask.view(np.uint8), (0, 290), (499, 150), 1, 3)
+    core = TILE - 32
+    covered = np.zeros(mask.shape, int)
+    for y0, x0, cy, cx in _tiles(mask):
+        assert 0 <= y0 <= 300 - TILE and 0 <= x0 <= 500 - TILE
+        own = np.zeros(mask.shape, bool)
+        own[cy * core : cy * core + core, cx * core : cx * core + core] = True
+        assert own[y0 : y0 + TILE, x0 : x0 + TILE].sum() == own.sum()  # the cell lies inside its tile
+        covered += own & mask
+    assert covered[mask].min() == 1 and covered.max() == 1
+
+
+@pytest.mark.parametrize("method", ["learned", "telea", "ns"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_inpaint_keeps_dtype_alpha_and_pixels_outside_the_mask(method, dtype, channels):
+    s = _scene()
+    rgb = s.frame
+    if dtype == np.float32:
+        colour = rgb * 2.0  # HDR values above 1 must survive
+    else:
+        colour = rgb * np.iinfo(dtype).max + 0.5
+    colour = colour.astype(dtype)
+    if channels == 1:
+        frame = colour.mean(axis=2).astype(dtype)
+    elif channels == 4:
+        alpha = np.linspace(0, 1, rgb.shape[1], dtype=np.float32)[None, :].repeat(rgb.shape[0], 0)
+        alpha = (alpha * (1 if dtype == np.float32 else np.iinfo(dtype).max)).astype(dtype)
+        frame = np.dstack([colour, alpha])
+    else:
+        frame = colour
+    hole = cv2.dilate(s.mask, np.ones((3, 3), np.uint8)) > 0
+    out = Inpainter(method)(frame, hole)
+    assert out.dtype == frame.dtype and out.shape == frame.shape
+    np.testing.assert_array_equal(out[~hole], frame[~hole])
+    if channels == 4:
+        np.testing.assert_array_equal(out[..., 3], frame[..., 3])
+    assert not np.array_equal(out[hole], frame[hole])  # something was filled
+
+
+def test_16bit_is_filled_at_16bit_precision():
+    s = _scene(seed=8)
+    frame = (s.frame * 65535 + 0.5).astype(np.uint16)
+    hole = s.mask > 0
+    out = Inpainter("learned")(frame, hole)
+    filled = out[hole].astype(np.int64)
+    # an 8-bit round trip would leave only multiples of 257
+    assert (filled % 257 != 0).mean() > 0.9
+
+
+def test_learned_falls_back_to_telea_without_model(tmp_path):
+    inp = Inpainter("learned", model_xml=tmp_path / "missing.xml")
+    assert inp.method == "telea"
+
+
+# ---------------------------------------------------------------- plugin and quality
+@needs_models
+def test_plugin_finds_and_removes_a_seam_and_respects_overrides():
+    plugin = registry.get("seam_removal")()
+    s = _scene(seed=11, hw=(360, 480))
+    frame = (s.frame * 255 + 0.5).astype(np.uint8)
+    ctx = FrameContext(frame=1)
+    out = plugin.render(frame, ctx)
+    mask = ctx.masks["seam"] > 0
+    truth = s.mask > 0
+    near = cv2.dilate(truth.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    assert (mask & truth).sum() > 0.8 * truth.sum()  # found it
+    assert (mask & ~near).sum() < 0.2 * mask.sum()  # and little else
+    clean8 = (s.clean * 255 + 0.5).astype(np.float64)
+    err_in = np.abs(frame.astype(np.float64) - clean8)[truth].mean()
+    err_out = np.abs(out.astype(np.float64) - clean8)[truth].mean()
+    assert err_out < 0.35 * err_in
+    override = np.zeros(frame.shape[:2], np.uint8)
+    override[10:14, 10:60] = 255
+    ctx2 = FrameContext(frame=2, mask_override=override)
+    out2 = plugin.render(frame, ctx2)
+    assert ctx2.masks["seam"] is override
+    changed = np.any(out2 != frame, axis=2)
+    assert not changed[override == 0].any()
+
+
+@needs_models
+@pytest.mark.slow
+def test_quality_on_small_heldout_set_meets_shipped_metrics():
+    from laika_fx.seam_removal.detector import SeamDetector
+    from laika_fx.seam_removal.evaluate import detection_metrics, heldout_scenes, inpaint_quality
+
+    scenes = heldout_scenes(10, seed=2024)
+    det = SeamDetector()
+    preds = [det.detect(s.frame, dilation=0) > 0 for s in scenes]
+    m = detection_metrics(preds, [s.mask > 0 for s in scenes], [bool(s.mask.any()) for s in scenes])
+    assert m["f1"] >= 0.75, m
+    inp_scenes = heldout_scenes(10, seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
+    learned = inpaint_quality(inp_scenes, method="learned")
+    telea = inpaint_quality(inp_scenes, method="telea")
+    assert learned["psnr_seam"] > telea["psnr_seam"] + 0.5, (learned, telea)
+
+
+@needs_models
+def test_cli_save_masks_on_sample_frames(sample_dir: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    res = subprocess.run(
+        [sys.executable, "-m", "laika_fx", "batch", str(sample_dir), str(out), "--plugins", "seam_removal",
+         "--save-masks", "--frames", "1001-1006", "-q"], capture_output=True, text=True)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    report = json.loads((out / "laika_fx_report.json").read_text())
+    assert report["precision"] == "int8" and report["frames_written"] == 6
+    for n in range(1001, 1007):
+        mask = read_frame(out / "masks" / f"frame.{n}.png")
+        truth = read_frame(sample_dir / "ground_truth" / "masks" / f"frame.{n}.png") > 0
+        assert mask.dtype == np.uint8 and set(np.unique(mask)) <= {0, 255}
+        hit = (mask > 0) & truth
+        assert hit.sum() > 0.8 * truth.sum()
+        clean = read_frame(sample_dir / "ground_truth" / "clean" / f"frame.{n}.png").astype(np.float64)
+        before = np.abs(read_frame(sample_dir / f"frame.{n}.png") - clean)[truth].mean()
+        after = np.abs(read_frame(out / f"frame.{n}.png") - clean)[truth].mean()
+        assert after < 0.5 * before
