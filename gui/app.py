@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from laika_fx.io import read_frame
 from laika_fx.plugins import registry
 from laika_fx.preview import to_display8
 
@@ -504,8 +505,10 @@ class MainWindow(QMainWindow):
         for name, panel in self.plugins.panels.items():
             panel.status.setText("no analysis yet: Analyze shot to preview" if name in skipped else "")
         override = self.mask_editor.mask if self.mask_editor.is_override else None
-        req = PreviewRequest(frame, source, specs, path=self.model.shot.path(frame), mask_override=override,
-                             analyses=dict(self._analyses))  # fmt: skip
+        shot = self.model.shot
+        req = PreviewRequest(frame, source, specs, path=shot.path(frame), mask_override=override,
+                             analyses=dict(self._analyses),
+                             read_source=lambda n: read_frame(shot.path(n)))  # fmt: skip
         self._preview_frame = frame
         self._preview_id = self.preview.submit(req)
 

@@ -81,6 +81,7 @@ class PreviewRequest:
     path: Path | None = None
     mask_override: np.ndarray | None = None
     analyses: dict[str, dict] = field(default_factory=dict)
+    read_source: Callable[[int], np.ndarray] | None = None
     id: int = 0
 
 
@@ -166,7 +167,8 @@ class PreviewWorker(QObject):
                 req, self._pending = self._pending, None
             self.busy.emit(True)
             t0 = time.perf_counter()
-            ctx = FrameContext(frame=req.frame, path=req.path, mask_override=req.mask_override)
+            ctx = FrameContext(frame=req.frame, path=req.path, mask_override=req.mask_override,
+                               read_source=req.read_source)  # fmt: skip
             out: np.ndarray | None = req.source
             error = None
             try:

@@ -451,3 +451,15 @@ def test_screenshot_main_window(qtbot, tmp_path, window, shot):
     magenta = (img[:, :, 0] > 150) & (img[:, :, 1] < 90) & (img[:, :, 2] > 90)
     assert magenta.sum() > 200
 
+
+
+def test_drop_a_frame_opens_its_sequence(qtbot, window, shot):
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(shot / "frame.1003.png"))])
+    event = QDropEvent(QPointF(100, 100), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(event)
+    assert window.model.shot is not None and window.model.shot.frames[0] == 1001
+    assert window.recent_shots()[0] == str(shot / "frame.####.png")
