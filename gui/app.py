@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
         self.model.frame_changed.connect(self._on_frame_changed)
         self.timeline.frame_requested.connect(self.model.set_frame)
         self.timeline.step_requested.connect(lambda d: self.model.step(d, wrap=self.timeline.playing))
+        self.timeline.play_button.toggled.connect(lambda on: on or self._schedule_preview())
         self.plugins.changed.connect(self._on_settings_changed)
         self.preview.finished.connect(self._on_preview)
         self.preview.busy.connect(lambda b: b and self.preview_status.setText("rendering preview…"))
@@ -476,6 +477,8 @@ class MainWindow(QMainWindow):
         self._schedule_preview()
 
     def _schedule_preview(self) -> None:
+        if self.timeline.playing:
+            return  # playback shows the frames as shot; the preview follows when it stops
         self._preview_timer.start()
 
     def preview_specs(self) -> tuple[list, list[str]]:

@@ -160,6 +160,7 @@ def test_open_shot_header_and_frame_stepping(qtbot, window, shot):
     qtbot.waitUntil(lambda: window.model.current not in (1006,), timeout=2000)
     window.timeline.toggle_play()
     assert not window.timeline.playing
+    qtbot.waitUntil(lambda: window.preview_ready, timeout=5000)  # preview follows when play stops
 
     # zoom: wheel zooms in, fit, 100 %
     window.viewer.fit()
@@ -324,6 +325,12 @@ def test_paint_mask_correction_is_saved_and_used_by_batch(qtbot, tmp_path, windo
     src = read_frame(shot / "frame.1003.png")
     np.testing.assert_array_equal(untouched[row], src[row])  # no correction on 1003
     assert job.report["mask_overrides"] == str(default_mask_override_dir(shot))
+
+    # the command line batch reads the same folder
+    from laika_fx.cli import main as cli_main
+
+    assert cli_main(["batch", str(shot), str(tmp_path / "cli_out"), "--plugins", "seamtest"]) == 0
+    np.testing.assert_array_equal(read_frame(tmp_path / "cli_out" / "frame.1002.png"), corrected)
 
     # undo back to the detection removes the override file
     while window.mask_editor.can_undo:
