@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
         self.timeline.play_button.toggled.connect(lambda on: on or self._schedule_preview())
         self.plugins.changed.connect(self._on_settings_changed)
         self.preview.finished.connect(self._on_preview)
-        self.preview.busy.connect(lambda b: b and self.preview_status.setText("rendering preview…"))
+        self.preview.busy.connect(self._on_preview_busy)
         self.viewer.stroke_started.connect(self.mask_editor.begin_stroke)
         self.viewer.stroke_segment.connect(self._paint_segment)
         self.viewer.stroke_finished.connect(self.mask_editor.end_stroke)
@@ -514,6 +514,12 @@ class MainWindow(QMainWindow):
                              read_source=lambda n: read_frame(shot.path(n)))  # fmt: skip
         self._preview_frame = frame
         self._preview_id = self.preview.submit(req)
+
+    def _on_preview_busy(self, busy: bool) -> None:
+        self.viewer.busy = busy
+        self.viewer.update()
+        if busy:
+            self.preview_status.setText("rendering preview…")
 
     def _on_preview(self, result: PreviewResult) -> None:
         if result.frame != self.model.current or result.id != self.preview.latest:

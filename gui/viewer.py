@@ -90,6 +90,7 @@ class Viewer(QWidget):
         self._cursor: QPointF | None = None
         self.message = ""  # shown when there is nothing to draw
         self.badge = ""  # small text in the top-left corner (frame number, override state)
+        self.busy = False  # a preview is being rendered
 
     # -- content -------------------------------------------------------------------
     def set_frame(self, frame8: np.ndarray | None) -> None:
@@ -282,7 +283,8 @@ class Viewer(QWidget):
         f = QFont(self.font())
         f.setPointSize(9)
         p.setFont(f)
-        lines = [t for t in (self.badge, f"{self.zoom * 100:.0f}%") if t]
+        busy = "rendering preview…" if self.busy else ""
+        lines = [t for t in (self.badge, f"{self.zoom * 100:.0f}%", busy) if t]
         y = 8.0
         for text in lines:
             w = p.fontMetrics().horizontalAdvance(text) + 14

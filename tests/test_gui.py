@@ -470,3 +470,31 @@ def test_drop_a_frame_opens_its_sequence(qtbot, window, shot):
     window.dropEvent(event)
     assert window.model.shot is not None and window.model.shot.frames[0] == 1001
     assert window.recent_shots()[0] == str(shot / "frame.####.png")
+
+
+def test_controls_follow_the_parameter_schema(qtbot):
+    from gui.plugin_panel import ParamControl
+    from laika_fx.plugins import Param
+
+    cases = [
+        (Param("amount", float, 0.5, minimum=0.0, maximum=2.0), 1.25),
+        (Param("radius", int, 3, minimum=1, maximum=9), 7),
+        (Param("count", int, 3), -4),
+        (Param("fast", bool, True), False),
+        (Param("mode", str, "lock", choices=("lock", "smooth")), "smooth"),
+        (Param("name", str, "a"), "b"),
+    ]
+    for param, new in cases:
+        control = ParamControl(param)
+        qtbot.addWidget(control)
+        assert control.value() == param.default
+        changed = []
+        control.changed.connect(lambda c=changed: c.append(1))
+        control.set_value(new)
+        assert control.value() == new and not changed  # set_value is silent
+        assert (control.slider is not None) == (param.minimum is not None and param.maximum is not None)
+    # a bounded int spin box clamps to the schema's range
+    control = ParamControl(Param("radius", int, 3, minimum=1, maximum=9))
+    qtbot.addWidget(control)
+    control.editor.setValue(50)
+    assert control.value() == 9
