@@ -46,7 +46,7 @@ def cmd_eval_stabilize(args) -> int:
 def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the CLI words
     t = train.add_parser("aligner", help="train the learned coarse aligner, export FP32 + INT8 IR")
     t.add_argument("--work", default="runs/aligner", help="checkpoint and log folder (default runs/aligner)")
-    t.add_argument("--steps", type=int, default=2500, help="optimiser steps of 32 pairs (default 2500, ~15-20 min on a shared core)")
+    t.add_argument("--steps", type=int, default=1000, help="optimiser steps of 32 pairs (default 1000, ~15-20 min on a busy shared core)")
     t.add_argument("--batch-size", type=int, default=32)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--threads", type=int, default=1, help="torch threads (default 1: shared machine)")

@@ -187,6 +187,7 @@ def static_mask(
     previous: np.ndarray | None = None,
     threshold: float = 3.5,
     dilate: int = 2,
+    floor: float = 0.02,
 ) -> np.ndarray:
     """Pixels that agree with the camera solution: the static set (uint8, 255 = static).
 
@@ -197,6 +198,7 @@ def static_mask(
     previous : (h, w) uint8 static mask used for the gain normalisation, or None.
     threshold : residual above ``threshold`` robust standard deviations counts as moving.
     dilate : dilation radius of the moving regions in pixels.
+    floor : smallest residual (in standard deviations of the image) counted as moving.
     """
     use = valid if previous is None else (valid & (previous > 0))
     if use.sum() < 64:
@@ -209,7 +211,7 @@ def static_mask(
     r_static = residual[use]
     med = float(np.median(r_static))
     mad = float(np.median(np.abs(r_static - med))) * 1.4826
-    limit = max(med + threshold * mad, 0.15)
+    limit = max(med + threshold * mad, floor)
     moving = ((residual > limit) & valid).astype(np.uint8)
     if dilate > 0:
         k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilate + 1, 2 * dilate + 1))
@@ -218,6 +220,19 @@ def static_mask(
     # keep a 1-pixel margin off the invalid border (bilinear mixes in the fill value)
     keep = cv2.erode(keep.astype(np.uint8), np.ones((3, 3), np.uint8))
     return keep * np.uint8(255)
+
+
+def _plausible(candidate: np.ndarray, previous: np.ndarray, size: tuple[int, int], *, max_step: float) -> bool:
+    """A camera bump, not a divergence: limited corner motion, near-similarity linear part."""
+    if not np.all(np.isfinite(candidate)):
+        return False
+    w, h = size
+    corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], float)
+    step = np.linalg.norm(apply_matrix(candidate, corners) - apply_matrix(previous, corners), axis=1).max()
+    if step > max_step:
+        return False
+    sv = np.linalg.svd(candidate[:2, :2], compute_uv=False)
+    return bool(0.8 < sv[1] and sv[0] < 1.25 and sv[0] / sv[1] < 1.1)
 
 
 class CameraSolver:
@@ -314,9 +329,16 @@ class CameraSolver:
                 else (cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST))
             )
         rho = -1.0
+        # largest plausible change of the solution at this level (level pixels): a whole
+        # bump at the coarsest level, a few pixels once a coarser level has solved it
+        max_step = 0.35 * w
         for i in range(rounds):
             try:
-                matrix, rho = self._ecc(reference, moving, matrix, mask, iterations=iterations, eps=eps)
+                candidate, rho = self._ecc(reference, moving, matrix, mask, iterations=iterations, eps=eps)
+                if _plausible(candidate, matrix, (w, h), max_step=max_step):
+                    matrix = candidate
+                else:
+                    rho = -1.0  # diverged: keep the previous estimate
             except cv2.error:
                 rho = -1.0  # not converged: keep the previous estimate
             if self.reject_foreground and (i < rounds - 1 or level < len(self.reference_levels) - 1):

@@ -88,20 +88,23 @@ def warp_frame(
 
 
 def coverage(matrix: np.ndarray, input_size: tuple[int, int], output_size: tuple[int, int]) -> np.ndarray:
-    """Output pixels whose source lies fully inside the input frame: (h, w) bool.
+    """Output pixels whose source lies inside the input frame: (h, w) bool.
 
-    A pixel counts as covered when its source position (pixel centre) is inside
-    ``[0, W-1] x [0, H-1]``, where bilinear interpolation needs no border value.
+    Conservative: a pixel counts as covered when its source position, rounded to the
+    nearest pixel, is at least one pixel inside the frame, so its source lies within
+    ``[0.5, W-1.5] x [0.5, H-1.5]`` where interpolation needs no border value.
     """
-    w_out, h_out = output_size
-    inverse = np.linalg.inv(matrix)
-    ys, xs = np.mgrid[0:h_out, 0:w_out].astype(np.float64)
-    pts = np.stack([xs.ravel(), ys.ravel()], axis=1)
-    src = apply_matrix(inverse, pts)
     w, h = input_size
-    eps = 1e-6
-    inside = (src[:, 0] >= -eps) & (src[:, 0] <= w - 1 + eps) & (src[:, 1] >= -eps) & (src[:, 1] <= h - 1 + eps)
-    return inside.reshape(h_out, w_out)
+    inner = np.zeros((h, w), np.uint8)
+    inner[1:-1, 1:-1] = 1
+    inverse = np.linalg.inv(np.asarray(matrix, float))
+    inverse /= inverse[2, 2]
+    flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+    if _is_affine(inverse):
+        out = cv2.warpAffine(inner, inverse[:2], output_size, flags=flags, borderValue=0)
+    else:
+        out = cv2.warpPerspective(inner, inverse, output_size, flags=flags, borderValue=0)
+    return out > 0
 
 
 def _clip_polygon(polygon: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -144,8 +147,9 @@ def _ccw(quad: np.ndarray) -> np.ndarray:
 
 def _valid_polygon(matrices: Sequence[np.ndarray], size: tuple[int, int]) -> np.ndarray:
     w, h = size
-    frame_quad = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], float)
-    polygon = frame_quad.copy()
+    # one pixel inside the frame on every side: the margin :func:`coverage` also keeps
+    frame_quad = np.array([[1, 1], [w - 2, 1], [w - 2, h - 2], [1, h - 2]], float)
+    polygon = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], float)
     for m in matrices:
         polygon = _clip_polygon(polygon, _ccw(apply_matrix(np.asarray(m, float), frame_quad)))
         if len(polygon) < 3:
