@@ -359,7 +359,10 @@ def run_batch(
     # ---- render pass
     if not cancel.is_set():
         for plugin in plugins:
-            plugin.prepare()
+            try:
+                plugin.prepare()
+            except Exception as exc:  # e.g. a model file missing: one line, not a traceback
+                raise BatchError(f"{plugin.name} could not start: {exc}") from exc
         _render_pass(
             shot, todo, plugins, out_dir, fmt, timer, failures, written,
             workers=workers, io_threads=io_threads, qsize=qsize, save_masks=opts.save_masks,

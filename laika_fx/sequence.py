@@ -155,7 +155,7 @@ def open_shot(source: str | os.PathLike, *, frames: str | None = None) -> Shot:
             raise ShotError(f"{src} is not a sequence of supported images")
 
     on_disk = tuple(sorted(int(f) for f in seq.frameSet()))
-    shot = Shot(src if src.is_dir() else src.parent, str(seq), on_disk, on_disk, seq)
+    shot = Shot(src if src.is_dir() else src.parent, Path(str(seq)).name, on_disk, on_disk, seq)
     if pattern_range is not None:
         shot = shot.with_frames(str(pattern_range))
     if frames is not None:
