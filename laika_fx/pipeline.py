@@ -39,7 +39,10 @@ __all__ = [
     "AnalysisSource",
     "BatchOptions",
     "BatchError",
+    "run_analyze",
     "run_batch",
+    "mask_override_path",
+    "load_mask_override",
     "default_mask_override_dir",
     "check_output_folder",
 ]
@@ -276,6 +279,65 @@ def _shot_format(shot: Shot) -> tuple[tuple, np.dtype] | None:
     return None
 
 
+def run_analyze(
+    shot: Shot,
+    output: str | os.PathLike,
+    plugins: Sequence[Plugin],
+    *,
+    workers: int = 1,
+    reuse: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    timer: StageTimes | None = None,
+    frame_format: tuple | None = None,
+) -> dict[str, dict]:
+    """The analyze pass alone: run every plugin's ``analyze`` over the shot's frames.
+
+    Each result is written atomically to ``OUTPUT/<plugin>.json`` and handed to the
+    plugin (``set_analysis``). With ``reuse``, an existing sidecar (possibly edited by
+    hand) is loaded instead of recomputed. Returns ``{plugin name: analysis}``; stops
+    early, without writing, when cancelled.
+
+    Raises
+    ------
+    BatchError
+        If a plugin's analysis fails.
+    """
+    progress = progress or Progress()
+    cancel = cancel or Cancel()
+    out_dir = check_output_folder(shot, output)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if frame_format is None:
+        frame_format = _shot_format(shot)
+    on_disk = set(shot.frames)
+    analyzable = [n for n in shot.requested if n in on_disk]
+    results: dict[str, dict] = {}
+    for plugin in plugins:
+        if not plugin.has_analyze:
+            continue
+        sidecar = out_dir / f"{plugin.name}.json"
+        if reuse and sidecar.exists():
+            results[plugin.name] = json.loads(sidecar.read_text())
+            plugin.set_analysis(results[plugin.name])
+            continue
+        stage = f"analyze:{plugin.name}"
+        progress.start(stage, len(analyzable))
+        source = AnalysisSource(
+            shot, analyzable, workers=workers, progress=progress, cancelled=cancel, timer=timer,
+            stage=stage, frame_format=frame_format,
+        )  # fmt: skip
+        try:
+            analysis = plugin.analyze(source)
+        except Exception as exc:
+            raise BatchError(f"{plugin.name} analysis failed: {type(exc).__name__}: {exc}") from exc
+        if cancel.is_set():
+            break
+        atomic_write_bytes(sidecar, (json.dumps(analysis, indent=1) + "\n").encode())
+        plugin.set_analysis(analysis)
+        results[plugin.name] = analysis
+    return results
+
+
 def run_batch(
     shot: Shot,
     output: str | os.PathLike,
@@ -333,28 +395,8 @@ def run_batch(
             todo.append(n)
 
     # ---- analyze pass
-    analyzable = [n for n in shot.requested if n in on_disk]
-    for plugin in plugins:
-        if not plugin.has_analyze:
-            continue
-        sidecar = out_dir / f"{plugin.name}.json"
-        if opts.resume and sidecar.exists():
-            plugin.set_analysis(json.loads(sidecar.read_text()))
-            continue
-        stage = f"analyze:{plugin.name}"
-        progress.start(stage, len(analyzable))
-        source = AnalysisSource(
-            shot, analyzable, workers=workers, progress=progress, cancelled=cancel, timer=timer,
-            stage=stage, frame_format=fmt,
-        )  # fmt: skip
-        try:
-            analysis = plugin.analyze(source)
-        except Exception as exc:
-            raise BatchError(f"{plugin.name} analysis failed: {type(exc).__name__}: {exc}") from exc
-        if cancel.is_set():
-            break
-        atomic_write_bytes(sidecar, (json.dumps(analysis, indent=1) + "\n").encode())
-        plugin.set_analysis(analysis)
+    run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
+                cancel=cancel, timer=timer, frame_format=fmt)  # fmt: skip
 
     # ---- render pass
     if not cancel.is_set():
@@ -456,7 +498,7 @@ def _render_pass(
             ctx = FrameContext(frame=item.frame, path=item.path, read_source=read_source)
             try:
                 if override_dir is not None:
-                    ctx.mask_override = _load_override(override_dir, item.path, item.array)
+                    ctx.mask_override = load_mask_override(override_dir, item.path, item.array)
                 frame = item.array
                 for plugin in plugins:
                     t0 = time.perf_counter()
@@ -511,9 +553,21 @@ def _render_pass(
     written.sort()
 
 
-def _load_override(override_dir: Path, path: Path, frame: np.ndarray) -> np.ndarray | None:
-    """The artist's mask for this frame, if there is one (``<stem>.png``, 255 = seam)."""
-    p = override_dir / f"{path.stem}.png"
+def mask_override_path(override_dir: str | os.PathLike, frame_path: str | os.PathLike) -> Path:
+    """Where the artist's mask for a frame lives: ``<override_dir>/<frame stem>.png``."""
+    return Path(override_dir) / f"{Path(frame_path).stem}.png"
+
+
+def load_mask_override(override_dir: str | os.PathLike, frame_path: str | os.PathLike,
+                       frame: np.ndarray) -> np.ndarray | None:  # fmt: skip
+    """The artist's mask for this frame (``(H, W)`` uint8, 255 = seam), or None if there is none.
+
+    Raises
+    ------
+    FrameReadError
+        If the override cannot be read or its size differs from ``frame``.
+    """
+    p = mask_override_path(override_dir, frame_path)
     if not p.exists():
         return None
     mask = read_frame(p)

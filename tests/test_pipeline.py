@@ -148,3 +148,33 @@ def test_deflicker_removes_flicker_despite_moving_object(tmp_path: Path, dtype):
     after = spread(sorted(out_dir.glob("f.*")))
     assert before > 0.02
     assert after < 0.2 * before  # rolling windows differ at the ends, so not exactly 0
+
+
+def test_run_analyze_alone_writes_sidecars_and_reuses_edits(shot_dir: Path, tmp_path: Path):
+    from laika_fx.pipeline import run_analyze
+
+    out = tmp_path / "o"
+    results = run_analyze(open_shot(shot_dir), out, [DeflickerPlugin()], workers=2)
+    assert set(results) == {"deflicker"} and len(results["deflicker"]["frames"]) == 6
+    doc = json.loads((out / "deflicker.json").read_text())
+    doc["frames"][2]["gain"] = 0.5
+    (out / "deflicker.json").write_text(json.dumps(doc))
+    plugin = DeflickerPlugin()
+    again = run_analyze(open_shot(shot_dir), out, [plugin], reuse=True)
+    assert again["deflicker"]["frames"][2]["gain"] == 0.5 and plugin.analysis is not None
+    assert not list(out.glob("frame.*"))  # the analyze pass writes no frames
+
+
+def test_mask_override_path_and_size_check(shot_dir: Path, tmp_path: Path):
+    from laika_fx.io import FrameReadError
+    from laika_fx.pipeline import load_mask_override, mask_override_path
+
+    d = tmp_path / "ov"
+    d.mkdir()
+    frame_path = shot_dir / "frame.1002.png"
+    assert mask_override_path(d, frame_path) == d / "frame.1002.png"
+    frame = read_frame(frame_path)
+    assert load_mask_override(d, frame_path, frame) is None
+    write_frame(d / "frame.1002.png", np.zeros((10, 10), np.uint8))
+    with pytest.raises(FrameReadError, match="mask override"):
+        load_mask_override(d, frame_path, frame)
