@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from laika_fx.io import read_frame
+from laika_fx.pipeline import mask_override_path
 from laika_fx.plugins import registry
 from laika_fx.preview import to_display8
 
@@ -323,6 +324,7 @@ class MainWindow(QMainWindow):
         self.viewer.hovered.connect(self._show_pixel)
         self.mask_editor.changed.connect(self._on_mask_changed)
         self.mask_editor.saved.connect(self._on_override_saved)
+        self.mask_editor.load_failed.connect(self.notifier.error)
         self.batch.add_requested.connect(self.add_current_to_batch)
         self.batch.job_done.connect(self._on_job_done)
         self.analyze_button.clicked.connect(self.analyze_current)
@@ -457,7 +459,7 @@ class MainWindow(QMainWindow):
             except Exception:
                 onion = None
         self.viewer.set_onion(onion)
-        self.mask_editor.load(self.model.override_dir, self.model.shot.path(frame).stem, arr.shape[:2], None)
+        self.mask_editor.load(self.model.override_dir, self.model.shot.path(frame), arr, None)
         self._schedule_preview()
 
     def _show_pixel(self, x: int, y: int) -> None:
@@ -589,8 +591,7 @@ class MainWindow(QMainWindow):
         shot = self.model.shot
         marked = set()
         if folder is not None and folder.is_dir():
-            stems = {p.stem for p in folder.glob("*.png")}
-            marked = {n for n in shot.frames if shot.path(n).stem in stems}
+            marked = {n for n in shot.frames if mask_override_path(folder, shot.path(n)).is_file()}
         self.timeline.ruler.marked = marked
         self.timeline.ruler.update()
 

@@ -1,36 +1,25 @@
 """Mask corrections: paint to add to or erase from a frame's seam mask, undo/redo, save.
 
-A correction is a whole mask, saved as ``<override dir>/<frame stem>.png`` (uint8,
-255 = seam) -- the folder the batch (GUI or ``laika-fx batch``) reads automatically,
-using that mask instead of the detection for that frame.
+A correction is a whole mask (uint8, 255 = seam) saved where the library's
+``laika_fx.pipeline.mask_override_path`` says -- the folder the batch (GUI or
+``laika-fx batch``) reads automatically, using that mask instead of the detection for
+that frame. Reading goes through ``load_mask_override``, the batch's own loader, so the
+app and the batch cannot disagree about which file belongs to a frame or what it holds.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from laika_fx.io import FrameReadError, read_frame, write_frame
+from laika_fx.io import FrameReadError, write_frame
+from laika_fx.pipeline import load_mask_override, mask_override_path
 
-__all__ = ["MaskEditor", "load_override"]
-
-
-def load_override(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
-    """An override mask from disk as ``(H, W)`` uint8 0/255, or None if absent/unusable."""
-    if not path.is_file():
-        return None
-    try:
-        mask = read_frame(path)
-    except FrameReadError:
-        return None
-    if mask.ndim == 3:
-        mask = mask[:, :, 0]
-    if mask.shape != tuple(shape):
-        return None
-    return ((mask > 0) * 255).astype(np.uint8)
+__all__ = ["MaskEditor"]
 
 
 class MaskEditor(QObject):
@@ -40,15 +29,19 @@ class MaskEditor(QObject):
     -------
     changed() : the mask (or whether it is an override) changed.
     saved(str) : an override file was written or removed (its path).
+    load_failed(str) : the frame's override exists but cannot be used (the batch would
+        fail that frame for the same reason); the detection is shown instead.
     """
 
     changed = Signal()
     saved = Signal(str)
+    load_failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None, *, max_undo: int = 40) -> None:
         super().__init__(parent)
         self.folder: Path | None = None
-        self.stem: str | None = None
+        self.frame_path: Path | None = None
+        self._shape: tuple[int, ...] = (0, 0)
         self.mask: np.ndarray | None = None
         self.is_override = False
         self._undo: list[np.ndarray | None] = []
@@ -57,19 +50,31 @@ class MaskEditor(QObject):
         self._stroke_open = False
 
     # -- which frame -------------------------------------------------------------------
-    def path(self) -> Path | None:
-        if self.folder is None or self.stem is None:
-            return None
-        return self.folder / f"{self.stem}.png"
+    @property
+    def stem(self) -> str | None:
+        return None if self.frame_path is None else self.frame_path.stem
 
-    def load(self, folder: Path, stem: str, shape: tuple[int, int], detected: np.ndarray | None) -> None:
-        """Show frame ``stem``: its saved override if there is one, else ``detected``."""
-        same_frame = (folder, stem) == (self.folder, self.stem)
-        self.folder, self.stem = Path(folder), stem
+    def path(self) -> Path | None:
+        """This frame's override file (``mask_override_path``), whether it exists or not."""
+        if self.folder is None or self.frame_path is None:
+            return None
+        return mask_override_path(self.folder, self.frame_path)
+
+    def load(self, folder: str | os.PathLike, frame_path: str | os.PathLike, frame: np.ndarray,
+             detected: np.ndarray | None) -> None:  # fmt: skip
+        """Show the frame at ``frame_path`` (pixels ``frame``): its override, else ``detected``."""
+        folder, frame_path = Path(folder), Path(frame_path)
+        same_frame = (folder, frame_path) == (self.folder, self.frame_path)
+        self.folder, self.frame_path = folder, frame_path
         if not same_frame:
             self._undo.clear()
             self._redo.clear()
-        override = load_override(self.path(), shape)
+        self._shape = tuple(frame.shape[:2])
+        try:
+            override = load_mask_override(folder, frame_path, frame)
+        except (FrameReadError, OSError) as exc:
+            override = None
+            self.load_failed.emit(f"mask override for {frame_path.name} not used: {exc}")
         self.is_override = override is not None
         if override is not None:
             self.mask = override
@@ -77,7 +82,6 @@ class MaskEditor(QObject):
             self.mask = ((detected > 0) * 255).astype(np.uint8)
         else:
             self.mask = None
-        self._shape = tuple(shape)
         self.changed.emit()
 
     def set_detected(self, detected: np.ndarray | None) -> None:

@@ -20,12 +20,11 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
-from laika_fx.io import atomic_write_bytes
 from laika_fx.pipeline import (
-    AnalysisSource,
     BatchOptions,
     Cancel,
     Progress,
+    run_analyze,
     run_batch,
 )
 from laika_fx.plugins import FrameContext, Plugin, registry
@@ -274,7 +273,7 @@ class BatchRunner(QObject):
             plugins = build_plugins(job.plugins)
             opts = BatchOptions(workers=job.workers or BatchOptions().workers, save_masks=job.save_masks)
             if job.analyze_only:
-                job.report = _analyze(shot, job.output, plugins, opts.workers, progress, self._cancel)
+                job.report = _analyze_report(shot, job.output, plugins, opts.workers, progress, self._cancel)
             else:
                 job.report = run_batch(shot, job.output, plugins, opts, progress=progress, cancel=self._cancel)
             if self._cancel.is_set():
@@ -290,25 +289,18 @@ class BatchRunner(QObject):
         self.job_finished.emit(job.id)
 
 
-def _analyze(shot, output: Path, plugins: list[Plugin], workers: int, progress: Progress,
-             cancel: threading.Event) -> dict:  # fmt: skip
-    """The analyze pass alone: writes ``OUTPUT/<plugin>.json`` sidecars (like run_batch does)."""
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    written = []
+def _analyze_report(shot, output: Path, plugins: list[Plugin], workers: int, progress: Progress,
+                    cancel: threading.Event) -> dict:  # fmt: skip
+    """The analyze pass alone (the library's ``run_analyze``), summed up as a job report."""
     t0 = time.perf_counter()
-    for plugin in plugins:
-        if not plugin.has_analyze:
-            continue
-        progress.start(f"analyze:{plugin.name}", len(shot.requested))
-        source = AnalysisSource(shot, list(shot.requested), workers=workers, progress=progress, cancelled=cancel)
-        analysis = plugin.analyze(source)
-        if cancel.is_set():
-            break
-        atomic_write_bytes(output / f"{plugin.name}.json", (json.dumps(analysis, indent=1) + "\n").encode())
-        written.append(plugin.name)
+    analyses = run_analyze(shot, output, plugins, workers=workers, progress=progress, cancel=cancel)
     progress.start("done", 0)
-    return {"analyzed": written, "wall_seconds": round(time.perf_counter() - t0, 3), "output": str(output)}
+    return {
+        "analyzed": list(analyses),
+        "wall_seconds": round(time.perf_counter() - t0, 3),
+        "output": str(Path(output)),
+        "cancelled": cancel.is_set(),
+    }
 
 
 class _FunctionThread(QThread):

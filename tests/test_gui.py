@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from laika_fx.io import read_frame  # noqa: E402
+from laika_fx.io import read_frame, write_frame  # noqa: E402
 from laika_fx.pipeline import default_mask_override_dir  # noqa: E402
 from laika_fx.plugins import registry  # noqa: E402
 
@@ -337,6 +337,52 @@ def test_paint_mask_correction_is_saved_and_used_by_batch(qtbot, tmp_path, windo
         window.undo()
     assert not override.exists()
     assert 1002 not in window.timeline.ruler.marked
+
+
+def test_override_files_come_from_the_library(qtbot, window, shot):
+    """The app reads and writes the very file the batch reads (``mask_override_path``)."""
+    from laika_fx.pipeline import load_mask_override, mask_override_path
+
+    folder = default_mask_override_dir(shot)
+    folder.mkdir(parents=True)
+    good = np.zeros(read_frame(shot / "frame.1002.png").shape[:2], np.uint8)
+    good[10:20, 10:60] = 255
+    write_frame(mask_override_path(folder, shot / "frame.1002.png"), good)
+    # an override of the wrong size: the batch would fail the frame, the app says so
+    write_frame(mask_override_path(folder, shot / "frame.1003.png"), np.zeros((8, 8), np.uint8))
+    open_and_wait(qtbot, window, shot)
+    assert window.timeline.ruler.marked == {1002, 1003}
+    window.model.set_frame(1002)
+    qtbot.waitUntil(lambda: window.preview_ready, timeout=5000)
+    assert window.mask_editor.is_override
+    assert window.mask_editor.path() == mask_override_path(folder, shot / "frame.1002.png")
+    np.testing.assert_array_equal(window.mask_editor.mask,
+                                  load_mask_override(folder, shot / "frame.1002.png", good))  # fmt: skip
+    window.model.set_frame(1003)
+    qtbot.waitUntil(lambda: window.preview_ready, timeout=5000)
+    assert not window.mask_editor.is_override
+    assert "frame.1003.png not used" in window.notifier.last_error
+    assert window.mask_editor.mask is not None  # the detection is shown instead
+
+
+def test_analyze_shot_writes_sidecars_through_run_analyze(qtbot, tmp_path, window, shot):
+    if "deflicker" not in window.plugins.panels:
+        pytest.skip("deflicker plugin not installed")
+    open_and_wait(qtbot, window, shot)
+    window.plugins.panels["deflicker"].setChecked(True)
+    window.batch.output.setText(str(tmp_path / "out"))
+    window.analyze_current()
+    job = window._analysis_job
+    qtbot.waitUntil(lambda: not window.analysis_runner.running and job.status != "running", timeout=30000)
+    assert job.status == "done", job.error
+    assert job.report["analyzed"] == ["deflicker"]
+    sidecar = tmp_path / "out" / "deflicker.json"
+    assert sidecar.is_file()
+    assert window._analyses["deflicker"] == json.loads(sidecar.read_text())
+    from gui.batch_queue import report_text
+
+    assert "analysis written for: deflicker" in report_text(job)
+    qtbot.waitUntil(lambda: window.preview_ready, timeout=10000)  # deflicker now previews
 
 
 # --------------------------------------------------------------------------- batch
