@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self._analyses: dict[str, dict] = {}
         self._preview_frame: int | None = None
         self._preview_id = 0
+        self.preview_output: np.ndarray | None = None  # the newest preview, as rendered (not 8-bit)
         self._laid_out = False
 
         self._build_widgets()
@@ -531,6 +532,7 @@ class MainWindow(QMainWindow):
             self.preview_status.setText("preview failed")
             self.notifier.error(result.error)
             return
+        self.preview_output = result.output
         self.viewer.set_after(to_display8(result.output))
         self.preview_status.setText(f"preview of {result.frame}: {result.seconds * 1000:.0f} ms")
         self._detected = result.masks.get("seam")

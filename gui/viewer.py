@@ -237,9 +237,14 @@ class Viewer(QWidget):
             p.drawImage(rect, self._after, QRectF(self._after.rect()))
             p.restore()
         if self.mask_visible and self._mask is not None:
+            p.save()
+            if self.mode == "wipe" and show_after and self.tool == "view":
+                # the mask marks what is painted out: over the before side only, so the
+                # after side shows the clean result (while painting it is drawn everywhere)
+                p.setClipRect(QRectF(rect.left(), rect.top(), self.wipe_x() - rect.left(), rect.height()))
             p.setOpacity(self.mask_opacity)
             p.drawImage(rect, self._mask, src)
-            p.setOpacity(1.0)
+            p.restore()
         p.setPen(QPen(QColor("#3a3d43"), 1))
         p.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
         if self.mode == "wipe" and show_after:

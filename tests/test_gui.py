@@ -270,10 +270,69 @@ def test_wipe_toggle_and_mask_overlay(qtbot, window, shot):
     assert v.mode == "wipe"
     window.opacity.setValue(80)
     assert v.mask_opacity == pytest.approx(0.8)
+    # in wipe mode the mask is drawn over the before side only; the after side shows the result
+    v.set_wipe(0.5)
+    img = v.grab().toImage()
+    band = v.to_widget(QPointF(0, window.model.info.height * 0.45 + 3)).y()
+    rect = v.image_rect()
+
+    def magenta(fx: float) -> bool:
+        c = img.pixelColor(int(rect.left() + rect.width() * fx), int(band))
+        return c.red() > 150 and c.green() < 100 and c.blue() > 90
+
+    assert magenta(0.25) and not magenta(0.75)
+    qtbot.keyClick(v, Qt.Key_B)  # painting: drawn everywhere
+    img = v.grab().toImage()
+    assert magenta(0.25) and magenta(0.75)
+    qtbot.keyClick(v, Qt.Key_V)
     qtbot.keyClick(v, Qt.Key_M)
     assert not v.mask_visible
     qtbot.keyClick(v, Qt.Key_O)
     assert v.onion
+
+
+def _seam_models_missing() -> str | None:
+    from laika_fx.accelerators.runtime import available
+
+    missing = [n for n in ("seam_detector", "inpainter") if not available(n, "int8")]
+    return f"seam_removal models not in laika_fx/models: {', '.join(missing)} (train them)" if missing else None
+
+
+def test_real_seam_removal_detects_the_seam_in_the_sample(qtbot, tmp_path, window):
+    """The shipped seam_removal plugin on a sample frame: overlay where the true seam is."""
+    reason = _seam_models_missing()
+    if reason:
+        pytest.skip(reason)
+    frame = 1012
+    gt_path = SAMPLE / "ground_truth" / "masks" / f"frame.{frame}.png"
+    if not gt_path.is_file():
+        pytest.skip("sample_frames ground truth not present")
+    folder = tmp_path / "sample"
+    folder.mkdir()
+    for n in (frame - 1, frame, frame + 1):
+        shutil.copy(SAMPLE / f"frame.{n}.png", folder / f"frame.{n}.png")
+    assert window.plugins.panels["seam_removal"].plugin is registry.get("seam_removal")
+    for name, panel in window.plugins.panels.items():
+        panel.setChecked(name == "seam_removal")
+    assert window.open_shot(folder), window.notifier.last_error
+    window.model.set_frame(frame)
+    qtbot.waitUntil(lambda: window.preview_ready and window.model.current == frame, timeout=60000)
+    assert not window.notifier.last_error, window.notifier.last_error
+    gt = read_frame(gt_path) > 0
+    mask = window.mask_editor.mask
+    assert window.viewer.has_mask and mask is not None and mask.shape == gt.shape
+    found = mask > 0
+    covered = (found & gt).sum() / gt.sum()
+    assert covered > 0.6, f"only {covered:.0%} of the true seam is in the overlay"
+    assert found.sum() < 6 * gt.sum(), "the overlay spreads far beyond the seam"
+    # the after side: the seam is painted out (closer to the clean plate than the input)
+    src = read_frame(folder / f"frame.{frame}.png").astype(np.float32)
+    clean = read_frame(SAMPLE / "ground_truth" / "clean" / f"frame.{frame}.png").astype(np.float32)
+    after = window.preview_output.astype(np.float32)
+    err_in = np.abs(src - clean)[gt].mean()
+    err_out = np.abs(after - clean)[gt].mean()
+    assert err_out < 0.5 * err_in, (err_in, err_out)
+    np.testing.assert_array_equal(after[~found], src[~found])  # nothing outside the mask changes
 
 
 # --------------------------------------------------------------------------- mask painting
