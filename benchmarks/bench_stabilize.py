@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     print(head)
     print("-" * len(head))
     base = None
-    for label, t_an, t_re, errs in rows:
+    for label, t_an, t_re, _errs in rows:
         if label.startswith("baseline: ECC"):
             base = (t_an + t_re) / n
     for label, t_an, t_re, errs in rows:

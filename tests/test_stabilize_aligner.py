@@ -1,0 +1,48 @@
+"""The shipped learned coarse aligner: files, size, and that it beats a zero guess on held-out photos."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from laika_fx.accelerators.runtime import MODELS_DIR, model_path
+from laika_fx.stabilize.coarse import LearnedCoarseAligner, offsets_to_matrix
+from laika_fx.stabilize.data import HOLDOUT, PairGenerator, load_photos
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_aligner_ir_is_shipped(precision):
+    xml = model_path("aligner", precision)
+    assert xml.exists() and xml.with_suffix(".bin").exists()
+    if precision == "int8":
+        assert xml.with_suffix(".bin").stat().st_size <= 1_000_000
+
+
+def test_aligner_beats_zero_guess_on_holdout_pairs():
+    aligner = LearnedCoarseAligner(precision="int8")
+    gen = PairGenerator(load_photos(HOLDOUT), seed=4321)
+    pred_err, zero_err = [], []
+    for _ in range(60):
+        s = gen.sample()
+        pred = aligner.predict_offsets(s.moving, s.reference)
+        pred_err.append(np.linalg.norm((pred - s.offsets).reshape(4, 2), axis=1).mean())
+        zero_err.append(np.linalg.norm(s.offsets.reshape(4, 2), axis=1).mean())
+    assert np.mean(pred_err) < 0.95 * np.mean(zero_err)
+
+
+def test_offsets_to_matrix_maps_corners():
+    offsets = np.arange(8, dtype=np.float32) - 4
+    m = offsets_to_matrix(offsets)
+    corners = np.array([[0, 0, 1], [127, 0, 1], [127, 127, 1], [0, 127, 1]], float)
+    mapped = corners @ m.T
+    mapped = mapped[:, :2] / mapped[:, 2:]
+    assert np.allclose(mapped - corners[:, :2], offsets.reshape(4, 2), atol=1e-3)
+
+
+def test_metrics_file_records_fp32_and_int8():
+    metrics = json.loads((MODELS_DIR / "aligner_metrics.json").read_text())
+    for key in ("fp32", "int8"):
+        assert metrics[key]["pairs"] >= 100
+    assert abs(metrics["int8_drop_px"] - (metrics["int8"]["corner_px_mean"] - metrics["fp32"]["corner_px_mean"])) < 1e-3
