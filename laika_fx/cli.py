@@ -140,6 +140,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"--preset: {exc}") from None
         settings = {k: v for k, v in settings.items() if k in names}
+    if args.precision:  # every plugin that runs a model, unless --set says otherwise
+        for name in names:
+            try:
+                cls = registry.get(name)
+            except KeyError:
+                continue  # reported by build_plugins
+            if any(p.name == "precision" for p in cls.params):
+                settings.setdefault(name, {}).setdefault("precision", args.precision)
     for plugin, values in parse_settings(args.set or []).items():
         settings.setdefault(plugin, {}).update(values)
     plugins = build_plugins(names, settings)
@@ -249,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--frames", help="frame range, e.g. 1001-1100 or 1-20x2 (default: all)")
     b.add_argument("--set", action="append", metavar="PLUGIN.PARAM=VALUE", help="set a plugin parameter (repeatable)")
     b.add_argument("--preset", help="JSON preset of plugin settings (--set overrides it)")
+    b.add_argument("--precision", choices=("int8", "fp32"),
+                   help="model precision for every plugin that runs a model (default: int8)")
     b.add_argument("--save-masks", action="store_true", help="write OUTPUT/masks/<stem>.png (255 = inpainted seam)")
     b.add_argument("--mask-overrides", metavar="DIR", help="artist masks used instead of the detection "
                    "(default: <shot folder>.laika_fx/mask_overrides if it exists)")

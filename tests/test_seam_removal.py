@@ -198,3 +198,15 @@ def test_cli_save_masks_on_sample_frames(sample_dir: Path, tmp_path: Path):
         before = np.abs(read_frame(sample_dir / f"frame.{n}.png") - clean)[truth].mean()
         after = np.abs(read_frame(out / f"frame.{n}.png") - clean)[truth].mean()
         assert after < 0.5 * before
+
+
+@needs_models
+def test_precision_flag_selects_fp32(sample_dir: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    res = subprocess.run(
+        [sys.executable, "-m", "laika_fx", "batch", str(sample_dir), str(out), "--plugins", "seam_removal",
+         "--precision", "fp32", "--frames", "1001", "-q"], capture_output=True, text=True)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    report = json.loads((out / "laika_fx_report.json").read_text())
+    assert report["precision"] == "fp32"
+    assert report["plugins"][0]["settings"]["precision"] == "fp32"
