@@ -1,17 +1,23 @@
 """Camera solve: each frame's transform to the reference still, robust to a moving puppet.
 
-The solve is a coarse-to-fine masked ECC (enhanced correlation coefficient,
-``cv2.findTransformECCWithMask``) on grayscale proxies. At every pyramid level the
-current solution warps the moving frame onto the reference; pixels whose residual
-``|reference - warped|`` is large after gain normalisation (the puppet, in either
-frame) are masked out (blurred residual, robust MAD threshold, dilated) and the
-level is solved again on the static set only. ECC is invariant to gain and offset,
-so lamp flicker does not bias the solve.
+Three stages on grayscale proxies (a pyramid from ~120 px up to ``finest_width``):
 
-The initial estimate comes from the learned coarse aligner
-(:mod:`laika_fx.stabilize.coarse`) when one is given; the coarsest level is also
-solved from the identity and the better of the two (masked correlation) is kept, so
-a wrong network guess cannot make things worse than the classical solve.
+1. **Candidates** at the coarsest level: the identity, the learned coarse aligner's guess
+   (:mod:`laika_fx.stabilize.coarse`, when given) and the best translations of an
+   exhaustive shift search. All are scored by one mask-independent robust cost - the
+   truncated difference of locally contrast-normalised images, so every region votes by
+   its area and a moving puppet can cost only a bounded amount - and the two best go on.
+2. **Static set**: at every level but the finest, the current solution warps the frame
+   onto the reference and pixels whose gain-normalised residual is too large to be a
+   small misalignment (the puppet, in either frame) are masked out (blurred residual,
+   robust MAD threshold, slack proportional to the local gradient, dilation).
+3. **Sparse inverse-compositional Gauss-Newton** per level on the static set: the
+   reference's strongest-gradient pixels (an equal quota per grid cell) and their
+   steepest-descent images are computed once per shot; a frame costs one sparse
+   ``remap`` and a tiny least-squares solve per iteration, with gain and offset fitted
+   every iteration (flicker) and points beyond 3 robust standard deviations dropped.
+   The winner of the two candidates (by the same robust cost one level up) is refined
+   to the finest level, which is typically 1/2 resolution at 1080p.
 
 Matrix convention everywhere in this package: a 3x3 matrix maps pixel coordinates
 ``(x, y, 1)`` of the *moving* frame to those of the *reference* frame (pixel
@@ -38,11 +44,6 @@ __all__ = [
 ]
 
 MOTION_MODELS = ("translation", "similarity", "homography")
-_ECC_MOTION = {
-    "translation": cv2.MOTION_TRANSLATION,
-    "similarity": cv2.MOTION_AFFINE,  # solved as affine, projected to similarity
-    "homography": cv2.MOTION_HOMOGRAPHY,
-}
 
 #: a coarse initial estimate: (moving proxy, reference proxy) -> 3x3 matrix in the
 #: proxies' full-resolution pixel coordinates, moving -> reference
@@ -58,7 +59,7 @@ class Alignment:
     matrix : (3, 3) float64, moving pixel coordinates -> reference pixel coordinates.
     correlation : masked ECC correlation coefficient at the finest level (1 = perfect).
     static_fraction : fraction of the overlap kept as static set (not puppet).
-    initial : which initial estimate won at the coarsest level (``"learned"``/``"identity"``).
+    initial : which initial estimate won (``"identity"``, ``"learned"``, ``"search"`` or ``"given"``).
     """
 
     matrix: np.ndarray
@@ -169,14 +170,19 @@ def _to_level(matrix: np.ndarray, s: np.ndarray) -> np.ndarray:
     return s @ matrix @ np.linalg.inv(s)
 
 
-def _warp_to_reference(moving: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Moving proxy warped into reference coordinates and its validity (bool)."""
+def _warp_to_reference(
+    moving: np.ndarray, matrix: np.ndarray, size: tuple[int, int], *, fill: float = -1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Moving proxy warped into reference coordinates and its validity (bool).
+
+    ``fill`` marks pixels from outside the frame; it must lie below every image value.
+    """
     flags = cv2.INTER_LINEAR
     if np.allclose(matrix[2], [0, 0, 1]):
-        warped = cv2.warpAffine(moving, matrix[:2], size, flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+        warped = cv2.warpAffine(moving, matrix[:2], size, flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
     else:
-        warped = cv2.warpPerspective(moving, matrix, size, flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
-    return warped, warped > -0.5
+        warped = cv2.warpPerspective(moving, matrix, size, flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+    return warped, warped > fill / 2
 
 
 def static_mask(
@@ -188,6 +194,7 @@ def static_mask(
     threshold: float = 3.5,
     dilate: int = 2,
     floor: float = 0.02,
+    slack: float = 0.75,
 ) -> np.ndarray:
     """Pixels that agree with the camera solution: the static set (uint8, 255 = static).
 
@@ -199,6 +206,9 @@ def static_mask(
     threshold : residual above ``threshold`` robust standard deviations counts as moving.
     dilate : dilation radius of the moving regions in pixels.
     floor : smallest residual (in standard deviations of the image) counted as moving.
+    slack : a residual that a misalignment of up to ``slack`` pixels explains (local
+        gradient times ``slack``) is not motion: an unfinished solve does not mask out
+        the very edges it still needs.
     """
     use = valid if previous is None else (valid & (previous > 0))
     if use.sum() < 64:
@@ -209,10 +219,18 @@ def static_mask(
     war_n = (warped - war_v.mean()) / (war_v.std() + 1e-6)
     residual = cv2.GaussianBlur(np.abs(ref_n - war_n), (0, 0), 1.5)
     r_static = residual[use]
+    if r_static.size > 40000:  # the median of a regular subsample is as good and cheaper
+        r_static = r_static[:: r_static.size // 20000]
     med = float(np.median(r_static))
     mad = float(np.median(np.abs(r_static - med))) * 1.4826
     limit = max(med + threshold * mad, floor)
-    moving = ((residual > limit) & valid).astype(np.uint8)
+    moving = residual > limit
+    if slack > 0:
+        gx = cv2.Sobel(ref_n, cv2.CV_32F, 1, 0, ksize=3, scale=1 / 8)
+        gy = cv2.Sobel(ref_n, cv2.CV_32F, 0, 1, ksize=3, scale=1 / 8)
+        grad = cv2.GaussianBlur(np.abs(gx) + np.abs(gy), (0, 0), 1.5)
+        moving &= residual > limit + slack * grad
+    moving = (moving & valid).astype(np.uint8)
     if dilate > 0:
         k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilate + 1, 2 * dilate + 1))
         moving = cv2.dilate(moving, k)
@@ -222,17 +240,156 @@ def static_mask(
     return keep * np.uint8(255)
 
 
-def _plausible(candidate: np.ndarray, previous: np.ndarray, size: tuple[int, int], *, max_step: float) -> bool:
-    """A camera bump, not a divergence: limited corner motion, near-similarity linear part."""
-    if not np.all(np.isfinite(candidate)):
-        return False
-    w, h = size
-    corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], float)
-    step = np.linalg.norm(apply_matrix(candidate, corners) - apply_matrix(previous, corners), axis=1).max()
-    if step > max_step:
-        return False
-    sv = np.linalg.svd(candidate[:2, :2], compute_uv=False)
-    return bool(0.8 < sv[1] and sv[0] < 1.25 and sv[0] / sv[1] < 1.1)
+def _motion_jacobian(motion: str, u: np.ndarray, v: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """Steepest-descent images (K, P) of the inverse-compositional update at the identity.
+
+    ``u, v`` are normalised point coordinates, ``gx, gy`` the reference gradients with
+    respect to them. Parameters: translation (tx, ty); similarity (a, b, tx, ty) with
+    ``x' = (1+a)u - b v + tx``; homography (8 entries of ``H - I``, row-major without h33).
+    """
+    if motion == "translation":
+        cols = [gx, gy]
+    elif motion == "similarity":
+        cols = [gx * u + gy * v, -gx * v + gy * u, gx, gy]
+    else:
+        cols = [gx * u, gx * v, gx, gy * u, gy * v, gy, -(gx * u + gy * v) * u, -(gx * u + gy * v) * v]
+    return np.stack(cols, axis=1).astype(np.float64)
+
+
+def _delta_matrix(motion: str, p: np.ndarray) -> np.ndarray:
+    """(3, 3) warp of the parameter update ``p`` in normalised coordinates."""
+    if motion == "translation":
+        return np.array([[1.0, 0.0, p[0]], [0.0, 1.0, p[1]], [0.0, 0.0, 1.0]])
+    if motion == "similarity":
+        a, b, tx, ty = p
+        return np.array([[1.0 + a, -b, tx], [b, 1.0 + a, ty], [0.0, 0.0, 1.0]])
+    return np.eye(3) + np.array([[p[0], p[1], p[2]], [p[3], p[4], p[5]], [p[6], p[7], 0.0]])
+
+
+def _balanced_points(mag: np.ndarray, *, fraction: float, max_points: int, cells: int = 24) -> np.ndarray:
+    """Flat indices of the strongest-gradient pixels, the same quota in every grid cell.
+
+    An equal share per cell keeps a strongly textured puppet from outweighing a plainer
+    set just by its number of edges: the static set wins by area, not by texture.
+    Pixels whose gradient is below 1/4 of the image's 90th percentile are never taken.
+    """
+    h, w = mag.shape
+    cell = max(4, int(np.ceil(max(w, h) / cells)))
+    cy, cx = np.divmod(np.arange(h * w), w)
+    cid = (cy // cell) * (-(-w // cell)) + (cx // cell)
+    flat = mag.ravel()
+    order = np.lexsort((-flat, cid))
+    sorted_cid = cid[order]
+    starts = np.searchsorted(sorted_cid, sorted_cid, side="left")
+    rank = np.arange(len(order)) - starts
+    per_cell = max(1, int(fraction * cell * cell))
+    floor = 0.25 * float(np.percentile(flat, 90))
+    keep = order[(rank < per_cell) & (flat[order] > max(floor, 1e-6))]
+    if len(keep) > max_points:
+        keep = np.random.default_rng(0).choice(keep, max_points, replace=False)
+    return np.sort(keep)
+
+
+class _PointLevel:
+    """Reference side of the inverse-compositional refinement at one pyramid level.
+
+    Holds the textured reference pixels (strongest gradients, deterministic subset), their
+    values and the steepest-descent images: all that depends on the reference only, so a
+    frame costs one sparse ``remap`` and a small least-squares solve per iteration.
+    """
+
+    def __init__(self, reference: np.ndarray, motion: str, *, fraction: float = 0.3, max_points: int = 40000) -> None:
+        smooth = cv2.GaussianBlur(reference, (5, 5), 0)
+        h, w = smooth.shape
+        gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3, scale=1 / 8)
+        gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3, scale=1 / 8)
+        mag = np.hypot(gx, gy)
+        border = 3
+        mag[:border], mag[-border:], mag[:, :border], mag[:, -border:] = 0, 0, 0, 0
+        idx = _balanced_points(mag, fraction=fraction, max_points=max_points)
+        ys, xs = np.divmod(idx, w)
+        self.size = (w, h)
+        self.xs, self.ys = xs.astype(np.float64), ys.astype(np.float64)
+        self.values = smooth.ravel()[idx].astype(np.float64)
+        # normalised coordinates: u = (x - cx) / s, v = (y - cy) / s
+        self.centre = ((w - 1) / 2, (h - 1) / 2)
+        self.scale = max(w, h) / 2
+        self.to_norm = np.array(
+            [[1 / self.scale, 0, -self.centre[0] / self.scale], [0, 1 / self.scale, -self.centre[1] / self.scale], [0, 0, 1.0]]
+        )
+        u = (self.xs - self.centre[0]) / self.scale
+        v = (self.ys - self.centre[1]) / self.scale
+        g = self.scale  # gradient with respect to normalised coordinates
+        self.sd = _motion_jacobian(motion, u, v, gx.ravel()[idx] * g, gy.ravel()[idx] * g)
+        self.motion = motion
+        # remap wants a 2-D map narrower than SHRT_MAX: pad to rows of 256
+        self.n = len(idx)
+        self.rows = -(-self.n // 256)
+        self.hom = np.stack([self.xs, self.ys, np.ones_like(self.xs)])
+
+    def sample(self, image: np.ndarray, warp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Values of ``image`` at ``warp @ point`` (reference -> moving) and their validity."""
+        pts = warp @ self.hom
+        if self.motion == "homography":
+            pts = pts[:2] / pts[2]
+        mx = np.zeros(self.rows * 256, np.float32)
+        my = np.zeros(self.rows * 256, np.float32)
+        mx[: self.n], my[: self.n] = pts[0], pts[1]
+        h, w = image.shape
+        valid = (pts[0] >= 0) & (pts[0] <= w - 1) & (pts[1] >= 0) & (pts[1] <= h - 1)
+        vals = cv2.remap(image, mx.reshape(self.rows, 256), my.reshape(self.rows, 256), cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+        return vals.ravel()[: self.n].astype(np.float64), valid
+
+
+def _contrast_cost(reference: np.ndarray, moving: np.ndarray, matrix: np.ndarray, *, clip: float = 1.0) -> float:
+    """Truncated absolute difference of locally contrast-normalised images after warping ``moving``.
+
+    ``reference``/``moving`` come from :func:`_local_contrast`; lower is better. Independent
+    of any foreground mask, so candidates are compared fairly: what moves costs at most
+    ``clip`` per pixel wherever the camera solution puts it, every region votes by area.
+    """
+    h, w = reference.shape
+    warped, _ = _warp_to_reference(moving, matrix, (w, h), fill=-1e6)
+    valid = warped > -100  # no mixing with the outside at all
+    if valid.mean() < 0.5:
+        return np.inf
+    return float(np.minimum(np.abs(reference[valid] - warped[valid]), clip).mean())
+
+
+def _local_contrast(image: np.ndarray, *, sigma: float = 4.0, floor: float = 0.01) -> np.ndarray:
+    """Local contrast normalisation: every region's texture counts alike, flat areas stay flat."""
+    mean = cv2.GaussianBlur(image, (0, 0), sigma)
+    detail = image - mean
+    spread = np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), sigma))
+    return detail / (spread + floor)
+
+
+def _shift_candidates(
+    reference: np.ndarray, moving: np.ndarray, *, radius: int, peaks: int = 3, clip: float = 1.0
+) -> list[np.ndarray]:
+    """Integer translations (level pixels, moving -> reference) with the lowest robust cost.
+
+    ``reference`` and ``moving`` are locally contrast-normalised (:func:`_local_contrast`).
+    Exhaustive search over ``[-radius, radius]^2`` at a coarse level of the truncated
+    absolute difference of the locally contrast-normalised images: every region votes
+    with its area whatever its contrast, and a puppet, however textured, can only cost
+    ``clip`` per pixel. Returns the ``peaks`` best shifts that are local minima.
+    """
+    a, b = reference, moving
+    h, w = a.shape
+    r = int(radius)
+    costs = np.full((2 * r + 1, 2 * r + 1), np.inf, np.float32)
+    for dy in range(-r, r + 1):
+        ya, yb = max(0, dy), min(h, h + dy)  # reference rows; moving rows are shifted by -dy
+        for dx in range(-r, r + 1):
+            xa, xb = max(0, dx), min(w, w + dx)
+            d = np.abs(a[ya:yb, xa:xb] - b[ya - dy : yb - dy, xa - dx : xb - dx])
+            costs[dy + r, dx + r] = np.minimum(d, clip).mean()
+    local_min = costs <= cv2.erode(costs, np.ones((3, 3), np.uint8))
+    ys, xs = np.nonzero(local_min & np.isfinite(costs))
+    order = np.argsort(costs[ys, xs])[:peaks]
+    return [np.array([[1.0, 0.0, xs[i] - r], [0.0, 1.0, ys[i] - r], [0.0, 0.0, 1.0]]) for i in order]
 
 
 class CameraSolver:
@@ -244,10 +401,12 @@ class CameraSolver:
     ----------
     reference : (H, W[, C]) ndarray, the reference still.
     motion : ``translation``, ``similarity`` (default) or ``homography``.
-    coarse : learned coarse aligner (callable on two proxies) or None (identity start).
+    coarse : learned coarse aligner (callable on two proxies) or None (no learned start).
     finest_width : width of the finest pyramid level (the solve is sub-pixel there).
     coarsest_width : smallest pyramid level width.
     reject_foreground : mask out pixels that move against the camera (the puppet).
+    search : also start from the best translations of an exhaustive coarse search up to
+        this fraction of the frame width (big bumps); 0 disables it.
     """
 
     def __init__(
@@ -259,15 +418,25 @@ class CameraSolver:
         finest_width: int = 960,
         coarsest_width: int = 100,
         reject_foreground: bool = True,
+        search: float = 0.06,
     ) -> None:
         if motion not in MOTION_MODELS:
             raise ValueError(f"motion must be one of {MOTION_MODELS}, got {motion!r}")
         self.motion = motion
         self.coarse = coarse
         self.reject_foreground = reject_foreground
+        self.search = search
         self.height, self.width = reference.shape[:2]
         self.widths = _level_widths(self.width, finest_width=finest_width, coarsest_width=coarsest_width)
         self.reference_levels = self._pyramid(reference)
+        n = len(self.widths)
+        self.reference_contrast = _local_contrast(self.reference_levels[0][0], sigma=2.0)
+        # the static (foreground) mask is estimated once, at the level nearest 240 px wide
+        self.mask_level = min(range(n), key=lambda i: abs(self.widths[i] - 240)) if n > 1 else 0
+        self.point_levels = {
+            i: _PointLevel(self.reference_levels[i][0], motion, max_points=40000 if i == n - 1 else 20000)
+            for i in range(n)
+        }
 
     @property
     def size(self) -> tuple[int, int]:
@@ -289,64 +458,107 @@ class CameraSolver:
             out.append((img, scale_matrix(w / self.width, h / self.height)))
         return out
 
-    def _ecc(
-        self, reference: np.ndarray, moving: np.ndarray, matrix: np.ndarray, mask: np.ndarray, *, iterations: int, eps: float
-    ) -> tuple[np.ndarray, float]:
-        """One masked ECC solve at one level; ``matrix`` is moving -> reference (level pixels)."""
-        warp = np.linalg.inv(matrix)  # ECC's warp maps template (reference) -> input (moving)
-        warp = _normalise(warp)
-        if self.motion != "homography":
-            warp = warp[:2].astype(np.float32)
-        else:
-            warp = warp.astype(np.float32)
-        ones = np.full(moving.shape, 255, np.uint8)
-        criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iterations, eps)
-        rho, warp = cv2.findTransformECCWithMask(
-            reference, moving, mask, ones, warp, _ECC_MOTION[self.motion], criteria, 5
-        )
-        full = np.eye(3)
-        full[: warp.shape[0]] = warp
-        return _normalise(np.linalg.inv(full)), float(rho)
-
-    def _solve_level(
+    def _refine_points(
         self,
         level: int,
         moving: np.ndarray,
         matrix_full: np.ndarray,
         mask: np.ndarray | None,
         *,
-        rounds: int,
-        iterations: int,
-        eps: float,
-    ) -> tuple[np.ndarray, float, np.ndarray]:
+        iterations: int = 12,
+        tolerance: float = 0.003,
+        cutoff: float = 3.0,
+    ) -> tuple[np.ndarray, float, float]:
+        """Sparse inverse-compositional Gauss-Newton at one level, robust to what moves.
+
+        Each iteration samples the moving proxy at the warped reference points, fits gain
+        and offset (flicker), drops points outside the static ``mask`` or with a residual
+        above ``cutoff`` robust standard deviations, and composes the inverse update.
+
+        Returns the refined full-resolution matrix, the correlation of the kept points and
+        the fraction of points kept.
+        """
+        pl = self.point_levels[level]
         reference, s = self.reference_levels[level]
         h, w = reference.shape
-        matrix = _to_level(matrix_full, s)
-        if mask is None or mask.shape != (h, w):
-            mask = (
-                np.full((h, w), 255, np.uint8)
-                if mask is None
-                else (cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST))
-            )
-        rho = -1.0
-        # largest plausible change of the solution at this level (level pixels): a whole
-        # bump at the coarsest level, a few pixels once a coarser level has solved it
-        max_step = 0.35 * w
-        for i in range(rounds):
+        smooth = cv2.GaussianBlur(moving, (5, 5), 0)
+        # warp: reference -> moving in normalised coordinates
+        warp_px = _normalise(np.linalg.inv(_to_level(matrix_full, s)))
+        warp_n = pl.to_norm @ warp_px @ np.linalg.inv(pl.to_norm)
+        if mask is not None and self.reject_foreground:
+            m = mask if mask.shape == (h, w) else cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST)
+            in_mask = m[pl.ys.astype(np.intp), pl.xs.astype(np.intp)] > 0
+        else:
+            in_mask = np.ones(pl.n, bool)
+        corners = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]) * np.array(pl.centre) / pl.scale
+        rho, kept = -1.0, 0.0
+        from_norm = np.linalg.inv(pl.to_norm)
+        for _ in range(iterations):
+            vals, valid = pl.sample(smooth, from_norm @ warp_n @ pl.to_norm)
+            use = valid & in_mask
+            if use.sum() < 32:
+                break
+            r, m = pl.values[use], vals[use]
+            # gain/offset: moving ~ a * reference + b over the points in use
+            rm, mm = r.mean(), m.mean()
+            var = ((r - rm) ** 2).mean()
+            a = ((r - rm) * (m - mm)).mean() / (var + 1e-12)
+            if not np.isfinite(a) or a <= 0.05:
+                break
+            b = mm - a * rm
+            err = (vals - b) / a - pl.values
+            weight = use.astype(np.float64)
+            if self.reject_foreground:
+                e_use = np.abs(err[use])
+                sigma = 1.4826 * float(np.median(e_use)) + 1e-4
+                weight *= np.abs(err) < cutoff * sigma
+            sdw = pl.sd * weight[:, None]
+            hess = sdw.T @ pl.sd
+            grad = sdw.T @ err
             try:
-                candidate, rho = self._ecc(reference, moving, matrix, mask, iterations=iterations, eps=eps)
-                if _plausible(candidate, matrix, (w, h), max_step=max_step):
-                    matrix = candidate
-                else:
-                    rho = -1.0  # diverged: keep the previous estimate
-            except cv2.error:
-                rho = -1.0  # not converged: keep the previous estimate
-            if self.reject_foreground and (i < rounds - 1 or level < len(self.reference_levels) - 1):
-                warped, valid = _warp_to_reference(moving, matrix, (w, h))
-                new_mask = static_mask(reference, warped, valid, previous=mask)
-                if (new_mask > 0).sum() > 0.1 * h * w:
-                    mask = new_mask
-        return np.linalg.inv(s) @ matrix @ s, rho, mask
+                dp = np.linalg.solve(hess, grad)
+            except np.linalg.LinAlgError:
+                break
+            delta = _delta_matrix(self.motion, dp)
+            warp_n = warp_n @ np.linalg.inv(delta)
+            warp_n = _normalise(warp_n)
+            kept = float(weight.sum() / max(1, use.sum()))
+            k = weight > 0
+            rk, ek = pl.values[k], pl.values[k] + err[k]
+            rho = float(np.corrcoef(rk, ek)[0, 1]) if k.sum() > 2 else -1.0
+            step = np.abs(apply_matrix(delta, corners) - corners).max() * pl.scale
+            if step < tolerance:
+                break
+        warp_px = from_norm @ warp_n @ pl.to_norm
+        matrix = _normalise(np.linalg.inv(warp_px))
+        return np.linalg.inv(s) @ matrix @ s, rho, kept
+
+    def _starts(self, levels, initial: np.ndarray | None, moving_contrast: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """Candidate initial estimates (full-resolution matrices), distinct ones only."""
+        if initial is not None:
+            return [("given", np.asarray(initial, float))]
+        starts: list[tuple[str, np.ndarray]] = [("identity", np.eye(3))]
+        if self.coarse is not None:
+            try:
+                guess = self.coarse(levels[0][0], self.reference_levels[0][0])
+                guess = np.linalg.inv(levels[0][1]) @ guess @ levels[0][1]
+                starts.append(("learned", project_to_motion(guess, self.motion, size=self.size)))
+            except (cv2.error, np.linalg.LinAlgError):
+                pass
+        if self.search > 0:
+            s = levels[0][1]
+            radius = max(2, int(np.ceil(self.search * levels[0][0].shape[1])))
+            for t in _shift_candidates(self.reference_contrast, moving_contrast, radius=radius):
+                starts.append(("search", np.linalg.inv(s) @ t @ s))
+        # drop starts within half a coarsest-level pixel of an earlier one
+        s0 = levels[0][1]
+        w0, h0 = levels[0][0].shape[::-1]
+        out: list[tuple[str, np.ndarray]] = []
+        for name, m in starts:
+            ml = _to_level(m, s0)
+            if all(corner_error(ml, _to_level(o, s0), size=(w0, h0)) > 0.5 for _, o in out):
+                out.append((name, m))
+        return out
 
     def solve(self, moving: np.ndarray, *, initial: np.ndarray | None = None) -> Alignment:
         """Transform of ``moving`` to the reference.
@@ -354,47 +566,64 @@ class CameraSolver:
         Parameters
         ----------
         moving : (H, W[, C]) ndarray, same size as the reference.
-        initial : (3, 3) starting estimate (moving -> reference); default: the coarse
-            aligner's guess (if any), checked against the identity.
+        initial : (3, 3) starting estimate (moving -> reference); default: the identity,
+            the coarse aligner's guess (if any) and the best translations of a coarse search, each
+            refined at the coarsest level and scored by a mask-independent robust cost.
 
         Returns
         -------
         alignment : :class:`Alignment`.
         """
         levels = self._pyramid(moving)
-        n_levels = len(levels)
-        rounds_coarse = 3 if self.reject_foreground else 1
-        starts: list[tuple[str, np.ndarray]] = []
-        if initial is not None:
-            starts.append(("given", np.asarray(initial, float)))
-        else:
-            if self.coarse is not None:
-                try:
-                    guess = self.coarse(levels[0][0], self.reference_levels[0][0])
-                    guess = np.linalg.inv(levels[0][1]) @ guess @ levels[0][1]
-                    starts.append(("learned", project_to_motion(guess, self.motion, size=self.size)))
-                except (cv2.error, np.linalg.LinAlgError):
-                    pass
-            starts.append(("identity", np.eye(3)))
+        reject = self.reject_foreground
+        contrast = _local_contrast(levels[0][0], sigma=2.0)
+        starts = self._starts(levels, initial, contrast)
+        if len(starts) > 2:  # keep the two best by the robust cost at the coarsest level
+            s0 = levels[0][1]
+            costs = [_contrast_cost(self.reference_contrast, contrast, _to_level(m, s0)) for _, m in starts]
+            starts = [starts[i] for i in np.argsort(costs, kind="stable")[:2]]
+        lv = min(1, len(levels) - 1)
+        ref1, s1 = self.reference_levels[lv]
+        contrast_ref1 = _local_contrast(ref1, sigma=2.0) if len(starts) > 1 else None
         best = None
         for name, start in starts:
-            m, rho, mask = self._solve_level(
-                0, levels[0][0], start, None, rounds=rounds_coarse, iterations=60, eps=1e-4
-            )
-            if best is None or rho > best[2] + 1e-3:
-                best = (name, m, rho, mask)
-        assert best is not None
-        initial_name, matrix, rho, mask = best
-        for level in range(1, n_levels):
-            finest = level == n_levels - 1
-            matrix, rho, mask = self._solve_level(
-                level, levels[level][0], matrix, mask,
-                rounds=2 if (finest and self.reject_foreground) else 1,
-                iterations=40 if finest else 30, eps=1e-6 if finest else 1e-5,
+            m, mask, rho, kept = start, None, -1.0, 0.0
+            for _ in range(2 if reject else 1):
+                if reject:
+                    mask = self._static_mask(lv, levels[lv][0], m, mask)
+                m, rho, kept = self._refine_points(lv, levels[lv][0], m, mask, iterations=15, tolerance=0.01)
+            cost = (
+                _contrast_cost(contrast_ref1, _local_contrast(levels[lv][0], sigma=2.0), _to_level(m, s1))
+                if contrast_ref1 is not None else 0.0
             )  # fmt: skip
-        matrix = project_to_motion(matrix, self.motion, size=self.size)
+            if best is None or cost < best[3]:
+                best = (name, m, rho, cost, mask)
+        assert best is not None
+        initial_name, matrix, rho, _, mask = best
+        last = len(levels) - 1
+        for level in range(lv + 1, len(levels)):
+            finest = level == last
+            if reject and not finest:
+                mask = self._static_mask(level, levels[level][0], matrix, mask)
+            matrix, rho, kept = self._refine_points(
+                level, levels[level][0], matrix, mask,
+                iterations=10 if finest else 15, tolerance=0.002 if finest else 0.01,
+            )  # fmt: skip
         static = float((mask > 0).mean()) if mask is not None else 1.0
+        matrix = project_to_motion(matrix, self.motion, size=self.size)
         return Alignment(matrix=matrix, correlation=rho, static_fraction=static, initial=initial_name)
+
+    def _static_mask(self, level: int, moving: np.ndarray, matrix_full: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
+        """Static set (uint8, reference coordinates) at one level for the current solution."""
+        reference, s = self.reference_levels[level]
+        h, w = reference.shape
+        warped, valid = _warp_to_reference(moving, _to_level(matrix_full, s), (w, h))
+        if previous is not None and previous.shape != (h, w):
+            previous = cv2.resize(previous, (w, h), interpolation=cv2.INTER_NEAREST)
+        mask = static_mask(reference, warped, valid, previous=previous)
+        if (mask > 0).sum() < 0.1 * h * w:
+            return previous if previous is not None else np.full((h, w), 255, np.uint8)
+        return mask
 
 
 def estimate_transform(
