@@ -14,9 +14,9 @@ def _train(args: argparse.Namespace) -> int:
         print(f"laika-fx: error: training needs the [train] extra (pip install -e '.[train]'): {exc}")
         return 2
     kwargs = dict(minutes=args.minutes, samples=args.samples, seed=args.seed, threads=args.threads,
-                  run_dir=Path(args.run_dir) / args.model.replace("-", "_"))  # fmt: skip
+                  run_dir=Path(args.run_dir) / args.model.replace("-", "_"), lr=args.lr)  # fmt: skip
     if args.model == "seam-detector":
-        meta = train.train_detector(**kwargs)
+        meta = train.train_detector(**kwargs, pos_weight=args.pos_weight)
     else:
         meta = train.train_inpainter(**kwargs)
     print(json.dumps(meta, indent=2))
@@ -42,6 +42,11 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
         t.add_argument("--seed", type=int, default=0)
         t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
         t.add_argument("--run-dir", default="runs", help="logs, data cache and checkpoints (default runs/)")
+        t.add_argument("--lr", type=float, default=2e-3,
+                       help="peak learning rate (default 2e-3; a rerun resumes from the checkpoint: use less to fine-tune)")
+        if name == "seam-detector":
+            t.add_argument("--pos-weight", type=float, default=3.0,
+                           help="weight of seam pixels in the loss (lower favours precision; default 3)")
         t.set_defaults(func=_train, model=name)
     e = eval.add_parser("seams", help="seam detection and inpainting quality on held-out data")
     e.add_argument("--precision", default="fp32,int8", help="precisions to compare (default fp32,int8)")

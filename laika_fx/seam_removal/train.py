@@ -73,6 +73,7 @@ def train_detector(
     seed: int = 0,
     threads: int = 1,
     lr: float = 2e-3,
+    pos_weight: float = 3.0,
 ) -> dict:
     """Train the seam detector and ship FP32 + INT8 IRs; return the validation metrics."""
     import torch
@@ -111,7 +112,7 @@ def train_detector(
             x, y = x.flip(2), y.flip(2)
         x = (x * float(rng.uniform(0.8, 1.2))).clamp(0, 1)
         _set_lr(opt, lr, (time.time() - start) / budget)
-        loss = _dice_bce(net(x), y, pos_weight=3.0)
+        loss = _dice_bce(net(x), y, pos_weight=pos_weight)
         opt.zero_grad()
         loss.backward()
         opt.step()
