@@ -267,7 +267,7 @@ class MainWindow(QMainWindow):
         vb.addAction(self.mask_action)
         self.opacity = QSlider(Qt.Horizontal, self)
         self.opacity.setRange(0, 100)
-        self.opacity.setValue(55)
+        self.opacity.setValue(40)
         self.opacity.setFixedWidth(80)
         self.opacity.setToolTip("Mask overlay opacity")
         self.opacity.valueChanged.connect(self._set_mask_opacity)
@@ -352,7 +352,8 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError):
             pass
         self.timeline.fps.setCurrentIndex(1 if int(s.value("view/fps", 24)) == 24 else 0)
-        self.opacity.setValue(int(s.value("view/mask_opacity", 55)))
+        self.opacity.setValue(int(s.value("view/mask_opacity", 40)))
+        self.viewer.mask_opacity = self.opacity.value() / 100.0  # also when the value did not change
         self.brush.setValue(int(s.value("view/brush", 12)))
         self.onion_action.setChecked(s.value("view/onion", "false") in (True, "true"))
         self._refresh_recent()

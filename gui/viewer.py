@@ -78,7 +78,7 @@ class Viewer(QWidget):
         self.onion = False
         self.onion_opacity = 0.4
         self.mask_visible = True
-        self.mask_opacity = 0.55
+        self.mask_opacity = 0.40
         self.tool = "view"
         self.brush_size = 12.0  # radius in image pixels
         self.zoom = 1.0
