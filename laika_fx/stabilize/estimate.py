@@ -384,8 +384,8 @@ def _shift_candidates(
         ya, yb = max(0, dy), min(h, h + dy)  # reference rows; moving rows are shifted by -dy
         for dx in range(-r, r + 1):
             xa, xb = max(0, dx), min(w, w + dx)
-            d = np.abs(a[ya:yb, xa:xb] - b[ya - dy : yb - dy, xa - dx : xb - dx])
-            costs[dy + r, dx + r] = np.minimum(d, clip).mean()
+            d = cv2.absdiff(a[ya:yb, xa:xb], b[ya - dy : yb - dy, xa - dx : xb - dx])
+            costs[dy + r, dx + r] = cv2.mean(cv2.min(d, clip))[0]
     local_min = costs <= cv2.erode(costs, np.ones((3, 3), np.uint8))
     ys, xs = np.nonzero(local_min & np.isfinite(costs))
     order = np.argsort(costs[ys, xs])[:peaks]
@@ -491,44 +491,48 @@ class CameraSolver:
         else:
             in_mask = np.ones(pl.n, bool)
         corners = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]) * np.array(pl.centre) / pl.scale
-        rho, kept = -1.0, 0.0
+        kept = 0.0
         from_norm = np.linalg.inv(pl.to_norm)
+        weight = in_mask
+        err = np.zeros(pl.n)
         for _ in range(iterations):
             vals, valid = pl.sample(smooth, from_norm @ warp_n @ pl.to_norm)
             use = valid & in_mask
-            if use.sum() < 32:
+            n_use = int(use.sum())
+            if n_use < 32:
                 break
             r, m = pl.values[use], vals[use]
             # gain/offset: moving ~ a * reference + b over the points in use
             rm, mm = r.mean(), m.mean()
-            var = ((r - rm) ** 2).mean()
-            a = ((r - rm) * (m - mm)).mean() / (var + 1e-12)
+            rc = r - rm
+            a = float(rc @ (m - mm)) / (float(rc @ rc) + 1e-12)
             if not np.isfinite(a) or a <= 0.05:
                 break
             b = mm - a * rm
-            err = (vals - b) / a - pl.values
-            weight = use.astype(np.float64)
+            err = (vals - b) * (1.0 / a) - pl.values
+            weight = use
             if self.reject_foreground:
                 e_use = np.abs(err[use])
+                if e_use.size > 8000:  # a regular subsample estimates the median as well
+                    e_use = e_use[:: e_use.size // 4000]
                 sigma = 1.4826 * float(np.median(e_use)) + 1e-4
-                weight *= np.abs(err) < cutoff * sigma
-            sdw = pl.sd * weight[:, None]
-            hess = sdw.T @ pl.sd
-            grad = sdw.T @ err
+                weight = use & (np.abs(err) < cutoff * sigma)
+            sd = pl.sd[weight]
+            hess = sd.T @ sd
+            grad = sd.T @ err[weight]
             try:
                 dp = np.linalg.solve(hess, grad)
             except np.linalg.LinAlgError:
                 break
             delta = _delta_matrix(self.motion, dp)
-            warp_n = warp_n @ np.linalg.inv(delta)
-            warp_n = _normalise(warp_n)
-            kept = float(weight.sum() / max(1, use.sum()))
-            k = weight > 0
-            rk, ek = pl.values[k], pl.values[k] + err[k]
-            rho = float(np.corrcoef(rk, ek)[0, 1]) if k.sum() > 2 else -1.0
+            warp_n = _normalise(warp_n @ np.linalg.inv(delta))
+            kept = float(weight.sum() / n_use)
             step = np.abs(apply_matrix(delta, corners) - corners).max() * pl.scale
             if step < tolerance:
                 break
+        rho = -1.0
+        if weight.sum() > 2:
+            rho = float(np.corrcoef(pl.values[weight], pl.values[weight] + err[weight])[0, 1])
         warp_px = from_norm @ warp_n @ pl.to_norm
         matrix = _normalise(np.linalg.inv(warp_px))
         return np.linalg.inv(s) @ matrix @ s, rho, kept
@@ -591,7 +595,7 @@ class CameraSolver:
             for _ in range(2 if reject else 1):
                 if reject:
                     mask = self._static_mask(lv, levels[lv][0], m, mask)
-                m, rho, kept = self._refine_points(lv, levels[lv][0], m, mask, iterations=15, tolerance=0.01)
+                m, rho, kept = self._refine_points(lv, levels[lv][0], m, mask, iterations=10, tolerance=0.02)
             cost = (
                 _contrast_cost(contrast_ref1, _local_contrast(levels[lv][0], sigma=2.0), _to_level(m, s1))
                 if contrast_ref1 is not None else 0.0

@@ -20,6 +20,8 @@ loaded, so it always fits the (possibly edited) solve.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -39,6 +41,8 @@ from .warp import (
 __all__ = ["StabilizePlugin", "SIDECAR_SCHEMA_VERSION"]
 
 SIDECAR_SCHEMA_VERSION = 1
+#: fill mode keeps at most this many bytes of source frames read as neighbours
+FILL_CACHE_BYTES = 512 * 1024 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -58,7 +62,7 @@ class StabilizePlugin(Plugin):
         Param("smoothing", float, 8.0, minimum=0.5, maximum=500.0, help="smooth mode: width of the camera path smoothing in frames"),
         Param("border", str, "fill", choices=BORDER_MODES, help="uncovered border: crop to the area valid in all frames, zoom to fill, or fill from neighbouring frames"),
         Param("interpolation", str, "bilinear", choices=tuple(INTERPOLATIONS), help="resampling filter of the warp"),
-        Param("fill_radius", int, 6, minimum=0, maximum=50, help="fill mode: neighbouring frames searched on each side"),
+        Param("fill_radius", int, 2, minimum=0, maximum=50, help="fill mode: neighbouring frames searched on each side (each one read costs a frame read)"),
         Param("learned", bool, True, help="start the solve from the learned coarse aligner (if its model is installed)"),
         Param("reject_foreground", bool, True, help="mask out what moves against the camera (the puppet) in the solve"),
     )  # fmt: skip
@@ -132,6 +136,7 @@ class StabilizePlugin(Plugin):
     # ---------------------------------------------------------------- render
     def set_analysis(self, analysis: dict) -> None:
         super().set_analysis(analysis)
+        self._fill_cache = None
         self._matrices = {int(f["frame"]): np.asarray(f["matrix"], float) for f in analysis.get("frames", [])}
         self._order = sorted(self._matrices)
         self._rect = None
@@ -145,16 +150,42 @@ class StabilizePlugin(Plugin):
         """(x, y, width, height) valid in every frame (crop/zoom modes), once analysed."""
         return getattr(self, "_rect", None)
 
+    def _read_cached(self, k: int, ctx: FrameContext) -> np.ndarray:
+        """Source frame ``k`` through a small LRU cache (neighbours are shared by nearby frames)."""
+        cache, lock = self._cache_state()
+        with lock:
+            if k in cache:
+                cache.move_to_end(k)
+                return cache[k]
+        img = ctx.read_source(k)
+        with lock:
+            cache[k] = img
+            total = sum(v.nbytes for v in cache.values())
+            limit = max(FILL_CACHE_BYTES, img.nbytes)
+            count = 2 * self.settings["fill_radius"] + 3
+            while len(cache) > 1 and (total > limit or len(cache) > count):
+                _, old = cache.popitem(last=False)
+                total -= old.nbytes
+        return img
+
+    def _cache_state(self):
+        state = getattr(self, "_fill_cache", None)
+        if state is None:
+            state = self._fill_cache = (OrderedDict(), threading.Lock())
+        return state
+
     def _neighbours(self, n: int, ctx: FrameContext):
         if ctx.read_source is None:
             return []
         idx = self._order.index(n)
+        cache, _ = self._cache_state()
         out = []
         for d in range(1, self.settings["fill_radius"] + 1):
-            for j in (idx - d, idx + d):
-                if 0 <= j < len(self._order):
-                    k = self._order[j]
-                    out.append(((lambda k=k: ctx.read_source(k)), self._matrices[k]))
+            pair = [j for j in (idx - d, idx + d) if 0 <= j < len(self._order)]
+            pair.sort(key=lambda j: self._order[j] not in cache)  # at equal distance, a cached one first
+            for j in pair:
+                k = self._order[j]
+                out.append(((lambda k=k: self._read_cached(k, ctx)), self._matrices[k]))
         return out
 
     def render(self, frame: np.ndarray, ctx: FrameContext) -> np.ndarray:

@@ -8,9 +8,10 @@ Border modes:
 ``zoom``
     the largest rectangle of the frame's aspect ratio inside the common valid area
     is scaled up to the full frame size.
-``fill``
-    full frame size; pixels the frame does not cover are taken from neighbouring
-    aligned frames, then edge replication where no neighbour covers them.
+``fill`` (default)
+    full frame size and scale; pixels the frame does not cover are taken from the
+    nearest aligned frames (only the uncovered border strips are warped), then edge
+    replication where no neighbour covers them.
 
 Dtype (uint8/uint16/float32) and channels (gray/RGB/RGBA) are kept; alpha is warped
 with the same transform as the colour.
@@ -34,6 +35,7 @@ __all__ = [
     "zoom_rectangle",
     "crop_matrix",
     "fill_from_neighbours",
+    "hole_bands",
 ]
 
 INTERPOLATIONS = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
@@ -87,24 +89,60 @@ def warp_frame(
     return out
 
 
-def coverage(matrix: np.ndarray, input_size: tuple[int, int], output_size: tuple[int, int]) -> np.ndarray:
+def _shifted(matrix: np.ndarray, region: tuple[int, int, int, int] | None) -> np.ndarray:
+    """``matrix`` followed by a shift so that output pixel ``(x, y)`` of ``region`` becomes ``(0, 0)``."""
+    if region is None:
+        return np.asarray(matrix, float)
+    x, y = region[:2]
+    return np.array([[1.0, 0.0, -x], [0.0, 1.0, -y], [0.0, 0.0, 1.0]]) @ np.asarray(matrix, float)
+
+
+def coverage(
+    matrix: np.ndarray,
+    input_size: tuple[int, int],
+    output_size: tuple[int, int],
+    *,
+    region: tuple[int, int, int, int] | None = None,
+) -> np.ndarray:
     """Output pixels whose source lies inside the input frame: (h, w) bool.
 
     Conservative: a pixel counts as covered when its source position, rounded to the
     nearest pixel, is at least one pixel inside the frame, so its source lies within
     ``[0.5, W-1.5] x [0.5, H-1.5]`` where interpolation needs no border value.
+    ``region`` = (x, y, w, h) computes only that part of the output.
     """
     w, h = input_size
     inner = np.zeros((h, w), np.uint8)
     inner[1:-1, 1:-1] = 1
-    inverse = np.linalg.inv(np.asarray(matrix, float))
+    inverse = np.linalg.inv(_shifted(matrix, region))
     inverse /= inverse[2, 2]
+    size = output_size if region is None else tuple(region[2:])
     flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
     if _is_affine(inverse):
-        out = cv2.warpAffine(inner, inverse[:2], output_size, flags=flags, borderValue=0)
+        out = cv2.warpAffine(inner, inverse[:2], size, flags=flags, borderValue=0)
     else:
-        out = cv2.warpPerspective(inner, inverse, output_size, flags=flags, borderValue=0)
+        out = cv2.warpPerspective(inner, inverse, size, flags=flags, borderValue=0)
     return out > 0
+
+
+def hole_bands(matrix: np.ndarray, size: tuple[int, int], holes: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Rectangles (x, y, w, h) along the frame edges that contain every hole pixel.
+
+    The covered part of a warped frame is a convex quadrilateral; the axis-aligned
+    rectangle between its corners' innermost coordinates (less a pixel) lies inside it,
+    so the four bands around that rectangle hold all the holes. If the check on
+    ``holes`` disagrees (a wild perspective), the whole frame is one band.
+    """
+    w, h = size
+    quad = apply_matrix(np.asarray(matrix, float), np.array([[1, 1], [w - 2, 1], [w - 2, h - 2], [1, h - 2]], float))
+    x0 = int(np.clip(np.ceil(max(quad[0, 0], quad[3, 0])) + 1, 0, w))
+    x1 = int(np.clip(np.floor(min(quad[1, 0], quad[2, 0])), x0, w))
+    y0 = int(np.clip(np.ceil(max(quad[0, 1], quad[1, 1])) + 1, 0, h))
+    y1 = int(np.clip(np.floor(min(quad[2, 1], quad[3, 1])), y0, h))
+    if x1 - x0 < 2 or y1 - y0 < 2 or holes[y0:y1, x0:x1].any():
+        return [(0, 0, w, h)] if holes.any() else []
+    bands = [(0, 0, w, y0), (0, y1, w, h - y1), (0, y0, x0, y1 - y0), (x1, y0, w - x1, y1 - y0)]
+    return [b for b in bands if b[2] > 0 and b[3] > 0 and holes[b[1] : b[1] + b[3], b[0] : b[0] + b[2]].any()]
 
 
 def _clip_polygon(polygon: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -265,6 +303,10 @@ def fill_from_neighbours(
 ) -> np.ndarray:
     """Full-size warp of ``frame`` with the uncovered border filled from other frames.
 
+    Only the border bands that hold holes are computed for the neighbours (coverage and
+    warp), so a neighbour costs a strip, not a frame; a neighbour is read only if it
+    covers a remaining hole.
+
     Parameters
     ----------
     frame : (H, W[, C]) ndarray.
@@ -280,17 +322,22 @@ def fill_from_neighbours(
     h, w = frame.shape[:2]
     out = warp_frame(frame, matrix, interpolation=interpolation, border="replicate")
     holes = ~coverage(matrix, (w, h), (w, h))
-    for read, m in neighbours:
-        if not holes.any():
-            break
-        cover = coverage(m, (w, h), (w, h)) & holes
-        if not cover.any():
-            continue
-        try:
-            other = read()
-        except Exception:  # an unreadable neighbour only means fewer candidates
-            continue
-        warped = warp_frame(other, m, interpolation=interpolation, border="replicate")
-        out[cover] = warped[cover]
-        holes &= ~cover
+    for band in hole_bands(matrix, (w, h), holes):
+        x, y, bw, bh = band
+        band_holes = holes[y : y + bh, x : x + bw].copy()
+        target = out[y : y + bh, x : x + bw]
+        for read, m in neighbours:
+            if not band_holes.any():
+                break
+            cover = coverage(m, (w, h), (w, h), region=band) & band_holes
+            if not cover.any():
+                continue
+            try:
+                other = read()
+            except Exception:  # an unreadable neighbour only means fewer candidates
+                continue
+            strip = warp_frame(other, _shifted(m, band), size=(bw, bh), interpolation=interpolation,
+                               border="replicate")  # fmt: skip
+            target[cover] = strip[cover]
+            band_holes &= ~cover
     return out
