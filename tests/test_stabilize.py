@@ -233,3 +233,52 @@ def test_cli_on_sample_frames_matches_ground_truth(sample_dir, tmp_path):
     outputs = sorted(out.glob("frame.*.png"))
     assert [p.name for p in outputs] == [p.name for p in inputs]
     assert read_frame(outputs[0]).shape == read_frame(inputs[0]).shape
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_big_bump_under_heavy_foreground_is_found_by_the_coarse_search(photos, seed):
+    rng = np.random.default_rng(seed)
+    ang = rng.uniform(0, 2 * np.pi)
+    truth = _similarity(28 * np.cos(ang), 28 * np.sin(ang), 0.7, 1.01, CENTRE)  # ~85 px at 1080p
+    shot = _shot(photos, [np.eye(3), truth], foreground=0.3, seed=10 + seed)
+    ref, mov = shot.frames
+    found = CameraSolver(ref, coarse=None).solve(mov)
+    assert corner_error(found.matrix, truth, size=(W, H)) < 0.15
+    assert found.initial == "search"
+
+
+@pytest.mark.parametrize("angle", [0.0, 2.0, -1.0])
+def test_hole_bands_hold_every_hole_and_band_coverage_matches(angle):
+    from laika_fx.stabilize.warp import hole_bands
+
+    m = _similarity(-14.0, 9.0, angle, 1.01, CENTRE)
+    full = coverage(m, (W, H), (W, H))
+    holes = ~full
+    bands = hole_bands(m, (W, H), holes)
+    inside = np.zeros_like(holes)
+    for x, y, bw, bh in bands:
+        inside[y : y + bh, x : x + bw] = True
+        assert np.array_equal(coverage(m, (W, H), (W, H), region=(x, y, bw, bh)), full[y : y + bh, x : x + bw])
+    assert not (holes & ~inside).any()
+    assert inside.mean() < 0.2  # strips, not the frame
+
+
+def test_fill_reads_the_nearest_neighbours_once(photos):
+    from laika_fx.plugins import FrameContext
+
+    truths = [_similarity(dx, 0, 0, 1, CENTRE) for dx in (0, 20, -20, 15, -15, 10, -10)]
+    shot = _shot(photos, truths, seed=6)
+    plugin = StabilizePlugin({"border": "fill", "fill_radius": 2})
+    plugin.set_analysis({"frames": [{"frame": 1001 + i, "matrix": np.linalg.inv(t).tolist()} for i, t in enumerate(truths)],
+                         "frame_size": [W, H]})  # fmt: skip
+    reads = []
+
+    def read_source(n):
+        reads.append(n)
+        return shot.frames[n - 1001]
+
+    for n in (1003, 1004, 1005):
+        plugin.render(shot.frames[n - 1001], FrameContext(frame=n, read_source=read_source))
+    assert set(reads) <= set(range(1001, 1008))
+    assert all(abs(r - n) <= 2 for r in reads for n in [min((1003, 1004, 1005), key=lambda k: abs(k - r))])
+    assert len(reads) == len(set(reads))  # each neighbour read once, then cached

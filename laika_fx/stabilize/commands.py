@@ -36,7 +36,7 @@ def cmd_eval_stabilize(args) -> int:
     bumps = []
     if args.bump_trials > 0:
         bumps = evaluate_bumps(trials=args.bump_trials, seed=args.seed)
-        print("\nlarge bumps at 1920x1080 with 30% moving foreground: learned initial estimate vs refinement alone")
+        print("\nlarge bumps at 1920x1080 with 30% moving foreground: what each initial candidate adds")
         print(format_table(bumps))
     if args.json:
         Path(args.json).write_text(json.dumps({"shots": rows, "bumps": bumps}, indent=1) + "\n")
