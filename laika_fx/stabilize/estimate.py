@@ -336,7 +336,8 @@ class _PointLevel:
         my = np.zeros(self.rows * 256, np.float32)
         mx[: self.n], my[: self.n] = pts[0], pts[1]
         h, w = image.shape
-        valid = (pts[0] >= 0) & (pts[0] <= w - 1) & (pts[1] >= 0) & (pts[1] <= h - 1)
+        # 3 px off the edge: the blurred moving proxy is padded by reflection there
+        valid = (pts[0] >= 3) & (pts[0] <= w - 4) & (pts[1] >= 3) & (pts[1] <= h - 4)
         vals = cv2.remap(image, mx.reshape(self.rows, 256), my.reshape(self.rows, 256), cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
         return vals.ravel()[: self.n].astype(np.float64), valid
@@ -426,6 +427,8 @@ class CameraSolver:
         self.coarse = coarse
         self.reject_foreground = reject_foreground
         self.search = search
+        self.slack = 0.3
+        self.final_round = True
         self.height, self.width = reference.shape[:2]
         self.widths = _level_widths(self.width, finest_width=finest_width, coarsest_width=coarsest_width)
         self.reference_levels = self._pyramid(reference)
@@ -608,23 +611,32 @@ class CameraSolver:
         for level in range(lv + 1, len(levels)):
             finest = level == last
             if reject and not finest:
-                mask = self._static_mask(level, levels[level][0], matrix, mask)
+                mask = self._static_mask(level, levels[level][0], matrix, mask, slack=self.slack)
             matrix, rho, kept = self._refine_points(
                 level, levels[level][0], matrix, mask,
                 iterations=10 if finest else 15, tolerance=0.002 if finest else 0.01,
             )  # fmt: skip
+        if reject and self.final_round:
+            mask = self._static_mask(last, levels[last][0], matrix, mask, slack=0.0)
+            matrix, rho, kept = self._refine_points(last, levels[last][0], matrix, mask, iterations=10, tolerance=0.002)
         static = float((mask > 0).mean()) if mask is not None else 1.0
         matrix = project_to_motion(matrix, self.motion, size=self.size)
         return Alignment(matrix=matrix, correlation=rho, static_fraction=static, initial=initial_name)
 
-    def _static_mask(self, level: int, moving: np.ndarray, matrix_full: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
-        """Static set (uint8, reference coordinates) at one level for the current solution."""
+    def _static_mask(
+        self, level: int, moving: np.ndarray, matrix_full: np.ndarray, previous: np.ndarray | None, *, slack: float = 0.75
+    ) -> np.ndarray:
+        """Static set (uint8, reference coordinates) at one level for the current solution.
+
+        ``slack`` (level pixels) is the misalignment the solution may still have: large
+        while candidates are being tried, small once a coarser level has converged.
+        """
         reference, s = self.reference_levels[level]
         h, w = reference.shape
         warped, valid = _warp_to_reference(moving, _to_level(matrix_full, s), (w, h))
         if previous is not None and previous.shape != (h, w):
             previous = cv2.resize(previous, (w, h), interpolation=cv2.INTER_NEAREST)
-        mask = static_mask(reference, warped, valid, previous=previous)
+        mask = static_mask(reference, warped, valid, previous=previous, slack=slack)
         if (mask > 0).sum() < 0.1 * h * w:
             return previous if previous is not None else np.full((h, w), 255, np.uint8)
         return mask
