@@ -183,13 +183,14 @@ class AnalysisSource:
         return dict(self._run(fn))
 
     def _run(self, fn: Callable[[int, np.ndarray], Any]) -> Iterator[tuple[int, Any]]:
-        def task(n: int) -> tuple[int, Any]:
+        """``(frame, fn(frame, array))`` for every readable frame, in order."""
+        def task(n: int) -> tuple[int, bool, Any]:
             t0 = time.perf_counter()
             arr = self._read_or_none(n)
             out = None if arr is None or self.cancelled.is_set() else fn(n, arr)
             if self._timer is not None:
                 self._timer.add(self._stage, time.perf_counter() - t0)
-            return n, out
+            return n, arr is not None, out
 
         lookahead = 2 * self.workers
         with ThreadPoolExecutor(self.workers, thread_name_prefix="laika-analyze") as pool:
@@ -204,12 +205,12 @@ class AnalysisSource:
                     for f in pending:
                         f.cancel()
                     return
-                n, out = pending.pop(0).result()
+                n, readable, out = pending.pop(0).result()
                 nxt = next(it, None)
                 if nxt is not None:
                     pending.append(pool.submit(task, nxt))
-                self.progress.advance(n, failed=out is None)
-                if out is not None:
+                self.progress.advance(n, failed=not readable)
+                if readable and not self.cancelled.is_set():
                     yield n, out
 
 

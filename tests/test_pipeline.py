@@ -178,3 +178,26 @@ def test_mask_override_path_and_size_check(shot_dir: Path, tmp_path: Path):
     write_frame(d / "frame.1002.png", np.zeros((10, 10), np.uint8))
     with pytest.raises(FrameReadError, match="mask override"):
         load_mask_override(d, frame_path, frame)
+
+
+def test_analysis_counts_only_unreadable_frames_as_failed(shot_dir: Path, tmp_path: Path):
+    (shot_dir / "frame.1003.png").write_bytes(b"")
+
+    class NoneResults(Plugin):
+        name = "noneresults"
+        has_analyze = True
+
+        def analyze(self, source):
+            return {"seen": sorted(source.map(lambda n, a: None))}
+
+        def render(self, frame, ctx):
+            return frame
+
+    progress = Progress()
+    events = []
+    progress.subscribe(events.append)
+    plugin = NoneResults()
+    run_batch(open_shot(shot_dir), tmp_path / "o", [plugin], progress=progress)
+    analyze = [e for e in events if e.phase == "analyze:noneresults"]
+    assert analyze[-1].done == 6 and analyze[-1].failed == 1
+    assert plugin.analysis["seen"] == [1001, 1002, 1004, 1005, 1006]  # None results are still results
