@@ -103,13 +103,19 @@ class Inpainter:
             return self._classical(frame, hole)
         out = frame.copy()
         core = TILE - 2 * CONTEXT
-        for y0, x0, cy, cx in _tiles(hole):
+        tiles = _tiles(hole)
+        # one Telea fill (and one range scale) for the region all tiles cover: tiles overlap,
+        # and a fill that sees past a tile's edge is better than one that stops there
+        ry0, rx0 = min(t[0] for t in tiles), min(t[1] for t in tiles)
+        ry1, rx1 = max(t[0] for t in tiles) + TILE, max(t[1] for t in tiles) + TILE
+        rgb_r, scale = to_unit_rgb(frame[ry0:ry1, rx0:rx1])
+        telea_r = telea_fill(rgb_r, hole[ry0:ry1, rx0:rx1])
+        for y0, x0, cy, cx in tiles:
             sl = np.s_[y0 : y0 + TILE, x0 : x0 + TILE]
-            rgb, scale = to_unit_rgb(frame[sl])
+            rl = np.s_[y0 - ry0 : y0 - ry0 + TILE, x0 - rx0 : x0 - rx0 + TILE]
             th = hole[sl]
-            telea = telea_fill(rgb, th)
             hf = th[..., None].astype(np.float32)
-            x = np.concatenate([rgb * (1 - hf), hf, telea], axis=2).transpose(2, 0, 1)[None]
+            x = np.concatenate([rgb_r[rl] * (1 - hf), hf, telea_r[rl]], axis=2).transpose(2, 0, 1)[None]
             fill = np.clip(self.net(x)[0][0].transpose(1, 2, 0), 0, 1)
             own = np.zeros_like(th)
             own[max(0, cy * core - y0) : cy * core + core - y0, max(0, cx * core - x0) : cx * core + core - x0] = True
