@@ -51,6 +51,47 @@ def _set_lr(opt, lr: float, progress: float) -> None:
         group["lr"] = lr * factor
 
 
+def _fit(net, loss_fn, *, run_dir: Path, minutes: float, lr: float, weight_decay: float, seed: int,
+         metric: str, started: float):  # fmt: skip
+    """Train ``net`` on ``loss_fn(net, rng)`` for a time budget; resume/save ``checkpoint.pt``.
+
+    AdamW, warm-up then cosine decay over the budget; the mean of ``metric`` over the last
+    200 steps is logged every 200 steps, when the checkpoint is saved too.
+    """
+    import torch
+
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay)
+    ckpt = run_dir / "checkpoint.pt"
+    step = 0
+    if ckpt.exists():
+        state = torch.load(ckpt)
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+    rng = np.random.default_rng(seed + step)
+    start, budget = time.time(), minutes * 60
+    net.train()
+    losses: list[float] = []
+
+    def save() -> None:
+        torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step}, ckpt)
+
+    while time.time() - start < budget:
+        _set_lr(opt, lr, (time.time() - start) / budget)
+        loss = loss_fn(net, rng)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        step += 1
+        if step % 200 == 0:
+            _log(run_dir, {"event": "train", "step": step, metric: round(float(np.mean(losses[-200:])), 5)})
+            save()
+    save()
+    _log(run_dir, {"event": "trained", "steps": step, "minutes": round((time.time() - started) / 60, 1)})
+    return net.eval()
+
+
 # --------------------------------------------------------------------------- detector
 def _dice_bce(logits, target, pos_weight: float):
     import torch
@@ -87,22 +128,10 @@ def train_detector(
     frames, masks = _cached(run_dir / f"train_{samples}_{seed}.npz", lambda: sdata.detector_samples(samples, seed=seed))
     _log(run_dir, {"event": "data", "samples": len(frames), "seconds": round(time.time() - t0, 1),
                    "seam_fraction": float(masks.mean()), "photos": list(sdata.TRAIN_PHOTOS)})
-    net = SeamNet()
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
-    ckpt = run_dir / "checkpoint.pt"
-    step = 0
-    if ckpt.exists():
-        state = torch.load(ckpt)
-        net.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step = state["step"]
-    rng = np.random.default_rng(seed + step)
     x_all = torch.from_numpy(frames).permute(0, 3, 1, 2)
     y_all = torch.from_numpy(masks)[:, None]
-    start, budget = time.time(), minutes * 60
-    net.train()
-    losses = []
-    while time.time() - start < budget:
+
+    def loss_fn(net, rng):
         idx = torch.from_numpy(rng.integers(0, len(frames), batch))
         x = x_all[idx].float() / 255.0
         y = y_all[idx].float()
@@ -111,18 +140,10 @@ def train_detector(
         if rng.random() < 0.3:
             x, y = x.flip(2), y.flip(2)
         x = (x * float(rng.uniform(0.8, 1.2))).clamp(0, 1)
-        _set_lr(opt, lr, (time.time() - start) / budget)
-        loss = _dice_bce(net(x), y, pos_weight=pos_weight)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-        step += 1
-        if step % 200 == 0:
-            _log(run_dir, {"event": "train", "step": step, "loss": round(float(np.mean(losses[-200:])), 4)})
-            torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step}, ckpt)
-    torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step}, ckpt)
-    _log(run_dir, {"event": "trained", "steps": step, "minutes": round((time.time() - t0) / 60, 1)})
+        return _dice_bce(net(x), y, pos_weight=pos_weight)
+
+    net = _fit(SeamNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
+               metric="loss", started=t0)  # fmt: skip
     return export_detector(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed)
 
 
@@ -191,37 +212,17 @@ def train_inpainter(
     x_all = torch.from_numpy(_inpaint_inputs(frames, holes, telea))
     y_all = torch.from_numpy(clean.transpose(0, 3, 1, 2).copy())
     h_all = torch.from_numpy(holes[:, None].astype(np.float32))
-    net = InpaintNet()
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-5)
-    ckpt = run_dir / "checkpoint.pt"
-    step = 0
-    if ckpt.exists():
-        state = torch.load(ckpt)
-        net.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step = state["step"]
-    rng = np.random.default_rng(seed + step)
-    start, budget = time.time(), minutes * 60
-    net.train()
-    losses = []
-    while time.time() - start < budget:
+
+    def loss_fn(net, rng):
         idx = torch.from_numpy(rng.integers(0, len(x_all), batch))
         x, y, hole = x_all[idx], y_all[idx], h_all[idx]
         if rng.random() < 0.5:
             x, y, hole = x.flip(3), y.flip(3), hole.flip(3)
-        _set_lr(opt, lr, (time.time() - start) / budget)
-        pred = net(x)
-        loss = ((pred - y).abs() * hole).sum() / hole.sum().clamp(min=1)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-        step += 1
-        if step % 200 == 0:
-            _log(run_dir, {"event": "train", "step": step, "l1_in_hole": round(float(np.mean(losses[-200:])), 5)})
-            torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step}, ckpt)
-    torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step}, ckpt)
-    _log(run_dir, {"event": "trained", "steps": step, "minutes": round((time.time() - t0) / 60, 1)})
+        # mean absolute error per hole pixel, summed over the 3 colour channels
+        return ((net(x) - y).abs() * hole).sum() / hole.sum().clamp(min=1)
+
+    net = _fit(InpaintNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-5, seed=seed,
+               metric="l1_in_hole", started=t0)  # fmt: skip
     return export_inpainter(net, run_dir=run_dir, out_dir=out_dir, x_all=x_all.numpy(), seed=seed)
 
 
