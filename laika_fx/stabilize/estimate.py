@@ -325,13 +325,16 @@ class _PointLevel:
         # remap wants a 2-D map narrower than SHRT_MAX: pad to rows of 256
         self.n = len(idx)
         self.rows = -(-self.n // 256)
-        self.hom = np.stack([self.xs, self.ys, np.ones_like(self.xs)])
 
     def sample(self, image: np.ndarray, warp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Values of ``image`` at ``warp @ point`` (reference -> moving) and their validity."""
-        pts = warp @ self.hom
+        x, y = self.xs, self.ys
+        px = warp[0, 0] * x + warp[0, 1] * y + warp[0, 2]
+        py = warp[1, 0] * x + warp[1, 1] * y + warp[1, 2]
         if self.motion == "homography":
-            pts = pts[:2] / pts[2]
+            den = warp[2, 0] * x + warp[2, 1] * y + warp[2, 2]
+            px, py = px / den, py / den
+        pts = (px, py)
         mx = np.zeros(self.rows * 256, np.float32)
         my = np.zeros(self.rows * 256, np.float32)
         mx[: self.n], my[: self.n] = pts[0], pts[1]
@@ -429,6 +432,8 @@ class CameraSolver:
         self.search = search
         self.slack = 0.3
         self.final_round = True
+        self.candidate_rounds = 1
+        self.coarse_polish = True
         self.height, self.width = reference.shape[:2]
         self.widths = _level_widths(self.width, finest_width=finest_width, coarsest_width=coarsest_width)
         self.reference_levels = self._pyramid(reference)
@@ -508,7 +513,8 @@ class CameraSolver:
             # gain/offset: moving ~ a * reference + b over the points in use
             rm, mm = r.mean(), m.mean()
             rc = r - rm
-            a = float(rc @ (m - mm)) / (float(rc @ rc) + 1e-12)
+            # (elementwise sums, not BLAS dot: a threaded ddot stalls on a busy machine)
+            a = float((rc * (m - mm)).sum()) / (float((rc * rc).sum()) + 1e-12)
             if not np.isfinite(a) or a <= 0.05:
                 break
             b = mm - a * rm
@@ -520,9 +526,9 @@ class CameraSolver:
                     e_use = e_use[:: e_use.size // 4000]
                 sigma = 1.4826 * float(np.median(e_use)) + 1e-4
                 weight = use & (np.abs(err) < cutoff * sigma)
-            sd = pl.sd[weight]
+            sd = np.compress(weight, pl.sd, axis=0)
             hess = sd.T @ sd
-            grad = sd.T @ err[weight]
+            grad = (sd * err[weight][:, None]).sum(axis=0)
             try:
                 dp = np.linalg.solve(hess, grad)
             except np.linalg.LinAlgError:
@@ -535,7 +541,10 @@ class CameraSolver:
                 break
         rho = -1.0
         if weight.sum() > 2:
-            rho = float(np.corrcoef(pl.values[weight], pl.values[weight] + err[weight])[0, 1])
+            rk = pl.values[weight]
+            ek = rk + err[weight]
+            rk, ek = rk - rk.mean(), ek - ek.mean()
+            rho = float((rk * ek).sum() / np.sqrt((rk * rk).sum() * (ek * ek).sum() + 1e-30))
         warp_px = from_norm @ warp_n @ pl.to_norm
         matrix = _normalise(np.linalg.inv(warp_px))
         return np.linalg.inv(s) @ matrix @ s, rho, kept
@@ -587,26 +596,35 @@ class CameraSolver:
         starts = self._starts(levels, initial, contrast)
         if len(starts) > 2:  # keep the two best by the robust cost at the coarsest level
             s0 = levels[0][1]
+            if self.coarse_polish and len(levels) > 1:
+                # a few Gauss-Newton steps at the coarsest level first: a start that is right
+                # up to a rotation or zoom scores as what it is
+                polished = []
+                for name, m in starts:
+                    mask0 = self._static_mask(0, levels[0][0], m, None) if reject else None
+                    polished.append((name, self._refine_points(0, levels[0][0], m, mask0, iterations=6, tolerance=0.02)[0]))
+                starts = polished
             costs = [_contrast_cost(self.reference_contrast, contrast, _to_level(m, s0)) for _, m in starts]
             starts = [starts[i] for i in np.argsort(costs, kind="stable")[:2]]
         lv = min(1, len(levels) - 1)
         ref1, s1 = self.reference_levels[lv]
         contrast_ref1 = _local_contrast(ref1, sigma=2.0) if len(starts) > 1 else None
         best = None
+        contrast1 = _local_contrast(levels[lv][0], sigma=2.0) if contrast_ref1 is not None else None
         for name, start in starts:
             m, mask, rho, kept = start, None, -1.0, 0.0
-            for _ in range(2 if reject else 1):
+            for _ in range(self.candidate_rounds if reject else 1):
                 if reject:
                     mask = self._static_mask(lv, levels[lv][0], m, mask)
                 m, rho, kept = self._refine_points(lv, levels[lv][0], m, mask, iterations=10, tolerance=0.02)
-            cost = (
-                _contrast_cost(contrast_ref1, _local_contrast(levels[lv][0], sigma=2.0), _to_level(m, s1))
-                if contrast_ref1 is not None else 0.0
-            )  # fmt: skip
+            cost = _contrast_cost(contrast_ref1, contrast1, _to_level(m, s1)) if contrast1 is not None else 0.0
             if best is None or cost < best[3]:
                 best = (name, m, rho, cost, mask)
         assert best is not None
         initial_name, matrix, rho, _, mask = best
+        if reject and self.candidate_rounds < 2:  # one more static-set round for the winner
+            mask = self._static_mask(lv, levels[lv][0], matrix, mask)
+            matrix, rho, kept = self._refine_points(lv, levels[lv][0], matrix, mask, iterations=10, tolerance=0.02)
         last = len(levels) - 1
         for level in range(lv + 1, len(levels)):
             finest = level == last
