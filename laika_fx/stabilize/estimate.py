@@ -413,6 +413,17 @@ class CameraSolver:
         this fraction of the frame width (big bumps); 0 disables it.
     """
 
+    #: misalignment (level pixels) the static mask tolerates once candidates are settled
+    slack = 0.3
+    #: a last static set at the finest level (no slack) and one more refinement
+    final_round = True
+    #: static-set rounds per candidate at the candidate level (the winner gets one more)
+    candidate_rounds = 1
+    #: a few Gauss-Newton steps at the coarsest level before the candidates are scored
+    coarse_polish = True
+    #: translations kept from the coarse shift search
+    search_peaks = 3
+
     def __init__(
         self,
         reference: np.ndarray,
@@ -430,10 +441,6 @@ class CameraSolver:
         self.coarse = coarse
         self.reject_foreground = reject_foreground
         self.search = search
-        self.slack = 0.3
-        self.final_round = True
-        self.candidate_rounds = 1
-        self.coarse_polish = True
         self.height, self.width = reference.shape[:2]
         self.widths = _level_widths(self.width, finest_width=finest_width, coarsest_width=coarsest_width)
         self.reference_levels = self._pyramid(reference)
@@ -564,7 +571,7 @@ class CameraSolver:
         if self.search > 0:
             s = levels[0][1]
             radius = max(2, int(np.ceil(self.search * levels[0][0].shape[1])))
-            for t in _shift_candidates(self.reference_contrast, moving_contrast, radius=radius):
+            for t in _shift_candidates(self.reference_contrast, moving_contrast, radius=radius, peaks=self.search_peaks):
                 starts.append(("search", np.linalg.inv(s) @ t @ s))
         # drop starts within half a coarsest-level pixel of an earlier one
         s0 = levels[0][1]
