@@ -603,16 +603,16 @@ class CameraSolver:
         starts = self._starts(levels, initial, contrast)
         if len(starts) > 2:  # keep the two best by the robust cost at the coarsest level
             s0 = levels[0][1]
+            scored = starts
             if self.coarse_polish and len(levels) > 1:
                 # a few Gauss-Newton steps at the coarsest level first: a start that is right
-                # up to a rotation or zoom scores as what it is
-                polished = []
+                # up to a rotation or zoom scores as what it is, and goes on from there
+                scored = []
                 for name, m in starts:
                     mask0 = self._static_mask(0, levels[0][0], m, None) if reject else None
-                    polished.append((name, self._refine_points(0, levels[0][0], m, mask0, iterations=6, tolerance=0.02)[0]))
-                starts = polished
-            costs = [_contrast_cost(self.reference_contrast, contrast, _to_level(m, s0)) for _, m in starts]
-            starts = [starts[i] for i in np.argsort(costs, kind="stable")[:2]]
+                    scored.append((name, self._refine_points(0, levels[0][0], m, mask0, iterations=6, tolerance=0.02)[0]))
+            costs = [_contrast_cost(self.reference_contrast, contrast, _to_level(m, s0)) for _, m in scored]
+            starts = [scored[i] for i in np.argsort(costs, kind="stable")[:2]]
         lv = min(1, len(levels) - 1)
         ref1, s1 = self.reference_levels[lv]
         contrast_ref1 = _local_contrast(ref1, sigma=2.0) if len(starts) > 1 else None
