@@ -13,7 +13,7 @@ from laika_fx.accelerators.runtime import available
 from laika_fx.io import read_frame
 from laika_fx.plugins import FrameContext, registry
 from laika_fx.seam_removal import data as sdata
-from laika_fx.seam_removal.inpaint import TILE, Inpainter, _tiles
+from laika_fx.seam_removal.inpaint import CONTEXT, TILE_H, TILE_W, Inpainter, _tiles
 
 needs_models = pytest.mark.skipif(
     not (available("seam_detector") and available("inpainter")),
@@ -82,13 +82,13 @@ def test_tiles_cover_every_mask_pixel_once():
     mask[5, :] = True  # along the top edge
     mask[:, 497] = True  # along the right edge
     cv2.line(mask.view(np.uint8), (0, 290), (499, 150), 1, 3)
-    core = TILE - 32
+    ch, cw = TILE_H - 2 * CONTEXT, TILE_W - 2 * CONTEXT
     covered = np.zeros(mask.shape, int)
     for y0, x0, cy, cx in _tiles(mask):
-        assert 0 <= y0 <= 300 - TILE and 0 <= x0 <= 500 - TILE
+        assert 0 <= y0 <= 300 - TILE_H and 0 <= x0 <= 500 - TILE_W
         own = np.zeros(mask.shape, bool)
-        own[cy * core : cy * core + core, cx * core : cx * core + core] = True
-        assert own[y0 : y0 + TILE, x0 : x0 + TILE].sum() == own.sum()  # the cell lies inside its tile
+        own[cy * ch : cy * ch + ch, cx * cw : cx * cw + cw] = True
+        assert own[y0 : y0 + TILE_H, x0 : x0 + TILE_W].sum() == own.sum()  # the cell lies inside its tile
         covered += own & mask
     assert covered[mask].min() == 1 and covered.max() == 1
 

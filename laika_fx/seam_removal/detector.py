@@ -112,7 +112,7 @@ class SeamDetector:
             rgb = cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_REFLECT_101)
         x = rgb.transpose(2, 0, 1)[None]
         logits = self._net(*rgb.shape[:2])(x)[0][0, 0, :h, :w]
-        return 1.0 / (1.0 + np.exp(-logits))
+        return 0.5 * (1.0 + np.tanh(0.5 * logits))  # the logistic function, without overflow
 
     def detect(
         self,

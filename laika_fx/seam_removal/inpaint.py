@@ -1,7 +1,8 @@
 """Seam inpainting at run time: learned residual over Telea, or classical Telea / NS.
 
-Only the pixels of the mask change. The learned inpainter works on fixed 128x128
-tiles laid over the mask's pixels (a 96 px core with 16 px of context on each side),
+Only the pixels of the mask change. The learned inpainter works on fixed 64x192
+tiles laid over the mask's pixels (a 32x160 core with 16 px of context on each side:
+seams run across faces, mostly horizontally, so wide flat tiles waste the least work),
 so its cost grows with the seam's length, not the frame's area. Each tile gets a
 Telea fill first (per channel, at 16-bit precision, so 16-bit frames are not put
 through an 8-bit round trip); the network predicts a correction of that fill.
@@ -21,7 +22,7 @@ from .detector import to_unit_rgb
 __all__ = ["INPAINTERS", "telea_fill", "Inpainter", "inpaint"]
 
 INPAINTERS = ("learned", "telea", "ns")
-TILE = 128
+TILE_H, TILE_W = 64, 192
 CONTEXT = 16
 TELEA_RADIUS = 3
 
@@ -57,19 +58,20 @@ def _from_unit(fill: np.ndarray, frame: np.ndarray, scale: float) -> np.ndarray:
 def _tiles(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Tiles covering the mask: ``(y0, x0, cy, cx)`` per occupied core cell.
 
-    The frame is cut into a grid of ``TILE - 2 * CONTEXT`` cells; each cell holding mask
-    pixels gets one TILE x TILE tile around it (shifted inwards at the frame's edges, so
-    the cell is always inside its tile). A tile writes only its own cell's pixels, so
-    every mask pixel is written exactly once and always with context around it.
+    The frame is cut into a grid of ``(TILE_H - 2 * CONTEXT) x (TILE_W - 2 * CONTEXT)``
+    cells; each cell holding mask pixels gets one TILE_H x TILE_W tile around it (shifted
+    inwards at the frame's edges, so the cell is always inside its tile). A tile writes
+    only its own cell's pixels, so every mask pixel is written exactly once and always
+    with context around it.
     """
     h, w = mask.shape
-    core = TILE - 2 * CONTEXT
+    ch, cw = TILE_H - 2 * CONTEXT, TILE_W - 2 * CONTEXT
     ys, xs = np.nonzero(mask)
-    cells = np.unique(np.stack([ys // core, xs // core], axis=1), axis=0)
+    cells = np.unique(np.stack([ys // ch, xs // cw], axis=1), axis=0)
     out = []
     for cy, cx in cells:
-        y0 = int(min(max(cy * core - CONTEXT, 0), h - TILE))
-        x0 = int(min(max(cx * core - CONTEXT, 0), w - TILE))
+        y0 = int(min(max(cy * ch - CONTEXT, 0), h - TILE_H))
+        x0 = int(min(max(cx * cw - CONTEXT, 0), w - TILE_W))
         out.append((y0, x0, int(cy), int(cx)))
     return out
 
@@ -90,7 +92,7 @@ class Inpainter:
         if method == "learned":
             xml = Path(model_xml) if model_xml else model_path("inpainter", precision)
             if xml.exists():
-                self.net = compile_model(xml, precision="f32", shape=[(1, 7, TILE, TILE)], threads=threads)
+                self.net = compile_model(xml, precision="f32", shape=[(1, 7, TILE_H, TILE_W)], threads=threads)
             else:
                 self.method = "telea"  # classical fallback when the model is unavailable
 
@@ -99,26 +101,26 @@ class Inpainter:
         hole = np.asarray(mask) > 0
         if not hole.any():
             return frame
-        if frame.shape[0] < TILE or frame.shape[1] < TILE or self.net is None:
+        if frame.shape[0] < TILE_H or frame.shape[1] < TILE_W or self.net is None:
             return self._classical(frame, hole)
         out = frame.copy()
-        core = TILE - 2 * CONTEXT
+        ch, cw = TILE_H - 2 * CONTEXT, TILE_W - 2 * CONTEXT
         tiles = _tiles(hole)
         # one Telea fill (and one range scale) for the region all tiles cover: tiles overlap,
         # and a fill that sees past a tile's edge is better than one that stops there
         ry0, rx0 = min(t[0] for t in tiles), min(t[1] for t in tiles)
-        ry1, rx1 = max(t[0] for t in tiles) + TILE, max(t[1] for t in tiles) + TILE
+        ry1, rx1 = max(t[0] for t in tiles) + TILE_H, max(t[1] for t in tiles) + TILE_W
         rgb_r, scale = to_unit_rgb(frame[ry0:ry1, rx0:rx1])
         telea_r = telea_fill(rgb_r, hole[ry0:ry1, rx0:rx1])
         for y0, x0, cy, cx in tiles:
-            sl = np.s_[y0 : y0 + TILE, x0 : x0 + TILE]
-            rl = np.s_[y0 - ry0 : y0 - ry0 + TILE, x0 - rx0 : x0 - rx0 + TILE]
+            sl = np.s_[y0 : y0 + TILE_H, x0 : x0 + TILE_W]
+            rl = np.s_[y0 - ry0 : y0 - ry0 + TILE_H, x0 - rx0 : x0 - rx0 + TILE_W]
             th = hole[sl]
             hf = th[..., None].astype(np.float32)
             x = np.concatenate([rgb_r[rl] * (1 - hf), hf, telea_r[rl]], axis=2).transpose(2, 0, 1)[None]
             fill = np.clip(self.net(x)[0][0].transpose(1, 2, 0), 0, 1)
             own = np.zeros_like(th)
-            own[max(0, cy * core - y0) : cy * core + core - y0, max(0, cx * core - x0) : cx * core + core - x0] = True
+            own[max(0, cy * ch - y0) : cy * ch + ch - y0, max(0, cx * cw - x0) : cx * cw + cw - x0] = True
             _paste(out[sl], _from_unit(fill, frame, scale), th & own)
         return out
 
