@@ -60,8 +60,9 @@ def main(argv=None) -> int:
     except FileNotFoundError:
         coarse = None
 
-    methods = {"stabilize (learned init)": CameraSolver(ref, coarse=coarse)} if coarse else {}
-    methods["stabilize (no learned init)"] = CameraSolver(ref, coarse=None)
+    methods = {"stabilize (default)": CameraSolver(ref, coarse=None)}
+    if coarse:
+        methods["stabilize + learned start"] = CameraSolver(ref, coarse=coarse)
     rows = []
     for label, solver in methods.items():
         solver.solve(frames[0])  # warm up (model compile)

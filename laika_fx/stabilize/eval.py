@@ -6,9 +6,10 @@ per-frame jitter, a persistent bump half way, slow drift, a moving "puppet" cove
 
 Methods compared on the same frames:
 
-* ``ours`` — masked coarse-to-fine ECC started from the learned coarse aligner;
-* ``ours (no learned init)`` — the same solve without the learned candidate (identity and
-  coarse shift search only);
+* ``ours`` — the plugin's default solve: identity and coarse shift search candidates,
+  sparse robust refinement (:mod:`.estimate`);
+* ``ours + learned`` — the same with the learned coarse aligner's guess as one more
+  candidate (``learned=true``);
 * ``ecc`` — plain OpenCV ECC (affine, whole frame, half resolution);
 * ``orb+ransac`` — ORB features, RANSAC similarity, whole frame;
 * ``vidstab`` — ffmpeg vidstabdetect/vidstabtransform in tripod mode.
@@ -270,11 +271,11 @@ def evaluate(
                               foreground=fg, seed=seed + k)  # fmt: skip
         ref = shot.frames[0]
         methods: dict = {}
-        solver = CameraSolver(ref, coarse=coarse)
+        solver = CameraSolver(ref, coarse=None)
+        learned = CameraSolver(ref, coarse=coarse) if coarse is not None else None
         methods["ours"] = lambda f, s=solver: s.solve(f).matrix
-        if coarse is not None:
-            plain = CameraSolver(ref, coarse=None)
-            methods["ours (no learned init)"] = lambda f, s=plain: s.solve(f).matrix
+        if learned is not None:
+            methods["ours + learned"] = lambda f, s=learned: s.solve(f).matrix
         if baselines:
             methods["ecc (whole frame)"] = lambda f, r=ref: ecc_whole_frame(f, r)
             methods["orb+ransac"] = lambda f, r=ref: orb_ransac(f, r)
@@ -324,16 +325,16 @@ def evaluate_bumps(
 ) -> list[dict]:
     """Large bumps with heavy foreground: what each initial candidate adds (failures, time).
 
-    Rows: ``ours`` (identity + learned + shift search), ``no learned init`` (identity +
-    shift search), ``identity only`` (the refinement alone).
+    Rows: ``ours`` (the default: identity + shift search), ``ours + learned`` (plus the
+    learned guess), ``identity only`` (the refinement alone).
     """
     photos = {n: load_photo(n) for n, _ in HOLDOUT}
     names = list(photos)
     coarse = _coarse_or_none()
-    variants = [("ours", {"coarse": coarse}), ("no learned init", {"coarse": None}),
+    variants = [("ours", {"coarse": None}), ("ours + learned", {"coarse": coarse}),
                 ("identity only", {"coarse": None, "search": 0.0})]  # fmt: skip
     if coarse is None:
-        variants = variants[1:]
+        variants = [v for v in variants if v[0] != "ours + learned"]
     rows = []
     for bump in bumps:
         stats: dict[str, list] = {label: [] for label, _ in variants}
