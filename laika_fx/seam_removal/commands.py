@@ -37,7 +37,8 @@ def _eval(args: argparse.Namespace) -> int:
 def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the CLI words
     for name, minutes in (("seam-detector", 20.0), ("inpainter", 15.0)):
         t = train.add_parser(name, help=f"train the {name.replace('-', ' ')} and export FP32 + INT8 IR")
-        t.add_argument("--minutes", type=float, default=minutes, help=f"training time budget (default {minutes})")
+        t.add_argument("--minutes", type=float, default=minutes,
+                       help=f"training time budget (default {minutes}; 0 = export the checkpoint again)")
         t.add_argument("--samples", type=int, default=6000, help="synthetic training crops (default 6000)")
         t.add_argument("--seed", type=int, default=0)
         t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
