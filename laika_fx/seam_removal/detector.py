@@ -84,11 +84,12 @@ class SeamDetector:
 
     def probability(self, frame: np.ndarray, *, scale: float | None = None) -> np.ndarray:
         """Seam probability at working scale, ``(h, w)`` float32 in [0, 1]."""
-        rgb, _ = to_unit_rgb(frame)
         s = self.working_scale(frame.shape) if scale is None else scale
-        if s < 1.0:
-            h, w = max(1, round(rgb.shape[0] * s)), max(1, round(rgb.shape[1] * s))
-            rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+        if s < 1.0:  # shrink first (in the frame's own dtype), convert the small image
+            colour = frame if frame.ndim == 2 else np.ascontiguousarray(frame[:, :, :3])
+            h, w = max(1, round(frame.shape[0] * s)), max(1, round(frame.shape[1] * s))
+            frame = cv2.resize(colour, (w, h), interpolation=cv2.INTER_AREA)
+        rgb, _ = to_unit_rgb(frame)
         h, w = rgb.shape[:2]
         if h * w <= MAX_WORKING_PIXELS:
             return self._infer_padded(rgb)

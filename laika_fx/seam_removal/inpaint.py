@@ -110,8 +110,14 @@ class Inpainter:
         # and a fill that sees past a tile's edge is better than one that stops there
         ry0, rx0 = min(t[0] for t in tiles), min(t[1] for t in tiles)
         ry1, rx1 = max(t[0] for t in tiles) + TILE_H, max(t[1] for t in tiles) + TILE_W
-        rgb_r, scale = to_unit_rgb(frame[ry0:ry1, rx0:rx1])
-        telea_r = telea_fill(rgb_r, hole[ry0:ry1, rx0:rx1])
+        region = frame[ry0:ry1, rx0:rx1]
+        rgb_r, scale = to_unit_rgb(region)
+        if region.dtype == np.uint8 and region.ndim == 3:  # 8-bit in: one 3-channel 8-bit Telea
+            bgr8 = np.ascontiguousarray(region[:, :, :3])
+            hole8 = hole[ry0:ry1, rx0:rx1].astype(np.uint8)
+            telea_r = cv2.inpaint(bgr8, hole8, TELEA_RADIUS, cv2.INPAINT_TELEA).astype(np.float32) / 255
+        else:  # 16-bit and float: per channel at 16-bit precision
+            telea_r = telea_fill(rgb_r, hole[ry0:ry1, rx0:rx1])
         for y0, x0, cy, cx in tiles:
             sl = np.s_[y0 : y0 + TILE_H, x0 : x0 + TILE_W]
             rl = np.s_[y0 - ry0 : y0 - ry0 + TILE_H, x0 - rx0 : x0 - rx0 + TILE_W]
