@@ -123,24 +123,26 @@ def compile_model(
     """
     path = Path(path)
     key = (str(path.resolve()), precision, tuple(map(tuple, shape)) if shape else None, threads, hint, streams)
+    # one lock for the whole compile: render workers asking for the same model at once
+    # must not compile it twice (it takes ~0.3-1 s)
     with _cache_lock:
         if key in _cache:
             return _cache[key]
-    if not path.exists():
-        raise FileNotFoundError(f"model file not found: {path}")
-    ov_core = core()
-    model = ov_core.read_model(str(path))
-    if shape is not None:
-        model.reshape({model.inputs[i].get_any_name(): list(s) for i, s in enumerate(shape)})
-    config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": hint}
-    if threads:
-        config["INFERENCE_NUM_THREADS"] = int(threads)
-    if streams:
-        config["NUM_STREAMS"] = int(streams)
-    compiled = ov_core.compile_model(model, "CPU", config)
-    net = CompiledNet(compiled, description=f"{path.name} [{precision}, {hint}]")
-    with _cache_lock:
-        return _cache.setdefault(key, net)
+        if not path.exists():
+            raise FileNotFoundError(f"model file not found: {path}")
+        ov_core = core()
+        model = ov_core.read_model(str(path))
+        if shape is not None:
+            model.reshape({model.inputs[i].get_any_name(): list(s) for i, s in enumerate(shape)})
+        config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": hint}
+        if threads:
+            config["INFERENCE_NUM_THREADS"] = int(threads)
+        if streams:
+            config["NUM_STREAMS"] = int(streams)
+        compiled = ov_core.compile_model(model, "CPU", config)
+        net = CompiledNet(compiled, description=f"{path.name} [{precision}, {hint}]")
+        _cache[key] = net
+        return net
 
 
 def runtime_precision(compiled_net: CompiledNet) -> str:
