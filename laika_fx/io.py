@@ -29,6 +29,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_bytes",
     "encode_frame",
+    "tiff_compression",
     "to_bgr",
     "from_bgr",
 ]
@@ -138,11 +139,45 @@ def _write_exr(path: Path, frame: np.ndarray) -> None:
         exr.write(str(path))
 
 
-def _encode_params(ext: str, dtype: np.dtype) -> list[int]:
+#: TIFF compression codes OpenCV can write: none, LZW, Adobe deflate, PackBits, deflate
+TIFF_COMPRESSIONS = (1, 5, 8, 32773, 32946)
+
+
+def tiff_compression(path: str | os.PathLike) -> int | None:
+    """The compression code of a TIFF file's first image (1 = none, 5 = LZW, ...).
+
+    Read from the header without decoding the image; None if the file is not a classic
+    TIFF or has no compression tag.
+    """
+    import struct
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            if len(head) < 8 or head[:2] not in (b"II", b"MM"):
+                return None
+            end = "<" if head[:2] == b"II" else ">"
+            magic, ifd = struct.unpack(end + "HI", head[2:8])
+            if magic != 42:
+                return None
+            fh.seek(ifd)
+            (count,) = struct.unpack(end + "H", fh.read(2))
+            for _ in range(min(count, 512)):
+                tag, typ, _n, value = struct.unpack(end + "HHI4s", fh.read(12))
+                if tag == 259:
+                    return struct.unpack(end + ("H" if typ == 3 else "I"), value[: 2 if typ == 3 else 4])[0]
+    except (OSError, struct.error):
+        return None
+    return None
+
+
+def _encode_params(ext: str, dtype: np.dtype, compression: int | None = None) -> list[int]:
     # Leave PNG parameters out on purpose: giving a compression level switches OpenCV off
     # its fast default strategy (see RESEARCH.md, 2-5x slower writes).
     if ext in (".jpg", ".jpeg"):
         return [cv2.IMWRITE_JPEG_QUALITY, 95]
+    if ext in (".tif", ".tiff") and compression in TIFF_COMPRESSIONS:
+        return [cv2.IMWRITE_TIFF_COMPRESSION, int(compression)]
     return []
 
 
@@ -157,13 +192,18 @@ def _check_format(frame: np.ndarray, ext: str) -> None:
         raise ValueError("PNG cannot hold float32 frames")
 
 
-def encode_frame(frame: np.ndarray, ext: str) -> bytes:
-    """Encode a frame to the bytes of a PNG, TIFF or JPEG file (not EXR: see write_frame)."""
+def encode_frame(frame: np.ndarray, ext: str, *, compression: int | None = None) -> bytes:
+    """Encode a frame to the bytes of a PNG, TIFF or JPEG file (not EXR: see write_frame).
+
+    ``compression`` is a TIFF compression code (see :func:`tiff_compression`); None keeps
+    OpenCV's default (LZW).
+    """
     ext = ext.lower()
     _check_format(frame, ext)
     if ext == ".exr":
         raise ValueError("EXR frames are written with write_frame, not encoded in memory")
-    ok, buf = cv2.imencode(ext, to_bgr(np.ascontiguousarray(frame)), _encode_params(ext, frame.dtype))
+    params = _encode_params(ext, frame.dtype, compression)
+    ok, buf = cv2.imencode(ext, to_bgr(np.ascontiguousarray(frame)), params)
     if not ok:
         raise OSError(f"OpenCV could not encode a {frame.dtype} {frame.shape} frame as {ext}")
     return buf.tobytes()
@@ -197,7 +237,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
-def write_frame(path: str | os.PathLike, frame: np.ndarray) -> None:
+def write_frame(path: str | os.PathLike, frame: np.ndarray, *, compression: int | None = None) -> None:
     """Write one frame atomically in the format given by the file extension.
 
     Parameters
@@ -205,6 +245,8 @@ def write_frame(path: str | os.PathLike, frame: np.ndarray) -> None:
     path : destination; its extension picks the codec.
     frame : (H, W) or (H, W, C) ndarray, RGB(A), uint8/uint16/float32. Written as is:
         no bit-depth or channel conversion happens here.
+    compression : TIFF only: compression code to write (the batch passes the input's, so
+        uncompressed TIFF stays uncompressed and LZW stays LZW).
     """
     p = Path(path)
     ext = p.suffix.lower()
@@ -212,4 +254,4 @@ def write_frame(path: str | os.PathLike, frame: np.ndarray) -> None:
         _check_format(frame, ext)
         atomic_write(p, lambda tmp: _write_exr(tmp, np.asarray(frame)))
     else:
-        atomic_write_bytes(p, encode_frame(frame, ext))
+        atomic_write_bytes(p, encode_frame(frame, ext, compression=compression))

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .io import FrameReadError, atomic_write_bytes, read_frame, write_frame
+from .io import FrameReadError, atomic_write_bytes, read_frame, tiff_compression, write_frame
 from .plugins import FrameContext, Plugin
 from .report import StageTimes, build_report, write_report
 from .sequence import Shot
@@ -453,6 +453,8 @@ def _render_pass(
     cancel: threading.Event,
 ) -> None:
     progress.start("render", len(todo))
+    # outputs keep the input's TIFF compression (OpenCV would otherwise always write LZW)
+    compression = tiff_compression(shot.path(shot.frames[0])) if shot.extension.lower() in (".tif", ".tiff") else None
     frames_q: queue.Queue = queue.Queue()
     for n in todo:
         frames_q.put(n)
@@ -527,7 +529,7 @@ def _render_pass(
                 if save_masks and "seam" in item.masks:
                     mask = (item.masks["seam"] > 0).astype(np.uint8) * 255
                     write_frame(mask_dir / f"{item.path.stem}.png", mask)
-                write_frame(out_dir / item.path.name, item.array)
+                write_frame(out_dir / item.path.name, item.array, compression=compression)
             except Exception as exc:
                 fail(item, f"write failed: {exc}")
                 continue

@@ -96,3 +96,25 @@ def test_atomic_write_failure_keeps_old_file(tmp_path: Path, monkeypatch):
         write_frame(target, np.full((8, 8, 3), 255, np.uint8))
     assert target.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["f.png"]  # the temporary file was removed
+
+
+@pytest.mark.parametrize("code", [1, 5, 8])
+def test_tiff_compression_is_read_and_kept(tmp_path: Path, code):
+    frame = _random((32, 48, 3), np.uint16)
+    write_frame(tmp_path / "f.tif", frame, compression=code)
+    assert lio.tiff_compression(tmp_path / "f.tif") == code
+    np.testing.assert_array_equal(read_frame(tmp_path / "f.tif"), frame)
+    assert lio.tiff_compression(tmp_path / "f.tif") is not None
+    (tmp_path / "x.png").write_bytes(b"\x89PNG....")
+    assert lio.tiff_compression(tmp_path / "x.png") is None
+
+
+def test_batch_keeps_uncompressed_tiff_uncompressed(tmp_path: Path):
+    from laika_fx.cli import main
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(2):
+        write_frame(src / f"f.{i + 1:04d}.tif", _random((40, 60, 3), np.uint8, seed=i), compression=1)
+    assert main(["batch", str(src), str(tmp_path / "out"), "--plugins", "deflicker", "-q"]) == 0
+    assert lio.tiff_compression(tmp_path / "out" / "f.0001.tif") == 1
