@@ -282,3 +282,23 @@ def test_fill_reads_the_nearest_neighbours_once(photos):
     assert set(reads) <= set(range(1001, 1008))
     assert all(abs(r - n) <= 2 for r in reads for n in [min((1003, 1004, 1005), key=lambda k: abs(k - r))])
     assert len(reads) == len(set(reads))  # each neighbour read once, then cached
+
+
+def test_shot_pass_repairs_a_frame_that_disagrees_with_its_neighbours(photos):
+    from laika_fx.stabilize.estimate import Alignment, refine_shot
+
+    bump = _similarity(20.0, -12.0, 0.4, 1.0, CENTRE)
+    mats = [np.eye(3), _similarity(0.6, -0.4, 0.0, 1.0, CENTRE)] + [bump @ _similarity(d, 0.3, 0.0, 1.0, CENTRE)
+                                                                     for d in (0.0, 0.5, -0.4)]  # fmt: skip
+    shot = _shot(photos, mats, foreground=0.2, seed=3)
+    solver = CameraSolver(shot.frames[0], coarse=None)
+    solved = {n: solver.solve(shot.frames[n]) for n in range(1, 5)}
+    # a frame locked onto the wrong layer: 25 px off, the neighbours are right
+    wrong = _similarity(-25.0, 8.0, 0.0, 1.0, CENTRE) @ mats[3]
+    solved[3] = Alignment(wrong, 0.5, 0.5, "search")
+    reads = []
+    fixed = refine_shot(solver, list(range(5)), solved, lambda k: reads.append(k) or shot.frames[k], reference=0)
+    assert fixed[3].initial == "neighbour"
+    for n in range(1, 5):
+        assert corner_error(fixed[n].matrix, mats[n], size=(W, H)) < 0.15
+    assert max(reads.count(k) for k in set(reads)) <= 2  # at most once per pass

@@ -24,7 +24,7 @@ def cmd_train_aligner(args) -> int:
 
 
 def cmd_eval_stabilize(args) -> int:
-    from .eval import evaluate, evaluate_bumps, format_table
+    from .eval import evaluate, evaluate_bump_shots, evaluate_bumps, format_table
 
     rows = evaluate(
         width=args.width, height=args.height, frames=args.frames, shots=args.shots, seed=args.seed,
@@ -38,8 +38,15 @@ def cmd_eval_stabilize(args) -> int:
         bumps = evaluate_bumps(trials=args.bump_trials, seed=args.seed)
         print("\nlarge bumps at 1920x1080 with 30% moving foreground: what each initial candidate adds")
         print(format_table(bumps))
+    bump_shots = []
+    if args.bump_shots > 0:
+        bump_shots = evaluate_bump_shots(trials=args.bump_shots, seed=args.seed)
+        print("\nlarge bumps inside 6-frame 1080p shots (bump from frame 3, 30% moving foreground), every frame scored")
+        print(format_table(bump_shots))
     if args.json:
-        Path(args.json).write_text(json.dumps({"shots": rows, "bumps": bumps}, indent=1) + "\n")
+        Path(args.json).write_text(
+            json.dumps({"shots": rows, "bumps": bumps, "bump_shots": bump_shots}, indent=1) + "\n"
+        )
     return 0
 
 
@@ -65,5 +72,6 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
     e.add_argument("--no-baselines", action="store_true")
     e.add_argument("--no-vidstab", action="store_true")
     e.add_argument("--bump-trials", type=int, default=6, help="pairs per bump size in the 1080p bump table (0: skip)")
+    e.add_argument("--bump-shots", type=int, default=4, help="6-frame shots per bump size in the 1080p bump-shot table (0: skip)")
     e.add_argument("--json", help="also write the rows as JSON here")
     e.set_defaults(func=cmd_eval_stabilize)

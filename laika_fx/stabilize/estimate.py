@@ -5,8 +5,11 @@ Three stages on grayscale proxies (a pyramid from ~120 px up to ``finest_width``
 1. **Candidates** at the coarsest level: the identity, the learned coarse aligner's guess
    (:mod:`laika_fx.stabilize.coarse`, when given) and the best translations of an
    exhaustive shift search. All are scored by one mask-independent robust cost - the
-   truncated difference of locally contrast-normalised images, so every region votes by
-   its area and a moving puppet can cost only a bounded amount - and the two best go on.
+   truncated difference of locally contrast-normalised images, taken as the *median over
+   a grid of cells* of each cell's mean, so every part of the frame votes once and a
+   large textured puppet that a wrong solution lines up wins only the cells it covers -
+   and the two best go on. A few Gauss-Newton steps polish each start first, kept only
+   if they lower that cost.
 2. **Static set**: at every level but the finest, the current solution warps the frame
    onto the reference and pixels whose gain-normalised residual is too large to be a
    small misalignment (the puppet, in either frame) are masked out (blurred residual,
@@ -16,8 +19,14 @@ Three stages on grayscale proxies (a pyramid from ~120 px up to ``finest_width``
    steepest-descent images are computed once per shot; a frame costs one sparse
    ``remap`` and a tiny least-squares solve per iteration, with gain and offset fitted
    every iteration (flicker) and points beyond 3 robust standard deviations dropped.
-   The winner of the two candidates (by the same robust cost one level up) is refined
-   to the finest level, which is typically 1/2 resolution at 1080p.
+   At the two coarsest levels it matches locally contrast-normalised images (a faint set
+   pulls as hard as a contrasty puppet). The winner of the two candidates (by the same
+   robust cost one level up) is refined to the finest level, which is typically 1/2
+   resolution at 1080p.
+
+:func:`refine_shot` then uses the shot rather than the pair: frames whose solve
+disagrees with a neighbour's are re-solved from the neighbour's solution and the
+cheaper solve by the same cost is kept.
 
 Matrix convention everywhere in this package: a 3x3 matrix maps pixel coordinates
 ``(x, y, 1)`` of the *moving* frame to those of the *reference* frame (pixel
@@ -37,6 +46,7 @@ __all__ = [
     "Alignment",
     "CameraSolver",
     "estimate_transform",
+    "refine_shot",
     "gray_proxy",
     "project_to_motion",
     "corner_error",
@@ -44,6 +54,8 @@ __all__ = [
 ]
 
 MOTION_MODELS = ("translation", "similarity", "homography")
+#: grid (columns, rows) of the cells whose median scores a candidate
+_CELLS = (8, 5)
 
 #: a coarse initial estimate: (moving proxy, reference proxy) -> 3x3 matrix in the
 #: proxies' full-resolution pixel coordinates, moving -> reference
@@ -59,7 +71,8 @@ class Alignment:
     matrix : (3, 3) float64, moving pixel coordinates -> reference pixel coordinates.
     correlation : masked ECC correlation coefficient at the finest level (1 = perfect).
     static_fraction : fraction of the overlap kept as static set (not puppet).
-    initial : which initial estimate won (``"identity"``, ``"learned"``, ``"search"`` or ``"given"``).
+    initial : which initial estimate won (``"identity"``, ``"learned"``, ``"search"``, ``"given"``, or
+        ``"neighbour"`` when :func:`refine_shot` replaced the solve).
     """
 
     matrix: np.ndarray
@@ -346,19 +359,31 @@ class _PointLevel:
         return vals.ravel()[: self.n].astype(np.float64), valid
 
 
-def _contrast_cost(reference: np.ndarray, moving: np.ndarray, matrix: np.ndarray, *, clip: float = 1.0) -> float:
+def _contrast_cost(
+    reference: np.ndarray, moving: np.ndarray, matrix: np.ndarray, *, clip: float = 1.0, cells: tuple[int, int] | None = _CELLS
+) -> float:
     """Truncated absolute difference of locally contrast-normalised images after warping ``moving``.
 
     ``reference``/``moving`` come from :func:`_local_contrast`; lower is better. Independent
     of any foreground mask, so candidates are compared fairly: what moves costs at most
-    ``clip`` per pixel wherever the camera solution puts it, every region votes by area.
+    ``clip`` per pixel wherever the camera solution puts it. The cost is the *median over
+    a grid of cells* of each cell's mean: every part of the frame votes once, so a large,
+    textured puppet that a wrong solution lines up wins only the cells it covers, while
+    the set around it, however plain, wins the rest. ``cells=None`` gives the plain mean.
     """
     h, w = reference.shape
     warped, _ = _warp_to_reference(moving, matrix, (w, h), fill=-1e6)
     valid = warped > -100  # no mixing with the outside at all
     if valid.mean() < 0.5:
         return np.inf
-    return float(np.minimum(np.abs(reference[valid] - warped[valid]), clip).mean())
+    if cells is None:
+        return float(np.minimum(np.abs(reference[valid] - warped[valid]), clip).mean())
+    d = np.where(valid, np.minimum(np.abs(reference - warped), clip), 0).astype(np.float32)
+    v = valid.astype(np.float32)
+    dsum = cv2.resize(d, cells, interpolation=cv2.INTER_AREA)
+    vsum = cv2.resize(v, cells, interpolation=cv2.INTER_AREA)
+    use = vsum > 0.5
+    return float(np.median(dsum[use] / vsum[use]))
 
 
 def _local_contrast(image: np.ndarray, *, sigma: float = 4.0, floor: float = 0.01) -> np.ndarray:
@@ -370,7 +395,13 @@ def _local_contrast(image: np.ndarray, *, sigma: float = 4.0, floor: float = 0.0
 
 
 def _shift_candidates(
-    reference: np.ndarray, moving: np.ndarray, *, radius: int, peaks: int = 3, clip: float = 1.0
+    reference: np.ndarray,
+    moving: np.ndarray,
+    *,
+    radius: int,
+    peaks: int = 3,
+    clip: float = 1.0,
+    cells: tuple[int, int] | None = _CELLS,
 ) -> list[np.ndarray]:
     """Integer translations (level pixels, moving -> reference) with the lowest robust cost.
 
@@ -378,18 +409,43 @@ def _shift_candidates(
     Exhaustive search over ``[-radius, radius]^2`` at a coarse level of the truncated
     absolute difference of the locally contrast-normalised images: every region votes
     with its area whatever its contrast, and a puppet, however textured, can only cost
-    ``clip`` per pixel. Returns the ``peaks`` best shifts that are local minima.
+    ``clip`` per pixel; the cost is the median over a grid of ``cells`` of each cell's
+    mean, as in :func:`_contrast_cost`. Returns the ``peaks`` best shifts that are local minima.
     """
     a, b = reference, moving
     h, w = a.shape
     r = int(radius)
-    costs = np.full((2 * r + 1, 2 * r + 1), np.inf, np.float32)
-    for dy in range(-r, r + 1):
-        ya, yb = max(0, dy), min(h, h + dy)  # reference rows; moving rows are shifted by -dy
-        for dx in range(-r, r + 1):
-            xa, xb = max(0, dx), min(w, w + dx)
-            d = cv2.absdiff(a[ya:yb, xa:xb], b[ya - dy : yb - dy, xa - dx : xb - dx])
-            costs[dy + r, dx + r] = cv2.mean(cv2.min(d, clip))[0]
+    if cells is None:
+        costs = np.full((2 * r + 1, 2 * r + 1), np.inf, np.float32)
+        for dy in range(-r, r + 1):
+            ya, yb = max(0, dy), min(h, h + dy)  # reference rows; moving rows are shifted by -dy
+            for dx in range(-r, r + 1):
+                xa, xb = max(0, dx), min(w, w + dx)
+                d = cv2.absdiff(a[ya:yb, xa:xb], b[ya - dy : yb - dy, xa - dx : xb - dx])
+                costs[dy + r, dx + r] = cv2.mean(cv2.min(d, clip))[0]
+    else:
+        # cells of whole pixels: crop to a multiple of the grid (a few rows/columns at most)
+        cw, ch = cells
+        hh, ww = h // ch, w // cw
+        a = np.ascontiguousarray(a[: ch * hh, : cw * ww], np.float32)
+        hc, wc = a.shape
+        # outside the moving frame a pixel costs exactly ``clip``: pad with a far value
+        padded = cv2.copyMakeBorder(b.astype(np.float32), r, r, r, r, cv2.BORDER_CONSTANT, value=1e6)
+        means = np.empty((2 * r + 1, 2 * r + 1, ch, cw), np.float32)
+        for i in range(2 * r + 1):
+            for j in range(2 * r + 1):
+                d = cv2.min(cv2.absdiff(a, padded[i : i + hc, j : j + wc]), clip)
+                means[i, j] = cv2.resize(d, (cw, ch), interpolation=cv2.INTER_AREA)
+        # fraction of each cell inside the moving frame: window i is the shift dy = r - i
+        shifts = r - np.arange(2 * r + 1)
+        ys, xs = np.arange(hc), np.arange(wc)
+        rows = ((ys[None] - shifts[:, None] >= 0) & (ys[None] - shifts[:, None] < h)).reshape(-1, ch, hh).mean(2)
+        cols = ((xs[None] - shifts[:, None] >= 0) & (xs[None] - shifts[:, None] < w)).reshape(-1, cw, ww).mean(2)
+        cover = rows[:, None, :, None] * cols[None, :, None, :]
+        with np.errstate(all="ignore"):
+            per_cell = np.where(cover > 0.5, (means - clip * (1 - cover)) / cover, np.nan)
+            costs = np.nanmedian(per_cell.reshape(2 * r + 1, 2 * r + 1, -1), axis=2)[::-1, ::-1]
+        costs = np.where(np.isfinite(costs), costs, np.inf).astype(np.float32)
     local_min = costs <= cv2.erode(costs, np.ones((3, 3), np.uint8))
     ys, xs = np.nonzero(local_min & np.isfinite(costs))
     order = np.argsort(costs[ys, xs])[:peaks]
@@ -423,6 +479,12 @@ class CameraSolver:
     coarse_polish = True
     #: translations kept from the coarse shift search
     search_peaks = 3
+    #: blur (coarsest-level pixels) of the contrast images in the shift search
+    search_blur = 1.0
+    #: candidates refined and compared at the candidate level
+    finalists = 2
+    #: refine on locally contrast-normalised images at the candidate levels
+    contrast_refine = True
 
     def __init__(
         self,
@@ -446,12 +508,23 @@ class CameraSolver:
         self.reference_levels = self._pyramid(reference)
         n = len(self.widths)
         self.reference_contrast = _local_contrast(self.reference_levels[0][0], sigma=2.0)
+        #: the level where candidates are compared (the second coarsest, ~240 px wide)
+        self.candidate_level = min(1, n - 1)
+        self.reference_contrast1 = _local_contrast(self.reference_levels[self.candidate_level][0], sigma=2.0)
         # the static (foreground) mask is estimated once, at the level nearest 240 px wide
         self.mask_level = min(range(n), key=lambda i: abs(self.widths[i] - 240)) if n > 1 else 0
         self.point_levels = {
-            i: _PointLevel(self.reference_levels[i][0], motion, max_points=40000 if i == n - 1 else 20000)
+            i: _PointLevel(self._level_image(i, self.reference_levels[i][0]), motion,
+                           max_points=40000 if i == n - 1 else 20000)
             for i in range(n)
-        }
+        }  # fmt: skip
+
+    def _level_image(self, level: int, image: np.ndarray) -> np.ndarray:
+        """What the refinement matches at ``level``: locally contrast-normalised at the
+        candidate levels (every region pulls by its area, not its contrast), raw above."""
+        if self.contrast_refine and level <= self.candidate_level and level < len(self.widths) - 1:
+            return _local_contrast(image, sigma=2.0)
+        return image
 
     @property
     def size(self) -> tuple[int, int]:
@@ -496,7 +569,7 @@ class CameraSolver:
         pl = self.point_levels[level]
         reference, s = self.reference_levels[level]
         h, w = reference.shape
-        smooth = cv2.GaussianBlur(moving, (5, 5), 0)
+        smooth = cv2.GaussianBlur(self._level_image(level, moving), (5, 5), 0)
         # warp: reference -> moving in normalised coordinates
         warp_px = _normalise(np.linalg.inv(_to_level(matrix_full, s)))
         warp_n = pl.to_norm @ warp_px @ np.linalg.inv(pl.to_norm)
@@ -571,7 +644,11 @@ class CameraSolver:
         if self.search > 0:
             s = levels[0][1]
             radius = max(2, int(np.ceil(self.search * levels[0][0].shape[1])))
-            for t in _shift_candidates(self.reference_contrast, moving_contrast, radius=radius, peaks=self.search_peaks):
+            ref_c, mov_c = self.reference_contrast, moving_contrast
+            if self.search_blur > 0:  # a wider basin: a rotation or zoom still lands near its shift
+                ref_c = cv2.GaussianBlur(ref_c, (0, 0), self.search_blur)
+                mov_c = cv2.GaussianBlur(mov_c, (0, 0), self.search_blur)
+            for t in _shift_candidates(ref_c, mov_c, radius=radius, peaks=self.search_peaks):
                 starts.append(("search", np.linalg.inv(s) @ t @ s))
         # drop starts within half a coarsest-level pixel of an earlier one
         s0 = levels[0][1]
@@ -597,25 +674,31 @@ class CameraSolver:
         -------
         alignment : :class:`Alignment`.
         """
-        levels = self._pyramid(moving)
+        return self._solve_levels(self._pyramid(moving), initial)
+
+    def _solve_levels(self, levels, initial: np.ndarray | None) -> Alignment:
         reject = self.reject_foreground
         contrast = _local_contrast(levels[0][0], sigma=2.0)
         starts = self._starts(levels, initial, contrast)
-        if len(starts) > 2:  # keep the two best by the robust cost at the coarsest level
+        if len(starts) > self.finalists:  # keep the best by the robust cost at the coarsest level
             s0 = levels[0][1]
             scored = starts
             if self.coarse_polish and len(levels) > 1:
                 # a few Gauss-Newton steps at the coarsest level first: a start that is right
                 # up to a rotation or zoom scores as what it is, and goes on from there
+                # (kept only if it lowers the cost: the steps can drift onto a puppet that owns
+                # most of the textured points)
                 scored = []
                 for name, m in starts:
                     mask0 = self._static_mask(0, levels[0][0], m, None) if reject else None
-                    scored.append((name, self._refine_points(0, levels[0][0], m, mask0, iterations=6, tolerance=0.02)[0]))
+                    p = self._refine_points(0, levels[0][0], m, mask0, iterations=6, tolerance=0.02)[0]
+                    pair = [(_contrast_cost(self.reference_contrast, contrast, _to_level(x, s0)), x) for x in (p, m)]
+                    scored.append((name, min(pair, key=lambda cx: cx[0])[1]))
             costs = [_contrast_cost(self.reference_contrast, contrast, _to_level(m, s0)) for _, m in scored]
-            starts = [scored[i] for i in np.argsort(costs, kind="stable")[:2]]
-        lv = min(1, len(levels) - 1)
+            starts = [scored[i] for i in np.argsort(costs, kind="stable")[: self.finalists]]
+        lv = self.candidate_level
         ref1, s1 = self.reference_levels[lv]
-        contrast_ref1 = _local_contrast(ref1, sigma=2.0) if len(starts) > 1 else None
+        contrast_ref1 = self.reference_contrast1 if len(starts) > 1 else None
         best = None
         contrast1 = _local_contrast(levels[lv][0], sigma=2.0) if contrast_ref1 is not None else None
         for name, start in starts:
@@ -648,6 +731,38 @@ class CameraSolver:
         matrix = project_to_motion(matrix, self.motion, size=self.size)
         return Alignment(matrix=matrix, correlation=rho, static_fraction=static, initial=initial_name)
 
+    def candidate_cost(self, moving: np.ndarray, matrix: np.ndarray) -> float:
+        """The robust, mask-independent cost candidates are compared by (lower is better).
+
+        Truncated difference of locally contrast-normalised images at the candidate level
+        (~240 px wide) after warping ``moving`` by ``matrix`` (moving -> reference).
+        """
+        return self._candidate_cost(self._pyramid(moving), matrix)
+
+    def _candidate_cost(self, levels, matrix: np.ndarray) -> float:
+        img, s = levels[self.candidate_level]
+        return _contrast_cost(self.reference_contrast1, _local_contrast(img, sigma=2.0), _to_level(matrix, s))
+
+    def resolve(self, moving: np.ndarray, current: Alignment, starts: list[np.ndarray]) -> Alignment:
+        """Re-solve ``moving`` from other starting points; keep whichever solve costs least.
+
+        Used by :func:`refine_shot` with the neighbouring frames' solutions as starts. The
+        winner is chosen by :meth:`candidate_cost`, the same cost that picks among a
+        frame's own candidates; a start within 1 px of ``current`` is skipped.
+        """
+        best, best_cost, levels = current, None, None
+        for start in starts:
+            if corner_error(start, current.matrix, size=self.size) < 1.0:
+                continue
+            if levels is None:
+                levels = self._pyramid(moving)
+                best_cost = self._candidate_cost(levels, current.matrix)
+            a = self._solve_levels(levels, start)
+            cost = self._candidate_cost(levels, a.matrix)
+            if cost < best_cost:
+                best, best_cost = Alignment(a.matrix, a.correlation, a.static_fraction, "neighbour"), cost
+        return best
+
     def _static_mask(
         self, level: int, moving: np.ndarray, matrix_full: np.ndarray, previous: np.ndarray | None, *, slack: float = 0.75
     ) -> np.ndarray:
@@ -665,6 +780,55 @@ class CameraSolver:
         if (mask > 0).sum() < 0.1 * h * w:
             return previous if previous is not None else np.full((h, w), 255, np.uint8)
         return mask
+
+
+def refine_shot(
+    solver: CameraSolver,
+    order: list,
+    alignments: dict,
+    read: Callable[[object], np.ndarray],
+    *,
+    reference=None,
+    threshold: float = 0.002,
+) -> dict:
+    """Use the shot, not just the pair: re-solve frames that disagree with their neighbours.
+
+    The set is static over the whole shot while the puppet moves from frame to frame, so
+    a solve that locked onto a near-static puppet in one frame disagrees with the
+    neighbouring frames' solves, which the puppet no longer fools. One pass forwards and
+    one backwards: a frame whose solve differs from a neighbour's by more than
+    ``threshold`` x frame width (mean corner distance) is re-solved starting from that
+    neighbour's solution (:meth:`CameraSolver.resolve`), and the solve with the lower
+    robust cost is kept; corrections propagate along the pass.
+
+    Parameters
+    ----------
+    solver : the shot's :class:`CameraSolver`.
+    order : frame keys in shot order (the reference included).
+    alignments : key -> :class:`Alignment` for every key but ``reference``.
+    read : key -> frame (called only for frames that are re-solved, at most twice each).
+    reference : key of the reference frame (its transform is the identity), or None.
+
+    Returns
+    -------
+    alignments : a new dict, replaced solves have ``initial == "neighbour"``.
+    """
+    out = dict(alignments)
+    limit = threshold * solver.width
+
+    def matrix(k):
+        return np.eye(3) if k == reference else out[k].matrix
+
+    for seq in (order, order[::-1]):
+        for i in range(1, len(seq)):
+            k, prev = seq[i], seq[i - 1]
+            if k == reference or k not in out or (prev != reference and prev not in out):
+                continue
+            m_prev = matrix(prev)
+            if corner_error(out[k].matrix, m_prev, size=solver.size) <= limit:
+                continue
+            out[k] = solver.resolve(read(k), out[k], [m_prev])
+    return out
 
 
 def estimate_transform(

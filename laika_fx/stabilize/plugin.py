@@ -26,7 +26,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..plugins import FrameContext, Param, Plugin
-from .estimate import MOTION_MODELS, CameraSolver
+from .estimate import MOTION_MODELS, CameraSolver, refine_shot
 from .smooth import smoothed_corrections
 from .warp import (
     BORDER_MODES,
@@ -65,6 +65,7 @@ class StabilizePlugin(Plugin):
         Param("fill_radius", int, 2, minimum=0, maximum=50, help="fill mode: neighbouring frames searched on each side (each one read costs a frame read)"),
         Param("learned", bool, False, help="also try the learned coarse aligner's guess as a starting point (if its model is installed); off by default: no measured gain over the shift search"),
         Param("reject_foreground", bool, True, help="mask out what moves against the camera (the puppet) in the solve"),
+        Param("shot_pass", bool, True, help="re-solve frames whose solve disagrees with their neighbours', starting from the neighbours' solves (costs a frame read per re-solve)"),
     )  # fmt: skip
 
     # ---------------------------------------------------------------- analyze
@@ -103,6 +104,9 @@ class StabilizePlugin(Plugin):
 
         results = source.map(solve)
         order = [n for n in frames if n == ref_frame or n in results]
+        if self.settings["shot_pass"]:
+            results = refine_shot(solver, order, {n: results[n] for n in order if n != ref_frame}, source.read,
+                                  reference=ref_frame)  # fmt: skip
         raw = {n: (np.eye(3) if n == ref_frame else results[n].matrix) for n in order}
         if self.settings["mode"] == "smooth":
             corrected = smoothed_corrections(
