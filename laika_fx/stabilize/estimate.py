@@ -3,8 +3,9 @@
 Three stages on grayscale proxies (a pyramid from ~120 px up to ``finest_width``):
 
 1. **Candidates** at the coarsest level: the identity, the learned coarse aligner's guess
-   (:mod:`laika_fx.stabilize.coarse`, when given) and the best translations of an
-   exhaustive shift search. All are scored by one mask-independent robust cost - the
+   (:mod:`laika_fx.stabilize.coarse`, when given), the best translations of an
+   exhaustive shift search and a similarity fitted (RANSAC) to each grid cell's best
+   shift (a bump's zoom/rotation). All are scored by one mask-independent robust cost - the
    truncated difference of locally contrast-normalised images, taken as the *median over
    a grid of cells* of each cell's mean, so every part of the frame votes once and a
    large textured puppet that a wrong solution lines up wins only the cells it covers -
@@ -415,6 +416,7 @@ def _shift_candidates(
     a, b = reference, moving
     h, w = a.shape
     r = int(radius)
+    fitted = None
     if cells is None:
         costs = np.full((2 * r + 1, 2 * r + 1), np.inf, np.float32)
         for dy in range(-r, r + 1):
@@ -446,10 +448,39 @@ def _shift_candidates(
             per_cell = np.where(cover > 0.5, (means - clip * (1 - cover)) / cover, np.nan)
             costs = np.nanmedian(per_cell.reshape(2 * r + 1, 2 * r + 1, -1), axis=2)[::-1, ::-1]
         costs = np.where(np.isfinite(costs), costs, np.inf).astype(np.float32)
+        fitted = _fit_cell_shifts(per_cell[::-1, ::-1], r, hh, ww)
     local_min = costs <= cv2.erode(costs, np.ones((3, 3), np.uint8))
     ys, xs = np.nonzero(local_min & np.isfinite(costs))
     order = np.argsort(costs[ys, xs])[:peaks]
-    return [np.array([[1.0, 0.0, xs[i] - r], [0.0, 1.0, ys[i] - r], [0.0, 0.0, 1.0]]) for i in order]
+    out = [np.array([[1.0, 0.0, xs[i] - r], [0.0, 1.0, ys[i] - r], [0.0, 0.0, 1.0]]) for i in order]
+    if cells is not None and fitted is not None:
+        out.append(fitted)
+    return out
+
+
+def _fit_cell_shifts(per_cell: np.ndarray, r: int, hh: int, ww: int) -> np.ndarray | None:
+    """Similarity (moving -> reference) fitted by RANSAC to each cell's best shift.
+
+    ``per_cell[dy + r, dx + r, row, col]`` is a cell's cost at shift (dx, dy). A bump is
+    rarely a pure translation: its zoom or rotation moves the frame's cells by different
+    shifts, which a single shift cannot follow but a similarity through the cells that
+    agree (the set, the majority) can - a start a few pixels from the truth.
+    """
+    n = 2 * r + 1
+    ch, cw = per_cell.shape[2:]
+    flat = np.where(np.isfinite(per_cell), per_cell, np.inf).reshape(n * n, ch, cw)
+    best = flat.argmin(axis=0)
+    usable = np.isfinite(flat.min(axis=0))
+    if usable.sum() < 6:
+        return None
+    dy, dx = best // n - r, best % n - r
+    cy, cx = np.mgrid[0:ch, 0:cw]
+    ref = np.stack([cx * ww + (ww - 1) / 2, cy * hh + (hh - 1) / 2], axis=-1)[usable].astype(np.float32)
+    mov = ref - np.stack([dx, dy], axis=-1)[usable].astype(np.float32)
+    m, _ = cv2.estimateAffinePartial2D(mov, ref, method=cv2.RANSAC, ransacReprojThreshold=1.0)
+    if m is None:
+        return None
+    return np.vstack([m, [0.0, 0.0, 1.0]])
 
 
 class CameraSolver:
