@@ -8,6 +8,7 @@ Per-stage figures are the *cost* of each stage, per frame and per worker thread
 from __future__ import annotations
 
 import json
+import os
 import platform
 import threading
 from collections.abc import Sequence
@@ -109,8 +110,6 @@ def build_report(
 
 
 def _cpu_count() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 

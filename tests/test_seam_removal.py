@@ -210,3 +210,17 @@ def test_precision_flag_selects_fp32(sample_dir: Path, tmp_path: Path):
     report = json.loads((out / "laika_fx_report.json").read_text())
     assert report["precision"] == "fp32"
     assert report["plugins"][0]["settings"]["precision"] == "fp32"
+
+
+@needs_models
+def test_tiled_detection_matches_whole_image(sample_dir: Path, monkeypatch):
+    """Frames too large for one inference are tiled with overlap: no seam is cut at tile borders."""
+    from laika_fx.seam_removal import detector as det_mod
+
+    frame = read_frame(sample_dir / "frame.1012.png")
+    det = det_mod.SeamDetector()
+    whole = det.detect(frame, dilation=0) > 0
+    monkeypatch.setattr(det_mod, "MAX_WORKING_PIXELS", 100_000)  # 960x540 now needs 3x2 tiles
+    tiled = det.detect(frame, dilation=0) > 0
+    assert whole.sum() > 500
+    assert (whole & tiled).sum() / (whole | tiled).sum() > 0.9

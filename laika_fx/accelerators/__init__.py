@@ -1,7 +1,7 @@
 """Inference acceleration shared by every model.
 
 - :mod:`.runtime` -- OpenVINO on CPU: one Core, compile once, explicit precision hint,
-  per-thread infer requests, async map (runtime dependency: openvino only)
+  per-thread infer requests (runtime dependency: openvino only)
 - :mod:`.export` -- torch -> IR, NNCF INT8 quantization ([train] extra)
 - :mod:`.bench` -- ``laika-fx bench``: time an IR at a resolution and precision
 """

@@ -7,15 +7,15 @@ int8 and the rest in the stated precision (f32 by default).
 
 Compiled models are cached per (file, precision, input shape, threads) for the whole
 process. :class:`CompiledNet` is safe to call from several threads: each thread gets
-its own infer request. :meth:`CompiledNet.map_async` keeps several requests in flight
-so decoding/pre-processing overlaps with inference.
+its own infer request, so the pipeline's render workers keep several inferences in
+flight while other threads decode and encode frames (OpenVINO releases the GIL).
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,6 @@ class CompiledNet:
         self.compiled = compiled
         self.description = description
         self._local = threading.local()
-        self.input_shapes = [tuple(i.get_partial_shape().to_shape()) if i.get_partial_shape().is_static
-                             else None for i in compiled.inputs]  # fmt: skip
 
     def _request(self):
         req = getattr(self._local, "request", None)
@@ -79,25 +77,6 @@ class CompiledNet:
         req = self._request()
         req.infer([np.ascontiguousarray(x, dtype=np.float32) for x in inputs])
         return [req.get_output_tensor(i).data.copy() for i in range(len(self.compiled.outputs))]
-
-    def map_async(
-        self, batches: Iterable[Sequence[np.ndarray]], *, jobs: int = 2
-    ) -> list[list[np.ndarray]]:
-        """Run many inputs keeping ``jobs`` requests in flight; results in input order."""
-        import openvino as ov
-
-        results: dict[int, list[np.ndarray]] = {}
-
-        def done(request, index):
-            results[index] = [request.get_output_tensor(i).data.copy() for i in range(len(self.compiled.outputs))]
-
-        queue = ov.AsyncInferQueue(self.compiled, jobs)
-        queue.set_callback(done)
-        n = 0
-        for n, inputs in enumerate(batches, start=1):
-            queue.start_async([np.ascontiguousarray(x, dtype=np.float32) for x in inputs], n - 1)
-        queue.wait_all()
-        return [results[i] for i in range(n)]
 
 
 def compile_model(
@@ -143,9 +122,3 @@ def compile_model(
         net = CompiledNet(compiled, description=f"{path.name} [{precision}, {hint}]")
         _cache[key] = net
         return net
-
-
-def runtime_precision(compiled_net: CompiledNet) -> str:
-    """The precision the CPU plugin actually uses for non-quantized layers."""
-    return str(compiled_net.compiled.get_property("INFERENCE_PRECISION_HINT"))
-

@@ -100,10 +100,8 @@ class SeamDetector:
                 y0, x0 = max(0, y - OVERLAP), max(0, x - OVERLAP)
                 y1, x1 = min(h, y + step + OVERLAP), min(w, x + step + OVERLAP)
                 prob = self._infer_padded(rgb[y0:y1, x0:x1])
-                ys, xs = y - y0, x - x0
-                out[y : min(h, y + step), x : min(w, x + step)] = prob[ys : ys + step, xs : xs + step][
-                    : min(h, y + step) - y, : min(w, x + step) - x
-                ]
+                # keep only the tile's core (slices clip at the frame's edge alike)
+                out[y : y + step, x : x + step] = prob[y - y0 : y - y0 + step, x - x0 : x - x0 + step]
         return out
 
     def _infer_padded(self, rgb: np.ndarray) -> np.ndarray:

@@ -162,19 +162,17 @@ def run_eval(*, precisions=("fp32", "int8"), count: int = 24, sample_root: Path 
     results: dict = {}
     for precision in precisions:
         det = SeamDetector(precision=precision)
+        plugin = SeamRemoval({"precision": precision})
+        plugin.prepare()
         r: dict = {}
         preds = [det.detect(s.frame, dilation=0) > 0 for s in scenes]
         r["synthetic"] = detection_metrics(preds, [s.mask > 0 for s in scenes], [bool(s.mask.any()) for s in scenes])
         if samples:
             preds = [det.detect(f, dilation=0) > 0 for f, _, _ in samples]
             r["sample_frames"] = detection_metrics(preds, [m > 0 for _, _, m in samples], [True] * len(samples))
-            plugin = SeamRemoval({"precision": precision})
-            plugin.prepare()
             outs = [plugin.remove(f) for f, _, _ in samples]
             r["sample_psnr_full"] = round(float(np.mean([_psnr(o / 255.0, c / 255.0) for o, (_, c, _) in zip(outs, samples, strict=True)])), 3)
             r["sample_psnr_input"] = round(float(np.mean([_psnr(f / 255.0, c / 255.0) for f, c, _ in samples])), 3)
-        plugin = SeamRemoval({"precision": precision})
-        plugin.prepare()
         flagged, psnrs = [], []
         for s in free:
             frame8 = (s.frame * 255 + 0.5).astype(np.uint8)

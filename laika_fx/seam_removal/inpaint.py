@@ -19,7 +19,7 @@ import numpy as np
 from ..accelerators.runtime import compile_model, model_path
 from .detector import to_unit_rgb
 
-__all__ = ["INPAINTERS", "telea_fill", "Inpainter", "inpaint"]
+__all__ = ["INPAINTERS", "telea_fill", "Inpainter"]
 
 INPAINTERS = ("learned", "telea", "ns")
 TILE_H, TILE_W = 64, 192
@@ -153,8 +153,3 @@ def _paste(dst: np.ndarray, fill: np.ndarray, where: np.ndarray) -> None:
     else:
         colour = dst[..., :3]
         colour[where] = fill[where]
-
-
-def inpaint(frame: np.ndarray, mask: np.ndarray, *, method: str = "learned", precision: str = "int8") -> np.ndarray:
-    """Fill ``mask`` (``(H, W)``, nonzero = fill) in ``frame``; dtype, other pixels and alpha kept."""
-    return Inpainter(method, precision=precision)(frame, mask)
