@@ -514,6 +514,11 @@ class CameraSolver:
     search_blur = 1.0
     #: candidates refined and compared at the candidate level
     finalists = 2
+    #: a cheap start (identity, learned guess) is taken alone, without the shift search,
+    #: when its coarsest-level cost rises at least this factor once it is moved off by
+    #: ``verify_shift`` coarsest-level pixels (:meth:`verification_ratio`); 0 disables
+    verify_ratio = 2.2
+    verify_shift = 2.0
     #: refine on locally contrast-normalised images at the candidate levels
     contrast_refine = True
 
@@ -660,36 +665,100 @@ class CameraSolver:
         matrix = _normalise(np.linalg.inv(warp_px))
         return np.linalg.inv(s) @ matrix @ s, rho, kept
 
-    def _starts(self, levels, initial: np.ndarray | None, moving_contrast: np.ndarray) -> list[tuple[str, np.ndarray]]:
-        """Candidate initial estimates (full-resolution matrices), distinct ones only."""
-        if initial is not None:
-            return [("given", np.asarray(initial, float))]
-        starts: list[tuple[str, np.ndarray]] = [("identity", np.eye(3))]
-        if self.coarse is not None:
-            try:
-                guess = self.coarse(levels[0][0], self.reference_levels[0][0])
-                guess = np.linalg.inv(levels[0][1]) @ guess @ levels[0][1]
-                starts.append(("learned", project_to_motion(guess, self.motion, size=self.size)))
-            except (cv2.error, np.linalg.LinAlgError):
-                pass
-        if self.search > 0:
-            s = levels[0][1]
-            radius = max(2, int(np.ceil(self.search * levels[0][0].shape[1])))
-            ref_c, mov_c = self.reference_contrast, moving_contrast
-            if self.search_blur > 0:  # a wider basin: a rotation or zoom still lands near its shift
-                ref_c = cv2.GaussianBlur(ref_c, (0, 0), self.search_blur)
-                mov_c = cv2.GaussianBlur(mov_c, (0, 0), self.search_blur)
-            for t in _shift_candidates(ref_c, mov_c, radius=radius, peaks=self.search_peaks):
-                starts.append(("search", np.linalg.inv(s) @ t @ s))
-        # drop starts within half a coarsest-level pixel of an earlier one
+    def _cost0(self, contrast: np.ndarray, matrix: np.ndarray, s0: np.ndarray) -> float:
+        return _contrast_cost(self.reference_contrast, contrast, _to_level(matrix, s0))
+
+    def _polished(self, levels, contrast: np.ndarray, matrix: np.ndarray) -> tuple[float, np.ndarray]:
+        """(coarsest-level cost, start) after a few Gauss-Newton steps at the coarsest level.
+
+        A start that is right up to a rotation or zoom then scores as what it is. The
+        steps are kept only if they lower the cost (they can drift onto a puppet that owns
+        most of the textured points).
+        """
+        s0 = levels[0][1]
+        cost = self._cost0(contrast, matrix, s0)
+        if not self.coarse_polish or len(levels) < 2:
+            return cost, matrix
+        mask0 = self._static_mask(0, levels[0][0], matrix, None) if self.reject_foreground else None
+        p = self._refine_points(0, levels[0][0], matrix, mask0, iterations=6, tolerance=0.02)[0]
+        cost_p = self._cost0(contrast, p, s0)
+        return (cost_p, p) if cost_p < cost else (cost, matrix)
+
+    def verification_ratio(self, contrast: np.ndarray, matrix: np.ndarray, cost: float, s0: np.ndarray) -> float:
+        """How sharply the coarsest-level cost rises when ``matrix`` is moved off by
+        :attr:`verify_shift` coarsest-level pixels (the least rise of four directions).
+
+        Aligned on the set, most cells (the set) go from aligned to misaligned and the
+        cell-median cost roughly doubles or more; a start that is off, or locked onto the
+        puppet (which owns only a minority of the cells), barely changes it.
+        """
+        if not np.isfinite(cost):
+            return 0.0
+        d = self.verify_shift
+        worst = np.inf
+        for dx, dy in ((d, 0.0), (-d, 0.0), (0.0, d), (0.0, -d)):
+            t = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
+            worst = min(worst, _contrast_cost(self.reference_contrast, contrast, t @ _to_level(matrix, s0)))
+        return float(worst / max(cost, 1e-6))
+
+    def _search_starts(self, levels, moving_contrast: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """The exhaustive coarse shift search's best translations and the similarity
+        fitted to the cells' best shifts (full-resolution matrices)."""
+        s = levels[0][1]
+        radius = max(2, int(np.ceil(self.search * levels[0][0].shape[1])))
+        ref_c, mov_c = self.reference_contrast, moving_contrast
+        if self.search_blur > 0:  # a wider basin: a rotation or zoom still lands near its shift
+            ref_c = cv2.GaussianBlur(ref_c, (0, 0), self.search_blur)
+            mov_c = cv2.GaussianBlur(mov_c, (0, 0), self.search_blur)
+        return [("search", np.linalg.inv(s) @ t @ s)
+                for t in _shift_candidates(ref_c, mov_c, radius=radius, peaks=self.search_peaks)]  # fmt: skip
+
+    def _learned_start(self, levels) -> np.ndarray | None:
+        try:
+            guess = self.coarse(levels[0][0], self.reference_levels[0][0])
+            guess = np.linalg.inv(levels[0][1]) @ guess @ levels[0][1]
+            return project_to_motion(guess, self.motion, size=self.size)
+        except (cv2.error, np.linalg.LinAlgError):
+            return None
+
+    def _candidates(self, levels, contrast: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """The starts that go on to the candidate level (at most :attr:`finalists`).
+
+        Cheap starts first - the identity, then the learned coarse aligner's guess (if
+        any) - each polished at the coarsest level; the first whose cost passes
+        :meth:`verification_ratio` goes on alone. Only when none verifies is the
+        exhaustive shift search run and every start scored by the coarsest-level cost.
+        """
         s0 = levels[0][1]
         w0, h0 = levels[0][0].shape[::-1]
-        out: list[tuple[str, np.ndarray]] = []
-        for name, m in starts:
-            ml = _to_level(m, s0)
-            if all(corner_error(ml, _to_level(o, s0), size=(w0, h0)) > 0.5 for _, o in out):
-                out.append((name, m))
-        return out
+        scored: list[tuple[float, str, np.ndarray]] = []
+        seen: list[np.ndarray] = []
+
+        def add(name: str, m: np.ndarray) -> tuple[float, np.ndarray] | None:
+            ml = _to_level(m, s0)  # drop starts within half a coarsest-level pixel of an earlier one
+            if any(corner_error(ml, o, size=(w0, h0)) <= 0.5 for o in seen):
+                return None
+            seen.append(ml)
+            cost, p = self._polished(levels, contrast, m)
+            scored.append((cost, name, p))
+            return cost, p
+
+        cheap = [("identity", lambda: np.eye(3))]
+        if self.coarse is not None:
+            cheap.append(("learned", lambda: self._learned_start(levels)))
+        for name, make in cheap:
+            m = make()
+            if m is None:
+                continue
+            got = add(name, m)
+            if got is not None and self.verify_ratio > 0:
+                if self.verification_ratio(contrast, got[1], got[0], s0) >= self.verify_ratio:
+                    return [(name, got[1])]
+        if self.search > 0:
+            for name, m in self._search_starts(levels, contrast):
+                add(name, m)
+        order = sorted(range(len(scored)), key=lambda i: scored[i][0])  # stable: earlier start wins ties
+        return [(scored[i][1], scored[i][2]) for i in order[: self.finalists]]
 
     def solve(self, moving: np.ndarray, *, initial: np.ndarray | None = None) -> Alignment:
         """Transform of ``moving`` to the reference.
@@ -698,8 +767,9 @@ class CameraSolver:
         ----------
         moving : (H, W[, C]) ndarray, same size as the reference.
         initial : (3, 3) starting estimate (moving -> reference); default: the identity,
-            the coarse aligner's guess (if any) and the best translations of a coarse search, each
-            refined at the coarsest level and scored by a mask-independent robust cost.
+            then the coarse aligner's guess (if any), each verified by the robust cost;
+            if neither verifies, also the best translations of a coarse shift search
+            (see :meth:`_candidates`).
 
         Returns
         -------
@@ -709,24 +779,10 @@ class CameraSolver:
 
     def _solve_levels(self, levels, initial: np.ndarray | None) -> Alignment:
         reject = self.reject_foreground
-        contrast = _local_contrast(levels[0][0], sigma=2.0)
-        starts = self._starts(levels, initial, contrast)
-        if len(starts) > self.finalists:  # keep the best by the robust cost at the coarsest level
-            s0 = levels[0][1]
-            scored = starts
-            if self.coarse_polish and len(levels) > 1:
-                # a few Gauss-Newton steps at the coarsest level first: a start that is right
-                # up to a rotation or zoom scores as what it is, and goes on from there
-                # (kept only if it lowers the cost: the steps can drift onto a puppet that owns
-                # most of the textured points)
-                scored = []
-                for name, m in starts:
-                    mask0 = self._static_mask(0, levels[0][0], m, None) if reject else None
-                    p = self._refine_points(0, levels[0][0], m, mask0, iterations=6, tolerance=0.02)[0]
-                    pair = [(_contrast_cost(self.reference_contrast, contrast, _to_level(x, s0)), x) for x in (p, m)]
-                    scored.append((name, min(pair, key=lambda cx: cx[0])[1]))
-            costs = [_contrast_cost(self.reference_contrast, contrast, _to_level(m, s0)) for _, m in scored]
-            starts = [scored[i] for i in np.argsort(costs, kind="stable")[: self.finalists]]
+        if initial is not None:
+            starts = [("given", np.asarray(initial, float))]
+        else:
+            starts = self._candidates(levels, _local_contrast(levels[0][0], sigma=2.0))
         lv = self.candidate_level
         ref1, s1 = self.reference_levels[lv]
         contrast_ref1 = self.reference_contrast1 if len(starts) > 1 else None
