@@ -224,3 +224,99 @@ def test_tiled_detection_matches_whole_image(sample_dir: Path, monkeypatch):
     tiled = det.detect(frame, dilation=0) > 0
     assert whole.sum() > 500
     assert (whole & tiled).sum() / (whole | tiled).sum() > 0.9
+
+
+def test_half_resolution_logits_upsampled_by_opencv_match_torch():
+    """The shipped IR stops before the last bilinear upsampling; cv2.resize does it the same way."""
+    torch = pytest.importorskip("torch")
+    from laika_fx.seam_removal.model import SeamNet
+
+    torch.manual_seed(0)
+    net = SeamNet().eval()
+    x = torch.from_numpy(np.random.default_rng(2).random((1, 3, 64, 96), dtype=np.float32))
+    with torch.no_grad():
+        full = net(x)[0, 0].numpy()
+        net.full_resolution = False
+        half = net(x)[0, 0].numpy()
+    assert half.shape == (32, 48)
+    up = cv2.resize(half, (96, 64), interpolation=cv2.INTER_LINEAR)
+    assert np.abs(up - full).max() < 1e-4
+
+
+@pytest.mark.parametrize("src,dst", [((60, 96), (120, 192)), ((60, 96), (60, 96)), ((54, 72), (100, 133))])
+def test_upscale_mask_matches_a_whole_frame_resize(src, dst):
+    from laika_fx.seam_removal.detector import upscale_mask
+
+    rng = np.random.default_rng(4)
+    for dilation in (0, 2):
+        m = np.zeros(src, np.uint8)
+        cv2.line(m, (3, int(rng.integers(0, src[0]))), (src[1] - 5, int(rng.integers(0, src[0]))), 1, 2)
+        m[0, 10:20] = 1  # touching the frame's edge
+        ref = m > 0 if src == dst else cv2.resize(m.astype(np.float32), dst[::-1], interpolation=cv2.INTER_LINEAR) > 0.25
+        ref = ref.astype(np.uint8) * 255
+        if dilation:
+            ref = cv2.dilate(ref, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+        got = upscale_mask(m > 0, dst, dilation)
+        assert got.shape == dst and got.dtype == np.uint8
+        # exact at integer scales; at others the two bilinear kernels round differently
+        assert (got != ref).sum() <= (0 if dst[0] % src[0] == 0 else 0.002 * (ref > 0).sum() + 2)
+    assert not upscale_mask(np.zeros(src, bool), dst, 2).any()
+
+
+def test_small_frames_get_smaller_inpainting_tiles():
+    """A frame narrower than a tile is still filled by the network (not silently by Telea)."""
+    if not available("inpainter"):
+        pytest.skip("inpainter model missing")
+    s = _scene(hw=(120, 200))
+    hole = cv2.dilate(s.mask, np.ones((3, 3), np.uint8)) > 0
+    frame = (s.frame * 255 + 0.5).astype(np.uint8)
+    learned = Inpainter("learned")(frame, hole)
+    telea = Inpainter("telea")(frame, hole)
+    assert np.array_equal(learned[~hole], frame[~hole])
+    assert np.abs(learned.astype(int) - telea.astype(int))[hole].mean() > 0.2  # the network changed the fill
+
+
+def test_line_negatives_are_drawn_on_some_crops_only():
+    from laika_fx.seam_removal.train import _with_lines
+
+    frames, _ = sdata.detector_samples(8, crop=64, seed=2, scene_hw=(128, 128))
+    x = frames.transpose(0, 3, 1, 2).astype(np.float32) / 255
+    changed = [not np.array_equal(a, b) for a, b in zip(x, _with_lines(x, np.random.default_rng(0), 0.5), strict=True)]
+    assert 0 < sum(changed) < len(changed)
+    assert not any(not np.array_equal(a, b) for a, b in zip(x, _with_lines(x, np.random.default_rng(0), 0.0), strict=True))
+
+
+@pytest.mark.slow
+def test_quantization_aware_training_exports_an_all_int8_detector(tmp_path):
+    """QAT (NNCF on torch) runs, and its IR has a FakeQuantize before every convolution."""
+    pytest.importorskip("nncf")
+    import openvino as ov
+
+    from laika_fx.accelerators.export import export_ir
+    from laika_fx.seam_removal.model import SeamNet
+    from laika_fx.seam_removal.train import _dice_bce, _quantization_aware
+
+    frames, masks = sdata.detector_samples(16, crop=64, seed=3, scene_hw=(160, 160))
+    torch = pytest.importorskip("torch")
+    y = torch.from_numpy(masks)[:, None].float()
+    x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255
+
+    def loss_fn(net, rng):
+        return _dice_bce(net(x), y, pos_weight=3.0)
+
+    qnet = _quantization_aware(SeamNet(), frames, loss_fn, run_dir=tmp_path, minutes=0.05, lr=1e-4, seed=0,
+                               started=0.0)  # fmt: skip
+    assert (tmp_path / "checkpoint_qat.pt").exists()
+    qnet.full_resolution = False
+    xml = export_ir(qnet, [frames[:1].transpose(0, 3, 1, 2).astype(np.float32) / 255], tmp_path / "q.xml")
+    model = ov.Core().read_model(str(xml))
+    convs = [op for op in model.get_ordered_ops() if op.get_type_name() == "Convolution"]
+    assert len(convs) == 12
+    for conv in convs:  # activations and weights both pass through FakeQuantize
+        kinds = {conv.input_value(i).get_node().get_type_name() for i in range(2)}
+        assert "FakeQuantize" in kinds or any(
+            conv.input_value(i).get_node().input_value(0).get_node().get_type_name() == "FakeQuantize" for i in range(2)
+        ), conv.get_friendly_name()
+    out = ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})(
+        [frames[:1].transpose(0, 3, 1, 2).astype(np.float32) / 255])[0]  # fmt: skip
+    assert out.shape == (1, 1, 32, 32)

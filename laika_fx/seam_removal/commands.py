@@ -16,7 +16,8 @@ def _train(args: argparse.Namespace) -> int:
     kwargs = dict(minutes=args.minutes, samples=args.samples, seed=args.seed, threads=args.threads,
                   run_dir=Path(args.run_dir) / args.model.replace("-", "_"), lr=args.lr)  # fmt: skip
     if args.model == "seam-detector":
-        meta = train.train_detector(**kwargs, pos_weight=args.pos_weight)
+        meta = train.train_detector(**kwargs, pos_weight=args.pos_weight, qat_minutes=args.qat_minutes,
+                                    p_lines=args.p_lines)  # fmt: skip
     else:
         meta = train.train_inpainter(**kwargs)
     print(json.dumps(meta, indent=2))
@@ -48,6 +49,11 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
         if name == "seam-detector":
             t.add_argument("--pos-weight", type=float, default=3.0,
                            help="weight of seam pixels in the loss (lower favours precision; default 3)")
+            t.add_argument("--qat-minutes", type=float, default=15.0,
+                           help="quantization-aware training after the FP32 run (default 15; 0 = post-training "
+                                "quantization with the stem and head kept FP32)")
+            t.add_argument("--p-lines", type=float, default=0.5,
+                           help="share of crops that get extra plank gaps / wires drawn on the fly (default 0.5)")
         t.set_defaults(func=_train, model=name)
     e = eval.add_parser("seams", help="seam detection and inpainting quality on held-out data")
     e.add_argument("--precision", default="fp32,int8", help="precisions to compare (default fp32,int8)")

@@ -161,12 +161,20 @@ def _aa_polyline(img: np.ndarray, pts: np.ndarray, color: np.ndarray, thickness:
     img[:] = img * (1 - cov[..., None]) + color[None, None, :] * cov[..., None]
 
 
-def add_distractors(img: np.ndarray, rng: np.random.Generator, *, count: int | None = None) -> None:
-    """Draw natural thin lines that are *not* seams into ``img`` (in place)."""
+LINE_KINDS = (0, 1)  # plank gaps and wires: the negatives the detector confused most
+
+
+def add_distractors(img: np.ndarray, rng: np.random.Generator, *, count: int | None = None,
+                    kinds: tuple[int, ...] = (0, 1, 2, 3, 4, 5)) -> None:  # fmt: skip
+    """Draw natural thin lines that are *not* seams into ``img`` (in place).
+
+    ``kinds``: 0 plank gap, 1 wire / hair strand, 2 text, 3 table edge, 4 wrinkles,
+    5 stripes.
+    """
     h, w = img.shape[:2]
     n = rng.integers(1, 6) if count is None else count
     for _ in range(n):
-        kind = rng.integers(6)
+        kind = int(rng.choice(kinds))
         local = img[int(rng.integers(h)), int(rng.integers(w))]
         if kind == 0:  # plank gap: long straight dark line, maybe with a bevel highlight
             a = rng.uniform(0, math.pi) if rng.random() < 0.4 else rng.choice([0.0, math.pi / 2]) + rng.normal(0, 0.03)

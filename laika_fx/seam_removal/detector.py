@@ -21,7 +21,7 @@ import numpy as np
 
 from ..accelerators.runtime import compile_model, model_path
 
-__all__ = ["WORKING_HEIGHT", "SeamDetector", "to_unit_rgb", "calibrate_threshold", "model_meta"]
+__all__ = ["WORKING_HEIGHT", "SeamDetector", "to_unit_rgb", "calibrate_threshold", "model_meta", "upscale_mask"]
 
 WORKING_HEIGHT = 540
 MAX_WORKING_PIXELS = 1_400_000
@@ -110,8 +110,10 @@ class SeamDetector:
         if ph or pw:
             rgb = cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_REFLECT_101)
         x = rgb.transpose(2, 0, 1)[None]
-        logits = self._net(*rgb.shape[:2])(x)[0][0, 0, :h, :w]
-        return 0.5 * (1.0 + np.tanh(0.5 * logits))  # the logistic function, without overflow
+        logits = self._net(*rgb.shape[:2])(x)[0][0, 0]
+        if logits.shape != rgb.shape[:2]:  # the IR returns half-resolution logits (model.py)
+            logits = cv2.resize(logits, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
+        return 0.5 * (1.0 + np.tanh(0.5 * logits[:h, :w]))  # the logistic function, without overflow
 
     def detect(
         self,
@@ -125,29 +127,59 @@ class SeamDetector:
         """Seam mask of ``frame``: ``(H, W)`` uint8, 255 = seam pixel to paint out."""
         prob = self.probability(frame)
         thr = self.default_threshold if threshold is None else threshold
-        mask = hysteresis(prob, thr, thr * low_ratio, min_area=min_area)
-        h, w = frame.shape[:2]
-        if mask.shape != (h, w):
-            mask = cv2.resize(mask.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.25
-        mask = mask.astype(np.uint8) * 255
-        if dilation > 0 and mask.any():
-            k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilation + 1, 2 * dilation + 1))
-            mask = cv2.dilate(mask, k)
-        return mask
+        return upscale_mask(hysteresis(prob, thr, thr * low_ratio, min_area=min_area), frame.shape[:2], dilation)
+
+
+def upscale_mask(mask: np.ndarray, shape: tuple[int, int], dilation: int = 0) -> np.ndarray:
+    """Working-scale bool mask -> ``shape`` uint8 mask (255 = seam), dilated by ``dilation`` px.
+
+    Bilinear upsampling thresholded at 0.25, as ``cv2.resize`` of the whole mask would
+    give, but computed only around the mask's bounding box (a seam covers ~0.5% of a
+    frame; resizing and dilating the whole 1080p mask cost ~5 ms per frame).
+    """
+    h, w = shape
+    out = np.zeros((h, w), np.uint8)
+    m8 = mask.astype(np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(m8)
+    if bw == 0:
+        return out
+    mh, mw = mask.shape
+    sx, sy = w / mw, h / mh
+    # frame pixels whose bilinear sample can touch the box, plus room for the dilation
+    pad = dilation + 2
+    fx0, fy0 = max(0, int((bx - 1) * sx) - pad), max(0, int((by - 1) * sy) - pad)
+    fx1, fy1 = min(w, int((bx + bw + 1) * sx) + 1 + pad), min(h, int((by + bh + 1) * sy) + 1 + pad)
+    if (mh, mw) == (h, w):
+        region = m8[fy0:fy1, fx0:fx1] * np.uint8(255)
+    else:  # inverse map of cv2.resize (pixel centres): x_src = (x + 0.5) / sx - 0.5
+        ax, ay = 1 / sx, 1 / sy
+        m = np.float32([[ax, 0, (fx0 + 0.5) * ax - 0.5], [0, ay, (fy0 + 0.5) * ay - 0.5]])
+        up = cv2.warpAffine(m8.astype(np.float32), m, (fx1 - fx0, fy1 - fy0),
+                            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+        region = (up > 0.25).astype(np.uint8) * np.uint8(255)
+    if dilation > 0:
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilation + 1, 2 * dilation + 1))
+        region = cv2.dilate(region, k)
+    out[fy0:fy1, fx0:fx1] = region
+    return out
 
 
 def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0) -> np.ndarray:
     """Pixels above ``low`` connected to a pixel above ``high``; small components dropped."""
     weak = (prob > low).astype(np.uint8)
-    if not weak.any():
-        return weak.astype(bool)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
-    strong_labels = np.unique(labels[prob > high])
+    out = np.zeros(prob.shape, bool)
+    bx, by, bw, bh = cv2.boundingRect(weak)  # label only the box holding weak pixels
+    if bw == 0:
+        return out
+    box = np.s_[by : by + bh, bx : bx + bw]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(weak[box], connectivity=8)
+    strong_labels = np.unique(labels[prob[box] > high])
     keep = np.zeros(n, bool)
     keep[strong_labels] = True
     keep[0] = False
     keep &= stats[:, cv2.CC_STAT_AREA] >= min_area
-    return keep[labels]
+    out[box] = keep[labels]
+    return out
 
 
 def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None) -> tuple[float, dict]:

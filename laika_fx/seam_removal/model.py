@@ -7,7 +7,10 @@ kornia's shape: a function of tensors plus a thin ``nn.Module``; no I/O here.
   (1/4, 1/8, 1/16) give the context a seam needs (it crosses a face, with a colour
   step and a shadow) and the decoder comes back to 1/2 resolution, where a 1x1 conv
   gives logits that are upsampled bilinearly to full resolution. Dense 3x3 convs only:
-  depthwise blocks are memory-bound on this CPU (RESEARCH.md).
+  depthwise blocks are memory-bound on this CPU (RESEARCH.md). The shipped IR stops
+  before that last upsampling (``full_resolution = False``): OpenVINO's Interpolate took
+  8-10 ms per 960x544 image, as long as the INT8 decoder's largest conv, and
+  ``cv2.resize`` (same half-pixel bilinear) does it in about 1 ms.
 - :class:`InpaintNet` -- seam inpainter: a small U-Net that takes
   ``[frame with hole zeroed (3), mask (1), Telea fill (3)]`` and predicts a residual
   added to the Telea fill inside the hole (RESEARCH.md: correcting Telea is what makes
@@ -36,8 +39,11 @@ def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
 class SeamNet(nn.Module):
     """Seam detector. ``(B, 3, H, W)`` RGB in [0, 1] -> ``(B, 1, H, W)`` logits.
 
-    H and W must be multiples of 16.
+    H and W must be multiples of 16. With ``full_resolution = False`` the logits are
+    returned at ``(H/2, W/2)`` (what the exported IR does; see the module doc).
     """
+
+    full_resolution = True
 
     def __init__(self, widths: tuple[int, int, int, int] = (16, 24, 32, 48)) -> None:
         super().__init__()
@@ -59,7 +65,10 @@ class SeamNet(nn.Module):
         y = self.up3(torch.cat([F.interpolate(x4, scale_factor=2.0, mode="nearest"), x3], 1))
         y = self.up2(torch.cat([F.interpolate(y, scale_factor=2.0, mode="nearest"), x2], 1))
         y = self.up1(torch.cat([F.interpolate(y, scale_factor=2.0, mode="nearest"), x1], 1))
-        return F.interpolate(self.head(y), scale_factor=2.0, mode="bilinear", align_corners=False)
+        logits = self.head(y)
+        if not self.full_resolution:
+            return logits
+        return F.interpolate(logits, scale_factor=2.0, mode="bilinear", align_corners=False)
 
 
 class InpaintNet(nn.Module):

@@ -52,8 +52,8 @@ def _set_lr(opt, lr: float, progress: float) -> None:
 
 
 def _fit(net, loss_fn, *, run_dir: Path, minutes: float, lr: float, weight_decay: float, seed: int,
-         metric: str, started: float):  # fmt: skip
-    """Train ``net`` on ``loss_fn(net, rng)`` for a time budget; resume/save ``checkpoint.pt``.
+         metric: str, started: float, checkpoint: str = "checkpoint.pt"):  # fmt: skip
+    """Train ``net`` on ``loss_fn(net, rng)`` for a time budget; resume/save ``checkpoint``.
 
     AdamW, warm-up then cosine decay over the budget; the mean of ``metric`` over the last
     200 steps is logged every 200 steps, when the checkpoint is saved too.
@@ -61,7 +61,7 @@ def _fit(net, loss_fn, *, run_dir: Path, minutes: float, lr: float, weight_decay
     import torch
 
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay)
-    ckpt = run_dir / "checkpoint.pt"
+    ckpt = run_dir / checkpoint
     step = 0
     if ckpt.exists():
         state = torch.load(ckpt)
@@ -85,10 +85,12 @@ def _fit(net, loss_fn, *, run_dir: Path, minutes: float, lr: float, weight_decay
         losses.append(loss.item())
         step += 1
         if step % 200 == 0:
-            _log(run_dir, {"event": "train", "step": step, metric: round(float(np.mean(losses[-200:])), 5)})
+            _log(run_dir, {"event": "train", "phase": checkpoint.removesuffix(".pt"), "step": step,
+                           metric: round(float(np.mean(losses[-200:])), 5)})
             save()
     save()
-    _log(run_dir, {"event": "trained", "steps": step, "minutes": round((time.time() - started) / 60, 1)})
+    _log(run_dir, {"event": "trained", "phase": checkpoint.removesuffix(".pt"), "steps": step,
+                   "minutes": round((time.time() - started) / 60, 1)})
     return net.eval()
 
 
@@ -115,8 +117,18 @@ def train_detector(
     threads: int = 1,
     lr: float = 2e-3,
     pos_weight: float = 3.0,
+    qat_minutes: float = 0.0,
+    p_lines: float = 0.5,
 ) -> dict:
-    """Train the seam detector and ship FP32 + INT8 IRs; return the validation metrics."""
+    """Train the seam detector and ship FP32 + INT8 IRs; return the validation metrics.
+
+    ``p_lines``: probability that a training crop gets one or two more plank gaps / wires
+    drawn over it on the fly (hard negatives; the shipped detector's false positives on
+    seam-free frames were all such lines). ``qat_minutes`` > 0: after the FP32 training,
+    quantization-aware training with NNCF for that long, and the INT8 IR comes from it
+    (every convolution INT8); 0: post-training quantization with the stem and head kept
+    FP32.
+    """
     import torch
 
     from .model import SeamNet
@@ -135,6 +147,8 @@ def train_detector(
         idx = torch.from_numpy(rng.integers(0, len(frames), batch))
         x = x_all[idx].float() / 255.0
         y = y_all[idx].float()
+        if p_lines > 0:
+            x = torch.from_numpy(_with_lines(x.numpy(), rng, p_lines))
         if rng.random() < 0.5:
             x, y = x.flip(3), y.flip(3)
         if rng.random() < 0.3:
@@ -144,11 +158,55 @@ def train_detector(
 
     net = _fit(SeamNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
                metric="loss", started=t0)  # fmt: skip
-    return export_detector(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed)
+    qat = None
+    qat_ckpt = run_dir / "checkpoint_qat.pt"
+    if minutes > 0 and qat_ckpt.exists():
+        qat_ckpt.unlink()  # made from the FP32 weights just trained further: start again
+    if (minutes > 0 and qat_minutes > 0) or qat_ckpt.exists():  # --minutes 0 re-exports the QAT checkpoint
+        qat = _quantization_aware(net, frames, loss_fn, run_dir=run_dir, minutes=qat_minutes if minutes > 0 else 0,
+                                  lr=lr / 10, seed=seed, started=t0)  # fmt: skip
+    return export_detector(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed, qat=qat)
 
 
-def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int) -> dict:
-    """Export, quantize, calibrate the threshold on held-out scenes, validate both IRs."""
+def _with_lines(x: np.ndarray, rng: np.random.Generator, p: float) -> np.ndarray:
+    """``(B, 3, H, W)`` crops, some with one or two plank gaps / wires drawn over them."""
+    x = x.copy()
+    for i in range(len(x)):
+        if rng.random() < p:
+            img = np.ascontiguousarray(x[i].transpose(1, 2, 0))
+            sdata.add_distractors(img, rng, count=int(rng.integers(1, 3)), kinds=sdata.LINE_KINDS)
+            x[i] = img.transpose(2, 0, 1)
+    return x
+
+
+def _quantization_aware(net, frames: np.ndarray, loss_fn, *, run_dir: Path, minutes: float, lr: float,
+                        seed: int, started: float):  # fmt: skip
+    """NNCF quantization-aware training of a copy of ``net``; returns the quantized model.
+
+    ``nncf.quantize`` on the torch model inserts fake-quantize operations (ranges from
+    300 calibration crops); training then adapts weights and ranges to INT8 rounding, so
+    the stem and head can be INT8 too (post-training quantization of them lost thin
+    lines, see ``export_detector``). Checkpointed to ``checkpoint_qat.pt``.
+    """
+    import copy
+
+    import nncf
+    import torch
+
+    rng = np.random.default_rng(seed + 2)
+    calib = [torch.from_numpy(frames[i : i + 1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0)
+             for i in rng.integers(0, len(frames), 300)]  # fmt: skip
+    qnet = nncf.quantize(copy.deepcopy(net).eval(), nncf.Dataset(calib), subset_size=300)
+    return _fit(qnet, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed + 1,
+                metric="loss", started=started, checkpoint="checkpoint_qat.pt")  # fmt: skip
+
+
+def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int, qat=None) -> dict:
+    """Export, quantize, calibrate the threshold on held-out scenes, validate both IRs.
+
+    ``qat``: the quantization-aware trained copy of ``net``; its IR is the INT8 model.
+    Without it, post-training quantization of the FP32 IR.
+    """
     from ..accelerators.export import check_ir_matches_torch, export_ir, quantize_ir
     from .detector import SeamDetector, calibrate_threshold
     from .evaluate import heldout_scenes
@@ -158,17 +216,26 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
     fp32 = out_dir / "seam_detector_fp32.xml"
     int8 = out_dir / "seam_detector_int8.xml"
     example = frames[:1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    net.full_resolution = False  # the runtime upsamples the logits itself (model.py)
     export_ir(net, [example], fp32)
     diff = check_ir_matches_torch(net, fp32, [frames[:2].transpose(0, 3, 1, 2).astype(np.float32) / 255.0])
-    rng = np.random.default_rng(seed + 1)
-    calib = [frames[i : i + 1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0 for i in rng.integers(0, len(frames), 300)]
-    # Keep the two stem convolutions and the head in FP32: int8 input quantization lost the
-    # faint contrast of thin lines (a table edge went from p=2e-5 to p=0.96 on sample_frames,
-    # F1 there 1.0 -> 0.88); with them in FP32 INT8 F1 is 0.994 at 58 ms vs 40 ms per 960x544.
-    convs = _conv_names(fp32)
-    quantize_ir(fp32, calib, int8, subset_size=300, ignored_names=convs[:2] + convs[-1:])
+    if qat is not None:
+        qat.eval()
+        qat.full_resolution = False
+        export_ir(qat, [example], int8)
+        quantization = "nncf quantization-aware training, every convolution int8"
+    else:
+        rng = np.random.default_rng(seed + 1)
+        calib = [frames[i : i + 1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+                 for i in rng.integers(0, len(frames), 300)]  # fmt: skip
+        # Keep the two stem convolutions and the head in FP32: post-training int8 there lost
+        # the faint contrast of thin lines (a table edge went from p=2e-5 to p=0.96 on
+        # sample_frames, F1 there 1.0 -> 0.88). Quantization-aware training avoids this.
+        convs = _conv_names(fp32)
+        quantize_ir(fp32, calib, int8, subset_size=300, ignored_names=convs[:2] + convs[-1:])
+        quantization = "nncf post-training, stem convolutions and head fp32"
     scenes = heldout_scenes(count=24, seed=1234, hw=(352, 480))
-    meta = {"name": "seam_detector", "torch_ir_max_abs_diff": diff, "validation": {}}
+    meta = {"name": "seam_detector", "quantization": quantization, "torch_ir_max_abs_diff": diff, "validation": {}}
     for precision, path in (("fp32", fp32), ("int8", int8)):
         det = SeamDetector(model_xml=path)
         thr, metrics = calibrate_threshold(det, scenes)
