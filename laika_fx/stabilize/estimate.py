@@ -355,25 +355,32 @@ class _PointLevel:
         # remap wants a 2-D map narrower than SHRT_MAX: pad to rows of 256
         self.n = len(idx)
         self.rows = -(-self.n // 256)
+        pts = np.zeros((self.rows * 256, 1, 2), np.float32)
+        pts[: self.n, 0, 0], pts[: self.n, 0, 1] = xs, ys
+        self.points = pts
 
     def sample(self, image: np.ndarray, warp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Values of ``image`` at ``warp @ point`` (reference -> moving) and their validity."""
-        x, y = self.xs, self.ys
-        px = warp[0, 0] * x + warp[0, 1] * y + warp[0, 2]
-        py = warp[1, 0] * x + warp[1, 1] * y + warp[1, 2]
+        """Values of ``image`` at ``warp @ point`` (reference -> moving) and their validity.
+
+        ``image`` comes from :func:`_sampling_image`: NaN in a 3-pixel frame, so a point
+        whose bilinear footprint touches the border (or lies outside) reads NaN = invalid.
+        """
         if self.motion == "homography":
-            den = warp[2, 0] * x + warp[2, 1] * y + warp[2, 2]
-            px, py = px / den, py / den
-        pts = (px, py)
-        mx = np.zeros(self.rows * 256, np.float32)
-        my = np.zeros(self.rows * 256, np.float32)
-        mx[: self.n], my[: self.n] = pts[0], pts[1]
-        h, w = image.shape
-        # 3 px off the edge: the blurred moving proxy is padded by reflection there
-        valid = (pts[0] >= 3) & (pts[0] <= w - 4) & (pts[1] >= 3) & (pts[1] <= h - 4)
-        vals = cv2.remap(image, mx.reshape(self.rows, 256), my.reshape(self.rows, 256), cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
-        return vals.ravel()[: self.n].astype(np.float64), valid
+            mapped = cv2.perspectiveTransform(self.points, warp)
+        else:
+            mapped = cv2.transform(self.points, warp[:2])
+        vals = cv2.remap(image, mapped.reshape(self.rows, 256, 2), None, cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=float("nan"))  # fmt: skip
+        vals = vals.ravel()[: self.n].astype(np.float64)
+        return vals, ~np.isnan(vals)
+
+
+def _sampling_image(image: np.ndarray, *, border: int = 3) -> np.ndarray:
+    """What :meth:`_PointLevel.sample` reads: the image blurred like the reference points'
+    values, with a ``border``-pixel frame of NaN (the blur is padded by reflection there)."""
+    smooth = cv2.GaussianBlur(image, (5, 5), 0)
+    smooth[:border], smooth[-border:], smooth[:, :border], smooth[:, -border:] = np.nan, np.nan, np.nan, np.nan
+    return smooth
 
 
 def _contrast_cost(
@@ -499,6 +506,15 @@ def _fit_cell_shifts(per_cell: np.ndarray, r: int, hh: int, ww: int) -> np.ndarr
     return np.vstack([m, [0.0, 0.0, 1.0]])
 
 
+class _Pyramid(list):
+    """A frame's proxies ``(image, scale matrix)`` per level, coarsest first, plus a cache
+    of what is derived from them during one solve (contrast images, sampling images)."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.cache: dict = {}
+
+
 class CameraSolver:
     """Solves frames against one reference still; holds the reference pyramid.
 
@@ -585,7 +601,23 @@ class CameraSolver:
     def size(self) -> tuple[int, int]:
         return self.width, self.height
 
-    def _pyramid(self, frame: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _contrast(self, levels: _Pyramid, level: int) -> np.ndarray:
+        """Locally contrast-normalised proxy of the frame at ``level`` (cached)."""
+        key = ("contrast", level)
+        if key not in levels.cache:
+            levels.cache[key] = _local_contrast(levels[level][0], sigma=2.0)
+        return levels.cache[key]
+
+    def _sampling(self, levels: _Pyramid, level: int) -> np.ndarray:
+        """The frame at ``level`` as the refinement samples it (cached)."""
+        key = ("sampling", level)
+        if key not in levels.cache:
+            use_contrast = self.contrast_refine and level <= self.candidate_level and level < len(self.widths) - 1
+            image = self._contrast(levels, level) if use_contrast else levels[level][0]
+            levels.cache[key] = _sampling_image(image)
+        return levels.cache[key]
+
+    def _pyramid(self, frame: np.ndarray) -> _Pyramid:
         if frame.shape[:2] != (self.height, self.width):
             raise ValueError(
                 f"frame is {frame.shape[1]}x{frame.shape[0]}, the reference is {self.width}x{self.height}"
@@ -595,7 +627,7 @@ class CameraSolver:
         for w in reversed(self.widths[:-1]):
             h = max(1, round(self.height * w / self.width))
             levels.append(cv2.resize(levels[-1], (w, h), interpolation=cv2.INTER_AREA))
-        out = []
+        out = _Pyramid()
         for img in reversed(levels):
             h, w = img.shape
             out.append((img, scale_matrix(w / self.width, h / self.height)))
@@ -604,7 +636,7 @@ class CameraSolver:
     def _refine_points(
         self,
         level: int,
-        moving: np.ndarray,
+        levels: _Pyramid,
         matrix_full: np.ndarray,
         mask: np.ndarray | None,
         *,
@@ -624,7 +656,7 @@ class CameraSolver:
         pl = self.point_levels[level]
         reference, s = self.reference_levels[level]
         h, w = reference.shape
-        smooth = cv2.GaussianBlur(self._level_image(level, moving), (5, 5), 0)
+        smooth = self._sampling(levels, level)
         # warp: reference -> moving in normalised coordinates
         warp_px = _normalise(np.linalg.inv(_to_level(matrix_full, s)))
         warp_n = pl.to_norm @ warp_px @ np.linalg.inv(pl.to_norm)
@@ -699,7 +731,7 @@ class CameraSolver:
         if not self.coarse_polish or len(levels) < 2:
             return cost, matrix
         mask0 = self._static_mask(0, levels[0][0], matrix, None) if self.reject_foreground else None
-        p = self._refine_points(0, levels[0][0], matrix, mask0, iterations=6, tolerance=0.02)[0]
+        p = self._refine_points(0, levels, matrix, mask0, iterations=6, tolerance=0.02)[0]
         cost_p = self._cost0(contrast, p, s0)
         return (cost_p, p) if cost_p < cost else (cost, matrix)
 
@@ -801,18 +833,18 @@ class CameraSolver:
         if initial is not None:
             starts = [("given", np.asarray(initial, float))]
         else:
-            starts = self._candidates(levels, _local_contrast(levels[0][0], sigma=2.0))
+            starts = self._candidates(levels, self._contrast(levels, 0))
         lv = self.candidate_level
         ref1, s1 = self.reference_levels[lv]
         contrast_ref1 = self.reference_contrast1 if len(starts) > 1 else None
         best = None
-        contrast1 = _local_contrast(levels[lv][0], sigma=2.0) if contrast_ref1 is not None else None
+        contrast1 = self._contrast(levels, lv) if contrast_ref1 is not None else None
         for name, start in starts:
             m, mask, rho, kept = start, None, -1.0, 0.0
             for _ in range(self.candidate_rounds if reject else 1):
                 if reject:
                     mask = self._static_mask(lv, levels[lv][0], m, mask)
-                m, rho, kept = self._refine_points(lv, levels[lv][0], m, mask, iterations=10, tolerance=0.02)
+                m, rho, kept = self._refine_points(lv, levels, m, mask, iterations=10, tolerance=0.02)
             cost = _contrast_cost(contrast_ref1, contrast1, _to_level(m, s1)) if contrast1 is not None else 0.0
             if best is None or cost < best[3]:
                 best = (name, m, rho, cost, mask)
@@ -820,7 +852,7 @@ class CameraSolver:
         initial_name, matrix, rho, _, mask = best
         if reject and self.candidate_rounds < 2:  # one more static-set round for the winner
             mask = self._static_mask(lv, levels[lv][0], matrix, mask)
-            matrix, rho, kept = self._refine_points(lv, levels[lv][0], matrix, mask, iterations=10, tolerance=0.02)
+            matrix, rho, kept = self._refine_points(lv, levels, matrix, mask, iterations=10, tolerance=0.02)
         last = len(levels) - 1
         final = self.final_round if reject else "none"
         for level in range(lv + 1, len(levels)):
@@ -828,7 +860,7 @@ class CameraSolver:
             if reject and not finest:
                 mask = self._static_mask(level, levels[level][0], matrix, mask, slack=self.slack)
             matrix, rho, kept = self._refine_points(
-                level, levels[level][0], matrix, mask,
+                level, levels, matrix, mask,
                 iterations=10 if finest else 15, tolerance=0.002 if finest else 0.01,
             )  # fmt: skip
             if final == "below" and level == last - 1 > lv:
@@ -837,7 +869,7 @@ class CameraSolver:
                 mask = self._static_mask(level, levels[level][0], matrix, mask, slack=0.0)
         if final == "finest" or (final == "below" and last - 1 <= lv):
             mask = self._static_mask(last, levels[last][0], matrix, mask, slack=0.0)
-            matrix, rho, kept = self._refine_points(last, levels[last][0], matrix, mask, iterations=10, tolerance=0.002)
+            matrix, rho, kept = self._refine_points(last, levels, matrix, mask, iterations=10, tolerance=0.002)
         static = float((mask > 0).mean()) if mask is not None else 1.0
         matrix = project_to_motion(matrix, self.motion, size=self.size)
         return Alignment(matrix=matrix, correlation=rho, static_fraction=static, initial=initial_name)
@@ -852,7 +884,7 @@ class CameraSolver:
 
     def _candidate_cost(self, levels, matrix: np.ndarray) -> float:
         img, s = levels[self.candidate_level]
-        return _contrast_cost(self.reference_contrast1, _local_contrast(img, sigma=2.0), _to_level(matrix, s))
+        return _contrast_cost(self.reference_contrast1, self._contrast(levels, self.candidate_level), _to_level(matrix, s))
 
     def resolve(self, moving: np.ndarray, current: Alignment, starts: list[np.ndarray]) -> Alignment:
         """Re-solve ``moving`` from other starting points; keep whichever solve costs least.
