@@ -1,10 +1,12 @@
 """Seam removal throughput at 1920x1080 on this machine: INT8 vs FP32, per stage.
 
 Frames: sample_frames/ upscaled 2x (1920x1080, the seam 2-6 px wide as at 1080p).
-Prints: per-stage milliseconds (detector, inpainter) for INT8 and FP32 on one thread,
-then the seam_removal stage in the real pipeline (frames decoded and encoded in memory
-excluded, 2 render workers) in frames per minute, with INT8 / FP32 and learned /
-Telea ratios measured in the same process.
+Prints: the networks alone (one inference on one thread: the detector on a 1080p
+frame's 960x544 working image, the inpainter on one 64x320 tile), then per-stage
+milliseconds (detector with its pre/post-processing, inpainter with its Telea fill and
+tiling) for INT8 and FP32 on one thread, then the seam_removal stage in the real
+pipeline (frames decoded and encoded in memory excluded, 2 render workers) in frames
+per minute, with INT8 / FP32 and learned / Telea ratios measured in the same process.
 
     python benchmarks/bench_seam.py [--frames 24] [--repeats 3]
 """
@@ -24,9 +26,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from laika_fx.accelerators.runtime import compile_model, model_path  # noqa: E402
 from laika_fx.io import read_frame  # noqa: E402
 from laika_fx.seam_removal.detector import SeamDetector  # noqa: E402
-from laika_fx.seam_removal.inpaint import Inpainter  # noqa: E402
+from laika_fx.seam_removal.inpaint import TILE_H, TILE_W, Inpainter  # noqa: E402
 from laika_fx.seam_removal.plugin import SeamRemoval  # noqa: E402
 
 
@@ -77,6 +80,17 @@ def main() -> int:
     args = ap.parse_args()
     frames = frames_1080p(args.frames)
     print(f"seam_removal at 1920x1080, {len(frames)} frames, {cv2.getNumberOfCPUs()} CPUs\n")
+    print(f"{'network alone (1 thread)':<34} {'int8 ms':>9} {'fp32 ms':>9} {'fp32/int8':>10}")
+    for name, shape in (("seam_detector", (1, 3, 544, 960)), ("inpainter", (1, 7, TILE_H, TILE_W))):
+        x = np.random.default_rng(0).random(shape, dtype=np.float32)
+        ms = {}
+        for prec in ("int8", "fp32"):
+            net = compile_model(model_path(name, prec), precision="f32", shape=[shape], threads=1)
+            net(x)
+            ms[prec] = median_ms(lambda _, net=net: net(x), range(10), args.repeats)
+        label = f"{name} {shape[2]}x{shape[3]}"
+        print(f"{label:<34} {ms['int8']:9.1f} {ms['fp32']:9.1f} {ms['fp32'] / ms['int8']:10.2f}")
+    print()
     print(f"{'stage (1 thread)':<34} {'int8 ms':>9} {'fp32 ms':>9} {'fp32/int8':>10}")
     rows = {}
     for prec in ("int8", "fp32"):

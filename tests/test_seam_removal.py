@@ -82,15 +82,27 @@ def test_tiles_cover_every_mask_pixel_once():
     mask[5, :] = True  # along the top edge
     mask[:, 497] = True  # along the right edge
     cv2.line(mask.view(np.uint8), (0, 290), (499, 150), 1, 3)
-    ch, cw = TILE_H - 2 * CONTEXT, TILE_W - 2 * CONTEXT
+    mask[299, 100:130] = True  # along the bottom edge
     covered = np.zeros(mask.shape, int)
-    for y0, x0, cy, cx in _tiles(mask):
+    tiles = _tiles(mask)
+    for y0, x0, cy0, cy1, cx0, cx1 in tiles:
         assert 0 <= y0 <= 300 - TILE_H and 0 <= x0 <= 500 - TILE_W
+        assert y0 <= cy0 < cy1 <= y0 + TILE_H and x0 <= cx0 < cx1 <= x0 + TILE_W  # the core lies inside its tile
+        assert cy1 - cy0 <= TILE_H - 2 * CONTEXT and cx1 - cx0 <= TILE_W - 2 * CONTEXT
         own = np.zeros(mask.shape, bool)
-        own[cy * ch : cy * ch + ch, cx * cw : cx * cw + cw] = True
-        assert own[y0 : y0 + TILE_H, x0 : x0 + TILE_W].sum() == own.sum()  # the cell lies inside its tile
+        own[cy0:cy1, cx0:cx1] = True
         covered += own & mask
     assert covered[mask].min() == 1 and covered.max() == 1
+    assert _tiles(np.zeros((300, 500), bool)) == []
+
+
+def test_tiles_follow_a_wandering_seam():
+    """A seam that wanders 40 px inside one band needs two cores, not three grid rows."""
+    mask = np.zeros((300, 500), bool)
+    core_h = TILE_H - 2 * CONTEXT
+    cv2.line(mask.view(np.uint8), (20, core_h - 6), (200, core_h + 34), 1, 2)  # crosses two grid rows
+    tiles = _tiles(mask)
+    assert len(tiles) == 2
 
 
 @pytest.mark.parametrize("method", ["learned", "telea", "ns"])
@@ -304,7 +316,8 @@ def test_quantization_aware_training_exports_an_all_int8_detector(tmp_path):
     def loss_fn(net, rng):
         return _dice_bce(net(x), y, pos_weight=3.0)
 
-    qnet = _quantization_aware(SeamNet(), frames, loss_fn, run_dir=tmp_path, minutes=0.05, lr=1e-4, seed=0,
+    calib = [frames[i : i + 1].transpose(0, 3, 1, 2).astype(np.float32) / 255 for i in range(8)]
+    qnet = _quantization_aware(SeamNet(), calib, loss_fn, run_dir=tmp_path, minutes=0.05, lr=1e-4, seed=0,
                                started=0.0)  # fmt: skip
     assert (tmp_path / "checkpoint_qat.pt").exists()
     qnet.full_resolution = False
@@ -320,3 +333,37 @@ def test_quantization_aware_training_exports_an_all_int8_detector(tmp_path):
     out = ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})(
         [frames[:1].transpose(0, 3, 1, 2).astype(np.float32) / 255])[0]  # fmt: skip
     assert out.shape == (1, 1, 32, 32)
+
+
+@pytest.mark.slow
+def test_quantization_aware_inpainter_keeps_the_residual_add_in_fp32(tmp_path):
+    """The inpainter's QAT model: convs INT8, but the Telea input reaches the add unquantized (16-bit fills)."""
+    pytest.importorskip("nncf")
+    torch = pytest.importorskip("torch")
+    import openvino as ov
+
+    from laika_fx.accelerators.export import export_ir
+    from laika_fx.seam_removal.model import InpaintNet
+    from laika_fx.seam_removal.train import _quantization_aware
+
+    x = np.random.default_rng(0).random((8, 7, 32, 32), dtype=np.float32)
+    xt = torch.from_numpy(x)
+
+    def loss_fn(net, rng):
+        return (net(xt) - xt[:, 4:7]).abs().mean()
+
+    qnet = _quantization_aware(InpaintNet(), [x[i : i + 1] for i in range(8)], loss_fn, run_dir=tmp_path,
+                               minutes=0.02, lr=1e-4, seed=0, started=0.0,
+                               ignored_types=("__add__", "__mul__", "add", "mul"))  # fmt: skip
+    model = ov.Core().read_model(str(export_ir(qnet, [x[:1]], tmp_path / "q.xml")))
+    fq_targets = {t.get_node().get_type_name() for op in model.get_ordered_ops()
+                  if op.get_type_name() == "FakeQuantize" for t in op.output(0).get_target_inputs()}  # fmt: skip
+    assert "Convolution" in fq_targets
+    assert not fq_targets & {"Add", "Multiply"}
+    # a fill differing from Telea by less than one 8-bit step survives: no 8-bit rounding on the path
+    compiled = ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    probe = x[:1].copy()
+    probe[:, 3] = 0  # no hole: output must equal the Telea input exactly
+    probe[:, 4:7] = 0.5 + np.float32(1 / 65535)
+    out = compiled([probe])[0]
+    assert np.allclose(out, probe[:, 4:7], atol=1e-6)

@@ -19,7 +19,7 @@ def _train(args: argparse.Namespace) -> int:
         meta = train.train_detector(**kwargs, pos_weight=args.pos_weight, qat_minutes=args.qat_minutes,
                                     p_lines=args.p_lines)  # fmt: skip
     else:
-        meta = train.train_inpainter(**kwargs)
+        meta = train.train_inpainter(**kwargs, qat_minutes=args.qat_minutes)
     print(json.dumps(meta, indent=2))
     return 0
 
@@ -49,11 +49,11 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
         if name == "seam-detector":
             t.add_argument("--pos-weight", type=float, default=3.0,
                            help="weight of seam pixels in the loss (lower favours precision; default 3)")
-            t.add_argument("--qat-minutes", type=float, default=15.0,
-                           help="quantization-aware training after the FP32 run (default 15; 0 = post-training "
-                                "quantization with the stem and head kept FP32)")
             t.add_argument("--p-lines", type=float, default=0.5,
                            help="share of crops that get extra plank gaps / wires drawn on the fly (default 0.5)")
+        t.add_argument("--qat-minutes", type=float, default=15.0,
+                       help="quantization-aware training after the FP32 run (default 15; 0 = post-training "
+                            "quantization with the layers it hurts kept FP32)")
         t.set_defaults(func=_train, model=name)
     e = eval.add_parser("seams", help="seam detection and inpainting quality on held-out data")
     e.add_argument("--precision", default="fp32,int8", help="precisions to compare (default fp32,int8)")

@@ -4,8 +4,8 @@ Only the pixels of the mask change. The learned inpainter works on fixed 64x320
 tiles laid over the mask's pixels (a 32x288 core with 16 px of context on each side:
 seams run across faces, mostly horizontally, so wide flat tiles waste the least work;
 per core pixel a 64x320 tile costs 0.74x a 64x192 one in INT8, and INT8 gains more
-over FP32 on it: 2.3x vs 1.6x), so its cost grows with the seam's length, not the
-frame's area. Each tile gets a Telea fill first (per channel, at 16-bit precision, so
+over FP32 on it: 2.3x vs 1.6x; cores follow the seam up and down inside each band, see
+``_tiles``), so its cost grows with the seam's length, not the frame's area. Each tile gets a Telea fill first (per channel, at 16-bit precision, so
 16-bit frames are not put through an 8-bit round trip); the network predicts a
 correction of that fill. Frames narrower or lower than a tile get tiles as large as
 fit (multiples of 8).
@@ -58,35 +58,39 @@ def _from_unit(fill: np.ndarray, frame: np.ndarray, scale: float) -> np.ndarray:
     return vals.astype(frame.dtype)
 
 
-def _tiles(mask: np.ndarray, tile: tuple[int, int] = (TILE_H, TILE_W)) -> list[tuple[int, int, int, int]]:
-    """Tiles covering the mask: ``(y0, x0, cy, cx)`` per occupied core cell.
+def _tiles(mask: np.ndarray, tile: tuple[int, int] = (TILE_H, TILE_W)) -> list[tuple[int, int, int, int, int, int]]:
+    """Tiles covering the mask: ``(y0, x0, cy0, cy1, cx0, cx1)`` per tile.
 
-    The frame is cut into a grid of ``(tile_h - 2 * CONTEXT) x (tile_w - 2 * CONTEXT)``
-    cells; each cell holding mask pixels gets one ``tile`` around it (shifted inwards at
-    the frame's edges, so the cell is always inside its tile). A tile writes only its own
-    cell's pixels, so every mask pixel is written exactly once and always with context
-    around it. The frame must be at least one tile large.
+    The frame is cut into vertical bands ``tile_w - 2 * CONTEXT`` wide; in each band the
+    rows holding mask pixels are covered from the top by *cores* ``tile_h - 2 * CONTEXT``
+    high, each placed at the first mask row not yet covered (so a seam that wanders up
+    and down inside a band costs one tile per core height it spans, not one per fixed
+    grid row it touches). Each core ``[cy0, cy1) x [cx0, cx1)`` gets one ``tile`` at
+    ``(y0, x0)`` around it, shifted inwards at the frame's edges so the core always lies
+    inside. A tile writes only its core's pixels: every mask pixel is written exactly
+    once, always with context around it. The frame must be at least one tile large.
     """
     h, w = mask.shape
     th, tw = tile
     ch, cw = th - 2 * CONTEXT, tw - 2 * CONTEXT
     m8 = np.asarray(mask).view(np.uint8) if mask.dtype == bool else (np.asarray(mask) > 0).astype(np.uint8)
     bx, by, bw, bh = cv2.boundingRect(m8)
-    if bw == 0:
-        return []
-    # occupied cells, looking only at the cells the mask's bounding box touches
-    cy0, cx0 = by // ch, bx // cw
-    cy1, cx1 = (by + bh - 1) // ch + 1, (bx + bw - 1) // cw + 1
-    sub = np.zeros(((cy1 - cy0) * ch, (cx1 - cx0) * cw), np.uint8)
-    src = m8[cy0 * ch : cy1 * ch, cx0 * cw : cx1 * cw]
-    sub[: src.shape[0], : src.shape[1]] = src
-    occupied = sub.reshape(cy1 - cy0, ch, cx1 - cx0, cw).max(axis=(1, 3))
     out = []
-    for cy, cx in zip(*np.nonzero(occupied), strict=True):
-        cy, cx = int(cy + cy0), int(cx + cx0)
-        y0 = int(min(max(cy * ch - CONTEXT, 0), h - th))
-        x0 = int(min(max(cx * cw - CONTEXT, 0), w - tw))
-        out.append((y0, x0, cy, cx))
+    for cx0 in range(bx - bx % cw, bx + bw, cw):
+        cx1 = min(cx0 + cw, w)
+        rows = np.flatnonzero(m8[by : by + bh, cx0:cx1].max(axis=1)) + by
+        x0 = int(min(max(cx0 - CONTEXT, 0), w - tw))
+        i = 0
+        while i < len(rows):
+            cy0 = int(rows[i])
+            cy1 = min(cy0 + ch, h)
+            j = int(np.searchsorted(rows, cy1))
+            # centre the core's mask rows in the tile (context above and below alike),
+            # keeping the core inside the tile and the tile inside the frame
+            y0 = (cy0 + int(rows[j - 1]) + 1 - th) // 2
+            y0 = min(max(y0, cy1 - th, 0), cy0, h - th)
+            out.append((int(y0), x0, cy0, cy1, cx0, cx1))
+            i = j
     return out
 
 
@@ -126,7 +130,6 @@ class Inpainter:
             return self._classical(frame, hole)
         net = self._net(th, tw)
         out = frame.copy()
-        ch, cw = th - 2 * CONTEXT, tw - 2 * CONTEXT
         tiles = _tiles(hole, (th, tw))
         # one Telea fill (and one range scale) for the region all tiles cover: tiles overlap,
         # and a fill that sees past a tile's edge is better than one that stops there
@@ -140,7 +143,7 @@ class Inpainter:
             telea_r = cv2.inpaint(bgr8, hole8, TELEA_RADIUS, cv2.INPAINT_TELEA).astype(np.float32) / 255
         else:  # 16-bit and float: per channel at 16-bit precision
             telea_r = telea_fill(rgb_r, hole[ry0:ry1, rx0:rx1])
-        for y0, x0, cy, cx in tiles:
+        for y0, x0, cy0, cy1, cx0, cx1 in tiles:
             sl = np.s_[y0 : y0 + th, x0 : x0 + tw]
             rl = np.s_[y0 - ry0 : y0 - ry0 + th, x0 - rx0 : x0 - rx0 + tw]
             tile_hole = hole[sl]
@@ -148,7 +151,7 @@ class Inpainter:
             x = np.concatenate([rgb_r[rl] * (1 - hf), hf, telea_r[rl]], axis=2).transpose(2, 0, 1)[None]
             fill = np.clip(net(x)[0][0].transpose(1, 2, 0), 0, 1)
             own = np.zeros_like(tile_hole)
-            own[max(0, cy * ch - y0) : cy * ch + ch - y0, max(0, cx * cw - x0) : cx * cw + cw - x0] = True
+            own[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0] = True
             _paste(out[sl], _from_unit(fill, frame, scale), tile_hole & own)
         return out
 

@@ -163,8 +163,8 @@ def train_detector(
     if minutes > 0 and qat_ckpt.exists():
         qat_ckpt.unlink()  # made from the FP32 weights just trained further: start again
     if (minutes > 0 and qat_minutes > 0) or qat_ckpt.exists():  # --minutes 0 re-exports the QAT checkpoint
-        qat = _quantization_aware(net, frames, loss_fn, run_dir=run_dir, minutes=qat_minutes if minutes > 0 else 0,
-                                  lr=lr / 10, seed=seed, started=t0)  # fmt: skip
+        qat = _quantization_aware(net, _calibration(frames, seed + 2, scale=1 / 255), loss_fn, run_dir=run_dir,
+                                  minutes=qat_minutes if minutes > 0 else 0, lr=lr / 10, seed=seed, started=t0)  # fmt: skip
     return export_detector(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed, qat=qat)
 
 
@@ -179,26 +179,38 @@ def _with_lines(x: np.ndarray, rng: np.random.Generator, p: float) -> np.ndarray
     return x
 
 
-def _quantization_aware(net, frames: np.ndarray, loss_fn, *, run_dir: Path, minutes: float, lr: float,
-                        seed: int, started: float):  # fmt: skip
+def _quantization_aware(net, calib: list[np.ndarray], loss_fn, *, run_dir: Path, minutes: float, lr: float,
+                        seed: int, started: float, ignored_types: tuple[str, ...] = ()):  # fmt: skip
     """NNCF quantization-aware training of a copy of ``net``; returns the quantized model.
 
     ``nncf.quantize`` on the torch model inserts fake-quantize operations (ranges from
-    300 calibration crops); training then adapts weights and ranges to INT8 rounding, so
-    the stem and head can be INT8 too (post-training quantization of them lost thin
-    lines, see ``export_detector``). Checkpointed to ``checkpoint_qat.pt``.
+    the ``calib`` inputs, ``(1, C, H, W)`` arrays); training then adapts weights and
+    ranges to INT8 rounding, so layers that post-training quantization could not take
+    (the detector's stem and head, the inpainter's output conv) can be INT8 too.
+    ``ignored_types``: torch operations left unquantized (e.g. the inpainter's residual
+    add). Checkpointed to ``checkpoint_qat.pt``.
     """
     import copy
 
     import nncf
     import torch
 
-    rng = np.random.default_rng(seed + 2)
-    calib = [torch.from_numpy(frames[i : i + 1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0)
-             for i in rng.integers(0, len(frames), 300)]  # fmt: skip
-    qnet = nncf.quantize(copy.deepcopy(net).eval(), nncf.Dataset(calib), subset_size=300)
+    dataset = nncf.Dataset([torch.from_numpy(np.ascontiguousarray(c, np.float32)) for c in calib])
+    kwargs = {}
+    if ignored_types:
+        kwargs["ignored_scope"] = nncf.IgnoredScope(types=list(ignored_types), validate=False)
+    qnet = nncf.quantize(copy.deepcopy(net).eval(), dataset, subset_size=len(calib), **kwargs)
     return _fit(qnet, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed + 1,
                 metric="loss", started=started, checkpoint="checkpoint_qat.pt")  # fmt: skip
+
+
+def _calibration(arrays: np.ndarray, seed: int, count: int = 300, *, scale: float = 1.0) -> list[np.ndarray]:
+    """``count`` random ``(1, C, H, W)`` float32 samples of NCHW or NHWC ``arrays`` (NHWC if last axis is 3)."""
+    rng = np.random.default_rng(seed)
+    picks = [arrays[i : i + 1] for i in rng.integers(0, len(arrays), count)]
+    if arrays.shape[-1] == 3:
+        picks = [p.transpose(0, 3, 1, 2) for p in picks]
+    return [p.astype(np.float32) * np.float32(scale) for p in picks]
 
 
 def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int, qat=None) -> dict:
@@ -225,9 +237,7 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
         export_ir(qat, [example], int8)
         quantization = "nncf quantization-aware training, every convolution int8"
     else:
-        rng = np.random.default_rng(seed + 1)
-        calib = [frames[i : i + 1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
-                 for i in rng.integers(0, len(frames), 300)]  # fmt: skip
+        calib = _calibration(frames, seed + 1, scale=1 / 255)
         # Keep the two stem convolutions and the head in FP32: post-training int8 there lost
         # the faint contrast of thin lines (a table edge went from p=2e-5 to p=0.96 on
         # sample_frames, F1 there 1.0 -> 0.88). Quantization-aware training avoids this.
@@ -260,8 +270,15 @@ def train_inpainter(
     seed: int = 0,
     threads: int = 1,
     lr: float = 2e-3,
+    qat_minutes: float = 0.0,
 ) -> dict:
-    """Train the residual-over-Telea inpainter and ship FP32 + INT8 IRs."""
+    """Train the residual-over-Telea inpainter and ship FP32 + INT8 IRs.
+
+    ``qat_minutes`` > 0: quantization-aware training after the FP32 run and the INT8 IR
+    comes from it (the output conv INT8 too; the residual add and mask multiply stay FP32
+    so 16-bit frames keep their precision); 0: post-training quantization with the output
+    conv kept FP32. ``--minutes 0`` re-exports both checkpoints.
+    """
     import torch
 
     from .inpaint import telea_fill
@@ -294,7 +311,15 @@ def train_inpainter(
 
     net = _fit(InpaintNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-5, seed=seed,
                metric="l1_in_hole", started=t0)  # fmt: skip
-    return export_inpainter(net, run_dir=run_dir, out_dir=out_dir, x_all=x_all.numpy(), seed=seed)
+    qat = None
+    qat_ckpt = run_dir / "checkpoint_qat.pt"
+    if minutes > 0 and qat_ckpt.exists():
+        qat_ckpt.unlink()  # made from the FP32 weights just trained further: start again
+    if (minutes > 0 and qat_minutes > 0) or qat_ckpt.exists():
+        qat = _quantization_aware(net, _calibration(x_all.numpy(), seed + 2), loss_fn, run_dir=run_dir,
+                                  minutes=qat_minutes if minutes > 0 else 0, lr=lr / 10, seed=seed, started=t0,
+                                  ignored_types=("__add__", "__mul__", "add", "mul"))  # fmt: skip
+    return export_inpainter(net, run_dir=run_dir, out_dir=out_dir, x_all=x_all.numpy(), seed=seed, qat=qat)
 
 
 def _inpaint_inputs(frames: np.ndarray, holes: np.ndarray, telea: np.ndarray) -> np.ndarray:
@@ -304,23 +329,28 @@ def _inpaint_inputs(frames: np.ndarray, holes: np.ndarray, telea: np.ndarray) ->
     return np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32)
 
 
-def export_inpainter(net, *, run_dir: Path, out_dir: Path, x_all: np.ndarray, seed: int) -> dict:
+def export_inpainter(net, *, run_dir: Path, out_dir: Path, x_all: np.ndarray, seed: int, qat=None) -> dict:
+    """Export FP32, quantize (or export the QAT model), validate both against Telea."""
     from ..accelerators.export import check_ir_matches_torch, export_ir, quantize_ir
     from .evaluate import heldout_scenes, inpaint_quality
 
     net.eval()
+    out_dir.mkdir(parents=True, exist_ok=True)
     fp32 = out_dir / "inpainter_fp32.xml"
     int8 = out_dir / "inpainter_int8.xml"
     export_ir(net, [x_all[:1]], fp32)
     diff = check_ir_matches_torch(net, fp32, [x_all[:2]])
-    rng = np.random.default_rng(seed + 1)
-    calib = [x_all[i : i + 1] for i in rng.integers(0, len(x_all), 300)]
-    # Keep the output conv and the residual add in FP32: default INT8 there cost up to
-    # 1 dB on real frames (RESEARCH.md).
-    quantize_ir(fp32, calib, int8, subset_size=300, ignored_types=("Add", "Multiply"),
-                ignored_names=_conv_names(fp32)[-1:])  # fmt: skip
+    if qat is not None:
+        export_ir(qat.eval(), [x_all[:1]], int8)
+        quantization = "nncf quantization-aware training, every convolution int8, residual add fp32"
+    else:
+        # Keep the output conv and the residual add in FP32: default INT8 there cost up to
+        # 1 dB on real frames (RESEARCH.md).
+        quantize_ir(fp32, _calibration(x_all, seed + 1), int8, subset_size=300, ignored_types=("Add", "Multiply"),
+                    ignored_names=_conv_names(fp32)[-1:])  # fmt: skip
+        quantization = "nncf post-training, output conv and residual add fp32"
     scenes = heldout_scenes(count=24, seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
-    meta = {"name": "inpainter", "torch_ir_max_abs_diff": diff, "validation": {}}
+    meta = {"name": "inpainter", "quantization": quantization, "torch_ir_max_abs_diff": diff, "validation": {}}
     for precision, path in (("fp32", fp32), ("int8", int8)):
         meta["validation"][precision] = inpaint_quality(scenes, method="learned", model_xml=path)
     meta["validation"]["telea"] = inpaint_quality(scenes, method="telea")
