@@ -74,12 +74,14 @@ class Alignment:
     static_fraction : fraction of the overlap kept as static set (not puppet).
     initial : which initial estimate won (``"identity"``, ``"learned"``, ``"search"``, ``"given"``, or
         ``"neighbour"`` when :func:`refine_shot` replaced the solve).
+    searched : whether the exhaustive shift search ran (no cheap start verified).
     """
 
     matrix: np.ndarray
     correlation: float
     static_fraction: float
     initial: str = "identity"
+    searched: bool = False
 
 
 def gray_proxy(frame: np.ndarray, *, width: int | None = None) -> np.ndarray:
@@ -536,7 +538,9 @@ class CameraSolver:
     slack = 0.3
     #: the last static set (no slack): ``"finest"`` computes it at the finest level and
     #: refines once more there; ``"below"`` computes it one level below, before the
-    #: finest level's only refinement; ``"none"`` skips it
+    #: finest level's only refinement; ``"direct"`` computes it at the finest level from
+    #: the solve one level below, before the finest level's only refinement; ``"none"``
+    #: skips it
     final_round = "finest"
     #: static-set rounds per candidate at the candidate level (the winner gets one more)
     candidate_rounds = 1
@@ -546,6 +550,8 @@ class CameraSolver:
     search_peaks = 3
     #: blur (coarsest-level pixels) of the contrast images in the shift search
     search_blur = 1.0
+    #: refinement points (strongest reference gradients) at the finest level
+    finest_points = 20000
     #: candidates refined and compared at the candidate level
     finalists = 2
     #: a cheap start (identity, learned guess) is taken alone, without the shift search,
@@ -586,7 +592,7 @@ class CameraSolver:
         self.mask_level = min(range(n), key=lambda i: abs(self.widths[i] - 240)) if n > 1 else 0
         self.point_levels = {
             i: _PointLevel(self._level_image(i, self.reference_levels[i][0]), motion,
-                           max_points=40000 if i == n - 1 else 20000)
+                           max_points=self.finest_points if i == n - 1 else 20000)
             for i in range(n)
         }  # fmt: skip
 
@@ -772,13 +778,14 @@ class CameraSolver:
         except (cv2.error, np.linalg.LinAlgError):
             return None
 
-    def _candidates(self, levels, contrast: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    def _candidates(self, levels, contrast: np.ndarray) -> tuple[list[tuple[str, np.ndarray]], bool]:
         """The starts that go on to the candidate level (at most :attr:`finalists`).
 
         Cheap starts first - the identity, then the learned coarse aligner's guess (if
         any) - each polished at the coarsest level; the first whose cost passes
         :meth:`verification_ratio` goes on alone. Only when none verifies is the
         exhaustive shift search run and every start scored by the coarsest-level cost.
+        Returns the finalists and whether the search ran.
         """
         s0 = levels[0][1]
         w0, h0 = levels[0][0].shape[::-1]
@@ -804,12 +811,12 @@ class CameraSolver:
             got = add(name, m)
             if got is not None and self.verify_ratio > 0:
                 if self.verification_ratio(contrast, got[1], got[0], s0) >= self.verify_ratio:
-                    return [(name, got[1])]
+                    return [(name, got[1])], False
         if self.search > 0:
             for name, m in self._search_starts(levels, contrast):
                 add(name, m)
         order = sorted(range(len(scored)), key=lambda i: scored[i][0])  # stable: earlier start wins ties
-        return [(scored[i][1], scored[i][2]) for i in order[: self.finalists]]
+        return [(scored[i][1], scored[i][2]) for i in order[: self.finalists]], self.search > 0
 
     def solve(self, moving: np.ndarray, *, initial: np.ndarray | None = None) -> Alignment:
         """Transform of ``moving`` to the reference.
@@ -830,10 +837,11 @@ class CameraSolver:
 
     def _solve_levels(self, levels, initial: np.ndarray | None) -> Alignment:
         reject = self.reject_foreground
+        searched = False
         if initial is not None:
             starts = [("given", np.asarray(initial, float))]
         else:
-            starts = self._candidates(levels, self._contrast(levels, 0))
+            starts, searched = self._candidates(levels, self._contrast(levels, 0))
         lv = self.candidate_level
         ref1, s1 = self.reference_levels[lv]
         contrast_ref1 = self.reference_contrast1 if len(starts) > 1 else None
@@ -857,7 +865,11 @@ class CameraSolver:
         final = self.final_round if reject else "none"
         for level in range(lv + 1, len(levels)):
             finest = level == last
-            if reject and not finest:
+            if finest and final == "direct" and level > lv + 1:
+                # the last static set (no slack) straight from the level below's solve: one
+                # refinement at the finest level instead of two
+                mask = self._static_mask(level, levels[level][0], matrix, mask, slack=0.0)
+            elif reject and not finest:
                 mask = self._static_mask(level, levels[level][0], matrix, mask, slack=self.slack)
             matrix, rho, kept = self._refine_points(
                 level, levels, matrix, mask,
@@ -867,12 +879,12 @@ class CameraSolver:
                 # the last static set (no slack) one level below the finest: a quarter of the
                 # pixels, and the finest level's single refinement uses it
                 mask = self._static_mask(level, levels[level][0], matrix, mask, slack=0.0)
-        if final == "finest" or (final == "below" and last - 1 <= lv):
+        if final == "finest" or (final in ("below", "direct") and last - 1 <= lv):
             mask = self._static_mask(last, levels[last][0], matrix, mask, slack=0.0)
             matrix, rho, kept = self._refine_points(last, levels, matrix, mask, iterations=10, tolerance=0.002)
         static = float((mask > 0).mean()) if mask is not None else 1.0
         matrix = project_to_motion(matrix, self.motion, size=self.size)
-        return Alignment(matrix=matrix, correlation=rho, static_fraction=static, initial=initial_name)
+        return Alignment(matrix=matrix, correlation=rho, static_fraction=static, initial=initial_name, searched=searched)
 
     def candidate_cost(self, moving: np.ndarray, matrix: np.ndarray) -> float:
         """The robust, mask-independent cost candidates are compared by (lower is better).
