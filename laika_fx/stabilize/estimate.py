@@ -37,7 +37,7 @@ centres at integer coordinates).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -82,6 +82,9 @@ class Alignment:
     static_fraction: float
     initial: str = "identity"
     searched: bool = False
+    #: the frame's gray proxy at the candidate level (float16, ~240 px wide): lets
+    #: :func:`refine_shot` check a neighbour's solution without reading the frame again
+    proxy: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def gray_proxy(frame: np.ndarray, *, width: int | None = None) -> np.ndarray:
@@ -884,7 +887,9 @@ class CameraSolver:
             matrix, rho, kept = self._refine_points(last, levels, matrix, mask, iterations=10, tolerance=0.002)
         static = float((mask > 0).mean()) if mask is not None else 1.0
         matrix = project_to_motion(matrix, self.motion, size=self.size)
-        return Alignment(matrix=matrix, correlation=rho, static_fraction=static, initial=initial_name, searched=searched)
+        proxy = levels[lv][0].astype(np.float16) if initial is None else None
+        return Alignment(matrix=matrix, correlation=rho, static_fraction=static, initial=initial_name,
+                         searched=searched, proxy=proxy)  # fmt: skip
 
     def candidate_cost(self, moving: np.ndarray, matrix: np.ndarray) -> float:
         """The robust, mask-independent cost candidates are compared by (lower is better).
@@ -915,8 +920,27 @@ class CameraSolver:
             a = self._solve_levels(levels, start)
             cost = self._candidate_cost(levels, a.matrix)
             if cost < best_cost:
-                best, best_cost = Alignment(a.matrix, a.correlation, a.static_fraction, "neighbour"), cost
+                best = Alignment(a.matrix, a.correlation, a.static_fraction, "neighbour", proxy=current.proxy)
+                best_cost = cost
         return best
+
+    def worth_resolving(self, current: Alignment, start: np.ndarray) -> bool:
+        """Whether :meth:`resolve` from ``start`` could beat ``current``, judged without the frame.
+
+        ``start`` is refined at the candidate level only (static set, a few Gauss-Newton
+        steps) on the proxy kept in ``current``; it is worth the full re-solve (a frame
+        read and all levels) only if that beats ``current`` by the candidate cost. True
+        when ``current`` kept no proxy.
+        """
+        if current.proxy is None:
+            return True
+        lv = self.candidate_level
+        levels = _Pyramid((None, s) for _, s in self.reference_levels)
+        levels[lv] = (current.proxy.astype(np.float32), self.reference_levels[lv][1])
+        m = np.asarray(start, float)
+        mask = self._static_mask(lv, levels[lv][0], m, None) if self.reject_foreground else None
+        m = self._refine_points(lv, levels, m, mask, iterations=10, tolerance=0.02)[0]
+        return self._candidate_cost(levels, m) < self._candidate_cost(levels, current.matrix)
 
     def _static_mask(
         self, level: int, moving: np.ndarray, matrix_full: np.ndarray, previous: np.ndarray | None, *, slack: float = 0.75
@@ -981,6 +1005,8 @@ def refine_shot(
                 continue
             m_prev = matrix(prev)
             if corner_error(out[k].matrix, m_prev, size=solver.size) <= limit:
+                continue
+            if not solver.worth_resolving(out[k], m_prev):  # a cheap check on the kept proxy first
                 continue
             out[k] = solver.resolve(read(k), out[k], [m_prev])
     return out
