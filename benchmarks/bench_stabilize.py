@@ -1,14 +1,26 @@
-"""Benchmark the stabilize plugin at 1920x1080: frames per minute, ms per stage, vs baselines.
+"""Benchmark the stabilize plugin at 1920x1080: frames per minute, ms per stage, vs baselines,
+and what the learned coarse aligner contributes.
 
 Run::
 
-    .venv/bin/python benchmarks/bench_stabilize.py [--frames 24] [--workers 2]
+    .venv/bin/python benchmarks/bench_stabilize.py [--frames 96] [--workers 2] [--bump-trials 8]
+        [--batch png,tif] [--no-baselines]
 
-Prints one table. Stages are timed in memory (no file I/O) with ``--workers`` threads,
-like the pipeline's analyze (``AnalysisSource.map``) and render passes; a last row runs
-the real batch pipeline on the same shot stored as uncompressed TIFF (I/O included).
-Baselines run in the same process on the same frames: whole-frame OpenCV ECC and
-ORB+RANSAC, each followed by the same bilinear warp.
+Prints four tables:
+
+1. **In memory** (no file I/O): the plugin's own analyze pass (per-frame solves on
+   ``--workers`` threads, or worker processes on shots of 48+ frames; shot pass included)
+   and render pass (``--workers`` threads), exactly as ``laika-fx batch`` runs them but fed
+   from memory; with the defaults and with ``learned=false`` / ``processes=false``. Baselines run on the same frames: whole-frame OpenCV
+   ECC and ORB+RANSAC, each followed by the same bilinear warp.
+2. **Starting points on large bumps** (1920x1080, 30% moving puppet): per configuration
+   (refinement from the identity only / + exhaustive shift search / + learned guess /
+   both), success rate (error <= 2 px), how often the exhaustive search still ran and the
+   solve's CPU ms (:func:`laika_fx.stabilize.eval.evaluate_bumps`).
+3. **Through ``laika-fx batch``** (``run_batch``): the same shot stored as PNG and/or
+   uncompressed TIFF, I/O included.
+
+The machine is shared: note ``uptime`` with the numbers.
 """
 
 from __future__ import annotations
@@ -27,12 +39,35 @@ from laika_fx.io import write_frame
 from laika_fx.pipeline import BatchOptions, run_batch
 from laika_fx.plugins import FrameContext
 from laika_fx.sequence import open_shot
-from laika_fx.stabilize.coarse import LearnedCoarseAligner
 from laika_fx.stabilize.data import HOLDOUT, load_photo
-from laika_fx.stabilize.estimate import CameraSolver, corner_error, refine_shot
-from laika_fx.stabilize.eval import ecc_whole_frame, orb_ransac, synthetic_shot
+from laika_fx.stabilize.estimate import corner_error
+from laika_fx.stabilize.eval import (
+    ecc_whole_frame,
+    evaluate_bumps,
+    format_table,
+    orb_ransac,
+    summarise_bumps,
+    synthetic_shot,
+)
 from laika_fx.stabilize.plugin import StabilizePlugin
 from laika_fx.stabilize.warp import warp_frame
+
+
+class MemorySource:
+    """What a plugin's ``analyze`` gets from the pipeline (``AnalysisSource``), from memory:
+    ``frames``, ``read`` and ``map`` (``workers`` threads, results by frame number)."""
+
+    def __init__(self, frames: dict[int, np.ndarray], workers: int) -> None:
+        self._frames = frames
+        self.frames = sorted(frames)
+        self.workers = workers
+
+    def read(self, n: int) -> np.ndarray:
+        return self._frames[n]
+
+    def map(self, fn) -> dict:
+        with ThreadPoolExecutor(self.workers) as pool:
+            return dict(zip(self.frames, pool.map(lambda n: fn(n, self._frames[n]), self.frames), strict=True))
 
 
 def _timed_map(fn, items, workers: int) -> tuple[list, float]:
@@ -42,81 +77,97 @@ def _timed_map(fn, items, workers: int) -> tuple[list, float]:
     return out, time.perf_counter() - t0
 
 
+def _plugin_run(shot, settings: dict, workers: int):
+    """(analysis, analyze seconds, render seconds) of the plugin on the shot, in memory."""
+    frames = dict(enumerate(shot.frames))
+    plugin = StabilizePlugin(settings)
+    t0 = time.perf_counter()
+    analysis = plugin.analyze(MemorySource(frames, workers))
+    t_an = time.perf_counter() - t0
+    plugin.set_analysis(analysis)
+    _, t_re = _timed_map(
+        lambda n: plugin.render(frames[n], FrameContext(frame=n, read_source=frames.__getitem__)), list(frames), workers
+    )
+    return analysis, t_an, t_re
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=24)
+    parser.add_argument("--frames", type=int, default=96, help="frames of the in-memory and batch shot")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--width", type=int, default=1920)
-    parser.add_argument("--height", type=int, default=1080)
+    parser.add_argument("--bump-trials", type=int, default=8, help="pairs per bump size (20/40/60/80 px); 0 skips")
+    parser.add_argument("--batch", default="png,tif", help="formats for the laika-fx batch rows ('' skips)")
+    parser.add_argument("--no-baselines", action="store_true")
     args = parser.parse_args(argv)
-    size = (args.width, args.height)
+    size = (1920, 1080)
     photos = [load_photo(n) for n, _ in HOLDOUT]
-    shot = synthetic_shot(photos[0], photos[1], size=size, frames=args.frames, foreground=0.2, seed=0)
-    frames = shot.frames[1:]
-    ref = shot.frames[0]
-    n = len(frames)
-    try:
-        coarse = LearnedCoarseAligner()
-    except FileNotFoundError:
-        coarse = None
+    # a shot with per-frame jitter, a 40 px bump from mid-shot on, drift, a 20% puppet
+    shot = synthetic_shot(photos[1], photos[2], size=size, frames=args.frames, foreground=0.2, seed=1)
+    n = len(shot.frames)
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min)")
 
-    methods = {"stabilize (default)": CameraSolver(ref, coarse=None)}
-    if coarse:
-        methods["stabilize + learned start"] = CameraSolver(ref, coarse=coarse)
+    # warm-up (model compile, first-call allocations) on a short shot
+    _plugin_run(synthetic_shot(photos[1], photos[2], size=size, frames=3, seed=9), {"learned": True}, args.workers)
+
     rows = []
-    for label, solver in methods.items():
-        solver.solve(frames[0])  # warm up (model compile)
-        solved, t_an = _timed_map(lambda f, s=solver: s.solve(f), frames, args.workers)
-        # the plugin's shot pass (sequential): re-solve frames that disagree with a neighbour
-        t0 = time.perf_counter()
-        shot_ref = {k: a for k, a in enumerate(solved, start=1)}
-        shot_ref = refine_shot(solver, list(range(n + 1)), shot_ref, lambda k: frames[k - 1], reference=0)
-        t_an += time.perf_counter() - t0
-        results = [shot_ref[k].matrix for k in range(1, n + 1)]
-        _, t_re = _timed_map(lambda fm: warp_frame(fm[0], fm[1]), list(zip(frames, results, strict=True)), args.workers)
-        errs = [corner_error(m, t, size=size) for m, t in zip(results, shot.truth[1:], strict=True)]
-        rows.append((label, t_an, t_re, errs))
-    for label, fn in (("baseline: ECC whole frame", ecc_whole_frame), ("baseline: ORB+RANSAC", orb_ransac)):
-        results, t_an = _timed_map(lambda f, fn=fn: fn(f, ref), frames, args.workers)
-        _, t_re = _timed_map(lambda fm: warp_frame(fm[0], fm[1]), list(zip(frames, results, strict=True)), args.workers)
-        errs = [corner_error(m, t, size=size) for m, t in zip(results, shot.truth[1:], strict=True)]
-        rows.append((label, t_an, t_re, errs))
+    for label, settings in (
+        ("stabilize, border=crop (defaults otherwise)", {"border": "crop"}),
+        ("stabilize, border=crop, learned=false", {"border": "crop", "learned": False}),
+        ("stabilize, border=crop, processes=false", {"border": "crop", "processes": False}),
+        ("stabilize, border=fill (all defaults)", {}),
+    ):
+        analysis, t_an, t_re = _plugin_run(shot, settings, args.workers)
+        mats = {f["frame"]: np.asarray(f["to_reference"]) for f in analysis["frames"]}
+        errs = [corner_error(mats[k], shot.truth[k], size=size) for k in range(1, n)]
+        searched = sum(bool(f.get("searched")) for f in analysis["frames"])
+        rows.append((label, t_an, t_re, errs, searched))
+    if not args.no_baselines:
+        frames, ref = shot.frames[1:], shot.frames[0]
+        for label, fn in (("baseline: ECC whole frame", ecc_whole_frame), ("baseline: ORB+RANSAC", orb_ransac)):
+            results, t_an = _timed_map(lambda f, fn=fn: fn(f, ref), frames, args.workers)
+            _, t_re = _timed_map(lambda fm: warp_frame(fm[0], fm[1]), list(zip(frames, results, strict=True)), args.workers)
+            errs = [corner_error(m, t, size=size) for m, t in zip(results, shot.truth[1:], strict=True)]
+            rows.append((label, t_an, t_re, errs, None))
 
-    print(f"stabilize benchmark: {n} frames {size[0]}x{size[1]} RGB uint8, {args.workers} worker threads, "
-          f"20% moving foreground, in memory")  # fmt: skip
-    head = f"{'method':28} {'analyze ms/f':>12} {'render ms/f':>11} {'frames/min':>10} {'vs ECC':>7} {'median err px':>13} {'max err px':>10}"
+    print(f"\n1. in memory: {n} frames {size[0]}x{size[1]} RGB uint8 (40 px bump from frame {n // 2}), "
+          f"{args.workers} worker threads, 20% moving foreground; analyze includes the shot pass")  # fmt: skip
+    head = (f"{'method':46} {'analyze ms/f':>12} {'render ms/f':>11} {'frames/min':>10} "
+            f"{'median err px':>13} {'max err px':>10} {'searched':>13}")  # fmt: skip
     print(head)
     print("-" * len(head))
-    base = None
-    for label, t_an, t_re, _errs in rows:
-        if label.startswith("baseline: ECC"):
-            base = (t_an + t_re) / n
-    for label, t_an, t_re, errs in rows:
+    for label, t_an, t_re, errs, searched in rows:
         per = (t_an + t_re) / n
-        print(f"{label:28} {1000 * t_an / n:12.1f} {1000 * t_re / n:11.1f} {60 / per:10.0f} {base / per:7.2f} "
-              f"{np.median(errs):13.4f} {np.max(errs):10.4f}")  # fmt: skip
+        won = "-" if searched is None else f"{searched}/{n - 1}"
+        print(f"{label:46} {1000 * t_an / n:12.1f} {1000 * t_re / n:11.1f} {60 / per:10.0f} "
+              f"{np.median(errs):13.4f} {np.max(errs):10.4f} {won:>13}")  # fmt: skip
 
-    # render with the default border (fill from the 2 nearest neighbours), frames in memory
-    plugin = StabilizePlugin({"border": "fill"})
-    plugin.set_analysis({"frames": [{"frame": i, "matrix": m.tolist()} for i, m in enumerate(shot.truth)],
-                         "frame_size": list(size)})  # fmt: skip
-    source = dict(enumerate(shot.frames))
-    _, t_fill = _timed_map(lambda i: plugin.render(source[i], FrameContext(frame=i, read_source=source.__getitem__)),
-                           range(1, len(shot.frames)), args.workers)  # fmt: skip
-    print(f"\nrender border=fill (default, 2 nearest neighbours, frames in memory): {1000 * t_fill / n:.1f} ms/f; "
-          f"border=crop/zoom is the single warp above")  # fmt: skip
+    if args.bump_trials > 0:
+        t0 = time.perf_counter()
+        bumps = evaluate_bumps(trials=args.bump_trials)
+        print(f"\n2. starting points on large bumps: 1920x1080 pairs, 30% moving foreground, {args.bump_trials} pairs "
+              f"per bump size; success = corner error <= 2 px; searched = exhaustive search still ran; "
+              f"CPU ms of one solve ({time.perf_counter() - t0:.0f} s)")  # fmt: skip
+        print(format_table(bumps))
+        print()
+        print(format_table(summarise_bumps(bumps)))
 
-    # the real pipeline, I/O included (uncompressed TIFF)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "shot"
-        folder.mkdir()
-        for i, f in enumerate(shot.frames):
-            write_frame(folder / f"frame.{1001 + i:04d}.tif", f)
-        plugin = StabilizePlugin({"border": "crop"})
-        report = run_batch(open_shot(str(folder)), Path(tmp) / "out", [plugin], BatchOptions(workers=args.workers))
-    stages = report["stages"]
-    print(f"\npipeline (laika-fx batch, TIFF in/out, border=crop): {report['frames_per_minute']:.0f} frames/min; "
-          + ", ".join(f"{k} {v['ms_per_frame']:.1f} ms/f" for k, v in stages.items()))
+    formats = [f.strip() for f in args.batch.split(",") if f.strip()]
+    if formats:
+        print(f"\n3. laika-fx batch (run_batch, {args.workers} workers), the shot above from disk, stabilize alone")
+    for ext in formats:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "shot"
+            folder.mkdir()
+            for i, f in enumerate(shot.frames):
+                write_frame(folder / f"frame.{1001 + i:04d}.{ext}", f, compression=1 if ext == "tif" else None)
+            for border in ("crop", "fill"):
+                out = Path(tmp) / f"out_{border}"
+                report = run_batch(open_shot(str(folder)), out, [StabilizePlugin({"border": border})],
+                                   BatchOptions(workers=args.workers))  # fmt: skip
+                stages = report["stages"]
+                print(f"{ext.upper():4} border={border:5}: {report['frames_per_minute']:.0f} frames/min; "
+                      + ", ".join(f"{k} {v['ms_per_frame']:.1f} ms/f" for k, v in stages.items()))
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min)")
     return 0
 
 

@@ -626,13 +626,20 @@ class CameraSolver:
             levels.cache[key] = _sampling_image(image)
         return levels.cache[key]
 
-    def _pyramid(self, frame: np.ndarray) -> _Pyramid:
+    def finest_proxy(self, frame: np.ndarray) -> np.ndarray:
+        """The frame's grayscale proxy at the finest level (all a solve needs of it)."""
         if frame.shape[:2] != (self.height, self.width):
             raise ValueError(
                 f"frame is {frame.shape[1]}x{frame.shape[0]}, the reference is {self.width}x{self.height}"
             )
-        finest = gray_proxy(frame, width=self.widths[-1])
-        levels = [finest]
+        return gray_proxy(frame, width=self.widths[-1])
+
+    def _pyramid(self, frame: np.ndarray) -> _Pyramid:
+        return self.pyramid_from_proxy(self.finest_proxy(frame))
+
+    def pyramid_from_proxy(self, finest: np.ndarray) -> _Pyramid:
+        """The solve's pyramid from :meth:`finest_proxy` (for :meth:`solve_pyramid`)."""
+        levels = [np.asarray(finest, np.float32)]
         for w in reversed(self.widths[:-1]):
             h = max(1, round(self.height * w / self.width))
             levels.append(cv2.resize(levels[-1], (w, h), interpolation=cv2.INTER_AREA))
@@ -838,6 +845,15 @@ class CameraSolver:
         """
         return self._solve_levels(self._pyramid(moving), initial)
 
+    def pyramid(self, frame: np.ndarray) -> list:
+        """The frame's proxies for :meth:`solve_pyramid` (OpenCV resizes: no GIL held, so
+        threads can prepare frames while another one solves)."""
+        return self._pyramid(frame)
+
+    def solve_pyramid(self, levels: list, *, initial: np.ndarray | None = None) -> Alignment:
+        """:meth:`solve` on proxies made by :meth:`pyramid`."""
+        return self._solve_levels(levels, initial)
+
     def _solve_levels(self, levels, initial: np.ndarray | None) -> Alignment:
         reject = self.reject_foreground
         searched = False
@@ -920,7 +936,7 @@ class CameraSolver:
             a = self._solve_levels(levels, start)
             cost = self._candidate_cost(levels, a.matrix)
             if cost < best_cost:
-                best = Alignment(a.matrix, a.correlation, a.static_fraction, "neighbour", proxy=current.proxy)
+                best = Alignment(a.matrix, a.correlation, a.static_fraction, "neighbour", current.searched, current.proxy)
                 best_cost = cost
         return best
 
