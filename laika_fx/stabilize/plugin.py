@@ -155,7 +155,7 @@ class StabilizePlugin(Plugin):
         for n in order:
             entry = {"frame": n, "matrix": _matrix_list(applied[n]), "to_reference": _matrix_list(raw[n])}
             if n == ref_frame:
-                entry.update(correlation=1.0, static_fraction=1.0, initial="reference")
+                entry.update(correlation=1.0, static_fraction=1.0, initial="reference", searched=False)
             else:
                 a = results[n]
                 entry.update(

@@ -1,0 +1,169 @@
+"""Stabilize: verified cheap starts, the OpenCV static mask, the shot pass's proxy check,
+and solving in worker processes (results, not timings)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from laika_fx.stabilize.estimate import Alignment, CameraSolver, corner_error, refine_shot, static_mask
+from laika_fx.stabilize.eval import _similarity, synthetic_shot
+from laika_fx.stabilize.plugin import PROCESS_MIN_FRAMES, StabilizePlugin
+
+W, H = 640, 360
+CENTRE = ((W - 1) / 2, (H - 1) / 2)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def photos():
+    import skimage.data
+
+    return {"set": skimage.data.astronaut(), "puppet": skimage.data.coffee()}
+
+
+def _shot(photos, matrices, *, foreground=0.2, seed=0):
+    return synthetic_shot(photos["set"], photos["puppet"], size=(W, H), foreground=foreground, flicker=0.05,
+                          seed=seed, matrices=matrices)  # fmt: skip
+
+
+def test_small_jitter_verifies_the_identity_and_skips_the_search(photos):
+    truth = _similarity(0.8, -0.5, 0.05, 1.0005, CENTRE)
+    ref, mov = _shot(photos, [np.eye(3), truth], foreground=0.25, seed=1).frames
+    a = CameraSolver(ref, coarse=None).solve(mov)
+    assert a.initial == "identity" and not a.searched
+    assert corner_error(a.matrix, truth, size=(W, H)) < 0.1
+
+
+def test_a_big_bump_fails_verification_and_the_search_finds_it(photos):
+    truth = _similarity(26.0, -17.0, 0.6, 1.01, CENTRE)  # ~90 px at 1080p
+    ref, mov = _shot(photos, [np.eye(3), truth], foreground=0.3, seed=2).frames
+    solver = CameraSolver(ref, coarse=None)
+    a = solver.solve(mov)
+    assert a.searched and a.initial == "search"
+    assert corner_error(a.matrix, truth, size=(W, H)) < 0.15
+    # without the search the identity is all there is, and it does not reach the bump
+    solver.search = 0.0
+    b = solver.solve(mov)
+    assert not b.searched and corner_error(b.matrix, truth, size=(W, H)) > 2
+
+
+def test_verification_ratio_separates_the_truth_from_a_wrong_start(photos):
+    truth = _similarity(14.0, 6.0, 0.0, 1.0, CENTRE)
+    ref, mov = _shot(photos, [np.eye(3), truth], foreground=0.3, seed=3).frames
+    solver = CameraSolver(ref, coarse=None)
+    levels = solver.pyramid(mov)
+    contrast = solver._contrast(levels, 0)
+    s0 = levels[0][1]
+    right = solver.verification_ratio(contrast, truth, solver._cost0(contrast, truth, s0), s0)
+    off = _similarity(-40.0, 25.0, 0.0, 1.0, CENTRE) @ truth
+    wrong = solver.verification_ratio(contrast, off, solver._cost0(contrast, off, s0), s0)
+    assert right >= solver.verify_ratio > wrong
+
+
+def test_static_mask_excludes_what_moves_and_keeps_the_set():
+    rng = np.random.default_rng(0)
+    ref = cv2_blur(rng.random((180, 320)).astype(np.float32))
+    moving = ref * 1.04 + 0.01  # flicker: gain and offset are not motion
+    moving[60:120, 100:180] = cv2_blur(rng.random((60, 80)).astype(np.float32))  # the puppet
+    valid = np.ones(ref.shape, bool)
+    valid[:, :8] = False  # outside the moving frame
+    mask = static_mask(ref, moving, valid, slack=0.0)
+    assert mask.dtype == np.uint8 and set(np.unique(mask)) <= {0, 255}
+    assert (mask[65:115, 105:175] == 0).all()
+    assert (mask[:, :8] == 0).all()
+    keep = np.ones(ref.shape, bool)
+    keep[55:125, 95:185], keep[:, :10] = False, False
+    assert (mask[keep] > 0).mean() > 0.9
+    # the uint8 validity the solver may pass gives the same mask
+    assert np.array_equal(static_mask(ref, moving, valid.astype(np.uint8), slack=0.0), mask)
+
+
+def cv2_blur(img):
+    import cv2
+
+    return cv2.GaussianBlur(img, (0, 0), 2.0)
+
+
+def test_shot_pass_checks_the_kept_proxy_before_reading_a_frame(photos):
+    mats = [np.eye(3)] + [_similarity(dx, dy, 0.0, 1.0, CENTRE) for dx, dy in ((1.0, 0.5), (-1.5, 1.2), (0.7, -1.0), (-0.4, 0.2))]
+    shot = _shot(photos, mats, seed=4)
+    solver = CameraSolver(shot.frames[0], coarse=None)
+    solved = {n: solver.solve(shot.frames[n]) for n in range(1, 5)}
+    assert all(a.proxy is not None for a in solved.values())
+    # a frame locked 25 px off (its proxy kept) is re-read and repaired from its neighbour
+    wrong = _similarity(-25.0, 8.0, 0.0, 1.0, CENTRE) @ mats[3]
+    solved[3] = Alignment(wrong, 0.5, 0.5, "search", True, solved[3].proxy)
+    reads = []
+    # a threshold below the jitter: every pair of neighbours disagrees, only frame 3 is wrong
+    fixed = refine_shot(solver, list(range(5)), solved, lambda k: reads.append(k) or shot.frames[k], reference=0,
+                        threshold=0.0005)  # fmt: skip
+    assert fixed[3].initial == "neighbour" and fixed[3].proxy is not None
+    for n in range(1, 5):
+        assert corner_error(fixed[n].matrix, mats[n], size=(W, H)) < 0.15
+    assert set(reads) == {3}, reads  # the right frames were judged on their proxies, not read
+
+
+def _long_shot(photos, frames):
+    rng = np.random.default_rng(5)
+    bump = _similarity(18.0, -9.0, 0.3, 1.0, CENTRE)
+    mats = [np.eye(3)]
+    for n in range(1, frames):
+        jitter = _similarity(*rng.normal(0, 0.8, 2), 0.0, 1.0, CENTRE)
+        mats.append(bump @ jitter if n >= frames // 2 else jitter)
+    return _shot(photos, mats, foreground=0.15, seed=6), mats
+
+
+class _Source:
+    def __init__(self, frames, workers):
+        self._frames = dict(enumerate(frames, start=1001))
+        self.frames = sorted(self._frames)
+        self.workers = workers
+
+    def read(self, n):
+        return self._frames[n]
+
+    def map(self, fn):
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(self.workers) as pool:
+            return dict(zip(self.frames, pool.map(lambda n: fn(n, self._frames[n]), self.frames), strict=True))
+
+
+def test_worker_processes_give_the_same_solve_as_threads(photos):
+    shot, mats = _long_shot(photos, PROCESS_MIN_FRAMES)
+    results = {}
+    for processes in (True, False):
+        plugin = StabilizePlugin({"processes": processes})
+        results[processes] = plugin.analyze(_Source(shot.frames, workers=2))
+    a, b = results[True]["frames"], results[False]["frames"]
+    assert [f["frame"] for f in a] == [f["frame"] for f in b]
+    for fa, fb in zip(a, b, strict=True):
+        assert np.allclose(fa["to_reference"], fb["to_reference"], atol=1e-9)
+        assert fa["initial"] == fb["initial"] and fa["searched"] == fb["searched"]
+    errs = [corner_error(np.asarray(f["to_reference"]), m, size=(W, H)) for f, m in zip(a, mats, strict=True)]
+    assert max(errs) < 0.2, errs
+
+
+def test_worker_processes_do_not_rerun_the_callers_script(tmp_path):
+    script = tmp_path / "unguarded.py"
+    script.write_text(textwrap.dedent("""
+        import cv2
+        import numpy as np
+        from laika_fx.stabilize.estimate import corner_error, gray_proxy
+        from laika_fx.stabilize.workers import SolverProcesses
+        print("top level", flush=True)
+        noise = np.random.default_rng(0).random((180, 320, 3)).astype(np.float32)
+        ref = (cv2.GaussianBlur(noise, (0, 0), 3) * 255).astype(np.uint8)
+        with SolverProcesses(ref, workers=2, learned=False) as procs:
+            a = procs.solve(gray_proxy(ref))
+        print("solved", corner_error(a.matrix, np.eye(3), size=(320, 180)) < 0.05, flush=True)
+    """))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["top", "level", "solved", "True"], out.stdout + out.stderr
