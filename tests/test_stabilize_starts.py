@@ -58,11 +58,9 @@ def test_verification_ratio_separates_the_truth_from_a_wrong_start(photos):
     ref, mov = _shot(photos, [np.eye(3), truth], foreground=0.3, seed=3).frames
     solver = CameraSolver(ref, coarse=None)
     levels = solver.pyramid(mov)
-    contrast = solver._contrast(levels, 0)
-    s0 = levels[0][1]
-    right = solver.verification_ratio(contrast, truth, solver._cost0(contrast, truth, s0), s0)
+    right = solver.verification_ratio(levels, truth)
     off = _similarity(-40.0, 25.0, 0.0, 1.0, CENTRE) @ truth
-    wrong = solver.verification_ratio(contrast, off, solver._cost0(contrast, off, s0), s0)
+    wrong = solver.verification_ratio(levels, off)
     assert right >= solver.verify_ratio > wrong
 
 

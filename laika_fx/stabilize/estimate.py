@@ -558,9 +558,9 @@ class CameraSolver:
     #: candidates refined and compared at the candidate level
     finalists = 2
     #: a cheap start (identity, learned guess) is taken alone, without the shift search,
-    #: when its coarsest-level cost rises at least this factor once it is moved off by
-    #: ``verify_shift`` coarsest-level pixels (:meth:`verification_ratio`); 0 disables
-    verify_ratio = 2.2
+    #: when its candidate-level cost rises at least this factor once it is moved off by
+    #: ``verify_shift`` candidate-level pixels (:meth:`verification_ratio`); 0 disables
+    verify_ratio = 1.8
     verify_shift = 2.0
     #: refine on locally contrast-normalised images at the candidate levels
     contrast_refine = True
@@ -751,21 +751,41 @@ class CameraSolver:
         cost_p = self._cost0(contrast, p, s0)
         return (cost_p, p) if cost_p < cost else (cost, matrix)
 
-    def verification_ratio(self, contrast: np.ndarray, matrix: np.ndarray, cost: float, s0: np.ndarray) -> float:
-        """How sharply the coarsest-level cost rises when ``matrix`` is moved off by
-        :attr:`verify_shift` coarsest-level pixels (the least rise of four directions).
+    def _at_candidate_level(self, levels, start: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]:
+        """(matrix, correlation, static mask) after the candidate level's static set and
+        Gauss-Newton refinement from ``start``."""
+        lv = self.candidate_level
+        m, mask, rho = np.asarray(start, float), None, -1.0
+        for _ in range(self.candidate_rounds if self.reject_foreground else 1):
+            if self.reject_foreground:
+                mask = self._static_mask(lv, levels[lv][0], m, mask)
+            m, rho, _ = self._refine_points(lv, levels, m, mask, iterations=10, tolerance=0.02)
+        return m, rho, mask
+
+    def _cost1(self, levels, matrix: np.ndarray) -> float:
+        lv = self.candidate_level
+        return _contrast_cost(self.reference_contrast1, self._contrast(levels, lv), _to_level(matrix, levels[lv][1]))
+
+    def verification_ratio(self, levels, matrix: np.ndarray, cost: float | None = None) -> float:
+        """How sharply the candidate-level cost rises when ``matrix`` is moved off by
+        :attr:`verify_shift` candidate-level pixels (the least rise of four directions).
 
         Aligned on the set, most cells (the set) go from aligned to misaligned and the
-        cell-median cost roughly doubles or more; a start that is off, or locked onto the
-        puppet (which owns only a minority of the cells), barely changes it.
+        cell-median cost roughly doubles or more (measured 2.1-5.5 on correct starts); a
+        start that is off, or locked onto the puppet (which owns only a minority of the
+        cells), barely changes it (0.9-1.5).
         """
+        cost = self._cost1(levels, matrix) if cost is None else cost
         if not np.isfinite(cost):
             return 0.0
+        lv = self.candidate_level
+        ml = _to_level(matrix, levels[lv][1])
+        contrast = self._contrast(levels, lv)
         d = self.verify_shift
         worst = np.inf
         for dx, dy in ((d, 0.0), (-d, 0.0), (0.0, d), (0.0, -d)):
             t = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
-            worst = min(worst, _contrast_cost(self.reference_contrast, contrast, t @ _to_level(matrix, s0)))
+            worst = min(worst, _contrast_cost(self.reference_contrast1, contrast, t @ ml))
         return float(worst / max(cost, 1e-6))
 
     def _search_starts(self, levels, moving_contrast: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -788,18 +808,21 @@ class CameraSolver:
         except (cv2.error, np.linalg.LinAlgError):
             return None
 
-    def _candidates(self, levels, contrast: np.ndarray) -> tuple[list[tuple[str, np.ndarray]], bool]:
-        """The starts that go on to the candidate level (at most :attr:`finalists`).
+    def _candidates(self, levels, contrast: np.ndarray) -> tuple[list, bool]:
+        """The candidates refined at the candidate level: ``[(name, (matrix, rho, mask))]``.
 
         Cheap starts first - the identity, then the learned coarse aligner's guess (if
-        any) - each polished at the coarsest level; the first whose cost passes
-        :meth:`verification_ratio` goes on alone. Only when none verifies is the
-        exhaustive shift search run and every start scored by the coarsest-level cost.
-        Returns the finalists and whether the search ran.
+        any) - each polished at the coarsest level and refined at the candidate level;
+        the first that passes :meth:`verification_ratio` goes on alone. Only when none
+        verifies is the exhaustive shift search run; every start is then scored by the
+        coarsest-level cost and the best :attr:`finalists` are refined at the candidate
+        level (a cheap start's refinement is reused). Returns them and whether the
+        search ran.
         """
         s0 = levels[0][1]
         w0, h0 = levels[0][0].shape[::-1]
         scored: list[tuple[float, str, np.ndarray]] = []
+        refined: dict[int, tuple] = {}
         seen: list[np.ndarray] = []
 
         def add(name: str, m: np.ndarray) -> tuple[float, np.ndarray] | None:
@@ -820,13 +843,16 @@ class CameraSolver:
                 continue
             got = add(name, m)
             if got is not None and self.verify_ratio > 0:
-                if self.verification_ratio(contrast, got[1], got[0], s0) >= self.verify_ratio:
-                    return [(name, got[1])], False
+                r = refined[len(scored) - 1] = self._at_candidate_level(levels, got[1])
+                if self.verification_ratio(levels, r[0]) >= self.verify_ratio:
+                    return [(name, r)], False
         if self.search > 0:
             for name, m in self._search_starts(levels, contrast):
                 add(name, m)
-        order = sorted(range(len(scored)), key=lambda i: scored[i][0])  # stable: earlier start wins ties
-        return [(scored[i][1], scored[i][2]) for i in order[: self.finalists]], self.search > 0
+        order = sorted(range(len(scored)), key=lambda i: scored[i][0])[: self.finalists]  # stable: ties keep order
+        out = [(scored[i][1], refined[i] if i in refined else self._at_candidate_level(levels, scored[i][2]))
+               for i in order]  # fmt: skip
+        return out, self.search > 0
 
     def solve(self, moving: np.ndarray, *, initial: np.ndarray | None = None) -> Alignment:
         """Transform of ``moving`` to the reference.
@@ -857,26 +883,15 @@ class CameraSolver:
     def _solve_levels(self, levels, initial: np.ndarray | None) -> Alignment:
         reject = self.reject_foreground
         searched = False
-        if initial is not None:
-            starts = [("given", np.asarray(initial, float))]
-        else:
-            starts, searched = self._candidates(levels, self._contrast(levels, 0))
         lv = self.candidate_level
-        ref1, s1 = self.reference_levels[lv]
-        contrast_ref1 = self.reference_contrast1 if len(starts) > 1 else None
-        best = None
-        contrast1 = self._contrast(levels, lv) if contrast_ref1 is not None else None
-        for name, start in starts:
-            m, mask, rho, kept = start, None, -1.0, 0.0
-            for _ in range(self.candidate_rounds if reject else 1):
-                if reject:
-                    mask = self._static_mask(lv, levels[lv][0], m, mask)
-                m, rho, kept = self._refine_points(lv, levels, m, mask, iterations=10, tolerance=0.02)
-            cost = _contrast_cost(contrast_ref1, contrast1, _to_level(m, s1)) if contrast1 is not None else 0.0
-            if best is None or cost < best[3]:
-                best = (name, m, rho, cost, mask)
-        assert best is not None
-        initial_name, matrix, rho, _, mask = best
+        if initial is not None:
+            candidates = [("given", self._at_candidate_level(levels, initial))]
+        else:
+            candidates, searched = self._candidates(levels, self._contrast(levels, 0))
+        if len(candidates) > 1:  # the better by the same robust cost at the candidate level
+            costs = [self._cost1(levels, c[1][0]) for c in candidates]
+            candidates = [candidates[int(np.argmin(costs))]]
+        initial_name, (matrix, rho, mask) = candidates[0]
         if reject and self.candidate_rounds < 2:  # one more static-set round for the winner
             mask = self._static_mask(lv, levels[lv][0], matrix, mask)
             matrix, rho, kept = self._refine_points(lv, levels, matrix, mask, iterations=10, tolerance=0.02)
