@@ -6,10 +6,10 @@ per-frame jitter, a persistent bump half way, slow drift, a moving "puppet" cove
 
 Methods compared on the same frames:
 
-* ``ours`` — the plugin's default solve: identity and coarse shift search candidates,
-  sparse robust refinement (:mod:`.estimate`);
-* ``ours + learned`` — the same with the learned coarse aligner's guess as one more
-  candidate (``learned=true``);
+* ``ours`` — the plugin's default solve: the identity, then the learned coarse
+  aligner's guess, each verified by the robust cost, the exhaustive coarse shift search
+  only when neither verifies; sparse robust refinement (:mod:`.estimate`);
+* ``ours, learned off`` — the same without the learned guess (``learned=false``);
 * ``ecc`` — plain OpenCV ECC (affine, whole frame, half resolution);
 * ``orb+ransac`` — ORB features, RANSAC similarity, whole frame;
 * ``vidstab`` — ffmpeg vidstabdetect/vidstabtransform in tripod mode.
@@ -274,11 +274,10 @@ def evaluate(
                               foreground=fg, seed=seed + k)  # fmt: skip
         ref = shot.frames[0]
         methods: dict = {}
-        solver = CameraSolver(ref, coarse=None)
-        learned = CameraSolver(ref, coarse=coarse) if coarse is not None else None
+        solver = CameraSolver(ref, coarse=coarse)
         methods["ours"] = lambda f, s=solver: s.solve(f).matrix
-        if learned is not None:
-            methods["ours + learned"] = lambda f, s=learned: s.solve(f).matrix
+        if coarse is not None:
+            methods["ours, learned off"] = lambda f, s=CameraSolver(ref, coarse=None): s.solve(f).matrix
         if baselines:
             methods["ecc (whole frame)"] = lambda f, r=ref: ecc_whole_frame(f, r)
             methods["orb+ransac"] = lambda f, r=ref: orb_ransac(f, r)
@@ -411,11 +410,13 @@ def evaluate_bump_shots(
     reference), ~1 px jitter per frame, the bump from frame ``frames // 2`` on and the
     puppet moving as in :func:`synthetic_shot`; every non-reference frame is scored.
 
-    Rows: ``ours (per frame)`` (each frame solved alone) and ``ours + shot pass`` (then
-    :func:`~.estimate.refine_shot`, the plugin's default); ms are per frame, both passes.
+    Rows: ``ours (per frame)`` (each frame solved alone, learned guess on as in the
+    plugin) and ``ours + shot pass`` (then :func:`~.estimate.refine_shot`, the plugin's
+    default); ms are per frame, both passes.
     """
     photos = {n: load_photo(n) for n, _ in HOLDOUT}
     names = list(photos)
+    coarse = _coarse_or_none()
     centre = ((width - 1) / 2, (height - 1) / 2)
     rows = []
     for bump in bumps:
@@ -433,7 +434,7 @@ def evaluate_bump_shots(
             name = names[t % len(names)]
             shot = synthetic_shot(photos[name], photos[names[(t + 1) % len(names)]], size=(width, height),
                                   foreground=foreground, seed=seed + 100 * t + int(bump), matrices=mats)  # fmt: skip
-            solver = CameraSolver(shot.frames[0])
+            solver = CameraSolver(shot.frames[0], coarse=coarse)
             t0 = time.perf_counter()
             single = {n: solver.solve(shot.frames[n]) for n in range(1, frames)}
             t1 = time.perf_counter()
