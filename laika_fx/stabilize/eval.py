@@ -277,7 +277,8 @@ def evaluate(
         solver = CameraSolver(ref, coarse=coarse)
         methods["ours"] = lambda f, s=solver: s.solve(f).matrix
         if coarse is not None:
-            methods["ours, learned off"] = lambda f, s=CameraSolver(ref, coarse=None): s.solve(f).matrix
+            plain = CameraSolver(ref, coarse=None)
+            methods["ours, learned off"] = lambda f, s=plain: s.solve(f).matrix
         if baselines:
             methods["ecc (whole frame)"] = lambda f, r=ref: ecc_whole_frame(f, r)
             methods["orb+ransac"] = lambda f, r=ref: orb_ransac(f, r)
