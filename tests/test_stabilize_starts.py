@@ -11,7 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from laika_fx.stabilize.estimate import Alignment, CameraSolver, corner_error, refine_shot, static_mask
+from laika_fx.stabilize.estimate import (
+    Alignment,
+    CameraSolver,
+    corner_error,
+    refine_shot,
+    static_mask,
+)
 from laika_fx.stabilize.eval import _similarity, synthetic_shot
 from laika_fx.stabilize.plugin import PROCESS_MIN_FRAMES, StabilizePlugin
 
@@ -165,3 +171,26 @@ def test_worker_processes_do_not_rerun_the_callers_script(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["top", "level", "solved", "True"], out.stdout + out.stderr
+
+
+def test_fill_uses_the_frame_it_just_rendered_as_a_neighbour(photos):
+    from laika_fx.plugins import FrameContext
+
+    truths = [_similarity(dx, 0, 0, 1, CENTRE) for dx in (0, 20, -20, 15, -15, 10, -10)]
+    shot = _shot(photos, truths, seed=6)
+    plugin = StabilizePlugin({"border": "fill", "fill_radius": 2})
+    plugin.set_analysis({"frames": [{"frame": 1001 + i, "matrix": np.linalg.inv(t).tolist()} for i, t in enumerate(truths)],
+                         "frame_size": [W, H]})  # fmt: skip
+    reads = []
+
+    def read_source(n):
+        reads.append(n)
+        return shot.frames[n - 1001]
+
+    outs = {n: plugin.render(shot.frames[n - 1001], FrameContext(frame=n, read_source=read_source)) for n in (1003, 1004)}
+    assert 1003 not in reads and 1004 not in reads  # rendered frames are never read back
+    # and the result is the same as with every neighbour read from the source
+    fresh = StabilizePlugin({"border": "fill", "fill_radius": 2})
+    fresh.set_analysis(plugin.analysis)
+    again = fresh.render(shot.frames[3], FrameContext(frame=1004, read_source=lambda n: shot.frames[n - 1001]))
+    assert np.array_equal(outs[1004], again)

@@ -198,15 +198,21 @@ class StabilizePlugin(Plugin):
                 cache.move_to_end(k)
                 return cache[k]
         img = ctx.read_source(k)
+        self._remember(k, img)
+        return img
+
+    def _remember(self, k: int, img: np.ndarray) -> None:
+        """Put frame ``k`` in the LRU cache (evicting the oldest beyond its limits)."""
+        cache, lock = self._cache_state()
         with lock:
             cache[k] = img
+            cache.move_to_end(k)
             total = sum(v.nbytes for v in cache.values())
             limit = max(FILL_CACHE_BYTES, img.nbytes)
             count = 2 * self.settings["fill_radius"] + 3
             while len(cache) > 1 and (total > limit or len(cache) > count):
                 _, old = cache.popitem(last=False)
                 total -= old.nbytes
-        return img
 
     def _cache_state(self):
         state = getattr(self, "_fill_cache", None)
@@ -246,4 +252,8 @@ class StabilizePlugin(Plugin):
         if border == "zoom":
             zoom = crop_matrix(zoom_rectangle(self._rect, (w, h)), (w, h), zoom=True)
             return warp_frame(frame, zoom @ matrix, interpolation=interp)
+        # the frame being rendered is a neighbour of the next ones: keep it, so they need not
+        # decode it again (in a batch it was just read; a PNG decode costs ~30 ms at 1080p)
+        if self.settings["fill_radius"] > 0:
+            self._remember(ctx.frame, frame)
         return fill_from_neighbours(frame, matrix, self._neighbours(ctx.frame, ctx), interpolation=interp)
