@@ -194,3 +194,19 @@ def test_fill_uses_the_frame_it_just_rendered_as_a_neighbour(photos):
     fresh.set_analysis(plugin.analysis)
     again = fresh.render(shot.frames[3], FrameContext(frame=1004, read_source=lambda n: shot.frames[n - 1001]))
     assert np.array_equal(outs[1004], again)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_learned_guess_finds_a_big_bump_without_the_exhaustive_search(photos, seed):
+    from laika_fx.stabilize.coarse import LearnedCoarseAligner
+
+    rng = np.random.default_rng(seed)
+    ang = rng.uniform(0, 2 * np.pi)
+    truth = _similarity(26 * np.cos(ang), 26 * np.sin(ang), 0.5, 1.01, CENTRE)  # ~80 px at 1080p
+    ref, mov = _shot(photos, [np.eye(3), truth], foreground=0.3, seed=20 + seed).frames
+    a = CameraSolver(ref, coarse=LearnedCoarseAligner(), search=0.0).solve(mov)
+    assert a.initial == "learned" and not a.searched
+    assert corner_error(a.matrix, truth, size=(W, H)) < 0.1
+    # the refinement from the identity alone does not get there
+    b = CameraSolver(ref, coarse=None, search=0.0).solve(mov)
+    assert corner_error(b.matrix, truth, size=(W, H)) > 2
