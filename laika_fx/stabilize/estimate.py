@@ -868,15 +868,23 @@ class CameraSolver:
             scored.append((cost, name, p))
             return cost, p
 
+        failed: list[np.ndarray] = []  # polished starts (coarsest level) that did not verify
+
         def verified(name: str, m: np.ndarray) -> list | None:
             got = add(name, m)
+            if got is None or self.verify_ratio <= 0:
+                return None
+            pl = _to_level(got[1], s0)
+            if any(corner_error(pl, f, size=(w0, h0)) <= 0.5 for f in failed):
+                return None  # polished onto a solution that already failed
             # a start whose coarsest-level cost barely changes when moved is off (or on the
             # puppet): no candidate-level refinement for its verification (3 of 88 starts
             # that verified were dropped this way, 32 of 56 that did not were spared it)
-            if got is not None and self.verify_ratio > 0 and self._ratio0(contrast, got[1], got[0], s0) >= self.precheck_ratio:
+            if self._ratio0(contrast, got[1], got[0], s0) >= self.precheck_ratio:
                 r = refined[len(scored) - 1] = self._at_candidate_level(levels, got[1])
                 if self.verification_ratio(levels, r[0]) >= self.verify_ratio:
                     return [(name, r)]
+            failed.append(pl)
             return None
 
         if (out := verified("identity", np.eye(3))) is not None:
