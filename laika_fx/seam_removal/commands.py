@@ -13,13 +13,14 @@ def _train(args: argparse.Namespace) -> int:
     except ImportError as exc:  # torch / nncf missing
         print(f"laika-fx: error: training needs the [train] extra (pip install -e '.[train]'): {exc}")
         return 2
+    qat_minutes = args.qat_minutes if args.qat_minutes is not None else (15.0 if args.minutes > 0 else 0.0)
     kwargs = dict(minutes=args.minutes, samples=args.samples, seed=args.seed, threads=args.threads,
                   run_dir=Path(args.run_dir) / args.model.replace("-", "_"), lr=args.lr)  # fmt: skip
     if args.model == "seam-detector":
-        meta = train.train_detector(**kwargs, pos_weight=args.pos_weight, qat_minutes=args.qat_minutes,
+        meta = train.train_detector(**kwargs, pos_weight=args.pos_weight, qat_minutes=qat_minutes,
                                     p_lines=args.p_lines)  # fmt: skip
     else:
-        meta = train.train_inpainter(**kwargs, qat_minutes=args.qat_minutes)
+        meta = train.train_inpainter(**kwargs, qat_minutes=qat_minutes)
     print(json.dumps(meta, indent=2))
     return 0
 
@@ -51,9 +52,10 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
                            help="weight of seam pixels in the loss (lower favours precision; default 3)")
             t.add_argument("--p-lines", type=float, default=0.5,
                            help="share of crops that get extra plank gaps / wires drawn on the fly (default 0.5)")
-        t.add_argument("--qat-minutes", type=float, default=15.0,
-                       help="quantization-aware training after the FP32 run (default 15; 0 = post-training "
-                            "quantization with the layers it hurts kept FP32)")
+        t.add_argument("--qat-minutes", type=float, default=None,
+                       help="quantization-aware training (NNCF) after the FP32 run (default 15; 0 = post-training "
+                            "quantization with the layers it hurts kept FP32); with --minutes 0 it continues the "
+                            "QAT checkpoint this long (default 0: export it again)")
         t.set_defaults(func=_train, model=name)
     e = eval.add_parser("seams", help="seam detection and inpainting quality on held-out data")
     e.add_argument("--precision", default="fp32,int8", help="precisions to compare (default fp32,int8)")

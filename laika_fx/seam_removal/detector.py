@@ -190,7 +190,7 @@ def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None) -> t
     """
     from .evaluate import detection_metrics
 
-    candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99]
+    candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998]
     probs = [detector.probability(s.frame) for s in scenes]
     truth = [s.mask > 0 for s in scenes]
     has_seam = [bool(s.mask.any()) for s in scenes]

@@ -23,7 +23,7 @@ class SeamRemoval(Plugin):
     label = "Seam removal"
     description = "Find the replacement-face seam (learned detector) and paint it out (learned inpainter)."
     params = (
-        Param("threshold", float, _DEFAULT_THRESHOLD, minimum=0.05, maximum=0.99,
+        Param("threshold", float, _DEFAULT_THRESHOLD, minimum=0.05, maximum=0.999,
               help="detector probability above which a pixel is seam (default: calibrated on held-out data)"),
         Param("dilation", int, 2, minimum=0, maximum=20, help="grow the mask by this many pixels before filling"),
         Param("min_area", int, 12, minimum=0, maximum=10000,

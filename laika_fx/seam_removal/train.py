@@ -158,13 +158,8 @@ def train_detector(
 
     net = _fit(SeamNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
                metric="loss", started=t0)  # fmt: skip
-    qat = None
-    qat_ckpt = run_dir / "checkpoint_qat.pt"
-    if minutes > 0 and qat_ckpt.exists():
-        qat_ckpt.unlink()  # made from the FP32 weights just trained further: start again
-    if (minutes > 0 and qat_minutes > 0) or qat_ckpt.exists():  # --minutes 0 re-exports the QAT checkpoint
-        qat = _quantization_aware(net, _calibration(frames, seed + 2, scale=1 / 255), loss_fn, run_dir=run_dir,
-                                  minutes=qat_minutes if minutes > 0 else 0, lr=lr / 10, seed=seed, started=t0)  # fmt: skip
+    qat = _qat_phase(net, _calibration(frames, seed + 2, scale=1 / 255), loss_fn, run_dir=run_dir, minutes=minutes,
+                     qat_minutes=qat_minutes, lr=lr / 10, seed=seed, started=t0)  # fmt: skip
     return export_detector(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed, qat=qat)
 
 
@@ -177,6 +172,21 @@ def _with_lines(x: np.ndarray, rng: np.random.Generator, p: float) -> np.ndarray
             sdata.add_distractors(img, rng, count=int(rng.integers(1, 3)), kinds=sdata.LINE_KINDS)
             x[i] = img.transpose(2, 0, 1)
     return x
+
+
+def _qat_phase(net, calib, loss_fn, *, run_dir: Path, minutes: float, qat_minutes: float, **kwargs):
+    """The quantization-aware phase of a training run, or ``None`` when there is none.
+
+    After FP32 training (``minutes`` > 0) any old QAT checkpoint is stale and is dropped;
+    QAT then runs ``qat_minutes`` from the new weights. With ``minutes == 0`` the QAT
+    checkpoint is continued for ``qat_minutes`` (0 = export it again as it is).
+    """
+    qat_ckpt = run_dir / "checkpoint_qat.pt"
+    if minutes > 0 and qat_ckpt.exists():
+        qat_ckpt.unlink()
+    if qat_minutes <= 0 and not qat_ckpt.exists():
+        return None
+    return _quantization_aware(net, calib, loss_fn, run_dir=run_dir, minutes=qat_minutes, **kwargs)
 
 
 def _quantization_aware(net, calib: list[np.ndarray], loss_fn, *, run_dir: Path, minutes: float, lr: float,
@@ -311,14 +321,9 @@ def train_inpainter(
 
     net = _fit(InpaintNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-5, seed=seed,
                metric="l1_in_hole", started=t0)  # fmt: skip
-    qat = None
-    qat_ckpt = run_dir / "checkpoint_qat.pt"
-    if minutes > 0 and qat_ckpt.exists():
-        qat_ckpt.unlink()  # made from the FP32 weights just trained further: start again
-    if (minutes > 0 and qat_minutes > 0) or qat_ckpt.exists():
-        qat = _quantization_aware(net, _calibration(x_all.numpy(), seed + 2), loss_fn, run_dir=run_dir,
-                                  minutes=qat_minutes if minutes > 0 else 0, lr=lr / 10, seed=seed, started=t0,
-                                  ignored_types=("__add__", "__mul__", "add", "mul"))  # fmt: skip
+    qat = _qat_phase(net, _calibration(x_all.numpy(), seed + 2), loss_fn, run_dir=run_dir, minutes=minutes,
+                     qat_minutes=qat_minutes, lr=lr / 10, seed=seed, started=t0,
+                     ignored_types=("__add__", "__mul__", "add", "mul"))  # fmt: skip
     return export_inpainter(net, run_dir=run_dir, out_dir=out_dir, x_all=x_all.numpy(), seed=seed, qat=qat)
 
 
