@@ -367,6 +367,10 @@ class _PointLevel:
         pts = np.zeros((self.rows * 256, 1, 2), np.float32)
         pts[: self.n, 0, 0], pts[: self.n, 0, 1] = xs, ys
         self.points = pts
+        # the point's cell of the grid the candidate cost takes its median over
+        cw, ch = _CELLS
+        self.cell = (np.minimum(ys * ch // h, ch - 1) * cw + np.minimum(xs * cw // w, cw - 1)).astype(np.intp)
+        self.cells = cw * ch
 
     def sample(self, image: np.ndarray, warp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Values of ``image`` at ``warp @ point`` (reference -> moving) and their validity.
@@ -571,6 +575,12 @@ class CameraSolver:
     local_radius = 3
     #: refine on locally contrast-normalised images at the candidate levels
     contrast_refine = True
+    #: the refinement uses only the cells (of the candidate cost's grid) whose residual is
+    #: at most ``cell_trim_slack`` x the median cell's (:meth:`_trim_cells`)
+    cell_trim = True
+    cell_trim_slack = 1.0
+    #: ... also at the finest level
+    cell_trim_finest = False
 
     def __init__(
         self,
@@ -666,6 +676,7 @@ class CameraSolver:
         iterations: int = 12,
         tolerance: float = 0.003,
         cutoff: float = 3.0,
+        trim: bool | None = None,
     ) -> tuple[np.ndarray, float, float]:
         """Sparse inverse-compositional Gauss-Newton at one level, robust to what moves.
 
@@ -680,6 +691,9 @@ class CameraSolver:
         reference, s = self.reference_levels[level]
         h, w = reference.shape
         smooth = self._sampling(levels, level)
+        if trim is None:
+            trim = self.cell_trim and (self.cell_trim_finest or level < len(self.widths) - 1)
+        trim = trim and self.reject_foreground
         # warp: reference -> moving in normalised coordinates
         warp_px = _normalise(np.linalg.inv(_to_level(matrix_full, s)))
         warp_n = pl.to_norm @ warp_px @ np.linalg.inv(pl.to_norm)
@@ -716,6 +730,8 @@ class CameraSolver:
                     e_use = e_use[:: e_use.size // 4000]
                 sigma = 1.4826 * float(np.median(e_use)) + 1e-4
                 weight = use & (np.abs(err) < cutoff * sigma)
+                if trim:
+                    weight = self._trim_cells(pl, use, err, weight, cutoff * sigma)
             sd = np.compress(weight, pl.sd, axis=0)
             hess = sd.T @ sd
             grad = (sd * err[weight][:, None]).sum(axis=0)
@@ -738,6 +754,26 @@ class CameraSolver:
         warp_px = from_norm @ warp_n @ pl.to_norm
         matrix = _normalise(np.linalg.inv(warp_px))
         return np.linalg.inv(s) @ matrix @ s, rho, kept
+
+    def _trim_cells(self, pl: _PointLevel, use: np.ndarray, err: np.ndarray, weight: np.ndarray, clip: float) -> np.ndarray:
+        """``weight`` restricted to the better-aligned cells (the cost's grid): the cells
+        whose mean truncated residual is at most the median over the cells with points.
+
+        The candidate cost is a median over cells: a solution is right when the majority
+        of the cells agree with it, whatever the number of points each holds. The
+        refinement follows the same rule - a textured puppet owning most of the points but
+        a minority of the cells cannot pull the solve off the set's cells (without this a
+        near-static puppet over a plain sky dragged solves started at the truth 5-7 px off).
+        """
+        cnt = np.bincount(pl.cell[use], minlength=pl.cells)
+        tot = np.bincount(pl.cell[use], weights=np.minimum(np.abs(err[use]), clip), minlength=pl.cells)
+        has = cnt >= 8
+        if has.sum() < 6:
+            return weight
+        cell_err = np.full(pl.cells, np.inf)
+        cell_err[has] = tot[has] / cnt[has]
+        good = cell_err <= np.median(cell_err[has]) * self.cell_trim_slack
+        return weight & good[pl.cell]
 
     def _cost0(self, contrast: np.ndarray, matrix: np.ndarray, s0: np.ndarray) -> float:
         return _contrast_cost(self.reference_contrast, contrast, _to_level(matrix, s0))
