@@ -239,14 +239,22 @@ def test_a_near_static_puppet_over_a_plain_set_does_not_pull_the_refinement():
     assert corner_error(untrimmed.solve(shot.frames[1], initial=truth).matrix, truth, size=solver.size) > 2
 
 
-def test_the_rocket_20px_bump_pair_is_solved():
-    # the bump table's last failure (20 px, trial 4: a 1.9% zoom under a 30% puppet), 7.8 px before
+@pytest.mark.parametrize(
+    "seed",
+    [
+        0,  # the bump table's last failure (trial 4: a 1.9% zoom under a 30% puppet): 7.8 px before
+        100,  # the same trial with seed 100 (a -1.1% zoom): every start, the cell-shift fit
+        # included, ended on the puppet's motion, 18.6 px off; set and puppet differ by ~1 px
+        # at the search level, the sub-pixel cells' second fitted similarity finds the set
+    ],
+)
+def test_rocket_20px_bump_pairs_are_solved(seed):
     from laika_fx.stabilize.coarse import LearnedCoarseAligner
 
-    rng = np.random.default_rng(4)
+    rng = np.random.default_rng(seed + 4)
     ang = rng.uniform(0, 2 * np.pi)
     truth = _similarity(20 * np.cos(ang), 20 * np.sin(ang), rng.uniform(-1, 1), 1 + rng.uniform(-0.02, 0.02),
                         (959.5, 539.5))  # fmt: skip
-    ref, mov = _rocket_pair_1080p("coffee", seed=420, matrices=[np.eye(3), truth]).frames
+    ref, mov = _rocket_pair_1080p("coffee", seed=seed + 420, matrices=[np.eye(3), truth]).frames
     a = CameraSolver(ref, coarse=LearnedCoarseAligner()).solve(mov)
     assert corner_error(a.matrix, truth, size=(1920, 1080)) < 0.3

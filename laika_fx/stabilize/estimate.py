@@ -492,34 +492,58 @@ def _shift_candidates(
     ys, xs = np.nonzero(local_min & np.isfinite(costs))
     order = np.argsort(costs[ys, xs])[:peaks]
     out = [np.array([[1.0, 0.0, xs[i] - r], [0.0, 1.0, ys[i] - r], [0.0, 0.0, 1.0]]) for i in order]
-    if cells is not None and fitted is not None:
-        out.append(fitted)
+    if cells is not None and fitted:
+        out.extend(fitted)
     return out
 
 
-def _fit_cell_shifts(per_cell: np.ndarray, r: int, hh: int, ww: int) -> np.ndarray | None:
-    """Similarity (moving -> reference) fitted by RANSAC to each cell's best shift.
+def _fit_cell_shifts(per_cell: np.ndarray, r: int, hh: int, ww: int, *, models: int = 2) -> list[np.ndarray]:
+    """Similarities (moving -> reference) fitted by RANSAC to each cell's best shift.
 
     ``per_cell[dy + r, dx + r, row, col]`` is a cell's cost at shift (dx, dy). A bump is
     rarely a pure translation: its zoom or rotation moves the frame's cells by different
     shifts, which a single shift cannot follow but a similarity through the cells that
-    agree (the set, the majority) can - a start a few pixels from the truth.
+    agree can - a start a few pixels from the truth. The cells' shifts are refined to
+    sub-pixel (a parabola through the neighbouring shifts' costs) and up to ``models``
+    similarities are fitted in turn, each to the cells the previous ones left out: the
+    set and a large puppet can differ by only a pixel at this level, and the puppet may
+    hold the most cells that agree (a plain set leaves few cells with a clear shift).
     """
     n = 2 * r + 1
     ch, cw = per_cell.shape[2:]
-    flat = np.where(np.isfinite(per_cell), per_cell, np.inf).reshape(n * n, ch, cw)
+    cube = np.where(np.isfinite(per_cell), per_cell, np.inf)
+    flat = cube.reshape(n * n, ch, cw)
     best = flat.argmin(axis=0)
     usable = np.isfinite(flat.min(axis=0))
     if usable.sum() < 6:
-        return None
-    dy, dx = best // n - r, best % n - r
-    cy, cx = np.mgrid[0:ch, 0:cw]
-    ref = np.stack([cx * ww + (ww - 1) / 2, cy * hh + (hh - 1) / 2], axis=-1)[usable].astype(np.float32)
+        return []
+    iy, ix = best // n, best % n
+    rows, cols = np.mgrid[0:ch, 0:cw]
+
+    def offset(lo, mid, hi):  # parabola vertex, in [-0.5, 0.5]; 0 where a side is missing
+        den = lo - 2 * mid + hi
+        with np.errstate(all="ignore"):
+            o = np.where(np.isfinite(den) & (den > 1e-9), 0.5 * (lo - hi) / den, 0.0)
+        return np.clip(o, -0.5, 0.5)
+
+    c0 = cube[iy, ix, rows, cols]
+    ox = offset(cube[iy, np.maximum(ix - 1, 0), rows, cols], c0, cube[iy, np.minimum(ix + 1, n - 1), rows, cols])
+    oy = offset(cube[np.maximum(iy - 1, 0), ix, rows, cols], c0, cube[np.minimum(iy + 1, n - 1), ix, rows, cols])
+    dx, dy = ix - r + np.where((ix > 0) & (ix < n - 1), ox, 0), iy - r + np.where((iy > 0) & (iy < n - 1), oy, 0)
+    ref = np.stack([cols * ww + (ww - 1) / 2, rows * hh + (hh - 1) / 2], axis=-1)[usable].astype(np.float32)
     mov = ref - np.stack([dx, dy], axis=-1)[usable].astype(np.float32)
-    m, _ = cv2.estimateAffinePartial2D(mov, ref, method=cv2.RANSAC, ransacReprojThreshold=1.0)
-    if m is None:
-        return None
-    return np.vstack([m, [0.0, 0.0, 1.0]])
+    out = []
+    left = np.ones(len(ref), bool)
+    for _ in range(models):
+        if left.sum() < 6:
+            break
+        m, inliers = cv2.estimateAffinePartial2D(mov[left], ref[left], method=cv2.RANSAC, ransacReprojThreshold=0.6)
+        if m is None or inliers is None or inliers.sum() < 4:
+            break
+        out.append(np.vstack([m, [0.0, 0.0, 1.0]]))
+        idx = np.flatnonzero(left)
+        left[idx[inliers.ravel() > 0]] = False
+    return out
 
 
 class _Pyramid(list):
