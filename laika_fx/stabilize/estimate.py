@@ -12,8 +12,9 @@ Three stages on grayscale proxies (a pyramid from ~120 px up to ``finest_width``
    solution lines up wins only the cells it covers - must rise sharply when the solution
    is moved off by 2 px (:meth:`CameraSolver.verification_ratio`). The first start that
    verifies is the answer's start. Only if none does, the best translations of an
-   exhaustive shift search and a similarity fitted (RANSAC) to each grid cell's best shift
-   (a bump's zoom/rotation) join; all are scored by that cost at the coarsest level and
+   exhaustive shift search and up to two similarities fitted (RANSAC, the second to the
+   cells the first left out) to each grid cell's sub-pixel best shift (a bump's
+   zoom/rotation; the set and a puppet) join; all are scored by that cost at the coarsest level and
    the two best, refined at the candidate level, are compared there.
 2. **Static set**: at every level but the finest, the current solution warps the frame
    onto the reference and pixels whose gain-normalised residual is too large to be a
@@ -25,8 +26,10 @@ Three stages on grayscale proxies (a pyramid from ~120 px up to ``finest_width``
    ``remap`` and a tiny least-squares solve per iteration, with gain and offset fitted
    every iteration (flicker) and points beyond 3 robust standard deviations dropped.
    At the two coarsest levels it matches locally contrast-normalised images (a faint set
-   pulls as hard as a contrasty puppet). The winning start is refined to the finest
-   level, which is typically 1/2 resolution at 1080p.
+   pulls as hard as a contrasty puppet), and below the finest level it uses only the
+   better-aligned half of the cost's grid cells (:meth:`CameraSolver._trim_cells`): the
+   majority of cells, not of points, decides, as in the cost. The winning start is
+   refined to the finest level, which is typically 1/2 resolution at 1080p.
 
 :func:`refine_shot` then uses the shot rather than the pair: frames whose solve
 disagrees with a neighbour's are checked on the candidate-level proxy each solve keeps
