@@ -188,7 +188,7 @@ def test_quality_on_small_heldout_set_meets_shipped_metrics():
     inp_scenes = heldout_scenes(10, seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
     learned = inpaint_quality(inp_scenes, method="learned")
     telea = inpaint_quality(inp_scenes, method="telea")
-    assert learned["psnr_seam"] > telea["psnr_seam"] + 1.0, (learned, telea)  # +1.58 dB at export
+    assert learned["psnr_seam"] > telea["psnr_seam"] + 1.0, (learned, telea)  # +1.71 dB INT8 at export
 
 
 @needs_models

@@ -150,7 +150,7 @@ def _sample_frames(root: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]
     return out
 
 
-def run_eval(*, precisions=("fp32", "int8"), count: int = 24, sample_root: Path | None = None) -> dict:
+def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path | None = None) -> dict:
     """Run every measure for each precision; returns ``{precision: {...}, "telea": ..., "ns": ...}``."""
     from .detector import SeamDetector
     from .plugin import SeamRemoval
