@@ -87,7 +87,7 @@ def main() -> int:
         for prec in ("int8", "fp32"):
             net = compile_model(model_path(name, prec), precision="f32", shape=[shape], threads=1)
             net(x)
-            ms[prec] = median_ms(lambda _, net=net: net(x), range(10), args.repeats)
+            ms[prec] = median_ms(lambda _, net=net, x=x: net(x), range(10), args.repeats)
         label = f"{name} {shape[2]}x{shape[3]}"
         print(f"{label:<34} {ms['int8']:9.1f} {ms['fp32']:9.1f} {ms['fp32'] / ms['int8']:10.2f}")
     print()

@@ -367,3 +367,25 @@ def test_quantization_aware_inpainter_keeps_the_residual_add_in_fp32(tmp_path):
     probe[:, 4:7] = 0.5 + np.float32(1 / 65535)
     out = compiled([probe])[0]
     assert np.allclose(out, probe[:, 4:7], atol=1e-6)
+
+
+def test_threshold_calibration_keeps_seam_free_frames_clean():
+    """Calibration takes the best F1 only among thresholds that leave seam-free frames clean."""
+    from types import SimpleNamespace
+
+    from laika_fx.seam_removal.detector import calibrate_threshold
+
+    seam = np.zeros((40, 60), np.uint8)
+    seam[20, 5:55] = 255
+    prob_seam = np.where(seam > 0, 0.97, 0.0).astype(np.float32)
+    prob_seam[10, 5:55] = 0.92  # a false line beside the seam: costs precision below 0.92
+    prob_free = np.zeros((40, 60), np.float32)
+    prob_free[30, 0:60] = 0.95  # a wire on a seam-free frame, only flagged below 0.95
+    scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros_like(seam))]
+    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free)
+    thr, metrics = calibrate_threshold(det, scenes, candidates=[0.5, 0.93, 0.96, 0.98])
+    assert thr == 0.96 and metrics["clean_flagged_pct"] == 0.0 and metrics["f1"] == 1.0
+    # if no threshold keeps the seam-free frame clean, the one flagging least wins
+    prob_free[30] = 0.999
+    thr, metrics = calibrate_threshold(det, scenes, candidates=[0.5, 0.93, 0.96])
+    assert metrics["clean_flagged_pct"] > 0 and thr == 0.96

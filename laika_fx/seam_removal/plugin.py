@@ -15,7 +15,8 @@ from .inpaint import INPAINTERS, Inpainter
 
 __all__ = ["SeamRemoval"]
 
-_DEFAULT_THRESHOLD = round(float(model_meta("seam_detector").get("threshold", 0.5)), 3)
+_META = model_meta("seam_detector")
+_CALIBRATED = f"INT8 {_META.get('threshold', 0.5)}, FP32 {_META.get('threshold_fp32', 0.5)}"
 
 
 class SeamRemoval(Plugin):
@@ -23,8 +24,9 @@ class SeamRemoval(Plugin):
     label = "Seam removal"
     description = "Find the replacement-face seam (learned detector) and paint it out (learned inpainter)."
     params = (
-        Param("threshold", float, _DEFAULT_THRESHOLD, minimum=0.05, maximum=0.999,
-              help="detector probability above which a pixel is seam (default: calibrated on held-out data)"),
+        Param("threshold", float, 0.0, minimum=0.0, maximum=0.999,
+              help="detector probability above which a pixel is seam; 0 = the value calibrated on held-out "
+                   f"data for the chosen precision ({_CALIBRATED})"),
         Param("dilation", int, 2, minimum=0, maximum=20, help="grow the mask by this many pixels before filling"),
         Param("min_area", int, 12, minimum=0, maximum=10000,
               help="drop detections smaller than this (pixels at working scale)"),
@@ -49,7 +51,7 @@ class SeamRemoval(Plugin):
         """Seam mask of ``frame`` with this plugin's settings, ``(H, W)`` uint8 255 = seam."""
         self.prepare()
         return self._detector.detect(
-            frame, threshold=self.settings["threshold"], dilation=self.settings["dilation"],
+            frame, threshold=self.settings["threshold"] or None, dilation=self.settings["dilation"],
             min_area=self.settings["min_area"],
         )  # fmt: skip
 
