@@ -277,11 +277,17 @@ def test_fill_reads_the_nearest_neighbours_once(photos):
         reads.append(n)
         return shot.frames[n - 1001]
 
-    for n in (1003, 1004, 1005):
-        plugin.render(shot.frames[n - 1001], FrameContext(frame=n, read_source=read_source))
+    outs = {n: plugin.render(shot.frames[n - 1001], FrameContext(frame=n, read_source=read_source))
+            for n in (1003, 1004, 1005)}  # fmt: skip
     assert set(reads) <= set(range(1001, 1008))
     assert all(abs(r - n) <= 2 for r in reads for n in [min((1003, 1004, 1005), key=lambda k: abs(k - r))])
     assert len(reads) == len(set(reads))  # each neighbour read once, then cached
+    assert not {1003, 1004, 1005} & set(reads)  # a frame just rendered is never read back
+    # and the result is the same as with every neighbour read from the source
+    fresh = StabilizePlugin({"border": "fill", "fill_radius": 2})
+    fresh.set_analysis(plugin.analysis)
+    again = fresh.render(shot.frames[3], FrameContext(frame=1004, read_source=lambda n: shot.frames[n - 1001]))
+    assert np.array_equal(outs[1004], again)
 
 
 def test_shot_pass_repairs_a_frame_that_disagrees_with_its_neighbours(photos):

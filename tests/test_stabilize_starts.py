@@ -173,29 +173,6 @@ def test_worker_processes_do_not_rerun_the_callers_script(tmp_path):
     assert out.stdout.split() == ["top", "level", "solved", "True"], out.stdout + out.stderr
 
 
-def test_fill_uses_the_frame_it_just_rendered_as_a_neighbour(photos):
-    from laika_fx.plugins import FrameContext
-
-    truths = [_similarity(dx, 0, 0, 1, CENTRE) for dx in (0, 20, -20, 15, -15, 10, -10)]
-    shot = _shot(photos, truths, seed=6)
-    plugin = StabilizePlugin({"border": "fill", "fill_radius": 2})
-    plugin.set_analysis({"frames": [{"frame": 1001 + i, "matrix": np.linalg.inv(t).tolist()} for i, t in enumerate(truths)],
-                         "frame_size": [W, H]})  # fmt: skip
-    reads = []
-
-    def read_source(n):
-        reads.append(n)
-        return shot.frames[n - 1001]
-
-    outs = {n: plugin.render(shot.frames[n - 1001], FrameContext(frame=n, read_source=read_source)) for n in (1003, 1004)}
-    assert 1003 not in reads and 1004 not in reads  # rendered frames are never read back
-    # and the result is the same as with every neighbour read from the source
-    fresh = StabilizePlugin({"border": "fill", "fill_radius": 2})
-    fresh.set_analysis(plugin.analysis)
-    again = fresh.render(shot.frames[3], FrameContext(frame=1004, read_source=lambda n: shot.frames[n - 1001]))
-    assert np.array_equal(outs[1004], again)
-
-
 @pytest.mark.parametrize("seed", [0, 3])
 def test_learned_guess_finds_a_big_bump_without_the_exhaustive_search(photos, seed):
     from laika_fx.stabilize.coarse import LearnedCoarseAligner
