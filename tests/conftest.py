@@ -87,3 +87,11 @@ def plugin_env(tmp_path: Path, monkeypatch):
     registry.refresh()
     for mod in ("fakeplug", "brokenplug"):
         sys.modules.pop(mod, None)
+
+
+@pytest.fixture(scope="session")
+def photos():
+    """Set and puppet photographs of the synthetic stabilize shots (scikit-image's bundled images)."""
+    import skimage.data
+
+    return {"set": skimage.data.astronaut(), "puppet": skimage.data.coffee()}

@@ -27,13 +27,6 @@ W, H = 640, 360
 CENTRE = ((W - 1) / 2, (H - 1) / 2)
 
 
-@pytest.fixture(scope="module")
-def photos():
-    import skimage.data
-
-    return {"set": skimage.data.astronaut(), "puppet": skimage.data.coffee()}
-
-
 def _shot(photos, matrices, *, foreground=0.0, seed=0, size=(W, H)):
     return synthetic_shot(photos["set"], photos["puppet"], size=size, foreground=max(foreground, 1e-4),
                           flicker=0.05, seed=seed, matrices=matrices)  # fmt: skip

@@ -26,13 +26,6 @@ CENTRE = ((W - 1) / 2, (H - 1) / 2)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def photos():
-    import skimage.data
-
-    return {"set": skimage.data.astronaut(), "puppet": skimage.data.coffee()}
-
-
 def _shot(photos, matrices, *, foreground=0.2, seed=0):
     return synthetic_shot(photos["set"], photos["puppet"], size=(W, H), foreground=foreground, flicker=0.05,
                           seed=seed, matrices=matrices)  # fmt: skip

@@ -204,9 +204,8 @@ def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None,
     for thr in candidates:
         preds = [hysteresis(p, thr, thr * 0.5, min_area=12) for p in probs]
         results.append((thr, detection_metrics(preds, truth, has_seam)))
-    allowed = [r for r in results if (r[1]["clean_flagged_pct"] or 0.0) <= max_clean_flagged_pct]
-    if not allowed:
-        fewest = min(r[1]["clean_flagged_pct"] or 0.0 for r in results)
-        allowed = [r for r in results if (r[1]["clean_flagged_pct"] or 0.0) == fewest]
+    flagged = {thr: m["clean_flagged_pct"] or 0.0 for thr, m in results}  # None: no seam-free scene
+    limit = max(max_clean_flagged_pct, min(flagged.values()))
+    allowed = [r for r in results if flagged[r[0]] <= limit]
     best_f1 = max(m["f1"] for _, m in allowed)
     return max((r for r in allowed if r[1]["f1"] >= best_f1 - 0.005), key=lambda r: r[0])

@@ -3,12 +3,12 @@
 Only the pixels of the mask change. The learned inpainter works on fixed 64x320
 tiles laid over the mask's pixels (a 32x288 core with 16 px of context on each side:
 seams run across faces, mostly horizontally, so wide flat tiles waste the least work;
-per core pixel a 64x320 tile costs 0.74x a 64x192 one in INT8, and INT8 gains more
-over FP32 on it: 2.3x vs 1.6x; cores follow the seam up and down inside each band, see
-``_tiles``), so its cost grows with the seam's length, not the frame's area. Each tile gets a Telea fill first (per channel, at 16-bit precision, so
-16-bit frames are not put through an 8-bit round trip); the network predicts a
-correction of that fill. Frames narrower or lower than a tile get tiles as large as
-fit (multiples of 8).
+per core pixel a 64x320 tile cost ~0.75x a 64x192 one in INT8 here; the cores follow
+the seam up and down inside each band, see ``_tiles``), so its cost grows with the
+seam's length, not the frame's area. Each tile gets a Telea fill first (per channel,
+at 16-bit precision, so 16-bit frames are not put through an 8-bit round trip); the
+network predicts a correction of that fill. Frames narrower or lower than a tile get
+tiles as large as fit (multiples of 8).
 """
 
 from __future__ import annotations

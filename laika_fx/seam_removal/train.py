@@ -158,7 +158,7 @@ def train_detector(
 
     net = _fit(SeamNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
                metric="loss", started=t0)  # fmt: skip
-    qat = _qat_phase(net, _calibration(frames, seed + 2, scale=1 / 255), loss_fn, run_dir=run_dir, minutes=minutes,
+    qat = _qat_phase(net, _calibration(frames, seed + 2, scale=1 / 255, channels_last=True), loss_fn, run_dir=run_dir, minutes=minutes,
                      qat_minutes=qat_minutes, lr=lr / 10, seed=seed, started=t0)  # fmt: skip
     return export_detector(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed, qat=qat)
 
@@ -214,11 +214,13 @@ def _quantization_aware(net, calib: list[np.ndarray], loss_fn, *, run_dir: Path,
                 metric="loss", started=started, checkpoint="checkpoint_qat.pt")  # fmt: skip
 
 
-def _calibration(arrays: np.ndarray, seed: int, count: int = 300, *, scale: float = 1.0) -> list[np.ndarray]:
-    """``count`` random ``(1, C, H, W)`` float32 samples of NCHW or NHWC ``arrays`` (NHWC if last axis is 3)."""
+def _calibration(arrays: np.ndarray, seed: int, count: int = 300, *, scale: float = 1.0,
+                 channels_last: bool = False) -> list[np.ndarray]:  # fmt: skip
+    """``count`` random samples of ``arrays`` (NCHW, or NHWC with ``channels_last``) as
+    ``(1, C, H, W)`` float32 network inputs, multiplied by ``scale``."""
     rng = np.random.default_rng(seed)
     picks = [arrays[i : i + 1] for i in rng.integers(0, len(arrays), count)]
-    if arrays.shape[-1] == 3:
+    if channels_last:
         picks = [p.transpose(0, 3, 1, 2) for p in picks]
     return [p.astype(np.float32) * np.float32(scale) for p in picks]
 
@@ -247,7 +249,7 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
         export_ir(qat, [example], int8)
         quantization = "nncf quantization-aware training, every convolution int8"
     else:
-        calib = _calibration(frames, seed + 1, scale=1 / 255)
+        calib = _calibration(frames, seed + 1, scale=1 / 255, channels_last=True)
         # Keep the two stem convolutions and the head in FP32: post-training int8 there lost
         # the faint contrast of thin lines (a table edge went from p=2e-5 to p=0.96 on
         # sample_frames, F1 there 1.0 -> 0.88). Quantization-aware training avoids this.
