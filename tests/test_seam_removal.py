@@ -50,7 +50,7 @@ def test_tiny_training_run_reduces_the_loss():
     from laika_fx.seam_removal.train import _dice_bce
 
     torch.manual_seed(0)
-    frames, masks = sdata.detector_samples(16, crop=64, seed=3, scene_hw=(160, 160))
+    frames, masks = sdata.detector_scenes(16, seed=3, hw=(64, 64))
     x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255
     y = torch.from_numpy(masks)[:, None].float()
     net = SeamNet()
@@ -67,11 +67,37 @@ def test_tiny_training_run_reduces_the_loss():
     assert after < 0.8 * before
 
 
+def test_five_level_detector_starts_as_the_four_level_one():
+    torch = pytest.importorskip("torch")
+    from laika_fx.seam_removal.model import SeamNet
+
+    torch.manual_seed(0)
+    old = SeamNet(context=0)
+    for p in old.parameters():  # non-trivial weights
+        p.data.normal_(0, 0.3)
+    new = SeamNet()
+    new.load_four_level(old.state_dict())
+    x = torch.rand(2, 3, 64, 96)
+    with torch.no_grad():
+        assert torch.equal(old(x), new(x))
+        assert new.down5(new.down4(new.down3(new.down2(new.stem(x))))).shape[2:] == (2, 3)
+    with pytest.raises(ValueError):
+        new.load_four_level({"stem.0.weight": torch.zeros(1)})
+
+
+def test_whole_training_scenes_keep_the_context():
+    frames, masks = sdata.detector_scenes(6, seed=5, hw=(160, 192))
+    assert frames.shape == (6, 160, 192, 3) and frames.dtype == np.uint8 and masks.shape == (6, 160, 192)
+    assert set(np.unique(masks)) <= {0, 1} and masks.any()
+    again, _ = sdata.detector_scenes(6, seed=5, hw=(160, 192))
+    assert np.array_equal(frames, again)  # deterministic for a seed
+
+
 def test_training_data_has_seams_and_hard_negatives():
-    frames, masks = sdata.detector_samples(24, crop=96, seed=1, scene_hw=(200, 200))
+    frames, masks = sdata.detector_scenes(24, seed=1, hw=(96, 96))
     assert frames.dtype == np.uint8 and masks.shape == (24, 96, 96)
     frac = masks.mean(axis=(1, 2))
-    assert (frac > 0).sum() >= 6  # many crops hold a seam
+    assert (frac > 0).sum() >= 6  # many scenes hold a seam
     assert (frac == 0).sum() >= 3  # and some are pure negatives
     assert not set(sdata.HELD_OUT) & set(sdata.TRAIN_PHOTOS)
 
@@ -291,7 +317,7 @@ def test_small_frames_get_smaller_inpainting_tiles():
 def test_line_negatives_are_drawn_on_some_crops_only():
     from laika_fx.seam_removal.train import _with_lines
 
-    frames, _ = sdata.detector_samples(8, crop=64, seed=2, scene_hw=(128, 128))
+    frames, _ = sdata.detector_scenes(8, seed=2, hw=(64, 64))
     x = frames.transpose(0, 3, 1, 2).astype(np.float32) / 255
     changed = [not np.array_equal(a, b) for a, b in zip(x, _with_lines(x, np.random.default_rng(0), 0.5), strict=True)]
     assert 0 < sum(changed) < len(changed)
@@ -308,7 +334,7 @@ def test_quantization_aware_training_exports_an_all_int8_detector(tmp_path):
     from laika_fx.seam_removal.model import SeamNet
     from laika_fx.seam_removal.train import _dice_bce, _quantization_aware
 
-    frames, masks = sdata.detector_samples(16, crop=64, seed=3, scene_hw=(160, 160))
+    frames, masks = sdata.detector_scenes(16, seed=3, hw=(64, 64))
     torch = pytest.importorskip("torch")
     y = torch.from_numpy(masks)[:, None].float()
     x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255
@@ -324,7 +350,7 @@ def test_quantization_aware_training_exports_an_all_int8_detector(tmp_path):
     xml = export_ir(qnet, [frames[:1].transpose(0, 3, 1, 2).astype(np.float32) / 255], tmp_path / "q.xml")
     model = ov.Core().read_model(str(xml))
     convs = [op for op in model.get_ordered_ops() if op.get_type_name() == "Convolution"]
-    assert len(convs) == 12
+    assert len(convs) == 16
     for conv in convs:  # activations and weights both pass through FakeQuantize
         kinds = {conv.input_value(i).get_node().get_type_name() for i in range(2)}
         assert "FakeQuantize" in kinds or any(

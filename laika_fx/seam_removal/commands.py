@@ -14,13 +14,14 @@ def _train(args: argparse.Namespace) -> int:
         print(f"laika-fx: error: training needs the [train] extra (pip install -e '.[train]'): {exc}")
         return 2
     qat_minutes = args.qat_minutes if args.qat_minutes is not None else (15.0 if args.minutes > 0 else 0.0)
-    kwargs = dict(minutes=args.minutes, samples=args.samples, seed=args.seed, threads=args.threads,
+    kwargs = dict(minutes=args.minutes, seed=args.seed, threads=args.threads,
                   run_dir=Path(args.run_dir) / args.model.replace("-", "_"), lr=args.lr)  # fmt: skip
     if args.model == "seam-detector":
-        meta = train.train_detector(**kwargs, pos_weight=args.pos_weight, qat_minutes=qat_minutes,
-                                    p_lines=args.p_lines)  # fmt: skip
+        meta = train.train_detector(**kwargs, samples=args.samples or 2400, pos_weight=args.pos_weight,
+                                    qat_minutes=qat_minutes, p_lines=args.p_lines,
+                                    init_from=Path(args.init_from) if args.init_from else None)  # fmt: skip
     else:
-        meta = train.train_inpainter(**kwargs, qat_minutes=qat_minutes)
+        meta = train.train_inpainter(**kwargs, samples=args.samples or 6000, qat_minutes=qat_minutes)
     print(json.dumps(meta, indent=2))
     return 0
 
@@ -41,7 +42,9 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
         t = train.add_parser(name, help=f"train the {name.replace('-', ' ')} and export FP32 + INT8 IR")
         t.add_argument("--minutes", type=float, default=minutes,
                        help=f"training time budget (default {minutes}; 0 = export the checkpoint again)")
-        t.add_argument("--samples", type=int, default=6000, help="synthetic training crops (default 6000)")
+        t.add_argument("--samples", type=int, default=None,
+                       help="synthetic training data: whole 352 px scenes for the detector (default 2400), "
+                            "64 px crops for the inpainter (default 6000)")
         t.add_argument("--seed", type=int, default=0)
         t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
         t.add_argument("--run-dir", default="runs", help="logs, data cache and checkpoints (default runs/)")
@@ -52,6 +55,9 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
                            help="weight of seam pixels in the loss (lower favours precision; default 3)")
             t.add_argument("--p-lines", type=float, default=0.5,
                            help="share of crops that get extra plank gaps / wires drawn on the fly (default 0.5)")
+            t.add_argument("--init-from", metavar="CHECKPOINT",
+                           help="start from a four-level detector's checkpoint.pt (the net shipped before the "
+                                "1/32 context level); ignored when the run folder has a checkpoint to resume")
         t.add_argument("--qat-minutes", type=float, default=None,
                        help="quantization-aware training (NNCF) after the FP32 run (default 15; 0 = post-training "
                             "quantization with the layers it hurts kept FP32); with --minutes 0 it continues the "

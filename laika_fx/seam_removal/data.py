@@ -37,7 +37,7 @@ __all__ = [
     "load_photo",
     "Scene",
     "make_scene",
-    "detector_samples",
+    "detector_scenes",
     "inpainter_samples",
 ]
 
@@ -331,38 +331,24 @@ def _degrade_pair(rng: np.random.Generator, frame: np.ndarray, clean: np.ndarray
 
 
 # --------------------------------------------------------------------------- datasets
-def detector_samples(
-    n: int, *, crop: int = 128, seed: int = 0, photos: tuple[str, ...] = TRAIN_PHOTOS,
-    scene_hw: tuple[int, int] = (320, 320), crops_per_scene: int = 4,
+def detector_scenes(
+    n: int, *, seed: int = 0, photos: tuple[str, ...] = TRAIN_PHOTOS, hw: tuple[int, int] = (352, 352),
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` training crops for the detector.
+    """``n`` whole training scenes for the detector (cropped on the fly while training).
 
-    Returns
-    -------
-    frames : (n, crop, crop, 3) uint8 RGB (quantised for memory; the 16-bit case is
-        represented by scenes that were not 8-bit quantised before this step).
-    masks : (n, crop, crop) uint8, 1 = seam.
+    Whole scenes, unlike the 128 px crops the four-level net was trained on, keep the context a seam
+    is told apart by: it lies on a face and ends at the face's outline, while a wire or
+    a plank gap runs on across the set.
+
+    Returns ``frames`` ``(n, H, W, 3)`` uint8 RGB and ``masks`` ``(n, H, W)`` uint8 (1 = seam).
     """
     rng = np.random.default_rng(seed)
-    frames = np.zeros((n, crop, crop, 3), np.uint8)
-    masks = np.zeros((n, crop, crop), np.uint8)
-    i = 0
-    while i < n:
-        scene = make_scene(rng, scene_hw, photos=photos)
-        ys, xs = np.nonzero(scene.mask)
-        for _ in range(crops_per_scene):
-            if i >= n:
-                break
-            if len(ys) and rng.random() < 0.6:  # centre some crops on the seam
-                k = rng.integers(len(ys))
-                y0 = int(np.clip(ys[k] - rng.integers(16, crop - 16), 0, scene_hw[0] - crop))
-                x0 = int(np.clip(xs[k] - rng.integers(16, crop - 16), 0, scene_hw[1] - crop))
-            else:
-                y0 = int(rng.integers(0, scene_hw[0] - crop + 1))
-                x0 = int(rng.integers(0, scene_hw[1] - crop + 1))
-            frames[i] = (scene.frame[y0 : y0 + crop, x0 : x0 + crop] * 255 + 0.5).astype(np.uint8)
-            masks[i] = scene.mask[y0 : y0 + crop, x0 : x0 + crop] > 0
-            i += 1
+    frames = np.zeros((n, *hw, 3), np.uint8)
+    masks = np.zeros((n, *hw), np.uint8)
+    for i in range(n):
+        scene = make_scene(rng, hw, photos=photos)
+        frames[i] = (scene.frame * 255 + 0.5).astype(np.uint8)
+        masks[i] = scene.mask > 0
     return frames, masks
 
 

@@ -27,7 +27,7 @@ WORKING_HEIGHT = 540
 MAX_WORKING_PIXELS = 1_400_000
 TILE = 512
 OVERLAP = 48
-_ALIGN = 16
+_ALIGN = 32  # the five-level SeamNet halves the frame five times
 
 
 def model_meta(name: str) -> dict:

@@ -5,7 +5,10 @@ kornia's shape: a function of tensors plus a thin ``nn.Module``; no I/O here.
 - :class:`SeamNet` -- seam detector: a compact coarse-to-fine segmentation net. A
   stride-2 stem takes the frame to 1/2 resolution at once; three more stride-2 levels
   (1/4, 1/8, 1/16) give the context a seam needs (it crosses a face, with a colour
-  step and a shadow) and the decoder comes back to 1/2 resolution, where a 1x1 conv
+  step and a shadow), and a fifth, 1/32 level with a dilated conv (``context``) sees
+  ~400 px of the working image: what tells a seam (on a face, ending at its outline)
+  from a wire or a plank gap running on across the set. It costs little (the 1/32 map
+  is 1/1024 of the pixels). The decoder comes back to 1/2 resolution, where a 1x1 conv
   gives logits that are upsampled bilinearly to full resolution. Dense 3x3 convs only:
   depthwise blocks are memory-bound on this CPU (RESEARCH.md). The shipped IR stops
   before that last upsampling (``full_resolution = False``): OpenVINO's Interpolate took
@@ -39,15 +42,24 @@ def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
 class SeamNet(nn.Module):
     """Seam detector. ``(B, 3, H, W)`` RGB in [0, 1] -> ``(B, 1, H, W)`` logits.
 
-    H and W must be multiples of 16. With ``full_resolution = False`` the logits are
-    returned at ``(H/2, W/2)`` (what the exported IR does; see the module doc).
+    H and W must be multiples of 32 (16 with ``context=0``). With ``full_resolution =
+    False`` the logits are returned at ``(H/2, W/2)`` (what the exported IR does; see the
+    module doc). ``context``: channels of the 1/32 level (0 = none, the four-level net
+    shipped before; :meth:`load_four_level` starts a five-level net from one).
     """
 
     full_resolution = True
 
-    def __init__(self, widths: tuple[int, int, int, int] = (16, 24, 32, 48)) -> None:
+    def __init__(self, widths: tuple[int, int, int, int] = (16, 24, 32, 48), context: int = 64) -> None:
         super().__init__()
         c1, c2, c3, c4 = widths
+        self.context = context
+        if context:
+            self.down5 = nn.Sequential(
+                _conv(c4, context, 2), _conv(context, context),
+                nn.Conv2d(context, context, 3, 1, padding=2, dilation=2), nn.ReLU(inplace=True),
+            )  # fmt: skip
+            self.up4 = _conv(context + c4, c4)
         self.stem = nn.Sequential(_conv(3, c1, 2), _conv(c1, c1))  # 1/2
         self.down2 = nn.Sequential(_conv(c1, c2, 2), _conv(c2, c2))  # 1/4
         self.down3 = nn.Sequential(_conv(c2, c3, 2), _conv(c3, c3))  # 1/8
@@ -62,6 +74,9 @@ class SeamNet(nn.Module):
         x2 = self.down2(x1)
         x3 = self.down3(x2)
         x4 = self.down4(x3)
+        if self.context:
+            x5 = self.down5(x4)
+            x4 = self.up4(torch.cat([F.interpolate(x5, scale_factor=2.0, mode="nearest"), x4], 1))
         y = self.up3(torch.cat([F.interpolate(x4, scale_factor=2.0, mode="nearest"), x3], 1))
         y = self.up2(torch.cat([F.interpolate(y, scale_factor=2.0, mode="nearest"), x2], 1))
         y = self.up1(torch.cat([F.interpolate(y, scale_factor=2.0, mode="nearest"), x1], 1))
@@ -69,6 +84,21 @@ class SeamNet(nn.Module):
         if not self.full_resolution:
             return logits
         return F.interpolate(logits, scale_factor=2.0, mode="bilinear", align_corners=False)
+
+    def load_four_level(self, state: dict) -> None:
+        """Start from a four-level (``context=0``) net's weights: the five-level net then
+        computes exactly what that net did (``up4`` passes the 1/16 features through and
+        ignores the new 1/32 level) until training teaches it to use the context."""
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        if unexpected or any(not k.startswith(("down5.", "up4.")) for k in missing):
+            raise ValueError(f"not a four-level SeamNet state: missing {missing}, unexpected {unexpected}")
+        conv = self.up4[0]
+        c4 = conv.out_channels
+        with torch.no_grad():
+            conv.weight.zero_()
+            conv.bias.zero_()
+            for j in range(c4):  # identity on the x4 half of cat([up(x5), x4]); x4 >= 0 (ReLU)
+                conv.weight[j, self.context + j, 1, 1] = 1.0
 
 
 class InpaintNet(nn.Module):

@@ -111,23 +111,29 @@ def train_detector(
     run_dir: Path = Path("runs/seam_detector"),
     out_dir: Path = MODELS_DIR,
     minutes: float = 20.0,
-    samples: int = 6000,
-    batch: int = 16,
+    samples: int = 2400,
+    crop: int = 256,
+    batch: int = 8,
     seed: int = 0,
     threads: int = 1,
     lr: float = 2e-3,
     pos_weight: float = 3.0,
     qat_minutes: float = 0.0,
     p_lines: float = 0.5,
+    init_from: Path | None = None,
 ) -> dict:
     """Train the seam detector and ship FP32 + INT8 IRs; return the validation metrics.
 
-    ``p_lines``: probability that a training crop gets one or two more plank gaps / wires
-    drawn over it on the fly (hard negatives; the shipped detector's false positives on
-    seam-free frames were all such lines). ``qat_minutes`` > 0: after the FP32 training,
-    quantization-aware training with NNCF for that long, and the INT8 IR comes from it
-    (every convolution INT8); 0: post-training quantization with the stem and head kept
-    FP32.
+    ``samples`` whole 352 px scenes (built in chunks of 1200, each cached in the run
+    folder), cut into random ``crop`` px windows on the fly, so the network learns from
+    the context around a line (the 1/32 level of :class:`SeamNet`). ``p_lines``:
+    probability that a training window gets one or two more plank gaps / wires drawn
+    over it on the fly (hard negatives; the false positives on seam-free frames are such
+    lines). ``init_from``: a checkpoint of the four-level net to start from (ignored
+    when the run folder has its own checkpoint to resume). ``qat_minutes`` > 0: after
+    the FP32 training, quantization-aware training with NNCF for that long, and the INT8
+    IR comes from it (every convolution INT8); 0: post-training quantization with the
+    stem and head kept FP32.
     """
     import torch
 
@@ -137,18 +143,29 @@ def train_detector(
     torch.set_num_threads(threads)
     run_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    frames, masks = _cached(run_dir / f"train_{samples}_{seed}.npz", lambda: sdata.detector_samples(samples, seed=seed))
-    _log(run_dir, {"event": "data", "samples": len(frames), "seconds": round(time.time() - t0, 1),
+    chunk = min(samples, 1200)
+    parts = [
+        _cached(run_dir / f"scenes_{chunk}_{seed}_{k}.npz",
+                lambda k=k: sdata.detector_scenes(chunk, seed=100 + 100 * seed + k))
+        for k in range(-(-samples // chunk))
+    ]  # fmt: skip
+    frames = np.concatenate([f for f, _ in parts])[:samples]
+    masks = np.concatenate([m for _, m in parts])[:samples]
+    del parts
+    _log(run_dir, {"event": "data", "scenes": len(frames), "seconds": round(time.time() - t0, 1),
                    "seam_fraction": float(masks.mean()), "photos": list(sdata.TRAIN_PHOTOS)})
-    x_all = torch.from_numpy(frames).permute(0, 3, 1, 2)
-    y_all = torch.from_numpy(masks)[:, None]
+    n, h, w = masks.shape
+    crop = min(crop, h, w) // 32 * 32
 
     def loss_fn(net, rng):
-        idx = torch.from_numpy(rng.integers(0, len(frames), batch))
-        x = x_all[idx].float() / 255.0
-        y = y_all[idx].float()
+        idx = rng.integers(0, n, batch)
+        ys, xs = rng.integers(0, h - crop + 1, batch), rng.integers(0, w - crop + 1, batch)
+        x = np.stack([frames[i, r : r + crop, c : c + crop] for i, r, c in zip(idx, ys, xs, strict=True)])
+        y = np.stack([masks[i, r : r + crop, c : c + crop] for i, r, c in zip(idx, ys, xs, strict=True)])
+        x = x.transpose(0, 3, 1, 2).astype(np.float32) / 255.0
         if p_lines > 0:
-            x = torch.from_numpy(_with_lines(x.numpy(), rng, p_lines))
+            x = _with_lines(x, rng, p_lines)
+        x, y = torch.from_numpy(x), torch.from_numpy(y[:, None].astype(np.float32))
         if rng.random() < 0.5:
             x, y = x.flip(3), y.flip(3)
         if rng.random() < 0.3:
@@ -156,7 +173,11 @@ def train_detector(
         x = (x * float(rng.uniform(0.8, 1.2))).clamp(0, 1)
         return _dice_bce(net(x), y, pos_weight=pos_weight)
 
-    net = _fit(SeamNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
+    net = SeamNet()
+    if init_from is not None and not (run_dir / "checkpoint.pt").exists():
+        net.load_four_level(torch.load(init_from)["model"])
+        _log(run_dir, {"event": "init", "from": str(init_from)})
+    net = _fit(net, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
                metric="loss", started=t0)  # fmt: skip
     qat = _qat_phase(net, _calibration(frames, seed + 2, scale=1 / 255, channels_last=True), loss_fn, run_dir=run_dir, minutes=minutes,
                      qat_minutes=qat_minutes, lr=lr / 10, seed=seed, started=t0)  # fmt: skip
