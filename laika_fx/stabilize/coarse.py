@@ -13,7 +13,7 @@ import numpy as np
 from ..accelerators.runtime import compile_model, model_path
 from .data import OFFSET_SCALE, PAIR_SIZE, normalise_pair
 
-__all__ = ["MODEL_NAME", "LearnedCoarseAligner", "offsets_to_matrix"]
+__all__ = ["MODEL_NAME", "LearnedCoarseAligner", "installed_aligner", "offsets_to_matrix"]
 
 MODEL_NAME = "aligner"
 _CORNERS = np.array([[0, 0], [PAIR_SIZE - 1, 0], [PAIR_SIZE - 1, PAIR_SIZE - 1], [0, PAIR_SIZE - 1]], np.float32)
@@ -23,6 +23,12 @@ def offsets_to_matrix(offsets: np.ndarray) -> np.ndarray:
     """(3, 3) moving -> reference homography at PAIR_SIZE from (8,) corner offsets in pixels."""
     dst = _CORNERS + np.asarray(offsets, np.float32).reshape(4, 2)
     return cv2.getPerspectiveTransform(_CORNERS, dst).astype(np.float64)
+
+
+def installed_aligner(precision: str = "int8") -> str | None:
+    """Name of the shipped aligner model of ``precision`` if its files exist (not loaded), else None."""
+    path = model_path(MODEL_NAME, precision)
+    return f"{MODEL_NAME}_{precision}" if path.exists() and path.with_suffix(".bin").exists() else None
 
 
 class LearnedCoarseAligner:
@@ -41,7 +47,7 @@ class LearnedCoarseAligner:
 
     def __init__(self, *, precision: str = "int8", threads: int | None = 1) -> None:
         path = model_path(MODEL_NAME, precision)
-        if not path.exists() or not path.with_suffix(".bin").exists():
+        if installed_aligner(precision) is None:
             raise FileNotFoundError(f"{path} not found (train it with `laika-fx train aligner`)")
         self.name = f"{MODEL_NAME}_{precision}"
         self.net = compile_model(path, precision="f32", shape=[(1, 2, PAIR_SIZE, PAIR_SIZE)], threads=threads)

@@ -85,6 +85,14 @@ class StabilizePlugin(Plugin):
             return None, "none"
         return aligner, aligner.name
 
+    def _coarse_name(self) -> str:
+        """The learned coarse aligner's name if it is enabled and installed, else ``"none"``."""
+        if not self.settings["learned"]:
+            return "none"
+        from .coarse import installed_aligner
+
+        return installed_aligner() or "none"
+
     def analyze(self, source) -> dict:
         frames = list(source.frames)
         if not frames:
@@ -95,28 +103,37 @@ class StabilizePlugin(Plugin):
         if ref_frame not in frames:
             raise ValueError(f"reference frame {ref_frame} is not in the analysed range {frames[0]}-{frames[-1]}")
         reference = source.read(ref_frame)
-        coarse, coarse_name = self._coarse()
-        solver = CameraSolver(
-            reference, motion=self.settings["motion"], coarse=coarse,
-            reject_foreground=self.settings["reject_foreground"],
-        )  # fmt: skip
 
         # The solve is many small NumPy/OpenCV calls that hold the GIL: two at once in
         # threads run slower than one (measured 38.6 vs 35.1 ms/frame at 1080p). Long
         # shots solve in worker processes (one per pipeline worker); otherwise one solve
         # at a time, while the pool's other thread reads and decodes the next frame.
+        # The processes are started first: their start-up (~0.5 s of CPU each, the learned
+        # aligner's compile included) then overlaps with this process building its own
+        # solver, which needs no learned aligner of its own (it serves the shot pass,
+        # whose re-solves start from the neighbours' solves); one is loaded only if the
+        # processes fail and the solves fall back to threads.
         procs = None
         workers = int(getattr(source, "workers", 1))
         if self.settings["processes"] and workers > 1 and len(frames) >= PROCESS_MIN_FRAMES:
             from .workers import SolverProcesses
 
+            learned_name = self._coarse_name()
             try:
                 procs = SolverProcesses(
-                    reference, workers=workers, learned=coarse is not None, motion=self.settings["motion"],
+                    reference, workers=workers, learned=learned_name != "none", motion=self.settings["motion"],
                     reject_foreground=self.settings["reject_foreground"],
                 )  # fmt: skip
             except (OSError, RuntimeError) as exc:  # e.g. no process may be started here
                 log.warning("stabilize: solving in threads (%s)", exc)
+        if procs is not None:
+            coarse, coarse_name = None, learned_name
+        else:
+            coarse, coarse_name = self._coarse()
+        solver = CameraSolver(
+            reference, motion=self.settings["motion"], coarse=coarse,
+            reject_foreground=self.settings["reject_foreground"],
+        )  # fmt: skip
         lock = threading.Lock()
 
         def solve(n: int, frame: np.ndarray):
@@ -131,6 +148,8 @@ class StabilizePlugin(Plugin):
                     procs = None
             levels = solver.pyramid(frame)
             with lock:
+                if solver.coarse is None and coarse_name != "none":  # fallback from the processes
+                    solver.coarse = self._coarse()[0]
                 return solver.solve_pyramid(levels)
 
         started = procs
