@@ -156,6 +156,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         save_masks=args.save_masks,
         resume=args.resume,
         mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
+        cache_mb=args.cache_mb,
     )
     progress = Progress()
     if not args.quiet:
@@ -264,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: <shot folder>.laika_fx/mask_overrides if it exists)")
     b.add_argument("--resume", action="store_true", help="skip frames already in OUTPUT, reuse analysis sidecars")
     b.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="render worker threads (default: CPU count)")
+    b.add_argument("--cache-mb", type=float, default=BatchOptions.cache_mb, metavar="MB",
+                   help="memory for frames decoded by the analyze pass and reused by the render pass "
+                        "(default: %(default).0f; 0 = decode every frame again)")  # fmt: skip
     b.add_argument("--preview", metavar="MOVIE", help="also encode the output frames to an H.264 movie")
     b.add_argument("--fps", type=float, default=24.0, help="frame rate of the preview movie (default 24)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -1,4 +1,5 @@
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -201,3 +202,177 @@ def test_analysis_counts_only_unreadable_frames_as_failed(shot_dir: Path, tmp_pa
     analyze = [e for e in events if e.phase == "analyze:noneresults"]
     assert analyze[-1].done == 6 and analyze[-1].failed == 1
     assert plugin.analysis["seen"] == [1001, 1002, 1004, 1005, 1006]  # None results are still results
+
+
+# ---------------------------------------------------------------- frame cache and durable writes
+class Counting(Plugin):
+    """Test plugin with an analyze step that reads every frame (like stabilize, deflicker)."""
+
+    name = "counting"
+    has_analyze = True
+
+    def analyze(self, source):
+        return {"means": {str(n): float(a.mean()) for n, a in source.iter_frames()}}
+
+    def render(self, frame, ctx: FrameContext):
+        # a neighbour read, as stabilize's fill mode does: served by the cache when kept
+        other = ctx.read_source(ctx.frame + 1) if ctx.frame < 1006 else frame
+        return ((frame.astype(np.uint16) + other) // 2).astype(frame.dtype)
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("frame.*"))}
+
+
+def _count_decodes(monkeypatch) -> list:
+    import laika_fx.pipeline as pl
+
+    calls = []
+    real = pl.read_frame
+
+    def counted(path):
+        calls.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(pl, "read_frame", counted)
+    return calls
+
+
+@pytest.mark.parametrize("ext", [".png", ".tif"])
+def test_frame_cache_decodes_once_and_output_is_bit_identical(tmp_path: Path, monkeypatch, ext):
+    make_shot(tmp_path / "s", 6, shape=(40, 56, 3), dtype=np.uint16, ext=ext)
+    shot = open_shot(tmp_path / "s")
+    calls = _count_decodes(monkeypatch)
+    fresh = run_batch(shot, tmp_path / "fresh", [Counting()], BatchOptions(workers=2, cache_mb=0))
+    fresh_reads = len(calls)
+    calls.clear()
+    cached = run_batch(shot, tmp_path / "cached", [Counting()], BatchOptions(workers=2))
+    # without the cache: the shot-format probe, the analyze pass, the render pass and the
+    # 5 neighbour reads all decode; with it, only the probe and the analyze pass do
+    assert fresh_reads == 1 + 6 + 6 + 5
+    assert len(calls) == 1 + 6
+    assert cached["frame_cache"] == {"budget_mb": 1024.0, "frames_kept": 6, "reads_saved": 11}
+    assert fresh["frame_cache"]["frames_kept"] == 0
+    assert _outputs(tmp_path / "cached") == _outputs(tmp_path / "fresh")
+    assert (tmp_path / "cached" / "counting.json").read_text() == (tmp_path / "fresh" / "counting.json").read_text()
+
+
+def test_frame_cache_stays_within_its_budget(tmp_path: Path, monkeypatch):
+    from laika_fx.pipeline import FrameCache
+
+    make_shot(tmp_path / "s", 6, shape=(40, 56, 3))
+    frame_bytes = 40 * 56 * 3
+    cache = FrameCache(int(2.5 * frame_bytes))
+    arrays = [np.zeros((40, 56, 3), np.uint8) for _ in range(4)]
+    assert [cache.put(n, a) for n, a in enumerate(arrays)] == [True, True, False, False]
+    assert len(cache) == 2 and cache.nbytes == 2 * frame_bytes <= cache.budget_bytes
+    assert not cache.get(0).flags.writeable  # kept frames cannot be changed by a plugin
+    assert cache.get(3) is None
+
+    calls = _count_decodes(monkeypatch)
+    shot = open_shot(tmp_path / "s")
+    report = run_batch(shot, tmp_path / "o", [Counting()], BatchOptions(workers=2, cache_mb=2.5 * frame_bytes / 2**20))
+    assert report["frame_cache"]["frames_kept"] == 2  # the first two frames; the rest is read again
+    assert report["frames_written"] == 6
+    assert len(calls) == 1 + 6 + 4 + 4  # probe, analyze, render of 4 frames, 4 of 5 neighbour reads
+    run_batch(shot, tmp_path / "ref", [Counting()], BatchOptions(workers=2, cache_mb=0))
+    assert _outputs(tmp_path / "o") == _outputs(tmp_path / "ref")
+
+
+def test_batch_renames_a_frame_only_after_it_was_synced(shot_dir: Path, tmp_path: Path, monkeypatch):
+    import laika_fx.io as lio
+
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = lio.os.fsync, lio.os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("rename", str(src)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(lio.os, "fsync", fsync)
+    monkeypatch.setattr(lio.os, "replace", replace)
+    out = tmp_path / "o"
+    report = run_batch(open_shot(shot_dir), out, [Recorder()], BatchOptions(workers=2, save_masks=True))
+    assert report["frames_written"] == 6
+    renames = [(i, path) for i, (kind, path) in enumerate(events) if kind == "rename"]
+    assert len(renames) == 12 + 1  # 6 frames, 6 masks, the report
+    for i, tmp in renames:
+        assert ("fsync", tmp) in events[:i], f"{tmp} renamed before it was synced"
+    # after the last frame's rename, its folder was synced (before the report was written)
+    last_frame = max(i for i, path in renames if "/masks/" not in path and "laika_fx_report" not in path)
+    report_rename = max(i for i, path in renames if "laika_fx_report" in path)
+    assert ("fsync", str(out.resolve())) in events[last_frame:report_rename]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+
+
+def test_failed_commit_fails_only_that_frame_and_leaves_no_temporary_file(shot_dir: Path, tmp_path: Path,
+                                                                           monkeypatch):  # fmt: skip
+    import laika_fx.io as lio
+
+    real_replace = lio.os.replace
+
+    def replace(src, dst):
+        if Path(dst).name == "frame.1003.png":
+            raise OSError("disk full (simulated)")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(lio.os, "replace", replace)
+    out = tmp_path / "o"
+    report = run_batch(open_shot(shot_dir), out, [Recorder()], BatchOptions(workers=2))
+    assert [f["frame"] for f in report["frames_failed"]] == [1003]
+    assert "disk full" in report["frames_failed"][0]["error"]
+    assert sorted(p.name for p in out.glob("frame.*")) == [f"frame.{n}.png" for n in (1001, 1002, 1004, 1005, 1006)]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+_KILLED_RUN = """
+import sys, time
+import numpy as np
+from laika_fx.pipeline import BatchOptions, run_batch
+from laika_fx.plugins import Plugin
+from laika_fx.sequence import open_shot
+
+class Slow(Plugin):
+    name = "slow"
+    def render(self, frame, ctx):
+        time.sleep(0.05)
+        return (255 - frame).astype(frame.dtype)
+
+run_batch(open_shot(sys.argv[1]), sys.argv[2], [Slow()], BatchOptions(workers=2, resume=len(sys.argv) > 3))
+"""
+
+
+def test_killed_batch_leaves_complete_frames_only_and_resume_finishes_it(tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    paths = make_shot(tmp_path / "s", 60, shape=(120, 160, 3))
+    script = tmp_path / "run.py"
+    script.write_text(_KILLED_RUN)
+    out = tmp_path / "o"
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "s"), str(out)])
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(out.glob("frame.*.png"))) < 8 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)  # no clean-up of any kind: like a crash
+    finally:
+        proc.wait()
+    done = sorted(out.glob("frame.*.png"))
+    assert 8 <= len(done) < 60
+    for p in done:  # every final name holds the complete frame
+        np.testing.assert_array_equal(read_frame(p), 255 - read_frame(tmp_path / "s" / p.name))
+    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert all(".part" in name for name in leftovers)  # temporary files only, never a final name
+
+    subprocess.run([sys.executable, str(script), str(tmp_path / "s"), str(out), "--resume"], check=True)
+    report = json.loads((out / "laika_fx_report.json").read_text())
+    assert report["frames_skipped"] == len(done) and report["frames_written"] == 60 - len(done)
+    for src in paths:
+        np.testing.assert_array_equal(read_frame(out / src.name), 255 - read_frame(src))

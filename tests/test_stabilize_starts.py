@@ -132,17 +132,30 @@ class _Source:
             return dict(zip(self.frames, pool.map(lambda n: fn(n, self._frames[n]), self.frames), strict=True))
 
 
-def test_worker_processes_give_the_same_solve_as_threads(photos):
+def test_worker_processes_give_the_same_solve_as_threads(photos, monkeypatch):
+    from laika_fx.stabilize import workers
+
     shot, mats = _long_shot(photos, PROCESS_MIN_FRAMES)
     results = {}
     for processes in (True, False):
         plugin = StabilizePlugin({"processes": processes})
         results[processes] = plugin.analyze(_Source(shot.frames, workers=2))
-    a, b = results[True]["frames"], results[False]["frames"]
-    assert [f["frame"] for f in a] == [f["frame"] for f in b]
-    for fa, fb in zip(a, b, strict=True):
-        assert np.allclose(fa["to_reference"], fb["to_reference"], atol=1e-9)
-        assert fa["initial"] == fb["initial"] and fa["searched"] == fb["searched"]
+
+    # processes that break mid-shot: the solves fall back to threads, which load the
+    # learned aligner then (the main process has none while processes solve)
+    def broken(self, finest):
+        raise RuntimeError("worker died (simulated)")
+
+    monkeypatch.setattr(workers.SolverProcesses, "solve", broken)
+    results["fallback"] = StabilizePlugin({"processes": True}).analyze(_Source(shot.frames, workers=2))
+    assert results[True]["coarse_aligner"] == results[False]["coarse_aligner"] == results["fallback"]["coarse_aligner"]
+    for other in (True, "fallback"):
+        a, b = results[other]["frames"], results[False]["frames"]
+        assert [f["frame"] for f in a] == [f["frame"] for f in b]
+        for fa, fb in zip(a, b, strict=True):
+            assert np.allclose(fa["to_reference"], fb["to_reference"], atol=1e-9)
+            assert fa["initial"] == fb["initial"] and fa["searched"] == fb["searched"]
+    a = results[True]["frames"]
     errs = [corner_error(np.asarray(f["to_reference"]), m, size=(W, H)) for f, m in zip(a, mats, strict=True)]
     assert max(errs) < 0.2, errs
 
