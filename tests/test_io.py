@@ -118,3 +118,45 @@ def test_batch_keeps_uncompressed_tiff_uncompressed(tmp_path: Path):
         write_frame(src / f"f.{i + 1:04d}.tif", _random((40, 60, 3), np.uint8, seed=i), compression=1)
     assert main(["batch", str(src), str(tmp_path / "out"), "--plugins", "deflicker", "-q"]) == 0
     assert lio.tiff_compression(tmp_path / "out" / "f.0001.tif") == 1
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("size", [(5, 7), (300, 200), (17, 4096)])
+def test_uncompressed_tiff_is_written_as_opencv_would_and_read_without_it(tmp_path: Path, monkeypatch, dtype,
+                                                                          layout, size):  # fmt: skip
+    import cv2
+
+    frame = _random(size + LAYOUTS[layout][2:], dtype)
+    ok, expected = cv2.imencode(".tif", lio.to_bgr(frame), [cv2.IMWRITE_TIFF_COMPRESSION, 1])
+    assert lio.encode_frame(frame, ".tif", compression=1) == expected.tobytes()  # byte for byte
+    write_frame(tmp_path / "f.tif", frame, compression=1)
+    assert (tmp_path / "f.tif").read_bytes() == expected.tobytes()
+    opencv = lio.from_bgr(cv2.imdecode(np.fromfile(str(tmp_path / "f.tif"), np.uint8), cv2.IMREAD_UNCHANGED))
+    if opencv.ndim == 3 and opencv.shape[2] == 1:
+        opencv = opencv[:, :, 0]
+
+    def no_opencv(*args):
+        raise AssertionError("the plain TIFF reader should have read this file")
+
+    monkeypatch.setattr(lio.cv2, "imdecode", no_opencv)
+    got = read_frame(tmp_path / "f.tif")
+    assert got.dtype == frame.dtype and got.flags.writeable
+    np.testing.assert_array_equal(got, frame)
+    np.testing.assert_array_equal(got, opencv)
+
+
+def test_other_and_damaged_tiffs_fall_back_to_opencv(tmp_path: Path):
+    frame = _random((30, 40, 3), np.uint8)
+    write_frame(tmp_path / "lzw.tif", frame, compression=5)
+    assert lio._read_plain_tiff(tmp_path / "lzw.tif") is None
+    np.testing.assert_array_equal(read_frame(tmp_path / "lzw.tif"), frame)
+    write_frame(tmp_path / "raw.tif", frame, compression=1)
+    data = (tmp_path / "raw.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(data[: len(data) // 2])  # the directory follows the pixels
+    assert lio._read_plain_tiff(tmp_path / "cut.tif") is None
+    with pytest.raises(FrameReadError):
+        read_frame(tmp_path / "cut.tif")
+    big_endian = b"MM\0*" + data[4:]
+    (tmp_path / "mm.tif").write_bytes(big_endian)
+    assert lio._read_plain_tiff(tmp_path / "mm.tif") is None
