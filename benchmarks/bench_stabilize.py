@@ -4,9 +4,10 @@ and what the learned coarse aligner contributes.
 Run::
 
     .venv/bin/python benchmarks/bench_stabilize.py [--frames 96] [--workers 2] [--bump-trials 8]
-        [--batch png,tif] [--no-baselines]
+        [--batch png,tif] [--no-baselines] [--parts memory,bumps,batch] [--borders crop,fill]
+        [--repeats 1] [--tmp DIR]
 
-Prints four tables:
+Prints three tables:
 
 1. **In memory** (no file I/O): the plugin's own analyze pass (per-frame solves on
    ``--workers`` threads, or worker processes on shots of 48+ frames; shot pass included)
@@ -17,8 +18,13 @@ Prints four tables:
    (refinement from the identity only / + exhaustive shift search / + learned guess /
    both), success rate (error <= 2 px), how often the exhaustive search still ran and the
    solve's CPU ms (:func:`laika_fx.stabilize.eval.evaluate_bumps`).
-3. **Through ``laika-fx batch``** (``run_batch``): the same shot stored as PNG and/or
-   uncompressed TIFF, I/O included.
+3. **Through ``laika-fx batch``** (``run_batch``): the same shot written to disk as PNG
+   and/or uncompressed TIFF, I/O included. Per format and border mode: the plugin in
+   memory (the reference, ratio 1.00x, measured right before), the batch with the defaults,
+   the batch with ``cache_mb=0`` (every frame decoded again in the render pass, as before
+   the frame cache) and the batch with a pass-through plugin (what reading, writing and
+   syncing alone cost). Columns: frames per minute, wall ms per frame of the analyze pass,
+   the render pass and the rest (probe, set-up, report), and the report's stage figures.
 
 The machine is shared: note ``uptime`` with the numbers.
 """
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -36,8 +43,8 @@ from pathlib import Path
 import numpy as np
 
 from laika_fx.io import write_frame
-from laika_fx.pipeline import BatchOptions, run_batch
-from laika_fx.plugins import FrameContext
+from laika_fx.pipeline import BatchOptions, Progress, run_batch
+from laika_fx.plugins import FrameContext, Plugin
 from laika_fx.sequence import open_shot
 from laika_fx.stabilize.data import HOLDOUT, load_photo
 from laika_fx.stabilize.estimate import corner_error
@@ -99,6 +106,9 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", default="png,tif", help="formats for the laika-fx batch rows ('' skips)")
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--parts", default="memory,bumps,batch", help="which tables to run (comma-separated)")
+    parser.add_argument("--borders", default="crop,fill", help="border modes of the batch rows")
+    parser.add_argument("--repeats", type=int, default=1, help="repeat the batch rows (the machine is shared)")
+    parser.add_argument("--tmp", default=None, help="folder for the batch shot's files (default: the system's)")
     args = parser.parse_args(argv)
     size = (1920, 1080)
     photos = [load_photo(n) for n, _ in HOLDOUT]
@@ -120,22 +130,84 @@ def main(argv=None) -> int:
         print(format_table(summarise_bumps(bumps)))
     formats = [f.strip() for f in args.batch.split(",") if f.strip()] if "batch" in parts else []
     if formats:
-        print(f"\n3. laika-fx batch (run_batch, {args.workers} workers), the shot above from disk, stabilize alone")
+        _batch_table(shot, formats, args)
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min)")
+    return 0
+
+
+class PassThrough(Plugin):
+    """No-op plugin: the batch's own cost (read, write, sync) on the same files."""
+
+    name = "passthrough"
+
+    def render(self, frame, ctx):
+        return frame
+
+
+def _timed_batch(folder: Path, out: Path, plugins, options: BatchOptions) -> tuple[dict, dict[str, float]]:
+    """run_batch with the wall seconds of each pass (from the progress events)."""
+    starts: dict[str, float] = {}
+    progress = Progress()
+    progress.subscribe(lambda ev: starts.setdefault(ev.phase, time.perf_counter()))
+    t0 = time.perf_counter()
+    report = run_batch(open_shot(str(folder)), out, plugins, options, progress=progress)
+    end = time.perf_counter()
+    an = [t for ph, t in starts.items() if ph.startswith("analyze:")]
+    passes = {
+        "analyze": (starts.get("render", end) - min(an)) if an else 0.0,
+        "render": starts.get("done", end) - starts.get("render", end),
+        "other": 0.0,
+    }
+    passes["other"] = end - t0 - passes["analyze"] - passes["render"]
+    return report, passes
+
+
+def _batch_table(shot, formats: list[str], args) -> None:
+    """Table 3: the shot through run_batch from files (what ``laika-fx batch`` runs), I/O
+    included, against the same plugin in memory and the batch with nothing to do."""
+    n = len(shot.frames)
+    frames = dict(enumerate(shot.frames))
+    settings_list = [{"border": b} for b in args.borders.split(",")]
+    print(f"\n3. laika-fx batch (run_batch, {args.workers} workers): the shot above from files, stabilize alone; "
+          f"passes in wall ms per frame, stages in ms per frame of one thread; ratio = frames/min vs the "
+          f"plugin in memory in the row above it")  # fmt: skip
+    head = (f"{'run':44} {'frames/min':>10} {'ratio':>6} {'analyze':>8} {'render':>7} {'setup':>6} | "
+            f"{'read':>6} {'an:stab':>7} {'stab':>6} {'write':>6} {'sync':>6}  load")  # fmt: skip
+    print(head)
+    print("-" * len(head))
     for ext in formats:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
             folder = Path(tmp) / "shot"
             folder.mkdir()
             for i, f in enumerate(shot.frames):
                 write_frame(folder / f"frame.{1001 + i:04d}.{ext}", f, compression=1 if ext == "tif" else None)
-            for border in ("crop", "fill"):
-                out = Path(tmp) / f"out_{border}"
-                report = run_batch(open_shot(str(folder)), out, [StabilizePlugin({"border": border})],
-                                   BatchOptions(workers=args.workers))  # fmt: skip
-                stages = report["stages"]
-                print(f"{ext.upper():4} border={border:5}: {report['frames_per_minute']:.0f} frames/min; "
-                      + ", ".join(f"{k} {v['ms_per_frame']:.1f} ms/f" for k, v in stages.items()))
-    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min)")
-    return 0
+            for _ in range(args.repeats):
+                for settings in settings_list:
+                    label = ", ".join(f"{k}={v}" for k, v in settings.items())
+                    _, t_an, t_re = _plugin_run(shot, settings, args.workers)
+                    mem = 60 * n / (t_an + t_re)
+                    print(f"{'in memory, ' + label:44} {mem:10.0f} {1.0:5.2f}x {1000 * t_an / n:8.1f} "
+                          f"{1000 * t_re / n:7.1f} {'':>6} | {'':>6} {'':>7} {'':>6} {'':>6} {'':>6}  {_load()}")  # fmt: skip
+                    rows = [(f"{ext.upper()} batch, {label}", [StabilizePlugin(settings)], {}),
+                            (f"{ext.upper()} batch, {label}, cache_mb=0", [StabilizePlugin(settings)], {"cache_mb": 0})]
+                    if settings is settings_list[0]:
+                        rows.append((f"{ext.upper()} batch, pass-through plugin", [PassThrough()], {}))
+                    for row_label, plugins, extra in rows:
+                        out = Path(tmp) / "out"
+                        shutil.rmtree(out, ignore_errors=True)
+                        report, passes = _timed_batch(folder, out, plugins, BatchOptions(workers=args.workers, **extra))
+                        st = {k: v["ms_per_frame"] for k, v in report["stages"].items()}
+                        fpm = report["frames_per_minute"]
+                        print(f"{row_label:44} {fpm:10.0f} {fpm / mem:5.2f}x {1000 * passes['analyze'] / n:8.1f} "
+                              f"{1000 * passes['render'] / n:7.1f} {1000 * passes['other'] / n:6.1f} | "
+                              f"{st.get('read', 0):6.1f} {st.get('analyze:stabilize', 0):7.1f} "
+                              f"{st.get('stabilize', 0):6.1f} {st.get('write', 0):6.1f} {st.get('sync', 0):6.1f}  "
+                              f"{_load()}")  # fmt: skip
+    del frames
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def _memory_table(shot, args) -> None:

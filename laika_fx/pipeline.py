@@ -2,14 +2,32 @@
 
 Render pass::
 
-    reader threads ──► bounded queue ──► render workers ──► bounded queue ──► writer threads
-    (decode, check)                      (plugin chain)                     (atomic write, masks)
+    reader threads ──► bounded queue ──► render workers ──► bounded queue ──► writer threads ──► commit thread
+    (decode, check)                      (plugin chain)                     (encode into a     (fsync, rename,
+     or frame cache                                                          temporary file)    fsync folder)
 
 Reading, computing and writing overlap; the queues are bounded so memory stays flat
 on long shots. OpenCV and OpenVINO release the GIL, so threads give real overlap.
+
+**Decode once.** The analyze pass decodes every frame; a :class:`FrameCache` keeps the
+decoded frames (read-only) within ``BatchOptions.cache_mb`` (default 1 GiB, about 170
+1080p 8-bit RGB frames) and the render pass takes them from it instead of decoding
+them again; frames beyond the budget are read from disk again, so memory stays bounded.
+
+**Durable, atomic outputs without an fsync on the render path.** A writer thread
+encodes each frame into a temporary file beside its final name (``.<name>.*.part<ext>``)
+and hands it to one commit thread, which fsyncs the file, renames it to its final name
+(a saved mask first, the frame last) and fsyncs the output folder once per batch of
+frames; only then is the frame counted as written. So a file under a final name is
+always complete and on disk, after a cancel, a crash or a power cut; ``--resume``
+trusts a frame exactly when its file exists under its final name (a frame whose
+commit had not finished is rendered again). A killed run may leave ``.part`` files
+behind, never a partial file under a final name. The report is written (atomically,
+synced) after the last commit.
+
 One :class:`Progress` object reports both passes to any number of listeners (the CLI
-bar, the GUI); :class:`Cancel` stops a run cleanly between frames (outputs are written
-atomically, so a cancelled run leaves no partial file).
+bar, the GUI); :class:`Cancel` stops a run cleanly between frames (frames already
+encoded are still committed, nothing half-written is left).
 """
 
 from __future__ import annotations
