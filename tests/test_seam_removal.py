@@ -409,9 +409,29 @@ def test_threshold_calibration_keeps_seam_free_frames_clean():
     prob_free[30, 0:60] = 0.95  # a wire on a seam-free frame, only flagged below 0.95
     scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros_like(seam))]
     det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free)
-    thr, metrics = calibrate_threshold(det, scenes, candidates=[0.5, 0.93, 0.96, 0.98])
+    thr, ratio, metrics = calibrate_threshold(det, scenes, candidates=[0.5, 0.93, 0.96, 0.98], low_ratios=(0.5,))
     assert thr == 0.96 and metrics["clean_flagged_pct"] == 0.0 and metrics["f1"] == 1.0
     # if no threshold keeps the seam-free frame clean, the one flagging least wins
     prob_free[30] = 0.999
-    thr, metrics = calibrate_threshold(det, scenes, candidates=[0.5, 0.93, 0.96])
+    thr, ratio, metrics = calibrate_threshold(det, scenes, candidates=[0.5, 0.93, 0.96], low_ratios=(0.5,))
     assert metrics["clean_flagged_pct"] > 0 and thr == 0.96
+
+
+def test_calibration_picks_the_low_threshold_that_stops_a_wire_growing():
+    """A wire touching the high threshold at one point must not be grown along its length."""
+    from types import SimpleNamespace
+
+    from laika_fx.seam_removal.detector import calibrate_threshold
+
+    seam = np.zeros((40, 60), np.uint8)
+    seam[20, 5:55] = 255
+    prob_seam = np.where(seam > 0, 0.99, 0.0).astype(np.float32)
+    prob_free = np.zeros((100, 200), np.float32)
+    prob_free[30, :] = 0.8  # a wire the network half believes in ...
+    prob_free[30, 90:104] = 0.995  # ... and is sure of over 14 px
+    scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros(prob_free.shape, np.uint8))]
+    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free)
+    thr, ratio, metrics = calibrate_threshold(det, scenes, candidates=[0.98], low_ratios=(0.5, 0.9),
+                                              max_clean_flagged_pct=0.1)  # fmt: skip
+    # ratio 0.5 grows the 14 px seed along the whole 200 px wire (1 % of the frame); 0.9 keeps 14 px
+    assert (thr, ratio) == (0.98, 0.9) and metrics["recall"] == 1.0 and metrics["clean_flagged_pct"] == 0.07

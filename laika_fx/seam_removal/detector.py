@@ -72,8 +72,10 @@ class SeamDetector:
         self.precision = precision
         self.threads = threads
         meta = model_meta("seam_detector")
-        default = meta.get("threshold_fp32" if precision == "fp32" else "threshold", 0.5)
-        self.default_threshold = float(default)
+        suffix = "_fp32" if precision == "fp32" else ""
+        self.default_threshold = float(meta.get(f"threshold{suffix}", 0.5))
+        # hysteresis low threshold = ratio * threshold (calibrated with it; 0.5 for older models)
+        self.default_low_ratio = float(meta.get(f"low_ratio{suffix}", 0.5))
 
     def _net(self, h: int, w: int):
         return compile_model(self.xml, precision="f32", shape=[(1, 3, h, w)], threads=self.threads)
@@ -122,12 +124,13 @@ class SeamDetector:
         threshold: float | None = None,
         dilation: int = 2,
         min_area: int = 12,
-        low_ratio: float = 0.5,
+        low_ratio: float | None = None,
     ) -> np.ndarray:
         """Seam mask of ``frame``: ``(H, W)`` uint8, 255 = seam pixel to paint out."""
         prob = self.probability(frame)
         thr = self.default_threshold if threshold is None else threshold
-        return upscale_mask(hysteresis(prob, thr, thr * low_ratio, min_area=min_area), frame.shape[:2], dilation)
+        ratio = self.default_low_ratio if low_ratio is None else low_ratio
+        return upscale_mask(hysteresis(prob, thr, thr * ratio, min_area=min_area), frame.shape[:2], dilation)
 
 
 def upscale_mask(mask: np.ndarray, shape: tuple[int, int], dilation: int = 0) -> np.ndarray:
@@ -182,30 +185,33 @@ def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0) 
     return out
 
 
-def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None,
-                        max_clean_flagged_pct: float = 0.05) -> tuple[float, dict]:  # fmt: skip
-    """Pick the detection threshold on held-out calibration ``scenes``.
+def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None, low_ratios=(0.5, 0.8, 0.9, 0.95, 0.98),
+                        max_clean_flagged_pct: float = 0.05) -> tuple[float, float, dict]:  # fmt: skip
+    """Pick the hysteresis thresholds (high, and low as a ratio of it) on held-out ``scenes``.
 
-    Best F1 (3-px tolerance) among the thresholds that flag at most
+    Best F1 (3-px tolerance) among the (threshold, low ratio) pairs that flag at most
     ``max_clean_flagged_pct`` % of the seam-free scenes' pixels (the target for seam-free
     frames: painting out a wire or a plank gap damages a frame, a missed seam pixel is
-    visible and can be painted in by hand); if none does, the threshold flagging the
-    fewest. Ties (within 0.005 F1) go to the higher threshold. Returns the threshold and
-    the metrics at that threshold.
+    visible and can be painted in by hand); if none does, the pair flagging the fewest.
+    The low threshold matters as much as the high one: a wire that reaches the high
+    threshold somewhere grows along its whole length above a low one. Ties (within 0.005
+    F1) go to the higher threshold, then the lower ratio. Returns the threshold, the low
+    ratio and the metrics there.
     """
     from .evaluate import detection_metrics
 
     candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996,
-                                0.997, 0.998]  # fmt: skip
+                                0.997, 0.998, 0.9985, 0.999]  # fmt: skip
     probs = [detector.probability(s.frame) for s in scenes]
     truth = [s.mask > 0 for s in scenes]
     has_seam = [bool(s.mask.any()) for s in scenes]
     results = []
     for thr in candidates:
-        preds = [hysteresis(p, thr, thr * 0.5, min_area=12) for p in probs]
-        results.append((thr, detection_metrics(preds, truth, has_seam)))
-    flagged = {thr: m["clean_flagged_pct"] or 0.0 for thr, m in results}  # None: no seam-free scene
-    limit = max(max_clean_flagged_pct, min(flagged.values()))
-    allowed = [r for r in results if flagged[r[0]] <= limit]
-    best_f1 = max(m["f1"] for _, m in allowed)
-    return max((r for r in allowed if r[1]["f1"] >= best_f1 - 0.005), key=lambda r: r[0])
+        for ratio in low_ratios:
+            preds = [hysteresis(p, thr, thr * ratio, min_area=12) for p in probs]
+            results.append((thr, ratio, detection_metrics(preds, truth, has_seam)))
+    flagged = [m["clean_flagged_pct"] or 0.0 for *_, m in results]  # None: no seam-free scene
+    limit = max(max_clean_flagged_pct, min(flagged))
+    allowed = [r for r, f in zip(results, flagged, strict=True) if f <= limit]
+    best_f1 = max(m["f1"] for *_, m in allowed)
+    return max((r for r in allowed if r[2]["f1"] >= best_f1 - 0.005), key=lambda r: (r[0], -r[1]))

@@ -279,14 +279,15 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
         quantization = "nncf post-training, stem convolutions and head fp32"
     # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`
     # reports on (seed 1234), so the threshold is not chosen on the evaluation set
-    scenes = heldout_scenes(count=32, seed=2024, hw=(352, 480))
+    scenes = heldout_scenes(count=64, seed=2024, hw=(352, 480))
     meta = {"name": "seam_detector", "quantization": quantization, "torch_ir_max_abs_diff": diff, "validation": {}}
     for precision, path in (("fp32", fp32), ("int8", int8)):
         det = SeamDetector(model_xml=path)
-        thr, metrics = calibrate_threshold(det, scenes)
-        meta["validation"][precision] = {"threshold": thr, **metrics}
-    meta["threshold"] = meta["validation"]["int8"]["threshold"]
-    meta["threshold_fp32"] = meta["validation"]["fp32"]["threshold"]
+        thr, ratio, metrics = calibrate_threshold(det, scenes)
+        meta["validation"][precision] = {"threshold": thr, "low_ratio": ratio, **metrics}
+    for suffix, precision in (("", "int8"), ("_fp32", "fp32")):
+        meta[f"threshold{suffix}"] = meta["validation"][precision]["threshold"]
+        meta[f"low_ratio{suffix}"] = meta["validation"][precision]["low_ratio"]
     meta["f1_drop_int8"] = round(meta["validation"]["fp32"]["f1"] - meta["validation"]["int8"]["f1"], 4)
     meta["sizes_bytes"] = {p.name: p.with_suffix(".bin").stat().st_size for p in (fp32, int8)}
     (out_dir / "seam_detector.json").write_text(json.dumps(meta, indent=2) + "\n")
