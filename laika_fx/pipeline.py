@@ -26,8 +26,9 @@ behind, never a partial file under a final name. The report is written (atomical
 synced) after the last commit.
 
 One :class:`Progress` object reports both passes to any number of listeners (the CLI
-bar, the GUI); :class:`Cancel` stops a run cleanly between frames (frames already
-encoded are still committed, nothing half-written is left).
+bar, the GUI); :class:`Cancel` stops a run cleanly between frames (frames renamed into
+place stay, frames not yet committed are dropped with their temporary files; nothing
+half-written is left).
 """
 
 from __future__ import annotations
@@ -599,6 +600,30 @@ def _render_pass(
             timer.add("read", time.perf_counter() - t0)
             decoded.put(item)
 
+    # The first frame goes through the plugin chain alone, then the workers run in
+    # parallel: a plugin's lazy first-call set-up then never runs in two threads at once.
+    # (OpenVINO's Python bindings initialise process-wide statics on the first inference
+    # whose output is read; two threads doing that at once deadlocked ~1 run in 6 of
+    # `laika-fx batch sample_frames`, seam_removal + stabilize, 2 workers.)
+    first_lock = threading.Lock()
+    warmed = threading.Event()
+
+    def render_chain(item: _Item) -> None:
+        ctx = FrameContext(frame=item.frame, path=item.path, read_source=read_source)
+        try:
+            if override_dir is not None:
+                ctx.mask_override = load_mask_override(override_dir, item.path, item.array)
+            frame = item.array
+            for plugin in plugins:
+                t0 = time.perf_counter()
+                frame = plugin.render(frame, ctx)
+                timer.add(plugin.name, time.perf_counter() - t0)
+            # plugins may change the size (stabilize's crop mode), never dtype or channels
+            _check_like(frame, fmt, f"{item.path.name} after rendering", size=False)
+            item.array, item.masks = frame, ctx.masks
+        except Exception as exc:
+            item.array, item.error = None, f"{type(exc).__name__}: {exc}"
+
     def renderer() -> None:
         while True:
             item = decoded.get()
@@ -607,20 +632,12 @@ def _render_pass(
             if cancel.is_set() or item.error is not None:
                 rendered.put(item)
                 continue
-            ctx = FrameContext(frame=item.frame, path=item.path, read_source=read_source)
-            try:
-                if override_dir is not None:
-                    ctx.mask_override = load_mask_override(override_dir, item.path, item.array)
-                frame = item.array
-                for plugin in plugins:
-                    t0 = time.perf_counter()
-                    frame = plugin.render(frame, ctx)
-                    timer.add(plugin.name, time.perf_counter() - t0)
-                # plugins may change the size (stabilize's crop mode), never dtype or channels
-                _check_like(frame, fmt, f"{item.path.name} after rendering", size=False)
-                item.array, item.masks = frame, ctx.masks
-            except Exception as exc:
-                item.array, item.error = None, f"{type(exc).__name__}: {exc}"
+            if warmed.is_set():
+                render_chain(item)
+            else:
+                with first_lock:
+                    render_chain(item)
+                    warmed.set()
             rendered.put(item)
 
     def writer() -> None:
@@ -654,12 +671,12 @@ def _render_pass(
     def committer() -> None:
         # Off the render path: sync each encoded file, rename it to its final name (the
         # frame last, after its mask), then sync the folders once per batch of frames.
-        # A frame counts as written only after that; whatever was encoded before a
-        # cancel is still committed, so no temporary file is left behind.
+        # A frame counts as written only after that. After a cancel, encoded frames not
+        # yet committed are dropped and their temporary files removed.
         stop = False
         while not stop:
             batch = [encoded.get()]
-            while True:
+            while len(batch) < 8:  # a folder sync per <= 8 frames; progress (and cancel) stay prompt
                 try:
                     batch.append(encoded.get_nowait())
                 except queue.Empty:
@@ -670,6 +687,10 @@ def _render_pass(
                 if entry is _STOP:
                     continue
                 item, pairs = entry
+                if cancel.is_set():  # not committed: the frame was not written, its file goes
+                    for tmp, _ in pairs:
+                        tmp.unlink(missing_ok=True)
+                    continue
                 t0 = time.perf_counter()
                 try:
                     commit(pairs, sync_dirs=False)

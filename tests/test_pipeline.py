@@ -376,3 +376,35 @@ def test_killed_batch_leaves_complete_frames_only_and_resume_finishes_it(tmp_pat
     assert report["frames_skipped"] == len(done) and report["frames_written"] == 60 - len(done)
     for src in paths:
         np.testing.assert_array_equal(read_frame(out / src.name), 255 - read_frame(src))
+
+
+def test_first_frame_renders_alone_then_workers_overlap(tmp_path: Path):
+    import time
+
+    make_shot(tmp_path / "s", 12, shape=(24, 32, 3))
+
+    class LazyInit(Plugin):
+        """A plugin whose first call sets something up; it must not run twice at once."""
+
+        name = "lazy"
+
+        def __init__(self):
+            super().__init__()
+            self.lock = threading.Lock()
+            self.active = 0
+            self.calls: list[tuple[int, int]] = []  # (call index, threads inside at entry)
+
+        def render(self, frame, ctx):
+            with self.lock:
+                self.active += 1
+                self.calls.append((len(self.calls), self.active))
+            time.sleep(0.05)
+            with self.lock:
+                self.active -= 1
+            return frame
+
+    plugin = LazyInit()
+    report = run_batch(open_shot(tmp_path / "s"), tmp_path / "o", [plugin], BatchOptions(workers=4))
+    assert report["frames_written"] == 12
+    assert plugin.calls[0] == (0, 1)  # alone: nobody else entered before it returned
+    assert max(active for _, active in plugin.calls[1:]) > 1  # afterwards the workers overlap
