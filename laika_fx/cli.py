@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .io import FrameReadError, read_frame
-from .pipeline import BatchError, BatchOptions, Cancel, Progress, ProgressEvent, run_batch
+from .pipeline import DEFAULT_CACHE_MB, BatchError, BatchOptions, Cancel, Progress, ProgressEvent, run_batch
 from .plugins import ParamError, Plugin, load_preset, registry
 from .report import REPORT_NAME, format_summary
 from .sequence import ShotError, open_shot
@@ -265,9 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: <shot folder>.laika_fx/mask_overrides if it exists)")
     b.add_argument("--resume", action="store_true", help="skip frames already in OUTPUT, reuse analysis sidecars")
     b.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="render worker threads (default: CPU count)")
-    b.add_argument("--cache-mb", type=float, default=BatchOptions.cache_mb, metavar="MB",
+    b.add_argument("--cache-mb", type=float, default=None, metavar="MB",
                    help="memory for frames decoded by the analyze pass and reused by the render pass "
-                        "(default: %(default).0f; 0 = decode every frame again)")  # fmt: skip
+                        f"(default: {DEFAULT_CACHE_MB:.0f}, none for uncompressed TIFF; 0 = decode every frame again)")  # fmt: skip
     b.add_argument("--preview", metavar="MOVIE", help="also encode the output frames to an H.264 movie")
     b.add_argument("--fps", type=float, default=24.0, help="frame rate of the preview movie (default 24)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

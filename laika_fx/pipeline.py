@@ -11,7 +11,7 @@ on long shots. OpenCV and OpenVINO release the GIL, so threads give real overlap
 
 **Decode once.** The analyze pass decodes every frame; a :class:`FrameCache` keeps the
 decoded frames (read-only) within ``BatchOptions.cache_mb`` (default 1 GiB, about 170
-1080p 8-bit RGB frames) and the render pass takes them from it instead of decoding
+1080p 8-bit RGB frames; none for uncompressed TIFF, which reads faster than it keeps) and the render pass takes them from it instead of decoding
 them again; frames beyond the budget are read from disk again, so memory stays bounded.
 
 **Durable, atomic outputs without an fsync on the render path.** A writer thread
@@ -160,6 +160,7 @@ class Cancel(threading.Event):
 
 
 # --------------------------------------------------------------------------- frame cache
+DEFAULT_CACHE_MB = 1024.0
 class FrameCache:
     """Decoded frames kept from the analyze pass for the render pass, within a byte budget.
 
@@ -336,7 +337,10 @@ class BatchOptions:
     resume: bool = False
     mask_overrides: Path | None = None  # None: the default folder if it exists
     queue_size: int | None = None  # frames held between stages; default 2 * workers
-    cache_mb: float = 1024.0  # decoded frames kept from the analyze pass for the render pass (0: none)
+    # decoded frames kept from the analyze pass for the render pass (0: none); None: 1024,
+    # but 0 for uncompressed TIFF, whose plain read (~1-2 ms at 1080p) is cheaper than
+    # keeping the frame (benchmarks/bench_stabilize.py: 1139 vs 938 frames/min, crop)
+    cache_mb: float | None = None
 
 
 @dataclass
@@ -494,7 +498,12 @@ def run_batch(
             todo.append(n)
 
     # ---- analyze pass (the frames it decodes are kept for the render pass, within the budget)
-    cache = FrameCache(int(opts.cache_mb * 1024 * 1024))
+    cache_mb = opts.cache_mb
+    if cache_mb is None:
+        plain_tiff = (shot.extension.lower() in (".tif", ".tiff") and bool(shot.frames)
+                      and tiff_compression(shot.path(shot.frames[0])) == 1)  # fmt: skip
+        cache_mb = 0.0 if plain_tiff else DEFAULT_CACHE_MB
+    cache = FrameCache(int(cache_mb * 1024 * 1024))
     run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
                 cancel=cancel, timer=timer, frame_format=fmt, cache=cache)  # fmt: skip
 
@@ -530,7 +539,7 @@ def run_batch(
         mask_overrides=override_dir,
     )
     report["frame_cache"] = {
-        "budget_mb": opts.cache_mb, "frames_kept": kept, "reads_saved": cache.hits,
+        "budget_mb": cache_mb, "frames_kept": kept, "reads_saved": cache.hits,
     }  # fmt: skip
     write_report(out_dir, report)
     progress.start("done", 0)

@@ -246,7 +246,7 @@ def test_frame_cache_decodes_once_and_output_is_bit_identical(tmp_path: Path, mo
     fresh = run_batch(shot, tmp_path / "fresh", [Counting()], BatchOptions(workers=2, cache_mb=0))
     fresh_reads = len(calls)
     calls.clear()
-    cached = run_batch(shot, tmp_path / "cached", [Counting()], BatchOptions(workers=2))
+    cached = run_batch(shot, tmp_path / "cached", [Counting()], BatchOptions(workers=2, cache_mb=1024))
     # without the cache: the shot-format probe, the analyze pass, the render pass and the
     # 5 neighbour reads all decode; with it, only the probe and the analyze pass do
     assert fresh_reads == 1 + 6 + 6 + 5
@@ -277,6 +277,18 @@ def test_frame_cache_stays_within_its_budget(tmp_path: Path, monkeypatch):
     assert len(calls) == 1 + 6 + 4 + 4  # probe, analyze, render of 4 frames, 4 of 5 neighbour reads
     run_batch(shot, tmp_path / "ref", [Counting()], BatchOptions(workers=2, cache_mb=0))
     assert _outputs(tmp_path / "o") == _outputs(tmp_path / "ref")
+
+
+def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
+    """Uncompressed TIFF reads faster than the cache keeps a frame; other formats are cached."""
+    for ext, compression, kept in ((".tif", 1, 0), (".tif", 5, 4), (".png", None, 4)):
+        folder = tmp_path / f"s{ext}{compression}"
+        folder.mkdir()
+        for i in range(4):
+            write_frame(folder / f"f.{1001 + i:04d}{ext}", np.full((16, 24, 3), i, np.uint8), compression=compression)
+        report = run_batch(open_shot(folder), tmp_path / f"o{ext}{compression}", [Counting()], BatchOptions(workers=1))
+        assert report["frame_cache"]["frames_kept"] == kept, (ext, compression)
+        assert report["frame_cache"]["budget_mb"] == (0.0 if kept == 0 else 1024.0)
 
 
 def test_batch_renames_a_frame_only_after_it_was_synced(shot_dir: Path, tmp_path: Path, monkeypatch):
