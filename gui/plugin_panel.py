@@ -67,7 +67,7 @@ class ParamControl(QWidget):
             else:
                 box = QDoubleSpinBox(self)
                 span = (param.maximum - param.minimum) if bounded else 10.0
-                box.setDecimals(3 if span <= 10 else 2)
+                box.setDecimals(4 if span <= 1 else 3 if span <= 10 else 2)  # a probability threshold needs 0.9995
                 box.setSingleStep(span / 100 if bounded else 0.1)
                 box.setRange(param.minimum if param.minimum is not None else -1e9,
                              param.maximum if param.maximum is not None else 1e9)  # fmt: skip

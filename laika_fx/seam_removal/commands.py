@@ -17,7 +17,8 @@ def _train(args: argparse.Namespace) -> int:
     kwargs = dict(minutes=args.minutes, seed=args.seed, threads=args.threads,
                   run_dir=Path(args.run_dir) / args.model.replace("-", "_"), lr=args.lr)  # fmt: skip
     if args.model == "seam-detector":
-        meta = train.train_detector(**kwargs, samples=args.samples or 2400, pos_weight=args.pos_weight,
+        meta = train.train_detector(**kwargs, samples=args.samples or 2400, crop=args.crop, batch=args.batch,
+                                    pos_weight=args.pos_weight,
                                     qat_minutes=qat_minutes, p_lines=args.p_lines,
                                     init_from=Path(args.init_from) if args.init_from else None)  # fmt: skip
     else:
@@ -55,6 +56,9 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
                            help="weight of seam pixels in the loss (lower favours precision; default 3)")
             t.add_argument("--p-lines", type=float, default=0.5,
                            help="share of crops that get extra plank gaps / wires drawn on the fly (default 0.5)")
+            t.add_argument("--crop", type=int, default=352,
+                           help="training window in px (default 352 = whole scenes; smaller: random windows)")
+            t.add_argument("--batch", type=int, default=6, help="windows per step (default 6)")
             t.add_argument("--init-from", metavar="CHECKPOINT",
                            help="start from a four-level detector's checkpoint.pt (the net shipped before the "
                                 "1/32 context level); ignored when the run folder has a checkpoint to resume")

@@ -201,7 +201,7 @@ def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None, low_
     from .evaluate import detection_metrics
 
     candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996,
-                                0.997, 0.998, 0.9985, 0.999]  # fmt: skip
+                                0.997, 0.998, 0.9985, 0.999, 0.9993, 0.9995, 0.9997, 0.9998]  # fmt: skip
     probs = [detector.probability(s.frame) for s in scenes]
     truth = [s.mask > 0 for s in scenes]
     has_seam = [bool(s.mask.any()) for s in scenes]

@@ -24,7 +24,7 @@ class SeamRemoval(Plugin):
     label = "Seam removal"
     description = "Find the replacement-face seam (learned detector) and paint it out (learned inpainter)."
     params = (
-        Param("threshold", float, 0.0, minimum=0.0, maximum=0.999,
+        Param("threshold", float, 0.0, minimum=0.0, maximum=0.9999,
               help="detector probability above which a pixel is seam; 0 = the value calibrated on held-out "
                    f"data for the chosen precision ({_CALIBRATED})"),
         Param("dilation", int, 2, minimum=0, maximum=20, help="grow the mask by this many pixels before filling"),

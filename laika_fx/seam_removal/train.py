@@ -112,8 +112,8 @@ def train_detector(
     out_dir: Path = MODELS_DIR,
     minutes: float = 20.0,
     samples: int = 2400,
-    crop: int = 256,
-    batch: int = 8,
+    crop: int = 352,
+    batch: int = 6,
     seed: int = 0,
     threads: int = 1,
     lr: float = 2e-3,
@@ -125,8 +125,12 @@ def train_detector(
     """Train the seam detector and ship FP32 + INT8 IRs; return the validation metrics.
 
     ``samples`` whole 352 px scenes (built in chunks of 1200, each cached in the run
-    folder), cut into random ``crop`` px windows on the fly, so the network learns from
-    the context around a line (the 1/32 level of :class:`SeamNet`). ``p_lines``:
+    folder), seen whole (``crop`` = 352, the default) or as random ``crop`` px windows,
+    so the network learns from the context around a line (the 1/32 level of
+    :class:`SeamNet`) and frame borders are real borders, as at inference. Measured on
+    the calibration scenes (FP32, best F1 at <= 0.05 % of seam-free pixels flagged): the
+    four-level net 0.896; the five-level net after 35 min on 256 px windows 0.885, after
+    30 more on whole scenes 0.940. ``p_lines``:
     probability that a training window gets one or two more plank gaps / wires drawn
     over it on the fly (hard negatives; the false positives on seam-free frames are such
     lines). ``init_from``: a checkpoint of the four-level net to start from (ignored
