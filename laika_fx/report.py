@@ -139,7 +139,8 @@ def format_summary(report: dict) -> str:
     if report["stages"]:
         lines.append("  stage                      ms/frame   frames/min/worker   share")
         for name, s in report["stages"].items():
-            fpm = f"{s['frames_per_minute']:.0f}" if s["frames_per_minute"] else "-"
+            # a stage under 0.05 ms per frame (e.g. reads served by the frame cache) has no meaningful rate
+            fpm = f"{s['frames_per_minute']:.0f}" if s["frames_per_minute"] and s["ms_per_frame"] >= 0.05 else "-"
             lines.append(f"  {name:<26} {s['ms_per_frame']:>8.1f}   {fpm:>17}   {100 * s['share']:>4.0f}%")
     for f in failed[:20]:
         lines.append(f"  FAILED frame {f['frame']} ({f['file']}): {f['error']}")

@@ -420,3 +420,13 @@ def test_first_frame_renders_alone_then_workers_overlap(tmp_path: Path):
     assert report["frames_written"] == 12
     assert plugin.calls[0] == (0, 1)  # alone: nobody else entered before it returned
     assert max(active for _, active in plugin.calls[1:]) > 1  # afterwards the workers overlap
+
+
+def test_summary_shows_no_rate_for_a_stage_that_took_no_time(tmp_path: Path):
+    from laika_fx.report import format_summary
+
+    make_shot(tmp_path / "s", 3)
+    report = run_batch(open_shot(tmp_path / "s"), tmp_path / "o", [Counting()], BatchOptions(workers=1))
+    report["stages"]["read"] = {"ms_per_frame": 0.0, "frames_per_minute": 9793587.0, "share": 0.0}
+    line = next(ln for ln in format_summary(report).splitlines() if ln.strip().startswith("read"))
+    assert line.split()[1:3] == ["0.0", "-"] and "9793587" not in line
