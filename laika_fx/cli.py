@@ -18,7 +18,15 @@ from pathlib import Path
 
 from . import __version__
 from .io import FrameReadError, read_frame
-from .pipeline import DEFAULT_CACHE_MB, BatchError, BatchOptions, Cancel, Progress, ProgressEvent, run_batch
+from .pipeline import (
+    DEFAULT_CACHE_MB,
+    BatchError,
+    BatchOptions,
+    Cancel,
+    Progress,
+    ProgressEvent,
+    run_batch,
+)
 from .plugins import ParamError, Plugin, load_preset, registry
 from .report import REPORT_NAME, format_summary
 from .sequence import ShotError, open_shot
