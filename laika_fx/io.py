@@ -124,6 +124,44 @@ def read_frame(path: str | os.PathLike) -> np.ndarray:
 _TIFF_TYPES = {3: "H", 4: "I"}  # SHORT, LONG: the only types the tags read below may have
 
 
+def _tiff_tags(path: str | os.PathLike) -> tuple[str, dict[int, tuple]] | None:
+    """Byte order (``<`` or ``>``) and the SHORT/LONG tags of a classic TIFF's first image.
+
+    Read from the header without decoding the image; tags of other types map to ``()``.
+    None if the file is not a classic TIFF or its directory cannot be read.
+    """
+    import struct
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            if len(head) < 8 or head[:2] not in (b"II", b"MM"):
+                return None
+            end = "<" if head[:2] == b"II" else ">"
+            magic, ifd = struct.unpack(end + "HI", head[2:8])
+            if magic != 42:
+                return None
+            fh.seek(ifd)
+            (count,) = struct.unpack(end + "H", fh.read(2))
+            entries = fh.read(12 * count)
+            tags: dict[int, tuple] = {}
+            for i in range(count):
+                tag, typ, n, value = struct.unpack(end + "HHI4s", entries[12 * i : 12 * i + 12])
+                if typ not in _TIFF_TYPES:
+                    tags[tag] = ()
+                    continue
+                fmt = end + _TIFF_TYPES[typ] * n
+                size = struct.calcsize(fmt)
+                if size <= 4:
+                    tags[tag] = struct.unpack(fmt, value[:size])
+                else:
+                    fh.seek(struct.unpack(end + "I", value)[0])
+                    tags[tag] = struct.unpack(fmt, fh.read(size))
+    except (OSError, struct.error):
+        return None
+    return end, tags
+
+
 def _read_plain_tiff(path: Path) -> np.ndarray | None:
     """An uncompressed little-endian TIFF straight from its pixel bytes, or None.
 
@@ -134,32 +172,10 @@ def _read_plain_tiff(path: Path) -> np.ndarray | None:
     orientation 1, no predictor, strips stored back to back. Anything else returns None
     and goes through OpenCV; the result is the same array OpenCV gives (tested).
     """
-    import struct
-
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-            if len(head) < 8 or head[:4] != b"II*\x00":
-                return None
-            (ifd,) = struct.unpack("<I", head[4:8])
-            fh.seek(ifd)
-            (count,) = struct.unpack("<H", fh.read(2))
-            entries = fh.read(12 * count)
-            tags: dict[int, tuple] = {}
-            for i in range(count):
-                tag, typ, n, value = struct.unpack("<HHI4s", entries[12 * i : 12 * i + 12])
-                if typ not in _TIFF_TYPES:
-                    tags[tag] = ()
-                    continue
-                fmt = "<" + _TIFF_TYPES[typ] * n
-                size = struct.calcsize(fmt)
-                if size <= 4:
-                    tags[tag] = struct.unpack(fmt, value[:size])
-                else:
-                    fh.seek(struct.unpack("<I", value)[0])
-                    tags[tag] = struct.unpack(fmt, fh.read(size))
-    except (OSError, struct.error):
+    parsed = _tiff_tags(path)
+    if parsed is None or parsed[0] != "<":
         return None
+    tags = parsed[1]
 
     def one(tag: int, default: int | None = None) -> int | None:
         v = tags.get(tag)
@@ -233,26 +249,9 @@ def tiff_compression(path: str | os.PathLike) -> int | None:
     Read from the header without decoding the image; None if the file is not a classic
     TIFF or has no compression tag.
     """
-    import struct
-
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-            if len(head) < 8 or head[:2] not in (b"II", b"MM"):
-                return None
-            end = "<" if head[:2] == b"II" else ">"
-            magic, ifd = struct.unpack(end + "HI", head[2:8])
-            if magic != 42:
-                return None
-            fh.seek(ifd)
-            (count,) = struct.unpack(end + "H", fh.read(2))
-            for _ in range(min(count, 512)):
-                tag, typ, _n, value = struct.unpack(end + "HHI4s", fh.read(12))
-                if tag == 259:
-                    return struct.unpack(end + ("H" if typ == 3 else "I"), value[: 2 if typ == 3 else 4])[0]
-    except (OSError, struct.error):
-        return None
-    return None
+    parsed = _tiff_tags(path)
+    value = parsed[1].get(259) if parsed else None
+    return value[0] if value else None
 
 
 def _encode_params(ext: str, dtype: np.dtype, compression: int | None = None) -> list[int]:

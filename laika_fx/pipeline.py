@@ -578,6 +578,7 @@ def _render_pass(
     lock = threading.Lock()
 
     def read_source(n: int) -> np.ndarray:
+        """Frame ``n`` from the frame cache, else decoded and checked against the shot."""
         arr = cache.get(n)
         if arr is None:
             arr = read_frame(shot.path(n))
@@ -598,10 +599,7 @@ def _render_pass(
             item = _Item(n, shot.path(n))
             t0 = time.perf_counter()
             try:
-                item.array = cache.get(n)
-                if item.array is None:
-                    item.array = read_frame(item.path)
-                    _check_like(item.array, fmt, item.path.name)
+                item.array = read_source(n)
             except FrameReadError as exc:
                 item.array, item.error = None, str(exc)
             except Exception as exc:  # never lose the rest of the shot
