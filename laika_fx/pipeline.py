@@ -166,7 +166,7 @@ class FrameCache:
 
     The analyze pass decodes every frame of the shot; without this cache the render pass
     decodes each one again (a 1080p PNG costs ~30 ms per decode, an uncompressed TIFF
-    ~15 ms). Frames are kept in the order they are first read until ``budget_bytes``
+    ~15 ms). Frames are kept in shot order until ``budget_bytes``
     would be exceeded; later frames are not kept (the render pass reads them from disk
     again), so memory stays bounded on long shots: a 1080p 8-bit RGB frame is 6.2 MB,
     the default 1 GiB holds 170 of them. Kept arrays are made read-only, so what the
@@ -252,6 +252,9 @@ class AnalysisSource:
 
         The array may be read-only (kept in the batch's frame cache): do not modify it.
         """
+        return self._read(frame, keep=True)
+
+    def _read(self, frame: int, keep: bool) -> np.ndarray:
         if self._cache is not None:
             arr = self._cache.get(frame)
             if arr is not None:
@@ -260,13 +263,15 @@ class AnalysisSource:
         arr = read_frame(path)
         if self._format is not None:
             _check_like(arr, self._format, path.name)
-        if self._cache is not None:
+        if keep and self._cache is not None:
             self._cache.put(frame, arr)
         return arr
 
     def _read_or_none(self, frame: int) -> np.ndarray | None:
         try:
-            return self.read(frame)
+            # not kept here: the in-order consumer of _run keeps it, so which frames fit
+            # the cache's budget does not depend on which read-ahead thread finished first
+            return self._read(frame, keep=False)
         except FrameReadError:
             return None
 
@@ -286,7 +291,7 @@ class AnalysisSource:
             out = None if arr is None or self.cancelled.is_set() else fn(n, arr)
             if self._timer is not None:
                 self._timer.add(self._stage, time.perf_counter() - t0)
-            return n, arr is not None, out
+            return n, arr, out
 
         lookahead = 2 * self.workers
         with ThreadPoolExecutor(self.workers, thread_name_prefix="laika-analyze") as pool:
@@ -301,7 +306,11 @@ class AnalysisSource:
                     for f in pending:
                         f.cancel()
                     return
-                n, readable, out = pending.pop(0).result()
+                n, arr, out = pending.pop(0).result()
+                readable = arr is not None
+                if readable and self._cache is not None:
+                    self._cache.put(n, arr)  # in shot order: the first frames that fit are kept
+                del arr
                 nxt = next(it, None)
                 if nxt is not None:
                     pending.append(pool.submit(task, nxt))

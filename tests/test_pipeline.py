@@ -1,6 +1,7 @@
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -224,7 +225,7 @@ def _outputs(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.glob("frame.*"))}
 
 
-def _count_decodes(monkeypatch) -> list:
+def _count_decodes(monkeypatch, slow: str | None = None) -> list:
     import laika_fx.pipeline as pl
 
     calls = []
@@ -232,6 +233,8 @@ def _count_decodes(monkeypatch) -> list:
 
     def counted(path):
         calls.append(Path(path).name)
+        if Path(path).name == slow:
+            time.sleep(0.2)  # finishes after the read-ahead of later frames
         return real(path)
 
     monkeypatch.setattr(pl, "read_frame", counted)
@@ -269,10 +272,12 @@ def test_frame_cache_stays_within_its_budget(tmp_path: Path, monkeypatch):
     assert not cache.get(0).flags.writeable  # kept frames cannot be changed by a plugin
     assert cache.get(3) is None
 
-    calls = _count_decodes(monkeypatch)
+    calls = _count_decodes(monkeypatch, slow="frame.1001.png")
     shot = open_shot(tmp_path / "s")
     report = run_batch(shot, tmp_path / "o", [Counting()], BatchOptions(workers=2, cache_mb=2.5 * frame_bytes / 2**20))
     assert report["frame_cache"]["frames_kept"] == 2  # the first two frames; the rest is read again
+    # kept in shot order (1001, 1002) even though frame 1001's decode finished last
+    assert sorted(set(calls[7:])) == [f"frame.{n}.png" for n in range(1003, 1007)]
     assert report["frames_written"] == 6
     assert len(calls) == 1 + 6 + 4 + 4  # probe, analyze, render of 4 frames, 4 of 5 neighbour reads
     run_batch(shot, tmp_path / "ref", [Counting()], BatchOptions(workers=2, cache_mb=0))
