@@ -27,7 +27,7 @@ def _scene(seed=5, hw=(300, 420)):
 
 
 # ---------------------------------------------------------------- export and training
-@pytest.mark.parametrize("name", ["SeamNet", "InpaintNet"])
+@pytest.mark.parametrize("name", ["SeamNet", "FaceNet", "InpaintNet"])
 def test_every_model_converts_to_ir_and_matches_torch(tmp_path, name):
     torch = pytest.importorskip("torch")
     from laika_fx.accelerators.export import check_ir_matches_torch, export_ir
@@ -35,7 +35,7 @@ def test_every_model_converts_to_ir_and_matches_torch(tmp_path, name):
 
     torch.manual_seed(0)
     net = getattr(model, name)().eval()
-    channels = 3 if name == "SeamNet" else 7
+    channels = 7 if name == "InpaintNet" else 3
     x = np.random.default_rng(0).random((1, channels, 64, 96), dtype=np.float32)
     xml = export_ir(net, [x], tmp_path / f"{name}.xml")
     assert xml.exists() and xml.with_suffix(".bin").exists()
@@ -44,27 +44,75 @@ def test_every_model_converts_to_ir_and_matches_torch(tmp_path, name):
     assert check_ir_matches_torch(net, xml, [y]) < 1e-4
 
 
+def _fit_steps(net, x, y, *, pos_weight: float, steps: int = 40) -> tuple[float, float]:
+    """The detector loss of ``net`` on ``(x, y)`` before and after ``steps`` Adam steps."""
+    import torch
+
+    from laika_fx.seam_removal.train import _dice_bce
+
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    with torch.no_grad():
+        before = float(_dice_bce(net(x), y, pos_weight=pos_weight))
+    for _ in range(steps):
+        loss = _dice_bce(net(x), y, pos_weight=pos_weight)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        after = float(_dice_bce(net(x), y, pos_weight=pos_weight))
+    return before, after
+
+
 def test_tiny_training_run_reduces_the_loss():
     torch = pytest.importorskip("torch")
     from laika_fx.seam_removal.model import SeamNet
-    from laika_fx.seam_removal.train import _dice_bce
 
     torch.manual_seed(0)
     frames, masks = sdata.detector_scenes(16, seed=3, hw=(64, 64))
     x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255
     y = torch.from_numpy(masks)[:, None].float()
-    net = SeamNet()
-    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
-    with torch.no_grad():
-        before = float(_dice_bce(net(x), y, pos_weight=3.0))
-    for _ in range(40):
-        loss = _dice_bce(net(x), y, pos_weight=3.0)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    with torch.no_grad():
-        after = float(_dice_bce(net(x), y, pos_weight=3.0))
+    before, after = _fit_steps(SeamNet(), x, y, pos_weight=3.0)
     assert after < 0.8 * before
+
+
+def test_tiny_face_finder_training_run_reduces_the_loss():
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    from laika_fx.seam_removal.model import FaceNet
+
+    torch.manual_seed(0)
+    frames, faces = sdata.face_scenes(12, seed=3, hw=(128, 160))
+    assert frames.shape == (12, 64, 80, 3) and faces.shape == (12, 64, 80) and 0 < faces.mean() < 0.6
+    x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255
+    y = F.avg_pool2d(torch.from_numpy(faces)[:, None].float(), 2)
+    before, after = _fit_steps(FaceNet(), x, y, pos_weight=1.0)
+    assert after < 0.7 * before
+
+
+def test_scene_face_is_where_the_seam_lies():
+    for seed in range(4):
+        s = _scene(seed)
+        assert s.has_head and s.face.dtype == np.uint8 and s.face.any()
+        seam = s.mask > 0
+        assert (s.face[seam] > 0).mean() > 0.95  # the seam is drawn on the face (soft edges aside)
+    free = sdata.make_scene(np.random.default_rng(0), (64, 64), p_head=0.0)
+    assert not free.face.any()
+
+
+def test_face_gate_keeps_lines_on_a_face_and_drops_the_rest():
+    from laika_fx.seam_removal.detector import hysteresis
+
+    prob = np.zeros((60, 100), np.float32)
+    prob[20, 10:60] = 0.99  # a seam across the face
+    prob[45, 0:100] = 0.99  # a wire across the set
+    prob[30, 40:90] = 0.99  # a line half on the face (40 of 50 px on it): kept
+    face = np.zeros_like(prob)
+    face[10:35, 5:80] = 0.9
+    assert hysteresis(prob, 0.9, 0.5, min_area=5).sum() == 50 + 100 + 50
+    gated = hysteresis(prob, 0.9, 0.5, min_area=5, face=face)
+    assert gated[20].sum() == 50 and gated[30].sum() == 50 and not gated[45].any()
+    assert not hysteresis(prob, 0.9, 0.5, min_area=5, face=face, min_on_face=0.9)[30].any()
 
 
 def test_five_level_detector_starts_as_the_four_level_one():
@@ -198,6 +246,41 @@ def test_plugin_finds_and_removes_a_seam_and_respects_overrides():
     assert ctx2.masks["seam"] is override
     changed = np.any(out2 != frame, axis=2)
     assert not changed[override == 0].any()
+
+
+needs_face_finder = pytest.mark.skipif(not available("face_finder"), reason="run laika-fx train face-finder")
+
+
+@needs_models
+@needs_face_finder
+def test_face_finder_finds_the_face_the_seam_lies_on(sample_dir: Path):
+    from laika_fx.seam_removal.detector import to_unit_rgb
+    from laika_fx.seam_removal.face import FaceFinder
+
+    finder = FaceFinder()
+    for n in (1001, 1012, 1024):
+        rgb, _ = to_unit_rgb(read_frame(sample_dir / f"frame.{n}.png"))
+        face = finder.probability(rgb) > 0.5
+        seam = read_frame(sample_dir / "ground_truth" / "masks" / f"frame.{n}.png") > 0
+        assert face.shape == seam.shape
+        assert face[seam].mean() > 0.95  # the seam lies on the face found
+        assert 0.01 < face.mean() < 0.3  # the head, not the set
+
+
+@needs_models
+@needs_face_finder
+def test_face_gate_drops_a_plank_gap_off_the_face():
+    """Seam-free held-out frame whose plank gap across a purple wall the detector alone flags."""
+    from laika_fx.seam_removal.detector import SeamDetector
+    from laika_fx.seam_removal.evaluate import heldout_scenes
+
+    frame = (heldout_scenes(7, seed=999, p_seam=0.0)[6].frame * 255 + 0.5).astype(np.uint8)
+    assert SeamDetector(face_gate=False).detect(frame).mean() > 0.01
+    gated = SeamDetector()
+    assert gated.face_finder is not None and not gated.detect(frame).any()
+    plugin = registry.get("seam_removal")({"face_gate": False})
+    plugin.prepare()
+    assert plugin._detector.face_finder is None
 
 
 @needs_models
@@ -415,7 +498,7 @@ def test_threshold_calibration_keeps_seam_free_frames_clean():
     prob_free = np.zeros((40, 60), np.float32)
     prob_free[30, 0:60] = 0.95  # a wire on a seam-free frame, only flagged below 0.95
     scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros_like(seam))]
-    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free)
+    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free, face_probability=lambda f: None)
     thr, ratio, metrics = calibrate_threshold(det, scenes, candidates=[0.5, 0.93, 0.96, 0.98], low_ratios=(0.5,))
     assert thr == 0.96 and metrics["clean_flagged_pct"] == 0.0 and metrics["f1"] == 1.0
     # if no threshold keeps the seam-free frame clean, the one flagging least wins
@@ -437,7 +520,7 @@ def test_calibration_picks_the_low_threshold_that_stops_a_wire_growing():
     prob_free[30, :] = 0.8  # a wire the network half believes in ...
     prob_free[30, 90:104] = 0.995  # ... and is sure of over 14 px
     scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros(prob_free.shape, np.uint8))]
-    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free)
+    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free, face_probability=lambda f: None)
     thr, ratio, metrics = calibrate_threshold(det, scenes, candidates=[0.98], low_ratios=(0.5, 0.9),
                                               max_clean_flagged_pct=0.1)  # fmt: skip
     # ratio 0.5 grows the 14 px seed along the whole 200 px wire (1 % of the frame); 0.9 keeps 14 px

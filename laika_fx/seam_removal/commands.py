@@ -1,4 +1,4 @@
-"""``laika-fx train seam-detector|inpainter`` and ``laika-fx eval seams``."""
+"""``laika-fx train seam-detector|face-finder|inpainter`` and ``laika-fx eval seams``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ def _train(args: argparse.Namespace) -> int:
     qat_minutes = args.qat_minutes if args.qat_minutes is not None else (15.0 if args.minutes > 0 else 0.0)
     kwargs = dict(minutes=args.minutes, seed=args.seed, threads=args.threads,
                   run_dir=Path(args.run_dir) / args.model.replace("-", "_"), lr=args.lr)  # fmt: skip
-    if args.model == "seam-detector":
+    if args.model == "face-finder":
+        meta = train.train_face_finder(**kwargs, samples=args.samples or 2400)
+        # the detector's thresholds are calibrated with the face gate: calibrate them again
+        meta = {"face_finder": meta, "seam_detector": train.calibrate_detector()}
+    elif args.model == "seam-detector" and args.calibrate_only:
+        meta = train.calibrate_detector()
+    elif args.model == "seam-detector":
         meta = train.train_detector(**kwargs, samples=args.samples or 2400, crop=args.crop, batch=args.batch,
                                     pos_weight=args.pos_weight,
                                     qat_minutes=qat_minutes, p_lines=args.p_lines,
@@ -39,12 +45,13 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the CLI words
-    for name, minutes in (("seam-detector", 20.0), ("inpainter", 15.0)):
+    for name, minutes in (("seam-detector", 20.0), ("face-finder", 12.0), ("inpainter", 15.0)):
         t = train.add_parser(name, help=f"train the {name.replace('-', ' ')} and export FP32 + INT8 IR")
         t.add_argument("--minutes", type=float, default=minutes,
                        help=f"training time budget (default {minutes}; 0 = export the checkpoint again)")
         t.add_argument("--samples", type=int, default=None,
                        help="synthetic training data: whole 352 px scenes for the detector (default 2400), "
+                            "136x200 scenes for the face finder (default 2400), "
                             "64 px crops for the inpainter (default 6000)")
         t.add_argument("--seed", type=int, default=0)
         t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
@@ -59,9 +66,15 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
             t.add_argument("--crop", type=int, default=352,
                            help="training window in px (default 352 = whole scenes; smaller: random windows)")
             t.add_argument("--batch", type=int, default=6, help="windows per step (default 6)")
+            t.add_argument("--calibrate-only", action="store_true",
+                           help="only calibrate the shipped detector's thresholds again (with the face gate), "
+                                "no training; needs no torch")
             t.add_argument("--init-from", metavar="CHECKPOINT",
                            help="start from a four-level detector's checkpoint.pt (the net shipped before the "
                                 "1/32 context level); ignored when the run folder has a checkpoint to resume")
+        if name == "face-finder":
+            t.set_defaults(func=_train, model=name, qat_minutes=0.0)
+            continue
         t.add_argument("--qat-minutes", type=float, default=None,
                        help="quantization-aware training (NNCF) after the FP32 run (default 15; 0 = post-training "
                             "quantization with the layers it hurts kept FP32); with --minutes 0 it continues the "

@@ -38,6 +38,7 @@ __all__ = [
     "Scene",
     "make_scene",
     "detector_scenes",
+    "face_scenes",
     "inpainter_samples",
 ]
 
@@ -239,12 +240,15 @@ def add_distractors(img: np.ndarray, rng: np.random.Generator, *, count: int | N
 class Scene:
     """One synthetic frame: ``frame`` (seamed), ``clean`` (no seam line; the half-to-half
     step kept, so it is the inpainting target), ``mask`` (uint8, 255 = seam line) --
-    float32 RGB in [0, 1] at working scale."""
+    float32 RGB in [0, 1] at working scale; ``face`` (uint8, 255 = the puppet's
+    replaceable face, where a seam can lie: the head without its hair; all 0 without a
+    head)."""
 
     frame: np.ndarray
     clean: np.ndarray
     mask: np.ndarray
     has_head: bool
+    face: np.ndarray | None = None
 
 
 def make_scene(
@@ -264,6 +268,7 @@ def make_scene(
     frame = bg
     clean = bg.copy()
     mask = np.zeros(hw, np.uint8)
+    face = np.zeros(hw, np.uint8)
     has_head = rng.random() < p_head
     if has_head:
         r = rng.uniform(0.18, 0.7) * min(h, w)
@@ -282,6 +287,7 @@ def make_scene(
             smile=rng.uniform(-0.5, 0.8), brow_raise=rng.uniform(-0.5, 0.5), hair=rng.random() < 0.7,
             texture=rng.uniform(0, 1.5), seam_v=seam_v,
         )  # fmt: skip
+        face = ((head.face_mask * head.alpha) > 0.5).astype(np.uint8) * np.uint8(255)
         a = head.alpha[..., None]
         frame = (bg * (1 - a) + head.rgb * a).astype(np.float32)
         clean = frame.copy()
@@ -301,7 +307,7 @@ def make_scene(
             clean, _ = draw_seam(clean, curve, head.face_mask, rng=rng_clean, **params)
     if degrade:
         frame, clean = _degrade_pair(rng, frame, clean)
-    return Scene(frame.astype(np.float32), clean.astype(np.float32), mask, has_head)
+    return Scene(frame.astype(np.float32), clean.astype(np.float32), mask, has_head, face)
 
 
 def _degrade_pair(rng: np.random.Generator, frame: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -350,6 +356,31 @@ def detector_scenes(
         frames[i] = (scene.frame * 255 + 0.5).astype(np.uint8)
         masks[i] = scene.mask > 0
     return frames, masks
+
+
+FACE_SCALE = 0.5  # face scenes are rendered at twice the face finder's input size
+
+
+def face_scenes(
+    n: int, *, seed: int = 0, photos: tuple[str, ...] = TRAIN_PHOTOS, hw: tuple[int, int] = (272, 400),
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` scenes for the face finder, at half the rendered size (short side 136 px by
+    default, the size the face finder works at).
+
+    Returns ``frames`` ``(n, H/2, W/2, 3)`` uint8 RGB and ``faces`` ``(n, H/2, W/2)`` uint8
+    (1 = replaceable face: more than half of the pixel's area is face).
+    """
+    rng = np.random.default_rng(seed)
+    h, w = round(hw[0] * FACE_SCALE), round(hw[1] * FACE_SCALE)
+    frames = np.zeros((n, h, w, 3), np.uint8)
+    faces = np.zeros((n, h, w), np.uint8)
+    for i in range(n):
+        scene = make_scene(rng, hw, photos=photos, p_head=0.8, p_seam=0.6)
+        small = cv2.resize(scene.frame, (w, h), interpolation=cv2.INTER_AREA)
+        frames[i] = (np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)
+        face = cv2.resize(scene.face.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA)
+        faces[i] = face > 0.5
+    return frames, faces
 
 
 def inpainter_samples(

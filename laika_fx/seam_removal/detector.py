@@ -6,8 +6,10 @@ so seams have the width the network was trained on whatever the delivery
 resolution. The whole working image goes through the network in one inference
 (compiled once per shape, cached), so there are no tile borders at all; frames whose
 working image exceeds ``MAX_WORKING_PIXELS`` are tiled with overlap and only each
-tile's centre is kept. Then hysteresis thresholding, removal of tiny components,
-upsampling to the frame and an optional dilation.
+tile's centre is kept. Then hysteresis thresholding, removal of tiny components, the
+face gate (a line is kept only when at least ``MIN_ON_FACE`` of it lies on a puppet face
+found by the learned face finder, ``face.py``: a seam lies on a face, a wire or a plank
+gap on the set), upsampling to the frame and an optional dilation.
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ import cv2
 import numpy as np
 
 from ..accelerators.runtime import compile_model, model_path
+from .face import FaceFinder, face_finder_available
 
-__all__ = ["WORKING_HEIGHT", "SeamDetector", "to_unit_rgb", "calibrate_threshold", "model_meta", "upscale_mask"]
+__all__ = ["WORKING_HEIGHT", "MIN_ON_FACE", "SeamDetector", "hysteresis", "to_unit_rgb", "calibrate_threshold", "model_meta", "upscale_mask"]
 
 WORKING_HEIGHT = 540
 MAX_WORKING_PIXELS = 1_400_000
 TILE = 512
 OVERLAP = 48
 _ALIGN = 32  # the five-level SeamNet halves the frame five times
+MIN_ON_FACE = 0.5  # share of a detected line's pixels that must lie on a face (face gate)
 
 
 def model_meta(name: str) -> dict:
@@ -62,15 +66,22 @@ class SeamDetector:
     precision : ``int8`` (default, shipped quantized IR) or ``fp32``.
     model_xml : explicit IR path (overrides ``precision``'s shipped file).
     threads : inference threads (default: all cores).
+    face_gate : keep only lines that lie on a face found by the face finder (default; off,
+        or when the face finder's model is missing: every line the detector finds).
+    face_xml : explicit face finder IR path (default: the shipped one of ``precision``).
     """
 
     def __init__(self, *, precision: str = "int8", model_xml: str | os.PathLike | None = None,
-                 threads: int | None = None) -> None:  # fmt: skip
+                 threads: int | None = None, face_gate: bool = True,
+                 face_xml: str | os.PathLike | None = None) -> None:  # fmt: skip
         self.xml = Path(model_xml) if model_xml else model_path("seam_detector", precision)
         if not self.xml.exists():
             raise FileNotFoundError(f"seam detector model not found: {self.xml} (run laika-fx train seam-detector)")
         self.precision = precision
         self.threads = threads
+        self.face_finder: FaceFinder | None = None
+        if face_gate and (face_xml is not None or face_finder_available(precision)):
+            self.face_finder = FaceFinder(precision=precision, model_xml=face_xml, threads=threads)
         meta = model_meta("seam_detector")
         suffix = "_fp32" if precision == "fp32" else ""
         self.default_threshold = float(meta.get(f"threshold{suffix}", 0.5))
@@ -84,14 +95,27 @@ class SeamDetector:
     def working_scale(shape: tuple[int, ...]) -> float:
         return min(1.0, WORKING_HEIGHT / min(shape[0], shape[1]))
 
-    def probability(self, frame: np.ndarray, *, scale: float | None = None) -> np.ndarray:
-        """Seam probability at working scale, ``(h, w)`` float32 in [0, 1]."""
+    def working_rgb(self, frame: np.ndarray, *, scale: float | None = None) -> np.ndarray:
+        """``frame`` at working scale as ``(h, w, 3)`` float32 RGB in [0, 1]."""
         s = self.working_scale(frame.shape) if scale is None else scale
         if s < 1.0:  # shrink first (in the frame's own dtype), convert the small image
             colour = frame if frame.ndim == 2 else np.ascontiguousarray(frame[:, :, :3])
             h, w = max(1, round(frame.shape[0] * s)), max(1, round(frame.shape[1] * s))
             frame = cv2.resize(colour, (w, h), interpolation=cv2.INTER_AREA)
-        rgb, _ = to_unit_rgb(frame)
+        return to_unit_rgb(frame)[0]
+
+    def probability(self, frame: np.ndarray, *, scale: float | None = None) -> np.ndarray:
+        """Seam probability at working scale, ``(h, w)`` float32 in [0, 1]."""
+        return self.seam_probability(self.working_rgb(frame, scale=scale))
+
+    def face_probability(self, frame: np.ndarray, *, scale: float | None = None) -> np.ndarray | None:
+        """Face probability at working scale, ``(h, w)`` float32, or ``None`` without a face gate."""
+        if self.face_finder is None:
+            return None
+        return self.face_finder.probability(self.working_rgb(frame, scale=scale))
+
+    def seam_probability(self, rgb: np.ndarray) -> np.ndarray:
+        """Seam probability of a working-scale ``(h, w, 3)`` float32 RGB image."""
         h, w = rgb.shape[:2]
         if h * w <= MAX_WORKING_PIXELS:
             return self._infer_padded(rgb)
@@ -127,10 +151,15 @@ class SeamDetector:
         low_ratio: float | None = None,
     ) -> np.ndarray:
         """Seam mask of ``frame``: ``(H, W)`` uint8, 255 = seam pixel to paint out."""
-        prob = self.probability(frame)
+        rgb = self.working_rgb(frame)
+        prob = self.seam_probability(rgb)
         thr = self.default_threshold if threshold is None else threshold
         ratio = self.default_low_ratio if low_ratio is None else low_ratio
-        return upscale_mask(hysteresis(prob, thr, thr * ratio, min_area=min_area), frame.shape[:2], dilation)
+        weak = prob > thr * ratio
+        # the face finder runs only when the detector found something to gate
+        face = self.face_finder.probability(rgb) if self.face_finder is not None and weak.any() else None
+        mask = hysteresis(prob, thr, thr * ratio, min_area=min_area, face=face)
+        return upscale_mask(mask, frame.shape[:2], dilation)
 
 
 def upscale_mask(mask: np.ndarray, shape: tuple[int, int], dilation: int = 0) -> np.ndarray:
@@ -167,8 +196,13 @@ def upscale_mask(mask: np.ndarray, shape: tuple[int, int], dilation: int = 0) ->
     return out
 
 
-def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0) -> np.ndarray:
-    """Pixels above ``low`` connected to a pixel above ``high``; small components dropped."""
+def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, face: np.ndarray | None = None,
+               min_on_face: float = MIN_ON_FACE) -> np.ndarray:  # fmt: skip
+    """Pixels above ``low`` connected to a pixel above ``high``; small components dropped.
+
+    ``face``: face probability, same shape as ``prob``; then a component is kept only when
+    at least ``min_on_face`` of its pixels have a face probability above 0.5.
+    """
     weak = (prob > low).astype(np.uint8)
     out = np.zeros(prob.shape, bool)
     bx, by, bw, bh = cv2.boundingRect(weak)  # label only the box holding weak pixels
@@ -181,6 +215,9 @@ def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0) 
     keep[strong_labels] = True
     keep[0] = False
     keep &= stats[:, cv2.CC_STAT_AREA] >= min_area
+    if face is not None:
+        on_face = np.bincount(labels[face[box] > 0.5], minlength=n)
+        keep &= on_face >= min_on_face * stats[:, cv2.CC_STAT_AREA]
     out[box] = keep[labels]
     return out
 
@@ -203,12 +240,13 @@ def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None, low_
     candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996,
                                 0.997, 0.998, 0.9985, 0.999, 0.9993, 0.9995, 0.9997, 0.9998]  # fmt: skip
     probs = [detector.probability(s.frame) for s in scenes]
+    faces = [detector.face_probability(s.frame) for s in scenes]  # None without a face gate
     truth = [s.mask > 0 for s in scenes]
     has_seam = [bool(s.mask.any()) for s in scenes]
     results = []
     for thr in candidates:
         for ratio in low_ratios:
-            preds = [hysteresis(p, thr, thr * ratio, min_area=12) for p in probs]
+            preds = [hysteresis(p, thr, thr * ratio, min_area=12, face=f) for p, f in zip(probs, faces, strict=True)]
             results.append((thr, ratio, detection_metrics(preds, truth, has_seam)))
     flagged = [m["clean_flagged_pct"] or 0.0 for *_, m in results]  # None: no seam-free scene
     limit = max(max_clean_flagged_pct, min(flagged))

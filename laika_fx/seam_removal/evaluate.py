@@ -5,7 +5,8 @@ Held-out data: synthetic scenes built only from photographs never used in traini
 
 Measures (one column per precision):
 
-- detection precision / recall / F1 with a 3-px tolerance (a predicted pixel counts as
+- detection precision / recall / F1 with a 3-px tolerance (with the face gate, as the
+  plugin runs, and without it: what the gate contributes at the same thresholds) (a predicted pixel counts as
   right if a true seam pixel is within 3 px, and vice versa), pooled over frames;
 - on seam-free frames: fraction of pixels flagged, and PSNR of the full seam_removal
   output against its input;
@@ -150,6 +151,20 @@ def _sample_frames(root: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]
     return out
 
 
+def _detections(det, frame: np.ndarray, *, dilation: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``det``'s masks of ``frame`` with and without the face gate (bool, frame size)."""
+    from .detector import hysteresis, upscale_mask
+
+    rgb = det.working_rgb(frame)
+    prob = det.seam_probability(rgb)
+    high = det.default_threshold
+    low = high * det.default_low_ratio
+    face = det.face_finder.probability(rgb) if det.face_finder is not None else None
+    gated = hysteresis(prob, high, low, min_area=12, face=face)
+    plain = gated if face is None else hysteresis(prob, high, low, min_area=12)
+    return (upscale_mask(gated, frame.shape[:2], dilation) > 0, upscale_mask(plain, frame.shape[:2], dilation) > 0)
+
+
 def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path | None = None) -> dict:
     """Run every measure for each precision; returns ``{precision: {...}, "telea": ..., "ns": ...}``."""
     from .detector import SeamDetector
@@ -164,22 +179,27 @@ def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path 
         det = SeamDetector(precision=precision)
         plugin = SeamRemoval({"precision": precision})
         plugin.prepare()
-        r: dict = {}
-        preds = [det.detect(s.frame, dilation=0) > 0 for s in scenes]
-        r["synthetic"] = detection_metrics(preds, [s.mask > 0 for s in scenes], [bool(s.mask.any()) for s in scenes])
+        r: dict = {"face_gate": det.face_finder is not None}
+        both = [_detections(det, s.frame) for s in scenes]
+        truth, has_seam = [s.mask > 0 for s in scenes], [bool(s.mask.any()) for s in scenes]
+        r["synthetic"] = detection_metrics([g for g, _ in both], truth, has_seam)
+        r["synthetic_no_gate"] = detection_metrics([p for _, p in both], truth, has_seam)
         if samples:
             preds = [det.detect(f, dilation=0) > 0 for f, _, _ in samples]
             r["sample_frames"] = detection_metrics(preds, [m > 0 for _, _, m in samples], [True] * len(samples))
             outs = [plugin.remove(f) for f, _, _ in samples]
             r["sample_psnr_full"] = round(float(np.mean([_psnr(o / 255.0, c / 255.0) for o, (_, c, _) in zip(outs, samples, strict=True)])), 3)
             r["sample_psnr_input"] = round(float(np.mean([_psnr(f / 255.0, c / 255.0) for f, c, _ in samples])), 3)
-        flagged, psnrs = [], []
+        flagged, flagged_plain, psnrs = [], [], []
         for s in free:
             frame8 = (s.frame * 255 + 0.5).astype(np.uint8)
-            mask = det.detect(frame8)
-            flagged.append(float((mask > 0).mean()))
+            gated, plain = _detections(det, frame8, dilation=2)  # the plugin's default dilation
+            flagged.append(float(gated.mean()))
+            flagged_plain.append(float(plain.mean()))
             psnrs.append(_psnr(plugin.remove(frame8) / 255.0, frame8 / 255.0))
         r["seam_free_flagged_pct"] = round(100 * float(np.mean(flagged)), 4)
+        r["seam_free_flagged_pct_no_gate"] = round(100 * float(np.mean(flagged_plain)), 4)
+        r["seam_free_frames_flagged"] = int(sum(f > 0 for f in flagged))
         r["seam_free_psnr"] = round(float(np.mean(psnrs)), 2)
         r["inpaint"] = inpaint_quality(inpaint_scenes, method="learned", precision=precision)
         r["temporal"] = temporal_flicker("learned", precision=precision)
@@ -208,12 +228,18 @@ def format_table(results: dict) -> str:
     row("held-out synthetic: recall (3 px)", lambda r: r["synthetic"]["recall"])
     row("held-out synthetic: F1 (3 px)", lambda r: r["synthetic"]["f1"])
     row("held-out synthetic: % flagged, seam-free", lambda r: r["synthetic"]["clean_flagged_pct"])
+    row("  without face gate: precision", lambda r: r["synthetic_no_gate"]["precision"])
+    row("  without face gate: recall", lambda r: r["synthetic_no_gate"]["recall"])
+    row("  without face gate: F1", lambda r: r["synthetic_no_gate"]["f1"])
+    row("  without face gate: % flagged, seam-free", lambda r: r["synthetic_no_gate"]["clean_flagged_pct"])
     row("sample_frames: precision (3 px)", lambda r: r["sample_frames"]["precision"])
     row("sample_frames: recall (3 px)", lambda r: r["sample_frames"]["recall"])
     row("sample_frames: F1 (3 px)", lambda r: r["sample_frames"]["f1"])
     row("sample_frames: PSNR out vs clean (dB)", lambda r: r["sample_psnr_full"])
     row("sample_frames: PSNR in vs clean (dB)", lambda r: r["sample_psnr_input"])
     row("seam-free frames: % pixels flagged", lambda r: r["seam_free_flagged_pct"])
+    row("seam-free frames: frames with a detection", lambda r: r["seam_free_frames_flagged"])
+    row("  without face gate: % pixels flagged", lambda r: r["seam_free_flagged_pct_no_gate"])
     row("seam-free frames: PSNR out vs in (dB)", lambda r: r["seam_free_psnr"])
     row("inpaint PSNR seam region, learned (dB)", lambda r: r["inpaint"]["psnr_seam"])
     row("inpaint PSNR full frame, learned (dB)", lambda r: r["inpaint"]["psnr_full"])

@@ -30,6 +30,9 @@ class SeamRemoval(Plugin):
         Param("dilation", int, 2, minimum=0, maximum=20, help="grow the mask by this many pixels before filling"),
         Param("min_area", int, 12, minimum=0, maximum=10000,
               help="drop detections smaller than this (pixels at working scale)"),
+        Param("face_gate", bool, True,
+              help="keep only lines that lie on a puppet face (learned face finder): a seam lies on a face, a wire "
+                   "or a plank gap on the set; off = every line the detector finds"),
         Param("inpainter", str, "learned", choices=INPAINTERS,
               help="learned (residual over Telea), or OpenCV telea / ns"),
         Param("precision", str, "int8", choices=("int8", "fp32"), help="model precision on OpenVINO"),
@@ -43,7 +46,7 @@ class SeamRemoval(Plugin):
 
     def prepare(self) -> None:
         if self._detector is None:
-            self._detector = SeamDetector(precision=self.settings["precision"])
+            self._detector = SeamDetector(precision=self.settings["precision"], face_gate=self.settings["face_gate"])
         if self._inpainter is None:
             self._inpainter = Inpainter(self.settings["inpainter"], precision=self.settings["precision"])
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..accelerators.runtime import MODELS_DIR
 from . import data as sdata
 
-__all__ = ["train_detector", "train_inpainter"]
+__all__ = ["train_detector", "train_face_finder", "train_inpainter", "calibrate_detector"]
 
 
 def _log(run_dir: Path, record: dict) -> None:
@@ -257,8 +257,6 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
     Without it, post-training quantization of the FP32 IR.
     """
     from ..accelerators.export import check_ir_matches_torch, export_ir, quantize_ir
-    from .detector import SeamDetector, calibrate_threshold
-    from .evaluate import heldout_scenes
 
     net.eval()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -281,20 +279,153 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
         convs = _conv_names(fp32)
         quantize_ir(fp32, calib, int8, subset_size=300, ignored_names=convs[:2] + convs[-1:])
         quantization = "nncf post-training, stem convolutions and head fp32"
+    meta = {"name": "seam_detector", "quantization": quantization, "torch_ir_max_abs_diff": diff}
+    meta = calibrate_detector(out_dir, meta)
+    _log(run_dir, {"event": "exported", **meta})
+    return meta
+
+
+def calibrate_detector(out_dir: Path = MODELS_DIR, meta: dict | None = None) -> dict:
+    """Calibrate the hysteresis thresholds of the detector IRs in ``out_dir``, per precision,
+    with the face gate when a face finder is there too; write ``seam_detector.json``.
+
+    ``meta``: the fields to keep (default: the existing ``seam_detector.json``). Runs on
+    OpenVINO alone (no torch): ``laika-fx train seam-detector --calibrate-only`` after the
+    face finder was retrained.
+    """
+    from .detector import SeamDetector, calibrate_threshold
+    from .evaluate import heldout_scenes
+
+    path = out_dir / "seam_detector.json"
+    if meta is None:
+        meta = json.loads(path.read_text()) if path.exists() else {"name": "seam_detector"}
     # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`
     # reports on (seed 1234), so the threshold is not chosen on the evaluation set
     scenes = heldout_scenes(count=64, seed=2024, hw=(352, 480))
-    meta = {"name": "seam_detector", "quantization": quantization, "torch_ir_max_abs_diff": diff, "validation": {}}
-    for precision, path in (("fp32", fp32), ("int8", int8)):
-        det = SeamDetector(model_xml=path)
+    meta["validation"] = {}
+    for precision in ("fp32", "int8"):
+        face_xml = out_dir / f"face_finder_{precision}.xml"
+        det = SeamDetector(model_xml=out_dir / f"seam_detector_{precision}.xml", precision=precision,
+                           face_gate=face_xml.exists(), face_xml=face_xml if face_xml.exists() else None)  # fmt: skip
         thr, ratio, metrics = calibrate_threshold(det, scenes)
-        meta["validation"][precision] = {"threshold": thr, "low_ratio": ratio, **metrics}
+        meta["validation"][precision] = {"threshold": thr, "low_ratio": ratio, "face_gate": det.face_finder is not None,
+                                         **metrics}  # fmt: skip
     for suffix, precision in (("", "int8"), ("_fp32", "fp32")):
         meta[f"threshold{suffix}"] = meta["validation"][precision]["threshold"]
         meta[f"low_ratio{suffix}"] = meta["validation"][precision]["low_ratio"]
     meta["f1_drop_int8"] = round(meta["validation"]["fp32"]["f1"] - meta["validation"]["int8"]["f1"], 4)
+    meta["sizes_bytes"] = {f"seam_detector_{p}.xml": (out_dir / f"seam_detector_{p}.bin").stat().st_size
+                           for p in ("fp32", "int8")}  # fmt: skip
+    path.write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+# --------------------------------------------------------------------------- face finder
+def train_face_finder(
+    *,
+    run_dir: Path = Path("runs/face_finder"),
+    out_dir: Path = MODELS_DIR,
+    minutes: float = 12.0,
+    samples: int = 2400,
+    batch: int = 16,
+    seed: int = 0,
+    threads: int = 1,
+    lr: float = 2e-3,
+) -> dict:
+    """Train the face finder (:class:`~.model.FaceNet`) and ship FP32 + INT8 IRs.
+
+    ``samples`` scenes rendered at 272x400 and shrunk to 136x200 (``data.face_scenes``),
+    seen as random 128x192 windows with flips and exposure changes. The target is the
+    replaceable face (head without hair), downsampled to the network's output (1/2).
+    INT8 by NNCF post-training quantization (a coarse map: no layer needs FP32).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from .model import FaceNet
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    frames, faces = _cached(run_dir / f"faces_{samples}_{seed}.npz",
+                            lambda: sdata.face_scenes(samples, seed=500 + seed))  # fmt: skip
+    _log(run_dir, {"event": "data", "scenes": len(frames), "seconds": round(time.time() - t0, 1),
+                   "face_fraction": float(faces.mean()), "photos": list(sdata.TRAIN_PHOTOS)})
+    n, h, w = faces.shape
+    ch, cw = h // 16 * 16, w // 16 * 16
+
+    def loss_fn(net, rng):
+        idx = rng.integers(0, n, batch)
+        ys, xs = rng.integers(0, h - ch + 1, batch), rng.integers(0, w - cw + 1, batch)
+        x = np.stack([frames[i, r : r + ch, c : c + cw] for i, r, c in zip(idx, ys, xs, strict=True)])
+        y = np.stack([faces[i, r : r + ch, c : c + cw] for i, r, c in zip(idx, ys, xs, strict=True)])
+        x = torch.from_numpy(x.transpose(0, 3, 1, 2).astype(np.float32) / 255.0)
+        y = torch.from_numpy(y[:, None].astype(np.float32))
+        if rng.random() < 0.5:
+            x, y = x.flip(3), y.flip(3)
+        x = (x * float(rng.uniform(0.7, 1.3))).clamp(0, 1)
+        target = F.avg_pool2d(y, 2)  # the output is at 1/2
+        return _dice_bce(net(x), target, pos_weight=1.0)
+
+    net = _fit(FaceNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
+               metric="loss", started=t0)  # fmt: skip
+    return export_face_finder(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed)
+
+
+def face_metrics(finder, scenes) -> dict:
+    """How well ``finder`` (a :class:`~.face.FaceFinder`) finds faces in ``scenes``.
+
+    ``iou``: intersection over union of the predicted (p > 0.5) and true face, pooled;
+    ``seam_on_face``: the share of true seam pixels the predicted face covers (what the
+    detector's face gate keeps); ``false_face_pct``: % of the pixels of head-less scenes
+    called face.
+    """
+    inter = union = seam_in = seam_all = false_px = free_px = 0
+    for s in scenes:
+        face = finder.probability(s.frame) > 0.5
+        truth = s.face > 0
+        inter += int((face & truth).sum())
+        union += int((face | truth).sum())
+        seam = s.mask > 0
+        seam_in += int((face & seam).sum())
+        seam_all += int(seam.sum())
+        if not s.has_head:
+            false_px += int(face.sum())
+            free_px += face.size
+    return {
+        "iou": round(inter / union, 4) if union else None,
+        "seam_on_face": round(seam_in / seam_all, 4) if seam_all else None,
+        "false_face_pct": round(100 * false_px / free_px, 4) if free_px else None,
+    }
+
+
+def export_face_finder(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int) -> dict:
+    """Export FP32, quantize to INT8 (NNCF post-training), validate both on held-out scenes."""
+    from ..accelerators.export import check_ir_matches_torch, export_ir, quantize_ir
+    from .evaluate import heldout_scenes
+    from .face import FaceFinder
+
+    net.eval()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fp32 = out_dir / "face_finder_fp32.xml"
+    int8 = out_dir / "face_finder_int8.xml"
+    h, w = frames.shape[1] // 16 * 16, frames.shape[2] // 16 * 16
+    inputs = frames[:2, :h, :w].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    export_ir(net, [inputs[:1]], fp32)
+    diff = check_ir_matches_torch(net, fp32, [inputs])
+    quantize_ir(fp32, _calibration(frames[:, :h, :w], seed + 1, scale=1 / 255, channels_last=True), int8,
+                subset_size=300)  # fmt: skip
+    # the detector's threshold calibration scenes (held-out photographs, not the scenes
+    # `eval seams` reports on)
+    scenes = heldout_scenes(count=64, seed=2024, hw=(352, 480))
+    meta = {"name": "face_finder", "quantization": "nncf post-training, every convolution int8",
+            "torch_ir_max_abs_diff": diff, "validation": {}}  # fmt: skip
+    for precision, path in (("fp32", fp32), ("int8", int8)):
+        meta["validation"][precision] = face_metrics(FaceFinder(model_xml=path), scenes)
+    meta["iou_drop_int8"] = round(meta["validation"]["fp32"]["iou"] - meta["validation"]["int8"]["iou"], 4)
     meta["sizes_bytes"] = {p.name: p.with_suffix(".bin").stat().st_size for p in (fp32, int8)}
-    (out_dir / "seam_detector.json").write_text(json.dumps(meta, indent=2) + "\n")
+    (out_dir / "face_finder.json").write_text(json.dumps(meta, indent=2) + "\n")
     _log(run_dir, {"event": "exported", **meta})
     return meta
 
