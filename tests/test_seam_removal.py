@@ -30,7 +30,7 @@ def _scene(seed=5, hw=(300, 420)):
 @pytest.mark.parametrize("name", ["SeamNet", "FaceNet", "InpaintNet"])
 def test_every_model_converts_to_ir_and_matches_torch(tmp_path, name):
     torch = pytest.importorskip("torch")
-    from laika_fx.accelerators.export import check_ir_matches_torch, export_ir
+    from laika_fx.accelerators.export import check_ir_matches_torch, export_ir, load_ir_weights
     from laika_fx.seam_removal import model
 
     torch.manual_seed(0)
@@ -42,6 +42,11 @@ def test_every_model_converts_to_ir_and_matches_torch(tmp_path, name):
     # dynamic spatial shape: a different size than the example must run and match
     y = np.random.default_rng(1).random((1, channels, 128, 64), dtype=np.float32)
     assert check_ir_matches_torch(net, xml, [y]) < 1e-4
+    # and the IR's weights load back into a fresh net (training on from a shipped model)
+    torch.manual_seed(1)
+    again = load_ir_weights(getattr(model, name)(), xml)
+    for key, value in net.state_dict().items():
+        assert torch.equal(again.state_dict()[key], value), key
 
 
 def _fit_steps(net, x, y, *, pos_weight: float, steps: int = 40) -> tuple[float, float]:

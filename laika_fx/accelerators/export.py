@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["export_ir", "quantize_ir", "check_ir_matches_torch"]
+__all__ = ["export_ir", "quantize_ir", "check_ir_matches_torch", "load_ir_weights"]
 
 
 def export_ir(
@@ -102,3 +102,32 @@ def check_ir_matches_torch(
     compiled = core().compile_model(str(xml_path), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
     outs = compiled([np.asarray(x, np.float32) for x in inputs])
     return max(float(np.abs(outs[compiled.outputs[i]] - r.numpy()).max()) for i, r in enumerate(refs))
+
+
+def load_ir_weights(module: Any, xml_path: str | os.PathLike) -> Any:
+    """Load into ``module`` the weights of an FP32 IR that :func:`export_ir` made from a
+    module of the same class (so a shipped model can be trained further without its
+    training checkpoint). Convolution weights are the IR's ``self.<name>`` constants, their
+    biases the ``__module.<conv>/aten::_convolution/Reshape`` constants (what
+    ``ov.convert_model`` names them); raises ``KeyError`` for anything else.
+    """
+    import openvino as ov
+    import torch
+
+    model = ov.Core().read_model(str(xml_path))
+    consts = {op.get_friendly_name(): op for op in model.get_ordered_ops() if op.get_type_name() == "Constant"}
+    state = module.state_dict()
+    loaded = {}
+    for key, ref in state.items():
+        if key.endswith(".weight"):
+            name = f"self.{key}"
+        elif key.endswith(".bias"):
+            name = f"__module.{key.removesuffix('.bias')}/aten::_convolution/Reshape"
+        else:
+            raise KeyError(f"{key}: only convolution weights and biases are read from an IR")
+        if name not in consts:
+            raise KeyError(f"{key}: no constant {name!r} in {xml_path}")
+        value = np.asarray(consts[name].get_data(), dtype=np.float32).reshape(ref.shape)
+        loaded[key] = torch.from_numpy(value.copy())
+    module.load_state_dict(loaded)
+    return module

@@ -16,12 +16,16 @@ def _train(args: argparse.Namespace) -> int:
     qat_minutes = args.qat_minutes if args.qat_minutes is not None else (15.0 if args.minutes > 0 else 0.0)
     kwargs = dict(minutes=args.minutes, seed=args.seed, threads=args.threads,
                   run_dir=Path(args.run_dir) / args.model.replace("-", "_"), lr=args.lr)  # fmt: skip
+    if args.out_dir:
+        kwargs["out_dir"] = Path(args.out_dir)
     if args.model == "face-finder":
-        meta = train.train_face_finder(**kwargs, samples=args.samples or 2400)
-        # the detector's thresholds are calibrated with the face gate: calibrate them again
-        meta = {"face_finder": meta, "seam_detector": train.calibrate_detector()}
+        meta = {"face_finder": train.train_face_finder(**kwargs, samples=args.samples or 2400)}
+        out_dir = kwargs.get("out_dir", train.MODELS_DIR)
+        if (out_dir / "seam_detector_int8.xml").exists():
+            # the detector's thresholds are calibrated with the face gate: calibrate them again
+            meta["seam_detector"] = train.calibrate_detector(out_dir)
     elif args.model == "seam-detector" and args.calibrate_only:
-        meta = train.calibrate_detector()
+        meta = train.calibrate_detector(kwargs.get("out_dir", train.MODELS_DIR))
     elif args.model == "seam-detector":
         meta = train.train_detector(**kwargs, samples=args.samples or 2400, crop=args.crop, batch=args.batch,
                                     pos_weight=args.pos_weight,
@@ -56,6 +60,8 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
         t.add_argument("--seed", type=int, default=0)
         t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
         t.add_argument("--run-dir", default="runs", help="logs, data cache and checkpoints (default runs/)")
+        t.add_argument("--out-dir", default=None,
+                       help="where the IRs and their JSON go (default laika_fx/models, the shipped models)")
         t.add_argument("--lr", type=float, default=2e-3,
                        help="peak learning rate (default 2e-3; a rerun resumes from the checkpoint: use less to fine-tune)")
         if name == "seam-detector":
@@ -71,7 +77,9 @@ def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the 
                                 "no training; needs no torch")
             t.add_argument("--init-from", metavar="CHECKPOINT",
                            help="start from a four-level detector's checkpoint.pt (the net shipped before the "
-                                "1/32 context level); ignored when the run folder has a checkpoint to resume")
+                                "1/32 context level) or from an FP32 IR of this net (e.g. the shipped "
+                                "laika_fx/models/seam_detector_fp32.xml); ignored when the run folder has a "
+                                "checkpoint to resume")
         if name == "face-finder":
             t.set_defaults(func=_train, model=name, qat_minutes=0.0)
             continue

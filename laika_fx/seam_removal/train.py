@@ -133,8 +133,9 @@ def train_detector(
     30 more on whole scenes 0.940. ``p_lines``:
     probability that a training window gets one or two more plank gaps / wires drawn
     over it on the fly (hard negatives; the false positives on seam-free frames are such
-    lines). ``init_from``: a checkpoint of the four-level net to start from (ignored
-    when the run folder has its own checkpoint to resume). ``qat_minutes`` > 0: after
+    lines). ``init_from``: a checkpoint of the four-level net, or an FP32 IR of this
+    net (``laika_fx/models/seam_detector_fp32.xml``), to start from (ignored when the
+    run folder has its own checkpoint to resume). ``qat_minutes`` > 0: after
     the FP32 training, quantization-aware training with NNCF for that long, and the INT8
     IR comes from it (every convolution INT8); 0: post-training quantization with the
     stem and head kept FP32.
@@ -179,7 +180,12 @@ def train_detector(
 
     net = SeamNet()
     if init_from is not None and not (run_dir / "checkpoint.pt").exists():
-        net.load_four_level(torch.load(init_from)["model"])
+        if Path(init_from).suffix == ".xml":  # a shipped FP32 IR of this net
+            from ..accelerators.export import load_ir_weights
+
+            load_ir_weights(net, init_from)
+        else:
+            net.load_four_level(torch.load(init_from)["model"])
         _log(run_dir, {"event": "init", "from": str(init_from)})
     net = _fit(net, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
                metric="loss", started=t0)  # fmt: skip
