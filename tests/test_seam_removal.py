@@ -112,8 +112,8 @@ def test_face_gate_keeps_lines_on_a_face_and_drops_the_rest():
     prob[20, 10:60] = 0.99  # a seam across the face
     prob[45, 0:100] = 0.99  # a wire across the set
     prob[30, 40:90] = 0.99  # a line half on the face (40 of 50 px on it): kept
-    face = np.zeros_like(prob)
-    face[10:35, 5:80] = 0.9
+    face = np.zeros(prob.shape, bool)
+    face[10:35, 5:80] = True
     assert hysteresis(prob, 0.9, 0.5, min_area=5).sum() == 50 + 100 + 50
     gated = hysteresis(prob, 0.9, 0.5, min_area=5, face=face)
     assert gated[20].sum() == 50 and gated[30].sum() == 50 and not gated[45].any()
@@ -265,7 +265,8 @@ def test_face_finder_finds_the_face_the_seam_lies_on(sample_dir: Path):
     finder = FaceFinder()
     for n in (1001, 1012, 1024):
         rgb, _ = to_unit_rgb(read_frame(sample_dir / f"frame.{n}.png"))
-        face = finder.probability(rgb) > 0.5
+        face = finder.mask(rgb)
+        assert np.array_equal(face, finder.probability(rgb) > 0.5)
         seam = read_frame(sample_dir / "ground_truth" / "masks" / f"frame.{n}.png") > 0
         assert face.shape == seam.shape
         assert face[seam].mean() > 0.95  # the seam lies on the face found
@@ -503,7 +504,7 @@ def test_threshold_calibration_keeps_seam_free_frames_clean():
     prob_free = np.zeros((40, 60), np.float32)
     prob_free[30, 0:60] = 0.95  # a wire on a seam-free frame, only flagged below 0.95
     scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros_like(seam))]
-    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free, face_probability=lambda f: None)
+    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free, face_mask=lambda f: None)
     thr, ratio, metrics = calibrate_threshold(det, scenes, candidates=[0.5, 0.93, 0.96, 0.98], low_ratios=(0.5,))
     assert thr == 0.96 and metrics["clean_flagged_pct"] == 0.0 and metrics["f1"] == 1.0
     # if no threshold keeps the seam-free frame clean, the one flagging least wins
@@ -525,7 +526,7 @@ def test_calibration_picks_the_low_threshold_that_stops_a_wire_growing():
     prob_free[30, :] = 0.8  # a wire the network half believes in ...
     prob_free[30, 90:104] = 0.995  # ... and is sure of over 14 px
     scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros(prob_free.shape, np.uint8))]
-    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free, face_probability=lambda f: None)
+    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free, face_mask=lambda f: None)
     thr, ratio, metrics = calibrate_threshold(det, scenes, candidates=[0.98], low_ratios=(0.5, 0.9),
                                               max_clean_flagged_pct=0.1)  # fmt: skip
     # ratio 0.5 grows the 14 px seed along the whole 200 px wire (1 % of the frame); 0.9 keeps 14 px

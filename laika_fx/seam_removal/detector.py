@@ -108,11 +108,12 @@ class SeamDetector:
         """Seam probability at working scale, ``(h, w)`` float32 in [0, 1]."""
         return self.seam_probability(self.working_rgb(frame, scale=scale))
 
-    def face_probability(self, frame: np.ndarray, *, scale: float | None = None) -> np.ndarray | None:
-        """Face probability at working scale, ``(h, w)`` float32, or ``None`` without a face gate."""
+    def face_mask(self, frame: np.ndarray, *, scale: float | None = None) -> np.ndarray | None:
+        """Where the face finder sees a face, at working scale, ``(h, w)`` bool; ``None``
+        without a face gate."""
         if self.face_finder is None:
             return None
-        return self.face_finder.probability(self.working_rgb(frame, scale=scale))
+        return self.face_finder.mask(self.working_rgb(frame, scale=scale))
 
     def seam_probability(self, rgb: np.ndarray) -> np.ndarray:
         """Seam probability of a working-scale ``(h, w, 3)`` float32 RGB image."""
@@ -157,7 +158,7 @@ class SeamDetector:
         ratio = self.default_low_ratio if low_ratio is None else low_ratio
         weak = prob > thr * ratio
         # the face finder runs only when the detector found something to gate
-        face = self.face_finder.probability(rgb) if self.face_finder is not None and weak.any() else None
+        face = self.face_finder.mask(rgb) if self.face_finder is not None and weak.any() else None
         mask = hysteresis(prob, thr, thr * ratio, min_area=min_area, face=face)
         return upscale_mask(mask, frame.shape[:2], dilation)
 
@@ -200,8 +201,8 @@ def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, 
                min_on_face: float = MIN_ON_FACE) -> np.ndarray:  # fmt: skip
     """Pixels above ``low`` connected to a pixel above ``high``; small components dropped.
 
-    ``face``: face probability, same shape as ``prob``; then a component is kept only when
-    at least ``min_on_face`` of its pixels have a face probability above 0.5.
+    ``face``: ``(h, w)`` bool, where a face is (same shape as ``prob``); then a component
+    is kept only when at least ``min_on_face`` of its pixels lie on the face.
     """
     weak = (prob > low).astype(np.uint8)
     out = np.zeros(prob.shape, bool)
@@ -216,7 +217,7 @@ def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, 
     keep[0] = False
     keep &= stats[:, cv2.CC_STAT_AREA] >= min_area
     if face is not None:
-        on_face = np.bincount(labels[face[box] > 0.5], minlength=n)
+        on_face = np.bincount(labels[face[box]], minlength=n)
         keep &= on_face >= min_on_face * stats[:, cv2.CC_STAT_AREA]
     out[box] = keep[labels]
     return out
@@ -240,7 +241,7 @@ def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None, low_
     candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996,
                                 0.997, 0.998, 0.9985, 0.999, 0.9993, 0.9995, 0.9997, 0.9998]  # fmt: skip
     probs = [detector.probability(s.frame) for s in scenes]
-    faces = [detector.face_probability(s.frame) for s in scenes]  # None without a face gate
+    faces = [detector.face_mask(s.frame) for s in scenes]  # None without a face gate
     truth = [s.mask > 0 for s in scenes]
     has_seam = [bool(s.mask.any()) for s in scenes]
     results = []

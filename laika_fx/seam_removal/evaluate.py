@@ -159,7 +159,7 @@ def _detections(det, frame: np.ndarray, *, dilation: int = 0) -> tuple[np.ndarra
     prob = det.seam_probability(rgb)
     high = det.default_threshold
     low = high * det.default_low_ratio
-    face = det.face_finder.probability(rgb) if det.face_finder is not None else None
+    face = det.face_finder.mask(rgb) if det.face_finder is not None else None
     gated = hysteresis(prob, high, low, min_area=12, face=face)
     plain = gated if face is None else hysteresis(prob, high, low, min_area=12)
     return (upscale_mask(gated, frame.shape[:2], dilation) > 0, upscale_mask(plain, frame.shape[:2], dilation) > 0)

@@ -59,7 +59,10 @@ class FaceFinder:
     def logits(self, rgb: np.ndarray) -> np.ndarray:
         """Face logits of ``rgb`` ``(H, W, 3)`` float32 in [0, 1], at half the input size."""
         h, w = self.input_size(rgb.shape)
-        small = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA if h < rgb.shape[0] else cv2.INTER_LINEAR)
+        small = rgb
+        while min(small.shape[:2]) >= 3 * FACE_SHORT_SIDE:  # halve first: a 2x2 mean, 20x cheaper than INTER_AREA
+            small = cv2.resize(small, (small.shape[1] // 2, small.shape[0] // 2), interpolation=cv2.INTER_LINEAR)
+        small = cv2.resize(small, (w, h), interpolation=cv2.INTER_AREA if h < small.shape[0] else cv2.INTER_LINEAR)
         ph, pw = (-h) % _ALIGN, (-w) % _ALIGN
         if ph or pw:
             small = cv2.copyMakeBorder(small, 0, ph, 0, pw, cv2.BORDER_REFLECT_101)
@@ -75,3 +78,9 @@ class FaceFinder:
         h, w = rgb.shape[:2] if size is None else size
         logits = cv2.resize(self.logits(rgb), (w, h), interpolation=cv2.INTER_LINEAR)
         return 0.5 * (1.0 + np.tanh(0.5 * logits))
+
+    def mask(self, rgb: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+        """Where the face is (probability above 0.5), ``(h, w)`` bool; as :meth:`probability`
+        without computing the probability itself."""
+        h, w = rgb.shape[:2] if size is None else size
+        return cv2.resize(self.logits(rgb), (w, h), interpolation=cv2.INTER_LINEAR) > 0
