@@ -534,3 +534,26 @@ def test_calibration_picks_the_low_threshold_that_stops_a_wire_growing():
                                               max_clean_flagged_pct=0.1)  # fmt: skip
     # ratio 0.5 grows the 14 px seed along the whole 200 px wire (1 % of the frame); 0.9 keeps 14 px
     assert (thr, ratio) == (0.98, 0.9) and metrics["recall"] == 1.0 and metrics["clean_flagged_pct"] == 0.07
+
+
+@needs_models
+@needs_face_finder
+@pytest.mark.slow
+def test_calibrate_only_recalibrates_with_the_face_gate(tmp_path):
+    """``laika-fx train seam-detector --calibrate-only`` on a copy of the shipped models."""
+    import shutil
+
+    from laika_fx.accelerators.runtime import MODELS_DIR
+
+    for p in MODELS_DIR.glob("*"):
+        if p.name.startswith(("seam_detector", "face_finder")):
+            shutil.copy(p, tmp_path / p.name)
+    r = subprocess.run([sys.executable, "-m", "laika_fx", "train", "seam-detector", "--calibrate-only",
+                        "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    meta = json.loads((tmp_path / "seam_detector.json").read_text())
+    shipped = json.loads((MODELS_DIR / "seam_detector.json").read_text())
+    for precision in ("fp32", "int8"):
+        assert meta["validation"][precision]["face_gate"] is True
+        assert meta["validation"][precision] == shipped["validation"][precision]  # the shipped JSON is current
+    assert meta["threshold"] == shipped["threshold"] and meta["low_ratio_fp32"] == shipped["low_ratio_fp32"]

@@ -32,6 +32,16 @@ def _log(run_dir: Path, record: dict) -> None:
     print(json.dumps(record), flush=True)
 
 
+def _start(run_dir: Path, *, seed: int, threads: int) -> float:
+    """Seed torch, set its threads, make the run folder; the start time of the run."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return time.time()
+
+
 def _cached(path: Path, build):
     if path.exists():
         with np.load(path) as z:
@@ -144,10 +154,7 @@ def train_detector(
 
     from .model import SeamNet
 
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
+    t0 = _start(run_dir, seed=seed, threads=threads)
     chunk = min(samples, 1200)
     parts = [
         _cached(run_dir / f"scenes_{chunk}_{seed}_{k}.npz",
@@ -350,10 +357,7 @@ def train_face_finder(
 
     from .model import FaceNet
 
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
+    t0 = _start(run_dir, seed=seed, threads=threads)
     frames, faces = _cached(run_dir / f"faces_{samples}_{seed}.npz",
                             lambda: sdata.face_scenes(samples, seed=500 + seed))  # fmt: skip
     _log(run_dir, {"event": "data", "scenes": len(frames), "seconds": round(time.time() - t0, 1),
@@ -461,10 +465,7 @@ def train_inpainter(
     from .inpaint import telea_fill
     from .model import InpaintNet
 
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
+    t0 = _start(run_dir, seed=seed, threads=threads)
 
     def build():
         frames, clean, holes = sdata.inpainter_samples(samples, seed=seed)
