@@ -451,6 +451,7 @@ class MainWindow(QMainWindow):
             return
         self.viewer.set_frame(to_display8(arr))
         self.viewer.set_after(None)
+        self.viewer.set_rejected(None)
         self._detected = None
         prev = self.model.previous_frame(frame)
         onion = None
@@ -530,12 +531,18 @@ class MainWindow(QMainWindow):
             return  # superseded
         if result.error:
             self.viewer.set_after(None)
+            self.viewer.set_rejected(None)
             self.preview_status.setText("preview failed")
             self.notifier.error(result.error)
             return
         self.preview_output = result.output
         self.viewer.set_after(to_display8(result.output))
-        self.preview_status.setText(f"preview of {result.frame}: {result.seconds * 1000:.0f} ms")
+        status = f"preview of {result.frame}: {result.seconds * 1000:.0f} ms"
+        rejected = result.masks.get("seam_rejected")
+        self.viewer.set_rejected(rejected)
+        if rejected is not None:
+            status += " · cyan: lines found off any face, left alone (paint to remove)"
+        self.preview_status.setText(status)
         self._detected = result.masks.get("seam")
         self.mask_editor.set_detected(self._detected)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["ACCENT", "MASK_COLOUR", "BG", "PANEL", "TEXT", "DIM", "apply_theme", "mono_font"]
+__all__ = ["ACCENT", "MASK_COLOUR", "REJECTED_COLOUR", "BG", "PANEL", "TEXT", "DIM", "apply_theme", "mono_font"]
 
 BG = "#1b1c1f"
 PANEL = "#232529"
@@ -15,6 +15,7 @@ TEXT = "#d8d8d8"
 DIM = "#8b8f96"
 ACCENT = "#e8962e"  # warm orange, the one highlight colour
 MASK_COLOUR = QColor(255, 40, 140)  # magenta reads on skin tones and on grey sets
+REJECTED_COLOUR = QColor(40, 220, 255)  # cyan: lines found off any face, left alone
 ERROR = "#e0524a"
 
 _QSS = f"""

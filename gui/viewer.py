@@ -21,7 +21,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .style import ACCENT, MASK_COLOUR
+from .style import ACCENT, MASK_COLOUR, REJECTED_COLOUR
 
 __all__ = ["Viewer", "rgb_image", "mask_image"]
 
@@ -73,6 +73,7 @@ class Viewer(QWidget):
         self._after: QImage | None = None
         self._onion: QImage | None = None
         self._mask: QImage | None = None
+        self._rejected: QImage | None = None
         self.mode = "wipe"
         self.wipe = 0.5  # fraction of the image width
         self.onion = False
@@ -118,6 +119,16 @@ class Viewer(QWidget):
         """Seam mask of the current frame, ``(H, W)`` uint8, 255 = seam."""
         self._mask = None if mask is None else mask_image(mask)
         self.update()
+
+    def set_rejected(self, mask: np.ndarray | None) -> None:
+        """Lines the detector found off any face and left alone, ``(H, W)`` uint8, 255 =
+        line; drawn in cyan with the seam mask so the artist can paint them in."""
+        self._rejected = None if mask is None else mask_image(mask, REJECTED_COLOUR)
+        self.update()
+
+    @property
+    def has_rejected(self) -> bool:
+        return self._rejected is not None
 
     @property
     def has_after(self) -> bool:
@@ -245,6 +256,10 @@ class Viewer(QWidget):
             p.setOpacity(self.mask_opacity)
             p.drawImage(rect, self._mask, src)
             p.restore()
+        if self.mask_visible and self._rejected is not None:  # left alone: the same on both sides
+            p.setOpacity(max(self.mask_opacity, 0.6))
+            p.drawImage(rect, self._rejected, QRectF(self._rejected.rect()))
+            p.setOpacity(1.0)
         p.setPen(QPen(QColor("#3a3d43"), 1))
         p.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
         if self.mode == "wipe" and show_after:

@@ -335,6 +335,45 @@ def test_real_seam_removal_detects_the_seam_in_the_sample(qtbot, tmp_path, windo
     np.testing.assert_array_equal(after[~found], src[~found])  # nothing outside the mask changes
 
 
+def test_lines_off_the_face_are_shown_in_cyan_not_painted_out(qtbot, tmp_path, window):
+    """A seam-free held-out frame whose plank gap the face gate leaves alone: the app shows
+    it (cyan, both sides of the wipe) and says so, and the frame is not changed."""
+    reason = _seam_models_missing()
+    if reason:
+        pytest.skip(reason)
+    from laika_fx.accelerators.runtime import available
+    from laika_fx.seam_removal.evaluate import heldout_scenes
+
+    if not available("face_finder"):
+        pytest.skip("face finder model missing")
+    folder = tmp_path / "plank"
+    folder.mkdir()
+    frame8 = (heldout_scenes(7, seed=999, p_seam=0.0)[6].frame * 255 + 0.5).astype(np.uint8)
+    for n in (1, 2):
+        write_frame(folder / f"plank.{n:04d}.png", frame8)
+    for name, panel in window.plugins.panels.items():
+        panel.setChecked(name == "seam_removal")
+    assert window.open_shot(folder), window.notifier.last_error
+    qtbot.waitUntil(lambda: window.preview_ready, timeout=60000)
+    v = window.viewer
+    assert v.has_rejected and "off any face" in window.preview_status.text()
+    np.testing.assert_array_equal(window.preview_output, frame8)  # nothing painted out
+    # the plank gap runs from (0, 318) to (480, 247) in image pixels: cyan on both sides of the wipe
+    img = v.grab().toImage()
+    for fx in (0.2, 0.8):
+        x = frame8.shape[1] * fx
+        y = 318 + (247 - 318) * fx
+        cyan = 0
+        for dy in range(-6, 7):
+            c = img.pixelColor(v.to_widget(QPointF(x, y + dy)).toPoint())
+            cyan += c.blue() > 150 and c.green() > 120 and c.red() < 120
+        assert cyan, f"no cyan line at {fx:.0%} of the width"
+    qtbot.keyClick(v, Qt.Key_M)  # hidden with the seam mask
+    img = v.grab().toImage()
+    c = img.pixelColor(v.to_widget(QPointF(frame8.shape[1] * 0.5, 318 + (247 - 318) * 0.5)).toPoint())
+    assert not (c.blue() > 150 and c.green() > 120 and c.red() < 120)
+
+
 # --------------------------------------------------------------------------- mask painting
 def test_paint_mask_correction_is_saved_and_used_by_batch(qtbot, tmp_path, window, shot):
     open_and_wait(qtbot, window, shot)

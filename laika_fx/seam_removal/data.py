@@ -260,8 +260,13 @@ def make_scene(
     p_seam: float = 0.8,
     seam_width: tuple[float, float] = (0.6, 4.0),
     degrade: bool = True,
+    head_radius: tuple[float, float] = (0.18, 0.7),
 ) -> Scene:
-    """Render one synthetic scene (see module doc)."""
+    """Render one synthetic scene (see module doc).
+
+    ``head_radius``: range of the head's radius as a fraction of the short side (above
+    ~0.7 the face fills the frame: a close-up).
+    """
     h, w = hw
     bg = _photo_background(rng, hw, photos) if rng.random() < 0.7 else _procedural_background(rng, hw)
     add_distractors(bg, rng)
@@ -271,7 +276,7 @@ def make_scene(
     face = np.zeros(hw, np.uint8)
     has_head = rng.random() < p_head
     if has_head:
-        r = rng.uniform(0.18, 0.7) * min(h, w)
+        r = rng.uniform(*head_radius) * min(h, w)
         rx, ry = r * rng.uniform(0.8, 1.0), r * rng.uniform(1.05, 1.3)
         cx, cy = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h
         skin = np.clip(rng.uniform([0.55, 0.35, 0.25], [1.0, 0.9, 0.85]), 0, 1)
@@ -361,11 +366,17 @@ def detector_scenes(
 FACE_SCALE = 0.5  # face scenes are rendered at twice the face finder's input size
 
 
+CLOSE_UP_RADIUS = (0.7, 1.6)  # head radius / short side of close-ups: the face fills the frame
+
+
 def face_scenes(
     n: int, *, seed: int = 0, photos: tuple[str, ...] = TRAIN_PHOTOS, hw: tuple[int, int] = (272, 400),
+    p_close_up: float = 0.3,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` scenes for the face finder, at half the rendered size (short side 136 px by
-    default, the size the face finder works at).
+    default, the size the face finder works at); ``p_close_up`` of them close-ups (head
+    radius ``CLOSE_UP_RADIUS`` x the short side: the face fills the frame, its outline
+    partly outside it).
 
     Returns ``frames`` ``(n, H/2, W/2, 3)`` uint8 RGB and ``faces`` ``(n, H/2, W/2)`` uint8
     (1 = replaceable face: more than half of the pixel's area is face).
@@ -375,7 +386,8 @@ def face_scenes(
     frames = np.zeros((n, h, w, 3), np.uint8)
     faces = np.zeros((n, h, w), np.uint8)
     for i in range(n):
-        scene = make_scene(rng, hw, photos=photos, p_head=0.8, p_seam=0.6)
+        radius = CLOSE_UP_RADIUS if rng.random() < p_close_up else (0.18, 0.7)
+        scene = make_scene(rng, hw, photos=photos, p_head=0.8, p_seam=0.6, head_radius=radius)
         small = cv2.resize(scene.frame, (w, h), interpolation=cv2.INTER_AREA)
         frames[i] = (np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)
         face = cv2.resize(scene.face.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA)

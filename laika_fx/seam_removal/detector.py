@@ -152,6 +152,24 @@ class SeamDetector:
         low_ratio: float | None = None,
     ) -> np.ndarray:
         """Seam mask of ``frame``: ``(H, W)`` uint8, 255 = seam pixel to paint out."""
+        return self.detect_lines(frame, threshold=threshold, dilation=dilation, min_area=min_area,
+                                 low_ratio=low_ratio)[0]  # fmt: skip
+
+    def detect_lines(
+        self,
+        frame: np.ndarray,
+        *,
+        threshold: float | None = None,
+        dilation: int = 2,
+        min_area: int = 12,
+        low_ratio: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`detect`'s mask, and the lines the face gate left alone.
+
+        Returns ``mask`` (as :meth:`detect`) and ``rejected``: ``(H, W)`` uint8, 255 = a line
+        the detector found off any face (not dilated), or ``None`` when there is none (so an
+        artist can see what was not painted out and paint it in where it is a seam).
+        """
         rgb = self.working_rgb(frame)
         prob = self.seam_probability(rgb)
         thr = self.default_threshold if threshold is None else threshold
@@ -159,8 +177,9 @@ class SeamDetector:
         weak = prob > thr * ratio
         # the face finder runs only when the detector found something to gate
         face = self.face_finder.mask(rgb) if self.face_finder is not None and weak.any() else None
-        mask = hysteresis(prob, thr, thr * ratio, min_area=min_area, face=face)
-        return upscale_mask(mask, frame.shape[:2], dilation)
+        mask, rejected = hysteresis(prob, thr, thr * ratio, min_area=min_area, face=face, return_rejected=True)
+        out = upscale_mask(mask, frame.shape[:2], dilation)
+        return out, (upscale_mask(rejected, frame.shape[:2]) if rejected.any() else None)
 
 
 def upscale_mask(mask: np.ndarray, shape: tuple[int, int], dilation: int = 0) -> np.ndarray:
@@ -198,17 +217,20 @@ def upscale_mask(mask: np.ndarray, shape: tuple[int, int], dilation: int = 0) ->
 
 
 def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, face: np.ndarray | None = None,
-               min_on_face: float = MIN_ON_FACE) -> np.ndarray:  # fmt: skip
+               min_on_face: float = MIN_ON_FACE, return_rejected: bool = False):  # fmt: skip
     """Pixels above ``low`` connected to a pixel above ``high``; small components dropped.
 
     ``face``: ``(h, w)`` bool, where a face is (same shape as ``prob``); then a component
     is kept only when at least ``min_on_face`` of its pixels lie on the face.
+    ``return_rejected``: also return the components the face gate dropped, ``(kept,
+    rejected)``, both ``(h, w)`` bool.
     """
     weak = (prob > low).astype(np.uint8)
     out = np.zeros(prob.shape, bool)
+    rejected = np.zeros(prob.shape, bool)
     bx, by, bw, bh = cv2.boundingRect(weak)  # label only the box holding weak pixels
     if bw == 0:
-        return out
+        return (out, rejected) if return_rejected else out
     box = np.s_[by : by + bh, bx : bx + bw]
     n, labels, stats, _ = cv2.connectedComponentsWithStats(weak[box], connectivity=8)
     strong_labels = np.unique(labels[prob[box] > high])
@@ -218,9 +240,12 @@ def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, 
     keep &= stats[:, cv2.CC_STAT_AREA] >= min_area
     if face is not None:
         on_face = np.bincount(labels[face[box]], minlength=n)
-        keep &= on_face >= min_on_face * stats[:, cv2.CC_STAT_AREA]
+        gated = keep & (on_face >= min_on_face * stats[:, cv2.CC_STAT_AREA])
+        if return_rejected and (keep & ~gated).any():
+            rejected[box] = (keep & ~gated)[labels]
+        keep = gated
     out[box] = keep[labels]
-    return out
+    return (out, rejected) if return_rejected else out
 
 
 def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None, low_ratios=(0.5, 0.8, 0.9, 0.95, 0.98),

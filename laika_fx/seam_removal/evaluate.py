@@ -5,9 +5,11 @@ Held-out data: synthetic scenes built only from photographs never used in traini
 
 Measures (one column per precision):
 
-- detection precision / recall / F1 with a 3-px tolerance (with the face gate, as the
-  plugin runs, and without it: what the gate contributes at the same thresholds) (a predicted pixel counts as
-  right if a true seam pixel is within 3 px, and vice versa), pooled over frames;
+- detection precision / recall / F1 with a 3-px tolerance (a predicted pixel counts as
+  right if a true seam pixel is within 3 px, and vice versa), pooled over frames, with
+  the face gate as the plugin runs and without it (what the gate contributes at the same
+  thresholds), on the held-out scenes and on close-ups (the face fills the frame: head
+  radius 0.7-1.6 x the short side, its outline partly outside the frame);
 - on seam-free frames: fraction of pixels flagged, and PSNR of the full seam_removal
   output against its input;
 - inpainting PSNR inside the seam region (true mask dilated 3 px) against the clean
@@ -37,11 +39,13 @@ def _disk(r: int) -> np.ndarray:
 
 
 def heldout_scenes(count: int = 24, *, seed: int = 1234, hw: tuple[int, int] = (352, 480),
-                   seam_width: tuple[float, float] = (0.6, 4.0), p_seam: float = 0.7) -> list[sdata.Scene]:  # fmt: skip
+                   seam_width: tuple[float, float] = (0.6, 4.0), p_seam: float = 0.7, p_head: float = 0.85,
+                   head_radius: tuple[float, float] = (0.18, 0.7)) -> list[sdata.Scene]:  # fmt: skip
     """Synthetic scenes from held-out photographs only (deterministic for a seed)."""
     rng = np.random.default_rng(seed)
     return [
-        sdata.make_scene(rng, hw, photos=sdata.HELD_OUT, p_head=0.85, p_seam=p_seam, seam_width=seam_width)
+        sdata.make_scene(rng, hw, photos=sdata.HELD_OUT, p_head=p_head, p_seam=p_seam, seam_width=seam_width,
+                         head_radius=head_radius)  # fmt: skip
         for _ in range(count)
     ]
 
@@ -173,6 +177,7 @@ def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path 
     scenes = heldout_scenes(count)
     inpaint_scenes = heldout_scenes(max(8, count // 2), seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
     free = heldout_scenes(max(8, count // 2), seed=999, p_seam=0.0)
+    close_ups = heldout_scenes(max(8, count // 4), seed=555, p_seam=1.0, p_head=1.0, head_radius=sdata.CLOSE_UP_RADIUS)
     samples = _sample_frames(sample_root) if sample_root else []
     results: dict = {}
     for precision in precisions:
@@ -184,6 +189,10 @@ def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path 
         truth, has_seam = [s.mask > 0 for s in scenes], [bool(s.mask.any()) for s in scenes]
         r["synthetic"] = detection_metrics([g for g, _ in both], truth, has_seam)
         r["synthetic_no_gate"] = detection_metrics([p for _, p in both], truth, has_seam)
+        both = [_detections(det, s.frame) for s in close_ups]
+        truth, has_seam = [s.mask > 0 for s in close_ups], [True] * len(close_ups)
+        r["close_ups"] = detection_metrics([g for g, _ in both], truth, has_seam)
+        r["close_ups_no_gate"] = detection_metrics([p for _, p in both], truth, has_seam)
         if samples:
             preds = [det.detect(f, dilation=0) > 0 for f, _, _ in samples]
             r["sample_frames"] = detection_metrics(preds, [m > 0 for _, _, m in samples], [True] * len(samples))
@@ -232,6 +241,10 @@ def format_table(results: dict) -> str:
     row("  without face gate: recall", lambda r: r["synthetic_no_gate"]["recall"])
     row("  without face gate: F1", lambda r: r["synthetic_no_gate"]["f1"])
     row("  without face gate: % flagged, seam-free", lambda r: r["synthetic_no_gate"]["clean_flagged_pct"])
+    row("close-ups: precision (3 px)", lambda r: r["close_ups"]["precision"])
+    row("close-ups: recall (3 px)", lambda r: r["close_ups"]["recall"])
+    row("close-ups: F1 (3 px)", lambda r: r["close_ups"]["f1"])
+    row("  without face gate: F1", lambda r: r["close_ups_no_gate"]["f1"])
     row("sample_frames: precision (3 px)", lambda r: r["sample_frames"]["precision"])
     row("sample_frames: recall (3 px)", lambda r: r["sample_frames"]["recall"])
     row("sample_frames: F1 (3 px)", lambda r: r["sample_frames"]["f1"])

@@ -2,7 +2,9 @@
 
 Per frame: the learned detector proposes a mask (or the artist's mask override is
 used instead), the mask is dilated, and only the mask's pixels are filled by the
-inpainter. The mask goes to ``ctx.masks["seam"]`` (written by ``--save-masks``).
+inpainter. The mask goes to ``ctx.masks["seam"]`` (written by ``--save-masks``); lines
+the face gate left alone (found off any face) to ``ctx.masks["seam_rejected"]``, which
+the app overlays so an artist can paint them in where they are seams.
 """
 
 from __future__ import annotations
@@ -52,8 +54,11 @@ class SeamRemoval(Plugin):
 
     def detect(self, frame: np.ndarray) -> np.ndarray:
         """Seam mask of ``frame`` with this plugin's settings, ``(H, W)`` uint8 255 = seam."""
+        return self._detect_lines(frame)[0]
+
+    def _detect_lines(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         self.prepare()
-        return self._detector.detect(
+        return self._detector.detect_lines(
             frame, threshold=self.settings["threshold"] or None, dilation=self.settings["dilation"],
             min_area=self.settings["min_area"],
         )  # fmt: skip
@@ -68,7 +73,9 @@ class SeamRemoval(Plugin):
         if ctx.mask_override is not None:
             mask = ctx.mask_override
         else:
-            mask = self.detect(frame)
+            mask, rejected = self._detect_lines(frame)
+            if rejected is not None:  # lines off any face, left alone (the app shows them)
+                ctx.masks["seam_rejected"] = rejected
         ctx.masks["seam"] = mask
         if self.settings["detect_only"]:
             return frame
