@@ -101,8 +101,22 @@ def test_scene_face_is_where_the_seam_lies():
         assert s.has_head and s.face.dtype == np.uint8 and s.face.any()
         seam = s.mask > 0
         assert (s.face[seam] > 0).mean() > 0.95  # the seam is drawn on the face (soft edges aside)
-    free = sdata.make_scene(np.random.default_rng(0), (64, 64), p_head=0.0)
+    free = sdata.make_scene(np.random.default_rng(0), (64, 64), p_head=0.0, photos=("skimage.coins",))
     assert not free.face.any()
+
+
+def test_photographed_faces_are_faces_for_the_face_finder():
+    """The hand-labelled face of a photo is face in the scenes, hidden where a puppet head covers it."""
+    label = sdata.photo_face("skimage.astronaut")
+    assert label.shape == (512, 512) and 0.02 < (label > 0).mean() < 0.05
+    skin = sdata.load_photo("skimage.astronaut")[label > 0]
+    assert skin[:, 0].mean() > skin[:, 2].mean() + 0.1  # skin: redder than blue, not the grey wall
+    assert sdata.photo_face("skimage.coins") is None
+    rng = np.random.default_rng(1)
+    scenes = [sdata.make_scene(rng, (136, 200), photos=("skimage.astronaut",), p_head=0.0) for _ in range(12)]
+    assert sum(s.face.any() for s in scenes) >= 3  # the crop holds the face in some scenes
+    with_head = [sdata.make_scene(rng, (136, 200), photos=("skimage.astronaut",), p_head=1.0) for _ in range(6)]
+    assert all(s.face.any() for s in with_head)
 
 
 def test_face_gate_keeps_lines_on_a_face_and_drops_the_rest():

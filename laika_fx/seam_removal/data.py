@@ -109,23 +109,50 @@ def load_photo(name: str) -> np.ndarray:
     return _cache[name]
 
 
+# Photographed faces, labelled by hand as ellipses (centre x, y; half-axes x, y in the
+# photo's pixels; the skin below the hair, chin included): for the face finder they are
+# faces like a puppet's, not background - so it is not taught that a realistic face is
+# not a face. The astronaut is a training photo, Grace Hopper is held out.
+PHOTO_FACES = {
+    "skimage.astronaut": ((222, 120), (42, 52)),
+    "matplotlib.grace_hopper.jpg": ((258, 240), (88, 100)),
+}
+
+
+def photo_face(name: str) -> np.ndarray | None:
+    """The hand-labelled face of photo ``name`` as an ``(H, W)`` uint8 mask (255 = face), or None."""
+    if name not in PHOTO_FACES:
+        return None
+    (cx, cy), (ax, ay) = PHOTO_FACES[name]
+    mask = np.zeros(load_photo(name).shape[:2], np.uint8)
+    cv2.ellipse(mask, (cx, cy), (ax, ay), 0, 0, 360, 255, -1)
+    return mask
+
+
 # --------------------------------------------------------------------------- backgrounds
-def _photo_background(rng: np.random.Generator, hw: tuple[int, int], photos: tuple[str, ...]) -> np.ndarray:
+def _photo_background(rng: np.random.Generator, hw: tuple[int, int],
+                      photos: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
+    """A crop of a photo, and its labelled face there (``PHOTO_FACES``) or None."""
     h, w = hw
-    img = load_photo(photos[rng.integers(len(photos))])
+    name = photos[rng.integers(len(photos))]
+    img = load_photo(name)
+    face = photo_face(name)
     scale = rng.uniform(0.6, 2.5) * max(h / img.shape[0], w / img.shape[1])
     scale = max(scale, 1.02 * max(h / img.shape[0], w / img.shape[1]))
     img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA)
     y = rng.integers(0, img.shape[0] - h + 1)
     x = rng.integers(0, img.shape[1] - w + 1)
     out = img[y : y + h, x : x + w].copy()
+    if face is not None:
+        face = cv2.resize(face, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_NEAREST)[y : y + h, x : x + w]
     if rng.random() < 0.3:
         out = out[:, ::-1].copy()
+        face = None if face is None else face[:, ::-1].copy()
     if rng.random() < 0.4:  # shallow depth of field behind the puppet
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.8, 4.0))
     if rng.random() < 0.5:  # colour cast
         out = out * rng.uniform(0.75, 1.2, 3).astype(np.float32)
-    return np.clip(out, 0, 1).astype(np.float32)
+    return np.clip(out, 0, 1).astype(np.float32), face
 
 
 def _procedural_background(rng: np.random.Generator, hw: tuple[int, int]) -> np.ndarray:
@@ -241,8 +268,8 @@ class Scene:
     """One synthetic frame: ``frame`` (seamed), ``clean`` (no seam line; the half-to-half
     step kept, so it is the inpainting target), ``mask`` (uint8, 255 = seam line) --
     float32 RGB in [0, 1] at working scale; ``face`` (uint8, 255 = the puppet's
-    replaceable face, where a seam can lie: the head without its hair; all 0 without a
-    head)."""
+    replaceable face, where a seam can lie: the head without its hair; and a face in the
+    background photograph, ``PHOTO_FACES``; all 0 without either)."""
 
     frame: np.ndarray
     clean: np.ndarray
@@ -268,12 +295,12 @@ def make_scene(
     ~0.7 the face fills the frame: a close-up).
     """
     h, w = hw
-    bg = _photo_background(rng, hw, photos) if rng.random() < 0.7 else _procedural_background(rng, hw)
+    bg, face = _photo_background(rng, hw, photos) if rng.random() < 0.7 else (_procedural_background(rng, hw), None)
     add_distractors(bg, rng)
     frame = bg
     clean = bg.copy()
     mask = np.zeros(hw, np.uint8)
-    face = np.zeros(hw, np.uint8)
+    face = np.zeros(hw, np.uint8) if face is None else face  # a photographed face counts as a face
     has_head = rng.random() < p_head
     if has_head:
         r = rng.uniform(*head_radius) * min(h, w)
@@ -292,7 +319,8 @@ def make_scene(
             smile=rng.uniform(-0.5, 0.8), brow_raise=rng.uniform(-0.5, 0.5), hair=rng.random() < 0.7,
             texture=rng.uniform(0, 1.5), seam_v=seam_v,
         )  # fmt: skip
-        face = ((head.face_mask * head.alpha) > 0.5).astype(np.uint8) * np.uint8(255)
+        face = np.where(head.alpha > 0.5, 0, face).astype(np.uint8)  # the head hides the photo's face
+        face[(head.face_mask * head.alpha) > 0.5] = 255
         a = head.alpha[..., None]
         frame = (bg * (1 - a) + head.rgb * a).astype(np.float32)
         clean = frame.copy()
@@ -366,6 +394,9 @@ def detector_scenes(
 FACE_SCALE = 0.5  # face scenes are rendered at twice the face finder's input size
 
 
+#: version of what ``face_scenes`` makes (names the training run's data cache): 2 added
+#: close-ups, 3 the labelled faces of photographs
+FACE_DATA_VERSION = 3
 CLOSE_UP_RADIUS = (0.7, 1.6)  # head radius / short side of close-ups: the face fills the frame
 
 

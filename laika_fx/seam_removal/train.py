@@ -358,7 +358,7 @@ def train_face_finder(
     from .model import FaceNet
 
     t0 = _start(run_dir, seed=seed, threads=threads)
-    frames, faces = _cached(run_dir / f"faces_closeups_{samples}_{seed}.npz",
+    frames, faces = _cached(run_dir / f"faces_v{sdata.FACE_DATA_VERSION}_{samples}_{seed}.npz",
                             lambda: sdata.face_scenes(samples, seed=500 + seed))  # fmt: skip
     _log(run_dir, {"event": "data", "scenes": len(frames), "seconds": round(time.time() - t0, 1),
                    "face_fraction": float(faces.mean()), "photos": list(sdata.TRAIN_PHOTOS)})
