@@ -174,9 +174,9 @@ class SeamDetector:
         prob = self.seam_probability(rgb)
         thr = self.default_threshold if threshold is None else threshold
         ratio = self.default_low_ratio if low_ratio is None else low_ratio
-        weak = prob > thr * ratio
-        # the face finder runs only when the detector found something to gate
-        face = self.face_finder.mask(rgb) if self.face_finder is not None and weak.any() else None
+        # the face finder runs only when the detector found something to gate (hysteresis
+        # keeps only components that reach the high threshold)
+        face = self.face_finder.mask(rgb) if self.face_finder is not None and prob.max() > thr else None
         mask, rejected = hysteresis(prob, thr, thr * ratio, min_area=min_area, face=face, return_rejected=True)
         out = upscale_mask(mask, frame.shape[:2], dilation)
         return out, (upscale_mask(rejected, frame.shape[:2]) if rejected.any() else None)

@@ -164,8 +164,8 @@ def _detections(det, frame: np.ndarray, *, dilation: int = 0) -> tuple[np.ndarra
     high = det.default_threshold
     low = high * det.default_low_ratio
     face = det.face_finder.mask(rgb) if det.face_finder is not None else None
-    gated = hysteresis(prob, high, low, min_area=12, face=face)
-    plain = gated if face is None else hysteresis(prob, high, low, min_area=12)
+    gated, rejected = hysteresis(prob, high, low, min_area=12, face=face, return_rejected=True)
+    plain = gated | rejected  # what the gate was given
     return (upscale_mask(gated, frame.shape[:2], dilation) > 0, upscale_mask(plain, frame.shape[:2], dilation) > 0)
 
 
