@@ -386,14 +386,14 @@ def train_face_finder(
 def face_metrics(finder, scenes) -> dict:
     """How well ``finder`` (a :class:`~.face.FaceFinder`) finds faces in ``scenes``.
 
-    ``iou``: intersection over union of the predicted (p > 0.5) and true face, pooled;
-    ``seam_on_face``: the share of true seam pixels the predicted face covers (what the
-    detector's face gate keeps); ``false_face_pct``: % of the pixels of head-less scenes
-    called face.
+    ``iou``: intersection over union of the predicted (p > 0.5, as the gate uses it) and
+    true face, pooled; ``seam_on_face``: the share of true seam pixels the predicted face
+    covers (what the detector's face gate keeps); ``false_face_pct``: % of the pixels of
+    head-less scenes called face where no face is (a labelled photographed face is one).
     """
     inter = union = seam_in = seam_all = false_px = free_px = 0
     for s in scenes:
-        face = finder.probability(s.frame) > 0.5
+        face = finder.mask(s.frame)
         truth = s.face > 0
         inter += int((face & truth).sum())
         union += int((face | truth).sum())
@@ -401,7 +401,7 @@ def face_metrics(finder, scenes) -> dict:
         seam_in += int((face & seam).sum())
         seam_all += int(seam.sum())
         if not s.has_head:
-            false_px += int(face.sum())
+            false_px += int((face & ~truth).sum())
             free_px += face.size
     return {
         "iou": round(inter / union, 4) if union else None,
