@@ -179,8 +179,11 @@ def refine(
     image : (h, w) float32 :func:`~.proxies.sampling_image` of the frame at the level.
     matrix : (3, 3) start, moving -> reference in the level's pixels.
     mask : static set (uint8, any size: resized to the level) or None for all points.
+    robust : drop points beyond ``cutoff`` robust standard deviations (what moves).
+    trim : with ``robust``, keep only the better-aligned cells' points (:func:`trim_cells`).
     iterations : at most this many steps.
     tolerance : stop once a step moves no frame corner by more (level pixels).
+    cutoff : outlier threshold in robust standard deviations of the residual.
 
     Returns
     -------

@@ -59,7 +59,9 @@ LOCAL_RADIUS = 3
 Refined = tuple[np.ndarray, float, "np.ndarray | None"]
 
 
-def shift_candidates(reference: np.ndarray, moving: np.ndarray, *, radius: int, peaks: int = 3, clip: float = 1.0) -> list[np.ndarray]:
+def shift_candidates(
+    reference: np.ndarray, moving: np.ndarray, *, radius: int, peaks: int = 3, clip: float = 1.0
+) -> list[np.ndarray]:
     """Integer translations (level pixels, moving -> reference) with the lowest robust
     cost, then the similarities :func:`fit_cell_shifts` finds.
 
