@@ -47,7 +47,6 @@ from laika_fx.pipeline import BatchOptions, Progress, run_batch
 from laika_fx.plugins import FrameContext, Plugin
 from laika_fx.sequence import open_shot
 from laika_fx.stabilize.data import HOLDOUT, load_photo
-from laika_fx.stabilize.estimate import corner_error
 from laika_fx.stabilize.eval import (
     ecc_whole_frame,
     evaluate_bumps,
@@ -56,6 +55,7 @@ from laika_fx.stabilize.eval import (
     summarise_bumps,
     synthetic_shot,
 )
+from laika_fx.stabilize.motion import corner_error
 from laika_fx.stabilize.plugin import StabilizePlugin
 from laika_fx.stabilize.warp import warp_frame
 

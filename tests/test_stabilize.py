@@ -12,10 +12,11 @@ import pytest
 from laika_fx.io import read_frame, write_frame
 from laika_fx.pipeline import BatchOptions, run_batch
 from laika_fx.sequence import open_shot
-from laika_fx.stabilize.estimate import CameraSolver, corner_error, estimate_transform
 from laika_fx.stabilize.eval import _similarity, synthetic_shot
+from laika_fx.stabilize.motion import corner_error
 from laika_fx.stabilize.plugin import StabilizePlugin
 from laika_fx.stabilize.smooth import smoothed_corrections
+from laika_fx.stabilize.solver import CameraSolver, estimate_transform
 from laika_fx.stabilize.warp import (
     coverage,
     crop_matrix,
@@ -284,7 +285,8 @@ def test_fill_reads_the_nearest_neighbours_once(photos):
 
 
 def test_shot_pass_repairs_a_frame_that_disagrees_with_its_neighbours(photos):
-    from laika_fx.stabilize.estimate import Alignment, refine_shot
+    from laika_fx.stabilize.shot import refine_shot
+    from laika_fx.stabilize.solver import Alignment
 
     bump = _similarity(20.0, -12.0, 0.4, 1.0, CENTRE)
     mats = [np.eye(3), _similarity(0.6, -0.4, 0.0, 1.0, CENTRE)] + [bump @ _similarity(d, 0.3, 0.0, 1.0, CENTRE)

@@ -11,15 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from laika_fx.stabilize.estimate import (
-    Alignment,
-    CameraSolver,
-    corner_error,
-    refine_shot,
-    static_mask,
-)
 from laika_fx.stabilize.eval import _similarity, synthetic_shot
+from laika_fx.stabilize.motion import corner_error
 from laika_fx.stabilize.plugin import PROCESS_MIN_FRAMES, StabilizePlugin
+from laika_fx.stabilize.shot import refine_shot
+from laika_fx.stabilize.solver import Alignment, CameraSolver
+from laika_fx.stabilize.starts import VERIFY_RATIO
+from laika_fx.stabilize.static_set import static_mask
 
 W, H = 640, 360
 CENTRE = ((W - 1) / 2, (H - 1) / 2)
@@ -47,8 +45,7 @@ def test_a_big_bump_fails_verification_and_the_search_finds_it(photos):
     assert a.searched and a.initial == "search"
     assert corner_error(a.matrix, truth, size=(W, H)) < 0.15
     # without the search the identity is all there is, and it does not reach the bump
-    solver.search = 0.0
-    b = solver.solve(mov)
+    b = CameraSolver(ref, coarse=None, search=0.0).solve(mov)
     assert not b.searched and corner_error(b.matrix, truth, size=(W, H)) > 2
 
 
@@ -60,7 +57,7 @@ def test_verification_ratio_separates_the_truth_from_a_wrong_start(photos):
     right = solver.verification_ratio(levels, truth)
     off = _similarity(-40.0, 25.0, 0.0, 1.0, CENTRE) @ truth
     wrong = solver.verification_ratio(levels, off)
-    assert right >= solver.verify_ratio > wrong
+    assert right >= VERIFY_RATIO > wrong
 
 
 def test_static_mask_excludes_what_moves_and_keeps_the_set():
@@ -165,7 +162,8 @@ def test_worker_processes_do_not_rerun_the_callers_script(tmp_path):
     script.write_text(textwrap.dedent("""
         import cv2
         import numpy as np
-        from laika_fx.stabilize.estimate import corner_error, gray_proxy
+        from laika_fx.stabilize.motion import corner_error
+        from laika_fx.stabilize.proxies import gray_proxy
         from laika_fx.stabilize.workers import SolverProcesses
         print("top level", flush=True)
         noise = np.random.default_rng(0).random((180, 320, 3)).astype(np.float32)
@@ -217,8 +215,7 @@ def test_a_near_static_puppet_over_a_plain_set_does_not_pull_the_refinement():
     assert corner_error(solver.solve(shot.frames[1], initial=truth).matrix, truth, size=solver.size) < 0.3
     assert corner_error(solver.solve(shot.frames[1]).matrix, truth, size=solver.size) < 0.3
     # the cause: without the cell-trimmed refinement the points' majority (the puppet) wins
-    untrimmed = CameraSolver(shot.frames[0])
-    untrimmed.cell_trim = False
+    untrimmed = CameraSolver(shot.frames[0], cell_trim=False)
     assert corner_error(untrimmed.solve(shot.frames[1], initial=truth).matrix, truth, size=solver.size) > 2
 
 

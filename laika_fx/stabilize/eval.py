@@ -8,7 +8,7 @@ Methods compared on the same frames:
 
 * ``ours`` — the plugin's default solve: the identity, then the learned coarse
   aligner's guess, each verified by the robust cost, the exhaustive coarse shift search
-  only when neither verifies; sparse robust refinement (:mod:`.estimate`);
+  only when neither verifies; sparse robust refinement (:mod:`.solver`);
 * ``ours, learned off`` — the same without the learned guess (``learned=false``);
 * ``ecc`` — plain OpenCV ECC (affine, whole frame, half resolution);
 * ``orb+ransac`` — ORB features, RANSAC similarity, whole frame;
@@ -31,7 +31,10 @@ import cv2
 import numpy as np
 
 from .data import HOLDOUT, load_photo
-from .estimate import CameraSolver, corner_error, gray_proxy, project_to_motion, refine_shot
+from .motion import corner_error, project_to_motion
+from .proxies import gray_proxy
+from .shot import refine_shot
+from .solver import CameraSolver
 from .warp import warp_frame
 
 __all__ = [
@@ -343,7 +346,7 @@ def evaluate_bumps(
     configuration of :data:`BUMP_CONFIGS`: the identity alone (the refinement from no
     guess), plus the exhaustive shift search, plus the learned coarse aligner's guess,
     both. Cheap starts (identity, learned guess) that verify skip the search
-    (:meth:`~.estimate.CameraSolver._candidates`); ``searched`` is the fraction of trials
+    (:func:`~.starts.choose_candidates`); ``searched`` is the fraction of trials
     in which the search still ran, ``cpu_ms_per_frame`` the solve's CPU time (robust to
     a shared machine's load; one thread, OpenCV's own threads not counted).
     """
@@ -412,7 +415,7 @@ def evaluate_bump_shots(
     puppet moving as in :func:`synthetic_shot`; every non-reference frame is scored.
 
     Rows: ``ours (per frame)`` (each frame solved alone, learned guess on as in the
-    plugin) and ``ours + shot pass`` (then :func:`~.estimate.refine_shot`, the plugin's
+    plugin) and ``ours + shot pass`` (then :func:`~.shot.refine_shot`, the plugin's
     default); ms are per frame, both passes.
     """
     photos = {n: load_photo(n) for n, _ in HOLDOUT}

@@ -27,8 +27,10 @@ import cv2
 import numpy as np
 
 from ..plugins import FrameContext, Param, Plugin
-from .estimate import MOTION_MODELS, CameraSolver, refine_shot
+from .motion import MOTION_MODELS
+from .shot import refine_shot
 from .smooth import smoothed_corrections
+from .solver import CameraSolver
 from .warp import (
     BORDER_MODES,
     INTERPOLATIONS,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .estimate import apply_matrix, project_to_motion
+from .motion import apply_matrix, project_to_motion
 
 __all__ = ["smooth_path", "smoothed_corrections"]
 

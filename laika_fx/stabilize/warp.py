@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
-from .estimate import apply_matrix
+from .motion import apply_matrix
 
 __all__ = [
     "INTERPOLATIONS",

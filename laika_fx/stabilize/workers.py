@@ -4,9 +4,9 @@ A solve is thousands of small NumPy/OpenCV calls that hold the GIL: two solves i
 threads run no faster than one (measured: 38.6 vs 35.1 ms per 1080p frame), so the
 analyze pass runs them in one process per worker instead. The frame's finest grayscale
 proxy (960 px wide, ~2 MB) is made in the calling thread (OpenCV, no GIL) and sent; the
-:class:`~.estimate.Alignment` comes back. Workers are started with ``forkserver`` (a
+:class:`~.solver.Alignment` comes back. Workers are started with ``forkserver`` (a
 clean process, no threads inherited; ``spawn`` where it does not exist), build their
-own :class:`~.estimate.CameraSolver` (and learned coarse aligner) from the reference
+own :class:`~.solver.CameraSolver` (and learned coarse aligner) from the reference
 once, and run OpenCV single-threaded (one solve per core).
 """
 
@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from .estimate import Alignment, CameraSolver
+from .solver import Alignment, CameraSolver
 
 __all__ = ["SolverProcesses"]
 
@@ -59,7 +59,7 @@ class SolverProcesses:
     reference : the reference still (full resolution; each worker builds its solver).
     workers : number of processes.
     learned : load the learned coarse aligner in each worker (if installed).
-    **kwargs : further :class:`~.estimate.CameraSolver` keywords (motion, ...).
+    **kwargs : further :class:`~.solver.CameraSolver` keywords (motion, ...).
 
     Use as a context manager, or call :meth:`close`.
     """
@@ -68,7 +68,7 @@ class SolverProcesses:
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         ctx = mp.get_context(method)
         if method == "forkserver":
-            ctx.set_forkserver_preload(["laika_fx.stabilize.estimate"])
+            ctx.set_forkserver_preload(["laika_fx.stabilize.solver"])
         workers = max(1, workers)
         self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start, initargs=(reference, kwargs, learned))
         # Start every worker now, with the caller's script hidden: a new process would
