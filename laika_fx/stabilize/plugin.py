@@ -1,18 +1,9 @@
 """The ``stabilize`` plugin: camera solve in the analyze pass, warp in the render pass.
 
-Sidecar ``OUTPUT/stabilize.json``::
-
-    {"reference_frame": 1001,
-     "frames": [{"frame": 1001, "matrix": [[...], [...], [...]],
-                 "to_reference": [[...]], "correlation": 0.999, "static_fraction": 0.7,
-                 "initial": "learned", "searched": false}, ...],
-     "mode": "lock", "motion": "similarity", "frame_size": [1920, 1080],
-     "coarse_aligner": "aligner_int8", "schema_version": 1}
-
-``matrix`` maps pixel coordinates (x, y, 1) of the input frame to those of the
-reference frame (``lock`` mode) or of the smoothed camera of that frame (``smooth``
-mode); ``to_reference`` is always the raw solve to the reference still. The render pass
-uses ``matrix``; edit it to correct a frame by hand. The crop rectangle of the
+The analysis is the sidecar ``OUTPUT/stabilize.json`` (format and checks:
+:mod:`laika_fx.stabilize.sidecar`): per frame, ``matrix`` maps pixel coordinates of the
+input frame to those of the reference frame (or of the smoothed camera), and the render
+pass warps by it; edit it to correct a frame by hand. The crop rectangle of the
 ``crop``/``zoom`` border modes is recomputed from the matrices when the sidecar is
 loaded, so it always fits the (possibly edited) solve.
 """
@@ -28,6 +19,8 @@ import numpy as np
 
 from ..plugins import FrameContext, Param, Plugin
 from .estimate import MOTION_MODELS, CameraSolver, refine_shot
+from .sidecar import SCHEMA_VERSION as SIDECAR_SCHEMA_VERSION
+from .sidecar import read_sidecar
 from .smooth import smoothed_corrections
 from .warp import (
     BORDER_MODES,
@@ -39,9 +32,8 @@ from .warp import (
     zoom_rectangle,
 )
 
-__all__ = ["StabilizePlugin", "SIDECAR_SCHEMA_VERSION"]
+__all__ = ["StabilizePlugin"]
 
-SIDECAR_SCHEMA_VERSION = 1
 #: shots at least this long solve in worker processes (starting them costs 0.3-0.8 s)
 PROCESS_MIN_FRAMES = 48
 #: fill mode keeps at most this many bytes of source frames read as neighbours
@@ -199,6 +191,11 @@ class StabilizePlugin(Plugin):
         }
 
     # ---------------------------------------------------------------- render
+    @classmethod
+    def read_analysis(cls, path) -> dict:
+        """``stabilize.json``, checked (:func:`laika_fx.stabilize.sidecar.read_sidecar`)."""
+        return read_sidecar(path)
+
     def set_analysis(self, analysis: dict) -> None:
         super().set_analysis(analysis)
         self._fill_cache = None
