@@ -245,13 +245,17 @@ class StabilizePlugin(Plugin):
     def _neighbours(self, n: int, ctx: FrameContext):
         if ctx.read_source is None:
             return []
+        # A fixed order of preference (nearest first, the previous frame before the next at
+        # equal distance): the filled pixels depend on it, so it must not depend on which
+        # frames happen to be cached, or a frame would fill differently with several
+        # workers, in a chunk, or in the app's preview. In shot order the previous frame is
+        # the one just rendered and kept, so it is usually read from the cache anyway.
         idx = self._order.index(n)
-        cache, _ = self._cache_state()
         out = []
         for d in range(1, self.settings["fill_radius"] + 1):
-            pair = [j for j in (idx - d, idx + d) if 0 <= j < len(self._order)]
-            pair.sort(key=lambda j: self._order[j] not in cache)  # at equal distance, a cached one first
-            for j in pair:
+            for j in (idx - d, idx + d):
+                if not 0 <= j < len(self._order):
+                    continue
                 k = self._order[j]
                 out.append(((lambda k=k: self._read_cached(k, ctx)), self._matrices[k]))
         return out
