@@ -19,8 +19,7 @@ import numpy as np
 
 from ..plugins import FrameContext, Param, Plugin
 from .estimate import MOTION_MODELS, CameraSolver, refine_shot
-from .sidecar import SCHEMA_VERSION as SIDECAR_SCHEMA_VERSION
-from .sidecar import read_sidecar
+from .sidecar import SCHEMA_VERSION, read_sidecar
 from .smooth import smoothed_corrections
 from .warp import (
     BORDER_MODES,
@@ -187,7 +186,7 @@ class StabilizePlugin(Plugin):
             "motion": self.settings["motion"],
             "frame_size": [solver.width, solver.height],
             "coarse_aligner": coarse_name,
-            "schema_version": SIDECAR_SCHEMA_VERSION,
+            "schema_version": SCHEMA_VERSION,
         }
 
     # ---------------------------------------------------------------- render
