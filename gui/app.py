@@ -34,12 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from laika_fx.io import read_frame
-from laika_fx.pipeline import mask_override_path
+from laika_fx.overrides import mask_override_path
+from laika_fx.pipeline import BatchError, load_analyses
 from laika_fx.plugins import registry
 from laika_fx.preview import to_display8
+from laika_fx.stabilize.sidecar import SIDECAR_NAME, CameraSolve, load_solve
 
 from .batch_queue import BatchQueue, describe_progress, report_text
-from .camera_plot import CameraPlot, load_solve
+from .camera_plot import CameraPlot
 from .mask_paint import MaskEditor
 from .plugin_panel import PluginStack
 from .shot_model import ShotModel, default_output_dir
@@ -52,7 +54,6 @@ from .workers import (
     PreviewRequest,
     PreviewResult,
     PreviewWorker,
-    load_sidecars,
 )
 
 __all__ = ["MainWindow", "Notifier", "main"]
@@ -668,15 +669,15 @@ class MainWindow(QMainWindow):
         if self.model.shot is None:
             return
         output = self.batch.default_output() or default_output_dir(self.model.shot)
-        self._analyses = load_sidecars(output, list(self.plugins.panels))
-        solve_path = output / "stabilize.json"
-        self.camera_plot.set_solve(None)
-        if solve_path.is_file():
+        self._analyses = {}
+        for name in self.plugins.panels:  # one bad sidecar is reported, the others still load
             try:
-                self.camera_plot.set_solve(load_solve(solve_path))
-                self._mark_reference()
-            except (OSError, ValueError) as exc:
-                self.notifier.error(f"Camera solve {solve_path}: {exc}")
+                self._analyses.update(load_analyses(output, [registry.get(name)]))
+            except BatchError as exc:
+                self.notifier.error(str(exc))
+        solve = self._analyses.get("stabilize")
+        self.camera_plot.set_solve(None if solve is None else CameraSolve.from_document(solve, output / SIDECAR_NAME))
+        self._mark_reference()
         self._schedule_preview()
 
     def _load_solve_dialog(self) -> None:

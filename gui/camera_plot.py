@@ -1,104 +1,21 @@
 """Camera solve plot: per-frame x/y shift and rotation, raw and smoothed, drawn with QPainter.
 
-Reads the ``OUTPUT/stabilize.json`` sidecar::
-
-    {"reference_frame": N, "frames": [{"frame": n, "matrix": [[3x3]], "to_reference": [[3x3]]}]}
-
-``matrix`` (what the render applies) maps input-frame pixels to the reference frame;
-``to_reference`` (if present) is the raw solve before smoothing. Shift is
-``matrix[0][2], matrix[1][2]``; rotation is ``atan2(matrix[1][0], matrix[0][0])``.
+Draws a :class:`laika_fx.stabilize.sidecar.CameraSolve`, read from the
+``OUTPUT/stabilize.json`` sidecar by the library (``load_solve`` checks it): the applied
+solve (``matrix``) in colour, the raw solve (``to_reference``) grey where it differs.
 """
 
 from __future__ import annotations
-
-import json
-import math
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from laika_fx.stabilize.sidecar import CameraSolve
+
 from .style import ACCENT
 
-__all__ = ["CameraSolve", "CameraPlot", "load_solve", "motion_of"]
-
-_RAW_KEYS = ("to_reference", "raw", "raw_matrix")
-_SMOOTH_KEYS = ("smoothed", "smoothed_matrix")
-
-
-def motion_of(matrix: list[list[float]]) -> tuple[float, float, float]:
-    """``(x shift px, y shift px, rotation degrees)`` of a 3x3 matrix."""
-    return (
-        float(matrix[0][2]),
-        float(matrix[1][2]),
-        math.degrees(math.atan2(float(matrix[1][0]), float(matrix[0][0]))),
-    )
-
-
-def _is_matrix(m: object) -> bool:
-    return isinstance(m, list) and len(m) >= 2 and all(isinstance(r, list) and len(r) >= 3 for r in m[:2])
-
-
-@dataclass
-class CameraSolve:
-    """Curves of one solve: ``{"x"|"y"|"rotation": {frame: value}}`` for ``raw`` and ``smoothed``."""
-
-    reference: int | None
-    frames: list[int]
-    smoothed: dict[str, dict[int, float]] = field(default_factory=dict)
-    raw: dict[str, dict[int, float]] = field(default_factory=dict)
-    path: Path | None = None
-
-    @classmethod
-    def from_document(cls, doc: dict, path: Path | None = None) -> CameraSolve:
-        """Parse a stabilize sidecar (raises ValueError with a readable message)."""
-        if not isinstance(doc, dict) or not isinstance(doc.get("frames"), list):
-            raise ValueError("not a camera solve: no 'frames' list")
-        smoothed: dict[str, dict[int, float]] = {"x": {}, "y": {}, "rotation": {}}
-        raw: dict[str, dict[int, float]] = {"x": {}, "y": {}, "rotation": {}}
-        frames = []
-        # top-level "raw"/"smoothed" lists of {"frame", "matrix"} are accepted too
-        extra = {k: {int(e["frame"]): e["matrix"] for e in doc.get(k, []) if _is_matrix(e.get("matrix"))}
-                 for k in ("raw", "smoothed") if isinstance(doc.get(k), list)}  # fmt: skip
-        for entry in doc["frames"]:
-            try:
-                n = int(entry["frame"])
-            except (KeyError, TypeError, ValueError):
-                raise ValueError(f"bad frame entry in camera solve: {entry!r}") from None
-            frames.append(n)
-            m = next((entry[k] for k in _SMOOTH_KEYS if _is_matrix(entry.get(k))), None)
-            m = m or extra.get("smoothed", {}).get(n) or entry.get("matrix")
-            if _is_matrix(m):
-                for key, v in zip(("x", "y", "rotation"), motion_of(m), strict=True):
-                    smoothed[key][n] = v
-            r = next((entry[k] for k in _RAW_KEYS if _is_matrix(entry.get(k))), None)
-            r = r or extra.get("raw", {}).get(n)
-            if _is_matrix(r):
-                for key, v in zip(("x", "y", "rotation"), motion_of(r), strict=True):
-                    raw[key][n] = v
-        ref = doc.get("reference_frame")
-        return cls(int(ref) if ref is not None else None, sorted(frames), smoothed,
-                   raw if any(raw.values()) else {}, path)  # fmt: skip
-
-    @property
-    def has_raw_difference(self) -> bool:
-        """True when raw and smoothed differ (smooth mode), so both are worth drawing."""
-        return bool(self.raw) and any(
-            abs(self.raw[k].get(n, 0.0) - self.smoothed[k].get(n, 0.0)) > 1e-6
-            for k in self.raw for n in self.frames
-        )
-
-
-def load_solve(path: str | Path) -> CameraSolve:
-    """Read ``stabilize.json``; raises ValueError/OSError with a readable message."""
-    p = Path(path)
-    try:
-        doc = json.loads(p.read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{p.name} is not valid JSON ({exc})") from None
-    return CameraSolve.from_document(doc, p)
+__all__ = ["CameraPlot"]
 
 
 _LANES = (("x", "X shift", "px", QColor("#e8962e")), ("y", "Y shift", "px", QColor("#6ec6ff")),

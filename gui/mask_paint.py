@@ -1,10 +1,10 @@
 """Mask corrections: paint to add to or erase from a frame's seam mask, undo/redo, save.
 
-A correction is a whole mask (uint8, 255 = seam) saved where the library's
-``laika_fx.pipeline.mask_override_path`` says -- the folder the batch (GUI or
-``laika-fx batch``) reads automatically, using that mask instead of the detection for
-that frame. Reading goes through ``load_mask_override``, the batch's own loader, so the
-app and the batch cannot disagree about which file belongs to a frame or what it holds.
+A correction is a whole mask (uint8, 255 = seam), saved and read with the library's
+:mod:`laika_fx.overrides` (``save_mask_override``, ``load_mask_override``,
+``remove_mask_override``) in the folder the batch (GUI or ``laika-fx batch``) reads
+automatically, using that mask instead of the detection for that frame. The app and the
+batch therefore cannot disagree about which file belongs to a frame or what it holds.
 """
 
 from __future__ import annotations
@@ -16,8 +16,13 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from laika_fx.io import FrameReadError, write_frame
-from laika_fx.pipeline import load_mask_override, mask_override_path
+from laika_fx.io import FrameReadError
+from laika_fx.overrides import (
+    load_mask_override,
+    mask_override_path,
+    remove_mask_override,
+    save_mask_override,
+)
 
 __all__ = ["MaskEditor"]
 
@@ -147,11 +152,9 @@ class MaskEditor(QObject):
     # -- files ---------------------------------------------------------------------
     def save(self) -> Path | None:
         """Write the current mask as this frame's override (atomic)."""
-        path = self.path()
-        if path is None or self.mask is None:
+        if self.path() is None or self.mask is None:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_frame(path, self.mask)
+        path = save_mask_override(self.folder, self.frame_path, self.mask)
         self.is_override = True
         self.changed.emit()
         self.saved.emit(str(path))
@@ -163,7 +166,7 @@ class MaskEditor(QObject):
         if path is None:
             return
         self._push_undo()
-        path.unlink(missing_ok=True)
+        remove_mask_override(self.folder, self.frame_path)
         self.is_override = False
         self.mask = None if detected is None else ((detected > 0) * 255).astype(np.uint8)
         self.changed.emit()
@@ -185,8 +188,7 @@ class MaskEditor(QObject):
         if was_override and mask is not None:
             self.save()
             return
-        if path is not None and path.exists():
-            path.unlink()
+        if path is not None and remove_mask_override(self.folder, self.frame_path):
             self.saved.emit(str(path))
         self.is_override = False
         self.changed.emit()

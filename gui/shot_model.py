@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from laika_fx.io import read_frame
-from laika_fx.pipeline import default_mask_override_dir
+from laika_fx.overrides import default_mask_override_dir
 from laika_fx.sequence import Shot, format_frame_range, open_shot
 
 __all__ = ["ShotInfo", "ShotModel", "default_output_dir", "describe_dtype"]

@@ -7,7 +7,6 @@ from a worker.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import traceback
@@ -24,10 +23,11 @@ from laika_fx.pipeline import (
     BatchOptions,
     Cancel,
     Progress,
+    render_frame,
     run_analyze,
     run_batch,
 )
-from laika_fx.plugins import FrameContext, Plugin, registry
+from laika_fx.plugins import Plugin, PluginSpec, build_plugins
 from laika_fx.sequence import open_shot
 
 __all__ = [
@@ -37,32 +37,7 @@ __all__ = [
     "PreviewWorker",
     "BatchJob",
     "BatchRunner",
-    "build_plugins",
-    "load_sidecars",
 ]
-
-#: (plugin name, settings)
-PluginSpec = tuple[str, dict[str, Any]]
-
-
-def build_plugins(specs: list[PluginSpec]) -> list[Plugin]:
-    """Plugin instances for ``specs``, in order (raises KeyError/ParamError readably)."""
-    return [registry.get(name)(settings) for name, settings in specs]
-
-
-def load_sidecars(output: Path | None, names: list[str]) -> dict[str, dict]:
-    """Analysis sidecars ``OUTPUT/<plugin>.json`` that exist, by plugin name."""
-    found: dict[str, dict] = {}
-    if output is None:
-        return found
-    for name in names:
-        p = Path(output) / f"{name}.json"
-        if p.is_file():
-            try:
-                found[name] = json.loads(p.read_text())
-            except (OSError, ValueError):
-                continue
-    return found
 
 
 def _error_text(exc: BaseException) -> str:
@@ -72,7 +47,7 @@ def _error_text(exc: BaseException) -> str:
 # --------------------------------------------------------------------------- preview
 @dataclass
 class PreviewRequest:
-    """Render ``source`` (frame ``frame`` of the shot) through ``plugins``."""
+    """Render ``source`` (frame ``frame`` of the shot) through ``plugins`` (the batch's ``render_frame``)."""
 
     frame: int
     source: np.ndarray
@@ -146,7 +121,7 @@ class PreviewWorker(QObject):
         key = (name, tuple(sorted(settings.items())))
         plugin = self._plugins.get(key)
         if plugin is None:
-            plugin = registry.get(name)(settings)
+            (plugin,) = build_plugins([(name, settings)])
             plugin.prepare()
             self._plugins[key] = plugin
             while len(self._plugins) > 6:
@@ -166,18 +141,19 @@ class PreviewWorker(QObject):
                 req, self._pending = self._pending, None
             self.busy.emit(True)
             t0 = time.perf_counter()
-            ctx = FrameContext(frame=req.frame, path=req.path, mask_override=req.mask_override,
-                               read_source=req.read_source)  # fmt: skip
-            out: np.ndarray | None = req.source
+            out: np.ndarray | None = None
+            masks: dict[str, np.ndarray] = {}
             error = None
             try:
-                for name, settings in req.plugins:
-                    plugin = self._plugin(name, settings, req.analyses.get(name))
-                    out = plugin.render(out, ctx)
+                plugins = [self._plugin(name, settings, req.analyses.get(name)) for name, settings in req.plugins]
+                out, masks = render_frame(
+                    req.source, plugins, frame=req.frame, path=req.path, mask_override=req.mask_override,
+                    read_source=req.read_source,
+                )  # fmt: skip
             except Exception as exc:  # shown in the notification bar, never fatal
-                out, error = None, f"preview of frame {req.frame} failed: {_error_text(exc)}"
+                out, masks, error = None, {}, f"preview of frame {req.frame} failed: {_error_text(exc)}"
                 traceback.print_exc()
-            result = PreviewResult(req.id, req.frame, out, dict(ctx.masks), error, time.perf_counter() - t0)
+            result = PreviewResult(req.id, req.frame, out, dict(masks), error, time.perf_counter() - t0)
             with self._cond:
                 idle = self._pending is None
                 current = req.id == self._latest

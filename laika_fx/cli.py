@@ -27,7 +27,7 @@ from .pipeline import (
     ProgressEvent,
     run_batch,
 )
-from .plugins import ParamError, Plugin, load_preset, registry
+from .plugins import PluginError, build_plugins, load_preset, registry
 from .report import REPORT_NAME, format_summary
 from .sequence import ShotError, open_shot
 
@@ -110,24 +110,6 @@ def parse_settings(items: Sequence[str]) -> dict[str, dict[str, str]]:
     return out
 
 
-def build_plugins(names: Sequence[str], settings: dict[str, dict]) -> list[Plugin]:
-    """Instantiate plugins by name with validated settings."""
-    plugins = []
-    for name in names:
-        try:
-            cls = registry.get(name)
-        except KeyError as exc:
-            raise UsageError(exc.args[0]) from None
-        try:
-            plugins.append(cls(settings.get(name, {})))
-        except ParamError as exc:
-            raise UsageError(f"{name}.{exc}") from None
-    unused = set(settings) - set(names)
-    if unused:
-        raise UsageError(f"settings given for plugins not in the run: {', '.join(sorted(unused))}")
-    return plugins
-
-
 def default_plugin_names() -> list[str]:
     available = registry.names()
     names = [n for n in DEFAULT_PLUGINS if n in available]
@@ -158,7 +140,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 settings.setdefault(name, {}).setdefault("precision", args.precision)
     for plugin, values in parse_settings(args.set or []).items():
         settings.setdefault(plugin, {}).update(values)
-    plugins = build_plugins(names, settings)
+    try:
+        plugins = build_plugins([(name, settings.get(name, {})) for name in names])
+    except PluginError as exc:
+        raise UsageError(str(exc)) from None
+    unused = set(settings) - set(names)
+    if unused:
+        raise UsageError(f"settings given for plugins not in the run: {', '.join(sorted(unused))}")
     options = BatchOptions(
         workers=args.workers,
         save_masks=args.save_masks,

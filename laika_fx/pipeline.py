@@ -55,6 +55,7 @@ from .io import (
     tiff_compression,
     write_frame_temp,
 )
+from .overrides import default_mask_override_dir, load_mask_override
 from .plugins import FrameContext, Plugin
 from .report import StageTimes, build_report, write_report
 from .sequence import Shot
@@ -69,9 +70,9 @@ __all__ = [
     "BatchError",
     "run_analyze",
     "run_batch",
-    "mask_override_path",
-    "load_mask_override",
-    "default_mask_override_dir",
+    "render_frame",
+    "load_analyses",
+    "saved_mask_folders",
     "check_output_folder",
 ]
 
@@ -320,12 +321,6 @@ class AnalysisSource:
 
 
 # --------------------------------------------------------------------------- batch
-def default_mask_override_dir(shot_dir: str | os.PathLike) -> Path:
-    """``<shot folder>.laika_fx/mask_overrides``: artist corrections, outside the shot folder."""
-    d = Path(shot_dir).resolve()
-    return d.parent / f"{d.name}.laika_fx" / "mask_overrides"
-
-
 def check_output_folder(shot: Shot, output: str | os.PathLike) -> Path:
     """Refuse output folders that would overwrite the input; return the resolved folder."""
     out = Path(output).expanduser().resolve()
@@ -334,6 +329,109 @@ def check_output_folder(shot: Shot, output: str | os.PathLike) -> Path:
     if out.exists() and not out.is_dir():
         raise BatchError(f"output {out} exists and is not a folder")
     return out
+
+
+def saved_mask_folders(plugins: Sequence[Plugin], output: str | os.PathLike) -> dict[str, Path]:
+    """``{mask name: folder}`` of the masks ``plugins`` declare as saved (``Plugin.saved_masks``).
+
+    With ``--save-masks`` the batch writes each declared mask a plugin put in
+    ``ctx.masks`` to ``OUTPUT/<folder>/<frame stem>.png``; masks not declared are not written.
+
+    Raises
+    ------
+    BatchError
+        If a folder is not a plain folder name, or two masks would be written to one folder.
+    """
+    folders: dict[str, Path] = {}
+    for plugin in plugins:
+        for name, folder in plugin.saved_masks.items():
+            if folder in ("", ".", "..") or Path(folder).name != folder:
+                raise BatchError(f"{plugin.name}: mask {name!r} is saved to {folder!r}, not a folder name")
+            target = Path(output) / folder
+            clash = [n for n, f in folders.items() if (n == name) != (f == target)]
+            if clash:
+                raise BatchError(f"{plugin.name}: mask {name!r} saved to {folder}/ clashes with mask "
+                                 f"{clash[0]!r} saved to {folders[clash[0]].name}/")  # fmt: skip
+            folders[name] = target
+    return folders
+
+
+def render_frame(
+    source: np.ndarray,
+    plugins: Sequence[Plugin],
+    *,
+    frame: int,
+    path: Path | None = None,
+    mask_override: np.ndarray | None = None,
+    read_source: Callable[[int], np.ndarray] | None = None,
+    timer: StageTimes | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Render one frame through the plugin chain, as the batch's render pass does.
+
+    The batch's render workers and the app's preview both call this, so a preview shows
+    exactly what the batch writes for that frame.
+
+    Parameters
+    ----------
+    source : (H, W[, C]) ndarray, the decoded input frame (not modified).
+    plugins : the chain, in order, prepared (``Plugin.prepare``) and given their analyses.
+    frame : frame number.
+    path : the frame's source file (plugins may use its name).
+    mask_override : (H, W) uint8, the artist's mask for this frame
+        (:func:`laika_fx.overrides.load_mask_override`), or None.
+    read_source : reads another input frame of the shot by number (borders filled from
+        neighbours); None when there is no shot.
+    timer : adds each plugin's time under its name.
+
+    Returns
+    -------
+    output : ndarray, same dtype and channels as ``source`` (the size may change, e.g.
+        stabilize's crop).
+    masks : the masks the plugins made for this frame, by name (``FrameContext.masks``).
+
+    Raises
+    ------
+    Exception
+        Whatever a plugin raises; FrameReadError if a plugin changed dtype or channels.
+    """
+    ctx = FrameContext(frame=frame, path=path, mask_override=mask_override, read_source=read_source)
+    out = source
+    for plugin in plugins:
+        t0 = time.perf_counter()
+        out = plugin.render(out, ctx)
+        if timer is not None:
+            timer.add(plugin.name, time.perf_counter() - t0)
+    # plugins may change the size (stabilize's crop mode), never dtype or channels
+    name = path.name if path is not None else f"frame {frame}"
+    _check_like(out, (source.shape, source.dtype), f"{name} after rendering", size=False)
+    return out, ctx.masks
+
+
+def load_analyses(output: str | os.PathLike, plugins: Sequence[type[Plugin] | Plugin]) -> dict[str, dict]:
+    """The analysis sidecars ``OUTPUT/<plugin>.json`` of ``plugins`` that exist, by plugin name.
+
+    Each is read by its plugin's :meth:`~laika_fx.plugins.Plugin.read_analysis` (which
+    checks it), as the batch reads them with ``--resume``.
+
+    Raises
+    ------
+    BatchError
+        If a sidecar exists but cannot be read or is invalid (the message names it).
+    """
+    found: dict[str, dict] = {}
+    for plugin in plugins:
+        sidecar = Path(output) / f"{plugin.name}.json"
+        if plugin.has_analyze and sidecar.is_file():
+            found[plugin.name] = _read_analysis(plugin, sidecar)
+    return found
+
+
+def _read_analysis(plugin: type[Plugin] | Plugin, sidecar: Path) -> dict:
+    try:
+        return plugin.read_analysis(sidecar)
+    except (OSError, ValueError) as exc:
+        where = "" if sidecar.name in str(exc) else f"{sidecar.name}: "  # name the file once
+        raise BatchError(f"{plugin.name}: cannot use {where}{exc} ({sidecar.parent})") from None
 
 
 @dataclass
@@ -429,7 +527,7 @@ def run_analyze(
             continue
         sidecar = out_dir / f"{plugin.name}.json"
         if reuse and sidecar.exists():
-            results[plugin.name] = json.loads(sidecar.read_text())
+            results[plugin.name] = _read_analysis(plugin, sidecar)
             plugin.set_analysis(results[plugin.name])
             continue
         stage = f"analyze:{plugin.name}"
@@ -480,10 +578,10 @@ def run_batch(
     fmt = _shot_format(shot)
     if fmt is None:
         raise BatchError(f"no frame of {shot.pattern} could be read")
+    mask_dirs = saved_mask_folders(plugins, out_dir) if opts.save_masks else {}
     out_dir.mkdir(parents=True, exist_ok=True)
-    mask_dir = out_dir / "masks"
-    if opts.save_masks:
-        mask_dir.mkdir(exist_ok=True)
+    for folder in mask_dirs.values():
+        folder.mkdir(exist_ok=True)
     override_dir = opts.mask_overrides
     if override_dir is None:
         candidate = default_mask_override_dir(shot.directory)
@@ -525,8 +623,8 @@ def run_batch(
                 raise BatchError(f"{plugin.name} could not start: {exc}") from exc
         _render_pass(
             shot, todo, plugins, out_dir, fmt, timer, failures, written,
-            workers=workers, io_threads=io_threads, qsize=qsize, save_masks=opts.save_masks,
-            mask_dir=mask_dir, override_dir=override_dir, progress=progress, cancel=cancel, cache=cache,
+            workers=workers, io_threads=io_threads, qsize=qsize,
+            mask_dirs=mask_dirs, override_dir=override_dir, progress=progress, cancel=cancel, cache=cache,
         )  # fmt: skip
     kept = len(cache)
     cache.clear()
@@ -568,8 +666,7 @@ def _render_pass(
     workers: int,
     io_threads: int,
     qsize: int,
-    save_masks: bool,
-    mask_dir: Path,
+    mask_dirs: dict[str, Path],
     override_dir: Path | None,
     progress: Progress,
     cancel: threading.Event,
@@ -625,18 +722,14 @@ def _render_pass(
     warmed = threading.Event()
 
     def render_chain(item: _Item) -> None:
-        ctx = FrameContext(frame=item.frame, path=item.path, read_source=read_source)
         try:
+            override = None
             if override_dir is not None:
-                ctx.mask_override = load_mask_override(override_dir, item.path, item.array)
-            frame = item.array
-            for plugin in plugins:
-                t0 = time.perf_counter()
-                frame = plugin.render(frame, ctx)
-                timer.add(plugin.name, time.perf_counter() - t0)
-            # plugins may change the size (stabilize's crop mode), never dtype or channels
-            _check_like(frame, fmt, f"{item.path.name} after rendering", size=False)
-            item.array, item.masks = frame, ctx.masks
+                override = load_mask_override(override_dir, item.path, item.array)
+            item.array, item.masks = render_frame(
+                item.array, plugins, frame=item.frame, path=item.path, mask_override=override,
+                read_source=read_source, timer=timer,
+            )  # fmt: skip
         except Exception as exc:
             item.array, item.error = None, f"{type(exc).__name__}: {exc}"
 
@@ -669,10 +762,11 @@ def _render_pass(
             t0 = time.perf_counter()
             pairs: list[tuple[Path, Path]] = []
             try:
-                if save_masks and "seam" in item.masks:
-                    mask = (item.masks["seam"] > 0).astype(np.uint8) * 255
-                    target = mask_dir / f"{item.path.stem}.png"
-                    pairs.append((write_frame_temp(target, mask), target))
+                for name, folder in mask_dirs.items():
+                    if name in item.masks:
+                        mask = (item.masks[name] > 0).astype(np.uint8) * 255
+                        target = folder / f"{item.path.stem}.png"
+                        pairs.append((write_frame_temp(target, mask), target))
                 target = out_dir / item.path.name
                 pairs.append((write_frame_temp(target, item.array, compression=compression), target))
             except Exception as exc:
@@ -716,7 +810,7 @@ def _render_pass(
                 timer.add("sync", time.perf_counter() - t0)
                 done.append(item)
             if done:
-                sync_folders([out_dir] + ([mask_dir] if save_masks else []))
+                sync_folders([out_dir, *mask_dirs.values()])
             for item in done:
                 with lock:
                     written.append(item.frame)
@@ -742,32 +836,3 @@ def _render_pass(
     syncer.join()
     written.sort()
 
-
-def mask_override_path(override_dir: str | os.PathLike, frame_path: str | os.PathLike) -> Path:
-    """Where the artist's mask for a frame lives: ``<override_dir>/<frame stem>.png``."""
-    return Path(override_dir) / f"{Path(frame_path).stem}.png"
-
-
-def load_mask_override(override_dir: str | os.PathLike, frame_path: str | os.PathLike,
-                       frame: np.ndarray) -> np.ndarray | None:  # fmt: skip
-    """The artist's mask for this frame (``(H, W)`` uint8, 255 = seam), or None if there is none.
-
-    Raises
-    ------
-    FrameReadError
-        If the override cannot be read or its size differs from ``frame``.
-    """
-    p = mask_override_path(override_dir, frame_path)
-    if not p.exists():
-        return None
-    mask = read_frame(p)
-    if mask.ndim == 3:
-        mask = mask[:, :, 0]
-    if mask.shape != frame.shape[:2]:
-        raise FrameReadError(
-            f"mask override {p.name} is {mask.shape[1]}x{mask.shape[0]}, the frame is "
-            f"{frame.shape[1]}x{frame.shape[0]}"
-        )
-    if mask.dtype != np.uint8:
-        mask = (mask > 0).astype(np.uint8) * 255
-    return mask

@@ -24,6 +24,11 @@ Writing a plugin::
             ...
             return out
 
+A plugin that makes masks puts them in ``ctx.masks`` by name; those it lists in
+``saved_masks`` (mask name -> folder in OUTPUT) are written by ``--save-masks`` as
+``OUTPUT/<folder>/<frame stem>.png`` (uint8, 255 = mask); the others are for display
+only (the app overlays them). E.g. ``saved_masks = {"seam": "masks"}``.
+
     # setup.cfg of your package
     # [options.entry_points]
     # laika_fx.plugins =
@@ -32,6 +37,7 @@ Writing a plugin::
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import traceback
@@ -39,6 +45,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -51,10 +58,13 @@ __all__ = [
     "SCHEMA_VERSION",
     "Param",
     "ParamError",
+    "PluginError",
     "Plugin",
     "FrameContext",
     "PluginRegistry",
     "registry",
+    "build_plugins",
+    "PluginSpec",
 ]
 
 ENTRY_POINT_GROUP = "laika_fx.plugins"
@@ -66,6 +76,10 @@ BUILTIN_DISTRIBUTIONS = {"laika_fx", "laika-fx"}
 
 class ParamError(ValueError):
     """A parameter value is unknown, of the wrong type or out of range."""
+
+
+class PluginError(ValueError):
+    """A plugin cannot be built: unknown, failed to load, or given a bad setting (one line)."""
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -161,8 +175,9 @@ class FrameContext:
     path : source file.
     mask_override : artist-painted mask for this frame, ``(H, W)`` uint8 (255 = seam),
         or None; plugins that compute masks use it instead of their own detection.
-    masks : masks a plugin produced for this frame, by name (``"seam"``); the pipeline
-        writes ``masks["seam"]`` to ``OUTPUT/masks/<stem>.png`` with ``--save-masks``.
+    masks : masks plugins produced for this frame, by name (``"seam"``); with
+        ``--save-masks`` the pipeline writes those a plugin declares in
+        :attr:`Plugin.saved_masks`, the others are for display only.
     read_source : reads another *input* frame of the shot by number (e.g. to fill
         borders from neighbours); raises FrameReadError. None outside a batch.
     """
@@ -187,6 +202,10 @@ class Plugin:
     params: ClassVar[tuple[Param, ...]] = ()
     #: True when the plugin has an ``analyze`` step that must run before rendering
     has_analyze: ClassVar[bool] = False
+    #: masks this plugin puts in ``ctx.masks`` that ``--save-masks`` writes: mask name ->
+    #: folder in OUTPUT (``OUTPUT/<folder>/<frame stem>.png``, uint8, 255 = mask pixel);
+    #: masks not listed here are for display only and never written
+    saved_masks: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         self.settings: dict[str, Any] = {p.name: p.default for p in self.params}
@@ -215,6 +234,19 @@ class Plugin:
             and ``source.cancelled`` to poll.
         """
         raise NotImplementedError
+
+    @classmethod
+    def read_analysis(cls, path: str | os.PathLike) -> dict:
+        """Read this plugin's sidecar ``OUTPUT/<name>.json`` (``--resume``, the app).
+
+        Plugins whose sidecar has a schema override this to check it.
+
+        Raises
+        ------
+        OSError, ValueError
+            If the file cannot be read or is not valid (the message says why).
+        """
+        return json.loads(Path(path).read_text())
 
     def set_analysis(self, analysis: dict) -> None:
         """Give the plugin its analysis (fresh, or loaded from an edited sidecar)."""
@@ -338,11 +370,35 @@ class PluginRegistry:
 #: the process-wide registry
 registry = PluginRegistry()
 
+#: a plugin to build: (plugin name, settings)
+PluginSpec = tuple[str, Mapping[str, Any]]
+
+
+def build_plugins(specs: Sequence[PluginSpec]) -> list[Plugin]:
+    """Plugin instances for ``specs`` (``(name, settings)`` pairs), in order, settings validated.
+
+    Raises
+    ------
+    PluginError
+        If a plugin is unknown or fails to load (the message lists what is available),
+        or a setting is unknown, of the wrong type or out of range
+        (``"<plugin>.<param>: ..."``).
+    """
+    plugins = []
+    for name, settings in specs:
+        try:
+            cls = registry.get(name)
+        except KeyError as exc:
+            raise PluginError(exc.args[0]) from None
+        try:
+            plugins.append(cls(settings))
+        except ParamError as exc:
+            raise PluginError(f"{name}.{exc}") from None
+    return plugins
+
 
 def load_preset(path: str | os.PathLike) -> dict[str, dict[str, Any]]:
     """Read a preset file written by :func:`save_preset`: ``{plugin: {param: value}}``."""
-    import json
-
     doc = json.loads(Path(path).read_text())
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
@@ -352,8 +408,6 @@ def load_preset(path: str | os.PathLike) -> dict[str, dict[str, Any]]:
 
 def save_preset(path: str | os.PathLike, plugins: Sequence[Plugin]) -> None:
     """Save the settings of ``plugins`` as a versioned JSON preset."""
-    import json
-
     from .io import atomic_write_bytes
 
     doc = {

@@ -18,7 +18,7 @@ from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from laika_fx.io import read_frame, write_frame  # noqa: E402
-from laika_fx.pipeline import default_mask_override_dir  # noqa: E402
+from laika_fx.overrides import default_mask_override_dir  # noqa: E402
 from laika_fx.plugins import registry  # noqa: E402
 
 from .conftest import SAMPLE, make_shot  # noqa: E402
@@ -439,7 +439,7 @@ def test_paint_mask_correction_is_saved_and_used_by_batch(qtbot, tmp_path, windo
 
 def test_override_files_come_from_the_library(qtbot, window, shot):
     """The app reads and writes the very file the batch reads (``mask_override_path``)."""
-    from laika_fx.pipeline import load_mask_override, mask_override_path
+    from laika_fx.overrides import load_mask_override, mask_override_path
 
     folder = default_mask_override_dir(shot)
     folder.mkdir(parents=True)
@@ -550,7 +550,7 @@ def _write_solve(path: Path, frames: list[int], reference: int) -> None:
 
 
 def test_camera_plot_reads_solve_and_selects_frames(qtbot, tmp_path, window, shot):
-    from gui.camera_plot import load_solve
+    from laika_fx.stabilize.sidecar import load_solve
 
     frames = list(range(1001, 1007))
     _write_solve(tmp_path / "out" / "stabilize.json", frames, 1003)
@@ -642,3 +642,31 @@ def test_controls_follow_the_parameter_schema(qtbot):
     qtbot.addWidget(control)
     control.editor.setValue(50)
     assert control.value() == 9
+
+
+# --------------------------------------------------------------------------- one render path
+def test_preview_is_the_batch_output(qtbot, tmp_path, shot):
+    """The preview worker renders a frame byte for byte as the batch wrote it (real plugins)."""
+    from gui.workers import PreviewRequest, PreviewWorker
+    from laika_fx.pipeline import BatchOptions, load_analyses, run_batch
+    from laika_fx.plugins import build_plugins
+    from laika_fx.sequence import open_shot
+
+    specs = [("deflicker", {}), ("seam_removal", {}), ("stabilize", {"learned": False, "fill_radius": 1})]
+    out = tmp_path / "out"
+    report = run_batch(open_shot(shot), out, build_plugins(specs), BatchOptions(workers=2, save_masks=True))
+    assert report["frames_written"] == 6, report["frames_failed"]
+    analyses = load_analyses(out, [registry.get(name) for name, _ in specs])
+    assert set(analyses) == {"deflicker", "stabilize"}
+    worker = PreviewWorker()
+    got = []
+    worker.finished.connect(got.append)
+    path = shot / "frame.1003.png"
+    worker.submit(PreviewRequest(1003, read_frame(path), specs, path=path, analyses=analyses,
+                                 read_source=lambda n: read_frame(shot / f"frame.{n}.png")))  # fmt: skip
+    qtbot.waitUntil(lambda: bool(got), timeout=60000)
+    worker.stop()
+    assert got[0].error is None, got[0].error
+    np.testing.assert_array_equal(got[0].output, read_frame(out / "frame.1003.png"))
+    assert np.abs(got[0].output.astype(int) - read_frame(path)).mean() > 0.5  # the chain did change it
+    np.testing.assert_array_equal(got[0].masks["seam"] > 0, read_frame(out / "masks" / "frame.1003.png") > 0)

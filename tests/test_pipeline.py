@@ -9,7 +9,8 @@ import pytest
 
 from laika_fx.deflicker import DeflickerPlugin
 from laika_fx.io import read_frame, write_frame
-from laika_fx.pipeline import BatchOptions, Cancel, Progress, default_mask_override_dir, run_batch
+from laika_fx.overrides import default_mask_override_dir
+from laika_fx.pipeline import BatchOptions, Cancel, Progress, run_batch
 from laika_fx.plugins import FrameContext, Plugin
 from laika_fx.sequence import open_shot
 
@@ -20,6 +21,7 @@ class Recorder(Plugin):
     """Test plugin: records the mask override it saw and emits a seam mask."""
 
     name = "recorder"
+    saved_masks = {"seam": "masks"}
 
     def __init__(self, settings=None, *, gate: threading.Event | None = None):
         super().__init__(settings)
@@ -169,7 +171,7 @@ def test_run_analyze_alone_writes_sidecars_and_reuses_edits(shot_dir: Path, tmp_
 
 def test_mask_override_path_and_size_check(shot_dir: Path, tmp_path: Path):
     from laika_fx.io import FrameReadError
-    from laika_fx.pipeline import load_mask_override, mask_override_path
+    from laika_fx.overrides import load_mask_override, mask_override_path
 
     d = tmp_path / "ov"
     d.mkdir()
@@ -435,3 +437,110 @@ def test_summary_shows_no_rate_for_a_stage_that_took_no_time(tmp_path: Path):
     report["stages"]["read"] = {"ms_per_frame": 0.0, "frames_per_minute": 9793587.0, "share": 0.0}
     line = next(ln for ln in format_summary(report).splitlines() if ln.strip().startswith("read"))
     assert line.split()[1:3] == ["0.0", "-"] and "9793587" not in line
+
+
+# --------------------------------------------------------------------------- one render path
+class Painter(Plugin):
+    """Test plugin: paints the seam mask (the override, else a row) black; a display-only mask too."""
+
+    name = "painter"
+    saved_masks = {"seam": "masks"}
+
+    def render(self, frame, ctx: FrameContext):
+        mask = ctx.mask_override
+        if mask is None:
+            mask = np.zeros(frame.shape[:2], np.uint8)
+            mask[ctx.frame % frame.shape[0]] = 255
+        ctx.masks["seam"] = mask
+        ctx.masks["seam_candidates"] = np.full(frame.shape[:2], 255, np.uint8)  # display only
+        out = frame.copy()
+        out[mask > 0] = 0
+        return out
+
+
+def test_render_frame_gives_what_the_batch_writes(shot_dir: Path, tmp_path: Path):
+    from laika_fx.overrides import load_mask_override, save_mask_override
+    from laika_fx.pipeline import load_analyses, render_frame
+
+    override = np.zeros((48, 64), np.uint8)
+    override[5:9, 10:30] = 255
+    save_mask_override(default_mask_override_dir(shot_dir), shot_dir / "frame.1003.png", override)
+    out = tmp_path / "o"
+    report = run_batch(open_shot(shot_dir), out, [DeflickerPlugin(), Painter()], BatchOptions(workers=2))
+    assert report["frames_written"] == 6
+    # a fresh chain given the sidecars, as the app's preview renders a frame
+    plugins = [DeflickerPlugin(), Painter()]
+    analyses = load_analyses(out, plugins)
+    assert set(analyses) == {"deflicker"}
+    plugins[0].set_analysis(analyses["deflicker"])
+    for n in (1002, 1003):
+        path = shot_dir / f"frame.{n}.png"
+        source = read_frame(path)
+        mask = load_mask_override(default_mask_override_dir(shot_dir), path, source)
+        rendered, masks = render_frame(source, plugins, frame=n, path=path, mask_override=mask,
+                                       read_source=lambda k: read_frame(shot_dir / f"frame.{k}.png"))  # fmt: skip
+        np.testing.assert_array_equal(rendered, read_frame(out / path.name))
+        assert set(masks) == {"seam", "seam_candidates"}
+    np.testing.assert_array_equal(masks["seam"], override)  # frame 1003: the artist's mask
+
+
+def test_render_frame_refuses_a_changed_dtype(shot_dir: Path):
+    from laika_fx.io import FrameReadError
+    from laika_fx.pipeline import render_frame
+
+    class ToFloat(Plugin):
+        name = "tofloat"
+
+        def render(self, frame, ctx):
+            return frame.astype(np.float32)
+
+    with pytest.raises(FrameReadError, match="after rendering is float32"):
+        render_frame(read_frame(shot_dir / "frame.1001.png"), [ToFloat()], frame=1001)
+
+
+def test_declared_masks_are_saved_and_display_only_masks_are_not(shot_dir: Path, tmp_path: Path):
+    class Edges(Plugin):
+        name = "edges"
+        saved_masks = {"edges": "edge_masks"}
+
+        def render(self, frame, ctx):
+            ctx.masks["edges"] = np.ones(frame.shape[:2], np.uint8)
+            return frame
+
+    out = tmp_path / "o"
+    report = run_batch(open_shot(shot_dir), out, [Painter(), Edges()], BatchOptions(save_masks=True))
+    assert report["frames_written"] == 6
+    names = [f"frame.{n}.png" for n in range(1001, 1007)]
+    assert sorted(p.name for p in (out / "masks").iterdir()) == names
+    assert sorted(p.name for p in (out / "edge_masks").iterdir()) == names
+    # the display-only mask is written nowhere: only the frames, the two mask folders, the report
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["edge_masks", "masks"]
+    assert not any("candidates" in str(p) for p in out.rglob("*"))
+    edges = read_frame(out / "edge_masks" / "frame.1001.png")
+    assert edges.dtype == np.uint8 and set(np.unique(edges)) == {255}
+    # without --save-masks nothing is written for masks
+    run_batch(open_shot(shot_dir), tmp_path / "o2", [Painter(), Edges()], BatchOptions())
+    assert not [p for p in (tmp_path / "o2").iterdir() if p.is_dir()]
+
+
+def test_masks_saved_to_one_folder_twice_are_refused(shot_dir: Path, tmp_path: Path):
+    from laika_fx.pipeline import BatchError
+
+    class Other(Plugin):
+        name = "other"
+        saved_masks = {"other": "masks"}
+
+        def render(self, frame, ctx):
+            return frame
+
+    class Escape(Plugin):
+        name = "escape"
+        saved_masks = {"x": "../x"}
+
+        def render(self, frame, ctx):
+            return frame
+
+    with pytest.raises(BatchError, match="clashes with mask 'seam'"):
+        run_batch(open_shot(shot_dir), tmp_path / "o", [Painter(), Other()], BatchOptions(save_masks=True))
+    with pytest.raises(BatchError, match="not a folder name"):
+        run_batch(open_shot(shot_dir), tmp_path / "o", [Escape()], BatchOptions(save_masks=True))

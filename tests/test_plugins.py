@@ -90,3 +90,15 @@ def test_plugin_subclass_defaults():
 
     assert Gain().settings == {"gain": 2.0}
     assert Gain().settings_document() == {"schema_version": 1, "plugin": "gain", "settings": {"gain": 2.0}}
+
+
+def test_build_plugins_validates_and_raises_plugin_error():
+    from laika_fx.plugins import PluginError, build_plugins
+
+    (deflicker,) = build_plugins([("deflicker", {"window": "5"})])
+    assert deflicker.name == "deflicker" and deflicker.settings["window"] == 5
+    with pytest.raises(PluginError, match="unknown plugin 'nope'"):
+        build_plugins([("nope", {})])
+    with pytest.raises(PluginError, match=r"^deflicker\.window: expected int"):
+        build_plugins([("deflicker", {"window": "wide"})])
+    assert not issubclass(PluginError, KeyError)

@@ -2,12 +2,15 @@
 
 Per frame: the learned detector proposes a mask (or the artist's mask override is
 used instead), the mask is dilated, and only the mask's pixels are filled by the
-inpainter. The mask goes to ``ctx.masks["seam"]`` (written by ``--save-masks``); lines
-the face gate left alone (found off any face) to ``ctx.masks["seam_rejected"]``, which
-the app overlays so an artist can paint them in where they are seams.
+inpainter. The mask goes to ``ctx.masks["seam"]``, declared in ``saved_masks`` so that
+``--save-masks`` writes it to ``OUTPUT/masks/<frame stem>.png``; lines the face gate
+left alone (found off any face) go to ``ctx.masks["seam_rejected"]``, display only (not
+saved), which the app overlays so an artist can paint them in where they are seams.
 """
 
 from __future__ import annotations
+
+from types import MappingProxyType
 
 import numpy as np
 
@@ -25,6 +28,7 @@ class SeamRemoval(Plugin):
     name = "seam_removal"
     label = "Seam removal"
     description = "Find the replacement-face seam (learned detector) and paint it out (learned inpainter)."
+    saved_masks = MappingProxyType({"seam": "masks"})  # "seam_rejected" is display only
     params = (
         Param("threshold", float, 0.0, minimum=0.0, maximum=0.9999,
               help="detector probability above which a pixel is seam; 0 = the value calibrated on held-out "

@@ -1,18 +1,9 @@
 """The ``stabilize`` plugin: camera solve in the analyze pass, warp in the render pass.
 
-Sidecar ``OUTPUT/stabilize.json``::
-
-    {"reference_frame": 1001,
-     "frames": [{"frame": 1001, "matrix": [[...], [...], [...]],
-                 "to_reference": [[...]], "correlation": 0.999, "static_fraction": 0.7,
-                 "initial": "learned", "searched": false}, ...],
-     "mode": "lock", "motion": "similarity", "frame_size": [1920, 1080],
-     "coarse_aligner": "aligner_int8", "schema_version": 1}
-
-``matrix`` maps pixel coordinates (x, y, 1) of the input frame to those of the
-reference frame (``lock`` mode) or of the smoothed camera of that frame (``smooth``
-mode); ``to_reference`` is always the raw solve to the reference still. The render pass
-uses ``matrix``; edit it to correct a frame by hand. The crop rectangle of the
+The analysis is the sidecar ``OUTPUT/stabilize.json`` (format and checks:
+:mod:`laika_fx.stabilize.sidecar`): per frame, ``matrix`` maps pixel coordinates of the
+input frame to those of the reference frame (or of the smoothed camera), and the render
+pass warps by it; edit it to correct a frame by hand. The crop rectangle of the
 ``crop``/``zoom`` border modes is recomputed from the matrices when the sidecar is
 loaded, so it always fits the (possibly edited) solve.
 """
@@ -29,6 +20,7 @@ import numpy as np
 from ..plugins import FrameContext, Param, Plugin
 from .motion import MOTION_MODELS
 from .shot import refine_shot
+from .sidecar import SCHEMA_VERSION, read_sidecar
 from .smooth import smoothed_corrections
 from .solver import CameraSolver
 from .warp import (
@@ -41,9 +33,8 @@ from .warp import (
     zoom_rectangle,
 )
 
-__all__ = ["StabilizePlugin", "SIDECAR_SCHEMA_VERSION"]
+__all__ = ["StabilizePlugin"]
 
-SIDECAR_SCHEMA_VERSION = 1
 #: shots at least this long solve in worker processes (starting them costs 0.3-0.8 s)
 PROCESS_MIN_FRAMES = 48
 #: fill mode keeps at most this many bytes of source frames read as neighbours
@@ -197,10 +188,15 @@ class StabilizePlugin(Plugin):
             "motion": self.settings["motion"],
             "frame_size": [solver.width, solver.height],
             "coarse_aligner": coarse_name,
-            "schema_version": SIDECAR_SCHEMA_VERSION,
+            "schema_version": SCHEMA_VERSION,
         }
 
     # ---------------------------------------------------------------- render
+    @classmethod
+    def read_analysis(cls, path) -> dict:
+        """``stabilize.json``, checked (:func:`laika_fx.stabilize.sidecar.read_sidecar`)."""
+        return read_sidecar(path)
+
     def set_analysis(self, analysis: dict) -> None:
         super().set_analysis(analysis)
         self._fill_cache = None
@@ -250,13 +246,17 @@ class StabilizePlugin(Plugin):
     def _neighbours(self, n: int, ctx: FrameContext):
         if ctx.read_source is None:
             return []
+        # A fixed order of preference (nearest first, the previous frame before the next at
+        # equal distance): the filled pixels depend on it, so it must not depend on which
+        # frames happen to be cached, or a frame would fill differently with several
+        # workers, in a chunk, or in the app's preview. In shot order the previous frame is
+        # the one just rendered and kept, so it is usually read from the cache anyway.
         idx = self._order.index(n)
-        cache, _ = self._cache_state()
         out = []
         for d in range(1, self.settings["fill_radius"] + 1):
-            pair = [j for j in (idx - d, idx + d) if 0 <= j < len(self._order)]
-            pair.sort(key=lambda j: self._order[j] not in cache)  # at equal distance, a cached one first
-            for j in pair:
+            for j in (idx - d, idx + d):
+                if not 0 <= j < len(self._order):
+                    continue
                 k = self._order[j]
                 out.append(((lambda k=k: self._read_cached(k, ctx)), self._matrices[k]))
         return out
