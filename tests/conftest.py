@@ -12,8 +12,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # NNCF compiles its torch extension on first use and gives up after 60 s by default; on a
-# busy two-core CI machine the first compile can take longer than that.
-os.environ.setdefault("NNCF_EXTENSION_LOAD_TIMEOUT", "0")
+# busy two-core CI machine the first compile takes longer, and a compile cut short leaves a
+# lock that makes every later load wait: allow 15 minutes, not forever.
+os.environ.setdefault("NNCF_EXTENSION_LOAD_TIMEOUT", "900")
 
 from laika_fx.io import write_frame  # noqa: E402
 
