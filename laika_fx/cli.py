@@ -28,7 +28,7 @@ from .pipeline import (
     ProgressEvent,
     run_batch,
 )
-from .plugins import ParamError, Plugin, load_preset, registry
+from .plugins import BUILTIN_DISTRIBUTIONS, ParamError, Plugin, load_preset, registry
 from .report import REPORT_NAME, format_summary
 from .sequence import ShotError, open_shot
 
@@ -295,11 +295,15 @@ def build_parser() -> argparse.ArgumentParser:
 def add_commands(sub) -> list[tuple[str, str, str]]:
     """Subcommands registered through the ``laika_fx.commands`` entry point group, added to
     ``sub``; a group that fails to load or register is reported on stderr and skipped.
+    ``LAIKA_FX_DISABLE_PLUGINS`` leaves out those of other distributions, as for plugins.
 
     Returns the failures as ``(name, "module:function", error)``.
     """
     failed = []
+    disabled = os.environ.get("LAIKA_FX_DISABLE_PLUGINS", "").strip() not in ("", "0")
     for ep in sorted(entry_points(group=COMMANDS_ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if disabled and (ep.dist is None or ep.dist.name not in BUILTIN_DISTRIBUTIONS):
+            continue
         known = set(sub.choices)
         try:
             ep.load()(sub)

@@ -296,7 +296,7 @@ def train_face_finder(
     threads: int = 1,
     lr: float = 2e-3,
 ) -> dict:
-    """Train the face finder (:class:`~.model.FaceNet`) and ship FP32 + INT8 IRs.
+    """Train the face finder (:class:`~.nets.FaceNet`) and ship FP32 + INT8 IRs.
 
     ``samples`` scenes rendered at 272x400 and shrunk to 136x200 (``data.face_scenes``),
     seen as random 128x192 windows with flips and exposure changes. The target is the
@@ -335,7 +335,7 @@ def train_face_finder(
 
 
 def face_metrics(finder, scenes) -> dict:
-    """How well ``finder`` (a :class:`~.face.FaceFinder`) finds faces in ``scenes``.
+    """How well ``finder`` (a :class:`~laika_fx.seam_removal.face.FaceFinder`) finds faces in ``scenes``.
 
     ``iou``: intersection over union of the predicted (p > 0.5, as the gate uses it) and
     true face, pooled; ``seam_on_face``: the share of true seam pixels the predicted face

@@ -351,7 +351,7 @@ def evaluate_bumps(
     configuration of :data:`BUMP_CONFIGS`: the identity alone (the refinement from no
     guess), plus the exhaustive shift search, plus the learned coarse aligner's guess,
     both. Cheap starts (identity, learned guess) that verify skip the search
-    (:meth:`~.estimate.CameraSolver._candidates`); ``searched`` is the fraction of trials
+    (:meth:`~laika_fx.stabilize.estimate.CameraSolver._candidates`); ``searched`` is the fraction of trials
     in which the search still ran, ``cpu_ms_per_frame`` the solve's CPU time (robust to
     a shared machine's load; one thread, OpenCV's own threads not counted).
     """
@@ -420,7 +420,7 @@ def evaluate_bump_shots(
     puppet moving as in :func:`synthetic_shot`; every non-reference frame is scored.
 
     Rows: ``ours (per frame)`` (each frame solved alone, learned guess on as in the
-    plugin) and ``ours + shot pass`` (then :func:`~.estimate.refine_shot`, the plugin's
+    plugin) and ``ours + shot pass`` (then :func:`~laika_fx.stabilize.estimate.refine_shot`, the plugin's
     default); ms are per frame, both passes.
     """
     photos = {n: load_photo(n, np.uint8) for n in EVAL_PHOTOS}
