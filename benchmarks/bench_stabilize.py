@@ -17,7 +17,7 @@ Prints three tables:
 2. **Starting points on large bumps** (1920x1080, 30% moving puppet): per configuration
    (refinement from the identity only / + exhaustive shift search / + learned guess /
    both), success rate (error <= 2 px), how often the exhaustive search still ran and the
-   solve's CPU ms (:func:`laika_fx.stabilize.eval.evaluate_bumps`).
+   solve's CPU ms (:func:`laika_fx_train.stabilize.evaluate.evaluate_bumps`).
 3. **Through ``laika-fx batch``** (``run_batch``): the same shot written to disk as PNG
    and/or uncompressed TIFF, I/O included. Per format and border mode: the plugin in
    memory (the reference, ratio 1.00x, measured right before), the batch with the defaults,
@@ -46,8 +46,12 @@ from laika_fx.io import write_frame
 from laika_fx.pipeline import BatchOptions, Progress, run_batch
 from laika_fx.plugins import FrameContext, Plugin
 from laika_fx.sequence import open_shot
-from laika_fx.stabilize.data import HOLDOUT, load_photo
-from laika_fx.stabilize.eval import (
+from laika_fx.stabilize.motion import corner_error
+from laika_fx.stabilize.plugin import StabilizePlugin
+from laika_fx.stabilize.warp import warp_frame
+from laika_fx_train.sources import load_photo
+from laika_fx_train.stabilize.data import EVAL_PHOTOS
+from laika_fx_train.stabilize.evaluate import (
     ecc_whole_frame,
     evaluate_bumps,
     format_table,
@@ -55,9 +59,6 @@ from laika_fx.stabilize.eval import (
     summarise_bumps,
     synthetic_shot,
 )
-from laika_fx.stabilize.motion import corner_error
-from laika_fx.stabilize.plugin import StabilizePlugin
-from laika_fx.stabilize.warp import warp_frame
 
 
 class MemorySource:
@@ -111,7 +112,7 @@ def main(argv=None) -> int:
     parser.add_argument("--tmp", default=None, help="folder for the batch shot's files (default: the system's)")
     args = parser.parse_args(argv)
     size = (1920, 1080)
-    photos = [load_photo(n) for n, _ in HOLDOUT]
+    photos = [load_photo(n, np.uint8) for n in EVAL_PHOTOS]
     # a shot with per-frame jitter, a 40 px bump from mid-shot on, drift, a 20% puppet
     shot = synthetic_shot(photos[1], photos[2], size=size, frames=args.frames, foreground=0.2, seed=1)
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min)")
@@ -213,7 +214,7 @@ def _load() -> str:
 def _memory_table(shot, args) -> None:
     size = (1920, 1080)
     n = len(shot.frames)
-    photos = [load_photo(name) for name, _ in HOLDOUT[1:3]]
+    photos = [load_photo(name, np.uint8) for name in EVAL_PHOTOS[1:3]]
     # warm-up (model compile, first-call allocations) on a short shot
     _plugin_run(synthetic_shot(photos[0], photos[1], size=size, frames=3, seed=9), {"learned": True}, args.workers)
     rows = []

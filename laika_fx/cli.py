@@ -7,13 +7,14 @@ cancelled (the report says which); 2 the run could not start (bad input, bad opt
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from . import __version__
@@ -27,18 +28,15 @@ from .pipeline import (
     ProgressEvent,
     run_batch,
 )
-from .plugins import PluginError, build_plugins, load_preset, registry
+from .plugins import BUILTIN_DISTRIBUTIONS, PluginError, build_plugins, load_preset, registry
 from .report import REPORT_NAME, format_summary
 from .sequence import ShotError, open_shot
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
-#: modules that add subcommands (``register_commands(sub, train=..., eval=...)``)
-COMMAND_MODULES = (
-    "laika_fx.accelerators.bench",
-    "laika_fx.seam_removal.commands",
-    "laika_fx.stabilize.commands",
-)
+#: entry point group of the subcommands other modules add: ``name = "package.module:function"``,
+#: the function called with the subparsers (``register_commands(sub)``)
+COMMANDS_ENTRY_POINT_GROUP = "laika_fx.commands"
 
 #: plugins run by ``laika-fx batch`` when --plugins is not given, in this order,
 #: among those that are installed
@@ -278,19 +276,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="also list parameters")
     p.set_defaults(func=cmd_plugins)
 
-    train = sub.add_parser("train", help="train a model (needs the [train] extra)")
-    train_sub = train.add_subparsers(dest="model", required=True, metavar="MODEL")
-    ev = sub.add_parser("eval", help="evaluate quality against ground truth, print a table")
-    eval_sub = ev.add_subparsers(dest="what", required=True, metavar="WHAT")
-    for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:  # the module exists but something it needs is missing
-                raise
-            continue
-        module.register_commands(sub, train=train_sub, eval=eval_sub)
+    add_commands(sub)
     return parser
+
+
+def add_commands(sub) -> list[tuple[str, str, str]]:
+    """Subcommands registered through the ``laika_fx.commands`` entry point group, added to
+    ``sub``; a group that fails to load or register is reported on stderr and skipped.
+    ``LAIKA_FX_DISABLE_PLUGINS`` leaves out those of other distributions, as for plugins.
+
+    Returns the failures as ``(name, "module:function", error)``.
+    """
+    failed = []
+    disabled = os.environ.get("LAIKA_FX_DISABLE_PLUGINS", "").strip() not in ("", "0")
+    for ep in sorted(entry_points(group=COMMANDS_ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if disabled and (ep.dist is None or ep.dist.name not in BUILTIN_DISTRIBUTIONS):
+            continue
+        known = set(sub.choices)
+        try:
+            ep.load()(sub)
+        except Exception as exc:  # a broken command module must never take the command down
+            for name in set(sub.choices) - known:  # drop what it added before failing
+                _remove_subcommand(sub, name)
+            error = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            failed.append((ep.name, ep.value, error))
+            print(f"laika-fx: warning: commands {ep.name!r} ({ep.value}) failed to load: {error}", file=sys.stderr)
+    return failed
+
+
+def _remove_subcommand(sub, name: str) -> None:
+    sub.choices.pop(name, None)
+    sub._choices_actions[:] = [a for a in sub._choices_actions if a.dest != name]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 """Build the synthetic stop-motion sample shot in ``sample_frames/``.
 
 Makes 24 frames (``frame.1001.png`` ... ``frame.1024.png``, 960x540, 8-bit RGB) of a
-puppet (head from :mod:`laika_fx.seam_removal.synth`) sitting at a table in front
+puppet (head from :mod:`laika_fx_train.seam.synth`) sitting at a table in front
 of a defocused brick-wall miniature set with a framed photo on the wall. Every
 frame has a replacement-face seam across the lower face, small puppet animation
 (head moves/tilts, blinks, mouth shapes), camera bumps (sub-pixel jitter, slow
@@ -41,7 +41,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from laika_fx.seam_removal import synth  # noqa: E402
+from laika_fx_train.seam import synth  # noqa: E402
 
 SEED = 20240611
 FIRST, N_FRAMES = 1001, 24
@@ -336,7 +336,7 @@ all photographs ship inside installed Python packages.
 ## Procedural (this repository)
 
 - Puppet head, eyes, brows, lips, hair cap, stray fringe strands, printed texture and the
-  replacement-face seam: `laika_fx/seam_removal/synth.py`
+  replacement-face seam: `laika_fx_train/seam/synth.py`
   (`render_puppet_head`, `seam_curve`, `draw_seam`).
 - Felt jacket (blurred Gaussian noise), neck, wall light pool, wall paint
   mottling (blurred Gaussian noise), cast and contact shadows, disk-kernel defocus:

@@ -342,7 +342,7 @@ def test_lines_off_the_face_are_shown_in_cyan_not_painted_out(qtbot, tmp_path, w
     if reason:
         pytest.skip(reason)
     from laika_fx.accelerators.runtime import available
-    from laika_fx.seam_removal.evaluate import heldout_scenes
+    from laika_fx_train.seam.evaluate import heldout_scenes
 
     if not available("face_finder"):
         pytest.skip("face finder model missing")

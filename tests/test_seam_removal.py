@@ -12,8 +12,8 @@ import pytest
 from laika_fx.accelerators.runtime import available
 from laika_fx.io import read_frame
 from laika_fx.plugins import FrameContext, registry
-from laika_fx.seam_removal import data as sdata
 from laika_fx.seam_removal.inpaint import CONTEXT, TILE_H, TILE_W, Inpainter, _tiles
+from laika_fx_train.seam import data as sdata
 
 needs_models = pytest.mark.skipif(
     not (available("seam_detector") and available("inpainter")),
@@ -30,8 +30,8 @@ def _scene(seed=5, hw=(300, 420)):
 @pytest.mark.parametrize("name", ["SeamNet", "FaceNet", "InpaintNet"])
 def test_every_model_converts_to_ir_and_matches_torch(tmp_path, name):
     torch = pytest.importorskip("torch")
-    from laika_fx.accelerators.export import check_ir_matches_torch, export_ir, load_ir_weights
-    from laika_fx.seam_removal import model
+    from laika_fx_train.seam import nets as model
+    from laika_fx_train.ship import check_ir_matches_torch, export_ir, load_ir_weights
 
     torch.manual_seed(0)
     net = getattr(model, name)().eval()
@@ -53,7 +53,7 @@ def _fit_steps(net, x, y, *, pos_weight: float, steps: int = 40) -> tuple[float,
     """The detector loss of ``net`` on ``(x, y)`` before and after ``steps`` Adam steps."""
     import torch
 
-    from laika_fx.seam_removal.train import _dice_bce
+    from laika_fx_train.seam.train import _dice_bce
 
     opt = torch.optim.Adam(net.parameters(), lr=3e-3)
     with torch.no_grad():
@@ -70,7 +70,7 @@ def _fit_steps(net, x, y, *, pos_weight: float, steps: int = 40) -> tuple[float,
 
 def test_tiny_training_run_reduces_the_loss():
     torch = pytest.importorskip("torch")
-    from laika_fx.seam_removal.model import SeamNet
+    from laika_fx_train.seam.nets import SeamNet
 
     torch.manual_seed(0)
     frames, masks = sdata.detector_scenes(16, seed=3, hw=(64, 64))
@@ -84,7 +84,7 @@ def test_tiny_face_finder_training_run_reduces_the_loss():
     torch = pytest.importorskip("torch")
     import torch.nn.functional as F
 
-    from laika_fx.seam_removal.model import FaceNet
+    from laika_fx_train.seam.nets import FaceNet
 
     torch.manual_seed(0)
     frames, faces = sdata.face_scenes(12, seed=3, hw=(128, 160))
@@ -101,21 +101,21 @@ def test_scene_face_is_where_the_seam_lies():
         assert s.has_head and s.face.dtype == np.uint8 and s.face.any()
         seam = s.mask > 0
         assert (s.face[seam] > 0).mean() > 0.95  # the seam is drawn on the face (soft edges aside)
-    free = sdata.make_scene(np.random.default_rng(0), (64, 64), p_head=0.0, photos=("skimage.coins",))
+    free = sdata.make_scene(np.random.default_rng(0), (64, 64), p_head=0.0, photos=("coins",))
     assert not free.face.any()
 
 
 def test_photographed_faces_are_faces_for_the_face_finder():
     """The hand-labelled face of a photo is face in the scenes, hidden where a puppet head covers it."""
-    label = sdata.photo_face("skimage.astronaut")
+    label = sdata.photo_face("astronaut")
     assert label.shape == (512, 512) and 0.02 < (label > 0).mean() < 0.05
-    skin = sdata.load_photo("skimage.astronaut")[label > 0]
+    skin = sdata.load_photo("astronaut")[label > 0]
     assert skin[:, 0].mean() > skin[:, 2].mean() + 0.1  # skin: redder than blue, not the grey wall
-    assert sdata.photo_face("skimage.coins") is None
+    assert sdata.photo_face("coins") is None
     rng = np.random.default_rng(1)
-    scenes = [sdata.make_scene(rng, (136, 200), photos=("skimage.astronaut",), p_head=0.0) for _ in range(12)]
+    scenes = [sdata.make_scene(rng, (136, 200), photos=("astronaut",), p_head=0.0) for _ in range(12)]
     assert sum(s.face.any() for s in scenes) >= 3  # the crop holds the face in some scenes
-    with_head = [sdata.make_scene(rng, (136, 200), photos=("skimage.astronaut",), p_head=1.0) for _ in range(6)]
+    with_head = [sdata.make_scene(rng, (136, 200), photos=("astronaut",), p_head=1.0) for _ in range(6)]
     assert all(s.face.any() for s in with_head)
 
 
@@ -136,7 +136,7 @@ def test_face_gate_keeps_lines_on_a_face_and_drops_the_rest():
 
 def test_five_level_detector_starts_as_the_four_level_one():
     torch = pytest.importorskip("torch")
-    from laika_fx.seam_removal.model import SeamNet
+    from laika_fx_train.seam.nets import SeamNet
 
     torch.manual_seed(0)
     old = SeamNet(context=0)
@@ -292,7 +292,7 @@ def test_face_finder_finds_the_face_the_seam_lies_on(sample_dir: Path):
 def test_face_gate_drops_a_plank_gap_off_the_face():
     """Seam-free held-out frame whose plank gap across a purple wall the detector alone flags."""
     from laika_fx.seam_removal.detector import SeamDetector
-    from laika_fx.seam_removal.evaluate import heldout_scenes
+    from laika_fx_train.seam.evaluate import heldout_scenes
 
     frame = (heldout_scenes(7, seed=999, p_seam=0.0)[6].frame * 255 + 0.5).astype(np.uint8)
     assert SeamDetector(face_gate=False).detect(frame).mean() > 0.01
@@ -307,7 +307,7 @@ def test_face_gate_drops_a_plank_gap_off_the_face():
 @pytest.mark.slow
 def test_quality_on_small_heldout_set_meets_shipped_metrics():
     from laika_fx.seam_removal.detector import SeamDetector
-    from laika_fx.seam_removal.evaluate import detection_metrics, heldout_scenes, inpaint_quality
+    from laika_fx_train.seam.evaluate import detection_metrics, heldout_scenes, inpaint_quality
 
     scenes = heldout_scenes(10, seed=2024)
     det = SeamDetector()
@@ -373,7 +373,7 @@ def test_tiled_detection_matches_whole_image(sample_dir: Path, monkeypatch):
 def test_half_resolution_logits_upsampled_by_opencv_match_torch():
     """The shipped IR stops before the last bilinear upsampling; cv2.resize does it the same way."""
     torch = pytest.importorskip("torch")
-    from laika_fx.seam_removal.model import SeamNet
+    from laika_fx_train.seam.nets import SeamNet
 
     torch.manual_seed(0)
     net = SeamNet().eval()
@@ -428,7 +428,7 @@ def test_small_frames_get_smaller_inpainting_tiles():
 
 
 def test_line_negatives_are_drawn_on_some_crops_only():
-    from laika_fx.seam_removal.train import _with_lines
+    from laika_fx_train.seam.train import _with_lines
 
     frames, _ = sdata.detector_scenes(8, seed=2, hw=(64, 64))
     x = frames.transpose(0, 3, 1, 2).astype(np.float32) / 255
@@ -443,9 +443,9 @@ def test_quantization_aware_training_exports_an_all_int8_detector(tmp_path):
     pytest.importorskip("nncf")
     import openvino as ov
 
-    from laika_fx.accelerators.export import export_ir
-    from laika_fx.seam_removal.model import SeamNet
-    from laika_fx.seam_removal.train import _dice_bce, _quantization_aware
+    from laika_fx_train.seam.nets import SeamNet
+    from laika_fx_train.seam.train import _dice_bce, _quantization_aware
+    from laika_fx_train.ship import export_ir
 
     frames, masks = sdata.detector_scenes(16, seed=3, hw=(64, 64))
     torch = pytest.importorskip("torch")
@@ -481,9 +481,9 @@ def test_quantization_aware_inpainter_keeps_the_residual_add_in_fp32(tmp_path):
     torch = pytest.importorskip("torch")
     import openvino as ov
 
-    from laika_fx.accelerators.export import export_ir
-    from laika_fx.seam_removal.model import InpaintNet
-    from laika_fx.seam_removal.train import _quantization_aware
+    from laika_fx_train.seam.nets import InpaintNet
+    from laika_fx_train.seam.train import _quantization_aware
+    from laika_fx_train.ship import export_ir
 
     x = np.random.default_rng(0).random((8, 7, 32, 32), dtype=np.float32)
     xt = torch.from_numpy(x)
@@ -512,7 +512,7 @@ def test_threshold_calibration_keeps_seam_free_frames_clean():
     """Calibration takes the best F1 only among thresholds that leave seam-free frames clean."""
     from types import SimpleNamespace
 
-    from laika_fx.seam_removal.detector import calibrate_threshold
+    from laika_fx_train.seam.evaluate import calibrate_threshold
 
     seam = np.zeros((40, 60), np.uint8)
     seam[20, 5:55] = 255
@@ -534,7 +534,7 @@ def test_calibration_picks_the_low_threshold_that_stops_a_wire_growing():
     """A wire touching the high threshold at one point must not be grown along its length."""
     from types import SimpleNamespace
 
-    from laika_fx.seam_removal.detector import calibrate_threshold
+    from laika_fx_train.seam.evaluate import calibrate_threshold
 
     seam = np.zeros((40, 60), np.uint8)
     seam[20, 5:55] = 255
@@ -570,4 +570,5 @@ def test_calibrate_only_recalibrates_with_the_face_gate(tmp_path):
     for precision in ("fp32", "int8"):
         assert meta["validation"][precision]["face_gate"] is True
         assert meta["validation"][precision] == shipped["validation"][precision]  # the shipped JSON is current
-    assert meta["threshold"] == shipped["threshold"] and meta["low_ratio_fp32"] == shipped["low_ratio_fp32"]
+    assert meta["runtime"]["int8"]["threshold"] == shipped["runtime"]["int8"]["threshold"]
+    assert meta["runtime"]["fp32"]["low_ratio"] == shipped["runtime"]["fp32"]["low_ratio"]

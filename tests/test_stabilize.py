@@ -12,7 +12,6 @@ import pytest
 from laika_fx.io import read_frame, write_frame
 from laika_fx.pipeline import BatchOptions, run_batch
 from laika_fx.sequence import open_shot
-from laika_fx.stabilize.eval import _similarity, synthetic_shot
 from laika_fx.stabilize.motion import corner_error
 from laika_fx.stabilize.plugin import StabilizePlugin
 from laika_fx.stabilize.smooth import smoothed_corrections
@@ -23,6 +22,7 @@ from laika_fx.stabilize.warp import (
     warp_frame,
     zoom_rectangle,
 )
+from laika_fx_train.stabilize.evaluate import _similarity, synthetic_shot
 
 W, H = 640, 360
 CENTRE = ((W - 1) / 2, (H - 1) / 2)

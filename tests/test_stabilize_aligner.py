@@ -9,7 +9,8 @@ import pytest
 
 from laika_fx.accelerators.runtime import MODELS_DIR, model_path
 from laika_fx.stabilize.coarse import LearnedCoarseAligner, offsets_to_matrix
-from laika_fx.stabilize.data import HOLDOUT, PairGenerator, load_photos
+from laika_fx_train.sources import load_photos
+from laika_fx_train.stabilize.data import EVAL_PHOTOS, PairGenerator
 
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
@@ -22,7 +23,7 @@ def test_aligner_ir_is_shipped(precision):
 
 def test_aligner_beats_zero_guess_on_holdout_pairs():
     aligner = LearnedCoarseAligner(precision="int8")
-    gen = PairGenerator(load_photos(HOLDOUT), seed=4321)
+    gen = PairGenerator(load_photos(EVAL_PHOTOS, np.uint8), seed=4321)
     pred_err, zero_err = [], []
     for _ in range(60):
         s = gen.sample()
@@ -42,7 +43,9 @@ def test_offsets_to_matrix_maps_corners():
 
 
 def test_metrics_file_records_fp32_and_int8():
-    metrics = json.loads((MODELS_DIR / "aligner_metrics.json").read_text())
+    metrics = json.loads((MODELS_DIR / "aligner.json").read_text())
+    validation = metrics["validation"]
     for key in ("fp32", "int8"):
-        assert metrics[key]["pairs"] >= 100
-    assert abs(metrics["int8_drop_px"] - (metrics["int8"]["corner_px_mean"] - metrics["fp32"]["corner_px_mean"])) < 1e-3
+        assert validation[key]["pairs"] >= 100
+    drop = metrics["int8_drop"]["corner_px_mean"]
+    assert abs(drop - (validation["int8"]["corner_px_mean"] - validation["fp32"]["corner_px_mean"])) < 1e-3

@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from laika_fx.stabilize.eval import _similarity, synthetic_shot
 from laika_fx.stabilize.motion import corner_error
 from laika_fx.stabilize.plugin import PROCESS_MIN_FRAMES, StabilizePlugin
 from laika_fx.stabilize.shot import refine_shot
 from laika_fx.stabilize.solver import Alignment, CameraSolver
 from laika_fx.stabilize.starts import VERIFY_RATIO
 from laika_fx.stabilize.static_set import static_mask
+from laika_fx_train.stabilize.evaluate import _similarity, synthetic_shot
 
 W, H = 640, 360
 CENTRE = ((W - 1) / 2, (H - 1) / 2)
@@ -196,9 +196,9 @@ def test_learned_guess_finds_a_big_bump_without_the_exhaustive_search(photos, se
 def _rocket_pair_1080p(puppet: str, *, seed: int, matrices: list[np.ndarray]):
     """A held-out night sky with two thin towers (plain, low-contrast set) and a 30%
     textured puppet, at 1920x1080: the scene behind the last bump and shot failures."""
-    from laika_fx.stabilize.data import load_photo
+    from laika_fx_train.sources import load_photo
 
-    return synthetic_shot(load_photo("rocket"), load_photo(puppet), size=(1920, 1080), foreground=0.3,
+    return synthetic_shot(load_photo("rocket", np.uint8), load_photo(puppet, np.uint8), size=(1920, 1080), foreground=0.3,
                           seed=seed, matrices=matrices)  # fmt: skip
 
 
@@ -206,9 +206,9 @@ def test_a_near_static_puppet_over_a_plain_set_does_not_pull_the_refinement():
     # rocket shot, seed 50, frame 1 (jitter only): the coffee-cup puppet moved ~5-10 px,
     # owns most of the textured points but a minority of the cells; the refinement used
     # to drift 7.3 px onto it even when started at the truth
-    from laika_fx.stabilize.data import load_photo
+    from laika_fx_train.sources import load_photo
 
-    shot = synthetic_shot(load_photo("rocket"), load_photo("coffee"), size=(1920, 1080), frames=3, foreground=0.3,
+    shot = synthetic_shot(load_photo("rocket", np.uint8), load_photo("coffee", np.uint8), size=(1920, 1080), frames=3, foreground=0.3,
                           seed=50, bump=0.0)  # fmt: skip
     truth = shot.truth[1]
     solver = CameraSolver(shot.frames[0])

@@ -39,7 +39,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_commands(sub, *, train, eval) -> None:  # noqa: A002 - mirrors the CLI words
+def register_commands(sub) -> None:
+    """Add ``bench`` to the ``laika-fx`` subparsers ``sub`` (entry point group ``laika_fx.commands``)."""
     b = sub.add_parser("bench", help="time OpenVINO IR models on this CPU")
     b.add_argument("models", nargs="+", help="IR .xml files")
     b.add_argument("--shape", default="1x3x1080x1920", help="input shape NxCxHxW (default 1x3x1080x1920)")

@@ -1,9 +1,10 @@
-"""Seam removal: learned seam detector + learned inpainter (OpenVINO at run time).
+"""Seam removal at run time: learned seam detector + learned inpainter (OpenVINO).
 
-- :mod:`.detector` -- ``SeamDetector``: probability map, hysteresis mask
+- :mod:`.detector` -- ``SeamDetector``: probability map, hysteresis mask, face gate
+- :mod:`.face` -- ``FaceFinder``: where a puppet's face is (the detector's face gate)
 - :mod:`.inpaint` -- ``Inpainter``: learned residual over Telea, or Telea / NS
 - :mod:`.plugin` -- the ``seam_removal`` plugin
-- :mod:`.synth`, :mod:`.data` -- synthetic seams and training scenes
-- :mod:`.model`, :mod:`.train` -- torch networks and training ([train] extra)
-- :mod:`.evaluate` -- ``laika-fx eval seams``
+
+Synthetic data, networks, training and ``laika-fx eval seams`` live in
+``laika_fx_train.seam`` (the ``[train]`` extra).
 """

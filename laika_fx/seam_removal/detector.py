@@ -24,7 +24,7 @@ import numpy as np
 from ..accelerators.runtime import compile_model, model_path
 from .face import FaceFinder, face_finder_available
 
-__all__ = ["WORKING_HEIGHT", "MIN_ON_FACE", "SeamDetector", "hysteresis", "to_unit_rgb", "calibrate_threshold", "model_meta", "upscale_mask"]
+__all__ = ["WORKING_HEIGHT", "MIN_ON_FACE", "SeamDetector", "hysteresis", "to_unit_rgb", "model_meta", "runtime_settings", "upscale_mask"]
 
 WORKING_HEIGHT = 540
 MAX_WORKING_PIXELS = 1_400_000
@@ -35,9 +35,19 @@ MIN_ON_FACE = 0.5  # share of a detected line's pixels that must lie on a face (
 
 
 def model_meta(name: str) -> dict:
-    """The JSON written beside a shipped model by its training run ({} if missing)."""
+    """The metrics JSON shipped beside model ``name`` (``models/<name>.json``; {} if missing).
+
+    Its ``runtime`` section holds the settings inference reads, per precision (the seam
+    detector's calibrated ``threshold`` and ``low_ratio``).
+    """
     p = model_path(name, "fp32").with_name(f"{name}.json")
     return json.loads(p.read_text()) if p.exists() else {}
+
+
+def runtime_settings(name: str, precision: str) -> dict:
+    """``runtime`` settings of model ``name`` for ``precision`` from its metrics JSON ({} if none);
+    every precision but ``fp32`` runs the INT8 model's."""
+    return model_meta(name).get("runtime", {}).get("fp32" if precision == "fp32" else "int8", {})
 
 
 def to_unit_rgb(frame: np.ndarray) -> tuple[np.ndarray, float]:
@@ -82,11 +92,10 @@ class SeamDetector:
         self.face_finder: FaceFinder | None = None
         if face_gate and (face_xml is not None or face_finder_available(precision)):
             self.face_finder = FaceFinder(precision=precision, model_xml=face_xml, threads=threads)
-        meta = model_meta("seam_detector")
-        suffix = "_fp32" if precision == "fp32" else ""
-        self.default_threshold = float(meta.get(f"threshold{suffix}", 0.5))
-        # hysteresis low threshold = ratio * threshold (calibrated with it; 0.5 for older models)
-        self.default_low_ratio = float(meta.get(f"low_ratio{suffix}", 0.5))
+        settings = runtime_settings("seam_detector", precision)
+        self.default_threshold = float(settings.get("threshold", 0.5))
+        # hysteresis low threshold = ratio * threshold (calibrated with it)
+        self.default_low_ratio = float(settings.get("low_ratio", 0.5))
 
     def _net(self, h: int, w: int):
         return compile_model(self.xml, precision="f32", shape=[(1, 3, h, w)], threads=self.threads)
@@ -138,7 +147,7 @@ class SeamDetector:
             rgb = cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_REFLECT_101)
         x = rgb.transpose(2, 0, 1)[None]
         logits = self._net(*rgb.shape[:2])(x)[0][0, 0]
-        if logits.shape != rgb.shape[:2]:  # the IR returns half-resolution logits (model.py)
+        if logits.shape != rgb.shape[:2]:  # the shipped IR returns half-resolution logits
             logits = cv2.resize(logits, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
         return 0.5 * (1.0 + np.tanh(0.5 * logits[:h, :w]))  # the logistic function, without overflow
 
@@ -246,36 +255,3 @@ def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, 
         keep = gated
     out[box] = keep[labels]
     return (out, rejected) if return_rejected else out
-
-
-def calibrate_threshold(detector: SeamDetector, scenes, *, candidates=None, low_ratios=(0.5, 0.8, 0.9, 0.95, 0.98),
-                        max_clean_flagged_pct: float = 0.05) -> tuple[float, float, dict]:  # fmt: skip
-    """Pick the hysteresis thresholds (high, and low as a ratio of it) on held-out ``scenes``.
-
-    Best F1 (3-px tolerance) among the (threshold, low ratio) pairs that flag at most
-    ``max_clean_flagged_pct`` % of the seam-free scenes' pixels (the target for seam-free
-    frames: painting out a wire or a plank gap damages a frame, a missed seam pixel is
-    visible and can be painted in by hand); if none does, the pair flagging the fewest.
-    The low threshold matters as much as the high one: a wire that reaches the high
-    threshold somewhere grows along its whole length above a low one. Ties (within 0.005
-    F1) go to the higher threshold, then the lower ratio. Returns the threshold, the low
-    ratio and the metrics there.
-    """
-    from .evaluate import detection_metrics
-
-    candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996,
-                                0.997, 0.998, 0.9985, 0.999, 0.9993, 0.9995, 0.9997, 0.9998]  # fmt: skip
-    probs = [detector.probability(s.frame) for s in scenes]
-    faces = [detector.face_mask(s.frame) for s in scenes]  # None without a face gate
-    truth = [s.mask > 0 for s in scenes]
-    has_seam = [bool(s.mask.any()) for s in scenes]
-    results = []
-    for thr in candidates:
-        for ratio in low_ratios:
-            preds = [hysteresis(p, thr, thr * ratio, min_area=12, face=f) for p, f in zip(probs, faces, strict=True)]
-            results.append((thr, ratio, detection_metrics(preds, truth, has_seam)))
-    flagged = [m["clean_flagged_pct"] or 0.0 for *_, m in results]  # None: no seam-free scene
-    limit = max(max_clean_flagged_pct, min(flagged))
-    allowed = [r for r, f in zip(results, flagged, strict=True) if f <= limit]
-    best_f1 = max(m["f1"] for *_, m in allowed)
-    return max((r for r in allowed if r[2]["f1"] >= best_f1 - 0.005), key=lambda r: (r[0], -r[1]))

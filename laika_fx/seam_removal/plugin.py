@@ -15,13 +15,13 @@ from types import MappingProxyType
 import numpy as np
 
 from ..plugins import FrameContext, Param, Plugin
-from .detector import SeamDetector, model_meta
+from .detector import SeamDetector, runtime_settings
 from .inpaint import INPAINTERS, Inpainter
 
 __all__ = ["SeamRemoval"]
 
-_META = model_meta("seam_detector")
-_CALIBRATED = f"INT8 {_META.get('threshold', 0.5)}, FP32 {_META.get('threshold_fp32', 0.5)}"
+_CALIBRATED = ", ".join(f"{p.upper()} {runtime_settings('seam_detector', p).get('threshold', 0.5)}"
+                        for p in ("int8", "fp32"))
 
 
 class SeamRemoval(Plugin):

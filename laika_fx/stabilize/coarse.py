@@ -11,12 +11,34 @@ import cv2
 import numpy as np
 
 from ..accelerators.runtime import compile_model, model_path
-from .data import OFFSET_SCALE, PAIR_SIZE, normalise_pair
 
-__all__ = ["MODEL_NAME", "LearnedCoarseAligner", "installed_aligner", "offsets_to_matrix"]
+__all__ = [
+    "MODEL_NAME", "PAIR_SIZE", "OFFSET_SCALE", "LearnedCoarseAligner", "installed_aligner", "normalise_pair",
+    "offsets_to_matrix",
+]  # fmt: skip
 
 MODEL_NAME = "aligner"
+#: side of the square grayscale pair the coarse aligner sees
+PAIR_SIZE = 128
+#: corner offsets (pixels at PAIR_SIZE) are divided by this for the network target
+OFFSET_SCALE = 16.0
 _CORNERS = np.array([[0, 0], [PAIR_SIZE - 1, 0], [PAIR_SIZE - 1, PAIR_SIZE - 1], [0, PAIR_SIZE - 1]], np.float32)
+
+
+def normalise_pair(moving: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Network input: (2, PAIR_SIZE, PAIR_SIZE) float32, each view zero-mean unit-std.
+
+    Parameters
+    ----------
+    moving, reference : (h, w) float32 grayscale images of any size (resized here).
+    """
+    out = np.empty((2, PAIR_SIZE, PAIR_SIZE), np.float32)
+    for i, img in enumerate((moving, reference)):
+        if img.shape != (PAIR_SIZE, PAIR_SIZE):
+            img = cv2.resize(img, (PAIR_SIZE, PAIR_SIZE), interpolation=cv2.INTER_AREA)
+        img = img.astype(np.float32)
+        out[i] = (img - img.mean()) / (img.std() + 1e-6)
+    return out
 
 
 def offsets_to_matrix(offsets: np.ndarray) -> np.ndarray:

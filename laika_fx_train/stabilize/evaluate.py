@@ -1,6 +1,6 @@
 """``laika-fx eval stabilize``: camera solve quality on synthetic shots with known transforms.
 
-Shots are built from photographs never used in training (:data:`~.data.HOLDOUT`):
+Shots are built from photographs never used in training (:data:`~.data.EVAL_PHOTOS`):
 per-frame jitter, a persistent bump half way, slow drift, a moving "puppet" covering
 10-30% of the frame (cut from another held-out photo) and +-5% flicker.
 
@@ -8,7 +8,7 @@ Methods compared on the same frames:
 
 * ``ours`` — the plugin's default solve: the identity, then the learned coarse
   aligner's guess, each verified by the robust cost, the exhaustive coarse shift search
-  only when neither verifies; sparse robust refinement (:mod:`.solver`);
+  only when neither verifies; sparse robust refinement (:mod:`laika_fx.stabilize.solver`);
 * ``ours, learned off`` — the same without the learned guess (``learned=false``);
 * ``ecc`` — plain OpenCV ECC (affine, whole frame, half resolution);
 * ``orb+ransac`` — ORB features, RANSAC similarity, whole frame;
@@ -30,12 +30,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .data import HOLDOUT, load_photo
-from .motion import corner_error, project_to_motion
-from .proxies import gray_proxy
-from .shot import refine_shot
-from .solver import CameraSolver
-from .warp import warp_frame
+from laika_fx.stabilize.motion import corner_error, project_to_motion
+from laika_fx.stabilize.proxies import gray_proxy
+from laika_fx.stabilize.shot import refine_shot
+from laika_fx.stabilize.solver import CameraSolver
+from laika_fx.stabilize.warp import warp_frame
+
+from ..sources import load_photo
+from .data import EVAL_PHOTOS
 
 __all__ = [
     "SyntheticShot", "synthetic_shot", "evaluate", "evaluate_bumps", "summarise_bumps", "evaluate_bump_shots",
@@ -246,7 +248,7 @@ def residual_misalignment(output: np.ndarray, clean_reference: np.ndarray, puppe
 
 # ------------------------------------------------------------------------- evaluation
 def _coarse_or_none():
-    from .coarse import LearnedCoarseAligner
+    from laika_fx.stabilize.coarse import LearnedCoarseAligner
 
     try:
         return LearnedCoarseAligner()
@@ -266,12 +268,12 @@ def evaluate(
     foreground: float = 0.3,
 ) -> list[dict]:
     """One row per (shot, method): corner errors of the solve and residuals of the output."""
-    names = [n for n, _ in HOLDOUT][:shots]
-    photos = {n: load_photo(n) for n, _ in HOLDOUT}
+    names = list(EVAL_PHOTOS)[:shots]
+    photos = {n: load_photo(n, np.uint8) for n in EVAL_PHOTOS}
     coarse = _coarse_or_none()
     rows = []
     for k, name in enumerate(names):
-        puppet_name = [n for n, _ in HOLDOUT if n != name][k % (len(HOLDOUT) - 1)]
+        puppet_name = [n for n in EVAL_PHOTOS if n != name][k % (len(EVAL_PHOTOS) - 1)]
         fg = float(np.clip(foreground * (0.5 + 0.5 * k / max(1, shots - 1)), 0.1, foreground))
         shot = synthetic_shot(photos[name], photos[puppet_name], size=(width, height), frames=frames,
                               foreground=fg, seed=seed + k)  # fmt: skip
@@ -346,11 +348,11 @@ def evaluate_bumps(
     configuration of :data:`BUMP_CONFIGS`: the identity alone (the refinement from no
     guess), plus the exhaustive shift search, plus the learned coarse aligner's guess,
     both. Cheap starts (identity, learned guess) that verify skip the search
-    (:func:`~.starts.choose_candidates`); ``searched`` is the fraction of trials
+    (:func:`~laika_fx.stabilize.starts.choose_candidates`); ``searched`` is the fraction of trials
     in which the search still ran, ``cpu_ms_per_frame`` the solve's CPU time (robust to
     a shared machine's load; one thread, OpenCV's own threads not counted).
     """
-    photos = {n: load_photo(n) for n, _ in HOLDOUT}
+    photos = {n: load_photo(n, np.uint8) for n in EVAL_PHOTOS}
     names = list(photos)
     coarse = _coarse_or_none()
     variants = [(label, dict(kw, coarse=coarse if learned else None)) for label, kw, learned in configs
@@ -415,10 +417,10 @@ def evaluate_bump_shots(
     puppet moving as in :func:`synthetic_shot`; every non-reference frame is scored.
 
     Rows: ``ours (per frame)`` (each frame solved alone, learned guess on as in the
-    plugin) and ``ours + shot pass`` (then :func:`~.shot.refine_shot`, the plugin's
+    plugin) and ``ours + shot pass`` (then :func:`~laika_fx.stabilize.shot.refine_shot`, the plugin's
     default); ms are per frame, both passes.
     """
-    photos = {n: load_photo(n) for n, _ in HOLDOUT}
+    photos = {n: load_photo(n, np.uint8) for n in EVAL_PHOTOS}
     names = list(photos)
     coarse = _coarse_or_none()
     centre = ((width - 1) / 2, (height - 1) / 2)

@@ -1,4 +1,5 @@
-"""``laika-fx eval seams``: detection and inpainting quality on held-out data.
+"""``laika-fx eval seams``: detection and inpainting quality on held-out data, and the
+calibration of the detector's thresholds (:func:`calibrate_threshold`).
 
 Held-out data: synthetic scenes built only from photographs never used in training
 (``data.HELD_OUT``) and the frames of ``sample_frames/`` (their own ground truth).
@@ -27,9 +28,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from laika_fx.seam_removal.detector import hysteresis, upscale_mask
+
 from . import data as sdata
 
-__all__ = ["heldout_scenes", "detection_metrics", "inpaint_quality", "run_eval", "format_table"]
+__all__ = [
+    "heldout_scenes", "detection_metrics", "inpaint_quality", "run_eval", "format_table", "calibrate_threshold",
+]  # fmt: skip
 
 TOLERANCE = 3
 
@@ -90,7 +95,7 @@ def _psnr(a: np.ndarray, b: np.ndarray, region: np.ndarray | None = None) -> flo
 
 def inpaint_quality(scenes, *, method: str, model_xml: str | Path | None = None, precision: str = "int8") -> dict:
     """Mean PSNR in the seam region and over the frame, filling the true mask (dilated 1 px)."""
-    from .inpaint import Inpainter
+    from laika_fx.seam_removal.inpaint import Inpainter
 
     inp = Inpainter(method, precision=precision, model_xml=model_xml)
     seam_psnr, full_psnr = [], []
@@ -127,7 +132,7 @@ def _static_head_frames(seed: int = 77, n: int = 12, hw=(288, 384)):
 
 def temporal_flicker(method: str, *, precision: str = "int8", model_xml=None) -> dict:
     """Frame-to-frame change in the seam band: our output vs the clean frames."""
-    from .inpaint import Inpainter
+    from laika_fx.seam_removal.inpaint import Inpainter
 
     frames, cleans, mask = _static_head_frames()
     inp = Inpainter(method, precision=precision, model_xml=model_xml)
@@ -144,7 +149,7 @@ def temporal_flicker(method: str, *, precision: str = "int8", model_xml=None) ->
 
 def _sample_frames(root: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(frame, clean, mask) of sample_frames/ as uint8 arrays, if the folder exists."""
-    from ..io import read_frame
+    from laika_fx.io import read_frame
 
     out = []
     gt = root / "ground_truth"
@@ -157,8 +162,6 @@ def _sample_frames(root: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def _detections(det, frame: np.ndarray, *, dilation: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``det``'s masks of ``frame`` with and without the face gate (bool, frame size)."""
-    from .detector import hysteresis, upscale_mask
-
     rgb = det.working_rgb(frame)
     prob = det.seam_probability(rgb)
     high = det.default_threshold
@@ -171,8 +174,8 @@ def _detections(det, frame: np.ndarray, *, dilation: int = 0) -> tuple[np.ndarra
 
 def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path | None = None) -> dict:
     """Run every measure for each precision; returns ``{precision: {...}, "telea": ..., "ns": ...}``."""
-    from .detector import SeamDetector
-    from .plugin import SeamRemoval
+    from laika_fx.seam_removal.detector import SeamDetector
+    from laika_fx.seam_removal.plugin import SeamRemoval
 
     scenes = heldout_scenes(count)
     inpaint_scenes = heldout_scenes(max(8, count // 2), seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
@@ -266,3 +269,34 @@ def format_table(results: dict) -> str:
             lines.append(f"{('inpaint ' + name + ': PSNR seam / full (dB)').ljust(width)}"
                          f"{q['psnr_seam']:>10} {q['psnr_full']:>9}   flicker x{results[name]['temporal']['ratio']}")
     return "\n".join(lines)
+
+
+def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0.8, 0.9, 0.95, 0.98),
+                        max_clean_flagged_pct: float = 0.05) -> tuple[float, float, dict]:  # fmt: skip
+    """Pick the hysteresis thresholds (high, and low as a ratio of it) on held-out ``scenes``.
+
+    Best F1 (3-px tolerance) among the (threshold, low ratio) pairs that flag at most
+    ``max_clean_flagged_pct`` % of the seam-free scenes' pixels (the target for seam-free
+    frames: painting out a wire or a plank gap damages a frame, a missed seam pixel is
+    visible and can be painted in by hand); if none does, the pair flagging the fewest.
+    The low threshold matters as much as the high one: a wire that reaches the high
+    threshold somewhere grows along its whole length above a low one. Ties (within 0.005
+    F1) go to the higher threshold, then the lower ratio. Returns the threshold, the low
+    ratio and the metrics there.
+    """
+    candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996,
+                                0.997, 0.998, 0.9985, 0.999, 0.9993, 0.9995, 0.9997, 0.9998]  # fmt: skip
+    probs = [detector.probability(s.frame) for s in scenes]
+    faces = [detector.face_mask(s.frame) for s in scenes]  # None without a face gate
+    truth = [s.mask > 0 for s in scenes]
+    has_seam = [bool(s.mask.any()) for s in scenes]
+    results = []
+    for thr in candidates:
+        for ratio in low_ratios:
+            preds = [hysteresis(p, thr, thr * ratio, min_area=12, face=f) for p, f in zip(probs, faces, strict=True)]
+            results.append((thr, ratio, detection_metrics(preds, truth, has_seam)))
+    flagged = [m["clean_flagged_pct"] or 0.0 for *_, m in results]  # None: no seam-free scene
+    limit = max(max_clean_flagged_pct, min(flagged))
+    allowed = [r for r, f in zip(results, flagged, strict=True) if f <= limit]
+    best_f1 = max(m["f1"] for *_, m in allowed)
+    return max((r for r in allowed if r[2]["f1"] >= best_f1 - 0.005), key=lambda r: (r[0], -r[1]))

@@ -5,9 +5,8 @@ Every sample is a pair of views of one real photograph related by a known transf
 independently moving pasted foreground objects (cut from *other* photographs, like a
 puppet moving between stills) and lighting changes (gain, offset, gradient, noise).
 
-Photographs come only from files that ship inside installed packages and load without
-network access. :data:`SOURCES` lists the training photos, :data:`HOLDOUT` those kept
-out of training for evaluation.
+Photographs come from the one registry, :mod:`laika_fx_train.sources` (uint8 RGB):
+training pairs from its ``TRAIN`` photos, evaluation from :data:`EVAL_PHOTOS`, held-out ones.
 """
 
 from __future__ import annotations
@@ -17,101 +16,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = [
-    "SOURCES",
-    "HOLDOUT",
-    "PAIR_SIZE",
-    "OFFSET_SCALE",
-    "load_photo",
-    "load_photos",
-    "PairSample",
-    "PairGenerator",
-    "normalise_pair",
-]
+from laika_fx.stabilize.coarse import OFFSET_SCALE, PAIR_SIZE, normalise_pair
 
-#: training photographs: (name, where it comes from)
-SOURCES: tuple[tuple[str, str], ...] = (
-    ("astronaut", "skimage.data.astronaut (NASA, public domain)"),
-    ("camera", "skimage.data.camera (MIT cameraman, public domain per scikit-image)"),
-    ("chelsea", "skimage.data.chelsea (Stefan van der Walt, CC0)"),
-    ("coins", "skimage.data.coins (Greek coins, Brooklyn Museum, public domain)"),
-    ("hubble_deep_field", "skimage.data.hubble_deep_field (NASA, public domain)"),
-    ("immunohistochemistry", "skimage.data.immunohistochemistry (Ekblom et al., CC0)"),
-    ("retina", "skimage.data.retina (Häggström, CC0)"),
-    ("brick", "skimage.data.brick (scikit-image, CC0)"),
-    ("grass", "skimage.data.grass (scikit-image, CC0)"),
-    ("gravel", "skimage.data.gravel (scikit-image, CC0)"),
-    ("moon", "skimage.data.moon (public domain)"),
-    ("page", "skimage.data.page (scikit-image)"),
-    ("text", "skimage.data.text (scikit-image)"),
-    ("clock", "skimage.data.clock (scikit-image, CC0)"),
-    ("cell", "skimage.data.cell (scikit-image, CC0)"),
-    ("minduka", "matplotlib sample_data Minduka_Present_Blue_Pack.png (matplotlib)"),
-)
+__all__ = ["EVAL_PHOTOS", "PairSample", "PairGenerator"]
 
-#: photographs never used in training (evaluation shots are built from these)
-HOLDOUT: tuple[tuple[str, str], ...] = (
-    ("rocket", "skimage.data.rocket (SpaceX, public domain)"),
-    ("coffee", "skimage.data.coffee (Rachel Michetti, CC0)"),
-    ("motorcycle", "skimage.data.stereo_motorcycle left view (Middlebury 2014, scikit-image bundle)"),
-    ("grace_hopper", "matplotlib sample_data grace_hopper.jpg (US Navy, public domain)"),
-)
-
-#: side of the square grayscale pair the coarse aligner sees
-PAIR_SIZE = 128
-#: corner offsets (pixels at PAIR_SIZE) are divided by this for the network target
-OFFSET_SCALE = 16.0
-
-
-def load_photo(name: str) -> np.ndarray:
-    """A bundled photograph as (H, W, 3) uint8 RGB (gray photos are replicated)."""
-    if name in ("minduka", "grace_hopper"):
-        import matplotlib.cbook as cbook
-
-        fname = {"minduka": "Minduka_Present_Blue_Pack.png", "grace_hopper": "grace_hopper.jpg"}[name]
-        with cbook.get_sample_data(fname) as fh:
-            buf = np.frombuffer(fh.read(), np.uint8)
-        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-    elif name == "motorcycle":
-        import skimage.data
-
-        img = skimage.data.stereo_motorcycle()[0]
-    else:
-        import skimage.data
-
-        img = getattr(skimage.data, name)()
-    img = np.asarray(img)
-    if img.dtype != np.uint8:
-        img = (np.clip(img, 0, 1) * 255).astype(np.uint8) if img.dtype.kind == "f" else img.astype(np.uint8)
-    if img.ndim == 2:
-        img = np.repeat(img[:, :, None], 3, axis=2)
-    return np.ascontiguousarray(img[:, :, :3])
-
-
-def load_photos(names: tuple[tuple[str, str], ...] | list[str]) -> dict[str, np.ndarray]:
-    """Photos by name (accepts :data:`SOURCES`-style tuples or plain names)."""
-    out = {}
-    for item in names:
-        name = item[0] if isinstance(item, tuple) else item
-        out[name] = load_photo(name)
-    return out
-
-
-def normalise_pair(moving: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """Network input: (2, PAIR_SIZE, PAIR_SIZE) float32, each view zero-mean unit-std.
-
-    Parameters
-    ----------
-    moving, reference : (h, w) float32 grayscale images of any size (resized here).
-    """
-    out = np.empty((2, PAIR_SIZE, PAIR_SIZE), np.float32)
-    for i, img in enumerate((moving, reference)):
-        if img.shape != (PAIR_SIZE, PAIR_SIZE):
-            img = cv2.resize(img, (PAIR_SIZE, PAIR_SIZE), interpolation=cv2.INTER_AREA)
-        img = img.astype(np.float32)
-        out[i] = (img - img.mean()) / (img.std() + 1e-6)
-    return out
+#: held-out photos the stabilisation evaluation builds its shots from and the aligner is
+#: validated on, in that order (``laika-fx eval stabilize`` makes one shot per photo).
+#: brick and chelsea, held out too, are left out: the shipped aligner was trained on them.
+EVAL_PHOTOS: tuple[str, ...] = ("rocket", "coffee", "stereo_motorcycle", "grace_hopper")
 
 
 @dataclass

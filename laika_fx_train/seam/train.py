@@ -3,12 +3,11 @@
 ``laika-fx train seam-detector`` and ``laika-fx train inpainter`` call these. Each run:
 
 1. builds (or loads from the run folder's cache) a synthetic data set (``data.py``),
-2. trains with a fixed seed for a time budget, logging metrics to ``log.jsonl`` and
-   checkpointing to ``checkpoint.pt`` (a rerun resumes from it),
-3. exports the FP32 IR (``compress_to_fp16=False``), checks it against torch,
-4. quantizes to INT8 with NNCF on training-like calibration samples,
-5. validates FP32 and INT8 IRs with the same function and writes the drop to the
-   model's ``<name>.json`` beside the IRs in ``laika_fx/models/``.
+2. trains with a fixed seed for a time budget (:func:`laika_fx_train.fit.fit`), logging
+   metrics to ``log.jsonl`` and checkpointing to ``checkpoint.pt`` (a rerun resumes from it),
+3. ships the model (:func:`laika_fx_train.ship.ship`): FP32 IR checked against torch,
+   INT8 IR (NNCF), both validated with the same function, the metrics in the model's
+   ``<name>.json`` beside the IRs in ``laika_fx/models/``.
 """
 
 from __future__ import annotations
@@ -19,89 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..accelerators.runtime import MODELS_DIR
+from laika_fx.accelerators.runtime import MODELS_DIR
+
+from ..fit import cached, fit, log_record, start_run
 from . import data as sdata
 
 __all__ = ["train_detector", "train_face_finder", "train_inpainter", "calibrate_detector"]
-
-
-def _log(run_dir: Path, record: dict) -> None:
-    record = {"time": round(time.time(), 1), **record}
-    with open(run_dir / "log.jsonl", "a") as fh:
-        fh.write(json.dumps(record) + "\n")
-    print(json.dumps(record), flush=True)
-
-
-def _start(run_dir: Path, *, seed: int, threads: int) -> float:
-    """Seed torch, set its threads, make the run folder; the start time of the run."""
-    import torch
-
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return time.time()
-
-
-def _cached(path: Path, build):
-    if path.exists():
-        with np.load(path) as z:
-            return tuple(z[k] for k in sorted(z.files))
-    arrays = build()
-    np.savez(path, **{f"a{i}": a for i, a in enumerate(arrays)})
-    return arrays
-
-
-def _set_lr(opt, lr: float, progress: float) -> None:
-    """Warm-up over the first 3% of the time budget, then cosine decay to 2% of ``lr``."""
-    import math
-
-    progress = min(max(progress, 0.0), 1.0)
-    factor = progress / 0.03 if progress < 0.03 else 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
-    for group in opt.param_groups:
-        group["lr"] = lr * factor
-
-
-def _fit(net, loss_fn, *, run_dir: Path, minutes: float, lr: float, weight_decay: float, seed: int,
-         metric: str, started: float, checkpoint: str = "checkpoint.pt"):  # fmt: skip
-    """Train ``net`` on ``loss_fn(net, rng)`` for a time budget; resume/save ``checkpoint``.
-
-    AdamW, warm-up then cosine decay over the budget; the mean of ``metric`` over the last
-    200 steps is logged every 200 steps, when the checkpoint is saved too.
-    """
-    import torch
-
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay)
-    ckpt = run_dir / checkpoint
-    step = 0
-    if ckpt.exists():
-        state = torch.load(ckpt)
-        net.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step = state["step"]
-    rng = np.random.default_rng(seed + step)
-    start, budget = time.time(), minutes * 60
-    net.train()
-    losses: list[float] = []
-
-    def save() -> None:
-        torch.save({"model": net.state_dict(), "opt": opt.state_dict(), "step": step}, ckpt)
-
-    while time.time() - start < budget:
-        _set_lr(opt, lr, (time.time() - start) / budget)
-        loss = loss_fn(net, rng)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-        step += 1
-        if step % 200 == 0:
-            _log(run_dir, {"event": "train", "phase": checkpoint.removesuffix(".pt"), "step": step,
-                           metric: round(float(np.mean(losses[-200:])), 5)})
-            save()
-    save()
-    _log(run_dir, {"event": "trained", "phase": checkpoint.removesuffix(".pt"), "steps": step,
-                   "minutes": round((time.time() - started) / 60, 1)})
-    return net.eval()
 
 
 # --------------------------------------------------------------------------- detector
@@ -152,19 +74,19 @@ def train_detector(
     """
     import torch
 
-    from .model import SeamNet
+    from .nets import SeamNet
 
-    t0 = _start(run_dir, seed=seed, threads=threads)
+    t0 = start_run(run_dir, seed=seed, threads=threads)
     chunk = min(samples, 1200)
     parts = [
-        _cached(run_dir / f"scenes_{chunk}_{seed}_{k}.npz",
+        cached(run_dir / f"scenes_{chunk}_{seed}_{k}.npz",
                 lambda k=k: sdata.detector_scenes(chunk, seed=100 + 100 * seed + k))
         for k in range(-(-samples // chunk))
     ]  # fmt: skip
     frames = np.concatenate([f for f, _ in parts])[:samples]
     masks = np.concatenate([m for _, m in parts])[:samples]
     del parts
-    _log(run_dir, {"event": "data", "scenes": len(frames), "seconds": round(time.time() - t0, 1),
+    log_record(run_dir, {"event": "data", "scenes": len(frames), "seconds": round(time.time() - t0, 1),
                    "seam_fraction": float(masks.mean()), "photos": list(sdata.TRAIN_PHOTOS)})
     n, h, w = masks.shape
     crop = min(crop, h, w) // 32 * 32
@@ -188,13 +110,13 @@ def train_detector(
     net = SeamNet()
     if init_from is not None and not (run_dir / "checkpoint.pt").exists():
         if Path(init_from).suffix == ".xml":  # a shipped FP32 IR of this net
-            from ..accelerators.export import load_ir_weights
+            from ..ship import load_ir_weights
 
             load_ir_weights(net, init_from)
         else:
             net.load_four_level(torch.load(init_from)["model"])
-        _log(run_dir, {"event": "init", "from": str(init_from)})
-    net = _fit(net, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
+        log_record(run_dir, {"event": "init", "from": str(init_from)})
+    net = fit(net, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
                metric="loss", started=t0)  # fmt: skip
     qat = _qat_phase(net, _calibration(frames, seed + 2, scale=1 / 255, channels_last=True), loss_fn, run_dir=run_dir, minutes=minutes,
                      qat_minutes=qat_minutes, lr=lr / 10, seed=seed, started=t0)  # fmt: skip
@@ -248,7 +170,7 @@ def _quantization_aware(net, calib: list[np.ndarray], loss_fn, *, run_dir: Path,
     if ignored_types:
         kwargs["ignored_scope"] = nncf.IgnoredScope(types=list(ignored_types), validate=False)
     qnet = nncf.quantize(copy.deepcopy(net).eval(), dataset, subset_size=len(calib), **kwargs)
-    return _fit(qnet, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed + 1,
+    return fit(qnet, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed + 1,
                 metric="loss", started=started, checkpoint="checkpoint_qat.pt")  # fmt: skip
 
 
@@ -263,74 +185,103 @@ def _calibration(arrays: np.ndarray, seed: int, count: int = 300, *, scale: floa
     return [p.astype(np.float32) * np.float32(scale) for p in picks]
 
 
+#: what the detector's thresholds are calibrated on and the face finder is validated on
+CALIBRATION_SCENES = ("64 synthetic scenes of held-out photos (seed 2024, 352x480), not the scenes "
+                      "`laika-fx eval seams` reports on")  # fmt: skip
+CALIBRATION_DATA = (CALIBRATION_SCENES + "; thresholds per precision: the best F1 (3 px tolerance) flagging at most "
+                    "0.05 % of the seam-free scenes' pixels, with the face gate when a face finder is there")  # fmt: skip
+
+
+def _training_record() -> dict:
+    return {"photos": list(sdata.TRAIN_PHOTOS)}
+
+
+#: what the inpainter is validated on
+INPAINT_VALIDATION_DATA = ("24 synthetic scenes of held-out photos with a seam 1-6 px wide (seed 4321, 256x256); "
+                           "PSNR inside the seam region and over the frame, learned inpainter vs OpenCV Telea")  # fmt: skip
+
+
 def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int, qat=None) -> dict:
-    """Export, quantize, calibrate the threshold on held-out scenes, validate both IRs.
+    """Ship the detector: FP32 and INT8 IRs, thresholds calibrated per precision on held-out
+    scenes (the validation of both), ``seam_detector.json``.
 
     ``qat``: the quantization-aware trained copy of ``net``; its IR is the INT8 model.
     Without it, post-training quantization of the FP32 IR.
     """
-    from ..accelerators.export import check_ir_matches_torch, export_ir, quantize_ir
+    from ..ship import ship
 
-    net.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fp32 = out_dir / "seam_detector_fp32.xml"
-    int8 = out_dir / "seam_detector_int8.xml"
     example = frames[:1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
-    net.full_resolution = False  # the runtime upsamples the logits itself (model.py)
-    export_ir(net, [example], fp32)
-    diff = check_ir_matches_torch(net, fp32, [frames[:2].transpose(0, 3, 1, 2).astype(np.float32) / 255.0])
+    net.full_resolution = False  # the runtime upsamples the logits itself (nets.py)
     if qat is not None:
-        qat.eval()
         qat.full_resolution = False
-        export_ir(qat, [example], int8)
         quantization = "nncf quantization-aware training, every convolution int8"
     else:
-        calib = _calibration(frames, seed + 1, scale=1 / 255, channels_last=True)
+        quantization = "nncf post-training, stem convolutions and head fp32"
+
+    def quantize_options(fp32: Path) -> dict:
         # Keep the two stem convolutions and the head in FP32: post-training int8 there lost
         # the faint contrast of thin lines (a table edge went from p=2e-5 to p=0.96 on
         # sample_frames, F1 there 1.0 -> 0.88). Quantization-aware training avoids this.
         convs = _conv_names(fp32)
-        quantize_ir(fp32, calib, int8, subset_size=300, ignored_names=convs[:2] + convs[-1:])
-        quantization = "nncf post-training, stem convolutions and head fp32"
-    meta = {"name": "seam_detector", "quantization": quantization, "torch_ir_max_abs_diff": diff}
-    meta = calibrate_detector(out_dir, meta)
-    _log(run_dir, {"event": "exported", **meta})
+        return {"subset_size": 300, "ignored_names": convs[:2] + convs[-1:]}
+
+    meta = ship(net, "seam_detector", out_dir=out_dir, example_inputs=[example],
+                check_inputs=[frames[:2].transpose(0, 3, 1, 2).astype(np.float32) / 255.0],
+                validate=_detector_validation(out_dir), quantization=quantization, qat=qat,
+                calibration=None if qat is not None else _calibration(frames, seed + 1, scale=1 / 255, channels_last=True),
+                quantize_options=quantize_options, **_detector_record(), training=_training_record())  # fmt: skip
+    log_record(run_dir, {"event": "exported", **meta})
     return meta
 
 
-def calibrate_detector(out_dir: Path = MODELS_DIR, meta: dict | None = None) -> dict:
-    """Calibrate the hysteresis thresholds of the detector IRs in ``out_dir``, per precision,
-    with the face gate when a face finder is there too; write ``seam_detector.json``.
+def _detector_validation(out_dir: Path):
+    """``validate(xml, precision)`` of the ship flow for the detector: calibrate its thresholds
+    on the held-out calibration scenes, with the face finder of that precision in ``out_dir``."""
+    from laika_fx.seam_removal.detector import SeamDetector
 
-    ``meta``: the fields to keep (default: the existing ``seam_detector.json``). Runs on
-    OpenVINO alone (no torch): ``laika-fx train seam-detector --calibrate-only`` after the
-    face finder was retrained.
-    """
-    from .detector import SeamDetector, calibrate_threshold
-    from .evaluate import heldout_scenes
+    from .evaluate import calibrate_threshold, heldout_scenes
 
-    path = out_dir / "seam_detector.json"
-    if meta is None:
-        meta = json.loads(path.read_text()) if path.exists() else {"name": "seam_detector"}
     # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`
     # reports on (seed 1234), so the threshold is not chosen on the evaluation set
     scenes = heldout_scenes(count=64, seed=2024, hw=(352, 480))
-    meta["validation"] = {}
-    for precision in ("fp32", "int8"):
+
+    def validate(xml: Path, precision: str) -> dict:
         face_xml = out_dir / f"face_finder_{precision}.xml"
-        det = SeamDetector(model_xml=out_dir / f"seam_detector_{precision}.xml", precision=precision,
-                           face_gate=face_xml.exists(), face_xml=face_xml if face_xml.exists() else None)  # fmt: skip
+        det = SeamDetector(model_xml=xml, precision=precision, face_gate=face_xml.exists(),
+                           face_xml=face_xml if face_xml.exists() else None)  # fmt: skip
         thr, ratio, metrics = calibrate_threshold(det, scenes)
-        meta["validation"][precision] = {"threshold": thr, "low_ratio": ratio, "face_gate": det.face_finder is not None,
-                                         **metrics}  # fmt: skip
-    for suffix, precision in (("", "int8"), ("_fp32", "fp32")):
-        meta[f"threshold{suffix}"] = meta["validation"][precision]["threshold"]
-        meta[f"low_ratio{suffix}"] = meta["validation"][precision]["low_ratio"]
-    meta["f1_drop_int8"] = round(meta["validation"]["fp32"]["f1"] - meta["validation"]["int8"]["f1"], 4)
-    meta["sizes_bytes"] = {f"seam_detector_{p}.xml": (out_dir / f"seam_detector_{p}.bin").stat().st_size
-                           for p in ("fp32", "int8")}  # fmt: skip
-    path.write_text(json.dumps(meta, indent=2) + "\n")
-    return meta
+        return {"threshold": thr, "low_ratio": ratio, "face_gate": det.face_finder is not None, **metrics}
+
+    return validate
+
+
+def _detector_record() -> dict:
+    """Arguments of the ship flow that the detector's export and re-calibration share."""
+    return {
+        "int8_drop": {"f1": "higher"},
+        "validation_data": CALIBRATION_DATA,
+        # the runtime reads the thresholds calibrated for its precision
+        "runtime": lambda v: {p: {"threshold": v[p]["threshold"], "low_ratio": v[p]["low_ratio"]}
+                              for p in ("int8", "fp32")},  # fmt: skip
+    }
+
+
+def calibrate_detector(out_dir: Path = MODELS_DIR) -> dict:
+    """Calibrate the hysteresis thresholds of the detector IRs in ``out_dir`` again, per
+    precision, with the face gate when a face finder is there too; rewrite
+    ``seam_detector.json`` (its quantization, torch check and training record are kept).
+
+    Runs on OpenVINO alone (no torch): ``laika-fx train seam-detector --calibrate-only``
+    after the face finder was retrained.
+    """
+    from ..ship import record_metrics
+
+    path = out_dir / "seam_detector.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    return record_metrics("seam_detector", out_dir, _detector_validation(out_dir),
+                          quantization=old.get("quantization", "unknown"),
+                          torch_ir_max_abs_diff=old.get("torch_ir_max_abs_diff"),
+                          training=old.get("training", {}), **_detector_record())  # fmt: skip
 
 
 # --------------------------------------------------------------------------- face finder
@@ -345,7 +296,7 @@ def train_face_finder(
     threads: int = 1,
     lr: float = 2e-3,
 ) -> dict:
-    """Train the face finder (:class:`~.model.FaceNet`) and ship FP32 + INT8 IRs.
+    """Train the face finder (:class:`~.nets.FaceNet`) and ship FP32 + INT8 IRs.
 
     ``samples`` scenes rendered at 272x400 and shrunk to 136x200 (``data.face_scenes``),
     seen as random 128x192 windows with flips and exposure changes. The target is the
@@ -355,12 +306,12 @@ def train_face_finder(
     import torch
     import torch.nn.functional as F
 
-    from .model import FaceNet
+    from .nets import FaceNet
 
-    t0 = _start(run_dir, seed=seed, threads=threads)
-    frames, faces = _cached(run_dir / f"faces_v{sdata.FACE_DATA_VERSION}_{samples}_{seed}.npz",
+    t0 = start_run(run_dir, seed=seed, threads=threads)
+    frames, faces = cached(run_dir / f"faces_v{sdata.FACE_DATA_VERSION}_{samples}_{seed}.npz",
                             lambda: sdata.face_scenes(samples, seed=500 + seed))  # fmt: skip
-    _log(run_dir, {"event": "data", "scenes": len(frames), "seconds": round(time.time() - t0, 1),
+    log_record(run_dir, {"event": "data", "scenes": len(frames), "seconds": round(time.time() - t0, 1),
                    "face_fraction": float(faces.mean()), "photos": list(sdata.TRAIN_PHOTOS)})
     n, h, w = faces.shape
     ch, cw = h // 16 * 16, w // 16 * 16
@@ -378,13 +329,13 @@ def train_face_finder(
         target = F.avg_pool2d(y, 2)  # the output is at 1/2
         return _dice_bce(net(x), target, pos_weight=1.0)
 
-    net = _fit(FaceNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
+    net = fit(FaceNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
                metric="loss", started=t0)  # fmt: skip
     return export_face_finder(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed)
 
 
 def face_metrics(finder, scenes) -> dict:
-    """How well ``finder`` (a :class:`~.face.FaceFinder`) finds faces in ``scenes``.
+    """How well ``finder`` (a :class:`~laika_fx.seam_removal.face.FaceFinder`) finds faces in ``scenes``.
 
     ``iou``: intersection over union of the predicted (p > 0.5, as the gate uses it) and
     true face, pooled; ``seam_on_face``: the share of true seam pixels the predicted face
@@ -411,32 +362,26 @@ def face_metrics(finder, scenes) -> dict:
 
 
 def export_face_finder(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int) -> dict:
-    """Export FP32, quantize to INT8 (NNCF post-training), validate both on held-out scenes."""
-    from ..accelerators.export import check_ir_matches_torch, export_ir, quantize_ir
-    from .evaluate import heldout_scenes
-    from .face import FaceFinder
+    """Ship the face finder: FP32 IR, INT8 by NNCF post-training quantization, both
+    validated on the detector's calibration scenes, ``face_finder.json``."""
+    from laika_fx.seam_removal.face import FaceFinder
 
-    net.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fp32 = out_dir / "face_finder_fp32.xml"
-    int8 = out_dir / "face_finder_int8.xml"
+    from ..ship import ship
+    from .evaluate import heldout_scenes
+
     h, w = frames.shape[1] // 16 * 16, frames.shape[2] // 16 * 16
     inputs = frames[:2, :h, :w].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
-    export_ir(net, [inputs[:1]], fp32)
-    diff = check_ir_matches_torch(net, fp32, [inputs])
-    quantize_ir(fp32, _calibration(frames[:, :h, :w], seed + 1, scale=1 / 255, channels_last=True), int8,
-                subset_size=300)  # fmt: skip
     # the detector's threshold calibration scenes (held-out photographs, not the scenes
     # `eval seams` reports on)
     scenes = heldout_scenes(count=64, seed=2024, hw=(352, 480))
-    meta = {"name": "face_finder", "quantization": "nncf post-training, every convolution int8",
-            "torch_ir_max_abs_diff": diff, "validation": {}}  # fmt: skip
-    for precision, path in (("fp32", fp32), ("int8", int8)):
-        meta["validation"][precision] = face_metrics(FaceFinder(model_xml=path), scenes)
-    meta["iou_drop_int8"] = round(meta["validation"]["fp32"]["iou"] - meta["validation"]["int8"]["iou"], 4)
-    meta["sizes_bytes"] = {p.name: p.with_suffix(".bin").stat().st_size for p in (fp32, int8)}
-    (out_dir / "face_finder.json").write_text(json.dumps(meta, indent=2) + "\n")
-    _log(run_dir, {"event": "exported", **meta})
+    meta = ship(net, "face_finder", out_dir=out_dir, example_inputs=[inputs[:1]], check_inputs=[inputs],
+                validate=lambda xml, precision: face_metrics(FaceFinder(model_xml=xml), scenes),
+                quantization="nncf post-training, every convolution int8",
+                calibration=_calibration(frames[:, :h, :w], seed + 1, scale=1 / 255, channels_last=True),
+                quantize_options={"subset_size": 300}, int8_drop={"iou": "higher"},
+                validation_data=CALIBRATION_SCENES,
+                training=_training_record())  # fmt: skip
+    log_record(run_dir, {"event": "exported", **meta})
     return meta
 
 
@@ -462,18 +407,19 @@ def train_inpainter(
     """
     import torch
 
-    from .inpaint import telea_fill
-    from .model import InpaintNet
+    from laika_fx.seam_removal.inpaint import telea_fill
 
-    t0 = _start(run_dir, seed=seed, threads=threads)
+    from .nets import InpaintNet
+
+    t0 = start_run(run_dir, seed=seed, threads=threads)
 
     def build():
         frames, clean, holes = sdata.inpainter_samples(samples, seed=seed)
         telea = np.stack([telea_fill(f, h) for f, h in zip(frames, holes, strict=True)])
         return clean, frames, holes, telea
 
-    clean, frames, holes, telea = _cached(run_dir / f"train_{samples}_{seed}.npz", build)
-    _log(run_dir, {"event": "data", "samples": len(frames), "seconds": round(time.time() - t0, 1),
+    clean, frames, holes, telea = cached(run_dir / f"train_{samples}_{seed}.npz", build)
+    log_record(run_dir, {"event": "data", "samples": len(frames), "seconds": round(time.time() - t0, 1),
                    "hole_fraction": float(holes.mean())})
     x_all = torch.from_numpy(_inpaint_inputs(frames, holes, telea))
     y_all = torch.from_numpy(clean.transpose(0, 3, 1, 2).copy())
@@ -487,7 +433,7 @@ def train_inpainter(
         # mean absolute error per hole pixel, summed over the 3 colour channels
         return ((net(x) - y).abs() * hole).sum() / hole.sum().clamp(min=1)
 
-    net = _fit(InpaintNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-5, seed=seed,
+    net = fit(InpaintNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-5, seed=seed,
                metric="l1_in_hole", started=t0)  # fmt: skip
     qat = _qat_phase(net, _calibration(x_all.numpy(), seed + 2), loss_fn, run_dir=run_dir, minutes=minutes,
                      qat_minutes=qat_minutes, lr=lr / 10, seed=seed, started=t0,
@@ -503,36 +449,29 @@ def _inpaint_inputs(frames: np.ndarray, holes: np.ndarray, telea: np.ndarray) ->
 
 
 def export_inpainter(net, *, run_dir: Path, out_dir: Path, x_all: np.ndarray, seed: int, qat=None) -> dict:
-    """Export FP32, quantize (or export the QAT model), validate both against Telea."""
-    from ..accelerators.export import check_ir_matches_torch, export_ir, quantize_ir
+    """Ship the inpainter: FP32 IR, INT8 (the QAT model, or post-training quantization),
+    both validated against Telea on held-out scenes, ``inpainter.json``."""
+    from ..ship import ship
     from .evaluate import heldout_scenes, inpaint_quality
 
-    net.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fp32 = out_dir / "inpainter_fp32.xml"
-    int8 = out_dir / "inpainter_int8.xml"
-    export_ir(net, [x_all[:1]], fp32)
-    diff = check_ir_matches_torch(net, fp32, [x_all[:2]])
     if qat is not None:
-        export_ir(qat.eval(), [x_all[:1]], int8)
         quantization = "nncf quantization-aware training, every convolution int8, residual add fp32"
     else:
-        # Keep the output conv and the residual add in FP32: default INT8 there cost up to
-        # 1 dB on real frames (RESEARCH.md).
-        quantize_ir(fp32, _calibration(x_all, seed + 1), int8, subset_size=300, ignored_types=("Add", "Multiply"),
-                    ignored_names=_conv_names(fp32)[-1:])  # fmt: skip
         quantization = "nncf post-training, output conv and residual add fp32"
     scenes = heldout_scenes(count=24, seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
-    meta = {"name": "inpainter", "quantization": quantization, "torch_ir_max_abs_diff": diff, "validation": {}}
-    for precision, path in (("fp32", fp32), ("int8", int8)):
-        meta["validation"][precision] = inpaint_quality(scenes, method="learned", model_xml=path)
-    meta["validation"]["telea"] = inpaint_quality(scenes, method="telea")
-    meta["psnr_drop_int8"] = round(
-        meta["validation"]["fp32"]["psnr_seam"] - meta["validation"]["int8"]["psnr_seam"], 3
-    )
-    meta["sizes_bytes"] = {p.name: p.with_suffix(".bin").stat().st_size for p in (fp32, int8)}
-    (out_dir / "inpainter.json").write_text(json.dumps(meta, indent=2) + "\n")
-    _log(run_dir, {"event": "exported", **meta})
+    meta = ship(net, "inpainter", out_dir=out_dir, example_inputs=[x_all[:1]], check_inputs=[x_all[:2]],
+                validate=lambda xml, precision: inpaint_quality(scenes, method="learned", model_xml=xml),
+                quantization=quantization, qat=qat,
+                calibration=None if qat is not None else _calibration(x_all, seed + 1),
+                # Keep the output conv and the residual add in FP32: default INT8 there cost up
+                # to 1 dB on real frames (docs/research.md).
+                quantize_options=lambda fp32: {"subset_size": 300, "ignored_types": ("Add", "Multiply"),
+                                               "ignored_names": _conv_names(fp32)[-1:]},
+                int8_drop={"psnr_seam": "higher"},
+                validation_data=INPAINT_VALIDATION_DATA,
+                extra_validation={"telea": inpaint_quality(scenes, method="telea")},
+                training=_training_record())  # fmt: skip
+    log_record(run_dir, {"event": "exported", **meta})
     return meta
 
 

@@ -5,7 +5,7 @@ reference; each zero-mean unit-std) is average-pooled to 64x64 and goes through 
 3x3 convolutions to a
 4x4x128 map, then two fully connected layers predict the displacement of the moving
 view's four corners under the moving -> reference transform (divided by
-:data:`laika_fx.stabilize.data.OFFSET_SCALE`).
+:data:`laika_fx.stabilize.coarse.OFFSET_SCALE`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every sample is built here from real photographs that ship inside pip packages plus
 procedural textures; nothing is downloaded. Scenes are rendered at the detector's
 *working scale* (a frame's short side brought to about 540 px, see
-``detector.WORKING_HEIGHT``), where seams are 0.5-4 px wide.
+``laika_fx.seam_removal.detector.WORKING_HEIGHT``), where seams are 0.5-4 px wide.
 
 A scene: a photographic or procedural "set", natural thin lines that must stay
 (plank gaps with bevel highlights, wires and hair strands, stripes, text, table
@@ -12,26 +12,24 @@ whose own eyelids, lips and hair are negatives too; most heads carry a replaceme
 face seam (``synth.draw_seam``). Then camera-like degradations: defocus, noise, JPEG,
 exposure and gamma changes, 8-bit quantisation (or not: 16-bit).
 
-Sources (``PHOTOS``): scikit-image's bundled images (BSD-3 licence of the package;
-the individual images' origins are listed in ``skimage/data/README.txt``) and
-matplotlib's sample data. ``HELD_OUT`` photos are never used in training; the
-evaluation uses them and the frames of ``sample_frames/``.
+Photos come from the one registry, :mod:`laika_fx_train.sources`: training scenes from
+``TRAIN_PHOTOS`` (its ``TRAIN``), evaluation and calibration scenes from ``HELD_OUT``
+(and the frames of ``sample_frames/``).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from .. import sources
 from .synth import draw_seam, render_puppet_head, seam_curve
 
 __all__ = [
-    "PHOTOS",
     "TRAIN_PHOTOS",
     "HELD_OUT",
     "load_photo",
@@ -42,71 +40,14 @@ __all__ = [
     "inpainter_samples",
 ]
 
-
-def _skimage(name: str) -> Callable[[], np.ndarray]:
-    def load() -> np.ndarray:
-        import skimage.data
-
-        img = getattr(skimage.data, name)()
-        return img[0] if isinstance(img, tuple) else img
-
-    return load
-
-
-def _mpl(name: str) -> Callable[[], np.ndarray]:
-    def load() -> np.ndarray:
-        import matplotlib.cbook
-
-        with matplotlib.cbook.get_sample_data(name) as fh:
-            data = np.frombuffer(fh.read(), np.uint8)
-        return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-    return load
-
-
-#: name -> loader of every photograph used (package, function or file)
-PHOTOS: dict[str, Callable[[], np.ndarray]] = {
-    "skimage.astronaut": _skimage("astronaut"),
-    "skimage.cat": _skimage("cat"),
-    "skimage.hubble_deep_field": _skimage("hubble_deep_field"),
-    "skimage.immunohistochemistry": _skimage("immunohistochemistry"),
-    "skimage.retina": _skimage("retina"),
-    "skimage.colorwheel": _skimage("colorwheel"),
-    "skimage.camera": _skimage("camera"),
-    "skimage.cell": _skimage("cell"),
-    "skimage.clock": _skimage("clock"),
-    "skimage.coins": _skimage("coins"),
-    "skimage.grass": _skimage("grass"),
-    "skimage.gravel": _skimage("gravel"),
-    "skimage.moon": _skimage("moon"),
-    "skimage.page": _skimage("page"),
-    "skimage.text": _skimage("text"),
-    "matplotlib.Minduka_Present_Blue_Pack.png": _mpl("Minduka_Present_Blue_Pack.png"),
-    # held out from training (evaluation only); brick, coffee and chelsea build sample_frames/
-    "skimage.brick": _skimage("brick"),
-    "skimage.coffee": _skimage("coffee"),
-    "skimage.rocket": _skimage("rocket"),
-    "skimage.stereo_motorcycle": _skimage("stereo_motorcycle"),
-    "skimage.chelsea": _skimage("chelsea"),
-    "matplotlib.grace_hopper.jpg": _mpl("grace_hopper.jpg"),
-}
-HELD_OUT = ("skimage.brick", "skimage.coffee", "skimage.rocket", "skimage.stereo_motorcycle", "skimage.chelsea", "matplotlib.grace_hopper.jpg")
-TRAIN_PHOTOS = tuple(n for n in PHOTOS if n not in HELD_OUT)
-
-_cache: dict[str, np.ndarray] = {}
+#: photos of training scenes, and of evaluation / calibration scenes (the one split)
+TRAIN_PHOTOS = sources.TRAIN
+HELD_OUT = sources.HELD_OUT
 
 
 def load_photo(name: str) -> np.ndarray:
-    """Photo ``name`` as float32 RGB in [0, 1], ``(H, W, 3)`` (gray is replicated)."""
-    if name not in _cache:
-        img = PHOTOS[name]()
-        if img.ndim == 2:
-            img = np.repeat(img[:, :, None], 3, axis=2)
-        img = img[:, :, :3]
-        if img.dtype == np.bool_:
-            img = img.astype(np.uint8) * 255
-        _cache[name] = (img.astype(np.float32) / (65535.0 if img.dtype == np.uint16 else 255.0)).clip(0, 1)
-    return _cache[name]
+    """Photo ``name`` as float32 RGB in [0, 1], ``(H, W, 3)`` (cached; do not modify)."""
+    return sources.load_photo(name, np.float32)
 
 
 # Photographed faces, labelled by hand as ellipses (centre x, y; half-axes x, y in the
@@ -114,8 +55,8 @@ def load_photo(name: str) -> np.ndarray:
 # faces like a puppet's, not background - so it is not taught that a realistic face is
 # not a face. The astronaut is a training photo, Grace Hopper is held out.
 PHOTO_FACES = {
-    "skimage.astronaut": ((222, 120), (42, 52)),
-    "matplotlib.grace_hopper.jpg": ((258, 240), (88, 100)),
+    "astronaut": ((222, 120), (42, 52)),
+    "grace_hopper": ((258, 240), (88, 100)),
 }
 
 

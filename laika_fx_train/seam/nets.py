@@ -10,7 +10,7 @@ kornia's shape: a function of tensors plus a thin ``nn.Module``; no I/O here.
   from a wire or a plank gap running on across the set. It costs little (the 1/32 map
   is 1/1024 of the pixels). The decoder comes back to 1/2 resolution, where a 1x1 conv
   gives logits that are upsampled bilinearly to full resolution. Dense 3x3 convs only:
-  depthwise blocks are memory-bound on this CPU (RESEARCH.md). The shipped IR stops
+  depthwise blocks are memory-bound on this CPU (docs/research.md). The shipped IR stops
   before that last upsampling (``full_resolution = False``): OpenVINO's Interpolate took
   8-10 ms per 960x544 image, as long as the INT8 decoder's largest conv, and
   ``cv2.resize`` (same half-pixel bilinear) does it in about 1 ms.
@@ -22,7 +22,7 @@ kornia's shape: a function of tensors plus a thin ``nn.Module``; no I/O here.
   told by its outline, eyes and mouth together), logits at 1/2 of its input.
 - :class:`InpaintNet` -- seam inpainter: a small U-Net that takes
   ``[frame with hole zeroed (3), mask (1), Telea fill (3)]`` and predicts a residual
-  added to the Telea fill inside the hole (RESEARCH.md: correcting Telea is what makes
+  added to the Telea fill inside the hole (docs/research.md: correcting Telea is what makes
   a small CPU-trained net win).
 """
 

@@ -1,0 +1,219 @@
+"""``laika-fx train seam-detector|face-finder|inpainter|aligner`` and ``laika-fx eval seams|stabilize``.
+
+Registered through the ``laika_fx.commands`` entry point group, so ``laika-fx`` lists these
+commands without importing anything of this package but this module. The work itself
+needs the ``[train]`` extra (torch, nncf, scikit-image, matplotlib); without it a command
+prints one line saying so and exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["register_commands"]
+
+#: top-level modules of the [train] extra
+TRAIN_EXTRA = ("torch", "nncf", "skimage", "matplotlib")
+
+
+def _needs_train_extra(what: str):
+    """Decorate a command so that a missing [train] package is one line and exit code 2."""
+
+    def wrap(func):
+        @functools.wraps(func)
+        def run(args: argparse.Namespace) -> int:
+            try:
+                return func(args)
+            except ModuleNotFoundError as exc:
+                if (exc.name or "").partition(".")[0] not in TRAIN_EXTRA:
+                    raise
+                print(f"laika-fx: error: {what} needs the [train] extra (pip install -e '.[train]'): {exc}",
+                      file=sys.stderr)  # fmt: skip
+                return 2
+
+        return run
+
+    return wrap
+
+
+@_needs_train_extra("training")
+def _train(args: argparse.Namespace) -> int:
+    from .seam import train
+
+    qat_minutes = args.qat_minutes if args.qat_minutes is not None else (15.0 if args.minutes > 0 else 0.0)
+    kwargs = dict(minutes=args.minutes, seed=args.seed, threads=args.threads,
+                  run_dir=Path(args.run_dir) / args.model.replace("-", "_"), lr=args.lr)  # fmt: skip
+    if args.out_dir:
+        kwargs["out_dir"] = Path(args.out_dir)
+    if args.model == "face-finder":
+        meta = {"face_finder": train.train_face_finder(**kwargs, samples=args.samples or 2400)}
+        out_dir = kwargs.get("out_dir", train.MODELS_DIR)
+        if (out_dir / "seam_detector_int8.xml").exists():
+            # the detector's thresholds are calibrated with the face gate: calibrate them again
+            meta["seam_detector"] = train.calibrate_detector(out_dir)
+    elif args.model == "seam-detector" and args.calibrate_only:
+        meta = train.calibrate_detector(kwargs.get("out_dir", train.MODELS_DIR))
+    elif args.model == "seam-detector":
+        meta = train.train_detector(**kwargs, samples=args.samples or 2400, crop=args.crop, batch=args.batch,
+                                    pos_weight=args.pos_weight,
+                                    qat_minutes=qat_minutes, p_lines=args.p_lines,
+                                    init_from=Path(args.init_from) if args.init_from else None)  # fmt: skip
+    else:
+        meta = train.train_inpainter(**kwargs, samples=args.samples or 6000, qat_minutes=qat_minutes)
+    print(json.dumps(meta, indent=2))
+    return 0
+
+
+@_needs_train_extra("evaluation")
+def _eval(args: argparse.Namespace) -> int:
+    from .seam.evaluate import format_table, run_eval
+
+    results = run_eval(precisions=tuple(args.precision.split(",")), count=args.count,
+                       sample_root=Path(args.sample_frames) if args.sample_frames else None)  # fmt: skip
+    print(format_table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+@_needs_train_extra("training")
+def _train_aligner(args: argparse.Namespace) -> int:
+    from laika_fx.accelerators.runtime import MODELS_DIR
+
+    from .stabilize.train import export_aligner, train_aligner
+
+    ckpt = Path(args.work) / "checkpoint.pt"
+    if not args.export_only:
+        ckpt = train_aligner(
+            args.work, steps=args.steps, batch_size=args.batch_size, seed=args.seed, threads=args.threads,
+            resume=args.resume,
+        )  # fmt: skip
+    metrics = export_aligner(ckpt, args.models_dir or MODELS_DIR, seed=args.seed)
+    print(json.dumps(metrics, indent=1))
+    return 0
+
+
+@_needs_train_extra("evaluation")
+def _eval_stabilize(args: argparse.Namespace) -> int:
+    from .stabilize.evaluate import (
+        evaluate,
+        evaluate_bump_shots,
+        evaluate_bumps,
+        format_table,
+        summarise_bumps,
+    )
+
+    rows = evaluate(
+        width=args.width, height=args.height, frames=args.frames, shots=args.shots, seed=args.seed,
+        baselines=not args.no_baselines, vidstab=not args.no_vidstab, foreground=args.foreground,
+    )  # fmt: skip
+    print(f"synthetic shots at {args.width}x{args.height}, {args.frames} frames, held-out photos; "
+          "corner = solve vs truth, residual = output frame vs clean reference on the static background (px)")
+    print(format_table(rows))
+    bumps = []
+    if args.bump_trials > 0:
+        bumps = evaluate_bumps(trials=args.bump_trials, seed=args.seed)
+        print("\nlarge bumps at 1920x1080 with 30% moving foreground: what each source of starting points adds "
+              "(success = error <= 2 px; searched = the exhaustive search still ran; CPU ms of one solve)")
+        print(format_table(bumps))
+        print(format_table(summarise_bumps(bumps)))
+    bump_shots = []
+    if args.bump_shots > 0:
+        bump_shots = evaluate_bump_shots(trials=args.bump_shots, seed=args.seed)
+        print("\nlarge bumps inside 6-frame 1080p shots (bump from frame 3, 30% moving foreground), every frame scored")
+        print(format_table(bump_shots))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"shots": rows, "bumps": bumps, "bump_shots": bump_shots}, indent=1) + "\n"
+        )
+    return 0
+
+
+def register_commands(sub) -> None:
+    """Add ``train`` and ``eval`` with their subcommands to the ``laika-fx`` subparsers ``sub``."""
+    train = sub.add_parser("train", help="train a model (needs the [train] extra)").add_subparsers(
+        dest="model", required=True, metavar="MODEL")  # fmt: skip
+    eval_ = sub.add_parser("eval", help="evaluate quality against ground truth, print a table").add_subparsers(
+        dest="what", required=True, metavar="WHAT")  # fmt: skip
+    _register_seam(train, eval_)
+    _register_stabilize(train, eval_)
+
+
+def _register_seam(train, eval_) -> None:
+    for name, minutes in (("seam-detector", 20.0), ("face-finder", 12.0), ("inpainter", 15.0)):
+        t = train.add_parser(name, help=f"train the {name.replace('-', ' ')} and export FP32 + INT8 IR")
+        t.add_argument("--minutes", type=float, default=minutes,
+                       help=f"training time budget (default {minutes}; 0 = export the checkpoint again)")
+        t.add_argument("--samples", type=int, default=None,
+                       help="synthetic training data: whole 352 px scenes for the detector (default 2400), "
+                            "136x200 scenes for the face finder (default 2400), "
+                            "64 px crops for the inpainter (default 6000)")
+        t.add_argument("--seed", type=int, default=0)
+        t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+        t.add_argument("--run-dir", default="runs", help="logs, data cache and checkpoints (default runs/)")
+        t.add_argument("--out-dir", default=None,
+                       help="where the IRs and their JSON go (default laika_fx/models, the shipped models)")
+        t.add_argument("--lr", type=float, default=2e-3,
+                       help="peak learning rate (default 2e-3; a rerun resumes from the checkpoint: use less to fine-tune)")
+        if name == "seam-detector":
+            t.add_argument("--pos-weight", type=float, default=3.0,
+                           help="weight of seam pixels in the loss (lower favours precision; default 3)")
+            t.add_argument("--p-lines", type=float, default=0.5,
+                           help="share of crops that get extra plank gaps / wires drawn on the fly (default 0.5)")
+            t.add_argument("--crop", type=int, default=352,
+                           help="training window in px (default 352 = whole scenes; smaller: random windows)")
+            t.add_argument("--batch", type=int, default=6, help="windows per step (default 6)")
+            t.add_argument("--calibrate-only", action="store_true",
+                           help="only calibrate the shipped detector's thresholds again (with the face gate), "
+                                "no training; needs no torch")
+            t.add_argument("--init-from", metavar="CHECKPOINT",
+                           help="start from a four-level detector's checkpoint.pt (the net shipped before the "
+                                "1/32 context level) or from an FP32 IR of this net (e.g. the shipped "
+                                "laika_fx/models/seam_detector_fp32.xml); ignored when the run folder has a "
+                                "checkpoint to resume")
+        if name == "face-finder":
+            t.set_defaults(func=_train, model=name, qat_minutes=0.0)
+            continue
+        t.add_argument("--qat-minutes", type=float, default=None,
+                       help="quantization-aware training (NNCF) after the FP32 run (default 15; 0 = post-training "
+                            "quantization with the layers it hurts kept FP32); with --minutes 0 it continues the "
+                            "QAT checkpoint this long (default 0: export it again)")
+        t.set_defaults(func=_train, model=name)
+    e = eval_.add_parser("seams", help="seam detection and inpainting quality on held-out data")
+    e.add_argument("--precision", default="fp32,int8", help="precisions to compare (default fp32,int8)")
+    e.add_argument("--count", type=int, default=96,
+                   help="held-out synthetic scenes (default 96; half as many seam-free frames and inpainting scenes)")
+    e.add_argument("--sample-frames", default="sample_frames", help="folder with ground_truth/ (default sample_frames)")
+    e.add_argument("--json", help="also write the results to this JSON file")
+    e.set_defaults(func=_eval)
+
+
+def _register_stabilize(train, eval_) -> None:
+    t = train.add_parser("aligner", help="train the learned coarse aligner, export FP32 + INT8 IR")
+    t.add_argument("--work", default="runs/aligner", help="checkpoint and log folder (default runs/aligner)")
+    t.add_argument("--steps", type=int, default=1000, help="optimiser steps of 32 pairs (default 1000, ~15-20 min on a busy shared core)")
+    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--threads", type=int, default=1, help="torch threads (default 1: shared machine)")
+    t.add_argument("--resume", action="store_true", help="continue from the checkpoint in --work")
+    t.add_argument("--export-only", action="store_true", help="skip training, export the checkpoint in --work")
+    t.add_argument("--models-dir", default=None, help="where the IR files go (default laika_fx/models)")
+    t.set_defaults(func=_train_aligner)
+
+    e = eval_.add_parser("stabilize", help="camera solve vs ECC, ORB+RANSAC and vidstab on synthetic shots")
+    e.add_argument("--width", type=int, default=1280)
+    e.add_argument("--height", type=int, default=720)
+    e.add_argument("--frames", type=int, default=24, help="frames per shot")
+    e.add_argument("--shots", type=int, default=4, help="one shot per held-out photo, up to 4")
+    e.add_argument("--foreground", type=float, default=0.3, help="largest foreground area fraction (0.1-0.3)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--no-baselines", action="store_true")
+    e.add_argument("--no-vidstab", action="store_true")
+    e.add_argument("--bump-trials", type=int, default=6, help="pairs per bump size in the 1080p bump table (0: skip)")
+    e.add_argument("--bump-shots", type=int, default=4, help="6-frame shots per bump size in the 1080p bump-shot table (0: skip)")
+    e.add_argument("--json", help="also write the rows as JSON here")
+    e.set_defaults(func=_eval_stabilize)
