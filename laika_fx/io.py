@@ -256,7 +256,7 @@ def tiff_compression(path: str | os.PathLike) -> int | None:
 
 def _encode_params(ext: str, dtype: np.dtype, compression: int | None = None) -> list[int]:
     # Leave PNG parameters out on purpose: giving a compression level switches OpenCV off
-    # its fast default strategy (see RESEARCH.md, 2-5x slower writes).
+    # its fast default strategy (see docs/research.md, 2-5x slower writes).
     if ext in (".jpg", ".jpeg"):
         return [cv2.IMWRITE_JPEG_QUALITY, 95]
     if ext in (".tif", ".tiff") and compression in TIFF_COMPRESSIONS:
