@@ -394,7 +394,8 @@ def render_frame(
     Exception
         Whatever a plugin raises; FrameReadError if a plugin changed dtype or channels.
     """
-    ctx = FrameContext(frame=frame, path=path, mask_override=mask_override, read_source=read_source)
+    ctx = FrameContext(frame=frame, path=path, mask_override=mask_override, read_source=read_source,
+                       source=source)  # fmt: skip
     out = source
     for plugin in plugins:
         t0 = time.perf_counter()

@@ -180,6 +180,8 @@ class FrameContext:
         :attr:`Plugin.saved_masks`, the others are for display only.
     read_source : reads another *input* frame of the shot by number (e.g. to fill
         borders from neighbours); raises FrameReadError. None outside a batch.
+    source : this frame as read, before any plugin ran (read-only); None when the frame
+        a plugin is given is the input itself (a plugin called on its own).
     """
 
     frame: int
@@ -187,6 +189,7 @@ class FrameContext:
     mask_override: np.ndarray | None = None
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     read_source: Callable[[int], np.ndarray] | None = None
+    source: np.ndarray | None = None
 
 
 class Plugin:

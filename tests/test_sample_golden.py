@@ -1,8 +1,7 @@
 """Outputs on ``sample_frames/`` are byte-identical to the recorded ones.
 
 The recorded digests (``tests/data/sample_frames_golden.json``) were made with the shipped
-models before the runtime/training/app split; a refactor that changes no result keeps
-them. A deliberate change of results (a new model, a new default) records them again:
+models; a refactor that changes no result keeps them. A deliberate change of results (a new model, a new default) records them again:
 ``python tests/test_sample_golden.py --update``. The digests hold for this machine kind
 (x86-64 with AVX-512 VNNI, the pinned OpenVINO range); another CPU may round differently.
 """
@@ -20,9 +19,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "data" / "sample_frames_golden.json"
 
-#: name -> batch options; one worker for the default chain (fill borders), two with crop
+#: name -> batch options; the default chain (fill borders) with one and two workers gives
+#: the same bytes
 CONFIGS = {
     "default_chain_1_worker": ["--save-masks", "--workers", "1"],
+    "default_chain_2_workers": ["--save-masks", "--workers", "2"],
+    # deflicker before a fill: a neighbour used as an input frame, never as another
+    # frame's output (which depended on what was cached when)
+    "deflicker_seams_stabilize_fill_1_worker": [
+        "--save-masks", "--workers", "1", "--plugins", "deflicker,seam_removal,stabilize",
+    ],
+    "deflicker_seams_stabilize_fill_2_workers": [
+        "--save-masks", "--workers", "2", "--plugins", "deflicker,seam_removal,stabilize",
+    ],
     "deflicker_seams_stabilize_crop_2_workers": [
         "--save-masks", "--workers", "2", "--plugins", "deflicker,seam_removal,stabilize",
         "--set", "stabilize.border=crop",

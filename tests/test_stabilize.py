@@ -328,3 +328,31 @@ def test_fill_does_not_depend_on_render_order(sample_dir, tmp_path):
     for n in reversed(range(1001, 1007)):  # each next frame is cached before its previous one
         got = again.render(read_source(n), FrameContext(frame=n, read_source=read_source))
         np.testing.assert_array_equal(got, read_frame(out / f"frame.{n}.png"), err_msg=str(n))
+
+
+def test_fill_neighbours_are_input_frames_even_after_other_plugins(photos):
+    """A frame rendered after other plugins is kept for its neighbours as its *input* version."""
+    from laika_fx.plugins import FrameContext
+
+    truths = [_similarity(dx, 0, 0, 1, CENTRE) for dx in (0, 20, -20, 15, -15)]
+    shot = _shot(photos, truths, seed=7)
+    analysis = {"frames": [{"frame": 1001 + i, "matrix": np.linalg.inv(t).tolist()} for i, t in enumerate(truths)],
+                "frame_size": [W, H]}  # fmt: skip
+
+    def read_source(n):
+        return shot.frames[n - 1001]
+
+    def brighter(img):  # what a plugin before stabilize (deflicker) does to a frame
+        return np.clip(img.astype(np.int16) + 40, 0, 255).astype(img.dtype)
+
+    plugin = StabilizePlugin({"border": "fill", "fill_radius": 1})
+    plugin.set_analysis(analysis)
+    src = shot.frames[2]
+    plugin.render(brighter(src), FrameContext(frame=1003, read_source=read_source, source=src))
+    after = plugin.render(brighter(shot.frames[3]), FrameContext(frame=1004, read_source=read_source,
+                                                               source=shot.frames[3]))  # fmt: skip
+    fresh = StabilizePlugin({"border": "fill", "fill_radius": 1})
+    fresh.set_analysis(analysis)
+    alone = fresh.render(brighter(shot.frames[3]), FrameContext(frame=1004, read_source=read_source,
+                                                              source=shot.frames[3]))  # fmt: skip
+    assert np.array_equal(after, alone)

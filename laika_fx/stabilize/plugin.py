@@ -279,8 +279,10 @@ class StabilizePlugin(Plugin):
         if border == "zoom":
             zoom = crop_matrix(zoom_rectangle(self._rect, (w, h)), (w, h), zoom=True)
             return warp_frame(frame, zoom @ matrix, interpolation=interp)
-        # the frame being rendered is a neighbour of the next ones: keep it, so they need not
-        # decode it again (in a batch it was just read; a PNG decode costs ~30 ms at 1080p)
+        # the frame being rendered is a neighbour of the next ones: keep its *input* version
+        # (ctx.source), so they need not decode it again (a PNG decode costs ~30 ms at 1080p).
+        # Never the frame given here when other plugins ran before: neighbours must be input
+        # frames whether or not they happen to be cached, or a border would depend on timing.
         if self.settings["fill_radius"] > 0:
-            self._remember(ctx.frame, frame)
+            self._remember(ctx.frame, frame if ctx.source is None else ctx.source)
         return fill_from_neighbours(frame, matrix, self._neighbours(ctx.frame, ctx), interpolation=interp)
