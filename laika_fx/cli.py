@@ -7,6 +7,7 @@ cancelled (the report says which); 2 the run could not start (bad input, bad opt
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -32,7 +33,9 @@ from .plugins import BUILTIN_DISTRIBUTIONS, PluginError, build_plugins, load_pre
 from .report import REPORT_NAME, format_summary
 from .sequence import ShotError, open_shot
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
+#: most render worker threads one batch may start
+MAX_WORKERS = 256
 
 #: entry point group of the subcommands other modules add: ``name = "package.module:function"``,
 #: the function called with the subparsers (``register_commands(sub)``)
@@ -45,6 +48,31 @@ DEFAULT_PLUGINS = ("seam_removal", "stabilize")
 
 class UsageError(Exception):
     """Bad command line: printed as one line, exit code 2."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with a one-line error (``laika-fx batch: error: ...``), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _number(name: str, *, minimum: float, maximum: float, above: bool = False):
+    """An argparse type: a finite float in [minimum, maximum] (above: > minimum)."""
+
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        low_ok = value > minimum if above else value >= minimum
+        if not math.isfinite(value) or not low_ok or value > maximum:
+            lower = f"above {minimum:g}" if above else f"at least {minimum:g}"
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number {lower} and at most {maximum:g}, "
+                                             f"got {text!r}")  # fmt: skip
+        return value
+
+    return convert
 
 
 # --------------------------------------------------------------------------- progress bar
@@ -96,6 +124,24 @@ class ProgressBar:
 
 
 # --------------------------------------------------------------------------- helpers
+def abort_now() -> None:
+    """Second Ctrl-C: exit at once with 130.
+
+    Not by raising KeyboardInterrupt: the interpreter would then shut down while render
+    threads are inside OpenVINO or OpenCV calls, and the C++ runtime aborts the process
+    (SIGABRT, exit 134, "terminate called without an active exception"). Frames already
+    renamed into place stay; a frame being written leaves at most a ``.part`` file (never
+    a partial file under a final name), which ``--resume`` ignores. Solver processes die
+    with this one (:mod:`laika_fx.stabilize.lifeline`).
+    """
+    try:
+        sys.stderr.write("\nlaika-fx: aborted\n")
+        sys.stderr.flush()
+        sys.stdout.flush()
+    finally:
+        os._exit(EXIT_ABORTED)
+
+
 def parse_settings(items: Sequence[str]) -> dict[str, dict[str, str]]:
     """``["seam_removal.threshold=0.6", ...]`` -> ``{"seam_removal": {"threshold": "0.6"}}``."""
     out: dict[str, dict[str, str]] = {}
@@ -159,7 +205,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     def on_signal(signum, frame):  # first Ctrl-C: finish frames in flight, then stop
         if cancel.is_set():
-            raise KeyboardInterrupt
+            abort_now()
         print("\ncancelling after the frames in flight (Ctrl-C again to abort)", file=sys.stderr)
         cancel.set()
 
@@ -170,8 +216,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if old is not None:
             signal.signal(signal.SIGINT, old)
     print(format_summary(report))
-    print(f"  report    {Path(report['output']) / REPORT_NAME}")
     ok = not report["frames_failed"] and not report["cancelled"]
+    if "report_error" in report:  # e.g. a full disk: the summary above lists the failed frames
+        print(f"laika-fx: error: {report['report_error']}", file=sys.stderr)
+        ok = False
+    else:
+        print(f"  report    {Path(report['output']) / REPORT_NAME}")
     if args.preview and report["frames_written"]:
         from .preview import encode_preview
 
@@ -238,7 +288,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="laika-fx",
         description="Stop-motion clean-up for frame sequences: seam removal, camera alignment.",
     )
@@ -259,11 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: <shot folder>.laika_fx/mask_overrides if it exists)")
     b.add_argument("--resume", action="store_true", help="skip frames already in OUTPUT, reuse analysis sidecars")
     b.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="render worker threads (default: CPU count)")
-    b.add_argument("--cache-mb", type=float, default=None, metavar="MB",
+    b.add_argument("--cache-mb", type=_number("--cache-mb", minimum=0, maximum=2**30), default=None, metavar="MB",
                    help="memory for frames decoded by the analyze pass and reused by the render pass "
                         f"(default: {DEFAULT_CACHE_MB:.0f}, none for uncompressed TIFF; 0 = decode every frame again)")  # fmt: skip
     b.add_argument("--preview", metavar="MOVIE", help="also encode the output frames to an H.264 movie")
-    b.add_argument("--fps", type=float, default=24.0, help="frame rate of the preview movie (default 24)")
+    b.add_argument("--fps", type=_number("--fps", minimum=0, maximum=1000, above=True), default=24.0, help="frame rate of the preview movie (default 24)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_batch)
 
@@ -312,8 +362,8 @@ def _remove_subcommand(sub, name: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "workers", 1) is not None and getattr(args, "workers", 1) < 1:
-        print("laika-fx: error: --workers must be at least 1", file=sys.stderr)
+    if not 1 <= getattr(args, "workers", 1) <= MAX_WORKERS:
+        print(f"laika-fx: error: --workers must be between 1 and {MAX_WORKERS}", file=sys.stderr)
         return EXIT_USAGE
     try:
         return args.func(args)
@@ -322,7 +372,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("laika-fx: aborted", file=sys.stderr)
-        return 130
+        return EXIT_ABORTED
+    except Exception as exc:  # a bug: still one line for the user, the traceback on request
+        if os.environ.get("LAIKA_FX_DEBUG"):
+            raise
+        print(f"laika-fx: internal error: {type(exc).__name__}: {exc} (LAIKA_FX_DEBUG=1 shows the traceback)",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

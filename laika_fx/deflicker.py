@@ -13,12 +13,15 @@ Sidecar ``OUTPUT/deflicker.json``::
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 import cv2
 import numpy as np
 
 from .plugins import FrameContext, Param, Plugin
 
-__all__ = ["DeflickerPlugin", "measure_log_exposure", "apply_gain"]
+__all__ = ["DeflickerPlugin", "measure_log_exposure", "apply_gain", "check_gains"]
 
 _PROXY_WIDTH = 160
 
@@ -81,6 +84,28 @@ def apply_gain(frame: np.ndarray, gain: float) -> np.ndarray:
     return out
 
 
+def check_gains(doc: dict, *, name: str = "deflicker.json") -> dict:
+    """Check a deflicker analysis document; return it unchanged (ValueError naming the field)."""
+    frames = doc.get("frames")
+    if not isinstance(frames, list):
+        raise ValueError(f"{name}: not a deflicker analysis (no 'frames' list)")
+    window = doc.get("window")
+    if window is not None and (not isinstance(window, int) or isinstance(window, bool)):
+        raise ValueError(f"{name}: window is {window!r}, not a whole number")
+    seen: set[int] = set()
+    for i, entry in enumerate(frames):
+        n = entry.get("frame") if isinstance(entry, dict) else None
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise ValueError(f"{name}: frames[{i}] is {entry!r:.80}, not {{'frame': int, 'gain': number}}")
+        if n in seen:
+            raise ValueError(f"{name}: frame {n} is listed twice")
+        seen.add(n)
+        gain = entry.get("gain")
+        if isinstance(gain, bool) or not isinstance(gain, (int, float)) or not math.isfinite(gain) or gain <= 0:
+            raise ValueError(f"{name}: frame {n}: gain is {gain!r}, not a finite number above 0")
+    return doc
+
+
 class DeflickerPlugin(Plugin):
     name = "deflicker"
     label = "Deflicker"
@@ -103,6 +128,13 @@ class DeflickerPlugin(Plugin):
             "window": self.settings["window"],
             "frames": [{"frame": n, "gain": round(float(np.exp(g)), 6)} for n, g in zip(frames, log_gain, strict=True)],
         }
+
+    @classmethod
+    def read_analysis(cls, path) -> dict:
+        """``deflicker.json``, checked: ``frames`` a list of ``{"frame": int, "gain": number > 0}``
+        (NaN and infinite gains are refused naming the frame), ``window`` an int."""
+        doc = super().read_analysis(path)
+        return check_gains(doc, name=Path(path).name)
 
     def set_analysis(self, analysis: dict) -> None:
         super().set_analysis(analysis)

@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -57,7 +58,7 @@ from .io import (
 )
 from .overrides import default_mask_override_dir, load_mask_override
 from .plugins import FrameContext, Plugin
-from .report import StageTimes, build_report, write_report
+from .report import REPORT_NAME, StageTimes, build_report, write_report
 from .sequence import Shot
 
 __all__ = [
@@ -74,11 +75,39 @@ __all__ = [
     "load_analyses",
     "saved_mask_folders",
     "check_output_folder",
+    "read_input",
 ]
 
 
 class BatchError(Exception):
     """The batch cannot start (bad output folder, bad settings): one line for the user."""
+
+
+def read_input(path: Path) -> np.ndarray:
+    """Read an input frame; *every* failure is a :class:`FrameReadError` naming the file.
+
+    Besides what :func:`~laika_fx.io.read_frame` reports, this refuses anything that is not
+    a regular file before opening it (a FIFO would block the read forever, a folder or a
+    symlink loop cannot be read) and turns any other error of the decoder (permission,
+    memory, an OpenCV error) into a per-frame failure, so one bad frame never ends a run.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise FrameReadError(f"cannot open {path.name}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise FrameReadError(f"{path.name} is {kind}, not an image file")
+    try:
+        return read_frame(path)
+    except FrameReadError:
+        raise
+    except MemoryError:
+        raise FrameReadError(f"{path.name} is too large to decode (out of memory)") from None
+    except Exception as exc:  # OSError (permission), cv2.error, ...: this frame fails, not the run
+        lines = str(exc).strip().splitlines()
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else (lines[-1] if lines else "")
+        raise FrameReadError(f"{path.name} could not be read ({type(exc).__name__}: {detail})") from None
 
 
 # --------------------------------------------------------------------------- progress
@@ -261,7 +290,7 @@ class AnalysisSource:
             if arr is not None:
                 return arr
         path = self.shot.path(frame)
-        arr = read_frame(path)
+        arr = read_input(path)
         if self._format is not None:
             _check_like(arr, self._format, path.name)
         if keep and self._cache is not None:
@@ -322,13 +351,37 @@ class AnalysisSource:
 
 # --------------------------------------------------------------------------- batch
 def check_output_folder(shot: Shot, output: str | os.PathLike) -> Path:
-    """Refuse output folders that would overwrite the input; return the resolved folder."""
-    out = Path(output).expanduser().resolve()
-    if out == shot.directory.resolve():
+    """Refuse output folders that would write into the input; return the resolved folder.
+
+    Refused: the input folder itself or any folder inside it (outputs would land in the
+    shot), a path that is or lies below a file, and a folder (or the nearest existing
+    parent of a new one) this process may not write to.
+    """
+    try:
+        out = Path(output).expanduser().resolve()
+        src = shot.directory.resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise BatchError(f"output {output}: {exc}") from None
+    if out == src:
         raise BatchError(f"output folder {out} is the input folder; choose another folder")
+    if src in out.parents:
+        raise BatchError(f"output folder {out} is inside the input folder {src}; choose a folder outside the shot")
     if out.exists() and not out.is_dir():
         raise BatchError(f"output {out} exists and is not a folder")
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    if not existing.is_dir():
+        raise BatchError(f"output {out} lies below {existing}, which is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        what = "output folder" if existing == out else f"parent folder {existing} of the output folder"
+        raise BatchError(f"{what} is not writable" + (f": {out}" if existing == out else ""))
     return out
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchError(f"cannot create output folder {folder}: {exc.strerror or exc}") from None
 
 
 def saved_mask_folders(plugins: Sequence[Plugin], output: str | os.PathLike) -> dict[str, Path]:
@@ -481,7 +534,7 @@ def _shot_format(shot: Shot) -> tuple[tuple, np.dtype] | None:
     """Shape and dtype of the shot: those of the first readable frame (of all on disk)."""
     for n in shot.frames:
         try:
-            arr = read_frame(shot.path(n))
+            arr = read_input(shot.path(n))
         except FrameReadError:
             continue
         return arr.shape, arr.dtype
@@ -517,7 +570,7 @@ def run_analyze(
     progress = progress or Progress()
     cancel = cancel or Cancel()
     out_dir = check_output_folder(shot, output)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _make_folder(out_dir)
     if frame_format is None:
         frame_format = _shot_format(shot)
     on_disk = set(shot.frames)
@@ -529,7 +582,10 @@ def run_analyze(
         sidecar = out_dir / f"{plugin.name}.json"
         if reuse and sidecar.exists():
             results[plugin.name] = _read_analysis(plugin, sidecar)
-            plugin.set_analysis(results[plugin.name])
+            try:
+                plugin.set_analysis(results[plugin.name])
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:  # read_analysis missed it
+                raise BatchError(f"{plugin.name}: cannot use {sidecar}: {type(exc).__name__}: {exc}") from None
             continue
         stage = f"analyze:{plugin.name}"
         progress.start(stage, len(analyzable))
@@ -543,7 +599,10 @@ def run_analyze(
             raise BatchError(f"{plugin.name} analysis failed: {type(exc).__name__}: {exc}") from exc
         if cancel.is_set():
             break
-        atomic_write_bytes(sidecar, (json.dumps(analysis, indent=1) + "\n").encode())
+        try:
+            atomic_write_bytes(sidecar, (json.dumps(analysis, indent=1) + "\n").encode())
+        except OSError as exc:  # e.g. a full disk: nothing is left under the sidecar's name
+            raise BatchError(f"cannot write {sidecar}: {exc.strerror or exc}") from None
         plugin.set_analysis(analysis)
         results[plugin.name] = analysis
     return results
@@ -580,9 +639,9 @@ def run_batch(
     if fmt is None:
         raise BatchError(f"no frame of {shot.pattern} could be read")
     mask_dirs = saved_mask_folders(plugins, out_dir) if opts.save_masks else {}
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _make_folder(out_dir)
     for folder in mask_dirs.values():
-        folder.mkdir(exist_ok=True)
+        _make_folder(folder)
     override_dir = opts.mask_overrides
     if override_dir is None:
         candidate = default_mask_override_dir(shot.directory)
@@ -612,8 +671,8 @@ def run_batch(
                       and tiff_compression(shot.path(shot.frames[0])) == 1)  # fmt: skip
         cache_mb = 0.0 if plain_tiff else DEFAULT_CACHE_MB
     cache = FrameCache(int(cache_mb * 1024 * 1024))
-    run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
-                cancel=cancel, timer=timer, frame_format=fmt, cache=cache)  # fmt: skip
+    analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
+                           cancel=cancel, timer=timer, frame_format=fmt, cache=cache)  # fmt: skip
 
     # ---- render pass
     if not cancel.is_set():
@@ -649,7 +708,14 @@ def run_batch(
     report["frame_cache"] = {
         "budget_mb": cache_mb, "frames_kept": kept, "reads_saved": cache.hits,
     }  # fmt: skip
-    write_report(out_dir, report)
+    # what the analyses had to decide for the user (e.g. an unreadable reference frame
+    # replaced by the nearest readable one), kept in their sidecars so --resume reports it too
+    report["notes"] = [f"{name}: {note}" for name, analysis in analyses.items()
+                       for note in analysis.get("notes", ()) if isinstance(note, str)]  # fmt: skip
+    try:
+        write_report(out_dir, report)
+    except OSError as exc:  # a full disk: the caller still has the report (and prints it)
+        report["report_error"] = f"could not write {out_dir / REPORT_NAME}: {exc.strerror or exc}"
     progress.start("done", 0)
     return report
 
@@ -688,7 +754,7 @@ def _render_pass(
         """Frame ``n`` from the frame cache, else decoded and checked against the shot."""
         arr = cache.get(n)
         if arr is None:
-            arr = read_frame(shot.path(n))
+            arr = read_input(shot.path(n))
             _check_like(arr, fmt, shot.path(n).name)
         return arr
 

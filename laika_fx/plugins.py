@@ -38,6 +38,7 @@ only (the app overlays them). E.g. ``saved_masks = {"seam": "masks"}``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import traceback
@@ -65,6 +66,8 @@ __all__ = [
     "registry",
     "build_plugins",
     "PluginSpec",
+    "check_analysis_document",
+    "non_finite_field",
 ]
 
 ENTRY_POINT_GROUP = "laika_fx.plugins"
@@ -192,6 +195,38 @@ class FrameContext:
     source: np.ndarray | None = None
 
 
+def non_finite_field(doc: Any, where: str = "") -> str | None:
+    """The path (``frames[3].gain``) of the first NaN or infinite number in a parsed JSON
+    document, or None if every number is finite."""
+    if isinstance(doc, float) and not math.isfinite(doc):
+        return where or "(the document)"
+    if isinstance(doc, dict):
+        items = ((f"{where}.{k}" if where else str(k), v) for k, v in doc.items())
+    elif isinstance(doc, list):
+        items = ((f"{where}[{i}]", v) for i, v in enumerate(doc))
+    else:
+        return None
+    for key, value in items:
+        found = non_finite_field(value, key)
+        if found is not None:
+            return found
+    return None
+
+
+def check_analysis_document(doc: Any, *, name: str) -> dict:
+    """Checks every analysis sidecar passes: a JSON object, all numbers finite (the field
+    named otherwise), ``notes`` a list of strings. Returns ``doc``; ValueError if not."""
+    if not isinstance(doc, dict):
+        raise ValueError(f"{name}: not an analysis (a JSON {type(doc).__name__}, not an object)")
+    bad = non_finite_field(doc)
+    if bad is not None:
+        raise ValueError(f"{name}: {bad} is not a finite number")
+    notes = doc.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise ValueError(f"{name}: notes is not a list of strings")
+    return doc
+
+
 class Plugin:
     """Base class of every plugin. Subclasses set the class attributes and ``render``.
 
@@ -242,14 +277,22 @@ class Plugin:
     def read_analysis(cls, path: str | os.PathLike) -> dict:
         """Read this plugin's sidecar ``OUTPUT/<name>.json`` (``--resume``, the app).
 
-        Plugins whose sidecar has a schema override this to check it.
+        Checks that it is a JSON object without NaN or infinite numbers and that its
+        ``notes`` (if any) are a list of strings; plugins whose sidecar has a schema
+        override this to check the rest (calling this first).
 
         Raises
         ------
         OSError, ValueError
-            If the file cannot be read or is not valid (the message says why).
+            If the file cannot be read or is not valid (the message names the file and
+            the field).
         """
-        return json.loads(Path(path).read_text())
+        p = Path(path)
+        try:
+            doc = json.loads(p.read_text())
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{p.name} is not valid JSON ({exc})") from None
+        return check_analysis_document(doc, name=p.name)
 
     def set_analysis(self, analysis: dict) -> None:
         """Give the plugin its analysis (fresh, or loaded from an edited sidecar)."""
@@ -402,11 +445,26 @@ def build_plugins(specs: Sequence[PluginSpec]) -> list[Plugin]:
 
 def load_preset(path: str | os.PathLike) -> dict[str, dict[str, Any]]:
     """Read a preset file written by :func:`save_preset`: ``{plugin: {param: value}}``."""
-    doc = json.loads(Path(path).read_text())
+    name = Path(path).name
+    try:
+        doc = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise ParamError(f"{name} is not valid JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise ParamError(f"{name}: a preset is a JSON object, not a {type(doc).__name__}")
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
-        raise ParamError(f"{path}: preset schema version {version!r}, expected {SCHEMA_VERSION}")
-    return {name: dict(values) for name, values in doc.get("plugins", {}).items()}
+        raise ParamError(f"{name}: preset schema version {version!r}, expected {SCHEMA_VERSION}")
+    plugins = doc.get("plugins", {})
+    if not isinstance(plugins, dict):
+        raise ParamError(f"{name}: 'plugins' is a {type(plugins).__name__}, not an object of plugin settings")
+    for plugin, values in plugins.items():
+        if not isinstance(values, dict):
+            raise ParamError(f"{name}: settings of {plugin!r} are a {type(values).__name__}, not an object")
+    bad = non_finite_field(plugins)
+    if bad is not None:
+        raise ParamError(f"{name}: plugins.{bad} is not a finite number")
+    return {plugin: dict(values) for plugin, values in plugins.items()}
 
 
 def save_preset(path: str | os.PathLike, plugins: Sequence[Plugin]) -> None:

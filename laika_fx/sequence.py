@@ -26,6 +26,12 @@ from .io import SUPPORTED_EXTENSIONS
 __all__ = ["ShotError", "Shot", "open_shot", "parse_frame_range", "format_frame_range"]
 
 
+#: most frames one range may request (a feature film is ~130,000 frames)
+MAX_FRAMES = 1_000_000
+#: largest frame number (in magnitude) a range may name
+MAX_FRAME_NUMBER = 10**9 - 1
+
+
 class ShotError(Exception):
     """The input does not name a usable frame sequence (one-line message for the user)."""
 
@@ -43,9 +49,18 @@ def parse_frame_range(spec: str) -> list[int]:
         raise ValueError("empty frame range")
     try:
         frames = fileseq.FrameSet(spec)
-    except (fileseq.ParseException, ValueError) as exc:
-        raise ValueError(f"invalid frame range {spec!r}") from exc
-    return sorted(set(int(f) for f in frames))
+        count = len(frames)
+        first, last = (frames.start(), frames.end()) if count else (0, 0)
+    except Exception:  # fileseq raises ParseException, MaxSizeException, decimal errors, ...
+        raise ValueError(f"invalid frame range {spec!r}") from None
+    if count > MAX_FRAMES:
+        raise ValueError(f"frame range {spec!r} has {count} frames, more than {MAX_FRAMES}")
+    if min(first, last) < -MAX_FRAME_NUMBER or max(first, last) > MAX_FRAME_NUMBER:
+        raise ValueError(f"frame range {spec!r}: frame numbers must lie within +-{MAX_FRAME_NUMBER}")
+    try:
+        return sorted(set(int(f) for f in frames))
+    except (TypeError, ValueError, ArithmeticError):  # sub-frames such as 1.5
+        raise ValueError(f"invalid frame range {spec!r}: frames are whole numbers") from None
 
 
 def format_frame_range(frames: list[int]) -> str:

@@ -17,6 +17,7 @@ from collections import OrderedDict
 import cv2
 import numpy as np
 
+from ..io import FrameReadError
 from ..plugins import FrameContext, Param, Plugin
 from .motion import MOTION_MODELS
 from .shot import refine_shot
@@ -44,6 +45,20 @@ log = logging.getLogger(__name__)
 
 def _matrix_list(matrix: np.ndarray) -> list[list[float]]:
     return [[round(float(v), 10) for v in row] for row in np.asarray(matrix, float)]
+
+
+def _read_reference(source, frames: list[int], wanted: int):
+    """``(array, frame, error)`` of the reference still: ``wanted`` if it reads, else the
+    nearest readable frame (the earlier one at equal distance), with ``error`` =
+    ``(wanted, why it failed)``; ``(None, None, why)`` if no frame reads."""
+    error = None
+    for k in sorted(frames, key=lambda k: (abs(k - wanted), k)):
+        try:
+            return source.read(k), k, error
+        except FrameReadError as exc:
+            if error is None:
+                error = (wanted, str(exc))
+    return None, None, error[1] if error else "no frames"
 
 
 class StabilizePlugin(Plugin):
@@ -95,7 +110,14 @@ class StabilizePlugin(Plugin):
             ref_frame = frames[0]
         if ref_frame not in frames:
             raise ValueError(f"reference frame {ref_frame} is not in the analysed range {frames[0]}-{frames[-1]}")
-        reference = source.read(ref_frame)
+        notes: list[str] = []
+        reference, ref_frame, error = _read_reference(source, frames, ref_frame)
+        if reference is None:
+            return {"reference_frame": None, "frames": [], "schema_version": SCHEMA_VERSION,
+                    "notes": [f"no frame of {frames[0]}-{frames[-1]} could be read ({error})"]}  # fmt: skip
+        if error is not None:
+            notes.append(f"reference frame {error[0]} could not be read ({error[1]}); "
+                         f"frame {ref_frame}, the nearest readable frame, is the reference")  # fmt: skip
 
         # The solve is many small NumPy/OpenCV calls that hold the GIL: two at once in
         # threads run slower than one (measured 38.6 vs 35.1 ms/frame at 1080p). Long
@@ -189,6 +211,7 @@ class StabilizePlugin(Plugin):
             "frame_size": [solver.width, solver.height],
             "coarse_aligner": coarse_name,
             "schema_version": SCHEMA_VERSION,
+            **({"notes": notes} if notes else {}),
         }
 
     # ---------------------------------------------------------------- render

@@ -7,18 +7,21 @@ proxy (960 px wide, ~2 MB) is made in the calling thread (OpenCV, no GIL) and se
 :class:`~.solver.Alignment` comes back. Workers are started with ``forkserver`` (a
 clean process, no threads inherited; ``spawn`` where it does not exist), build their
 own :class:`~.solver.CameraSolver` (and learned coarse aligner) from the reference
-once, and run OpenCV single-threaded (one solve per core).
+once, and run OpenCV single-threaded (one solve per core). They die with the batch, even
+a killed one (:mod:`.lifeline`).
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import sys
 import types
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+from .lifeline import die_with_parent
 from .solver import Alignment, CameraSolver
 
 __all__ = ["SolverProcesses"]
@@ -30,6 +33,7 @@ def _start(reference: np.ndarray, kwargs: dict, learned: bool) -> None:
     import cv2
 
     global _SOLVER
+    die_with_parent()  # a killed batch takes its solver processes with it
     cv2.setNumThreads(1)
     coarse = None
     if learned:
@@ -68,7 +72,10 @@ class SolverProcesses:
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         ctx = mp.get_context(method)
         if method == "forkserver":
-            ctx.set_forkserver_preload(["laika_fx.stabilize.solver"])
+            # the fork server imports the lifeline first: it then dies with this process
+            # (the variable tells it which process that is), and its workers die with it
+            os.environ["LAIKA_FX_FORKSERVER_LIFELINE"] = str(os.getpid())
+            ctx.set_forkserver_preload(["laika_fx.stabilize.lifeline", "laika_fx.stabilize.solver"])
         workers = max(1, workers)
         self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start, initargs=(reference, kwargs, learned))
         # Start every worker now, with the caller's script hidden: a new process would
