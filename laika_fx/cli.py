@@ -213,8 +213,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     try:
         report = run_batch(shot, args.output, plugins, options, progress=progress, cancel=cancel)
     finally:
-        if old is not None:
-            signal.signal(signal.SIGINT, old)
+        if old is not None:  # once cancelled, a Ctrl-C until the very exit means "exit now"
+            signal.signal(signal.SIGINT, (lambda *_: abort_now()) if cancel.is_set() else old)
     print(format_summary(report))
     ok = not report["frames_failed"] and not report["cancelled"]
     if "report_error" in report:  # e.g. a full disk: the summary above lists the failed frames

@@ -57,10 +57,9 @@ def parse_frame_range(spec: str) -> list[int]:
         raise ValueError(f"frame range {spec!r} has {count} frames, more than {MAX_FRAMES}")
     if min(first, last) < -MAX_FRAME_NUMBER or max(first, last) > MAX_FRAME_NUMBER:
         raise ValueError(f"frame range {spec!r}: frame numbers must lie within +-{MAX_FRAME_NUMBER}")
-    try:
-        return sorted(set(int(f) for f in frames))
-    except (TypeError, ValueError, ArithmeticError):  # sub-frames such as 1.5
-        raise ValueError(f"invalid frame range {spec!r}: frames are whole numbers") from None
+    if any(f != int(f) for f in frames):  # fileseq reads 1.5 as a sub-frame
+        raise ValueError(f"invalid frame range {spec!r}: frames are whole numbers")
+    return sorted(set(int(f) for f in frames))
 
 
 def format_frame_range(frames: list[int]) -> str:
