@@ -541,6 +541,29 @@ def _shot_format(shot: Shot) -> tuple[tuple, np.dtype] | None:
     return None
 
 
+def _shot_tiff_compression(shot: Shot) -> int | None:
+    """The TIFF compression most of the shot's frames use (None for other formats).
+
+    Outputs are written with it. The majority, not the first frame's: a corrupt first frame
+    must not change how the good frames are written. Headers only; files that are not
+    regular files are never opened (a FIFO would block).
+    """
+    if shot.extension.lower() not in (".tif", ".tiff"):
+        return None
+    counts: dict[int, int] = {}
+    for n in shot.frames:
+        path = shot.path(n)
+        try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                continue
+        except OSError:
+            continue
+        code = tiff_compression(path)
+        if code is not None:
+            counts[code] = counts.get(code, 0) + 1
+    return max(counts, key=lambda c: (counts[c], -c)) if counts else None
+
+
 def run_analyze(
     shot: Shot,
     output: str | os.PathLike,
@@ -667,8 +690,7 @@ def run_batch(
     # ---- analyze pass (the frames it decodes are kept for the render pass, within the budget)
     cache_mb = opts.cache_mb
     if cache_mb is None:
-        plain_tiff = (shot.extension.lower() in (".tif", ".tiff") and bool(shot.frames)
-                      and tiff_compression(shot.path(shot.frames[0])) == 1)  # fmt: skip
+        plain_tiff = _shot_tiff_compression(shot) == 1
         cache_mb = 0.0 if plain_tiff else DEFAULT_CACHE_MB
     cache = FrameCache(int(cache_mb * 1024 * 1024))
     analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
@@ -741,7 +763,7 @@ def _render_pass(
 ) -> None:
     progress.start("render", len(todo))
     # outputs keep the input's TIFF compression (OpenCV would otherwise always write LZW)
-    compression = tiff_compression(shot.path(shot.frames[0])) if shot.extension.lower() in (".tif", ".tiff") else None
+    compression = _shot_tiff_compression(shot)
     frames_q: queue.Queue = queue.Queue()
     for n in todo:
         frames_q.put(n)
