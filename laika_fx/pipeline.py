@@ -22,8 +22,9 @@ frames; only then is the frame counted as written. So a file under a final name 
 always complete and on disk, after a cancel, a crash or a power cut; ``--resume``
 trusts a frame exactly when its file exists under its final name (a frame whose
 commit had not finished is rendered again). A killed run may leave ``.part`` files
-behind, never a partial file under a final name. The report is written (atomically,
-synced) after the last commit.
+behind, never a partial file under a final name; the next run over the same frames
+removes them (:func:`remove_stale_parts`). The report is written (atomically, synced)
+after the last commit.
 
 One :class:`Progress` object reports both passes to any number of listeners (the CLI
 bar, the GUI); :class:`Cancel` stops a run cleanly between frames (frames renamed into
@@ -76,6 +77,7 @@ __all__ = [
     "saved_mask_folders",
     "check_output_folder",
     "read_input",
+    "remove_stale_parts",
 ]
 
 
@@ -375,6 +377,29 @@ def check_output_folder(shot: Shot, output: str | os.PathLike) -> Path:
         what = "output folder" if existing == out else f"parent folder {existing} of the output folder"
         raise BatchError(f"{what} is not writable" + (f": {out}" if existing == out else ""))
     return out
+
+
+def remove_stale_parts(folder: Path, names: set[str]) -> int:
+    """Remove the temporary files (``.<name>.<random>.part<ext>``, see
+    :func:`laika_fx.io.write_temp`) that a killed run left in ``folder`` for the final
+    names ``names``; return how many were removed."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(".") or ".part" not in name:
+            continue
+        final = name[1:].rpartition(".part")[0].rpartition(".")[0]
+        if final in names:
+            try:
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                pass
+    return removed
 
 
 def _make_folder(folder: Path) -> None:
@@ -686,6 +711,12 @@ def run_batch(
             skipped.append(n)
         else:
             todo.append(n)
+    # temporary files a killed run left for what this run writes (never those of frames
+    # outside this run: another chunk may be writing them right now)
+    names = {shot.path(n).name for n in todo} | {REPORT_NAME} | {f"{p.name}.json" for p in plugins if p.has_analyze}
+    remove_stale_parts(out_dir, names)
+    for folder in mask_dirs.values():
+        remove_stale_parts(folder, {f"{shot.path(n).stem}.png" for n in todo})
 
     # ---- analyze pass (the frames it decodes are kept for the render pass, within the budget)
     cache_mb = opts.cache_mb

@@ -402,3 +402,20 @@ def test_single_numbered_file_renders_that_frame_of_its_sequence(tmp_path: Path,
     assert [p.name for p in one.glob("frame.*")] == ["frame.1003.png"]
     assert (one / "frame.1003.png").read_bytes() == (ranged / "frame.1003.png").read_bytes()
     assert report_of(one)["frames_total"] == 1
+
+
+# ------------------------------------------------------------------ kill and resume: stale temporary files
+def test_resume_removes_the_temporary_files_of_its_own_frames_only(tmp_path: Path, capsys):
+    shot = tmp_path / "shot"
+    small_shot(shot, 6)
+    out = tmp_path / "out"
+    (out / "masks").mkdir(parents=True)
+    mine = [out / ".frame.1003.png.ab12cd.part.png", out / ".deflicker.json.x1y2.part.json",
+            out / ".laika_fx_report.json.zz.part.json"]  # fmt: skip
+    others = [out / ".frame.1006.png.ef34gh.part.png", out / ".notes.txt.a.part.txt"]  # frame 1006: another chunk's
+    for p in mine + others:
+        p.write_bytes(b"half a frame")
+    code, _, err = run(["batch", shot, out, "--plugins", "deflicker", "--frames", "1001-1005", "-q", "--resume"], capsys)
+    assert code == 0, err
+    assert [p.name for p in mine if p.exists()] == []
+    assert all(p.exists() for p in others)

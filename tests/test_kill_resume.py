@@ -1,0 +1,68 @@
+"""SIGKILL a batch at random moments, resume it, and get exactly the uninterrupted result.
+
+48 frames (so stabilize solves in worker processes) of the default chain plus deflicker,
+with saved masks. The batch is killed 12 times at seeded random moments spread over a
+run's length (start-up, analyze pass, solver processes, render pass, commits), each time
+resumed with ``--resume``; then one last ``--resume`` run finishes the shot. The final
+folder must be byte-identical to an uninterrupted run's (frames, masks, sidecars), hold no
+``.part`` file, leave no process behind, and its report must count every frame once.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .test_determinism import output_digests
+from .test_robustness import _alive, _descendants, small_shot
+
+ARGS = ["--plugins", "deflicker,seam_removal,stabilize", "--save-masks", "--workers", "2", "-q"]
+
+
+def command(shot: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "laika_fx", "batch", str(shot), str(out), *ARGS, *extra]
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_result(tmp_path: Path):
+    shot = tmp_path / "shot"
+    small_shot(shot, 48)
+    t0 = time.monotonic()
+    subprocess.run(command(shot, tmp_path / "ref"), check=True, capture_output=True, timeout=300)
+    full = time.monotonic() - t0
+    reference = output_digests(tmp_path / "ref")
+
+    out = tmp_path / "out"
+    rng = np.random.default_rng(14)
+    moments = rng.uniform(0.2, 0.8 * full, size=12)  # each resumed run has less left to do
+    children: set[int] = set()
+    killed_while_running = 0
+    for moment in moments:
+        proc = subprocess.Popen(command(shot, out, "--resume"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t_end = time.monotonic() + moment
+        while time.monotonic() < t_end and proc.poll() is None:
+            children |= _descendants(proc.pid)
+            time.sleep(0.01)
+        killed_while_running += proc.poll() is None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert killed_while_running >= 10, f"only {killed_while_running} kills hit a running batch ({moments})"
+
+    res = subprocess.run(command(shot, out, "--resume"), capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert output_digests(out) == reference
+    assert not [p.name for p in out.rglob("*") if ".part" in p.name]
+    t_end = time.monotonic() + 10
+    while time.monotonic() < t_end and any(_alive(k) for k in children):
+        time.sleep(0.05)
+    assert not [k for k in children if _alive(k)], "processes outlived their batch"
+    report = json.loads((out / "laika_fx_report.json").read_text())
+    assert report["frames_failed"] == []
+    assert report["frames_written"] + report["frames_skipped"] == report["frames_total"] == 48
