@@ -7,6 +7,8 @@ cancelled (the report says which); 2 the run could not start (bad input, bad opt
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import math
 import os
 import signal
@@ -27,10 +29,12 @@ from .pipeline import (
     Cancel,
     Progress,
     ProgressEvent,
+    check_output_folder,
+    run_analyze,
     run_batch,
 )
 from .plugins import BUILTIN_DISTRIBUTIONS, PluginError, build_plugins, load_preset, registry
-from .report import REPORT_NAME, format_summary
+from .report import CHUNK_REPORTS, REPORT_NAME, chunk_report_name, format_summary, merge_reports, write_report
 from .sequence import ShotError, open_shot
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
@@ -161,7 +165,8 @@ def default_plugin_names() -> list[str]:
 
 
 # --------------------------------------------------------------------------- commands
-def cmd_batch(args: argparse.Namespace) -> int:
+def _shot_and_plugins(args: argparse.Namespace):
+    """The shot and the built plugins of a ``batch`` or ``analyze`` command line."""
     try:
         shot = open_shot(args.input, frames=args.frames)
     except ValueError as exc:
@@ -191,41 +196,74 @@ def cmd_batch(args: argparse.Namespace) -> int:
     unused = set(settings) - set(names)
     if unused:
         raise UsageError(f"settings given for plugins not in the run: {', '.join(sorted(unused))}")
+    return shot, plugins
+
+
+class _Interrupts:
+    """SIGINT while a run is going: the first cancels it, the second exits at once (130)."""
+
+    def __init__(self, cancel: Cancel) -> None:
+        self.cancel = cancel
+        self.old = None
+
+    def _on_signal(self, signum, frame) -> None:
+        if self.cancel.is_set():
+            abort_now()
+        print("\ncancelling after the frames in flight (Ctrl-C again to abort)", file=sys.stderr)
+        self.cancel.set()
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGINT, self._on_signal)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.old is not None:  # once cancelled, a Ctrl-C until the very exit means "exit now"
+            signal.signal(signal.SIGINT, (lambda *_: abort_now()) if self.cancel.is_set() else self.old)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    shot, plugins = _shot_and_plugins(args)
+    chunks = [list(shot.requested)]
+    if args.chunk_size is not None:
+        size = args.chunk_size
+        chunks = [list(shot.requested[i : i + size]) for i in range(0, len(shot.requested), size)] or [[]]
     options = BatchOptions(
         workers=args.workers,
         save_masks=args.save_masks,
         resume=args.resume,
         mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
         cache_mb=args.cache_mb,
+        chunk=args.chunk_size is not None,
     )
     progress = Progress()
     if not args.quiet:
         progress.subscribe(ProgressBar())
     cancel = Cancel()
-
-    def on_signal(signum, frame):  # first Ctrl-C: finish frames in flight, then stop
-        if cancel.is_set():
-            abort_now()
-        print("\ncancelling after the frames in flight (Ctrl-C again to abort)", file=sys.stderr)
-        cancel.set()
-
-    old = signal.signal(signal.SIGINT, on_signal) if threading.current_thread() is threading.main_thread() else None
-    try:
-        report = run_batch(shot, args.output, plugins, options, progress=progress, cancel=cancel)
-    finally:
-        if old is not None:  # once cancelled, a Ctrl-C until the very exit means "exit now"
-            signal.signal(signal.SIGINT, (lambda *_: abort_now()) if cancel.is_set() else old)
-    print(format_summary(report))
-    ok = not report["frames_failed"] and not report["cancelled"]
-    if "report_error" in report:  # e.g. a full disk: the summary above lists the failed frames
-        print(f"laika-fx: error: {report['report_error']}", file=sys.stderr)
-        ok = False
-    else:
-        print(f"  report    {Path(report['output']) / REPORT_NAME}")
-    if args.preview and report["frames_written"]:
+    ok = True
+    reports = []
+    with _Interrupts(cancel):
+        for chunk in chunks:
+            if cancel.is_set():
+                break
+            part = dataclasses.replace(shot, requested=tuple(chunk))
+            report = run_batch(part, args.output, plugins, options, progress=progress, cancel=cancel)
+            reports.append(report)
+            print(format_summary(report))
+            ok = ok and not report["frames_failed"] and not report["cancelled"]
+            if "report_error" in report:  # e.g. a full disk: the summary above lists the failed frames
+                print(f"laika-fx: error: {report['report_error']}", file=sys.stderr)
+                ok = False
+            elif options.chunk:
+                print(f"  report    {Path(report['output']) / CHUNK_REPORTS / chunk_report_name(chunk)}")
+            else:
+                print(f"  report    {Path(report['output']) / REPORT_NAME}")
+    if options.chunk:
+        print(f"  merge the chunk reports with: laika-fx report {reports[0]['output']}" if reports else "")
+    if args.preview and sum(r["frames_written"] for r in reports):
         from .preview import encode_preview
 
-        out = Path(report["output"])
+        out = Path(reports[0]["output"])
         paths = [out / shot.path(n).name for n in shot.requested if (out / shot.path(n).name).exists()]
         t0 = time.perf_counter()
         try:
@@ -235,6 +273,59 @@ def cmd_batch(args: argparse.Namespace) -> int:
             print(f"laika-fx: preview failed: {exc}", file=sys.stderr)
             ok = False
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    shot, plugins = _shot_and_plugins(args)
+    analyzing = [p for p in plugins if p.has_analyze]
+    if not analyzing:
+        print("laika-fx: no plugin of the run has an analyze step; nothing to write")
+        return EXIT_OK
+    progress = Progress()
+    if not args.quiet:
+        progress.subscribe(ProgressBar())
+    cancel = Cancel()
+    with _Interrupts(cancel):
+        results = run_analyze(shot, args.output, analyzing, workers=args.workers, progress=progress, cancel=cancel)
+    if cancel.is_set():
+        print("laika-fx: analysis cancelled; no sidecar written for the unfinished plugin", file=sys.stderr)
+        return EXIT_FAILED
+    out = check_output_folder(shot, args.output)
+    for name, analysis in results.items():
+        print(f"  {name:<14} {out / (name + '.json')}")
+        for note in analysis.get("notes", ()):
+            print(f"  NOTE      {name}: {note}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    folder = out / CHUNK_REPORTS
+    files = sorted(folder.glob("laika_fx_report.*.json")) if folder.is_dir() else []
+    if not files:
+        raise UsageError(f"no chunk reports in {folder} (written by `laika-fx batch ... --chunk-size N`)")
+    reports = []
+    for f in files:
+        try:
+            doc = json.loads(f.read_text())
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read {f}: {exc}") from None
+        if not isinstance(doc, dict):
+            raise UsageError(f"{f} is not a report")
+        reports.append(doc)
+    try:
+        merged = merge_reports(reports)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"cannot merge the reports in {folder}: {exc}") from None
+    try:
+        path = write_report(out, merged)
+    except OSError as exc:
+        print(format_summary(merged))
+        print(f"laika-fx: error: could not write {out / REPORT_NAME}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(format_summary(merged))
+    print(f"  merged    {len(files)} chunk reports -> {path}")
+    return EXIT_OK if not merged["frames_failed"] and not merged["cancelled"] else EXIT_FAILED
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -295,27 +386,41 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"laika_fx {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def run_options(cmd: argparse.ArgumentParser) -> None:  # what batch and analyze share
+        cmd.add_argument("input", help="folder of numbered frames, or a pattern (shot/frame.####.png)")
+        cmd.add_argument("output", help="output folder (not the input folder, nor inside it)")
+        cmd.add_argument("--plugins", help=f"comma-separated plugins in order (default: {','.join(DEFAULT_PLUGINS)})")
+        cmd.add_argument("--frames", help="frame range, e.g. 1001-1100 or 1-20x2 (default: all)")
+        cmd.add_argument("--set", action="append", metavar="PLUGIN.PARAM=VALUE", help="set a plugin parameter (repeatable)")
+        cmd.add_argument("--preset", help="JSON preset of plugin settings (--set overrides it)")
+        cmd.add_argument("--precision", choices=("int8", "fp32"),
+                         help="model precision for every plugin that runs a model (default: int8)")
+        cmd.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker threads (default: CPU count)")
+        cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
     b = sub.add_parser("batch", help="run plugins over a shot and write the cleaned frames")
-    b.add_argument("input", help="folder of numbered frames, or a pattern (shot/frame.####.png)")
-    b.add_argument("output", help="output folder (not the input folder)")
-    b.add_argument("--plugins", help=f"comma-separated plugins in order (default: {','.join(DEFAULT_PLUGINS)})")
-    b.add_argument("--frames", help="frame range, e.g. 1001-1100 or 1-20x2 (default: all)")
-    b.add_argument("--set", action="append", metavar="PLUGIN.PARAM=VALUE", help="set a plugin parameter (repeatable)")
-    b.add_argument("--preset", help="JSON preset of plugin settings (--set overrides it)")
-    b.add_argument("--precision", choices=("int8", "fp32"),
-                   help="model precision for every plugin that runs a model (default: int8)")
+    run_options(b)
+    b.add_argument("--chunk-size", type=int, metavar="N",
+                   help="render the range in chunks of N frames (a farm task runs one chunk), using the sidecars "
+                        "`laika-fx analyze` wrote; each chunk writes OUTPUT/reports/, merged by `laika-fx report`")  # fmt: skip
     b.add_argument("--save-masks", action="store_true", help="write OUTPUT/masks/<stem>.png (255 = inpainted seam)")
     b.add_argument("--mask-overrides", metavar="DIR", help="artist masks used instead of the detection "
                    "(default: <shot folder>.laika_fx/mask_overrides if it exists)")
     b.add_argument("--resume", action="store_true", help="skip frames already in OUTPUT, reuse analysis sidecars")
-    b.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="render worker threads (default: CPU count)")
     b.add_argument("--cache-mb", type=_number("--cache-mb", minimum=0, maximum=2**30), default=None, metavar="MB",
                    help="memory for frames decoded by the analyze pass and reused by the render pass "
                         f"(default: {DEFAULT_CACHE_MB:.0f}, none for uncompressed TIFF; 0 = decode every frame again)")  # fmt: skip
     b.add_argument("--preview", metavar="MOVIE", help="also encode the output frames to an H.264 movie")
     b.add_argument("--fps", type=_number("--fps", minimum=0, maximum=1000, above=True), default=24.0, help="frame rate of the preview movie (default 24)")
-    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_batch)
+
+    a = sub.add_parser("analyze", help="write the analysis sidecars only (once, before the chunks of a farm run)")
+    run_options(a)
+    a.set_defaults(func=cmd_analyze)
+
+    r = sub.add_parser("report", help="merge the chunk reports of OUTPUT/reports/ into OUTPUT/laika_fx_report.json")
+    r.add_argument("output", help="output folder of a chunked run")
+    r.set_defaults(func=cmd_report)
 
     i = sub.add_parser("info", help="frames, range, gaps, resolution, bit depth and channels of a shot")
     i.add_argument("input")
@@ -364,6 +469,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= getattr(args, "workers", 1) <= MAX_WORKERS:
         print(f"laika-fx: error: --workers must be between 1 and {MAX_WORKERS}", file=sys.stderr)
+        return EXIT_USAGE
+    if getattr(args, "chunk_size", None) is not None and args.chunk_size < 1:
+        print("laika-fx: error: --chunk-size must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     try:
         return args.func(args)

@@ -59,7 +59,7 @@ from .io import (
 )
 from .overrides import default_mask_override_dir, load_mask_override
 from .plugins import FrameContext, Plugin
-from .report import REPORT_NAME, StageTimes, build_report, write_report
+from .report import CHUNK_REPORTS, REPORT_NAME, StageTimes, build_report, chunk_report_name, write_report
 from .sequence import Shot
 
 __all__ = [
@@ -527,6 +527,10 @@ class BatchOptions:
     # but 0 for uncompressed TIFF, whose plain read (~1-2 ms at 1080p) is cheaper than
     # keeping the frame (benchmarks/bench_stabilize.py: 1139 vs 938 frames/min, crop)
     cache_mb: float | None = None
+    # a chunk of a farm run: the analysis sidecars must be in OUTPUT already (written once
+    # by `laika-fx analyze`) and are only read; the report goes to OUTPUT/reports/
+    # (chunk_report_name), merged by `laika-fx report`
+    chunk: bool = False
 
 
 @dataclass
@@ -601,12 +605,14 @@ def run_analyze(
     timer: StageTimes | None = None,
     frame_format: tuple | None = None,
     cache: FrameCache | None = None,
+    require: bool = False,
 ) -> dict[str, dict]:
     """The analyze pass alone: run every plugin's ``analyze`` over the shot's frames.
 
     Each result is written atomically to ``OUTPUT/<plugin>.json`` and handed to the
     plugin (``set_analysis``). With ``reuse``, an existing sidecar (possibly edited by
-    hand) is loaded instead of recomputed. Frames decoded here are kept in ``cache``
+    hand) is loaded instead of recomputed; with ``require`` (a chunk of a farm run), every
+    sidecar must exist and nothing is computed (BatchError naming the missing one). Frames decoded here are kept in ``cache``
     (if given) for the render pass. Returns ``{plugin name: analysis}``; stops early,
     without writing, when cancelled.
 
@@ -621,6 +627,8 @@ def run_analyze(
     _make_folder(out_dir)
     if frame_format is None:
         frame_format = _shot_format(shot)
+        if frame_format is None:
+            raise BatchError(f"no frame of {shot.pattern} could be read")
     on_disk = set(shot.frames)
     analyzable = [n for n in shot.requested if n in on_disk]
     results: dict[str, dict] = {}
@@ -628,7 +636,10 @@ def run_analyze(
         if not plugin.has_analyze:
             continue
         sidecar = out_dir / f"{plugin.name}.json"
-        if reuse and sidecar.exists():
+        if require and not sidecar.exists():
+            raise BatchError(f"{sidecar} not found: chunks share one analysis, written first by "
+                             f"`laika-fx analyze` over the whole frame range")  # fmt: skip
+        if (reuse or require) and sidecar.exists():
             results[plugin.name] = _read_analysis(plugin, sidecar)
             try:
                 plugin.set_analysis(results[plugin.name])
@@ -713,7 +724,14 @@ def run_batch(
             todo.append(n)
     # temporary files a killed run left for what this run writes (never those of frames
     # outside this run: another chunk may be writing them right now)
-    names = {shot.path(n).name for n in todo} | {REPORT_NAME} | {f"{p.name}.json" for p in plugins if p.has_analyze}
+    report_path = out_dir / REPORT_NAME
+    if opts.chunk:
+        report_path = out_dir / CHUNK_REPORTS / chunk_report_name(shot.requested)
+        _make_folder(report_path.parent)
+        remove_stale_parts(report_path.parent, {report_path.name})
+    names = {shot.path(n).name for n in todo} | {report_path.name}
+    if not opts.chunk:
+        names |= {f"{p.name}.json" for p in plugins if p.has_analyze}
     remove_stale_parts(out_dir, names)
     for folder in mask_dirs.values():
         remove_stale_parts(folder, {f"{shot.path(n).stem}.png" for n in todo})
@@ -725,7 +743,7 @@ def run_batch(
         cache_mb = 0.0 if plain_tiff else DEFAULT_CACHE_MB
     cache = FrameCache(int(cache_mb * 1024 * 1024))
     analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
-                           cancel=cancel, timer=timer, frame_format=fmt, cache=cache)  # fmt: skip
+                           cancel=cancel, timer=timer, frame_format=fmt, cache=cache, require=opts.chunk)  # fmt: skip
 
     # ---- render pass
     if not cancel.is_set():
@@ -766,9 +784,9 @@ def run_batch(
     report["notes"] = [f"{name}: {note}" for name, analysis in analyses.items()
                        for note in analysis.get("notes", ()) if isinstance(note, str)]  # fmt: skip
     try:
-        write_report(out_dir, report)
+        write_report(out_dir, report, path=report_path)
     except OSError as exc:  # a full disk: the caller still has the report (and prints it)
-        report["report_error"] = f"could not write {out_dir / REPORT_NAME}: {exc.strerror or exc}"
+        report["report_error"] = f"could not write {report_path}: {exc.strerror or exc}"
     progress.start("done", 0)
     return report
 

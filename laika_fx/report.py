@@ -25,9 +25,14 @@ if TYPE_CHECKING:
     from .plugins import Plugin
     from .sequence import Shot
 
-__all__ = ["REPORT_NAME", "StageTimes", "build_report", "write_report", "format_summary"]
+__all__ = [
+    "REPORT_NAME", "CHUNK_REPORTS", "StageTimes", "build_report", "write_report", "format_summary",
+    "chunk_report_name", "merge_reports",
+]  # fmt: skip
 
 REPORT_NAME = "laika_fx_report.json"
+#: folder in OUTPUT holding the reports of the chunks of a farm run
+CHUNK_REPORTS = "reports"
 
 
 class StageTimes:
@@ -91,8 +96,11 @@ def build_report(
         "frame_range": shot.frame_range,
         "gaps": shot.gaps,
         "frames_total": len(shot.requested),
+        "frames_requested": _range(shot.requested),
         "frames_written": len(written),
+        "frames_written_list": _range(written),
         "frames_skipped": len(skipped),
+        "frames_skipped_list": _range(skipped),
         "frames_failed": failures,
         "cancelled": cancelled,
         "wall_seconds": round(wall_seconds, 3),
@@ -109,14 +117,117 @@ def build_report(
     }
 
 
+def _range(frames) -> str:
+    from .sequence import format_frame_range
+
+    return format_frame_range(sorted(frames))
+
+
 def _cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def write_report(output: Path, report: dict) -> Path:
-    path = Path(output) / REPORT_NAME
+def write_report(output: Path, report: dict, *, path: Path | None = None) -> Path:
+    """Write ``report`` atomically to ``path`` (default ``OUTPUT/laika_fx_report.json``)."""
+    path = Path(path) if path is not None else Path(output) / REPORT_NAME
     atomic_write_bytes(path, (json.dumps(report, indent=2) + "\n").encode())
     return path
+
+
+def chunk_report_name(frames: Sequence[int]) -> str:
+    """File name of the report of the chunk rendering ``frames`` (in ``OUTPUT/reports/``)."""
+    from .sequence import format_frame_range
+
+    return f"laika_fx_report.{format_frame_range(list(frames)) or 'none'}.json"
+
+
+#: fields every chunk of one run shares; merge_reports refuses chunks that differ in them
+_SHARED = ("input", "output", "frame_range", "gaps", "resolution", "channels", "dtype", "precision", "plugins")
+
+
+def merge_reports(reports: Sequence[dict]) -> dict:
+    """One report for a run rendered in chunks (``laika-fx batch --chunk-size``, a farm).
+
+    Frame accounting is by frame, each frame counted once: a frame requested by several
+    chunk reports (a re-run chunk, overlapping ranges) takes its state from the newest
+    report (``created``). Counts, failures, notes and the frame range match what one
+    ``laika-fx batch`` over the whole range reports; ``wall_seconds`` and the stage costs
+    add up the chunks' (machine time, not elapsed time); ``chunks`` lists the merged files.
+
+    Raises
+    ------
+    ValueError
+        If there is no report, a report lacks the per-frame lists, or the chunks are of
+        different runs (input, output, format or plugin settings differ).
+    """
+    from .sequence import format_frame_range, parse_frame_range
+
+    if not reports:
+        raise ValueError("no chunk reports to merge")
+    reports = sorted(reports, key=lambda r: (str(r.get("created", "")), str(r.get("frames_requested", ""))))
+    first = reports[0]
+    for r in reports[1:]:
+        for key in _SHARED:
+            if r.get(key) != first.get(key):
+                raise ValueError(f"chunk reports of different runs: {key} differs "
+                                 f"({r.get(key)!r:.60} vs {first.get(key)!r:.60})")  # fmt: skip
+    state: dict[int, tuple[str, dict | None]] = {}
+    for r in reports:
+        try:
+            written = parse_frame_range(r["frames_written_list"]) if r["frames_written_list"] else []
+            skipped = parse_frame_range(r["frames_skipped_list"]) if r["frames_skipped_list"] else []
+            requested = parse_frame_range(r["frames_requested"]) if r["frames_requested"] else []
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"a chunk report without per-frame lists ({exc})") from None
+        failed = {int(f["frame"]): f for f in r["frames_failed"]}
+        for n in requested:
+            if n in failed:
+                state[n] = ("failed", failed[n])
+            elif n in written:
+                state[n] = ("written", None)
+            elif n in skipped:
+                state[n] = ("skipped", None)
+            else:  # not reached: a cancelled chunk
+                state[n] = ("cancelled", None)
+    frames = sorted(state)
+    by = {k: [n for n in frames if state[n][0] == k] for k in ("written", "skipped", "failed", "cancelled")}
+    wall = sum(float(r["wall_seconds"]) for r in reports)
+    stages: dict[str, dict] = {}
+    for r in reports:
+        for name, st in r.get("stages", {}).items():
+            acc = stages.setdefault(name, {"seconds": 0.0, "frames": 0})
+            acc["seconds"] += st["ms_per_frame"] * st["frames"] / 1000.0
+            acc["frames"] += st["frames"]
+    total_s = sum(a["seconds"] for a in stages.values()) or 1.0
+    merged = dict(first)
+    merged.update({
+        "created": max(str(r.get("created", "")) for r in reports),
+        "frames_total": len(frames),
+        "frames_requested": format_frame_range(frames),
+        "frames_written": len(by["written"]),
+        "frames_written_list": format_frame_range(by["written"]),
+        "frames_skipped": len(by["skipped"]),
+        "frames_skipped_list": format_frame_range(by["skipped"]),
+        "frames_failed": [state[n][1] for n in by["failed"]],
+        "cancelled": bool(by["cancelled"]) or any(r.get("cancelled") for r in reports),
+        "wall_seconds": round(wall, 3),
+        "frames_per_minute": round(60.0 * len(by["written"]) / wall, 1) if wall > 0 else 0.0,
+        "stages": {
+            name: {
+                "ms_per_frame": round(1000.0 * a["seconds"] / max(1, a["frames"]), 2),
+                "frames_per_minute": round(60.0 * a["frames"] / a["seconds"], 1) if a["seconds"] > 0 else None,
+                "share": round(a["seconds"] / total_s, 4),
+                "frames": a["frames"],
+            }
+            for name, a in stages.items()
+        },
+        "workers": max(int(r.get("workers", 1)) for r in reports),
+        "notes": sorted({n for r in reports for n in r.get("notes", [])}),
+        "chunks": [r.get("frames_requested", "") for r in reports],
+    })  # fmt: skip
+    merged.pop("frame_cache", None)
+    merged.pop("report_error", None)
+    return merged
 
 
 def format_summary(report: dict) -> str:

@@ -63,3 +63,10 @@ def test_ten_runs_with_1_2_and_4_workers_write_the_same_bytes(shot: Path, refere
 @pytest.mark.parametrize("cache_mb", ["0", "0.4", "4096"])  # none, ~2 frames, all
 def test_frame_cache_size_does_not_change_the_output(shot: Path, reference, tmp_path: Path, cache_mb):
     assert batch(shot, tmp_path / "out", "--workers", "2", "--cache-mb", cache_mb) == reference
+
+
+@pytest.mark.parametrize("chunk", ["1", "5", "12"])
+def test_frame_range_chunking_does_not_change_the_output(shot: Path, reference, tmp_path: Path, chunk):
+    out = tmp_path / "out"
+    assert main(["analyze", str(shot), str(out), "--plugins", CHAIN, "-q", "--workers", "2"]) == 0
+    assert batch(shot, out, "--workers", "2", "--chunk-size", chunk) == reference
