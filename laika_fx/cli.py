@@ -34,7 +34,14 @@ from .pipeline import (
     run_batch,
 )
 from .plugins import BUILTIN_DISTRIBUTIONS, PluginError, build_plugins, load_preset, registry
-from .report import CHUNK_REPORTS, REPORT_NAME, chunk_report_name, format_summary, merge_reports, write_report
+from .report import (
+    CHUNK_REPORTS,
+    REPORT_NAME,
+    chunk_report_name,
+    format_summary,
+    merge_reports,
+    write_report,
+)
 from .sequence import ShotError, open_shot
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130

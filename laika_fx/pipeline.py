@@ -59,7 +59,14 @@ from .io import (
 )
 from .overrides import default_mask_override_dir, load_mask_override
 from .plugins import FrameContext, Plugin
-from .report import CHUNK_REPORTS, REPORT_NAME, StageTimes, build_report, chunk_report_name, write_report
+from .report import (
+    CHUNK_REPORTS,
+    REPORT_NAME,
+    StageTimes,
+    build_report,
+    chunk_report_name,
+    write_report,
+)
 from .sequence import Shot
 
 __all__ = [

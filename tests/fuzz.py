@@ -77,7 +77,7 @@ def _huge(data: bytearray, ext: str, rng: np.random.Generator) -> bool:
         return False
     if ext == ".tif":
         found = False
-        for at, tag, typ, _ in _tiff_entries(bytes(data)):
+        for at, tag, _typ, _count in _tiff_entries(bytes(data)):
             if tag in (256, 257):
                 data[at + 2 : at + 12] = struct.pack("<HII", 4, 1, big)  # LONG
                 found = True

@@ -18,7 +18,6 @@ import zlib
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 from laika_fx.cli import main
