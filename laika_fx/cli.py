@@ -21,6 +21,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from . import __version__
+from . import io as _io
 from .io import FrameReadError, read_frame
 from .pipeline import (
     DEFAULT_CACHE_MB,
@@ -404,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="model precision for every plugin that runs a model (default: int8)")
         cmd.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker threads (default: CPU count)")
         cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+        add_max_pixels(cmd)
 
     b = sub.add_parser("batch", help="run plugins over a shot and write the cleaned frames")
     run_options(b)
@@ -432,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="frames, range, gaps, resolution, bit depth and channels of a shot")
     i.add_argument("input")
     i.add_argument("--frames")
+    add_max_pixels(i)
     i.set_defaults(func=cmd_info)
 
     p = sub.add_parser("plugins", help="list plugins found and plugins that failed to load")
@@ -440,6 +443,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub)
     return parser
+
+
+def _pixel_count(text: str) -> int:
+    try:
+        return _io.parse_pixel_limit(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_max_pixels(parser: argparse.ArgumentParser) -> None:
+    limit = _io.MAX_PIXELS or 0
+    side = int(limit**0.5)
+    default = f"{side}x{side}" if side * side == limit else str(limit)
+    parser.add_argument("--max-pixels", type=_pixel_count, default=None, metavar="N|WxH",
+                        help="refuse frames with more pixels than this, from their header, before decoding "
+                             f"(default: {default}; 0 = no limit)")  # fmt: skip
 
 
 def add_commands(sub) -> list[tuple[str, str, str]]:
@@ -481,7 +500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("laika-fx: error: --chunk-size must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return args.func(args)
+        with _io.pixel_limit(getattr(args, "max_pixels", None)):
+            return args.func(args)
     except (UsageError, ShotError, BatchError) as exc:
         print(f"laika-fx: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

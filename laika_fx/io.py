@@ -20,9 +20,12 @@ steps at once; the batch splits them so that the sync runs on a background threa
 
 from __future__ import annotations
 
+import contextlib
 import os
+import struct
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -30,6 +33,12 @@ import numpy as np
 
 __all__ = [
     "FrameReadError",
+    "FrameInfo",
+    "MAX_PIXELS",
+    "probe_frame",
+    "check_frame_size",
+    "pixel_limit",
+    "parse_pixel_limit",
     "SUPPORTED_EXTENSIONS",
     "read_frame",
     "write_frame",
@@ -78,12 +87,16 @@ def to_bgr(frame: np.ndarray) -> np.ndarray:
     raise ValueError(f"unsupported channel count {frame.shape[2]}")
 
 
-def read_frame(path: str | os.PathLike) -> np.ndarray:
+def read_frame(path: str | os.PathLike, *, max_pixels: int | None = None) -> np.ndarray:
     """Read one frame as stored: dtype, bit depth and channel count kept.
+
+    The header is probed first (:func:`probe_frame`): a damaged header or a frame above
+    the pixel limit is refused before any pixel buffer is allocated.
 
     Parameters
     ----------
-    path : path of a PNG, TIFF, JPEG or EXR file.
+    path : path of a PNG, TIFF, JPEG or EXR file (the format is taken from its first bytes).
+    max_pixels : refuse frames with more pixels than this; None: :data:`MAX_PIXELS`.
 
     Returns
     -------
@@ -92,21 +105,28 @@ def read_frame(path: str | os.PathLike) -> np.ndarray:
     Raises
     ------
     FrameReadError
-        If the file is missing, empty or cannot be decoded.
+        If the file is missing, empty, too large or cannot be decoded.
     """
     p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise FrameReadError(f"cannot open {p.name}: {exc.strerror or exc}") from exc
-    if size == 0:
-        raise FrameReadError(f"{p.name} is empty (0 bytes)")
-    if p.suffix.lower() == ".exr":
-        return _read_exr(p)
-    if p.suffix.lower() in (".tif", ".tiff"):
-        raw = _read_plain_tiff(p)
-        if raw is not None:
-            return raw
+    info = probe_frame(p)
+    check_frame_size(info, p.name, max_pixels)
+    if info.format == "exr":
+        image = _read_exr(p)
+    else:
+        image = None
+        if info.format == "tiff":
+            image = _read_plain_tiff(p)
+        if image is None:
+            image = _read_opencv(p)
+    if image.shape[:2] != (info.height, info.width):
+        raise FrameReadError(
+            f"{p.name} could not be decoded (header says {info.width}x{info.height}, "
+            f"the image data {image.shape[1]}x{image.shape[0]})"
+        )
+    return image
+
+
+def _read_opencv(p: Path) -> np.ndarray:
     # np.fromfile + imdecode handles non-ASCII paths and never touches the file.
     data = np.fromfile(str(p), dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
@@ -121,45 +141,21 @@ def read_frame(path: str | os.PathLike) -> np.ndarray:
     return from_bgr(image)
 
 
-_TIFF_TYPES = {3: "H", 4: "I"}  # SHORT, LONG: the only types the tags read below may have
-
-
 def _tiff_tags(path: str | os.PathLike) -> tuple[str, dict[int, tuple]] | None:
-    """Byte order (``<`` or ``>``) and the SHORT/LONG tags of a classic TIFF's first image.
-
-    Read from the header without decoding the image; tags of other types map to ``()``.
-    None if the file is not a classic TIFF or its directory cannot be read.
+    """Byte order (``<`` or ``>``) and the integer tags of a classic TIFF's first image that
+    laika_fx looks at (see ``_TIFF_WANTED``), read from the header without decoding the
+    image (bounded: see :func:`_tiff_directory`). None if the file is not a classic TIFF or
+    its directory cannot be read.
     """
-    import struct
-
+    p = Path(path)
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-            if len(head) < 8 or head[:2] not in (b"II", b"MM"):
+        with open(p, "rb") as fh:
+            h = _Header(fh, p.name, os.fstat(fh.fileno()).st_size)
+            if h.read(0, 4, "TIFF header") not in (b"II*\0", b"MM\0*"):
                 return None
-            end = "<" if head[:2] == b"II" else ">"
-            magic, ifd = struct.unpack(end + "HI", head[2:8])
-            if magic != 42:
-                return None
-            fh.seek(ifd)
-            (count,) = struct.unpack(end + "H", fh.read(2))
-            entries = fh.read(12 * count)
-            tags: dict[int, tuple] = {}
-            for i in range(count):
-                tag, typ, n, value = struct.unpack(end + "HHI4s", entries[12 * i : 12 * i + 12])
-                if typ not in _TIFF_TYPES:
-                    tags[tag] = ()
-                    continue
-                fmt = end + _TIFF_TYPES[typ] * n
-                size = struct.calcsize(fmt)
-                if size <= 4:
-                    tags[tag] = struct.unpack(fmt, value[:size])
-                else:
-                    fh.seek(struct.unpack(end + "I", value)[0])
-                    tags[tag] = struct.unpack(fmt, fh.read(size))
-    except (OSError, struct.error):
+            return _tiff_directory(h)
+    except (OSError, FrameReadError, struct.error, ValueError, OverflowError):
         return None
-    return end, tags
 
 
 def _read_plain_tiff(path: Path) -> np.ndarray | None:
@@ -214,14 +210,7 @@ def _read_exr(path: Path) -> np.ndarray:
             channels = {name: ch.pixels for name, ch in exr.channels().items()}
     except Exception as exc:  # the bindings raise plain RuntimeError/OSError
         raise FrameReadError(f"{path.name} could not be decoded as EXR ({exc})") from None
-    if all(c in channels for c in "RGB"):
-        names = ["R", "G", "B"] + (["A"] if "A" in channels else [])
-    elif "Y" in channels:
-        names = ["Y"] + (["A"] if "A" in channels else [])
-    elif len(channels) == 1:
-        names = list(channels)
-    else:
-        raise FrameReadError(f"{path.name}: unsupported EXR channel set {sorted(channels)}")
+    names, _ = _exr_layout(path.name, channels)
     planes = [np.asarray(channels[n], dtype=np.float32) for n in names]
     return planes[0] if len(planes) == 1 else np.ascontiguousarray(np.stack(planes, axis=-1))
 
@@ -237,6 +226,361 @@ def _write_exr(path: Path, frame: np.ndarray) -> None:
     header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
     with OpenEXR.File(header, planes) as exr:
         exr.write(str(path))
+
+
+# --------------------------------------------------------------------------------------
+# Header probe and size limits: checked before any pixel buffer is allocated.
+
+#: Frames with more pixels than this are refused from their header, before decoding
+#: (16384 x 16384 by default; the CLI's ``--max-pixels`` sets it; 0 or None: no limit).
+MAX_PIXELS: int | None = 16384 * 16384
+
+#: A TIFF directory with more entries than this is refused (real files have < 100).
+MAX_TIFF_ENTRIES = 4096
+#: An EXR header with more attributes than this is refused (real files have < 50).
+MAX_EXR_ATTRIBUTES = 1024
+#: A PNG or JPEG whose first image header is not within this many chunks/segments is refused.
+MAX_HEADER_CHUNKS = 4096
+
+
+@dataclass(frozen=True)
+class FrameInfo:
+    """What :func:`read_frame` will return for a file, read from its header alone.
+
+    ``dtype`` and ``channels`` describe the decoded array (EXR frames are read as
+    float32 whatever their pixel type; palette PNG/TIFF as RGB or RGBA); ``format`` is
+    ``"png"``, ``"tiff"``, ``"jpeg"`` or ``"exr"``, decided from the file's first bytes,
+    not its extension.
+    """
+
+    width: int
+    height: int
+    channels: int
+    dtype: np.dtype
+    format: str
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of the array :func:`read_frame` returns."""
+        return (self.height, self.width) if self.channels == 1 else (self.height, self.width, self.channels)
+
+
+class _Header:
+    """Bounded reads from an open file: never past its end, never more than asked."""
+
+    def __init__(self, fh, name: str, size: int):
+        self.fh, self.name, self.size = fh, name, size
+
+    def bad(self, what: str) -> FrameReadError:
+        return FrameReadError(f"{self.name} could not be decoded ({what})")
+
+    def read(self, offset: int, n: int, what: str) -> bytes:
+        if offset < 0 or n < 0 or offset + n > self.size:
+            raise self.bad(f"{what} lies past the end of the file")
+        self.fh.seek(offset)
+        data = self.fh.read(n)
+        if len(data) != n:
+            raise self.bad(f"{what} is cut short")
+        return data
+
+
+def probe_frame(path: str | os.PathLike) -> FrameInfo:
+    """Width, height, channels, dtype and format of a frame file, from its header only.
+
+    Reads a few hundred bytes at most (PNG IHDR, the first TIFF directory, JPEG SOF, EXR
+    header) and allocates nothing in proportion to what the header declares: counts and
+    sizes are checked against the file's length and the limits above first.
+
+    Raises
+    ------
+    FrameReadError
+        If the file is missing, empty, of an unknown format or its header is damaged.
+    """
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size == 0:
+                raise FrameReadError(f"{p.name} is empty (0 bytes)")
+            h = _Header(fh, p.name, size)
+            magic = fh.read(8)
+            if magic.startswith(_PNG_MAGIC):
+                return _probe_png(h)
+            if magic[:4] in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+"):
+                return _probe_tiff(h)
+            if magic.startswith(b"\xff\xd8"):
+                return _probe_jpeg(h)
+            if magic.startswith(_EXR_MAGIC):
+                return _probe_exr(h)
+    except FrameReadError:
+        raise
+    except IsADirectoryError:
+        raise FrameReadError(f"cannot open {p.name}: it is a folder") from None
+    except OSError as exc:
+        raise FrameReadError(f"cannot open {p.name}: {exc.strerror or exc}") from None
+    except (struct.error, ValueError, OverflowError) as exc:
+        raise FrameReadError(f"{p.name} could not be decoded (damaged header: {exc})") from None
+    raise FrameReadError(f"{p.name} could not be decoded (not a PNG, TIFF, JPEG or EXR file)")
+
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_EXR_MAGIC = b"\x76\x2f\x31\x01"
+# PNG colour type -> channels as decoded (OpenCV, IMREAD_UNCHANGED): gray+alpha and
+# palette come out as RGB(A); a tRNS chunk adds alpha to RGB and palette images (not gray).
+_PNG_COLOR = {0: 1, 2: 3, 3: 3, 4: 4, 6: 4}
+_PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+
+
+def _checked_dims(h: _Header, width: int, height: int) -> None:
+    if width <= 0 or height <= 0:
+        raise h.bad(f"header declares a {width}x{height} image")
+
+
+def _probe_png(h: _Header) -> FrameInfo:
+    length, kind = struct.unpack(">I4s", h.read(8, 8, "PNG header"))
+    if kind != b"IHDR" or length != 13:
+        raise h.bad("PNG header: IHDR is not the first chunk")
+    width, height, depth, color, _comp, _filt, interlace = struct.unpack(">IIBBBBB", h.read(16, 13, "PNG IHDR"))
+    _checked_dims(h, width, height)
+    if depth not in _PNG_DEPTHS.get(color, ()):
+        raise h.bad(f"PNG header: bit depth {depth} with colour type {color}")
+    if width > 2**31 - 1 or height > 2**31 - 1 or interlace > 1:
+        raise h.bad("PNG header: invalid IHDR")
+    channels = _PNG_COLOR[color]
+    if color in (2, 3):  # RGB or palette: RGBA if a tRNS chunk precedes the image data
+        at = 8 + 12 + 13
+        for _ in range(MAX_HEADER_CHUNKS):
+            if at + 8 > h.size:
+                break
+            length, kind = struct.unpack(">I4s", h.read(at, 8, "PNG chunk"))
+            if kind in (b"IDAT", b"IEND"):
+                break
+            if kind == b"tRNS":
+                channels = 4
+                break
+            at += 12 + length
+    return FrameInfo(width, height, channels, np.dtype(np.uint16 if depth == 16 else np.uint8), "png")
+
+
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _probe_jpeg(h: _Header) -> FrameInfo:
+    at = 2
+    for _ in range(MAX_HEADER_CHUNKS):
+        marker = h.read(at, 2, "JPEG marker")
+        if marker[0] != 0xFF:
+            raise h.bad("JPEG: no frame header before the image data")
+        code = marker[1]
+        if code == 0xFF:  # fill byte
+            at += 1
+            continue
+        if code in (0x01, *range(0xD0, 0xD8)):
+            at += 2
+            continue
+        if code in (0xD9, 0xDA):
+            break
+        (length,) = struct.unpack(">H", h.read(at + 2, 2, "JPEG segment"))
+        if length < 2:
+            raise h.bad("JPEG: segment shorter than its length field")
+        if code in _SOF:
+            precision, height, width, components = struct.unpack(">BHHB", h.read(at + 4, 6, "JPEG frame header"))
+            if height == 0:
+                raise h.bad("JPEG: image height given only after the scan (DNL), not supported")
+            _checked_dims(h, width, height)
+            if precision != 8:
+                raise FrameReadError(f"{h.name}: {precision}-bit JPEG is not supported (8-bit only)")
+            if components not in (1, 3, 4):
+                raise h.bad(f"JPEG: {components} components")
+            return FrameInfo(width, height, 1 if components == 1 else 3, np.dtype(np.uint8), "jpeg")
+        at += 2 + length
+    raise h.bad("JPEG: no frame header before the image data")
+
+
+# TIFF field type -> bytes per value
+_TIFF_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
+                    16: 8, 17: 8, 18: 8}  # fmt: skip
+_TIFF_INT_FORMATS = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 13: "I", 16: "Q", 17: "q", 18: "Q"}
+#: Tags whose values are read (others are only checked against the file's size).
+_TIFF_WANTED = {256, 257, 258, 259, 262, 273, 274, 277, 279, 284, 317, 338, 339}
+
+
+def _tiff_directory(h: _Header) -> tuple[str, dict[int, tuple]]:
+    """Byte order and the integer tags in ``_TIFF_WANTED`` of a TIFF's first directory.
+
+    Every entry's declared size is checked against the file's length and the entry count
+    against :data:`MAX_TIFF_ENTRIES` before anything is read, so a directory that claims
+    billions of values costs nothing. Raises FrameReadError on any inconsistency.
+    """
+    head = h.read(0, 8, "TIFF header")
+    end = "<" if head[:2] == b"II" else ">"
+    (magic,) = struct.unpack(end + "H", head[2:4])
+    if magic == 42:
+        (ifd,) = struct.unpack(end + "I", head[4:8])
+        count_fmt, entry_fmt, entry_size, inline = "H", "HHI", 12, 4
+    else:  # BigTIFF
+        bytesize, _, ifd = struct.unpack(end + "HHQ", h.read(4, 12, "BigTIFF header"))
+        if bytesize != 8:
+            raise h.bad("BigTIFF header: offset size is not 8")
+        count_fmt, entry_fmt, entry_size, inline = "Q", "HHQ", 20, 8
+    csize = struct.calcsize(count_fmt)
+    (count,) = struct.unpack(end + count_fmt, h.read(ifd, csize, "TIFF directory"))
+    if count == 0 or count > MAX_TIFF_ENTRIES:
+        raise h.bad(f"TIFF directory declares {count} entries (at most {MAX_TIFF_ENTRIES} are read)")
+    entries = h.read(ifd + csize, count * entry_size, "TIFF directory")
+    tags: dict[int, tuple] = {}
+    for i in range(count):
+        raw = entries[i * entry_size : (i + 1) * entry_size]
+        tag, typ, n = struct.unpack(end + entry_fmt, raw[: entry_size - inline])
+        value = raw[entry_size - inline :]
+        nbytes = _TIFF_TYPE_SIZES.get(typ, 1) * n
+        if nbytes > h.size:
+            raise h.bad(f"TIFF tag {tag} declares {n} values, more than the {h.size}-byte file holds")
+        if tag not in _TIFF_WANTED:
+            continue
+        if typ not in _TIFF_INT_FORMATS:
+            raise h.bad(f"TIFF tag {tag} has type {typ}, not an integer type")
+        if nbytes <= inline:
+            data = value[:nbytes]
+        else:
+            (offset,) = struct.unpack(end + ("I" if inline == 4 else "Q"), value)
+            data = h.read(offset, nbytes, f"TIFF tag {tag}")
+        tags[tag] = struct.unpack(f"{end}{n}{_TIFF_INT_FORMATS[typ]}", data)
+    return end, tags
+
+
+def _tag1(tags: dict[int, tuple], tag: int, default: int | None = None) -> int | None:
+    v = tags.get(tag)
+    return default if not v else v[0]
+
+
+def _probe_tiff(h: _Header) -> FrameInfo:
+    _, tags = _tiff_directory(h)
+    width, height = _tag1(tags, 256), _tag1(tags, 257)
+    if width is None or height is None:
+        raise h.bad("TIFF directory has no image width or height")
+    _checked_dims(h, width, height)
+    spp = _tag1(tags, 277, 1)
+    bits = max(tags.get(258) or (1,))
+    sample_format = _tag1(tags, 339, 1)
+    photometric = _tag1(tags, 262, 1)
+    if spp < 1:
+        raise h.bad("TIFF declares 0 samples per pixel")
+    if sample_format == 3 and bits in (32, 64):
+        dtype = np.dtype(np.float32)  # float64 is narrowed by read_frame
+    elif sample_format in (1, 4) and bits <= 16:
+        dtype = np.dtype(np.uint16 if bits > 8 else np.uint8)
+    else:
+        raise FrameReadError(f"{h.name}: {bits}-bit TIFF samples of format {sample_format} are not supported")
+    if photometric in (0, 1) and spp in (1, 3, 4):  # gray; OpenCV reads gray+extra as is
+        channels = spp
+    elif photometric in (0, 1) and spp == 2:  # OpenCV reads gray + alpha as gray
+        channels = 1
+    elif photometric == 3:  # palette
+        channels = 3
+    else:  # RGB, YCbCr, CMYK, ...: RGB, plus alpha if a fourth sample is declared
+        channels = 4 if spp >= 4 and photometric == 2 else 3
+    return FrameInfo(width, height, channels, dtype, "tiff")
+
+
+# EXR pixel types: 0 UINT, 1 HALF, 2 FLOAT
+def _probe_exr(h: _Header) -> FrameInfo:
+    (version,) = struct.unpack("<I", h.read(4, 4, "EXR header"))
+    if version & 0xFF != 2:
+        raise h.bad(f"EXR version {version & 0xFF}")
+    at, window, channels = 8, None, None
+    for _ in range(MAX_EXR_ATTRIBUTES):
+        chunk = h.read(at, min(600, h.size - at), "EXR header")
+        if chunk[:1] == b"\0":
+            break
+        name_end = chunk.find(b"\0")
+        type_end = chunk.find(b"\0", name_end + 1)
+        if name_end <= 0 or type_end <= name_end + 1 or type_end + 5 > len(chunk):
+            raise h.bad("EXR header: attribute name or type is damaged")
+        name, kind = chunk[:name_end], chunk[name_end + 1 : type_end]
+        (size,) = struct.unpack("<i", chunk[type_end + 1 : type_end + 5])
+        value_at = at + type_end + 5
+        if size < 0 or value_at + size > h.size:
+            raise h.bad(f"EXR attribute {name.decode(errors='replace')} declares {size} bytes")
+        if name == b"dataWindow" and kind == b"box2i" and size == 16:
+            window = struct.unpack("<4i", h.read(value_at, 16, "EXR dataWindow"))
+        elif name == b"channels" and kind == b"chlist":
+            if size > 64 * 1024:
+                raise h.bad(f"EXR channel list of {size} bytes")
+            data, channels, i = h.read(value_at, size, "EXR channel list"), [], 0
+            while i < len(data) and data[i] != 0:
+                j = data.find(b"\0", i)
+                if j < 0 or j + 17 > len(data):
+                    raise h.bad("EXR channel list is damaged")
+                channels.append(data[i:j].decode(errors="replace"))
+                i = j + 17
+        at = value_at + size
+    else:
+        raise h.bad(f"EXR header has more than {MAX_EXR_ATTRIBUTES} attributes")
+    if window is None or channels is None:
+        raise h.bad("EXR header has no dataWindow or channel list")
+    width, height = window[2] - window[0] + 1, window[3] - window[1] + 1
+    _checked_dims(h, width, height)
+    return FrameInfo(width, height, _exr_layout(h.name, channels)[1], np.dtype(np.float32), "exr")
+
+
+def _exr_layout(name: str, channels) -> tuple[list[str], int]:
+    """The channel names read from an EXR, in order, and how many (as read_frame returns them)."""
+    channels = set(channels)
+    if {"R", "G", "B"} <= channels:
+        names = ["R", "G", "B"] + (["A"] if "A" in channels else [])
+    elif "Y" in channels:
+        names = ["Y"] + (["A"] if "A" in channels else [])
+    elif len(channels) == 1:
+        names = list(channels)
+    else:
+        raise FrameReadError(f"{name}: unsupported EXR channel set {sorted(channels)}")
+    return names, len(names)
+
+
+@contextlib.contextmanager
+def pixel_limit(max_pixels: int | None):
+    """Set :data:`MAX_PIXELS` for the duration of a ``with`` block (None: leave it as is).
+
+    The limit is module-wide (the batch's reader threads all see it); the CLI's
+    ``--max-pixels`` sets it this way around a command.
+    """
+    global MAX_PIXELS
+    if max_pixels is None:
+        yield
+        return
+    if max_pixels < 0:
+        raise ValueError("the pixel limit cannot be negative")
+    old, MAX_PIXELS = MAX_PIXELS, max_pixels
+    try:
+        yield
+    finally:
+        MAX_PIXELS = old
+
+
+def parse_pixel_limit(text: str) -> int:
+    """``"16384x16384"`` or ``"268435456"`` to a pixel count (0: no limit); ValueError otherwise."""
+    parts = text.lower().replace(" ", "").split("x")
+    if len(parts) > 2 or not all(p.isdigit() and len(p) <= 12 for p in parts):
+        raise ValueError(f"expected a pixel count or WIDTHxHEIGHT, got {text!r}")
+    n = 1
+    for p in parts:
+        n *= int(p)
+    return n
+
+
+def check_frame_size(info: FrameInfo, name: str, max_pixels: int | None = None) -> None:
+    """Raise FrameReadError if ``info`` is above the pixel limit (:data:`MAX_PIXELS` by default)."""
+    limit = MAX_PIXELS if max_pixels is None else max_pixels
+    if limit and info.pixels > limit:
+        raise FrameReadError(
+            f"{name} is {info.width}x{info.height} ({info.pixels / 1e6:.3g} megapixels), above the "
+            f"limit of {limit / 1e6:.3g} megapixels (--max-pixels)"
+        )
 
 
 #: TIFF compression codes OpenCV can write: none, LZW, Adobe deflate, PackBits, deflate
@@ -283,8 +627,6 @@ def _plain_tiff_parts(frame: np.ndarray) -> tuple[bytes, np.ndarray, bytes] | No
     OpenCV converts RGB to BGR on the way in and libtiff back to RGB; writing the RGB pixel
     bytes directly saves both and the encoder's copies (~6-12 ms per 1080p frame, ~1 here).
     """
-    import struct
-
     if frame.dtype not in (np.uint8, np.uint16) or frame.ndim not in (2, 3):
         return None
     spp = 1 if frame.ndim == 2 else frame.shape[2]

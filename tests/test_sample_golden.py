@@ -1,4 +1,6 @@
-"""Outputs on ``sample_frames/`` are byte-identical to the recorded ones.
+"""Outputs on ``sample_frames/`` are identical to the recorded ones: pixel for pixel for PNG
+files (the digest of the decoded array, its dtype and shape: the PNG encoder may change
+the file's bytes, never its pixels), byte for byte for every other file.
 
 The recorded digests (``tests/data/sample_frames_golden.json``) were made with the shipped
 models; a refactor that changes no result keeps them. A deliberate change of results (a new model, a new default) records them again:
@@ -39,9 +41,21 @@ CONFIGS = {
 }
 
 
+def _digest(path: Path) -> str:
+    if path.suffix.lower() != ".png":
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    import cv2
+    import numpy as np
+
+    pixels = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert pixels is not None, f"{path.name} could not be decoded"
+    head = f"pixels {pixels.dtype} {pixels.shape}\n".encode()
+    return "px:" + hashlib.sha256(head + np.ascontiguousarray(pixels).tobytes()).hexdigest()
+
+
 def _digests(out: Path) -> dict[str, str]:
     return {
-        str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+        str(p.relative_to(out)): _digest(p)
         for p in sorted(out.rglob("*"))
         if p.is_file() and p.name != "laika_fx_report.json"
     }
