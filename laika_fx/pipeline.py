@@ -49,9 +49,12 @@ from typing import Any
 import numpy as np
 
 from .io import (
+    FrameInfo,
     FrameReadError,
     atomic_write_bytes,
+    check_frame_size,
     commit,
+    probe_frame,
     read_frame,
     sync_folders,
     tiff_compression,
@@ -566,15 +569,40 @@ def _check_like(frame: np.ndarray, ref: tuple, name: str, *, size: bool = True) 
         raise FrameReadError(f"{name} has {ch} channels, the shot has {ref_ch}")
 
 
+def probe_input(path: Path) -> FrameInfo:
+    """The header of an input frame (:func:`~laika_fx.io.probe_frame`), refusing what is not
+    a regular file before opening it (as :func:`read_input`) and frames above the pixel limit."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise FrameReadError(f"cannot open {path.name}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise FrameReadError(f"{path.name} is not a regular file")
+    info = probe_frame(path)
+    check_frame_size(info, path.name)
+    return info
+
+
 def _shot_format(shot: Shot) -> tuple[tuple, np.dtype] | None:
-    """Shape and dtype of the shot: those of the first readable frame (of all on disk)."""
+    """Shape and dtype of the shot: those most frames on disk declare in their headers.
+
+    Headers only (:func:`probe_input`, a few hundred bytes per frame, no decoding), and
+    every frame on disk, not only the requested ones, so every chunk of a farm run agrees.
+    A tie goes to the format of the earliest frame. Frames of another format then fail
+    alone ("is 961x540, the shot is 960x540"), whichever frame comes first. None if no
+    header can be read.
+    """
+    counts: dict[tuple, int] = {}
     for n in shot.frames:
         try:
-            arr = read_input(shot.path(n))
+            info = probe_input(shot.path(n))
         except FrameReadError:
             continue
-        return arr.shape, arr.dtype
-    return None
+        key = (info.shape, np.dtype(info.dtype))
+        counts[key] = counts.get(key, 0) + 1  # dicts keep first-seen order: ties go to the earliest
+    if not counts:
+        return None
+    return max(counts, key=counts.__getitem__)
 
 
 def _shot_tiff_compression(shot: Shot) -> int | None:

@@ -64,7 +64,8 @@ def _tiff_entries(data: bytes):
 
 def _huge(data: bytearray, ext: str, rng: np.random.Generator) -> bool:
     """Declare a size far beyond any real frame in the header; False if not found."""
-    big = int(rng.choice([65535, 60000, 2**31 - 1 if ext in (".tif", ".exr") else 65000]))
+    # 20000: above the default pixel limit (16384 x 16384) but below OpenCV's own
+    big = int(rng.choice([20000, 65535, 60000, 2**31 - 1 if ext in (".tif", ".exr") else 65000]))
     if ext == ".png":
         _png_size(data, big, big)
         return True
@@ -72,7 +73,7 @@ def _huge(data: bytearray, ext: str, rng: np.random.Generator) -> bool:
         for marker in (b"\xff\xc0", b"\xff\xc2"):
             at = data.find(marker)
             if at >= 0:
-                data[at + 5 : at + 9] = struct.pack(">HH", 65535, 65535)
+                data[at + 5 : at + 9] = struct.pack(">HH", min(big, 65535), min(big, 65535))
                 return True
         return False
     if ext == ".tif":

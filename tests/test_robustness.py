@@ -418,3 +418,70 @@ def test_resume_removes_the_temporary_files_of_its_own_frames_only(tmp_path: Pat
     assert code == 0, err
     assert [p.name for p in mine if p.exists()] == []
     assert all(p.exists() for p in others)
+
+
+# ------------------------------------------------------------------ case 3: the shot's format
+@pytest.mark.parametrize("plugins", ["deflicker", "stabilize"])
+def test_an_odd_sized_first_frame_fails_alone_the_majority_defines_the_shot(tmp_path: Path, capsys, plugins):
+    shot = tmp_path / "shot"
+    paths = small_shot(shot, 6)
+    write_frame(paths[0], cv2.resize(read_frame(paths[0]), (321, 180)))  # 1001 is one pixel wider
+    out = tmp_path / "out"
+    code, _, err = run(["batch", shot, out, "--plugins", plugins, "-q"], capsys)
+    assert code == 1, err
+    report = report_of(out)
+    assert report["resolution"] == [320, 180]
+    assert [(f["frame"], f["error"]) for f in report["frames_failed"]] == [
+        (1001, "frame.1001.png is 321x180, the shot is 320x180")]
+    assert report["frames_written"] == 5
+
+
+# ------------------------------------------------------------------ case 8: declared sizes
+def _png_bomb(path: Path, side: int) -> None:
+    """A real ``side`` x ``side`` 8-bit gray PNG of zeros (a few hundred kB on disk)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    z = zlib.compressobj(1)
+    row = bytes(side + 1)
+    body = b"".join(z.compress(row) for _ in range(side)) + z.flush()
+    ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+
+
+def _tiff_with_strip_count(path: Path, count: int) -> None:
+    """Set the value count of the StripByteCounts tag of little-endian TIFF ``path`` to ``count``."""
+    data = bytearray(path.read_bytes())
+    (ifd,) = struct.unpack_from("<I", data, 4)
+    (n,) = struct.unpack_from("<H", data, ifd)
+    for i in range(n):
+        at = ifd + 2 + 12 * i
+        if struct.unpack_from("<H", data, at)[0] == 279:
+            struct.pack_into("<I", data, at + 4, count)
+    path.write_bytes(bytes(data))
+
+
+def test_huge_declared_sizes_are_refused_from_the_header_with_flat_memory(tmp_path: Path):
+    """A 20000x20000 PNG bomb and a TIFF whose strip table claims 100 million entries are
+    listed from their headers: the batch's peak memory stays that of a small shot."""
+    png, tif = tmp_path / "png", tmp_path / "tif"
+    small_shot(png, 4)
+    _png_bomb(png / "frame.1002.png", 20000)
+    tif.mkdir()
+    for p in sorted(png.glob("frame.*.png")):
+        if p.name != "frame.1002.png":
+            write_frame(tif / p.with_suffix(".tif").name, read_frame(p))
+    _tiff_with_strip_count(tif / "frame.1003.tif", 100_000_000)
+    for shot, bad, reason in ((png, 1002, "20000x20000"), (tif, 1003, "frame.1003.tif")):
+        out = tmp_path / f"{shot.name}_out"
+        t0 = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-m", "laika_fx", "batch", shot, out, "--plugins", "deflicker", "-q"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        assert proc.returncode == 1
+        failed = {f["frame"]: f["error"] for f in report_of(out)["frames_failed"]}
+        assert list(failed) == [bad] and reason in failed[bad], failed
+        # ~135 MB measured; decoding the bomb alone would take 400 MB
+        assert usage.ru_maxrss < 350 * 1024, f"peak memory {usage.ru_maxrss / 1024:.0f} MB"  # kB on Linux
+        assert time.monotonic() - t0 < 30
