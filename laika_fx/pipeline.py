@@ -87,6 +87,7 @@ __all__ = [
     "saved_mask_folders",
     "check_output_folder",
     "read_input",
+    "probe_input",
     "remove_stale_parts",
 ]
 
@@ -647,8 +648,8 @@ def run_analyze(
     Each result is written atomically to ``OUTPUT/<plugin>.json`` and handed to the
     plugin (``set_analysis``). With ``reuse``, an existing sidecar (possibly edited by
     hand) is loaded instead of recomputed; with ``require`` (a chunk of a farm run), every
-    sidecar must exist and nothing is computed (BatchError naming the missing one). Frames decoded here are kept in ``cache``
-    (if given) for the render pass. Returns ``{plugin name: analysis}``; stops early,
+    sidecar must exist and nothing is computed (BatchError naming the missing one).
+    Frames decoded here are kept in ``cache`` (if given) for the render pass. Returns ``{plugin name: analysis}``; stops early,
     without writing, when cancelled.
 
     Raises
@@ -772,10 +773,10 @@ def run_batch(
         remove_stale_parts(folder, {f"{shot.path(n).stem}.png" for n in todo})
 
     # ---- analyze pass (the frames it decodes are kept for the render pass, within the budget)
+    compression = _shot_tiff_compression(shot)  # outputs keep it (OpenCV would always write LZW)
     cache_mb = opts.cache_mb
     if cache_mb is None:
-        plain_tiff = _shot_tiff_compression(shot) == 1
-        cache_mb = 0.0 if plain_tiff else DEFAULT_CACHE_MB
+        cache_mb = 0.0 if compression == 1 else DEFAULT_CACHE_MB
     cache = FrameCache(int(cache_mb * 1024 * 1024))
     analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
                            cancel=cancel, timer=timer, frame_format=fmt, cache=cache, require=opts.chunk)  # fmt: skip
@@ -791,6 +792,7 @@ def run_batch(
             shot, todo, plugins, out_dir, fmt, timer, failures, written,
             workers=workers, io_threads=io_threads, qsize=qsize,
             mask_dirs=mask_dirs, override_dir=override_dir, progress=progress, cancel=cancel, cache=cache,
+            compression=compression,
         )  # fmt: skip
     kept = len(cache)
     cache.clear()
@@ -844,10 +846,9 @@ def _render_pass(
     progress: Progress,
     cancel: threading.Event,
     cache: FrameCache,
+    compression: int | None,
 ) -> None:
     progress.start("render", len(todo))
-    # outputs keep the input's TIFF compression (OpenCV would otherwise always write LZW)
-    compression = _shot_tiff_compression(shot)
     frames_q: queue.Queue = queue.Queue()
     for n in todo:
         frames_q.put(n)
