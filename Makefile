@@ -16,7 +16,7 @@ $(PY):
 
 # torch is pinned to the CPU build on disk (torch==2.13.0); the [train] extra holds it.
 $(STAMP): $(PY) setup.cfg pyproject.toml
-	$(PY) -m pip install -q -e '.[gui,dev,train]'
+	$(PY) -m pip install -q -e '.[gui,dev,train,farm]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

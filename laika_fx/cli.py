@@ -230,8 +230,39 @@ class _Interrupts:
             signal.signal(signal.SIGINT, (lambda *_: abort_now()) if self.cancel.is_set() else self.old)
 
 
+def _batch_on_dask(args: argparse.Namespace, shot, plugins, options: BatchOptions) -> int:
+    from .farm import DEFAULT_CHUNK_SIZE, FarmError, run_on_dask
+
+    def on_chunk(report: dict) -> None:
+        if "error" in report:
+            print(f"laika-fx: a chunk failed on the cluster: {report['error']}", file=sys.stderr)
+        elif not args.quiet:
+            failed = len(report["frames_failed"])
+            print(f"  chunk {report['frames_requested']}: {report['frames_written']} written"
+                  + (f", {failed} failed" if failed else ""), file=sys.stderr)  # fmt: skip
+
+    try:
+        report = run_on_dask(
+            shot, args.input, args.output, [(p.name, dict(p.settings)) for p in plugins], options,
+            chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, scheduler=args.scheduler,
+            local_cluster=args.local_cluster, max_pixels=args.max_pixels, on_chunk=on_chunk,
+        )  # fmt: skip
+    except FarmError as exc:
+        raise UsageError(str(exc)) from None
+    print(format_summary(report))
+    print(f"  report    {Path(report['output']) / REPORT_NAME} ({len(report.get('chunks', []))} chunks merged)")
+    return EXIT_OK if not report["frames_failed"] and not report["cancelled"] else EXIT_FAILED
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     shot, plugins = _shot_and_plugins(args)
+    if args.scheduler or args.local_cluster:
+        if args.preview:
+            raise UsageError("--preview is not available with --scheduler/--local-cluster")
+        options = BatchOptions(workers=args.workers, save_masks=args.save_masks, resume=args.resume,
+                               mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
+                               cache_mb=args.cache_mb)  # fmt: skip
+        return _batch_on_dask(args, shot, plugins, options)
     chunks = [list(shot.requested)]
     if args.chunk_size is not None:
         size = args.chunk_size
@@ -421,6 +452,11 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default: {DEFAULT_CACHE_MB:.0f}, none for uncompressed TIFF; 0 = decode every frame again)")  # fmt: skip
     b.add_argument("--preview", metavar="MOVIE", help="also encode the output frames to an H.264 movie")
     b.add_argument("--fps", type=_number("--fps", minimum=0, maximum=1000, above=True), default=24.0, help="frame rate of the preview movie (default 24)")
+    farm = b.add_mutually_exclusive_group()
+    farm.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                      help="run the chunks on a running Dask cluster (farm extra; shared storage)")
+    farm.add_argument("--local-cluster", type=int, metavar="N",
+                      help="run the chunks on a Dask LocalCluster of N worker processes on this machine")
     b.set_defaults(func=cmd_batch)
 
     a = sub.add_parser("analyze", help="write the analysis sidecars only (once, before the chunks of a farm run)")
@@ -495,6 +531,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= getattr(args, "workers", 1) <= MAX_WORKERS:
         print(f"laika-fx: error: --workers must be between 1 and {MAX_WORKERS}", file=sys.stderr)
+        return EXIT_USAGE
+    if getattr(args, "local_cluster", None) is not None and not 1 <= args.local_cluster <= MAX_WORKERS:
+        print(f"laika-fx: error: --local-cluster must be between 1 and {MAX_WORKERS}", file=sys.stderr)
         return EXIT_USAGE
     if getattr(args, "chunk_size", None) is not None and args.chunk_size < 1:
         print("laika-fx: error: --chunk-size must be at least 1", file=sys.stderr)
