@@ -43,7 +43,7 @@ from .report import (
     merge_reports,
     write_report,
 )
-from .sequence import ShotError, open_shot
+from .sequence import ShotError, open_shot, parse_frame_range
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
 #: most render worker threads one batch may start
@@ -337,6 +337,28 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_farm_template(args: argparse.Namespace) -> int:
+    from .farm import job_template
+    from .io import atomic_write_bytes
+
+    try:
+        parse_frame_range(args.frames)
+    except ValueError as exc:
+        raise UsageError(f"--frames: {exc}") from None
+    parse_settings(args.set or [])  # checked here, passed as they are
+    command = (sys.executable, "-m", "laika_fx") if args.python else ("laika-fx",)
+    extra = [a for item in (args.set or []) for a in ("--set", item)]
+    doc = job_template(frames=args.frames, chunk_size=args.chunk_size, plugins=args.plugins, input=args.input,
+                       output=args.output, command=command, extra_args=extra)  # fmt: skip
+    try:
+        atomic_write_bytes(args.template, (json.dumps(doc, indent=2) + "\n").encode())
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.template}: {exc.strerror or exc}") from None
+    print(f"  template  {args.template} (Open Job Description 2023-09, TASK_CHUNKING: analyze, render "
+          f"{args.frames} in chunks of {args.chunk_size}, report)")  # fmt: skip
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.output)
     folder = out / CHUNK_REPORTS
@@ -466,6 +488,17 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="merge the chunk reports of OUTPUT/reports/ into OUTPUT/laika_fx_report.json")
     r.add_argument("output", help="output folder of a chunked run")
     r.set_defaults(func=cmd_report)
+
+    t = sub.add_parser("farm-template", help="write an Open Job Description job template (AWS Deadline Cloud)")
+    t.add_argument("template", help="file to write (JSON)")
+    t.add_argument("--frames", default="1001-1100", help="default frame range of the job (default 1001-1100)")
+    t.add_argument("--chunk-size", type=int, default=10, help="frames per render task (default 10)")
+    t.add_argument("--plugins", default=",".join(DEFAULT_PLUGINS), help="default plugin chain")
+    t.add_argument("--input", help="default shot folder or pattern")
+    t.add_argument("--output", help="default output folder")
+    t.add_argument("--set", action="append", metavar="PLUGIN.PARAM=VALUE", help="plugin setting for every task")
+    t.add_argument("--python", action="store_true", help="run `python -m laika_fx` with this Python, not `laika-fx`")
+    t.set_defaults(func=cmd_farm_template)
 
     i = sub.add_parser("info", help="frames, range, gaps, resolution, bit depth and channels of a shot")
     i.add_argument("input")

@@ -34,7 +34,7 @@ from .plugins import PluginSpec, build_plugins
 from .report import CHUNK_REPORTS, REPORT_NAME, chunk_report_name, merge_reports, write_report
 from .sequence import Shot, format_frame_range, open_shot
 
-__all__ = ["run_on_dask", "render_chunk", "FarmError", "DEFAULT_CHUNK_SIZE"]
+__all__ = ["run_on_dask", "render_chunk", "job_template", "FarmError", "DEFAULT_CHUNK_SIZE"]
 
 #: frames per Dask task when --chunk-size is not given
 DEFAULT_CHUNK_SIZE = 10
@@ -153,3 +153,67 @@ def run_on_dask(
     merged["frames_failed"].sort(key=lambda f: f["frame"])
     write_report(out, merged, path=out / REPORT_NAME)
     return merged
+
+
+def job_template(
+    *,
+    frames: str = "1001-1100",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    plugins: str = "seam_removal,stabilize",
+    input: str | None = None,
+    output: str | None = None,
+    command: Sequence[str] = ("laika-fx",),
+    extra_args: Sequence[str] = (),
+) -> dict:
+    """An Open Job Description job template (``jobtemplate-2023-09`` with the
+    ``TASK_CHUNKING`` extension) for AWS Deadline Cloud or any OpenJD runner.
+
+    Step ``Analyze`` runs ``laika-fx analyze`` once over the whole range; step ``Render``
+    depends on it and is chunked over the range (``CHUNK[INT]``, contiguous chunks of
+    ``ChunkSize`` frames), each task running ``laika-fx batch --frames <chunk>
+    --chunk-size <ChunkSize>``; step ``Report`` merges the chunk reports. ``command`` is
+    the program and its first arguments (``("laika-fx",)``, or ``(python, "-m",
+    "laika_fx")``); ``extra_args`` go to both analyze and batch (``--set ...``).
+    """
+
+    def path_param(name: str, flow: str, value: str | None, what: str) -> dict:
+        p = {"name": name, "type": "PATH", "objectType": "DIRECTORY", "dataFlow": flow, "description": what}
+        if value is not None:
+            p["default"] = str(value)
+        return p
+
+    program, *lead = list(command)
+    common = ["{{Param.Input}}", "{{Param.Output}}", "--plugins", "{{Param.Plugins}}", *extra_args]
+
+    def action(args: list[str]) -> dict:
+        return {"actions": {"onRun": {"command": program, "args": [*lead, *args]}}}
+
+    return {
+        "specificationVersion": "jobtemplate-2023-09",
+        "extensions": ["TASK_CHUNKING"],
+        "name": "laika_fx {{Param.Frames}}",
+        "parameterDefinitions": [
+            path_param("Input", "IN", input, "shot folder (or frame pattern)"),
+            path_param("Output", "OUT", output, "output folder, shared by every task"),
+            {"name": "Frames", "type": "STRING", "default": frames, "description": "frame range, e.g. 1001-1100"},
+            {"name": "ChunkSize", "type": "INT", "default": int(chunk_size), "minValue": 1,
+             "description": "frames per render task"},
+            {"name": "Plugins", "type": "STRING", "default": plugins, "description": "plugin chain"},
+        ],  # fmt: skip
+        "steps": [
+            {"name": "Analyze", "script": action(["analyze", *common, "--frames", "{{Param.Frames}}", "-q"])},
+            {
+                "name": "Render",
+                "dependencies": [{"dependsOn": "Analyze"}],
+                "parameterSpace": {
+                    "taskParameterDefinitions": [{
+                        "name": "Frame", "type": "CHUNK[INT]", "range": "{{Param.Frames}}",
+                        "chunks": {"defaultTaskCount": "{{Param.ChunkSize}}", "rangeConstraint": "CONTIGUOUS"},
+                    }],
+                },  # fmt: skip
+                "script": action(["batch", *common, "--frames", "{{Task.Param.Frame}}",
+                                  "--chunk-size", "{{Param.ChunkSize}}", "-q"]),  # fmt: skip
+            },
+            {"name": "Report", "dependencies": [{"dependsOn": "Render"}], "script": action(["report", "{{Param.Output}}"])},
+        ],
+    }
