@@ -182,6 +182,11 @@ class FrameContext:
         borders from neighbours); raises FrameReadError. None outside a batch.
     source : this frame as read, before any plugin ran (read-only); None when the frame
         a plugin is given is the input itself (a plugin called on its own).
+    prompt : where the artist says the puppet is on this frame
+        (:class:`laika_fx.prompts.Region` list, frame pixels; empty: nothing said).
+    notes : what plugins have to say about this frame in the report, by plugin name
+        (JSON-serialisable); the batch collects them and asks each plugin to sum them
+        up (:meth:`Plugin.summarize_notes`) into ``laika_fx_report.json``.
     """
 
     frame: int
@@ -190,6 +195,8 @@ class FrameContext:
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     read_source: Callable[[int], np.ndarray] | None = None
     source: np.ndarray | None = None
+    prompt: list = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 class Plugin:
@@ -261,6 +268,17 @@ class Plugin:
     def render(self, frame: np.ndarray, ctx: FrameContext) -> np.ndarray:
         """Process one frame: ``(H, W[, C])`` array in, same shape and dtype out."""
         raise NotImplementedError
+
+    @classmethod
+    def summarize_notes(cls, notes: Mapping[int, Any]) -> dict:
+        """This plugin's section of the report from its per-frame notes (``ctx.notes[name]``).
+
+        ``notes``: frame number -> the note the plugin left on that frame (frames without
+        a note are absent). The default lists them as ``{"frames": {"<frame>": note}}``;
+        a plugin may override it. A ``"summary"`` string in the section is printed in the
+        batch's summary.
+        """
+        return {"frames": {str(n): notes[n] for n in sorted(notes)}}
 
     def settings_document(self) -> dict:
         """Settings as saved in presets: ``{"schema_version", "plugin", "settings"}``."""
