@@ -29,6 +29,11 @@ A plugin that makes masks puts them in ``ctx.masks`` by name; those it lists in
 ``OUTPUT/<folder>/<frame stem>.png`` (uint8, 255 = mask); the others are for display
 only (the app overlays them). E.g. ``saved_masks = {"seam": "masks"}``.
 
+What a plugin has to say about a frame goes to ``ctx.notes[plugin name]`` (JSON-
+serialisable); the batch sums the notes up with the plugin's :meth:`Plugin.summarize_notes`
+into the report's ``notes`` section. ``ctx.prompt`` says where the artist says the puppet
+is on the frame (:mod:`laika_fx.prompts`).
+
     # setup.cfg of your package
     # [options.entry_points]
     # laika_fx.plugins =
@@ -52,6 +57,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .pipeline import AnalysisSource
+    from .prompts import Region
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -195,7 +201,7 @@ class FrameContext:
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     read_source: Callable[[int], np.ndarray] | None = None
     source: np.ndarray | None = None
-    prompt: list = field(default_factory=list)
+    prompt: list[Region] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
 
 
