@@ -294,9 +294,9 @@ class MainWindow(QMainWindow):
         for tool, text, key, tip in (("view", "Pan", "V", "Pan / drag the wipe line"),
                                      ("paint", "Paint", "B", "Paint seam into the mask"),
                                      ("erase", "Erase", "X", "Erase from the mask"),
-                                     ("prompt", "Puppet", "P", "Draw, move or resize the box around the puppet's "
-                                      "face: seam lines inside it are painted out, lines outside left alone "
-                                      "(saved beside the shot, used by the batch)")):  # fmt: skip
+                                     ("prompt", "Puppet", "P", "Draw, move or resize a box around the puppet's "
+                                      "face, or click on the face: seam lines inside are painted out, lines "
+                                      "outside left alone (saved beside the shot, used by the batch)")):  # fmt: skip
             act = self._action(text, key, lambda on, t=tool: on and self.set_tool(t), checkable=True, tip=tip)
             tools.addAction(act)
             vb.addAction(act)
@@ -356,6 +356,9 @@ class MainWindow(QMainWindow):
         self.viewer.prompt_edited.connect(
             lambda i, x, y, w, h: self.prompt_editor.set_box(i, self.model.current, x, y, w, h))
         self.viewer.prompt_selected.connect(lambda i: self.prompt_editor.select(i if i >= 0 else None))
+        self.viewer.prompt_clicked.connect(self.prompt_editor.add_point)
+        self.viewer.prompt_point_moved.connect(
+            lambda i, x, y: self.prompt_editor.move_point(i, self.model.current, x, y))
         self.prompt_editor.changed.connect(self._show_prompts)
         self.prompt_editor.saved.connect(self._on_prompt_saved)
         self.prompt_editor.load_failed.connect(self.notifier.error)

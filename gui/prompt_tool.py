@@ -3,7 +3,7 @@
 The prompt is read and written with the library's :mod:`laika_fx.prompts`
 (``load_prompts``, ``save_prompts``) at ``<shot folder>.laika_fx/prompt.json``, the file
 ``laika-fx batch`` reads by default, so the app and the batch cannot disagree about it.
-A drawn box holds for the whole shot; after *Key* (``K``) its prompt is keyed and moving
+A drawn box (or a click on the face: a disc of ``DEFAULT_RADIUS``) holds for the whole shot; after *Key* (``K``) its prompt is keyed and moving
 the box on a frame sets a key there (the batch interpolates between keys).
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from laika_fx.prompts import (
+    DEFAULT_RADIUS,
     Prompt,
     PromptError,
     PromptKey,
@@ -69,16 +70,30 @@ class PromptEditor(QObject):
     # -- edits (each saved at once) ------------------------------------------------------
     def add_box(self, x: float, y: float, w: float, h: float) -> int:
         """A new box on the whole shot; selected and saved. Its index."""
-        box = Prompt((PromptKey(None, Region("box", (x, y, w, h))),))
-        self._set((*self.prompts.prompts, box))
+        return self._add(Region("box", (x, y, w, h)))
+
+    def add_point(self, x: float, y: float) -> int:
+        """A new click on the whole shot (a disc of ``DEFAULT_RADIUS``); selected and saved."""
+        return self._add(Region("point", (x, y, DEFAULT_RADIUS)))
+
+    def set_box(self, index: int, frame: int, x: float, y: float, w: float, h: float) -> None:
+        """Move/resize box ``index`` as seen on ``frame`` (a keyed prompt gets a key there)."""
+        self._set_region(index, frame, Region("box", (x, y, w, h)))
+
+    def move_point(self, index: int, frame: int, x: float, y: float) -> None:
+        """Move click ``index`` to (x, y) on ``frame``, keeping its radius."""
+        region = self.prompts.prompts[index].at(frame)
+        if region is not None and region.kind == "point":
+            self._set_region(index, frame, Region("point", (x, y, region.values[2])))
+
+    def _add(self, region: Region) -> int:
+        self._set((*self.prompts.prompts, Prompt((PromptKey(None, region),))))
         self.selected = len(self.prompts.prompts) - 1
         self._save()
         return self.selected
 
-    def set_box(self, index: int, frame: int, x: float, y: float, w: float, h: float) -> None:
-        """Move/resize prompt ``index`` as seen on ``frame`` (a keyed prompt gets a key there)."""
+    def _set_region(self, index: int, frame: int, region: Region) -> None:
         prompt = self.prompts.prompts[index]
-        region = Region("box", (x, y, w, h))
         if self.is_keyed(index):
             keys = [k for k in prompt.keys if k.frame != frame] + [PromptKey(frame, region)]
             new = Prompt(tuple(sorted(keys, key=lambda k: k.frame)), prompt.first, prompt.last)

@@ -59,6 +59,8 @@ class Viewer(QWidget):
     view_changed() : zoom, pan, wipe or mode changed.
     prompt_drawn(float, float, float, float) : the artist drew a new puppet box (x, y, w, h), image pixels.
     prompt_edited(int, float, float, float, float) : the artist moved or resized box ``index``.
+    prompt_clicked(float, float) : the artist clicked the face outside any prompt (a click prompt).
+    prompt_point_moved(int, float, float) : the artist dragged click ``index`` to (x, y).
     prompt_selected(int) : the artist clicked box ``index`` (-1: none).
     """
 
@@ -69,6 +71,8 @@ class Viewer(QWidget):
     view_changed = Signal()
     prompt_drawn = Signal(float, float, float, float)
     prompt_edited = Signal(int, float, float, float, float)
+    prompt_clicked = Signal(float, float)
+    prompt_point_moved = Signal(int, float, float)
     prompt_selected = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -102,7 +106,10 @@ class Viewer(QWidget):
         self.busy = False  # a preview is being rendered
         self._prompts: list[tuple[int, str, tuple[float, ...]]] = []  # (index, "box"/"point", values)
         self.prompt_selected_index: int | None = None
-        self._edit: tuple[int, QRectF] | None = None  # box being moved/resized/drawn (-1: new), image px
+        # prompt being moved/resized/drawn (-1: new) and its box (a click's: the disc's square), image px
+        self._edit: tuple[int, QRectF] | None = None
+        self._edit_kind = "box"
+        self._edit_before = QRectF()
         self._edit_start = QPointF()
 
     # -- content -------------------------------------------------------------------
@@ -308,7 +315,10 @@ class Viewer(QWidget):
         shapes = [(i, k, v) for i, k, v in self._prompts if self._edit is None or i != self._edit[0]]
         if self._edit is not None:
             r = self._edit[1]
-            shapes.append((self._edit[0], "box", (r.x(), r.y(), r.width(), r.height())))
+            if self._edit_kind == "box":
+                shapes.append((self._edit[0], "box", (r.x(), r.y(), r.width(), r.height())))
+            else:
+                shapes.append((self._edit[0], "point", (r.center().x(), r.center().y(), r.width() / 2)))
         if not shapes:
             return
         p.save()
@@ -346,7 +356,11 @@ class Viewer(QWidget):
     def _prompt_at(self, pos: QPointF) -> tuple[int, str] | None:
         """The box under ``pos`` (widget) and the grip: ``"resize"`` at its corner, else ``"move"``."""
         for index, kind, values in reversed(self._prompts):
-            if kind != "box":
+            if kind == "point":
+                c = self.to_widget(QPointF(values[0], values[1]))
+                d = pos - c
+                if d.x() ** 2 + d.y() ** 2 <= (values[2] * self.zoom) ** 2:
+                    return index, "move"
                 continue
             r = self._prompt_rect(values)
             if (pos - r.bottomRight()).manhattanLength() <= 2 * _HANDLE:
@@ -420,13 +434,19 @@ class Viewer(QWidget):
             self._edit_start = ip
             if hit is None:
                 self._drag = "draw"
-                self._edit = (-1, QRectF(ip, ip))
+                self._edit, self._edit_kind = (-1, QRectF(ip, ip)), "box"
                 self.prompt_selected.emit(-1)
             else:
                 index, grip = hit
-                values = next(v for i, _, v in self._prompts if i == index)
+                kind, values = next((k, v) for i, k, v in self._prompts if i == index)
                 self._drag = grip
-                self._edit = (index, QRectF(*values))
+                self._edit_kind = kind
+                if kind == "box":
+                    self._edit = (index, QRectF(*values))
+                else:
+                    x, y, rad = values
+                    self._edit = (index, QRectF(x - rad, y - rad, 2 * rad, 2 * rad))
+                self._edit_before = QRectF(self._edit[1])
                 self.prompt_selected_index = index
                 self.prompt_selected.emit(index)
         elif event.button() == Qt.LeftButton and self.tool != "view":
@@ -482,11 +502,17 @@ class Viewer(QWidget):
             index, r = self._edit
             self._edit = None
             values = (round(r.x(), 1), round(r.y(), 1), round(r.width(), 1), round(r.height(), 1))
-            if r.width() >= 4 and r.height() >= 4:  # a click without a drag draws nothing
+            if index >= 0 and r == self._edit_before:
+                pass  # a click on a prompt selects it; nothing moved, nothing to save (or key)
+            elif self._edit_kind == "point":
+                self.prompt_point_moved.emit(index, round(r.center().x(), 1), round(r.center().y(), 1))
+            elif r.width() >= 4 and r.height() >= 4:
                 if index < 0:
                     self.prompt_drawn.emit(*values)
                 else:
                     self.prompt_edited.emit(index, *values)
+            elif index < 0:  # a click without a drag: a click prompt on the face
+                self.prompt_clicked.emit(round(self._edit_start.x(), 1), round(self._edit_start.y(), 1))
             self.update()
         self._drag = None
 

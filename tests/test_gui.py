@@ -704,8 +704,21 @@ def test_puppet_box_drawn_moved_keyed_and_deleted(qtbot, window, shot):
     assert keys[1]["box"] == pytest.approx([160, 60, 200, 150], abs=1.0)
     window.model.set_frame(1002)
     assert v.prompt_boxes[0][2] == pytest.approx((140, 60, 200, 150), abs=1.0)
-    # select it (as a click on it does); Delete removes it, and the file with the last box
-    v.prompt_selected.emit(0)
+    # a click on the box selects it and changes nothing (no key on 1002)
+    before = _prompt_doc(shot)
+    window.prompt_editor.select(None)
+    drag(v, [v.to_widget(QPointF(200, 100))])
+    assert window.prompt_editor.selected == 0 and _prompt_doc(shot) == before
+    # a click elsewhere on the frame is a click prompt (a disc); drag it to move it
+    drag(v, [v.to_widget(QPointF(400, 60))])
+    assert _prompt_doc(shot)["prompts"][1] == {"point": [400, 60], "radius": 60.0}
+    drag(v, [v.to_widget(QPointF(400, 60)), v.to_widget(QPointF(420, 80))])
+    assert _prompt_doc(shot)["prompts"][1]["point"] == pytest.approx([420, 80], abs=1.0)
+    assert [k for k, *_ in v.prompt_boxes] == [0, 1] and v.prompt_boxes[1][1] == "point"
+    # Delete removes the selected one; the file goes with the last
+    qtbot.keyClick(v, Qt.Key_Delete)
+    assert len(_prompt_doc(shot)["prompts"]) == 1
+    drag(v, [v.to_widget(QPointF(200, 100))])
     qtbot.keyClick(v, Qt.Key_Delete)
     assert _prompt_doc(shot) is None and v.prompt_boxes == []
 
