@@ -22,6 +22,8 @@ from laika_fx.prompts import (
     ShotPrompts,
     default_prompt_path,
     load_prompts,
+    parse_box,
+    parse_point,
     prompts_from_json,
     region_mask,
     save_prompts,
@@ -80,6 +82,18 @@ def test_invalid_prompt_documents_say_what_is_wrong(tmp_path: Path, doc, message
     with pytest.raises(PromptError, match=message) as info:
         load_prompts(path)
     assert "\n" not in str(info.value) and "prompt.json" in str(info.value)
+
+
+def test_command_line_boxes_and_clicks():
+    assert parse_box("10,20.5,30,40") == Region("box", (10, 20.5, 30, 40))
+    assert parse_point("5,6") == Region("point", (5, 6, 60.0))
+    assert parse_point("5,6,7") == Region("point", (5, 6, 7))
+    for bad in ("1,2,3", "1,2,0,4", "a,b,c,d", "1,2,3,nan"):
+        with pytest.raises(PromptError):
+            parse_box(bad)
+    for bad in ("1", "1,2,3,4", "1,2,-1"):
+        with pytest.raises(PromptError):
+            parse_point(bad)
 
 
 def test_region_mask_at_working_scale():
@@ -165,6 +179,11 @@ def test_the_prompt_brings_back_a_seam_the_gate_dropped(tmp_path: Path):
     for p in paths:
         assert (tmp_path / "file" / p.name).read_bytes() == (tmp_path / "box" / p.name).read_bytes()
     assert json.loads((tmp_path / "file" / "laika_fx_report.json").read_text())["prompt"] == str(default_prompt_path(shot))
+    # a click on the face (a disc reaching the seam's ends) does the same
+    res = _batch(str(shot), str(tmp_path / "click"), "--save-masks", "--puppet-point", "326,197,140")
+    assert res.returncode == 0, res.stderr
+    for p, truth in zip(paths, truths, strict=True):
+        assert (read_frame(tmp_path / "click" / "masks" / p.name)[truth] > 0).mean() > 0.9
     # a box elsewhere: the seam is outside it, left alone, and the report says why
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"schema_version": 1, "prompts": [{"box": [0, 0, 100, 80], "frames": "1002-1003"}]}))
