@@ -704,7 +704,10 @@ def _summarize_notes(plugins: Sequence[Plugin], notes: dict[int, dict[str, Any]]
     for plugin in plugins:
         by_frame = {n: v[plugin.name] for n, v in notes.items() if plugin.name in v}
         if by_frame:
-            out[plugin.name] = plugin.summarize_notes(by_frame)
+            try:
+                out[plugin.name] = plugin.summarize_notes(by_frame)
+            except Exception as exc:  # a plugin's bug must not cost the report of frames written
+                out[plugin.name] = {"error": f"summarize_notes failed: {type(exc).__name__}: {exc}"}
     return out
 
 

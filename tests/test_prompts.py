@@ -248,3 +248,12 @@ def test_plugin_notes_reach_the_report_generically(tmp_path: Path, shot_dir: Pat
                                                      "1005": {"odd": 1005, "prompt": 0}}}}  # fmt: skip
     ctx = FrameContext(frame=1)
     assert ctx.prompt == [] and ctx.notes == {}
+
+    class Broken(Noting):
+        @classmethod
+        def summarize_notes(cls, notes):
+            raise KeyError("odd")
+
+    report = run_batch(open_shot(shot_dir), tmp_path / "out2", [Broken()], BatchOptions(workers=1))
+    assert report["frames_written"] == 6
+    assert report["notes"] == {"noting": {"error": "summarize_notes failed: KeyError: 'odd'"}}
