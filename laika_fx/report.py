@@ -142,6 +142,11 @@ def format_summary(report: dict) -> str:
             # a stage under 0.05 ms per frame (e.g. reads served by the frame cache) has no meaningful rate
             fpm = f"{s['frames_per_minute']:.0f}" if s["frames_per_minute"] and s["ms_per_frame"] >= 0.05 else "-"
             lines.append(f"  {name:<26} {s['ms_per_frame']:>8.1f}   {fpm:>17}   {100 * s['share']:>4.0f}%")
+    if report.get("prompt"):
+        lines.append(f"  prompt    {report['prompt']}")
+    for name, section in (report.get("notes") or {}).items():
+        if isinstance(section, dict) and section.get("summary"):
+            lines.append(f"  {name}: {section['summary']}")
     for f in failed[:20]:
         lines.append(f"  FAILED frame {f['frame']} ({f['file']}): {f['error']}")
     if len(failed) > 20:
