@@ -38,12 +38,15 @@ from laika_fx.overrides import mask_override_path
 from laika_fx.pipeline import BatchError, load_analyses
 from laika_fx.plugins import registry
 from laika_fx.preview import to_display8
+from laika_fx.prompts import default_prompt_path
+from laika_fx.report import REPORT_NAME
 from laika_fx.stabilize.sidecar import SIDECAR_NAME, CameraSolve, load_solve
 
 from .batch_queue import BatchQueue, describe_progress, report_text
 from .camera_plot import CameraPlot
 from .mask_paint import MaskEditor
 from .plugin_panel import PluginStack
+from .prompt_tool import PromptEditor
 from .shot_model import ShotModel, default_output_dir
 from .style import apply_theme, mono_font
 from .timeline import Timeline
@@ -102,6 +105,17 @@ class Notifier(QWidget):
         self.posted.emit("error", text)
 
 
+def left_alone_text(note: dict | None) -> str:
+    """What the status bar says of a frame's seam note: lines found but left alone, and why."""
+    if not note:
+        return ""
+    why = [f"{note['outside_prompt']} outside the puppet box" if note.get("outside_prompt") else "",
+           f"{note['rejected_by_gate']} rejected by the gate" if note.get("rejected_by_gate") else ""]  # fmt: skip
+    n = note["lines_left_alone"]
+    return (f" · {n} detected line{'s' if n != 1 else ''} left alone ({', '.join(w for w in why if w)}), "
+            "cyan: paint to remove")
+
+
 def _pattern_for_file(path: Path) -> str:
     """``shot/frame.1001.png`` -> ``shot/frame.####.png`` (a dropped single frame)."""
     m = re.match(r"^(.*?)(\d+)(\.[A-Za-z0-9]+)$", path.name)
@@ -122,6 +136,7 @@ class MainWindow(QMainWindow):
 
         self.model = ShotModel(self)
         self.mask_editor = MaskEditor(self)
+        self.prompt_editor = PromptEditor(self)
         self.preview = PreviewWorker(self)
         self.runner = BatchRunner(self)
         self.analysis_runner = BatchRunner(self)
@@ -278,7 +293,10 @@ class MainWindow(QMainWindow):
         self.tool_actions = {}
         for tool, text, key, tip in (("view", "Pan", "V", "Pan / drag the wipe line"),
                                      ("paint", "Paint", "B", "Paint seam into the mask"),
-                                     ("erase", "Erase", "X", "Erase from the mask")):  # fmt: skip
+                                     ("erase", "Erase", "X", "Erase from the mask"),
+                                     ("prompt", "Puppet", "P", "Draw, move or resize a box around the puppet's "
+                                      "face, or click on the face: seam lines inside are painted out, lines "
+                                      "outside left alone (saved beside the shot, used by the batch)")):  # fmt: skip
             act = self._action(text, key, lambda on, t=tool: on and self.set_tool(t), checkable=True, tip=tip)
             tools.addAction(act)
             vb.addAction(act)
@@ -300,6 +318,13 @@ class MainWindow(QMainWindow):
                                           tip="Delete this frame's correction; use the detection again")  # fmt: skip
         for a in (self.undo_action, self.redo_action, self.revert_action):
             vb.addAction(a)
+        self.key_box_action = self._action("Key box", "K", self.key_prompt,
+                                           tip="Key the selected puppet box on this frame: moving it on other "
+                                               "frames sets keys there (interpolated between keys)")  # fmt: skip
+        self.delete_box_action = self._action("Delete box", QKeySequence.Delete, self.delete_prompt,
+                                              tip="Delete the selected puppet box")  # fmt: skip
+        vb.addAction(self.key_box_action)
+        vb.addAction(self.delete_box_action)
         vb.addSeparator()
         vb.addAction(self._action("Fit", "F", self.viewer.fit, tip="Fit the frame in the view"))
         vb.addAction(self._action("100%", "1", self.viewer.actual_size, tip="One frame pixel per screen pixel"))
@@ -327,6 +352,16 @@ class MainWindow(QMainWindow):
         self.mask_editor.changed.connect(self._on_mask_changed)
         self.mask_editor.saved.connect(self._on_override_saved)
         self.mask_editor.load_failed.connect(self.notifier.error)
+        self.viewer.prompt_drawn.connect(self.prompt_editor.add_box)
+        self.viewer.prompt_edited.connect(
+            lambda i, x, y, w, h: self.prompt_editor.set_box(i, self.model.current, x, y, w, h))
+        self.viewer.prompt_selected.connect(lambda i: self.prompt_editor.select(i if i >= 0 else None))
+        self.viewer.prompt_clicked.connect(self.prompt_editor.add_point)
+        self.viewer.prompt_point_moved.connect(
+            lambda i, x, y: self.prompt_editor.move_point(i, self.model.current, x, y))
+        self.prompt_editor.changed.connect(self._show_prompts)
+        self.prompt_editor.saved.connect(self._on_prompt_saved)
+        self.prompt_editor.load_failed.connect(self.notifier.error)
         self.batch.add_requested.connect(self.add_current_to_batch)
         self.batch.job_done.connect(self._on_job_done)
         self.analyze_button.clicked.connect(self.analyze_current)
@@ -435,8 +470,10 @@ class MainWindow(QMainWindow):
         self.batch.set_can_add(True)
         self.analyze_button.setEnabled(True)
         self.mask_editor.folder = None
+        self.prompt_editor.load(default_prompt_path(shot.directory))
         self._refresh_analyses()
         self._mark_overrides()
+        self._mark_left_alone_from_report()
         self.notifier.info(f"opened {shot.directory / Path(shot.pattern).name} ({info.summary(shot)})")
 
     # ------------------------------------------------------------------ frames
@@ -464,6 +501,7 @@ class MainWindow(QMainWindow):
                 onion = None
         self.viewer.set_onion(onion)
         self.mask_editor.load(self.model.override_dir, self.model.shot.path(frame), arr, None)
+        self._show_prompts()
         self._schedule_preview()
 
     def _show_pixel(self, x: int, y: int) -> None:
@@ -515,9 +553,10 @@ class MainWindow(QMainWindow):
             panel.status.setText("no analysis yet: Analyze shot to preview" if name in skipped else "")
         override = self.mask_editor.mask if self.mask_editor.is_override else None
         shot = self.model.shot
+        prompt = [r for _, r in self.prompt_editor.regions(frame)]
         req = PreviewRequest(frame, source, specs, path=shot.path(frame), mask_override=override,
-                             analyses=dict(self._analyses),
-                             read_source=lambda n: read_frame(shot.path(n)))  # fmt: skip
+                             analyses=dict(self._analyses), read_source=lambda n: read_frame(shot.path(n)),
+                             prompt=prompt)  # fmt: skip
         self._preview_frame = frame
         self._preview_id = self.preview.submit(req)
 
@@ -541,8 +580,10 @@ class MainWindow(QMainWindow):
         status = f"preview of {result.frame}: {result.seconds * 1000:.0f} ms"
         rejected = result.masks.get("seam_rejected")
         self.viewer.set_rejected(rejected)
-        if rejected is not None:
-            status += " · cyan: lines found off any face, left alone (paint to remove)"
+        status += left_alone_text(result.notes.get("seam_removal"))
+        left = self.timeline.ruler.left_alone
+        (left.add if result.notes.get("seam_removal") else left.discard)(result.frame)
+        self.timeline.ruler.update()
         self.preview_status.setText(status)
         self._detected = result.masks.get("seam")
         self.mask_editor.set_detected(self._detected)
@@ -606,6 +647,47 @@ class MainWindow(QMainWindow):
         self.timeline.ruler.marked = marked
         self.timeline.ruler.update()
 
+    # ------------------------------------------------------------------ puppet prompt
+    def _show_prompts(self) -> None:
+        frame = self.model.current
+        shapes = [] if frame is None else [(i, r.kind, r.values) for i, r in self.prompt_editor.regions(frame)]
+        self.viewer.set_prompts(shapes, self.prompt_editor.selected)
+        selected = self.prompt_editor.selected is not None
+        self.key_box_action.setEnabled(selected)
+        self.delete_box_action.setEnabled(selected)
+
+    def _on_prompt_saved(self, path: str) -> None:
+        self.statusBar().showMessage(f"puppet prompt saved: {path}", 4000)
+        # the marks told of lines left alone under the old prompt: previews (and the next
+        # batch) mark the frames again
+        self.timeline.ruler.left_alone = set()
+        self.timeline.ruler.update()
+        self._schedule_preview()
+
+    def key_prompt(self) -> None:
+        """Key the selected puppet box on the current frame (K)."""
+        if self.prompt_editor.selected is not None and self.model.current is not None:
+            self.prompt_editor.key(self.prompt_editor.selected, self.model.current)
+
+    def delete_prompt(self) -> None:
+        """Delete the selected puppet box (Delete)."""
+        if self.prompt_editor.selected is not None:
+            self.prompt_editor.delete(self.prompt_editor.selected)
+
+    def _mark_left_alone_from_report(self) -> None:
+        """Mark on the timeline the frames where the last batch into the output folder left
+        detected lines alone (its report's notes); previews update the marks frame by frame."""
+        marked: set[int] = set()
+        if self.model.shot is not None:
+            output = self.batch.default_output() or default_output_dir(self.model.shot)
+            try:
+                report = json.loads((Path(output) / REPORT_NAME).read_text())
+                marked = set(report["notes"]["seam_removal"]["frames_with_lines_left_alone"])
+            except (OSError, ValueError, KeyError, TypeError):
+                marked = set()
+        self.timeline.ruler.left_alone = marked
+        self.timeline.ruler.update()
+
     def undo(self) -> None:
         self.mask_editor.undo()
 
@@ -640,6 +722,7 @@ class MainWindow(QMainWindow):
         self.log.appendPlainText(report_text(job))
         if self.model.shot is not None and job.source == self.model.source:
             self._refresh_analyses()
+            self._mark_left_alone_from_report()
 
     def analyze_current(self) -> None:
         """Run the analyze pass of the switched-on plugins in the background."""

@@ -15,13 +15,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .style import ACCENT, ERROR, MASK_COLOUR
+from .style import ACCENT, ERROR, MASK_COLOUR, REJECTED_COLOUR
 
 __all__ = ["FrameRuler", "Timeline"]
 
 
 class FrameRuler(QWidget):
-    """Painted frame ruler: ticks, gaps (red), frames with mask corrections (magenta), playhead.
+    """Painted frame ruler: ticks, gaps (red), frames with mask corrections (magenta), frames
+    where detected lines were left alone (cyan, at the top), playhead.
 
     Signals
     -------
@@ -38,6 +39,7 @@ class FrameRuler(QWidget):
         self.current: int | None = None
         self.gaps: set[int] = set()
         self.marked: set[int] = set()  # frames with mask overrides
+        self.left_alone: set[int] = set()  # frames where detected lines were left alone
         self.reference: int | None = None
 
     def set_range(self, first: int, last: int, gaps: list[int]) -> None:
@@ -71,6 +73,8 @@ class FrameRuler(QWidget):
                 p.fillRect(QRectF(x - cell / 2, 4, max(1.0, cell), h - 8), QColor(ERROR).darker(160))
             if n in self.marked:
                 p.fillRect(QRectF(x - 2, h - 7, 4, 4), MASK_COLOUR)
+            if n in self.left_alone:
+                p.fillRect(QRectF(x - max(1.5, cell / 2 - 1), 0, max(3.0, cell - 2), 3), REJECTED_COLOUR)
             major = (n - self.first) % label_every == 0
             if major or cell >= 5:
                 p.setPen(QColor("#5c6066") if not major else QColor("#8b8f96"))

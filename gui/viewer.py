@@ -1,4 +1,5 @@
-"""Frame viewer: zoom/pan, before/after wipe, onion skin, mask overlay, brush strokes.
+"""Frame viewer: zoom/pan, before/after wipe, onion skin, mask overlay, brush strokes,
+puppet prompt boxes.
 
 The viewer only draws what it is given (8-bit display copies of frames) and reports
 what the user does with the mouse; it never reads files and never alters frames.
@@ -21,12 +22,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .style import ACCENT, MASK_COLOUR, REJECTED_COLOUR
+from .style import ACCENT, MASK_COLOUR, PROMPT_COLOUR, REJECTED_COLOUR
 
 __all__ = ["Viewer", "rgb_image", "mask_image"]
 
 VIEW_MODES = ("before", "wipe", "after")
-TOOLS = ("view", "paint", "erase")
+TOOLS = ("view", "paint", "erase", "prompt")
+_HANDLE = 9.0  # widget px: grab a box's bottom-right corner within this to resize it
 
 
 def rgb_image(frame8: np.ndarray) -> QImage:
@@ -55,6 +57,11 @@ class Viewer(QWidget):
     stroke_finished() : brush released.
     hovered(int, int) : image pixel under the cursor.
     view_changed() : zoom, pan, wipe or mode changed.
+    prompt_drawn(float, float, float, float) : the artist drew a new puppet box (x, y, w, h), image pixels.
+    prompt_edited(int, float, float, float, float) : the artist moved or resized box ``index``.
+    prompt_clicked(float, float) : the artist clicked the face outside any prompt (a click prompt).
+    prompt_point_moved(int, float, float) : the artist dragged click ``index`` to (x, y).
+    prompt_selected(int) : the artist clicked box ``index`` (-1: none).
     """
 
     stroke_started = Signal()
@@ -62,6 +69,11 @@ class Viewer(QWidget):
     stroke_finished = Signal()
     hovered = Signal(int, int)
     view_changed = Signal()
+    prompt_drawn = Signal(float, float, float, float)
+    prompt_edited = Signal(int, float, float, float, float)
+    prompt_clicked = Signal(float, float)
+    prompt_point_moved = Signal(int, float, float)
+    prompt_selected = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +104,13 @@ class Viewer(QWidget):
         self.message = ""  # shown when there is nothing to draw
         self.badge = ""  # small text in the top-left corner (frame number, override state)
         self.busy = False  # a preview is being rendered
+        self._prompts: list[tuple[int, str, tuple[float, ...]]] = []  # (index, "box"/"point", values)
+        self.prompt_selected_index: int | None = None
+        # prompt being moved/resized/drawn (-1: new) and its box (a click's: the disc's square), image px
+        self._edit: tuple[int, QRectF] | None = None
+        self._edit_kind = "box"
+        self._edit_before = QRectF()
+        self._edit_start = QPointF()
 
     # -- content -------------------------------------------------------------------
     def set_frame(self, frame8: np.ndarray | None) -> None:
@@ -126,6 +145,17 @@ class Viewer(QWidget):
         self._rejected = None if mask is None else mask_image(mask, REJECTED_COLOUR)
         self.update()
 
+    def set_prompts(self, prompts: list[tuple[int, str, tuple[float, ...]]], selected: int | None = None) -> None:
+        """The artist's puppet prompts on this frame: ``(index, kind, values)`` with kind
+        ``"box"`` (x, y, w, h) or ``"point"`` (x, y, radius), image pixels."""
+        self._prompts = list(prompts)
+        self.prompt_selected_index = selected
+        self.update()
+
+    @property
+    def prompt_boxes(self) -> list[tuple[int, str, tuple[float, ...]]]:
+        return list(self._prompts)
+
     @property
     def has_rejected(self) -> bool:
         return self._rejected is not None
@@ -155,7 +185,7 @@ class Viewer(QWidget):
         if tool not in TOOLS:
             raise ValueError(f"unknown tool {tool!r}")
         self.tool = tool
-        self.setCursor(Qt.BlankCursor if tool != "view" else Qt.ArrowCursor)
+        self.setCursor({"view": Qt.ArrowCursor, "prompt": Qt.CrossCursor}.get(tool, Qt.BlankCursor))
         self.update()
 
     def fit(self) -> None:
@@ -249,7 +279,7 @@ class Viewer(QWidget):
             p.restore()
         if self.mask_visible and self._mask is not None:
             p.save()
-            if self.mode == "wipe" and show_after and self.tool == "view":
+            if self.mode == "wipe" and show_after and self.tool in ("view", "prompt"):
                 # the mask marks what is painted out: over the before side only, so the
                 # after side shows the clean result (while painting it is drawn everywhere)
                 p.setClipRect(QRectF(rect.left(), rect.top(), self.wipe_x() - rect.left(), rect.height()))
@@ -264,8 +294,9 @@ class Viewer(QWidget):
         p.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
         if self.mode == "wipe" and show_after:
             self._draw_wipe(p, rect)
+        self._draw_prompts(p)
         self._draw_badges(p, rect)
-        if self.tool != "view" and self._cursor is not None:
+        if self.tool in ("paint", "erase") and self._cursor is not None:
             colour = QColor(ACCENT) if self.tool == "paint" else QColor("#6ec6ff")
             r = self.brush_size * self.zoom
             p.setRenderHint(QPainter.Antialiasing, True)
@@ -275,6 +306,68 @@ class Viewer(QWidget):
             p.drawEllipse(self._cursor, r, r)
             p.drawLine(self._cursor - QPointF(3, 0), self._cursor + QPointF(3, 0))
             p.drawLine(self._cursor - QPointF(0, 3), self._cursor + QPointF(0, 3))
+
+    def _prompt_rect(self, values: tuple[float, ...]) -> QRectF:
+        tl = self.to_widget(QPointF(values[0], values[1]))
+        return QRectF(tl.x(), tl.y(), values[2] * self.zoom, values[3] * self.zoom)
+
+    def _draw_prompts(self, p: QPainter) -> None:
+        shapes = [(i, k, v) for i, k, v in self._prompts if self._edit is None or i != self._edit[0]]
+        if self._edit is not None:
+            r = self._edit[1]
+            if self._edit_kind == "box":
+                shapes.append((self._edit[0], "box", (r.x(), r.y(), r.width(), r.height())))
+            else:
+                shapes.append((self._edit[0], "point", (r.center().x(), r.center().y(), r.width() / 2)))
+        if not shapes:
+            return
+        p.save()
+        p.setRenderHint(QPainter.Antialiasing, True)
+        f = QFont(self.font())
+        f.setPointSize(8)
+        f.setBold(True)
+        p.setFont(f)
+        for index, kind, values in shapes:
+            selected = index == self.prompt_selected_index or (self._edit is not None and index == self._edit[0])
+            if kind == "box":
+                r = self._prompt_rect(values)
+                label_at = r.topLeft()
+            else:
+                c = self.to_widget(QPointF(values[0], values[1]))
+                rad = values[2] * self.zoom
+                r = QRectF(c.x() - rad, c.y() - rad, 2 * rad, 2 * rad)
+                label_at = QPointF(c.x() - rad, c.y() - rad)
+            draw = p.drawRect if kind == "box" else p.drawEllipse
+            p.setPen(QPen(QColor(0, 0, 0, 150), 3))
+            draw(r)
+            p.setPen(QPen(PROMPT_COLOUR, 2 if selected else 1.5, Qt.SolidLine if selected else Qt.DashLine))
+            draw(r)
+            if kind == "box" and selected:
+                br = r.bottomRight()
+                p.fillRect(QRectF(br.x() - 4, br.y() - 4, 8, 8), PROMPT_COLOUR)
+            text = "puppet"
+            w = p.fontMetrics().horizontalAdvance(text) + 8
+            tag = QRectF(label_at.x(), label_at.y() - 16, w, 15)
+            p.fillRect(tag, QColor(0, 0, 0, 160))
+            p.setPen(PROMPT_COLOUR)
+            p.drawText(tag, Qt.AlignCenter, text)
+        p.restore()
+
+    def _prompt_at(self, pos: QPointF) -> tuple[int, str] | None:
+        """The box under ``pos`` (widget) and the grip: ``"resize"`` at its corner, else ``"move"``."""
+        for index, kind, values in reversed(self._prompts):
+            if kind == "point":
+                c = self.to_widget(QPointF(values[0], values[1]))
+                d = pos - c
+                if d.x() ** 2 + d.y() ** 2 <= (values[2] * self.zoom) ** 2:
+                    return index, "move"
+                continue
+            r = self._prompt_rect(values)
+            if (pos - r.bottomRight()).manhattanLength() <= 2 * _HANDLE:
+                return index, "resize"
+            if r.contains(pos):
+                return index, "move"
+        return None
 
     def _draw_wipe(self, p: QPainter, rect: QRectF) -> None:
         x = self.wipe_x()
@@ -335,6 +428,27 @@ class Viewer(QWidget):
         pan_mod = event.modifiers() & Qt.AltModifier
         if event.button() == Qt.MiddleButton or (event.button() == Qt.LeftButton and pan_mod):
             self._drag = "pan"
+        elif event.button() == Qt.LeftButton and self.tool == "prompt":
+            ip = self.to_image(pos)
+            hit = self._prompt_at(pos)
+            self._edit_start = ip
+            if hit is None:
+                self._drag = "draw"
+                self._edit, self._edit_kind = (-1, QRectF(ip, ip)), "box"
+                self.prompt_selected.emit(-1)
+            else:
+                index, grip = hit
+                kind, values = next((k, v) for i, k, v in self._prompts if i == index)
+                self._drag = grip
+                self._edit_kind = kind
+                if kind == "box":
+                    self._edit = (index, QRectF(*values))
+                else:
+                    x, y, rad = values
+                    self._edit = (index, QRectF(x - rad, y - rad, 2 * rad, 2 * rad))
+                self._edit_before = QRectF(self._edit[1])
+                self.prompt_selected_index = index
+                self.prompt_selected.emit(index)
         elif event.button() == Qt.LeftButton and self.tool != "view":
             self._drag = "brush"
             self._last_image = self.to_image(pos)
@@ -364,6 +478,18 @@ class Viewer(QWidget):
             ip = self.to_image(pos)
             self.stroke_segment.emit(self._last_image.x(), self._last_image.y(), ip.x(), ip.y())
             self._last_image = ip
+        elif self._drag in ("draw", "move", "resize") and self._edit is not None:
+            ip = self.to_image(pos)
+            index, r = self._edit
+            if self._drag == "draw":
+                r = QRectF(self._edit_start, ip).normalized()
+            elif self._drag == "move":
+                r = QRectF(r)
+                r.translate(ip - self._edit_start)
+                self._edit_start = ip
+            else:
+                r = QRectF(r.topLeft(), ip).normalized()
+            self._edit = (index, r)
         elif self.tool == "view":
             self.setCursor(Qt.SplitHCursor if self._near_wipe(pos) else Qt.ArrowCursor)
         self._last = pos
@@ -372,6 +498,22 @@ class Viewer(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._drag == "brush":
             self.stroke_finished.emit()
+        elif self._drag in ("draw", "move", "resize") and self._edit is not None:
+            index, r = self._edit
+            self._edit = None
+            values = (round(r.x(), 1), round(r.y(), 1), round(r.width(), 1), round(r.height(), 1))
+            if index >= 0 and r == self._edit_before:
+                pass  # a click on a prompt selects it; nothing moved, nothing to save (or key)
+            elif self._edit_kind == "point":
+                self.prompt_point_moved.emit(index, round(r.center().x(), 1), round(r.center().y(), 1))
+            elif r.width() >= 4 and r.height() >= 4:
+                if index < 0:
+                    self.prompt_drawn.emit(*values)
+                else:
+                    self.prompt_edited.emit(index, *values)
+            elif index < 0:  # a click without a drag: a click prompt on the face
+                self.prompt_clicked.emit(round(self._edit_start.x(), 1), round(self._edit_start.y(), 1))
+            self.update()
         self._drag = None
 
     def leaveEvent(self, event) -> None:  # noqa: N802

@@ -56,6 +56,7 @@ class PreviewRequest:
     mask_override: np.ndarray | None = None
     analyses: dict[str, dict] = field(default_factory=dict)
     read_source: Callable[[int], np.ndarray] | None = None
+    prompt: list = field(default_factory=list)  # where the artist says the puppet is (prompt regions)
     id: int = 0
 
 
@@ -69,6 +70,7 @@ class PreviewResult:
     masks: dict[str, np.ndarray]
     error: str | None
     seconds: float
+    notes: dict[str, Any] = field(default_factory=dict)  # the plugins' notes on the frame (as in the report)
 
 
 class PreviewWorker(QObject):
@@ -143,17 +145,18 @@ class PreviewWorker(QObject):
             t0 = time.perf_counter()
             out: np.ndarray | None = None
             masks: dict[str, np.ndarray] = {}
+            notes: dict[str, Any] = {}
             error = None
             try:
                 plugins = [self._plugin(name, settings, req.analyses.get(name)) for name, settings in req.plugins]
                 out, masks = render_frame(
                     req.source, plugins, frame=req.frame, path=req.path, mask_override=req.mask_override,
-                    read_source=req.read_source,
+                    read_source=req.read_source, prompt=req.prompt, notes=notes,
                 )  # fmt: skip
             except Exception as exc:  # shown in the notification bar, never fatal
                 out, masks, error = None, {}, f"preview of frame {req.frame} failed: {_error_text(exc)}"
                 traceback.print_exc()
-            result = PreviewResult(req.id, req.frame, out, dict(masks), error, time.perf_counter() - t0)
+            result = PreviewResult(req.id, req.frame, out, dict(masks), error, time.perf_counter() - t0, notes)
             with self._cond:
                 idle = self._pending is None
                 current = req.id == self._latest

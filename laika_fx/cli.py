@@ -35,6 +35,7 @@ from .pipeline import (
     run_batch,
 )
 from .plugins import BUILTIN_DISTRIBUTIONS, PluginError, build_plugins, load_preset, registry
+from .prompts import Prompt, PromptError, PromptKey, ShotPrompts, parse_box, parse_point
 from .report import (
     CHUNK_REPORTS,
     REPORT_NAME,
@@ -166,6 +167,23 @@ def parse_settings(items: Sequence[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+def _prompt_option(args: argparse.Namespace) -> ShotPrompts | Path | None:
+    """The prompt the command line gives: boxes/clicks, a file, or None (the default file)."""
+    regions = []
+    for flag, texts, parse in (("--puppet-box", args.puppet_box, parse_box),
+                               ("--puppet-point", args.puppet_point, parse_point)):  # fmt: skip
+        for text in texts or []:
+            try:
+                regions.append(parse(text))
+            except PromptError as exc:
+                raise UsageError(f"{flag}: {exc}") from None
+    if regions and args.prompt:
+        raise UsageError("give --prompt FILE or --puppet-box/--puppet-point, not both")
+    if regions:
+        return ShotPrompts(tuple(Prompt((PromptKey(None, r),)) for r in regions))
+    return Path(args.prompt) if args.prompt else None
+
+
 def default_plugin_names() -> list[str]:
     available = registry.names()
     names = [n for n in DEFAULT_PLUGINS if n in available]
@@ -259,15 +277,20 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.scheduler or args.local_cluster:
         if args.preview:
             raise UsageError("--preview is not available with --scheduler/--local-cluster")
+        prompts = _prompt_option(args)
+        if isinstance(prompts, ShotPrompts):  # workers read files only
+            raise UsageError("--puppet-box/--puppet-point are not available with --scheduler/--local-cluster: "
+                             "save the prompt to a file and pass --prompt FILE")  # fmt: skip
         options = BatchOptions(workers=args.workers, save_masks=args.save_masks, resume=args.resume,
                                mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
-                               cache_mb=args.cache_mb)  # fmt: skip
+                               cache_mb=args.cache_mb, prompts=str(prompts) if prompts else None)  # fmt: skip
         return _batch_on_dask(args, shot, plugins, options)
     chunks = [list(shot.requested)]
     if args.chunk_size is not None:
         size = args.chunk_size
         chunks = [list(shot.requested[i : i + size]) for i in range(0, len(shot.requested), size)] or [[]]
     options = BatchOptions(
+        prompts=_prompt_option(args),
         workers=args.workers,
         save_masks=args.save_masks,
         resume=args.resume,
@@ -468,6 +491,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--save-masks", action="store_true", help="write OUTPUT/masks/<stem>.png (255 = inpainted seam)")
     b.add_argument("--mask-overrides", metavar="DIR", help="artist masks used instead of the detection "
                    "(default: <shot folder>.laika_fx/mask_overrides if it exists)")
+    b.add_argument("--prompt", metavar="FILE", help="artist prompt: where the puppet is (JSON; default: "
+                   "<shot folder>.laika_fx/prompt.json if it exists); lines inside are painted out, lines outside "
+                   "left alone")
+    b.add_argument("--puppet-box", action="append", metavar="X,Y,W,H",
+                   help="the puppet's face is in this box (frame pixels) on every frame (repeatable)")
+    b.add_argument("--puppet-point", action="append", metavar="X,Y[,R]",
+                   help="a click on the puppet's face (a disc of radius R px, default 60) on every frame (repeatable)")
     b.add_argument("--resume", action="store_true", help="skip frames already in OUTPUT, reuse analysis sidecars")
     b.add_argument("--cache-mb", type=_number("--cache-mb", minimum=0, maximum=2**30), default=None, metavar="MB",
                    help="memory for frames decoded by the analyze pass and reused by the render pass "

@@ -62,6 +62,7 @@ from .io import (
 )
 from .overrides import default_mask_override_dir, load_mask_override
 from .plugins import FrameContext, Plugin
+from .prompts import PromptError, ShotPrompts, default_prompt_path, load_prompts
 from .report import (
     CHUNK_REPORTS,
     REPORT_NAME,
@@ -89,6 +90,7 @@ __all__ = [
     "read_input",
     "probe_input",
     "remove_stale_parts",
+    "resolve_prompts",
 ]
 
 
@@ -454,6 +456,8 @@ def render_frame(
     mask_override: np.ndarray | None = None,
     read_source: Callable[[int], np.ndarray] | None = None,
     timer: StageTimes | None = None,
+    prompt: Sequence = (),
+    notes: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Render one frame through the plugin chain, as the batch's render pass does.
 
@@ -471,6 +475,10 @@ def render_frame(
     read_source : reads another input frame of the shot by number (borders filled from
         neighbours); None when there is no shot.
     timer : adds each plugin's time under its name.
+    prompt : where the artist says the puppet is on this frame
+        (:meth:`laika_fx.prompts.ShotPrompts.regions`); empty: nothing said.
+    notes : if given, receives the plugins' notes on this frame (``FrameContext.notes``,
+        by plugin name) for the report.
 
     Returns
     -------
@@ -484,7 +492,7 @@ def render_frame(
         Whatever a plugin raises; FrameReadError if a plugin changed dtype or channels.
     """
     ctx = FrameContext(frame=frame, path=path, mask_override=mask_override, read_source=read_source,
-                       source=source)  # fmt: skip
+                       source=source, prompt=list(prompt))  # fmt: skip
     out = source
     for plugin in plugins:
         t0 = time.perf_counter()
@@ -494,6 +502,8 @@ def render_frame(
     # plugins may change the size (stabilize's crop mode), never dtype or channels
     name = path.name if path is not None else f"frame {frame}"
     _check_like(out, (source.shape, source.dtype), f"{name} after rendering", size=False)
+    if notes is not None:
+        notes.update(ctx.notes)
     return out, ctx.masks
 
 
@@ -533,6 +543,9 @@ class BatchOptions:
     save_masks: bool = False
     resume: bool = False
     mask_overrides: Path | None = None  # None: the default folder if it exists
+    # where the puppet is (artist prompt): a prompt file, prompts, or None: the default
+    # file beside the shot (<shot folder>.laika_fx/prompt.json) if it exists
+    prompts: ShotPrompts | Path | None = None
     queue_size: int | None = None  # frames held between stages; default 2 * workers
     # decoded frames kept from the analyze pass for the render pass (0: none); None: 1024,
     # but 0 for uncompressed TIFF, whose plain read (~1-2 ms at 1080p) is cheaper than
@@ -551,6 +564,7 @@ class _Item:
     array: np.ndarray | None = None
     error: str | None = None
     masks: dict[str, np.ndarray] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 _STOP = object()
@@ -627,6 +641,30 @@ def _shot_tiff_compression(shot: Shot) -> int | None:
         if code is not None:
             counts[code] = counts.get(code, 0) + 1
     return max(counts, key=lambda c: (counts[c], -c)) if counts else None
+
+
+def resolve_prompts(shot: Shot, prompts: ShotPrompts | str | os.PathLike | None) -> tuple[ShotPrompts, str | None]:
+    """The shot's artist prompts and where they came from (for the report).
+
+    ``prompts``: given prompts, a prompt file, or None for the default file beside the
+    shot (:func:`laika_fx.prompts.default_prompt_path`) if it exists.
+
+    Raises
+    ------
+    BatchError
+        If the prompt file is missing (when named) or invalid (one line).
+    """
+    if isinstance(prompts, ShotPrompts):
+        return prompts, "command line" if prompts else None
+    path = Path(prompts) if prompts is not None else default_prompt_path(shot.directory)
+    if prompts is None and not path.is_file():
+        return ShotPrompts(), None
+    if not path.is_file():
+        raise BatchError(f"prompt file not found: {path}")
+    try:
+        return load_prompts(path), str(path)
+    except PromptError as exc:
+        raise BatchError(f"prompt: {exc}") from None
 
 
 def run_analyze(
@@ -733,6 +771,7 @@ def run_batch(
     fmt = _shot_format(shot)
     if fmt is None:
         raise BatchError(f"no frame of {shot.pattern} could be read")
+    prompts, prompt_source = resolve_prompts(shot, opts.prompts)  # a bad prompt file: nothing written
     mask_dirs = saved_mask_folders(plugins, out_dir) if opts.save_masks else {}
     _make_folder(out_dir)
     for folder in mask_dirs.values():
@@ -749,6 +788,7 @@ def run_batch(
     failures: dict[int, dict] = {}
     written: list[int] = []
     skipped: list[int] = []
+    notes: dict[int, dict[str, Any]] = {}  # frame -> the plugins' notes on it
     on_disk = set(shot.frames)
     todo: list[int] = []
     for n in shot.requested:
@@ -792,7 +832,7 @@ def run_batch(
             shot, todo, plugins, out_dir, fmt, timer, failures, written,
             workers=workers, io_threads=io_threads, qsize=qsize,
             mask_dirs=mask_dirs, override_dir=override_dir, progress=progress, cancel=cancel, cache=cache,
-            compression=compression,
+            compression=compression, prompts=prompts, notes=notes,
         )  # fmt: skip
     kept = len(cache)
     cache.clear()
@@ -813,19 +853,37 @@ def run_batch(
         cancelled=cancel.is_set(),
         mask_overrides=override_dir,
     )
+    report["prompt"] = prompt_source
+    report["notes"] = _summarize_notes(plugins, notes)
     report["frame_cache"] = {
         "budget_mb": cache_mb, "frames_kept": kept, "reads_saved": cache.hits,
     }  # fmt: skip
     # what the analyses had to decide for the user (e.g. an unreadable reference frame
     # replaced by the nearest readable one), kept in their sidecars so --resume reports it too
-    report["notes"] = [f"{name}: {note}" for name, analysis in analyses.items()
-                       for note in analysis.get("notes", ()) if isinstance(note, str)]  # fmt: skip
+    report["analysis_notes"] = [f"{name}: {note}" for name, analysis in analyses.items()
+                                for note in analysis.get("notes", ()) if isinstance(note, str)]  # fmt: skip
+    if opts.chunk:  # the plugins' per-frame notes, so `laika-fx report` sums them up as one run does
+        report["frame_notes"] = {str(n): notes[n] for n in sorted(notes)}
     try:
         write_report(out_dir, report, path=report_path)
     except OSError as exc:  # a full disk: the caller still has the report (and prints it)
         report["report_error"] = f"could not write {report_path}: {exc.strerror or exc}"
     progress.start("done", 0)
     return report
+
+
+def _summarize_notes(plugins: Sequence[Plugin], notes: dict[int, dict[str, Any]]) -> dict[str, dict]:
+    """``{plugin: section}``: each plugin's per-frame notes of the frames written, summed up
+    by the plugin (:meth:`~laika_fx.plugins.Plugin.summarize_notes`)."""
+    out = {}
+    for plugin in plugins:
+        by_frame = {n: v[plugin.name] for n, v in notes.items() if plugin.name in v}
+        if by_frame:
+            try:
+                out[plugin.name] = plugin.summarize_notes(by_frame)
+            except Exception as exc:  # a plugin's bug must not cost the report of frames written
+                out[plugin.name] = {"error": f"summarize_notes failed: {type(exc).__name__}: {exc}"}
+    return out
 
 
 def _render_pass(
@@ -847,6 +905,8 @@ def _render_pass(
     cancel: threading.Event,
     cache: FrameCache,
     compression: int | None,
+    prompts: ShotPrompts,
+    notes: dict[int, dict[str, Any]],
 ) -> None:
     progress.start("render", len(todo))
     frames_q: queue.Queue = queue.Queue()
@@ -902,7 +962,7 @@ def _render_pass(
                 override = load_mask_override(override_dir, item.path, item.array)
             item.array, item.masks = render_frame(
                 item.array, plugins, frame=item.frame, path=item.path, mask_override=override,
-                read_source=read_source, timer=timer,
+                read_source=read_source, timer=timer, prompt=prompts.regions(item.frame), notes=item.notes,
             )  # fmt: skip
         except Exception as exc:
             item.array, item.error = None, f"{type(exc).__name__}: {exc}"
@@ -988,6 +1048,8 @@ def _render_pass(
             for item in done:
                 with lock:
                     written.append(item.frame)
+                    if item.notes:
+                        notes[item.frame] = item.notes
                 progress.advance(item.frame)
 
     readers = [threading.Thread(target=reader, name=f"laika-read-{i}", daemon=True) for i in range(io_threads)]

@@ -29,6 +29,11 @@ A plugin that makes masks puts them in ``ctx.masks`` by name; those it lists in
 ``OUTPUT/<folder>/<frame stem>.png`` (uint8, 255 = mask); the others are for display
 only (the app overlays them). E.g. ``saved_masks = {"seam": "masks"}``.
 
+What a plugin has to say about a frame goes to ``ctx.notes[plugin name]`` (JSON-
+serialisable); the batch sums the notes up with the plugin's :meth:`Plugin.summarize_notes`
+into the report's ``notes`` section. ``ctx.prompt`` says where the artist says the puppet
+is on the frame (:mod:`laika_fx.prompts`).
+
     # setup.cfg of your package
     # [options.entry_points]
     # laika_fx.plugins =
@@ -53,6 +58,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .pipeline import AnalysisSource
+    from .prompts import Region
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -185,6 +191,11 @@ class FrameContext:
         borders from neighbours); raises FrameReadError. None outside a batch.
     source : this frame as read, before any plugin ran (read-only); None when the frame
         a plugin is given is the input itself (a plugin called on its own).
+    prompt : where the artist says the puppet is on this frame
+        (:class:`laika_fx.prompts.Region` list, frame pixels; empty: nothing said).
+    notes : what plugins have to say about this frame in the report, by plugin name
+        (JSON-serialisable); the batch collects them and asks each plugin to sum them
+        up (:meth:`Plugin.summarize_notes`) into ``laika_fx_report.json``.
     """
 
     frame: int
@@ -193,6 +204,8 @@ class FrameContext:
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     read_source: Callable[[int], np.ndarray] | None = None
     source: np.ndarray | None = None
+    prompt: list[Region] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 def non_finite_field(doc: Any, where: str = "") -> str | None:
@@ -304,6 +317,17 @@ class Plugin:
     def render(self, frame: np.ndarray, ctx: FrameContext) -> np.ndarray:
         """Process one frame: ``(H, W[, C])`` array in, same shape and dtype out."""
         raise NotImplementedError
+
+    @classmethod
+    def summarize_notes(cls, notes: Mapping[int, Any]) -> dict:
+        """This plugin's section of the report from its per-frame notes (``ctx.notes[name]``).
+
+        ``notes``: frame number -> the note the plugin left on that frame (frames without
+        a note are absent). The default lists them as ``{"frames": {"<frame>": note}}``;
+        a plugin may override it. A ``"summary"`` string in the section is printed in the
+        batch's summary.
+        """
+        return {"frames": {str(n): notes[n] for n in sorted(notes)}}
 
     def settings_document(self) -> dict:
         """Settings as saved in presets: ``{"schema_version", "plugin", "settings"}``."""

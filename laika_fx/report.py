@@ -150,7 +150,8 @@ def merge_reports(reports: Sequence[dict]) -> dict:
 
     Frame accounting is by frame, each frame counted once: a frame requested by several
     chunk reports (a re-run chunk, overlapping ranges) takes its state from the newest
-    report (``created``). Counts, failures, notes and the frame range match what one
+    report (``created``). Counts, failures, notes (re-summed from the chunks' per-frame
+    ``frame_notes`` by each plugin) and the frame range match what one
     ``laika-fx batch`` over the whole range reports; ``wall_seconds`` and the stage costs
     add up the chunks' (machine time, not elapsed time); ``chunks`` lists the merged files.
 
@@ -222,12 +223,37 @@ def merge_reports(reports: Sequence[dict]) -> dict:
             for name, a in stages.items()
         },
         "workers": max(int(r.get("workers", 1)) for r in reports),
-        "notes": sorted({n for r in reports for n in r.get("notes", [])}),
+        "analysis_notes": sorted({n for r in reports for n in r.get("analysis_notes", [])}),
+        "notes": _merged_notes(reports, set(by["written"]), first.get("plugins", [])),
         "chunks": [r.get("frames_requested", "") for r in reports],
     })  # fmt: skip
+    merged.pop("frame_notes", None)
     merged.pop("frame_cache", None)
     merged.pop("report_error", None)
     return merged
+
+
+def _merged_notes(reports: Sequence[dict], written: set[int], plugins: Sequence[dict]) -> dict:
+    """The report's ``notes`` section of a chunked run: the chunks' per-frame notes of the
+    frames written (newest report first), summed up by each plugin as one run would."""
+    from .plugins import registry
+
+    by_frame: dict[int, dict] = {}
+    for r in reports:  # oldest first: a later report's notes replace an earlier one's
+        for key, value in (r.get("frame_notes") or {}).items():
+            if int(key) in written:
+                by_frame[int(key)] = value
+    out = {}
+    for entry in plugins:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        notes = {n: v[name] for n, v in sorted(by_frame.items()) if isinstance(v, dict) and name in v}
+        if not notes:
+            continue
+        try:
+            out[name] = registry.get(name).summarize_notes(notes)
+        except Exception as exc:  # as in the batch: a plugin's bug costs its section only
+            out[name] = {"error": f"summarize_notes failed: {type(exc).__name__}: {exc}"}
+    return out
 
 
 def format_summary(report: dict) -> str:
@@ -253,8 +279,13 @@ def format_summary(report: dict) -> str:
             # a stage under 0.05 ms per frame (e.g. reads served by the frame cache) has no meaningful rate
             fpm = f"{s['frames_per_minute']:.0f}" if s["frames_per_minute"] and s["ms_per_frame"] >= 0.05 else "-"
             lines.append(f"  {name:<26} {s['ms_per_frame']:>8.1f}   {fpm:>17}   {100 * s['share']:>4.0f}%")
-    for note in report.get("notes", ()):
+    for note in report.get("analysis_notes", ()):
         lines.append(f"  NOTE      {note}")
+    if report.get("prompt"):
+        lines.append(f"  prompt    {report['prompt']}")
+    for name, section in (report.get("notes") or {}).items():
+        if isinstance(section, dict) and section.get("summary"):
+            lines.append(f"  {name}: {section['summary']}")
     for f in failed[:20]:
         lines.append(f"  FAILED frame {f['frame']} ({f['file']}): {f['error']}")
     if len(failed) > 20:

@@ -18,7 +18,7 @@ CHAIN = ["--plugins", "deflicker,seam_removal,stabilize", "--save-masks", "-q", 
 #: report fields that are not timings, dates or machine facts: they must match exactly
 ACCOUNTING = ("input", "frame_range", "gaps", "frames_total", "frames_requested", "frames_written",
               "frames_written_list", "frames_skipped", "frames_failed", "cancelled", "resolution", "channels",
-              "dtype", "precision", "plugins", "notes")  # fmt: skip
+              "dtype", "precision", "plugins", "notes", "analysis_notes", "prompt")  # fmt: skip
 
 
 @pytest.fixture(scope="module")

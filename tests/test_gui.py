@@ -356,7 +356,8 @@ def test_lines_off_the_face_are_shown_in_cyan_not_painted_out(qtbot, tmp_path, w
     assert window.open_shot(folder), window.notifier.last_error
     qtbot.waitUntil(lambda: window.preview_ready, timeout=60000)
     v = window.viewer
-    assert v.has_rejected and "off any face" in window.preview_status.text()
+    assert v.has_rejected and "1 detected line left alone (1 rejected by the gate)" in window.preview_status.text()
+    assert window.timeline.ruler.left_alone == {1}  # the frame on screen (plank.0001)
     np.testing.assert_array_equal(window.preview_output, frame8)  # nothing painted out
     # the plank gap runs from (0, 318) to (480, 247) in image pixels: cyan on both sides of the wipe
     img = v.grab().toImage()
@@ -670,3 +671,112 @@ def test_preview_is_the_batch_output(qtbot, tmp_path, shot):
     np.testing.assert_array_equal(got[0].output, read_frame(out / "frame.1003.png"))
     assert np.abs(got[0].output.astype(int) - read_frame(path)).mean() > 0.5  # the chain did change it
     np.testing.assert_array_equal(got[0].masks["seam"] > 0, read_frame(out / "masks" / "frame.1003.png") > 0)
+
+
+# --------------------------------------------------------------------------- puppet prompt
+def _prompt_doc(shot: Path) -> dict | None:
+    from laika_fx.prompts import default_prompt_path
+
+    p = default_prompt_path(shot)
+    return json.loads(p.read_text()) if p.is_file() else None
+
+
+def test_puppet_box_drawn_moved_keyed_and_deleted(qtbot, window, shot):
+    """The Puppet tool writes the prompt file the batch reads: draw, move, key, delete."""
+    open_and_wait(qtbot, window, shot)
+    v = window.viewer
+    qtbot.keyClick(v, Qt.Key_P)
+    assert v.tool == "prompt"
+    drag(v, [v.to_widget(QPointF(100, 50)), v.to_widget(QPointF(200, 120)), v.to_widget(QPointF(300, 200))])
+    doc = _prompt_doc(shot)
+    assert doc["schema_version"] == 1 and len(doc["prompts"]) == 1
+    assert doc["prompts"][0]["box"] == pytest.approx([100, 50, 200, 150], abs=1.0)
+    assert [k for k, *_ in v.prompt_boxes] == [0] and window.prompt_editor.selected == 0
+    # move it (drag from inside): the whole-shot box moves
+    drag(v, [v.to_widget(QPointF(150, 100)), v.to_widget(QPointF(170, 110))])
+    assert _prompt_doc(shot)["prompts"][0]["box"] == pytest.approx([120, 60, 200, 150], abs=1.0)
+    # key it on 1001, move it on 1003: two keys, interpolated on 1002
+    qtbot.keyClick(v, Qt.Key_K)
+    window.model.set_frame(1003)
+    drag(v, [v.to_widget(QPointF(150, 100)), v.to_widget(QPointF(190, 100))])
+    keys = _prompt_doc(shot)["prompts"][0]["keys"]
+    assert [k["frame"] for k in keys] == [1001, 1003]
+    assert keys[1]["box"] == pytest.approx([160, 60, 200, 150], abs=1.0)
+    window.model.set_frame(1002)
+    assert v.prompt_boxes[0][2] == pytest.approx((140, 60, 200, 150), abs=1.0)
+    # a click on the box selects it and changes nothing (no key on 1002)
+    before = _prompt_doc(shot)
+    window.prompt_editor.select(None)
+    drag(v, [v.to_widget(QPointF(200, 100))])
+    assert window.prompt_editor.selected == 0 and _prompt_doc(shot) == before
+    # a click elsewhere on the frame is a click prompt (a disc); drag it to move it
+    drag(v, [v.to_widget(QPointF(400, 60))])
+    assert _prompt_doc(shot)["prompts"][1] == {"point": [400, 60], "radius": 60.0}
+    drag(v, [v.to_widget(QPointF(400, 60)), v.to_widget(QPointF(420, 80))])
+    assert _prompt_doc(shot)["prompts"][1]["point"] == pytest.approx([420, 80], abs=1.0)
+    assert [k for k, *_ in v.prompt_boxes] == [0, 1] and v.prompt_boxes[1][1] == "point"
+    # Delete removes the selected one; the file goes with the last
+    qtbot.keyClick(v, Qt.Key_Delete)
+    assert len(_prompt_doc(shot)["prompts"]) == 1
+    drag(v, [v.to_widget(QPointF(200, 100))])
+    qtbot.keyClick(v, Qt.Key_Delete)
+    assert _prompt_doc(shot) is None and v.prompt_boxes == []
+
+
+def test_puppet_box_brings_back_a_seam_the_gate_left_alone(qtbot, tmp_path, window):
+    """A head the face finder does not know: the preview leaves its seam alone and says so
+    (status bar, timeline mark); a puppet box drawn on it makes the preview paint it out."""
+    reason = _seam_models_missing()
+    if reason:
+        pytest.skip(reason)
+    from laika_fx.accelerators.runtime import available
+
+    from .conftest import make_foreign_head_shot
+
+    if not available("face_finder"):
+        pytest.skip("face finder model missing")
+    shot = tmp_path / "head"
+    paths, truths = make_foreign_head_shot(shot, 2)
+    for name, panel in window.plugins.panels.items():
+        panel.setChecked(name == "seam_removal")
+    assert window.open_shot(shot), window.notifier.last_error
+    qtbot.waitUntil(lambda: window.preview_ready, timeout=60000)
+    src = read_frame(paths[0])
+    assert "1 detected line left alone (1 rejected by the gate)" in window.preview_status.text()
+    assert window.viewer.has_rejected and 1001 in window.timeline.ruler.left_alone
+    np.testing.assert_array_equal(window.preview_output, src)
+
+    v = window.viewer
+    qtbot.keyClick(v, Qt.Key_P)
+    drag(v, [v.to_widget(QPointF(150, 60)), v.to_widget(QPointF(500, 320))])
+    assert _prompt_doc(shot)["prompts"][0]["box"] == pytest.approx([150, 60, 350, 260], abs=1.0)
+    qtbot.waitUntil(lambda: window.preview_ready and window.preview_output is not None
+                    and not np.array_equal(window.preview_output, src), timeout=60000)  # fmt: skip
+    truth = truths[0]
+    found = window._detected > 0
+    assert (found & truth).sum() > 0.9 * truth.sum()
+    changed = np.any(window.preview_output != src, axis=2)
+    assert changed[truth].mean() > 0.8 and not changed[~found].any()
+    assert "left alone" not in window.preview_status.text() and 1001 not in window.timeline.ruler.left_alone
+    assert not window.viewer.has_rejected
+
+
+def test_timeline_marks_the_frames_the_last_batch_left_lines_alone_on(qtbot, tmp_path, window):
+    """The report of the last batch into the shot's output folder marks its frames."""
+    import subprocess
+
+    from gui.shot_model import default_output_dir
+    from laika_fx.sequence import open_shot
+
+    from .conftest import make_foreign_head_shot
+
+    if _seam_models_missing():
+        pytest.skip(_seam_models_missing())
+    shot = tmp_path / "head"
+    make_foreign_head_shot(shot, 3)
+    out = default_output_dir(open_shot(shot))
+    res = subprocess.run([sys.executable, "-m", "laika_fx", "batch", str(shot), str(out), "--plugins", "seam_removal",
+                          "-q", "--frames", "1002-1003"], capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    open_and_wait(qtbot, window, shot)  # previews with the test plugin: frame 1001 has no note
+    assert window.timeline.ruler.left_alone == {1002, 1003}

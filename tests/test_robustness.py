@@ -113,12 +113,12 @@ def test_unreadable_reference_frame_falls_back_to_the_nearest_readable_one(tmp_p
     assert sidecar["reference_frame"] == 1002
     assert [f["frame"] for f in sidecar["frames"]] == [1002, 1003, 1004, 1005, 1006]
     note = "stabilize: reference frame 1001 could not be read"
-    assert any(n.startswith(note) and "frame 1002, the nearest readable frame" in n for n in report["notes"])
+    assert any(n.startswith(note) and "frame 1002, the nearest readable frame" in n for n in report["analysis_notes"])
     assert note in stdout
     # --resume reads the note back from the sidecar
     (out / "frame.1004.png").unlink()
     code, stdout, err = run(["batch", shot, out, "--plugins", "stabilize", "-q", "--resume"], capsys)
-    assert any(n.startswith(note) for n in report_of(out)["notes"])
+    assert any(n.startswith(note) for n in report_of(out)["analysis_notes"])
 
 
 def test_a_requested_reference_that_cannot_be_read_picks_the_earlier_neighbour_on_a_tie(tmp_path: Path, capsys):

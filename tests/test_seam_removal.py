@@ -295,12 +295,20 @@ def test_face_gate_drops_a_plank_gap_off_the_face():
     from laika_fx_train.seam.evaluate import heldout_scenes
 
     frame = (heldout_scenes(7, seed=999, p_seam=0.0)[6].frame * 255 + 0.5).astype(np.uint8)
-    assert SeamDetector(face_gate=False).detect(frame).mean() > 0.01
-    gated = SeamDetector()
-    assert gated.face_finder is not None and not gated.detect(frame).any()
-    plugin = registry.get("seam_removal")({"face_gate": False})
+    assert SeamDetector(gate="off").detect(frame).mean() > 0.01
+    for gate in ("auto", "face"):  # the default soft prior leaves it alone too: not confident enough
+        gated = SeamDetector(gate=gate)
+        lines = gated.detect_lines(frame)
+        assert gated.face_finder is not None and not lines.mask.any(), gate
+        assert lines.rejected_by_gate >= 1 and lines.left_alone.any()
+    assert SeamDetector().gate == "auto"
+    plugin = registry.get("seam_removal")({"gate": "off"})
     plugin.prepare()
     assert plugin._detector.face_finder is None
+    ctx = FrameContext(frame=7)  # the plugin with its defaults: untouched, and says so
+    out = registry.get("seam_removal")().render(frame, ctx)
+    np.testing.assert_array_equal(out, frame)
+    assert ctx.notes["seam_removal"]["rejected_by_gate"] >= 1 and ctx.masks["seam_rejected"].any()
 
 
 @needs_models

@@ -7,24 +7,33 @@ resolution. The whole working image goes through the network in one inference
 (compiled once per shape, cached), so there are no tile borders at all; frames whose
 working image exceeds ``MAX_WORKING_PIXELS`` are tiled with overlap and only each
 tile's centre is kept. Then hysteresis thresholding, removal of tiny components, the
-face gate (a line is kept only when at least ``MIN_ON_FACE`` of it lies on a puppet face
-found by the learned face finder, ``face.py``: a seam lies on a face, a wire or a plank
-gap on the set), upsampling to the frame and an optional dilation.
+choice of the lines to paint out (:func:`select_lines`), upsampling to the frame and an
+optional dilation.
+
+Which lines are painted out: where the artist said the puppet is (a prompt,
+:mod:`laika_fx.prompts`), the lines inside it (at least ``MIN_IN_PROMPT`` of their pixels)
+and no others. Elsewhere the ``gate`` policy decides (see :data:`GATES`): a seam lies on a
+face, a wire or a plank gap on the set, and the learned face finder (``face.py``) tells
+where faces are, but it knows only the heads it was trained on, so by default (``auto``) it
+may raise a line's standing, never veto a confident one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ..accelerators.runtime import compile_model, model_path
+from ..prompts import Region, region_mask
 from .face import FaceFinder, face_finder_available
 
-__all__ = ["WORKING_HEIGHT", "MIN_ON_FACE", "SeamDetector", "hysteresis", "to_unit_rgb", "model_meta", "runtime_settings", "upscale_mask"]
+__all__ = ["WORKING_HEIGHT", "MIN_ON_FACE", "MIN_IN_PROMPT", "GATES", "CONFIDENT", "SeamDetector", "DetectedLines",
+           "hysteresis", "select_lines", "to_unit_rgb", "model_meta", "runtime_settings", "upscale_mask"]  # fmt: skip
 
 WORKING_HEIGHT = 540
 MAX_WORKING_PIXELS = 1_400_000
@@ -32,6 +41,21 @@ TILE = 512
 OVERLAP = 48
 _ALIGN = 32  # the five-level SeamNet halves the frame five times
 MIN_ON_FACE = 0.5  # share of a detected line's pixels that must lie on a face (face gate)
+MIN_IN_PROMPT = 0.5  # share of a detected line's pixels that must lie in the artist's prompt
+#: gate policies for frames the artist gave no prompt on:
+#: ``auto`` -- a soft face prior: on a face the face finder sees, a line needs only the
+#:   detector's threshold; off any face it is painted out when the detector is confident of
+#:   it (median probability along the line at least ``confident``): no veto of a sure line;
+#: ``face`` -- only lines on a face the face finder sees (a veto: a seam on a head unlike
+#:   the training heads is left alone);
+#: ``prompt`` -- only lines inside the artist's prompt (none on frames without one);
+#: ``off`` -- every line the detector finds.
+GATES = ("auto", "face", "prompt", "off")
+#: ``auto``'s bar: median seam probability along a line off any face (logit 6.0). On the
+#: validation split (64 scenes seed 2024 + 96 seam-free scenes seeds 2025-2026, 352x480),
+#: no set line off a face reached a median logit above 4.84 (INT8) / 4.79 (FP32); seams of
+#: `sample_frames/` lie at 6.3-7.2.
+CONFIDENT = 0.9975
 
 
 def model_meta(name: str) -> dict:
@@ -76,21 +100,27 @@ class SeamDetector:
     precision : ``int8`` (default, shipped quantized IR) or ``fp32``.
     model_xml : explicit IR path (overrides ``precision``'s shipped file).
     threads : inference threads (default: all cores).
-    face_gate : keep only lines that lie on a face found by the face finder (default; off,
-        or when the face finder's model is missing: every line the detector finds).
+    gate : which lines to paint out where the artist gave no prompt (:data:`GATES`).
+    confident : ``auto``'s bar (:data:`CONFIDENT`).
+    face_gate : load the face finder (default); without it (or its model), ``auto`` and
+        ``face`` keep every line the detector finds.
     face_xml : explicit face finder IR path (default: the shipped one of ``precision``).
     """
 
     def __init__(self, *, precision: str = "int8", model_xml: str | os.PathLike | None = None,
-                 threads: int | None = None, face_gate: bool = True,
-                 face_xml: str | os.PathLike | None = None) -> None:  # fmt: skip
+                 threads: int | None = None, face_gate: bool = True, gate: str = "auto",
+                 confident: float = CONFIDENT, face_xml: str | os.PathLike | None = None) -> None:  # fmt: skip
         self.xml = Path(model_xml) if model_xml else model_path("seam_detector", precision)
         if not self.xml.exists():
             raise FileNotFoundError(f"seam detector model not found: {self.xml} (run laika-fx train seam-detector)")
+        if gate not in GATES:
+            raise ValueError(f"gate must be one of {', '.join(GATES)}, got {gate!r}")
         self.precision = precision
         self.threads = threads
+        self.gate = gate
+        self.confident = float(confident)
         self.face_finder: FaceFinder | None = None
-        if face_gate and (face_xml is not None or face_finder_available(precision)):
+        if face_gate and gate in ("auto", "face") and (face_xml is not None or face_finder_available(precision)):
             self.face_finder = FaceFinder(precision=precision, model_xml=face_xml, threads=threads)
         settings = runtime_settings("seam_detector", precision)
         self.default_threshold = float(settings.get("threshold", 0.5))
@@ -159,10 +189,11 @@ class SeamDetector:
         dilation: int = 2,
         min_area: int = 12,
         low_ratio: float | None = None,
+        puppet: list[Region] | None = None,
     ) -> np.ndarray:
         """Seam mask of ``frame``: ``(H, W)`` uint8, 255 = seam pixel to paint out."""
         return self.detect_lines(frame, threshold=threshold, dilation=dilation, min_area=min_area,
-                                 low_ratio=low_ratio)[0]  # fmt: skip
+                                 low_ratio=low_ratio, puppet=puppet).mask  # fmt: skip
 
     def detect_lines(
         self,
@@ -172,23 +203,59 @@ class SeamDetector:
         dilation: int = 2,
         min_area: int = 12,
         low_ratio: float | None = None,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """:meth:`detect`'s mask, and the lines the face gate left alone.
+        puppet: list[Region] | None = None,
+    ) -> DetectedLines:
+        """The lines found on ``frame``: those painted out and those left alone.
 
-        Returns ``mask`` (as :meth:`detect`) and ``rejected``: ``(H, W)`` uint8, 255 = a line
-        the detector found off any face (not dilated), or ``None`` when there is none (so an
-        artist can see what was not painted out and paint it in where it is a seam).
+        Parameters
+        ----------
+        frame : (H, W[, C]) ndarray.
+        puppet : where the artist says the puppet is on this frame (prompt regions, frame
+            pixels); then lines inside it are painted out and the others left alone, whatever
+            the gate. None or empty: the gate decides.
         """
         rgb = self.working_rgb(frame)
         prob = self.seam_probability(rgb)
         thr = self.default_threshold if threshold is None else threshold
         ratio = self.default_low_ratio if low_ratio is None else low_ratio
-        # the face finder runs only when the detector found something to gate (hysteresis
-        # keeps only components that reach the high threshold)
-        face = self.face_finder.mask(rgb) if self.face_finder is not None and prob.max() > thr else None
-        mask, rejected = hysteresis(prob, thr, thr * ratio, min_area=min_area, face=face, return_rejected=True)
-        out = upscale_mask(mask, frame.shape[:2], dilation)
-        return out, (upscale_mask(rejected, frame.shape[:2]) if rejected.any() else None)
+        region = region_mask(puppet, prob.shape, scale=prob.shape[0] / frame.shape[0]) if puppet else None
+        # the face finder runs only when it has lines to judge (hysteresis keeps only
+        # components that reach the high threshold)
+        face = None
+        if region is None and self.face_finder is not None and prob.max() > thr:
+            face = self.face_finder.mask(rgb)
+        kept, left, counts = select_lines(prob, thr, thr * ratio, min_area=min_area, gate=self.gate, face=face,
+                                          puppet=region, confident=self.confident)  # fmt: skip
+        return DetectedLines(
+            mask=upscale_mask(kept, frame.shape[:2], dilation),
+            left_alone=upscale_mask(left, frame.shape[:2]) if left.any() else None,
+            outside_prompt=counts["outside_prompt"],
+            rejected_by_gate=counts["rejected_by_gate"],
+        )
+
+
+@dataclass
+class DetectedLines:
+    """What :meth:`SeamDetector.detect_lines` found on a frame.
+
+    Attributes
+    ----------
+    mask : (H, W) uint8, 255 = seam pixel to paint out (dilated).
+    left_alone : (H, W) uint8, 255 = a line the detector found but left alone (not
+        dilated), or None when there is none (the app shows them, so an artist can paint
+        them in where they are seams).
+    outside_prompt : lines left alone because they lie outside the artist's prompt.
+    rejected_by_gate : lines left alone by the gate (no prompt on this frame).
+    """
+
+    mask: np.ndarray
+    left_alone: np.ndarray | None = None
+    outside_prompt: int = 0
+    rejected_by_gate: int = 0
+
+    @property
+    def lines_left_alone(self) -> int:
+        return self.outside_prompt + self.rejected_by_gate
 
 
 def upscale_mask(mask: np.ndarray, shape: tuple[int, int], dilation: int = 0) -> np.ndarray:
@@ -255,3 +322,62 @@ def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, 
         keep = gated
     out[box] = keep[labels]
     return (out, rejected) if return_rejected else out
+
+
+def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, gate: str = "auto",
+                 face: np.ndarray | None = None, puppet: np.ndarray | None = None,
+                 confident: float = CONFIDENT) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:  # fmt: skip
+    """The lines of :func:`hysteresis` to paint out, and those to leave alone.
+
+    Parameters
+    ----------
+    prob : (h, w) float32, seam probability.
+    high, low, min_area : as :func:`hysteresis`.
+    gate : policy where there is no ``puppet`` region (:data:`GATES`).
+    face : (h, w) bool, where the face finder sees a face, or None (no face finder: ``auto``
+        and ``face`` keep every line).
+    puppet : (h, w) bool, where the artist says the puppet is, or None; given, a line is
+        painted out when at least ``MIN_IN_PROMPT`` of it lies there, else left alone.
+    confident : ``auto``'s bar on a line's median probability.
+
+    Returns
+    -------
+    kept, left_alone : (h, w) bool.
+    counts : ``{"outside_prompt": n, "rejected_by_gate": n}``, lines left alone and why.
+    """
+    if gate not in GATES:
+        raise ValueError(f"gate must be one of {', '.join(GATES)}, got {gate!r}")
+    kept = np.zeros(prob.shape, bool)
+    left = np.zeros(prob.shape, bool)
+    counts = {"outside_prompt": 0, "rejected_by_gate": 0}
+    weak = (prob > low).astype(np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(weak)
+    if bw == 0:
+        return kept, left, counts
+    box = np.s_[by : by + bh, bx : bx + bw]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(weak[box], connectivity=8)
+    lines = np.zeros(n, bool)
+    lines[np.unique(labels[prob[box] > high])] = True
+    lines[0] = False
+    lines &= stats[:, cv2.CC_STAT_AREA] >= min_area
+    area = stats[:, cv2.CC_STAT_AREA]
+    if puppet is not None:
+        inside = np.bincount(labels[puppet[box]], minlength=n) >= MIN_IN_PROMPT * area
+        keep, reason = lines & inside, "outside_prompt"
+    elif gate == "prompt":
+        keep, reason = np.zeros(n, bool), "outside_prompt"
+    elif gate == "off" or face is None:
+        keep, reason = lines, "rejected_by_gate"
+    else:
+        keep = lines & (np.bincount(labels[face[box]], minlength=n) >= MIN_ON_FACE * area)
+        if gate == "auto":  # a line off any face is kept when the detector is sure of it
+            p = prob[box]
+            for i in np.flatnonzero(lines & ~keep):
+                keep[i] = np.median(p[labels == i]) >= confident
+        reason = "rejected_by_gate"
+    dropped = lines & ~keep
+    counts[reason] = int(dropped.sum())
+    kept[box] = keep[labels]
+    if dropped.any():
+        left[box] = dropped[labels]
+    return kept, left, counts

@@ -2,20 +2,27 @@
 
 Per frame: the learned detector proposes a mask (or the artist's mask override is
 used instead), the mask is dilated, and only the mask's pixels are filled by the
-inpainter. The mask goes to ``ctx.masks["seam"]``, declared in ``saved_masks`` so that
-``--save-masks`` writes it to ``OUTPUT/masks/<frame stem>.png``; lines the face gate
-left alone (found off any face) go to ``ctx.masks["seam_rejected"]``, display only (not
-saved), which the app overlays so an artist can paint them in where they are seams.
+inpainter. Where the artist said the puppet is (a prompt, ``ctx.prompt``), lines inside
+it are painted out and lines outside it left alone; elsewhere the ``gate`` policy decides
+(:data:`~laika_fx.seam_removal.detector.GATES`). The mask goes to ``ctx.masks["seam"]``,
+declared in ``saved_masks`` so that ``--save-masks`` writes it to
+``OUTPUT/masks/<frame stem>.png``; lines left alone go to ``ctx.masks["seam_rejected"]``,
+display only (not saved), which the app overlays so an artist can paint them in where they
+are seams, and to the frame's note (``ctx.notes["seam_removal"]``), from which the report
+lists the frames with lines left alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
 from ..plugins import FrameContext, Param, Plugin
-from .detector import SeamDetector, runtime_settings
+from ..sequence import format_frame_range
+from .detector import CONFIDENT, GATES, DetectedLines, SeamDetector, runtime_settings
 from .inpaint import INPAINTERS, Inpainter
 
 __all__ = ["SeamRemoval"]
@@ -36,9 +43,12 @@ class SeamRemoval(Plugin):
         Param("dilation", int, 2, minimum=0, maximum=20, help="grow the mask by this many pixels before filling"),
         Param("min_area", int, 12, minimum=0, maximum=10000,
               help="drop detections smaller than this (pixels at working scale)"),
-        Param("face_gate", bool, True,
-              help="keep only lines that lie on a puppet face (learned face finder): a seam lies on a face, a wire "
-                   "or a plank gap on the set; off = every line the detector finds"),
+        Param("gate", str, "auto", choices=GATES,
+              help="which lines to paint out on frames without an artist prompt: auto = on a face the face "
+                   "finder sees, or anywhere when the detector is confident (see 'confident'); face = only on a "
+                   "face the face finder sees; prompt = only inside the artist's prompt; off = every line found"),
+        Param("confident", float, CONFIDENT, minimum=0.5, maximum=1.0,
+              help="gate auto: median seam probability along a line off any face above which it is painted out"),
         Param("inpainter", str, "learned", choices=INPAINTERS,
               help="learned (residual over Telea), or OpenCV telea / ns"),
         Param("precision", str, "int8", choices=("int8", "fp32"), help="model precision on OpenVINO"),
@@ -52,19 +62,23 @@ class SeamRemoval(Plugin):
 
     def prepare(self) -> None:
         if self._detector is None:
-            self._detector = SeamDetector(precision=self.settings["precision"], face_gate=self.settings["face_gate"])
+            self._detector = SeamDetector(precision=self.settings["precision"], gate=self.settings["gate"],
+                                          confident=self.settings["confident"])  # fmt: skip
         if self._inpainter is None:
             self._inpainter = Inpainter(self.settings["inpainter"], precision=self.settings["precision"])
 
-    def detect(self, frame: np.ndarray) -> np.ndarray:
-        """Seam mask of ``frame`` with this plugin's settings, ``(H, W)`` uint8 255 = seam."""
-        return self._detect_lines(frame)[0]
+    def detect(self, frame: np.ndarray, *, puppet=None) -> np.ndarray:
+        """Seam mask of ``frame`` with this plugin's settings, ``(H, W)`` uint8 255 = seam.
 
-    def _detect_lines(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        ``puppet``: where the artist says the puppet is (prompt regions), or None.
+        """
+        return self._detect_lines(frame, puppet).mask
+
+    def _detect_lines(self, frame: np.ndarray, puppet=None) -> DetectedLines:
         self.prepare()
         return self._detector.detect_lines(
             frame, threshold=self.settings["threshold"] or None, dilation=self.settings["dilation"],
-            min_area=self.settings["min_area"],
+            min_area=self.settings["min_area"], puppet=puppet,
         )  # fmt: skip
 
     def remove(self, frame: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -77,11 +91,31 @@ class SeamRemoval(Plugin):
         if ctx.mask_override is not None:
             mask = ctx.mask_override
         else:
-            mask, rejected = self._detect_lines(frame)
-            if rejected is not None:  # lines off any face, left alone (the app shows them)
-                ctx.masks["seam_rejected"] = rejected
+            lines = self._detect_lines(frame, ctx.prompt or None)
+            mask = lines.mask
+            if lines.left_alone is not None:  # found, not painted out (the app shows them)
+                ctx.masks["seam_rejected"] = lines.left_alone
+            if lines.lines_left_alone:
+                ctx.notes[self.name] = {"lines_left_alone": lines.lines_left_alone,
+                                        "outside_prompt": lines.outside_prompt,
+                                        "rejected_by_gate": lines.rejected_by_gate}  # fmt: skip
         ctx.masks["seam"] = mask
         if self.settings["detect_only"]:
             return frame
         self.prepare()
         return self._inpainter(frame, mask)
+
+    @classmethod
+    def summarize_notes(cls, notes: Mapping[int, Any]) -> dict:
+        """``{"frames_with_lines_left_alone": [...], "lines_left_alone": {frame: counts}, "summary"}``."""
+        frames = sorted(n for n, v in notes.items() if v.get("lines_left_alone"))
+        outside = sum(notes[n]["outside_prompt"] for n in frames)
+        gated = sum(notes[n]["rejected_by_gate"] for n in frames)
+        why = ", ".join(t for t in (f"{outside} outside the prompt" if outside else "",
+                                    f"{gated} rejected by the gate" if gated else "") if t)  # fmt: skip
+        return {
+            "frames_with_lines_left_alone": frames,
+            "lines_left_alone": {str(n): notes[n] for n in frames},
+            "summary": f"detected lines left alone (not painted out) on {len(frames)} frame"
+                       f"{'s' if len(frames) != 1 else ''}: {format_frame_range(frames)} ({why})" if frames else "",
+        }  # fmt: skip
