@@ -110,3 +110,17 @@ def test_chunk_boundaries_follow_the_requested_frames(tmp_path: Path, capsys):
     names = sorted(p.name for p in (out / "reports").iterdir())
     assert names == ["laika_fx_report.1001,1003.json", "laika_fx_report.1005,1007.json", "laika_fx_report.1009.json"]
     assert np.array_equal(sorted(int(p.name.split(".")[1]) for p in out.glob("frame.*")), [1001, 1003, 1005, 1007, 1009])
+
+
+def test_plugin_notes_of_chunks_merge_to_those_of_one_run(sample_dir: Path, tmp_path: Path, capsys):
+    """seam_removal's per-frame notes (lines left alone outside the prompt) are re-summed by
+    the plugin from the chunk reports: the merged section equals a single run's."""
+    args = ["--frames", "1001-1006", "--plugins", "seam_removal", "-q", "--workers", "2", "--puppet-box", "0,0,60,60"]
+    single, chunked = tmp_path / "single", tmp_path / "chunked"
+    assert run(["batch", sample_dir, single, *args], capsys)[0] == 0
+    assert run(["batch", sample_dir, chunked, *args, "--chunk-size", "4"], capsys)[0] == 0
+    assert run(["report", chunked], capsys)[0] == 0
+    one, merged = report_of(single), report_of(chunked)
+    assert one["notes"]["seam_removal"]["frames_with_lines_left_alone"] == list(range(1001, 1007))
+    assert merged["notes"] == one["notes"]
+    assert "frame_notes" not in merged
