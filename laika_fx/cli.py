@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import __version__
 from . import io as _io
-from .io import FrameReadError, read_frame
+from .io import FrameReadError
 from .pipeline import (
     DEFAULT_CACHE_MB,
     BatchError,
@@ -31,6 +31,7 @@ from .pipeline import (
     Progress,
     ProgressEvent,
     check_output_folder,
+    read_input,
     run_analyze,
     run_batch,
 )
@@ -427,7 +428,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"requested   {format_frame_range(list(shot.requested))} ({len(shot.requested)} frames)")
     for n in shot.frames:
         try:
-            frame = read_frame(shot.path(n))
+            frame = read_input(shot.path(n))  # never blocks on a FIFO
         except FrameReadError as exc:
             print(f"unreadable  {exc}")
             continue

@@ -493,3 +493,13 @@ def test_huge_declared_sizes_are_refused_from_the_header_with_flat_memory(tmp_pa
         peak_mb = int(res.stderr.strip().splitlines()[-1]) / 1024
         assert peak_mb < 350, f"peak memory {peak_mb:.0f} MB"  # ~135 MB measured; the bomb decoded is 400 MB
         assert time.monotonic() - t0 < 30
+
+
+def test_info_does_not_block_on_a_fifo_frame(tmp_path: Path):
+    shot = tmp_path / "shot"
+    paths = small_shot(shot, 3)
+    paths[0].unlink()
+    os.mkfifo(paths[0])
+    res = subprocess.run([sys.executable, "-m", "laika_fx", "info", shot], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert "frame.1001.png is a FIFO" in res.stdout and "320x180" in res.stdout
