@@ -3,8 +3,9 @@
 Frames are real photographs (scikit-image's bundled astronaut, coffee, chelsea and rocket,
 scaled to cover 1920x1080 with bicubic interpolation, then cropped). For every format,
 sample type and channel layout the tool reads and writes, prints the median milliseconds
-per frame of ``read_frame`` / ``write_frame`` (encode + temporary file, no fsync), the
-file size, and the same for plain OpenCV (``imdecode``/``imencode`` + the RGB<->BGR swap),
+per frame of ``read_frame`` / ``write_frame_temp`` + rename (no fsync), the file size, and
+the same for plain OpenCV (``imdecode``/``imencode`` + the RGB<->BGR swap; every writer
+writes a new temporary file renamed over the last, as laika_fx does),
 with the ratio OpenCV time / laika_fx time (> 1: laika_fx is faster). Candidate libraries
 that are installed (pyspng, imagecodecs, tifffile, OpenImageIO) are timed on the same
 files for reference; laika_fx uses only those that earned their place (docs/benchmarks.md).
@@ -33,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from laika_fx import io as lio  # noqa: E402
-from laika_fx.io import read_frame, write_frame  # noqa: E402
+from laika_fx.io import read_frame, write_frame, write_frame_temp  # noqa: E402
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
 
@@ -52,9 +53,14 @@ def opencv_read(path: Path) -> np.ndarray:
     return lio.from_bgr(cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_UNCHANGED))
 
 
-def opencv_write(path: Path, frame: np.ndarray, params=()) -> None:
-    ok, buf = cv2.imencode(path.suffix, lio.to_bgr(frame), list(params))
-    path.write_bytes(buf.tobytes())
+def same_file_handling(write):
+    """``write(path, frame)`` into a new temporary file renamed over ``path``, as laika_fx
+    writes (without the fsync): every writer pays the same file-system costs."""
+
+    def wrapped(path: Path, frame: np.ndarray) -> None:
+        lio.write_temp(path, lambda tmp: write(tmp, frame)).replace(path)
+
+    return wrapped
 
 
 def candidates(ext: str, frame: np.ndarray):
@@ -72,8 +78,9 @@ def candidates(ext: str, frame: np.ndarray):
             import imagecodecs
 
             out.append(("imagecodecs (libpng)", lambda p: imagecodecs.png_decode(p.read_bytes()),
-                        lambda p, f: p.write_bytes(imagecodecs.png_encode(f, level=1, strategy=3, filter=16))))  # fmt: skip
-            out.append(("imagecodecs (spng read)", lambda p: imagecodecs.spng_decode(p.read_bytes()), None))
+                        same_file_handling(lambda p, f: p.write_bytes(imagecodecs.png_encode(f, level=1, strategy=3, filter=16)))))  # fmt: skip
+            if frame.dtype == np.uint8:  # libspng in imagecodecs decodes 8-bit only
+                out.append(("imagecodecs (spng read)", lambda p: imagecodecs.spng_decode(p.read_bytes()), None))
         except ImportError:
             pass
     if ext == ".tif":
@@ -81,7 +88,7 @@ def candidates(ext: str, frame: np.ndarray):
             import tifffile
 
             out.append(("tifffile", tifffile.imread,
-                        lambda p, f: tifffile.imwrite(p, f, photometric="rgb" if f.ndim == 3 else "minisblack")))  # fmt: skip
+                        same_file_handling(lambda p, f: tifffile.imwrite(p, f, photometric="rgb" if f.ndim == 3 else "minisblack", metadata=None))))  # fmt: skip
         except ImportError:
             pass
     if ext in (".exr", ".tif"):
@@ -98,14 +105,13 @@ def candidates(ext: str, frame: np.ndarray):
             def oiio_write(p, f):
                 spec = oiio.ImageSpec(f.shape[1], f.shape[0], 1 if f.ndim == 2 else f.shape[2],
                                       oiio.FLOAT if f.dtype == np.float32 else oiio.UINT16 if f.dtype == np.uint16 else oiio.UINT8)  # fmt: skip
-                if p.suffix == ".exr":
-                    spec.attribute("compression", "zip")
+                spec.attribute("compression", "zip" if p.suffix == ".exr" else "none")
                 out_ = oiio.ImageOutput.create(str(p))
                 out_.open(str(p), spec)
                 out_.write_image(f)
                 out_.close()
 
-            out.append(("OpenImageIO", oiio_read, oiio_write))
+            out.append(("OpenImageIO", oiio_read, same_file_handling(oiio_write)))
         except ImportError:
             pass
     return out
@@ -131,10 +137,10 @@ def codec_table(frames: list[np.ndarray], reps: int, tmp: Path) -> None:
     print(head)
     print("-" * len(head))
     for label, ext, arrs, kwargs, cv_params in cases:
-        codecs = [("laika_fx", read_frame, lambda p, f, kw=kwargs: write_frame(p, f, **kw))]
+        codecs = [("laika_fx", read_frame, lambda p, f, kw=kwargs: write_frame_temp(p, f, **kw).replace(p))]
         if cv_params is not None:
-            codecs.append(("OpenCV", opencv_read, lambda p, f, cp=cv_params: opencv_write(p, f, cp)))
-        if "small" not in label:
+            codecs.append(("OpenCV", opencv_read, same_file_handling(lambda p, f, cp=cv_params: cv2.imencode(p.suffix, lio.to_bgr(f), cp)[1].tofile(str(p)))))
+        if "small" not in label and "LZW" not in label:  # the candidates write their own default
             codecs += candidates(ext, arrs[0])
         # interleaved: every repetition times each codec in turn on the same frame, so a
         # change of load on a shared machine weighs on all of them alike
