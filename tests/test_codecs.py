@@ -191,3 +191,12 @@ def test_half_exr_shot_stays_half(tmp_path: Path):
         assert lio.probe_frame(out).stored_dtype == np.float16
         full = read_frame(tmp_path / "tif" / f"s.000{i}.tif")  # the same result as float32
         np.testing.assert_array_equal(read_frame(out), full.astype(np.float16).astype(np.float32))
+
+
+def test_opencv_writes_when_fpng_is_missing(monkeypatch):
+    frame = _frames((30, 40, 3), np.uint8)[1]
+    monkeypatch.setattr(lio, "_FPNG", None)  # as if the import had failed
+    data = encode_frame(frame, ".png")
+    ok, expected = cv2.imencode(".png", lio.to_bgr(frame))
+    assert data == expected.tobytes()
+    np.testing.assert_array_equal(_opencv_decode(data), frame)
