@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml 2>/dev/null | 
 DEMO_OUT ?= demo_out
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast lint bench clean-demo venv runtime-check
+.PHONY: demo test test-fast lint bench bench-codecs clean-demo venv runtime-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_pipeline.py
+
+# frame codecs against OpenCV and the candidate libraries (docs/benchmarks.md#frame-codecs)
+bench-codecs: $(STAMP)
+	$(PY) benchmarks/bench_codecs.py
 
 # The runtime's real dependency list: a second venv with only `pip install .` (no extras,
 # not editable) must run `laika-fx batch` on sample_frames/, and the app's and the training

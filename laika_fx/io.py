@@ -9,7 +9,8 @@ PNG, TIFF and JPEG go through OpenCV (uncompressed TIFF in its plainest layout i
 straight from its pixel bytes: same array, a fifth of the time). EXR goes through the ASWF ``OpenEXR`` bindings:
 the OpenCV 5 wheels are built without OpenEXR (``getBuildInformation()`` says
 ``OpenEXR: NO``), so setting ``OPENCV_IO_ENABLE_OPENEXR`` would not help. EXR frames
-are read as float32 (half channels are widened) and written as 32-bit float, ZIP.
+are read as float32 (half channels are widened) and written as 32-bit float, ZIP, or as
+half floats where the shot was stored as half (``exr_half``).
 
 Writes are atomic and durable: a frame is encoded into a temporary file beside its
 destination (:func:`write_temp`), synced, and only then renamed to its final name,
@@ -25,7 +26,7 @@ import os
 import struct
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -39,6 +40,10 @@ __all__ = [
     "check_frame_size",
     "pixel_limit",
     "parse_pixel_limit",
+    "PNG_COMPRESSIONS",
+    "OUTPUT_FORMATS",
+    "output_conversion",
+    "convert_for_output",
     "SUPPORTED_EXTENSIONS",
     "read_frame",
     "write_frame",
@@ -215,8 +220,11 @@ def _read_exr(path: Path) -> np.ndarray:
     return planes[0] if len(planes) == 1 else np.ascontiguousarray(np.stack(planes, axis=-1))
 
 
-def _write_exr(path: Path, frame: np.ndarray) -> None:
+def _write_exr(path: Path, frame: np.ndarray, half: bool = False) -> None:
     import OpenEXR
+
+    if half:  # the bindings write the planes' own type: float16 planes make HALF channels
+        frame = frame.astype(np.float16)
 
     if frame.ndim == 2:
         names = ["Y"]
@@ -251,6 +259,9 @@ class FrameInfo:
     float32 whatever their pixel type; palette PNG/TIFF as RGB or RGBA); ``format`` is
     ``"png"``, ``"tiff"``, ``"jpeg"`` or ``"exr"``, decided from the file's first bytes,
     not its extension.
+
+    ``stored_dtype`` is the file's sample type where it differs from ``dtype`` (an EXR
+    of half floats: float16; of 32-bit integers: uint32); it takes no part in comparisons.
     """
 
     width: int
@@ -258,6 +269,7 @@ class FrameInfo:
     channels: int
     dtype: np.dtype
     format: str
+    stored_dtype: np.dtype | None = field(default=None, compare=False)
 
     @property
     def pixels(self) -> int:
@@ -351,19 +363,23 @@ def _probe_png(h: _Header) -> FrameInfo:
     if width > 2**31 - 1 or height > 2**31 - 1 or interlace > 1:
         raise h.bad("PNG header: invalid IHDR")
     channels = _PNG_COLOR[color]
-    if color in (2, 3):  # RGB or palette: RGBA if a tRNS chunk precedes the image data
-        at = 8 + 12 + 13
-        for _ in range(MAX_HEADER_CHUNKS):
-            if at + 8 > h.size:
-                break
-            length, kind = struct.unpack(">I4s", h.read(at, 8, "PNG chunk"))
-            if kind in (b"IDAT", b"IEND"):
-                break
-            if kind == b"tRNS":
-                channels = 4
-                break
-            at += 12 + length
+    if color in (2, 3) and _png_has_chunk(h, b"tRNS"):  # RGB or palette: RGBA if a tRNS chunk precedes the image data
+        channels = 4
     return FrameInfo(width, height, channels, np.dtype(np.uint16 if depth == 16 else np.uint8), "png")
+
+
+def _png_has_chunk(h: _Header, wanted: bytes) -> bool:
+    at = 8 + 12 + 13
+    for _ in range(MAX_HEADER_CHUNKS):
+        if at + 8 > h.size:
+            return False
+        length, kind = struct.unpack(">I4s", h.read(at, 8, "PNG chunk"))
+        if kind in (b"IDAT", b"IEND"):
+            return False
+        if kind == wanted:
+            return True
+        at += 12 + length
+    return False
 
 
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -511,12 +527,13 @@ def _probe_exr(h: _Header) -> FrameInfo:
         elif name == b"channels" and kind == b"chlist":
             if size > 64 * 1024:
                 raise h.bad(f"EXR channel list of {size} bytes")
-            data, channels, i = h.read(value_at, size, "EXR channel list"), [], 0
+            data, channels, types, i = h.read(value_at, size, "EXR channel list"), [], [], 0
             while i < len(data) and data[i] != 0:
                 j = data.find(b"\0", i)
                 if j < 0 or j + 17 > len(data):
                     raise h.bad("EXR channel list is damaged")
                 channels.append(data[i:j].decode(errors="replace"))
+                types.append(struct.unpack("<i", data[j + 1 : j + 5])[0])
                 i = j + 17
         at = value_at + size
     else:
@@ -525,7 +542,10 @@ def _probe_exr(h: _Header) -> FrameInfo:
         raise h.bad("EXR header has no dataWindow or channel list")
     width, height = window[2] - window[0] + 1, window[3] - window[1] + 1
     _checked_dims(h, width, height)
-    return FrameInfo(width, height, _exr_layout(h.name, channels)[1], np.dtype(np.float32), "exr")
+    names, count = _exr_layout(h.name, channels)
+    kinds = {types[channels.index(n)] for n in names}  # 0 UINT, 1 HALF, 2 FLOAT
+    stored = {frozenset({1}): np.dtype(np.float16), frozenset({0}): np.dtype(np.uint32)}.get(frozenset(kinds))
+    return FrameInfo(width, height, count, np.dtype(np.float32), "exr", stored_dtype=stored)
 
 
 def _exr_layout(name: str, channels) -> tuple[list[str], int]:
@@ -598,9 +618,33 @@ def tiff_compression(path: str | os.PathLike) -> int | None:
     return value[0] if value else None
 
 
-def _encode_params(ext: str, dtype: np.dtype, compression: int | None = None) -> list[int]:
-    # Leave PNG parameters out on purpose: giving a compression level switches OpenCV off
-    # its fast default strategy (see docs/research.md, 2-5x slower writes).
+#: ``png_compression`` choices of the writers: "fast" (default) writes 8-bit RGB/RGBA with
+#: fpng (~6-10x faster than OpenCV's default, files ~5-17 % larger) and everything else with
+#: OpenCV's default; "small" writes every PNG with zlib level 6 (files ~20 % smaller than
+#: OpenCV's default, writes ~8x slower). Both are lossless: the pixels are the same.
+PNG_COMPRESSIONS = ("fast", "small")
+
+
+def _fpng():
+    """The fpng module, or None where it is not installed (OpenCV writes instead)."""
+    global _FPNG
+    if _FPNG is False:
+        try:
+            import fpng
+        except ImportError:
+            fpng = None
+        _FPNG = fpng
+    return _FPNG
+
+
+_FPNG = False
+
+
+def _encode_params(ext: str, dtype: np.dtype, compression: int | None = None, png_compression: str = "fast") -> list[int]:
+    # "fast" leaves PNG parameters out on purpose: giving a compression level switches
+    # OpenCV off its fast default strategy (see docs/research.md, 2-5x slower writes).
+    if ext == ".png" and png_compression == "small":
+        return [cv2.IMWRITE_PNG_COMPRESSION, 6]
     if ext in (".jpg", ".jpeg"):
         return [cv2.IMWRITE_JPEG_QUALITY, 95]
     if ext in (".tif", ".tiff") and compression in TIFF_COMPRESSIONS:
@@ -673,24 +717,65 @@ def _plain_tiff_parts(frame: np.ndarray) -> tuple[bytes, np.ndarray, bytes] | No
     return header, pixels, b"\0" * (data_len & 1) + directory + arrays
 
 
-def encode_frame(frame: np.ndarray, ext: str, *, compression: int | None = None) -> bytes:
+def encode_frame(frame: np.ndarray, ext: str, *, compression: int | None = None, png_compression: str = "fast") -> bytes:
     """Encode a frame to the bytes of a PNG, TIFF or JPEG file (not EXR: see write_frame).
 
     ``compression`` is a TIFF compression code (see :func:`tiff_compression`); None keeps
-    OpenCV's default (LZW).
+    OpenCV's default (LZW). ``png_compression`` is one of :data:`PNG_COMPRESSIONS`.
     """
     ext = ext.lower()
     _check_format(frame, ext)
+    if png_compression not in PNG_COMPRESSIONS:
+        raise ValueError(f"png_compression must be one of {PNG_COMPRESSIONS}, got {png_compression!r}")
     if ext == ".exr":
         raise ValueError("EXR frames are written with write_frame, not encoded in memory")
+    if (ext == ".png" and png_compression == "fast" and frame.dtype == np.uint8 and frame.ndim == 3
+            and frame.shape[2] in (3, 4) and (fpng := _fpng()) is not None):  # fmt: skip
+        # fpng: RGB(A) order in, lossless, no channel swap; bit-exact (tests/test_io.py)
+        return fpng.from_ndarray(np.ascontiguousarray(frame))
     if ext in (".tif", ".tiff") and compression == 1 and (parts := _plain_tiff_parts(frame)) is not None:
         header, pixels, tail = parts
         return header + pixels.tobytes() + tail
-    params = _encode_params(ext, frame.dtype, compression)
+    params = _encode_params(ext, frame.dtype, compression, png_compression)
     ok, buf = cv2.imencode(ext, to_bgr(np.ascontiguousarray(frame)), params)
     if not ok:
         raise OSError(f"OpenCV could not encode a {frame.dtype} {frame.shape} frame as {ext}")
     return buf.tobytes()
+
+
+#: ``--output-format`` names and the extension each writes
+OUTPUT_FORMATS = {"png": ".png", "tiff": ".tif", "exr": ".exr"}
+
+
+def output_conversion(dtype: np.dtype, ext: str) -> str | None:
+    """How frames of ``dtype`` become storable as ``ext``, or None if they are stored as they are.
+
+    The rule (the batch applies it only when asked, ``--convert``):
+
+    - integer to EXR: float32 = value / 255 (8-bit) or value / 65535 (16-bit);
+    - float to PNG: 16-bit = round(clip(value, 0, 1) * 65535) (values outside 0..1 are lost);
+    - TIFF holds all three sample types as they are; gray and alpha are kept everywhere.
+    """
+    dtype, ext = np.dtype(dtype), ext.lower()
+    if ext == ".exr" and dtype != np.float32:
+        return f"{dtype} to float32 EXR as value / {np.iinfo(dtype).max}"
+    if ext == ".png" and dtype == np.float32:
+        return "float32 to 16-bit PNG as round(clip(value, 0, 1) * 65535)"
+    if ext in (".jpg", ".jpeg") and dtype != np.uint8:
+        return f"{dtype} cannot be written as JPEG"
+    return None
+
+
+def convert_for_output(frame: np.ndarray, ext: str) -> np.ndarray:
+    """``frame`` converted by the rule of :func:`output_conversion` (unchanged if none applies)."""
+    ext = ext.lower()
+    if ext == ".exr" and frame.dtype != np.float32:
+        return frame.astype(np.float32) / np.float32(np.iinfo(frame.dtype).max)
+    if ext == ".png" and frame.dtype == np.float32:
+        return np.rint(np.clip(frame, 0.0, 1.0) * 65535.0).astype(np.uint16)
+    if output_conversion(frame.dtype, ext) is not None:
+        raise ValueError(output_conversion(frame.dtype, ext))
+    return frame
 
 
 def write_temp(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
@@ -774,7 +859,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
-def write_frame_temp(path: str | os.PathLike, frame: np.ndarray, *, compression: int | None = None) -> Path:
+def write_frame_temp(path: str | os.PathLike, frame: np.ndarray, *, compression: int | None = None,
+                     png_compression: str = "fast", exr_half: bool = False) -> Path:  # fmt: skip
     """Encode ``frame`` for ``path`` into a temporary file beside it (not synced, not renamed).
 
     The batch writes frames this way and hands the temporary file to :func:`commit` on a
@@ -785,7 +871,7 @@ def write_frame_temp(path: str | os.PathLike, frame: np.ndarray, *, compression:
     ext = p.suffix.lower()
     if ext == ".exr":
         _check_format(frame, ext)
-        return write_temp(p, lambda tmp: _write_exr(tmp, np.asarray(frame)))
+        return write_temp(p, lambda tmp: _write_exr(tmp, np.asarray(frame), exr_half))
     if ext in (".tif", ".tiff") and compression == 1 and (parts := _plain_tiff_parts(frame)) is not None:
 
         def write_parts(tmp: Path) -> None:
@@ -794,11 +880,12 @@ def write_frame_temp(path: str | os.PathLike, frame: np.ndarray, *, compression:
                     fh.write(part)  # the pixels straight from the array: no copy
 
         return write_temp(p, write_parts)
-    data = encode_frame(frame, ext, compression=compression)
+    data = encode_frame(frame, ext, compression=compression, png_compression=png_compression)
     return write_temp(p, lambda tmp: tmp.write_bytes(data))
 
 
-def write_frame(path: str | os.PathLike, frame: np.ndarray, *, compression: int | None = None) -> None:
+def write_frame(path: str | os.PathLike, frame: np.ndarray, *, compression: int | None = None,
+                png_compression: str = "fast", exr_half: bool = False) -> None:  # fmt: skip
     """Write one frame atomically in the format given by the file extension.
 
     Parameters
@@ -808,5 +895,9 @@ def write_frame(path: str | os.PathLike, frame: np.ndarray, *, compression: int 
         no bit-depth or channel conversion happens here.
     compression : TIFF only: compression code to write (the batch passes the input's, so
         uncompressed TIFF stays uncompressed and LZW stays LZW).
+    png_compression : PNG only: "fast" or "small" (see :data:`PNG_COMPRESSIONS`).
+    exr_half : EXR only: write 16-bit half floats (the batch does for EXR shots stored as
+        half, :attr:`FrameInfo.stored_dtype`), else 32-bit floats.
     """
-    commit([(write_frame_temp(path, frame, compression=compression), Path(path))])
+    temp = write_frame_temp(path, frame, compression=compression, png_compression=png_compression, exr_half=exr_half)
+    commit([(temp, Path(path))])

@@ -49,11 +49,15 @@ from typing import Any
 import numpy as np
 
 from .io import (
+    OUTPUT_FORMATS,
+    PNG_COMPRESSIONS,
     FrameInfo,
     FrameReadError,
     atomic_write_bytes,
     check_frame_size,
     commit,
+    convert_for_output,
+    output_conversion,
     probe_frame,
     read_frame,
     sync_folders,
@@ -551,10 +555,29 @@ class BatchOptions:
     # but 0 for uncompressed TIFF, whose plain read (~1-2 ms at 1080p) is cheaper than
     # keeping the frame (benchmarks/bench_stabilize.py: 1139 vs 938 frames/min, crop)
     cache_mb: float | None = None
+    # "png", "tiff" or "exr" (io.OUTPUT_FORMATS); None: the input's format
+    output_format: str | None = None
+    # allow output_format to change the sample type (io.output_conversion gives the rule)
+    convert: bool = False
+    png_compression: str = "fast"  # io.PNG_COMPRESSIONS
     # a chunk of a farm run: the analysis sidecars must be in OUTPUT already (written once
     # by `laika-fx analyze`) and are only read; the report goes to OUTPUT/reports/
     # (chunk_report_name), merged by `laika-fx report`
     chunk: bool = False
+
+    def output_extension(self, shot: Shot) -> str:
+        """The extension output frames are written with."""
+        if self.output_format is None:
+            return shot.extension
+        if self.output_format not in OUTPUT_FORMATS:
+            raise BatchError(f"unknown output format {self.output_format!r} (one of {', '.join(OUTPUT_FORMATS)})")
+        return OUTPUT_FORMATS[self.output_format]
+
+
+def output_name(source: Path, extension: str) -> str:
+    """The file name frame ``source`` is written as, with the output format's ``extension``."""
+    source = Path(source)
+    return source.name if source.suffix == extension else source.stem + extension
 
 
 @dataclass
@@ -772,6 +795,13 @@ def run_batch(
     if fmt is None:
         raise BatchError(f"no frame of {shot.pattern} could be read")
     prompts, prompt_source = resolve_prompts(shot, opts.prompts)  # a bad prompt file: nothing written
+    if opts.png_compression not in PNG_COMPRESSIONS:
+        raise BatchError(f"PNG compression must be one of {', '.join(PNG_COMPRESSIONS)}")
+    out_ext = opts.output_extension(shot)
+    conversion = output_conversion(fmt[1], out_ext)
+    if conversion is not None and not (opts.convert and out_ext in (".png", ".exr")):
+        hint = " (--convert writes it as " + conversion.split(" to ", 1)[1] + ")" if out_ext in (".png", ".exr") else ""
+        raise BatchError(f"the shot is {fmt[1]}: {out_ext[1:].upper()} cannot hold it as it is{hint}")
     mask_dirs = saved_mask_folders(plugins, out_dir) if opts.save_masks else {}
     _make_folder(out_dir)
     for folder in mask_dirs.values():
@@ -794,7 +824,7 @@ def run_batch(
     for n in shot.requested:
         if n not in on_disk:
             failures[n] = {"frame": n, "file": shot.path(n).name, "error": "file missing"}
-        elif opts.resume and (out_dir / shot.path(n).name).exists():
+        elif opts.resume and (out_dir / output_name(shot.path(n), out_ext)).exists():
             skipped.append(n)
         else:
             todo.append(n)
@@ -805,7 +835,7 @@ def run_batch(
         report_path = out_dir / CHUNK_REPORTS / chunk_report_name(shot.requested)
         _make_folder(report_path.parent)
         remove_stale_parts(report_path.parent, {report_path.name})
-    names = {shot.path(n).name for n in todo} | {report_path.name}
+    names = {output_name(shot.path(n), out_ext) for n in todo} | {report_path.name}
     if not opts.chunk:
         names |= {f"{p.name}.json" for p in plugins if p.has_analyze}
     remove_stale_parts(out_dir, names)
@@ -833,6 +863,7 @@ def run_batch(
             workers=workers, io_threads=io_threads, qsize=qsize,
             mask_dirs=mask_dirs, override_dir=override_dir, progress=progress, cancel=cancel, cache=cache,
             compression=compression, prompts=prompts, notes=notes,
+            out_ext=out_ext, png_compression=opts.png_compression,
         )  # fmt: skip
     kept = len(cache)
     cache.clear()
@@ -886,6 +917,25 @@ def _summarize_notes(plugins: Sequence[Plugin], notes: dict[int, dict[str, Any]]
     return out
 
 
+def _stored_as_half(shot: Shot) -> bool:
+    """True for an EXR shot most of whose frames store half floats: outputs stay half.
+
+    The majority of the headers, not the first frame's: a damaged first frame must not
+    change how the good frames are written.
+    """
+    if shot.extension.lower() != ".exr":
+        return False
+    half = full = 0
+    for n in shot.frames:
+        try:
+            info = probe_input(shot.path(n))
+        except FrameReadError:
+            continue
+        half += info.stored_dtype == np.float16
+        full += info.stored_dtype != np.float16
+    return half > full
+
+
 def _render_pass(
     shot: Shot,
     todo: list[int],
@@ -907,8 +957,11 @@ def _render_pass(
     compression: int | None,
     prompts: ShotPrompts,
     notes: dict[int, dict[str, Any]],
+    out_ext: str,
+    png_compression: str = "fast",
 ) -> None:
     progress.start("render", len(todo))
+    exr_half = out_ext.lower() == ".exr" and _stored_as_half(shot)
     frames_q: queue.Queue = queue.Queue()
     for n in todo:
         frames_q.put(n)
@@ -1000,9 +1053,11 @@ def _render_pass(
                     if name in item.masks:
                         mask = (item.masks[name] > 0).astype(np.uint8) * 255
                         target = folder / f"{item.path.stem}.png"
-                        pairs.append((write_frame_temp(target, mask), target))
-                target = out_dir / item.path.name
-                pairs.append((write_frame_temp(target, item.array, compression=compression), target))
+                        pairs.append((write_frame_temp(target, mask, png_compression=png_compression), target))
+                target = out_dir / output_name(item.path, out_ext)
+                frame = convert_for_output(item.array, out_ext)
+                pairs.append((write_frame_temp(target, frame, compression=compression,
+                                               png_compression=png_compression, exr_half=exr_half), target))  # fmt: skip
             except Exception as exc:
                 for tmp, _ in pairs:
                     tmp.unlink(missing_ok=True)

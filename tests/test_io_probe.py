@@ -255,3 +255,10 @@ def test_format_comes_from_the_content_not_the_extension(tmp_path: Path):
     (tmp_path / "really_png.tif").write_bytes((tmp_path / "f.png").read_bytes())
     assert probe_frame(tmp_path / "really_png.tif").format == "png"
     np.testing.assert_array_equal(read_frame(tmp_path / "really_png.tif"), frame)
+
+
+def test_decoded_size_must_match_the_header(tmp_path: Path, monkeypatch):
+    write_frame(tmp_path / "f.png", np.zeros((10, 12, 3), np.uint8))
+    monkeypatch.setattr(lio, "_read_opencv", lambda p: np.zeros((11, 12, 3), np.uint8))
+    with pytest.raises(FrameReadError, match=r"header says 12x10, the image data 12x11"):
+        read_frame(tmp_path / "f.png")
