@@ -92,16 +92,13 @@ class ImagePool:
             if item is None:
                 continue
             last = (*item, p)
-            self.used.append(p)
             a = item[1]
-            if alpha is None:
-                return last
-            if alpha and a is not None and 0.1 < float((a > 0.5).mean()) < 0.92:
-                return last
-            if alpha is False and (a is None or float(a.mean()) > 0.98):
-                return last
+            if (alpha is None or (alpha and a is not None and 0.1 < float((a > 0.5).mean()) < 0.92)
+                    or (alpha is False and (a is None or float(a.mean()) > 0.98))):  # fmt: skip
+                break
         if last is None:
             raise FileNotFoundError(f"no readable image in {source or self.ids}")
+        self.used.append(last[2])
         return last
 
 
