@@ -354,9 +354,12 @@ def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8")
     if not ids:
         return {}
     out: dict = {"sources": ids, "split": {p.id: p.split for p in sources.PACKAGE_SOURCES}}
-    scenes = {sid: source_scenes(sid, count, seed=SOURCE_SEEDS["seam"] + k, root=root) for k, sid in enumerate(ids)}
-    free = {sid: source_scenes(sid, max(4, count // 2), seed=SOURCE_SEEDS["free"] + k, p_seam=0.0, root=root)
-            for k, sid in enumerate(ids)}  # fmt: skip
+    # a source's scenes do not depend on which other rows are asked for: seed + its index
+    # among all foreign then validation sources
+    order = sources.source_ids("foreign") + sources.source_ids("validation")
+    scenes = {sid: source_scenes(sid, count, seed=SOURCE_SEEDS["seam"] + order.index(sid), root=root) for sid in ids}
+    free = {sid: source_scenes(sid, max(4, count // 2), seed=SOURCE_SEEDS["free"] + order.index(sid), p_seam=0.0,
+                               root=root) for sid in ids}  # fmt: skip
     for precision in precisions:
         det = load_detector(precision, models_dir=models_dir, face_gate=True)
         gated_rows, plain_rows = {}, {}
