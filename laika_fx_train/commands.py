@@ -58,6 +58,14 @@ def _train(args: argparse.Namespace) -> int:
     elif args.model == "seam-detector" and args.calibrate_only:
         meta = train.calibrate_detector(kwargs.get("out_dir", train.MODELS_DIR))
     elif args.model == "seam-detector":
+        if args.world == "wide":
+            from .sources import manifest_paths, source_ids, sources_root
+
+            root = sources_root(args.sources)
+            if not any(manifest_paths(sid, root) for sid in source_ids("train")):
+                print(f"laika-fx: error: no training image sources under {root} (laika-fx train fetch-sources "
+                      f"{root}, or --sources DIR, or --world synthetic)", file=sys.stderr)  # fmt: skip
+                return 2
         meta = train.train_detector(**kwargs, samples=args.samples or 2400, crop=args.crop, batch=args.batch,
                                     pos_weight=args.pos_weight,
                                     qat_minutes=qat_minutes, p_lines=args.p_lines,

@@ -172,3 +172,14 @@ def test_source_rows_on_a_foreign_source_and_none_without_sources(tmp_path):
     row = rows["int8"]["no_gate"]["F-wesnoth-portraits"]
     assert set(row) >= {"precision", "recall", "f1", "free_flagged_pct", "free_psnr"}
     assert "F-wesnoth-portraits" in format_source_table(rows)
+
+
+def test_training_on_the_wide_world_without_sources_is_one_line(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from laika_fx.cli import main
+
+    code = main(["train", "seam-detector", "--sources", str(tmp_path / "none"), "--run-dir", str(tmp_path / "r"),
+                 "--out-dir", str(tmp_path / "m")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "fetch-sources" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "m").exists() and not (tmp_path / "r").exists()  # nothing started
