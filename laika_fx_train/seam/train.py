@@ -53,6 +53,8 @@ def train_detector(
     qat_minutes: float = 0.0,
     p_lines: float = 0.5,
     init_from: Path | None = None,
+    world: str = "wide",
+    sources_root: Path | None = None,
 ) -> dict:
     """Train the seam detector and ship FP32 + INT8 IRs; return the validation metrics.
 
@@ -71,23 +73,42 @@ def train_detector(
     the FP32 training, quantization-aware training with NNCF for that long, and the INT8
     IR comes from it (every convolution INT8); 0: post-training quantization with the
     stem and head kept FP32.
+
+    ``world``: ``wide`` (default) builds the scenes from the ``train`` package sources
+    (:mod:`.world`, fetched under ``sources_root``; uint16 frames, chunks of 400) and the
+    thresholds are calibrated on scenes of the ``validation`` sources without the face
+    gate; ``synthetic`` is the earlier world of 16 photographs and one procedural puppet
+    (``data.detector_scenes``), calibrated on held-out photographs with the face gate.
     """
     import torch
 
     from .nets import SeamNet
 
+    if world not in WORLDS:
+        raise ValueError(f"world must be one of {', '.join(WORLDS)}, got {world!r}")
     t0 = start_run(run_dir, seed=seed, threads=threads)
-    chunk = min(samples, 1200)
-    parts = [
-        cached(run_dir / f"scenes_{chunk}_{seed}_{k}.npz",
-                lambda k=k: sdata.detector_scenes(chunk, seed=100 + 100 * seed + k))
-        for k in range(-(-samples // chunk))
-    ]  # fmt: skip
+    if world == "wide":
+        from .world import world_scenes
+
+        chunk = min(samples, 400)
+        parts = [
+            cached(run_dir / f"world_v{WORLD_DATA_VERSION}_{chunk}_{seed}_{k}.npz",
+                   lambda k=k: world_scenes(chunk, seed=7000 + 100 * seed + k, split="train", root=sources_root))
+            for k in range(-(-samples // chunk))
+        ]  # fmt: skip
+    else:
+        chunk = min(samples, 1200)
+        parts = [
+            cached(run_dir / f"scenes_{chunk}_{seed}_{k}.npz",
+                    lambda k=k: sdata.detector_scenes(chunk, seed=100 + 100 * seed + k))
+            for k in range(-(-samples // chunk))
+        ]  # fmt: skip
     frames = np.concatenate([f for f, _ in parts])[:samples]
     masks = np.concatenate([m for _, m in parts])[:samples]
     del parts
-    log_record(run_dir, {"event": "data", "scenes": len(frames), "seconds": round(time.time() - t0, 1),
-                   "seam_fraction": float(masks.mean()), "photos": list(sdata.TRAIN_PHOTOS)})
+    unit = np.float32(1 / (65535.0 if frames.dtype == np.uint16 else 255.0))
+    log_record(run_dir, {"event": "data", "world": world, "scenes": len(frames), "seconds": round(time.time() - t0, 1),
+                         "seam_fraction": float(masks.mean()), **_training_record(world)})  # fmt: skip
     n, h, w = masks.shape
     crop = min(crop, h, w) // 32 * 32
 
@@ -96,7 +117,7 @@ def train_detector(
         ys, xs = rng.integers(0, h - crop + 1, batch), rng.integers(0, w - crop + 1, batch)
         x = np.stack([frames[i, r : r + crop, c : c + crop] for i, r, c in zip(idx, ys, xs, strict=True)])
         y = np.stack([masks[i, r : r + crop, c : c + crop] for i, r, c in zip(idx, ys, xs, strict=True)])
-        x = x.transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+        x = x.transpose(0, 3, 1, 2).astype(np.float32) * unit
         if p_lines > 0:
             x = _with_lines(x, rng, p_lines)
         x, y = torch.from_numpy(x), torch.from_numpy(y[:, None].astype(np.float32))
@@ -118,9 +139,16 @@ def train_detector(
         log_record(run_dir, {"event": "init", "from": str(init_from)})
     net = fit(net, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
                metric="loss", started=t0)  # fmt: skip
-    qat = _qat_phase(net, _calibration(frames, seed + 2, scale=1 / 255, channels_last=True), loss_fn, run_dir=run_dir, minutes=minutes,
-                     qat_minutes=qat_minutes, lr=lr / 10, seed=seed, started=t0)  # fmt: skip
-    return export_detector(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed, qat=qat)
+    qat = _qat_phase(net, _calibration(frames, seed + 2, scale=float(unit), channels_last=True), loss_fn,
+                     run_dir=run_dir, minutes=minutes, qat_minutes=qat_minutes, lr=lr / 10, seed=seed,
+                     started=t0)  # fmt: skip
+    return export_detector(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed, qat=qat, world=world)
+
+
+#: the training worlds of the detector
+WORLDS = ("wide", "synthetic")
+#: version of what ``world.world_scenes`` makes (names the run's data cache)
+WORLD_DATA_VERSION = 1
 
 
 def _with_lines(x: np.ndarray, rng: np.random.Generator, p: float) -> np.ndarray:
@@ -192,7 +220,12 @@ CALIBRATION_DATA = (CALIBRATION_SCENES + "; thresholds per precision: the best F
                     "0.05 % of the seam-free scenes' pixels, with the face gate when a face finder is there")  # fmt: skip
 
 
-def _training_record() -> dict:
+def _training_record(world: str = "synthetic") -> dict:
+    if world == "wide":
+        from .. import sources
+
+        return {"world": "wide", "sources": list(sources.source_ids("train")),
+                "validation_sources": list(sources.source_ids("validation"))}  # fmt: skip
     return {"photos": list(sdata.TRAIN_PHOTOS)}
 
 
@@ -201,7 +234,8 @@ INPAINT_VALIDATION_DATA = ("24 synthetic scenes of held-out photos with a seam 1
                            "PSNR inside the seam region and over the frame, learned inpainter vs OpenCV Telea")  # fmt: skip
 
 
-def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int, qat=None) -> dict:
+def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int, qat=None,
+                    world: str = "synthetic") -> dict:  # fmt: skip
     """Ship the detector: FP32 and INT8 IRs, thresholds calibrated per precision on held-out
     scenes (the validation of both), ``seam_detector.json``.
 
@@ -210,7 +244,8 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
     """
     from ..ship import ship
 
-    example = frames[:1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    unit = np.float32(1 / (65535.0 if frames.dtype == np.uint16 else 255.0))
+    example = frames[:1].transpose(0, 3, 1, 2).astype(np.float32) * unit
     net.full_resolution = False  # the runtime upsamples the logits itself (nets.py)
     if qat is not None:
         qat.full_resolution = False
@@ -226,42 +261,60 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
         return {"subset_size": 300, "ignored_names": convs[:2] + convs[-1:]}
 
     meta = ship(net, "seam_detector", out_dir=out_dir, example_inputs=[example],
-                check_inputs=[frames[:2].transpose(0, 3, 1, 2).astype(np.float32) / 255.0],
-                validate=_detector_validation(out_dir), quantization=quantization, qat=qat,
-                calibration=None if qat is not None else _calibration(frames, seed + 1, scale=1 / 255, channels_last=True),
-                quantize_options=quantize_options, **_detector_record(), training=_training_record())  # fmt: skip
+                check_inputs=[frames[:2].transpose(0, 3, 1, 2).astype(np.float32) * unit],
+                validate=_detector_validation(out_dir, world), quantization=quantization, qat=qat,
+                calibration=None if qat is not None else _calibration(frames, seed + 1, scale=float(unit), channels_last=True),
+                quantize_options=quantize_options, **_detector_record(world), training=_training_record(world))  # fmt: skip
     log_record(run_dir, {"event": "exported", **meta})
     return meta
 
 
-def _detector_validation(out_dir: Path):
-    """``validate(xml, precision)`` of the ship flow for the detector: calibrate its thresholds
-    on the held-out calibration scenes, with the face finder of that precision in ``out_dir``."""
+def _detector_validation(out_dir: Path, world: str = "synthetic"):
+    """``validate(xml, precision)`` of the ship flow for the detector: calibrate its thresholds.
+
+    ``synthetic``: on the held-out calibration scenes, with the face finder of that
+    precision in ``out_dir``. ``wide``: on scenes of the validation sources
+    (``VALIDATION_SCENES``), without the face gate.
+    """
     from laika_fx.seam_removal.detector import SeamDetector
 
     from .evaluate import calibrate_threshold, heldout_scenes
 
-    # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`
-    # reports on (seed 1234), so the threshold is not chosen on the evaluation set
-    scenes = heldout_scenes(count=64, seed=2024, hw=(352, 480))
+    if world == "wide":
+        from .world import split_scenes
+
+        scenes = split_scenes("validation", 16, seed=2024, hw=(352, 480))
+    else:
+        # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`
+        # reports on (seed 1234), so the threshold is not chosen on the evaluation set
+        scenes = heldout_scenes(count=64, seed=2024, hw=(352, 480))
 
     def validate(xml: Path, precision: str) -> dict:
         face_xml = out_dir / f"face_finder_{precision}.xml"
-        det = SeamDetector(model_xml=xml, precision=precision, face_gate=face_xml.exists(),
-                           face_xml=face_xml if face_xml.exists() else None)  # fmt: skip
+        gate = world != "wide" and face_xml.exists()
+        det = SeamDetector(model_xml=xml, precision=precision, face_gate=gate,
+                           face_xml=face_xml if gate else None)  # fmt: skip
         thr, ratio, metrics = calibrate_threshold(det, scenes)
         return {"threshold": thr, "low_ratio": ratio, "face_gate": det.face_finder is not None, **metrics}
 
     return validate
 
 
-def _detector_record() -> dict:
+#: what the wide-world detector's thresholds are calibrated on
+VALIDATION_SCENES = ("64 scenes of the validation sources (16 per V-* source of laika_fx_train/sources.py, seed 2024, "
+                     "352x480: sets and heads from that source only); thresholds per precision: the best F1 (3 px "
+                     "tolerance) flagging at most 0.05 % of the seam-free scenes' pixels, without the face gate")  # fmt: skip
+
+
+def _detector_record(world: str = "synthetic") -> dict:
     """Arguments of the ship flow that the detector's export and re-calibration share."""
+    gate = world != "wide"
     return {
         "int8_drop": {"f1": "higher"},
-        "validation_data": CALIBRATION_DATA,
-        # the runtime reads the thresholds calibrated for its precision
-        "runtime": lambda v: {p: {"threshold": v[p]["threshold"], "low_ratio": v[p]["low_ratio"]}
+        "validation_data": VALIDATION_SCENES if world == "wide" else CALIBRATION_DATA,
+        # the runtime reads the thresholds calibrated for its precision, and whether they
+        # were calibrated with the face gate
+        "runtime": lambda v: {p: {"threshold": v[p]["threshold"], "low_ratio": v[p]["low_ratio"], "face_gate": gate}
                               for p in ("int8", "fp32")},  # fmt: skip
     }
 
@@ -278,10 +331,11 @@ def calibrate_detector(out_dir: Path = MODELS_DIR) -> dict:
 
     path = out_dir / "seam_detector.json"
     old = json.loads(path.read_text()) if path.exists() else {}
-    return record_metrics("seam_detector", out_dir, _detector_validation(out_dir),
+    world = old.get("training", {}).get("world", "synthetic")
+    return record_metrics("seam_detector", out_dir, _detector_validation(out_dir, world),
                           quantization=old.get("quantization", "unknown"),
                           torch_ir_max_abs_diff=old.get("torch_ir_max_abs_diff"),
-                          training=old.get("training", {}), **_detector_record())  # fmt: skip
+                          training=old.get("training", {}), **_detector_record(world))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- face finder

@@ -1,0 +1,185 @@
+"""The package image sources (registry, split, fetch script) and the wide seam world, on a
+tiny fake sources folder (no fetched package is needed)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from laika_fx_train import sources
+
+pytest.importorskip("PIL")
+
+
+def test_every_source_is_in_exactly_one_split_and_named_for_it():
+    prefix = {"train": "T-", "validation": "V-", "foreign": "F-"}
+    seen: dict[str, str] = {}
+    for p in sources.PACKAGE_SOURCES:
+        assert p.split in sources.SPLITS
+        assert p.id.startswith(prefix[p.split]), p.id
+        assert seen.setdefault(p.id, p.split) == p.split  # a source never spans splits
+        assert re.fullmatch(r"[0-9a-f]{64}", p.sha256), p.name
+        assert p.licence.strip() and p.version.strip()
+    names = [p.name for p in sources.PACKAGE_SOURCES]
+    assert len(names) == len(set(names)), "a package belongs to one source only"
+    splits = [set(sources.source_ids(s)) for s in sources.SPLITS]
+    assert not (splits[0] & splits[1]) and not (splits[0] & splits[2]) and not (splits[1] & splits[2])
+    assert sources.source_ids("foreign") == (
+        "F-lomiri-wallpapers", "F-ufoai-textures", "F-opencv-samples", "F-wesnoth-portraits")  # fmt: skip
+
+
+def test_reserved_packages_are_never_sources_and_the_script_refuses_them():
+    names = {p.name for p in sources.PACKAGE_SOURCES}
+    for reserved in sources.RESERVED_PACKAGES + ("openclipart-png", "tuxpaint-data"):
+        assert reserved not in names
+    text = sources.fetch_script().read_text()
+    for reserved in sources.RESERVED_PACKAGES:
+        assert reserved in text.split("RESERVED_RE=", 1)[1].splitlines()[0]
+
+
+def test_the_fetch_script_embeds_the_registry():
+    text = sources.fetch_script().read_text()
+    table = text.split("<<'EOF_TABLE'", 1)[1].split("\nEOF_TABLE", 1)[0]
+    rows = [line.split("\t") for line in table.splitlines()[1:] if line.strip() and not line.startswith("#")]
+    split = {"val": "validation"}
+    got = [(r[0], split.get(r[1], r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows]
+    want = [(p.id, p.split, p.kind, p.name, p.version, p.sha256, p.include, p.exclude, p.post)
+            for p in sources.PACKAGE_SOURCES]  # fmt: skip
+    assert got == want
+
+
+def test_fetch_sources_refuses_a_reserved_package(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "laika_fx", "train", "fetch-sources", str(tmp_path / "s"),
+                           "--only", "visp-images-data"], capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 2
+    assert "reserved" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "s").exists()
+
+
+def test_sources_root_comes_from_the_option_then_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(sources.SOURCES_ENV, str(tmp_path / "env"))
+    assert sources.sources_root() == tmp_path / "env"
+    assert sources.sources_root(tmp_path / "opt") == tmp_path / "opt"
+    monkeypatch.delenv(sources.SOURCES_ENV)
+    assert sources.sources_root() == Path.home() / ".cache" / "laika_fx" / "sources"
+
+
+def _fake_sources(root: Path, moved_from: str | None = None) -> Path:
+    """A sources folder with a few images for T-gcompris and F-wesnoth-portraits."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    (root / "manifests").mkdir(parents=True, exist_ok=True)
+    lines = {"T-gcompris": [], "F-wesnoth-portraits": []}
+    d = root / "debian" / "pkg"
+    d.mkdir(parents=True, exist_ok=True)
+    for i in range(4):  # opaque "photos" with some structure
+        yy, xx = np.mgrid[0:120, 0:160]
+        img = (127 + 100 * np.sin(xx / (5 + 3 * i))[..., None] * rng.uniform(0.3, 1, 3)).astype(np.uint8)
+        Image.fromarray(img).save(d / f"photo{i}.png")
+        lines["T-gcompris"].append(d / f"photo{i}.png")
+    for i in range(3):  # cut-outs: a disc with alpha; one as a 1-bit GIF
+        a = np.zeros((100, 80), np.uint8)
+        yy, xx = np.mgrid[0:100, 0:80]
+        a[((xx - 40) / 30) ** 2 + ((yy - 50) / 40) ** 2 < 1] = 255
+        rgba = np.dstack([rng.integers(0, 255, (100, 80, 3), dtype=np.uint8), a])
+        if i == 2:
+            im = Image.fromarray(rgba[..., :3]).convert("P", palette=Image.ADAPTIVE, colors=255)
+            idx = np.array(im)
+            idx[a == 0] = 255
+            im = Image.fromarray(idx, "P")
+            im.putpalette(Image.fromarray(rgba[..., :3]).convert("P", palette=Image.ADAPTIVE, colors=255).getpalette())
+            im.save(d / f"cut{i}.gif", transparency=255)
+            p = d / f"cut{i}.gif"
+        else:
+            Image.fromarray(rgba, "RGBA").save(d / f"cut{i}.png")
+            p = d / f"cut{i}.png"
+        lines["T-gcompris"].append(p)
+        lines["F-wesnoth-portraits"].append(p)
+    for sid, paths in lines.items():
+        text = "\n".join(str(p).replace(str(root), moved_from) if moved_from else str(p) for p in paths)
+        (root / "manifests" / f"{sid}.txt").write_text(text + "\n")
+    return root
+
+
+def test_manifest_paths_follow_a_moved_sources_folder(tmp_path):
+    root = _fake_sources(tmp_path / "here", moved_from="/somewhere/else")
+    paths = sources.manifest_paths("T-gcompris", root)
+    assert len(paths) == 7 and all(p.exists() for p in paths)
+    assert sources.manifest_paths("T-hdri", root) == []
+
+
+def test_world_scenes_are_deterministic_uint16_and_carry_seams(tmp_path):
+    from laika_fx_train.seam import world
+
+    root = _fake_sources(tmp_path / "src")
+    # T-gcompris is the only train source with a manifest here
+    frames, masks = world.world_scenes(10, seed=3, split="train", hw=(96, 128), root=root)
+    again, masks2 = world.world_scenes(10, seed=3, split="train", hw=(96, 128), root=root)
+    assert frames.dtype == np.uint16 and frames.shape == (10, 96, 128, 3)
+    assert np.array_equal(frames, again) and np.array_equal(masks, masks2)
+    assert masks.any(axis=(1, 2)).sum() >= 3  # most scenes have a seam
+    assert not masks.all(axis=(1, 2)).any()
+    # not 8-bit in disguise: some frames use values between the 8-bit steps
+    assert any((f % 257 != 0).any() for f in frames)
+
+
+def test_the_world_reports_missing_sources_in_one_sentence(tmp_path):
+    from laika_fx_train.seam import world
+
+    with pytest.raises(FileNotFoundError, match="fetch-sources"):
+        world.SplitPools.of("train", tmp_path)
+
+
+def test_hard_mattes_are_softened():
+    from laika_fx_train.seam.world import _soften
+
+    a = np.zeros((64, 64), np.float32)
+    a[16:48, 16:48] = 1.0
+    soft = _soften(a, np.random.default_rng(0))
+    assert ((soft > 0.02) & (soft < 0.98)).sum() > 100
+    assert ((a > 0.02) & (a < 0.98)).sum() == 0
+
+
+def test_the_held_out_groove_seam_is_masked_and_its_clean_image_has_no_gap():
+    from laika_fx_train.seam.world import draw_groove_seam
+
+    rng = np.random.default_rng(1)
+    img = np.full((80, 120, 3), 0.6, np.float32)
+    face = np.zeros((80, 120), np.float32)
+    face[10:70, 10:110] = 1
+    curve = np.stack([np.linspace(0, 119, 50), np.full(50, 40.0)], axis=1).astype(np.float32)
+    out, mask, clean = draw_groove_seam(img, curve, face, rng=rng, width=2.5)
+    assert mask[38:43, 20:100].any(axis=0).all()  # the gap is masked along the whole face
+    assert not mask[:, :8].any() and not mask[:, 112:].any()  # and only on the face
+    assert out[40, 60].mean() < 0.45  # dark
+    assert abs(float(clean[40, 60].mean()) - 0.6) < 0.02  # the clean image has no gap
+
+
+def test_source_rows_on_a_foreign_source_and_none_without_sources(tmp_path):
+    from laika_fx_train.seam.evaluate import format_source_table, source_rows
+
+    assert source_rows(root=tmp_path / "none") == {}
+    assert "fetch-sources" in format_source_table({})
+    root = _fake_sources(tmp_path / "src")
+    rows = source_rows(splits=("foreign",), precisions=("int8",), count=4, root=root, inpaint=False)
+    assert rows["sources"] == ["F-wesnoth-portraits"]
+    row = rows["int8"]["no_gate"]["F-wesnoth-portraits"]
+    assert set(row) >= {"precision", "recall", "f1", "free_flagged_pct", "free_psnr"}
+    assert "F-wesnoth-portraits" in format_source_table(rows)
+
+
+def test_training_on_the_wide_world_without_sources_is_one_line(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from laika_fx.cli import main
+
+    code = main(["train", "seam-detector", "--sources", str(tmp_path / "none"), "--run-dir", str(tmp_path / "r"),
+                 "--out-dir", str(tmp_path / "m")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "fetch-sources" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "m").exists() and not (tmp_path / "r").exists()  # nothing started
