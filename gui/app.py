@@ -12,14 +12,16 @@ import traceback
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QPlainTextEdit,
@@ -124,6 +126,25 @@ def _pattern_for_file(path: Path) -> str:
     return str(path.parent / f"{m.group(1)}{'#' * len(m.group(2))}{m.group(3)}")
 
 
+class _TextEntryExit(QObject):
+    """Event filter on text fields: Enter / Return / Esc give the keyboard focus to ``target``
+    (the field commits its text on losing focus), so the app's single-key shortcuts, which a
+    focused text field keeps for typing, reach the app again without a click."""
+
+    def __init__(self, target: QWidget, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.target = target
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape):
+            if isinstance(obj, QWidget):
+                if obj.window() is self.target.window():
+                    self.target.setFocus(Qt.ShortcutFocusReason)
+                else:  # a floating dock: its window keeps the focus, the field lets go of it
+                    obj.clearFocus()
+        return False
+
+
 class MainWindow(QMainWindow):
     """The artist's window. ``settings`` defaults to the user's QSettings (tests pass a temp one)."""
 
@@ -151,6 +172,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_actions()
         self._connect()
+        self._install_text_entry_exit()
         self._restore_settings()
 
     # ------------------------------------------------------------------ construction
@@ -236,6 +258,8 @@ class MainWindow(QMainWindow):
         act = QAction(text, self)
         if shortcut:
             act.setShortcut(QKeySequence(shortcut))
+            # wherever the keyboard focus is in the window (Qt counts its floating docks in);
+            # a text field that has the focus keeps the keys it types (see _TextEntryExit)
             act.setShortcutContext(Qt.WindowShortcut)
         act.setToolTip(f"{tip or text} ({QKeySequence(shortcut).toString()})" if shortcut else (tip or text))
         act.setCheckable(checkable)
@@ -274,7 +298,7 @@ class MainWindow(QMainWindow):
         self.mode_actions["wipe"].setChecked(True)
         self._action("Toggle before/after", "Tab", self.toggle_before_after)
         vb.addSeparator()
-        self.onion_action = self._action("Onion", "O", self._set_onion, checkable=True,
+        self.onion_action = self._action("Onion", "Shift+O", self._set_onion, checkable=True,
                                          tip="Previous frame faded over the current one")  # fmt: skip
         vb.addAction(self.onion_action)
         self.mask_action = self._action("Mask", "M", self._set_mask_visible, checkable=True,
@@ -318,7 +342,7 @@ class MainWindow(QMainWindow):
                                           tip="Delete this frame's correction; use the detection again")  # fmt: skip
         for a in (self.undo_action, self.redo_action, self.revert_action):
             vb.addAction(a)
-        self.key_box_action = self._action("Key box", "K", self.key_prompt,
+        self.key_box_action = self._action("Key box", "Shift+K", self.key_prompt,
                                            tip="Key the selected puppet box on this frame: moving it on other "
                                                "frames sets keys there (interpolated between keys)")  # fmt: skip
         self.delete_box_action = self._action("Delete box", QKeySequence.Delete, self.delete_prompt,
@@ -334,13 +358,20 @@ class MainWindow(QMainWindow):
         self._action("First frame", Qt.Key_Home, lambda: self.model.step(-(10**9)))
         self._action("Last frame", Qt.Key_End, lambda: self.model.step(10**9))
         self._action("Play", Qt.Key_Space, self.timeline.toggle_play)
+        self._action("Play backward", "J", lambda: self.timeline.play(-1), tip="Play backward (again: faster)")
+        self._action("Stop", "K", self.timeline.stop)
+        self._action("Play forward", "L", lambda: self.timeline.play(1), tip="Play forward (again: faster)")
+        self._action("Set in point", "I", lambda: self.timeline.set_in(self.model.current))
+        self._action("Set out point", "O", lambda: self.timeline.set_out(self.model.current))
+        self._action("Clear in and out", "Alt+X", self.clear_in_out)
+        self.quit_action = self._action("Quit", "Ctrl+Q", self.close)
         self._action("Add to batch", "Ctrl+B", self.add_current_to_batch)
 
     def _connect(self) -> None:
         self.model.shot_changed.connect(self._on_shot_changed)
         self.model.frame_changed.connect(self._on_frame_changed)
         self.timeline.frame_requested.connect(self.model.set_frame)
-        self.timeline.step_requested.connect(lambda d: self.model.step(d, wrap=self.timeline.playing))
+        self.timeline.step_requested.connect(self._step)
         self.timeline.play_button.toggled.connect(lambda on: on or self._schedule_preview())
         self.plugins.changed.connect(self._on_settings_changed)
         self.preview.finished.connect(self._on_preview)
@@ -373,6 +404,25 @@ class MainWindow(QMainWindow):
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(15)
         self._preview_timer.timeout.connect(self.request_preview)
+
+    def _step(self, delta: int) -> None:
+        """A step from the transport: while playing, loop between the in and out points."""
+        if self.timeline.playing:
+            self.model.step(delta, wrap=True, within=self.timeline.play_range)
+        else:
+            self.model.step(delta)
+
+    def clear_in_out(self) -> None:
+        """Alt+X: play and render the whole shot again."""
+        self.timeline.set_in(None)
+        self.timeline.set_out(None)
+
+    def _install_text_entry_exit(self) -> None:
+        """Enter or Esc in a text field (spin box, line edit) hands the keys back to the
+        viewer, so Space, the arrows and the other single keys work again at once."""
+        self._text_exit = _TextEntryExit(self.viewer, self)
+        for w in self.findChildren(QAbstractSpinBox) + self.findChildren(QLineEdit):
+            w.installEventFilter(self._text_exit)
 
     # ------------------------------------------------------------------ settings
     def _restore_settings(self) -> None:

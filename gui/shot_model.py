@@ -110,11 +110,17 @@ class ShotModel(QObject):
             self.current = frame
             self.frame_changed.emit(frame)
 
-    def step(self, delta: int, *, wrap: bool = False) -> None:
-        """Move ``delta`` frames on disk forward (or back); clamp or wrap at the ends."""
+    def step(self, delta: int, *, wrap: bool = False, within: tuple[int, int] | None = None) -> None:
+        """Move ``delta`` frames on disk forward (or back); clamp or wrap at the ends (of the
+        frames numbered ``within`` first..last, when given: playback between in and out)."""
         if self.shot is None or self.current is None:
             return
         frames = self.shot.frames
+        if within is not None:
+            frames = [f for f in frames if within[0] <= f <= within[1]] or frames
+            if self.current not in frames:  # outside the range: start at its near end
+                self.set_frame(frames[0] if delta >= 0 else frames[-1])
+                return
         i = frames.index(self.current) + delta
         i = i % len(frames) if wrap else max(0, min(len(frames) - 1, i))
         self.set_frame(frames[i])

@@ -1,0 +1,130 @@
+"""The app behaves like an editor: keys wherever the focus is (not while typing), J/K/L,
+in/out, Ctrl+Q, the wheel leaves unfocused controls alone, per-shot settings (pytest-qt)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from . import test_gui as base  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+# the fixtures of test_gui: a window with only the test seam plugin on, a six-frame shot
+seam_plugin, shot, window, open_and_wait = base.seam_plugin, base.shot, base.window, base.open_and_wait
+
+
+def focus(qtbot, widget) -> None:
+    widget.window().activateWindow()
+    widget.setFocus(Qt.OtherFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=2000)
+
+
+def key(qtbot, k, modifier=Qt.NoModifier) -> None:
+    """A key press where the keyboard focus is now (as a user would type it)."""
+    qtbot.keyClick(QApplication.focusWidget(), k, modifier)
+
+
+def test_keys_reach_the_app_after_typing_in_a_field(qtbot, window, shot):
+    open_and_wait(qtbot, window, shot)
+    box = window.plugins.panels["seamtest"].controls["width"].editor
+    focus(qtbot, box)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "0.2")
+    key(qtbot, Qt.Key_Right)  # typing: the arrow moves the text cursor, not the frame
+    assert window.model.current == 1001
+    key(qtbot, Qt.Key_Return)
+    assert box.value() == pytest.approx(0.2)
+    assert QApplication.focusWidget() is window.viewer  # Enter handed the keys back
+    key(qtbot, Qt.Key_Right)
+    assert window.model.current == 1002
+    key(qtbot, Qt.Key_Space)
+    assert window.timeline.playing
+    key(qtbot, Qt.Key_Space)
+    assert not window.timeline.playing
+
+    # Esc leaves a field too; the frame box is one
+    focus(qtbot, window.timeline.frame_box)
+    key(qtbot, Qt.Key_Escape)
+    assert QApplication.focusWidget() is window.viewer
+
+
+def test_keys_work_with_the_focus_on_a_slider_or_a_floating_dock(qtbot, window, shot):
+    open_and_wait(qtbot, window, shot)
+    control = window.plugins.panels["seamtest"].controls["width"]
+    focus(qtbot, control.slider)
+    before = control.value()
+    key(qtbot, Qt.Key_Right)
+    assert window.model.current == 1002 and control.value() == before  # the frame, not the slider
+
+    window.effects_dock.setFloating(True)
+    qtbot.waitUntil(lambda: window.effects_dock.isWindow() and window.effects_dock.isVisible(), timeout=2000)
+    check = window.plugins.panels["seamtest"]
+    focus(qtbot, control.slider)
+    assert QApplication.focusWidget().window() is window.effects_dock
+    key(qtbot, Qt.Key_Right)
+    assert window.model.current == 1003
+    assert check.isChecked()
+
+
+def test_j_k_l_play_backward_stop_forward_faster(qtbot, window, shot):
+    open_and_wait(qtbot, window, shot)
+    t = window.timeline
+    focus(qtbot, window.viewer)
+    window.model.set_frame(1004)
+    key(qtbot, Qt.Key_J)
+    assert t.playing and t.direction == -1 and t._timer.interval() == 42
+    qtbot.waitUntil(lambda: window.model.current < 1004, timeout=2000)
+    key(qtbot, Qt.Key_K)
+    assert not t.playing
+    key(qtbot, Qt.Key_L)
+    assert t.playing and t.direction == 1 and t._timer.interval() == 42
+    key(qtbot, Qt.Key_L)
+    assert t.speed == 2 and t._timer.interval() == 21
+    key(qtbot, Qt.Key_L)
+    key(qtbot, Qt.Key_L)
+    assert t.speed == 4  # at most 4x
+    key(qtbot, Qt.Key_J)  # the other way: back to 1x
+    assert t.direction == -1 and t.speed == 1
+    key(qtbot, Qt.Key_K)
+    assert not t.playing
+
+
+def test_in_and_out_points_mark_the_timeline_and_bound_playback(qtbot, window, shot):
+    open_and_wait(qtbot, window, shot)
+    t = window.timeline
+    focus(qtbot, window.viewer)
+    window.model.set_frame(1002)
+    key(qtbot, Qt.Key_I)
+    window.model.set_frame(1004)
+    key(qtbot, Qt.Key_O)
+    assert (t.ruler.in_point, t.ruler.out_point) == (1002, 1004)
+    assert t.play_range == (1002, 1004)
+    # the ruler paints the range: the frame outside it is darker than inside
+    image = t.ruler.grab().toImage()
+    y = t.ruler.height() - 4
+    inside, outside = image.pixelColor(round(t.ruler._x(1003)) + 3, y), image.pixelColor(round(t.ruler._x(1006)), y)
+    assert outside.lightness() < inside.lightness()
+    seen: list[int] = []
+    window.model.frame_changed.connect(seen.append)
+    key(qtbot, Qt.Key_L)
+    qtbot.waitUntil(lambda: len(seen) >= 7, timeout=4000)
+    key(qtbot, Qt.Key_K)
+    assert set(seen) == {1002, 1003, 1004}  # looped between in and out
+    window.model.set_frame(1001)
+    key(qtbot, Qt.Key_O)  # an out point before the in point drops the in point
+    assert (t.ruler.in_point, t.ruler.out_point) == (None, 1001)
+    key(qtbot, Qt.Key_X, Qt.AltModifier)
+    assert (t.ruler.in_point, t.ruler.out_point) == (None, None)
+
+
+def test_ctrl_q_quits(qtbot, window, shot):
+    open_and_wait(qtbot, window, shot)
+    box = window.plugins.panels["seamtest"].controls["width"].editor
+    focus(qtbot, box)  # even from a text field
+    key(qtbot, Qt.Key_Q, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=2000)
