@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QK
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
+    QComboBox,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
@@ -47,7 +48,7 @@ from laika_fx.stabilize.sidecar import SIDECAR_NAME, CameraSolve, load_solve
 from .batch_queue import BatchQueue, describe_progress, report_text
 from .camera_plot import CameraPlot
 from .mask_paint import MaskEditor
-from .plugin_panel import PluginStack
+from .plugin_panel import PluginStack, guard_wheel
 from .prompt_tool import PromptEditor
 from .shot_model import ShotModel, default_output_dir
 from .style import apply_theme, mono_font
@@ -212,7 +213,7 @@ class MainWindow(QMainWindow):
         el.setContentsMargins(6, 6, 6, 6)
         el.addWidget(self.plugins)
         el.addStretch(1)
-        scroll = QScrollArea(self)
+        scroll = self.effects_scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(effects)
         self.effects_dock = self._dock("Effects", scroll, Qt.RightDockWidgetArea)
@@ -423,6 +424,8 @@ class MainWindow(QMainWindow):
         self._text_exit = _TextEntryExit(self.viewer, self)
         for w in self.findChildren(QAbstractSpinBox) + self.findChildren(QLineEdit):
             w.installEventFilter(self._text_exit)
+        for w in self.findChildren(QAbstractSpinBox) + self.findChildren(QSlider) + self.findChildren(QComboBox):
+            guard_wheel(w)  # the wheel changes a control only once it has the focus
 
     # ------------------------------------------------------------------ settings
     def _restore_settings(self) -> None:

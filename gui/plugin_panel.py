@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -25,9 +27,41 @@ from laika_fx.plugins import Param, Plugin, registry
 
 from .workers import PluginSpec
 
-__all__ = ["ParamControl", "PluginPanel", "PluginStack"]
+__all__ = ["ParamControl", "PluginPanel", "PluginStack", "WheelGuard", "guard_wheel"]
 
 _SLIDER_STEPS = 1000
+
+
+class WheelGuard(QObject):
+    """Event filter: the mouse wheel over a slider, spin box or drop-down that does not have
+    the keyboard focus scrolls the panel it sits in instead of changing the value (a wheel
+    turned to scroll the Effects panel changed max gain 0.15 -> 0.132 on the way)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() != QEvent.Wheel or not isinstance(obj, QWidget) or obj.hasFocus():
+            return False
+        area = obj.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            QApplication.sendEvent(area.viewport(), event)  # scroll the panel
+            event.accept()
+        else:
+            event.ignore()  # nothing to scroll here: the parent widgets may use it
+        return True
+
+
+_WHEEL_GUARD: WheelGuard | None = None
+
+
+def guard_wheel(widget: QWidget) -> None:
+    """Focus ``widget`` by click or Tab only (not by the wheel) and let the wheel change it
+    only once it has the focus."""
+    global _WHEEL_GUARD
+    if _WHEEL_GUARD is None:
+        _WHEEL_GUARD = WheelGuard()
+    widget.setFocusPolicy(Qt.StrongFocus)
+    widget.installEventFilter(_WHEEL_GUARD)
 
 
 class ParamControl(QWidget):
@@ -81,6 +115,9 @@ class ParamControl(QWidget):
                 self.slider.valueChanged.connect(self._slider_changed)
                 lay.addWidget(self.slider, 1)
         lay.addWidget(self.editor, 0 if self.slider else 1)
+        for w in (self.editor, self.slider):
+            if isinstance(w, (QSlider, QSpinBox, QDoubleSpinBox, QComboBox)):
+                guard_wheel(w)
         self.setToolTip(param.help)
         self.set_value(param.default)
 

@@ -128,3 +128,44 @@ def test_ctrl_q_quits(qtbot, window, shot):
     focus(qtbot, box)  # even from a text field
     key(qtbot, Qt.Key_Q, Qt.ControlModifier)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=2000)
+
+
+def _wheel(widget, steps: int = -1) -> None:
+    """One notch of the mouse wheel over the middle of ``widget`` (negative: towards you)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(pos, widget.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120 * steps), Qt.NoButton,
+                        Qt.NoModifier, Qt.NoScrollPhase, False)  # fmt: skip
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_effects_panel_not_an_unfocused_control(qtbot, window, shot):
+    open_and_wait(qtbot, window, shot)
+    window.resize(1400, 500)  # the Effects panel is taller than its dock: it scrolls
+    bar = window.effects_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=2000)
+    bar.setValue(0)
+    for name in ("deflicker", "stabilize"):  # on (enabled controls); no preview: no analysis yet
+        window.plugins.panels[name].setChecked(True)
+    deflicker = window.plugins.panels["deflicker"].controls
+    stabilize = window.plugins.panels["stabilize"].controls
+    assert deflicker["max_gain"].slider.isEnabled()
+    focus(qtbot, window.viewer)
+    for w in (deflicker["max_gain"].slider, deflicker["max_gain"].editor, stabilize["motion"].editor):
+        before = {n: c.value() for n, c in {**deflicker, **stabilize}.items()}
+        position = bar.value()
+        _wheel(w)
+        assert {n: c.value() for n, c in {**deflicker, **stabilize}.items()} == before
+        assert bar.value() > position or bar.value() == bar.maximum()
+        assert w.focusPolicy() == Qt.StrongFocus  # the wheel does not give it the focus either
+    # once clicked into (focused), the wheel changes it
+    bar.setValue(0)
+    focus(qtbot, deflicker["max_gain"].slider)
+    _wheel(deflicker["max_gain"].slider, +1)
+    assert deflicker["max_gain"].value() != pytest.approx(0.15)
+    # the same holds outside the panel: the frame box under the viewer
+    focus(qtbot, window.viewer)
+    _wheel(window.timeline.frame_box, +1)
+    assert window.model.current == 1001
