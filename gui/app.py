@@ -6,6 +6,7 @@ Run ``laika-fx-gui [SHOT]`` (SHOT: a folder of numbered frames or a pattern).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import traceback
@@ -488,8 +489,11 @@ class MainWindow(QMainWindow):
             self.open_shot(folder)
 
     def open_shot(self, source: str | Path) -> bool:
-        """Open a folder or pattern; errors go to the notification bar. True on success."""
-        source = str(source)
+        """Open a folder or pattern; errors go to the notification bar. True on success.
+
+        A relative path is made absolute first (from the current folder): Recent and the
+        batch jobs then name the shot from anywhere."""
+        source = os.path.abspath(os.path.expanduser(str(source)))
         try:
             self.model.open(source)
         except Exception as exc:

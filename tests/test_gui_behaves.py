@@ -169,3 +169,16 @@ def test_the_wheel_scrolls_the_effects_panel_not_an_unfocused_control(qtbot, win
     focus(qtbot, window.viewer)
     _wheel(window.timeline.frame_box, +1)
     assert window.model.current == 1001
+
+
+def test_recent_stores_absolute_paths(qtbot, tmp_path, window, shot, monkeypatch):
+    monkeypatch.chdir(shot.parent)
+    open_and_wait(qtbot, window, shot.name)  # typed as a relative path
+    first = sorted(shot.glob("*.png"))[0].name
+    pattern = f"{shot.name}/{first.split('.')[0]}.####.png"
+    open_and_wait(qtbot, window, pattern)
+    assert window.recent_shots()[:2] == [str(shot.parent / pattern), str(shot)]
+    assert window.model.source == str(shot.parent / pattern)
+    monkeypatch.chdir(tmp_path.parent)  # from another folder, Recent still opens them
+    for source in window.recent_shots()[:2]:
+        assert window.open_shot(source), window.notifier.last_error
