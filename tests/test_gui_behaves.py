@@ -182,3 +182,42 @@ def test_recent_stores_absolute_paths(qtbot, tmp_path, window, shot, monkeypatch
     monkeypatch.chdir(tmp_path.parent)  # from another folder, Recent still opens them
     for source in window.recent_shots()[:2]:
         assert window.open_shot(source), window.notifier.last_error
+
+
+def test_artist_words_expert_section_and_changed_marks(qtbot, window, shot):
+    from gui.plugin_panel import CHANGED_MARK
+
+    seam, stab = window.plugins.panels["seam_removal"], window.plugins.panels["stabilize"]
+    threshold, reference = seam.controls["threshold"], stab.controls["reference"]
+    assert threshold.editor.text() == "auto" and threshold.value() == 0.0
+    assert reference.editor.text() == "first frame" and reference.value() == -1
+    assert seam.labels["threshold"].text() == "detection threshold"
+    assert "threshold" in seam.labels["threshold"].toolTip()  # the CLI name stays findable
+    threshold.set_value(0.5)
+    assert threshold.editor.text() == "0.5000"
+    threshold.set_value(0.0)
+    assert threshold.editor.text() == "auto"
+
+    # expert options sit in a collapsed section
+    for panel, names in ((stab, ("processes", "shot_pass", "learned")), (seam, ("precision", "confident"))):
+        assert not panel.expert_box.isVisible()
+        for n in names:
+            assert panel.expert_box.isAncestorOf(panel.controls[n]), n
+        assert not panel.expert_box.isAncestorOf(panel.controls["reference" if panel is stab else "threshold"])
+    window.plugins.panels["stabilize"].setChecked(True)
+    stab.expert_button.click()
+    assert stab.expert_box.isVisible() and stab.controls["processes"].isVisible()
+    stab.expert_button.click()
+    assert not stab.controls["processes"].isVisible()
+
+    # a mark on values changed from the default, also on the collapsed Expert button
+    assert not stab.changed_from_default and CHANGED_MARK not in stab.expert_button.text()
+    stab.controls["shot_pass"].editor.setChecked(False)  # as a click would
+    reference.editor.setValue(1003)
+    assert set(stab.changed_from_default) == {"shot_pass", "reference"}
+    assert CHANGED_MARK in stab.labels["reference"].text() and CHANGED_MARK in stab.labels["shot_pass"].text()
+    assert CHANGED_MARK not in stab.labels["motion"].text()
+    assert f"{CHANGED_MARK} 1 changed" in stab.expert_button.text()
+    stab.reset()
+    assert not any(CHANGED_MARK in lab.text() for lab in stab.labels.values())
+    assert CHANGED_MARK not in stab.expert_button.text()
