@@ -51,7 +51,13 @@ from .camera_plot import CameraPlot
 from .mask_paint import MaskEditor
 from .plugin_panel import PluginStack, guard_wheel
 from .prompt_tool import PromptEditor
-from .shot_model import ShotModel, default_output_dir
+from .shot_model import (
+    ShotModel,
+    default_output_dir,
+    load_shot_settings,
+    save_shot_settings,
+    shot_settings_path,
+)
 from .style import apply_theme, mono_font
 from .timeline import Timeline
 from .viewer import Viewer
@@ -169,6 +175,9 @@ class MainWindow(QMainWindow):
         self._preview_id = 0
         self.preview_output: np.ndarray | None = None  # the newest preview, as rendered (not 8-bit)
         self._laid_out = False
+        self._shot_settings: Path | None = None  # the open shot's settings.json
+        self._shot_settings_writable = False  # False: unreadable or newer: left as it is
+        self._applying_shot_settings = False
 
         self._build_widgets()
         self._build_docks()
@@ -212,6 +221,10 @@ class MainWindow(QMainWindow):
         effects = QWidget(self)
         el = QVBoxLayout(effects)
         el.setContentsMargins(6, 6, 6, 6)
+        self.shot_settings_label = QLabel("Settings are saved with each shot you open.", effects)
+        self.shot_settings_label.setObjectName("dim")
+        self.shot_settings_label.setWordWrap(True)
+        el.addWidget(self.shot_settings_label)
         el.addWidget(self.plugins)
         el.addStretch(1)
         scroll = self.effects_scroll = QScrollArea(self)
@@ -402,6 +415,13 @@ class MainWindow(QMainWindow):
         self.analysis_runner.job_finished.connect(self._on_analysis_done)
         self.camera_plot.frame_selected.connect(self.model.set_frame)
         self.camera_plot.reference_selected.connect(self.set_reference)
+        self._shot_settings_timer = QTimer(self)
+        self._shot_settings_timer.setSingleShot(True)
+        self._shot_settings_timer.setInterval(300)
+        self._shot_settings_timer.timeout.connect(self.save_shot_settings)
+        for signal in (self.plugins.changed, self.timeline.fps.currentIndexChanged, self.opacity.valueChanged,
+                       self.brush.valueChanged, self.onion_action.toggled, self.timeline.range_changed):
+            signal.connect(self._shot_settings_changed)  # fmt: skip
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(15)
@@ -430,6 +450,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ settings
     def _restore_settings(self) -> None:
+        """The global settings hold the window layout and Recent only; plugin settings, view
+        options and the in/out range are the open shot's (``save_shot_settings``)."""
         s = self.settings
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray):
@@ -437,28 +459,82 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        try:
-            self.plugins.restore(json.loads(s.value("plugins/state", "{}") or "{}"))
-        except (TypeError, ValueError):
-            pass
-        self.timeline.fps.setCurrentIndex(1 if int(s.value("view/fps", 24)) == 24 else 0)
-        self.opacity.setValue(int(s.value("view/mask_opacity", 40)))
-        self.viewer.mask_opacity = self.opacity.value() / 100.0  # also when the value did not change
-        self.brush.setValue(int(s.value("view/brush", 12)))
-        self.onion_action.setChecked(s.value("view/onion", "false") in (True, "true"))
+        self.viewer.mask_opacity = self.opacity.value() / 100.0
         self._refresh_recent()
 
     def save_settings(self) -> None:
-        """Write window layout, plugin settings, view options and recent shots."""
+        """Write the window layout (Recent is written as shots open) and the open shot's settings."""
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
-        s.setValue("plugins/state", json.dumps(self.plugins.state()))
-        s.setValue("view/fps", self.timeline.rate)
-        s.setValue("view/mask_opacity", self.opacity.value())
-        s.setValue("view/brush", self.brush.value())
-        s.setValue("view/onion", self.onion_action.isChecked())
+        for old in ("plugins", "view"):  # global plugin and view settings of earlier versions
+            s.remove(old)
         s.sync()
+        self.save_shot_settings()
+
+    # ------------------------------------------------------------------ per-shot settings
+    def shot_view_state(self) -> dict:
+        return {"fps": self.timeline.rate, "mask_opacity": self.opacity.value(), "brush": self.brush.value(),
+                "onion": self.onion_action.isChecked()}  # fmt: skip
+
+    def _shot_settings_changed(self, *_args) -> None:
+        if not self._applying_shot_settings and self._shot_settings is not None:
+            self._shot_settings_timer.start()
+
+    def save_shot_settings(self) -> None:
+        """Write the open shot's settings beside it (unless its file could not be read)."""
+        self._shot_settings_timer.stop()
+        path = self._shot_settings
+        if path is None or not self._shot_settings_writable:
+            return
+        r = self.timeline.ruler
+        try:
+            save_shot_settings(path, self.plugins.state(), self.shot_view_state(),
+                               {"in": r.in_point, "out": r.out_point})  # fmt: skip
+        except OSError as exc:
+            self.notifier.error(f"Cannot save the shot's settings to {path}: {exc.strerror or exc}")
+            return
+        self.shot_settings_label.setText(f"Settings saved with this shot: {path}")
+
+    def _load_shot_settings(self, previous: str) -> None:
+        """Show the new shot's own settings; a shot without any keeps what is shown."""
+        path = shot_settings_path(self.model.shot)
+        self._shot_settings, self._shot_settings_writable = path, True
+        try:
+            doc = load_shot_settings(path)
+        except ValueError as exc:
+            self._shot_settings_writable = False
+            self.notifier.error(f"This shot's settings were not used: {exc}. The file is left as it is; "
+                                "changes are not saved over it.")  # fmt: skip
+            self.shot_settings_label.setText(f"⚠ {path} not read: settings shown are not saved")
+            doc = None
+        self._applying_shot_settings = True
+        try:
+            if doc is not None:
+                self.plugins.restore(doc.get("plugins") or {})
+                view = doc.get("view") or {}
+                try:
+                    self.timeline.fps.setCurrentIndex(0 if int(view.get("fps", 24)) == 12 else 1)
+                    self.opacity.setValue(int(view.get("mask_opacity", self.opacity.value())))
+                    self.brush.setValue(int(view.get("brush", self.brush.value())))
+                except (TypeError, ValueError):
+                    pass
+                self.onion_action.setChecked(view.get("onion") is True)
+                rng = doc.get("range") or {}
+                frames = set(self.model.shot.frames)
+                self.timeline.ruler.in_point = rng.get("in") if rng.get("in") in frames else None
+                self.timeline.ruler.out_point = rng.get("out") if rng.get("out") in frames else None
+                self.shot_settings_label.setText(f"Settings saved with this shot: {path}")
+            else:
+                self.timeline.ruler.in_point = self.timeline.ruler.out_point = None
+                if self._shot_settings_writable:
+                    self.shot_settings_label.setText(
+                        "This shot has no saved settings yet: showing "
+                        + (f"those of {previous}" if previous else "the defaults")
+                        + f"; a change saves them with the shot ({path})")
+        finally:
+            self._applying_shot_settings = False
+        self.timeline.ruler.update()
 
     def recent_shots(self) -> list[str]:
         value = self.settings.value("recent/shots", [])
@@ -494,6 +570,9 @@ class MainWindow(QMainWindow):
         A relative path is made absolute first (from the current folder): Recent and the
         batch jobs then name the shot from anywhere."""
         source = os.path.abspath(os.path.expanduser(str(source)))
+        if self._shot_settings_timer.isActive():
+            self.save_shot_settings()  # the shot being left keeps its last change
+        self._previous_shot = self.model.shot.directory.name if self.model.shot is not None else ""
         try:
             self.model.open(source)
         except Exception as exc:
@@ -527,6 +606,7 @@ class MainWindow(QMainWindow):
         self.batch.set_can_add(True)
         self.analyze_button.setEnabled(True)
         self.mask_editor.folder = None
+        self._load_shot_settings(getattr(self, "_previous_shot", ""))
         self.prompt_editor.load(default_prompt_path(shot.directory))
         self._refresh_analyses()
         self._mark_overrides()
@@ -767,6 +847,7 @@ class MainWindow(QMainWindow):
         if job is None:
             self.notifier.error("Open a shot before adding it to the batch.")
             return
+        self.save_shot_settings()  # the shot keeps the settings it was queued with
         self.batch.add_job(job)
         self.batch_dock.raise_()
         self.notifier.info(f"queued {job.name} → {job.output}")

@@ -181,7 +181,9 @@ def test_recent_shots_and_settings_persist(qtbot, tmp_path, window, shot):
     again = MainWindow(window.settings)
     qtbot.addWidget(again)
     assert again.recent_shots()[0] == str(shot)
-    assert again.plugins.panels["seamtest"].controls["width"].value() == pytest.approx(0.2)
+    assert again.plugins.panels["seamtest"].controls["width"].value() == pytest.approx(0.05)  # not global
+    assert again.open_shot(again.recent_shots()[0])
+    assert again.plugins.panels["seamtest"].controls["width"].value() == pytest.approx(0.2)  # the shot's
     assert again.opacity.value() == 30
     assert Path(window.settings.fileName()).parent == tmp_path
     again.close()

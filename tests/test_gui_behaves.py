@@ -221,3 +221,69 @@ def test_artist_words_expert_section_and_changed_marks(qtbot, window, shot):
     stab.reset()
     assert not any(CHANGED_MARK in lab.text() for lab in stab.labels.values())
     assert CHANGED_MARK not in stab.expert_button.text()
+
+
+def _copy_shot(shot, name):
+    import shutil
+
+    other = shot.parent / name
+    shutil.copytree(shot, other)
+    return other
+
+
+def test_settings_are_stored_per_shot_beside_it(qtbot, tmp_path, window, shot):
+    import json
+
+    from gui.app import MainWindow
+
+    width = window.plugins.panels["seamtest"].controls["width"]
+    settings_file = shot.parent / "shot.laika_fx" / "settings.json"
+    open_and_wait(qtbot, window, shot)
+    assert "no saved settings yet" in window.shot_settings_label.text()
+    width.editor.setValue(0.2)  # as the artist types it
+    window.opacity.setValue(25)
+    focus(qtbot, window.viewer)
+    window.model.set_frame(1002)
+    key(qtbot, Qt.Key_I)
+    qtbot.waitUntil(settings_file.is_file, timeout=3000)
+    qtbot.waitUntil(lambda: json.loads(settings_file.read_text())["range"]["in"] == 1002, timeout=3000)
+    doc = json.loads(settings_file.read_text())
+    assert doc["format"] == "laika_fx.gui_settings" and doc["version"] == 1
+    assert doc["plugins"]["seamtest"] == {"enabled": True, "settings": {"width": 0.2, "delay_ms": 0}}
+    assert doc["view"]["mask_opacity"] == 25 and doc["range"] == {"in": 1002, "out": None}
+    assert str(settings_file) in window.shot_settings_label.text()
+
+    # another shot keeps its own settings
+    other = _copy_shot(shot, "other")
+    open_and_wait(qtbot, window, other)
+    assert window.timeline.ruler.in_point is None
+    width.editor.setValue(0.3)
+    open_and_wait(qtbot, window, shot)  # leaving 'other' saves its change at once
+    assert width.value() == pytest.approx(0.2) and window.opacity.value() == 25
+    assert window.timeline.ruler.in_point == 1002
+    open_and_wait(qtbot, window, other)
+    assert width.value() == pytest.approx(0.3)
+
+    # nothing of it is global: a new session starts from the defaults, the shot brings its own
+    window.save_settings()
+    assert not [k for k in window.settings.allKeys() if k.startswith(("plugins", "view"))]
+    again = MainWindow(window.settings)
+    qtbot.addWidget(again)
+    assert again.plugins.panels["seamtest"].controls["width"].value() == pytest.approx(0.05)
+    assert again.open_shot(shot)
+    assert again.plugins.panels["seamtest"].controls["width"].value() == pytest.approx(0.2)
+    assert again.timeline.play_range == (1002, 1006)
+    again.close()
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"format": "laika_fx.gui_settings", "version": 99}'])
+def test_a_bad_settings_file_is_reported_and_left_alone(qtbot, window, shot, content):
+    settings_file = shot.parent / "shot.laika_fx" / "settings.json"
+    settings_file.parent.mkdir()
+    settings_file.write_text(content)
+    open_and_wait(qtbot, window, shot)
+    assert "settings were not used" in window.notifier.last_error
+    assert ("newer laika_fx" if "99" in content else "not valid JSON") in window.notifier.last_error
+    window.plugins.panels["seamtest"].controls["width"].editor.setValue(0.3)
+    window.save_settings()
+    assert settings_file.read_text() == content  # loses nothing
