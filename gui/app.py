@@ -840,17 +840,26 @@ class MainWindow(QMainWindow):
         if self.model.shot is None:
             return None
         output = self.batch.default_output() or default_output_dir(self.model.shot)
-        return BatchJob(self.model.source, output, self.plugins.specs(), analyze_only=analyze_only)
+        r = self.timeline.ruler
+        frames = None  # the whole shot, or from the in point to the out point (I / O)
+        if not analyze_only and (r.in_point is not None or r.out_point is not None):
+            lo, hi = self.timeline.play_range
+            frames = f"{lo}-{hi}"
+        return BatchJob(self.model.source, output, self.plugins.specs(), frames=frames, analyze_only=analyze_only)
 
     def add_current_to_batch(self) -> None:
         job = self.current_job()
         if job is None:
             self.notifier.error("Open a shot before adding it to the batch.")
             return
+        try:
+            self.batch.add_job(job)
+        except ValueError as exc:
+            self.notifier.error(f"Not queued: {exc}")
+            return
         self.save_shot_settings()  # the shot keeps the settings it was queued with
-        self.batch.add_job(job)
         self.batch_dock.raise_()
-        self.notifier.info(f"queued {job.name} → {job.output}")
+        self.notifier.info(f"queued {job.name} ({job.frames or 'all frames'}) → {job.output}")
 
     def _on_job_done(self, job: BatchJob) -> None:
         if job.status == "failed":

@@ -164,8 +164,20 @@ class BatchQueue(QWidget):
         self._update_buttons()
 
     # -- queue editing -------------------------------------------------------------
+    def clash(self, job: BatchJob) -> BatchJob | None:
+        """A queued or running job that writes into the same output folder as ``job``."""
+        out = Path(job.output).expanduser().absolute()
+        return next((j for j in self.jobs if j.status in ("queued", "running")
+                     and Path(j.output).expanduser().absolute() == out), None)  # fmt: skip
+
     def add_job(self, job: BatchJob) -> BatchJob:
-        """Append ``job`` to the queue (its id is assigned here)."""
+        """Append ``job`` to the queue (its id is assigned here). Raises ValueError (one line)
+        when a queued or running job already writes into the same output folder: the two
+        would overwrite each other's frames and report."""
+        other = self.clash(job)
+        if other is not None:
+            raise ValueError(f"{other.name} is already queued into {other.output}: "
+                             "choose another output folder, or remove that job first")  # fmt: skip
         job.id = self._next_id
         self._next_id += 1
         self.jobs.append(job)

@@ -287,3 +287,37 @@ def test_a_bad_settings_file_is_reported_and_left_alone(qtbot, window, shot, con
     window.plugins.panels["seamtest"].controls["width"].editor.setValue(0.3)
     window.save_settings()
     assert settings_file.read_text() == content  # loses nothing
+
+
+def test_batch_renders_in_to_out_and_refuses_a_second_job_into_the_same_output(qtbot, tmp_path, window, shot):
+    open_and_wait(qtbot, window, shot)
+    focus(qtbot, window.viewer)
+    window.model.set_frame(1002)
+    key(qtbot, Qt.Key_I)
+    window.model.set_frame(1004)
+    key(qtbot, Qt.Key_O)
+    out = tmp_path / "out_range"
+    window.batch.output.setText(str(out))
+    window.add_current_to_batch()
+    job = window.batch.jobs[0]
+    assert job.frames == "1002-1004"
+    assert window.batch.tree.topLevelItem(0).text(1) == "1002-1004"
+
+    # the same output again (the same shot, or another): refused, said, nothing queued
+    window.add_current_to_batch()
+    assert len(window.batch.jobs) == 1
+    assert "Not queued" in window.notifier.last_error and str(out) in window.notifier.last_error
+    other = _copy_shot(shot, "other")
+    open_and_wait(qtbot, window, other)
+    window.batch.output.setText(str(out) + "/")  # the same folder, spelled differently
+    window.add_current_to_batch()
+    assert len(window.batch.jobs) == 1
+
+    window.batch.run()
+    qtbot.waitUntil(lambda: not window.runner.running and job.status != "queued", timeout=20000)
+    qtbot.waitUntil(lambda: job.status not in ("queued", "running"), timeout=5000)
+    assert job.status == "done", job.error
+    assert sorted(p.name for p in out.glob("frame.*.png")) == [f"frame.{n}.png" for n in (1002, 1003, 1004)]
+    # once that job is done, a new one may write there again (a re-render)
+    window.add_current_to_batch()
+    assert len(window.batch.jobs) == 2 and window.batch.jobs[1].frames is None  # 'other' has no in/out
