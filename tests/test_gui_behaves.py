@@ -321,3 +321,32 @@ def test_batch_renders_in_to_out_and_refuses_a_second_job_into_the_same_output(q
     # once that job is done, a new one may write there again (a re-render)
     window.add_current_to_batch()
     assert len(window.batch.jobs) == 2 and window.batch.jobs[1].frames is None  # 'other' has no in/out
+
+
+def test_one_progress_bar_across_analyze_and_render(qtbot, tmp_path, window, shot):
+    from gui.batch_queue import JobProgress
+    from gui.workers import BatchJob
+    from laika_fx.pipeline import ProgressEvent
+
+    # the arithmetic: analyze (deflicker) then render, each half of the bar, never back
+    tracker = JobProgress(BatchJob(str(shot), tmp_path / "x", [("deflicker", {}), ("seamtest", {})]))
+    assert tracker.phases == 2
+    fractions = [tracker.update(ProgressEvent(phase, done, 6, 0, 1.0))
+                 for phase in ("analyze:deflicker", "render") for done in range(7)]  # fmt: skip
+    assert fractions == sorted(fractions) and fractions[6] == 0.5 and fractions[-1] == 1.0
+
+    # a real run: the bar only moves forward, and says which step it is on
+    open_and_wait(qtbot, window, shot)
+    window.plugins.panels["deflicker"].setChecked(True)
+    window.batch.output.setText(str(tmp_path / "out"))
+    window.add_current_to_batch()
+    job = window.batch.jobs[0]
+    seen: list[tuple[int, str]] = []
+    bar = window.batch.progress
+    window.runner.progress.connect(lambda _i, _ev: seen.append((bar.value(), window.batch.progress_label.text())))
+    window.batch.run()
+    qtbot.waitUntil(lambda: job.status not in ("queued", "running"), timeout=30000)
+    assert job.status == "done", job.error
+    values = [v for v, _ in seen]
+    assert values == sorted(values) and values[-1] == 1000  # full when done
+    assert any(text.startswith("step 1/2") for _, text in seen) and any(t.startswith("step 2/2") for _, t in seen)
