@@ -140,10 +140,17 @@ class BatchQueue(QWidget):
         self.run_button = QPushButton("▶ Run queue", self)
         self.run_button.setObjectName("primary")
         self.run_button.clicked.connect(self.run)
-        self.cancel_button = QPushButton("■ Cancel", self)
+        self.cancel_button = QPushButton("■ Cancel all", self)
         self.cancel_button.setObjectName("danger")
-        self.cancel_button.setToolTip("Stop after the frames in flight; nothing half-written is left")
+        self.cancel_button.setToolTip("Stop the queue after the frames in flight; nothing half-written is left")
         self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_job_button = QPushButton("Cancel job", self)
+        self.cancel_job_button.setToolTip("Cancel the selected job only (running: after the frames in flight); "
+                                          "the queue goes on")  # fmt: skip
+        self.cancel_job_button.clicked.connect(self.cancel_selected)
+        self.retry_button = QPushButton("Retry", self)
+        self.retry_button.setToolTip("Queue the selected failed or cancelled job again (▶ Run to render it)")
+        self.retry_button.clicked.connect(self.retry_selected)
 
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["Shot", "Frames", "Plugins", "Status", "fr/min"])
@@ -153,7 +160,7 @@ class BatchQueue(QWidget):
         self.tree.setColumnWidth(1, 80)
         self.tree.setColumnWidth(2, 120)
         self.tree.setColumnWidth(3, 80)
-        self.tree.currentItemChanged.connect(lambda *_: self._show_report())
+        self.tree.currentItemChanged.connect(lambda *_: (self._show_report(), self._update_buttons()))
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1)
@@ -173,6 +180,8 @@ class BatchQueue(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.cancel_job_button)
+        buttons.addWidget(self.retry_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.run_button)
@@ -235,6 +244,37 @@ class BatchQueue(QWidget):
             return
         self.jobs.remove(job)
         self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
+        self._update_buttons()
+
+    def _selected_job(self) -> BatchJob | None:
+        item = self.tree.currentItem()
+        return self._job(item.data(0, Qt.UserRole)) if item is not None else None
+
+    def cancel_selected(self) -> None:
+        """Cancel the selected job only; the others run on."""
+        job = self._selected_job()
+        if job is not None and job.status in ("queued", "running"):
+            if job.status == "running":
+                self.progress_label.setText(f"cancelling {job.name} after the frames in flight…")
+            self.runner.cancel_job(job)
+            self._update_buttons()
+
+    def retry_selected(self) -> None:
+        """Queue the selected failed or cancelled job again (refused if another queued job now
+        writes into its output folder)."""
+        job = self._selected_job()
+        if job is None or job.status not in ("failed", "cancelled"):
+            return
+        other = self.clash(job)
+        if other is not None:
+            self.progress_label.setText(f"not retried: {other.name} is queued into {other.output}")
+            return
+        job.status, job.report, job.error = "queued", None, None
+        item = self._item(job.id)
+        item.setText(3, _STATUS_TEXT["queued"])
+        item.setText(4, "")
+        item.setToolTip(3, "")
+        self._show_report()
         self._update_buttons()
 
     def _browse(self) -> None:
@@ -303,6 +343,7 @@ class BatchQueue(QWidget):
             item.setToolTip(3, job.error)
         if self.tree.currentItem() is item:
             self._show_report()
+        self._update_buttons()
         self.job_done.emit(job)
 
     def _on_queue_finished(self) -> None:
@@ -322,6 +363,9 @@ class BatchQueue(QWidget):
         self.run_button.setEnabled(not running and any(j.status == "queued" for j in self.jobs))
         self.cancel_button.setEnabled(running)
         self.remove_button.setEnabled(not running and bool(self.jobs))
+        job = self._selected_job() if hasattr(self, "cancel_job_button") else None
+        self.cancel_job_button.setEnabled(job is not None and job.status in ("queued", "running"))
+        self.retry_button.setEnabled(job is not None and job.status in ("failed", "cancelled"))
 
     def set_can_add(self, on: bool) -> None:
         self.add_button.setEnabled(on)

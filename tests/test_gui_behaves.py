@@ -350,3 +350,43 @@ def test_one_progress_bar_across_analyze_and_render(qtbot, tmp_path, window, sho
     values = [v for v, _ in seen]
     assert values == sorted(values) and values[-1] == 1000  # full when done
     assert any(text.startswith("step 1/2") for _, text in seen) and any(t.startswith("step 2/2") for _, t in seen)
+
+
+def test_cancel_one_job_the_queue_goes_on_then_retry_it(qtbot, tmp_path, window, shot):
+    from gui.workers import BatchJob
+
+    from .conftest import make_shot
+
+    open_and_wait(qtbot, window, shot)
+    big = tmp_path / "big"
+    make_shot(big, 12, shape=(120, 160, 3))
+    q = window.batch
+    slow = q.add_job(BatchJob(str(big), tmp_path / "out_slow", [("seamtest", {"delay_ms": 300})], workers=1))
+    quick = q.add_job(BatchJob(str(shot), tmp_path / "out_quick", [("seamtest", {})]))
+    later = q.add_job(BatchJob(str(shot), tmp_path / "out_later", [("seamtest", {})]))
+    q.tree.setCurrentItem(q._item(later.id))
+    q.cancel_job_button.click()  # a queued job: skipped, at once
+    assert later.status == "cancelled" and q.tree.topLevelItem(2).text(3) == "cancelled"
+    assert q.retry_button.isEnabled()
+
+    events = []
+    window.runner.progress.connect(lambda i, ev: events.append((i, ev)))
+    q.run()
+    qtbot.waitUntil(lambda: any(i == slow.id and ev.phase == "render" and ev.done >= 1 for i, ev in events),
+                    timeout=10000)  # fmt: skip
+    q.tree.setCurrentItem(q._item(slow.id))
+    q.cancel_job_button.click()  # the running job: stops after the frames in flight
+    qtbot.waitUntil(lambda: not window.runner.running, timeout=20000)
+    assert slow.status == "cancelled" and slow.report["cancelled"] is True
+    assert 1 <= len(list((tmp_path / "out_slow").glob("frame.*.png"))) < 12
+    assert quick.status == "done", quick.error  # the queue went on
+    assert len(list((tmp_path / "out_quick").glob("frame.*.png"))) == 6
+    assert later.status == "cancelled" and not (tmp_path / "out_later").exists()
+
+    # retry the one cancelled while queued: queued again, then rendered
+    q.tree.setCurrentItem(q._item(later.id))
+    q.retry_button.click()
+    assert later.status == "queued" and q.tree.topLevelItem(2).text(3) == "queued"
+    q.run()
+    qtbot.waitUntil(lambda: later.status not in ("queued", "running"), timeout=20000)
+    assert later.status == "done" and len(list((tmp_path / "out_later").glob("frame.*.png"))) == 6
