@@ -6,20 +6,24 @@ Run ``laika-fx-gui [SHOT]`` (SHOT: a folder of numbered frames or a pattern).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import traceback
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
+    QComboBox,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMenu,
     QPlainTextEdit,
@@ -45,9 +49,15 @@ from laika_fx.stabilize.sidecar import SIDECAR_NAME, CameraSolve, load_solve
 from .batch_queue import BatchQueue, describe_progress, report_text
 from .camera_plot import CameraPlot
 from .mask_paint import MaskEditor
-from .plugin_panel import PluginStack
+from .plugin_panel import PluginStack, guard_wheel
 from .prompt_tool import PromptEditor
-from .shot_model import ShotModel, default_output_dir
+from .shot_model import (
+    ShotModel,
+    default_output_dir,
+    load_shot_settings,
+    save_shot_settings,
+    shot_settings_path,
+)
 from .style import apply_theme, mono_font
 from .timeline import Timeline
 from .viewer import Viewer
@@ -124,6 +134,25 @@ def _pattern_for_file(path: Path) -> str:
     return str(path.parent / f"{m.group(1)}{'#' * len(m.group(2))}{m.group(3)}")
 
 
+class _TextEntryExit(QObject):
+    """Event filter on text fields: Enter / Return / Esc give the keyboard focus to ``target``
+    (the field commits its text on losing focus), so the app's single-key shortcuts, which a
+    focused text field keeps for typing, reach the app again without a click."""
+
+    def __init__(self, target: QWidget, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.target = target
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Escape):
+            if isinstance(obj, QWidget):
+                if obj.window() is self.target.window():
+                    self.target.setFocus(Qt.ShortcutFocusReason)
+                else:  # a floating dock: its window keeps the focus, the field lets go of it
+                    obj.clearFocus()
+        return False
+
+
 class MainWindow(QMainWindow):
     """The artist's window. ``settings`` defaults to the user's QSettings (tests pass a temp one)."""
 
@@ -146,11 +175,15 @@ class MainWindow(QMainWindow):
         self._preview_id = 0
         self.preview_output: np.ndarray | None = None  # the newest preview, as rendered (not 8-bit)
         self._laid_out = False
+        self._shot_settings: Path | None = None  # the open shot's settings.json
+        self._shot_settings_writable = False  # False: unreadable or newer: left as it is
+        self._applying_shot_settings = False
 
         self._build_widgets()
         self._build_docks()
         self._build_actions()
         self._connect()
+        self._install_text_entry_exit()
         self._restore_settings()
 
     # ------------------------------------------------------------------ construction
@@ -188,9 +221,13 @@ class MainWindow(QMainWindow):
         effects = QWidget(self)
         el = QVBoxLayout(effects)
         el.setContentsMargins(6, 6, 6, 6)
+        self.shot_settings_label = QLabel("Settings are saved with each shot you open.", effects)
+        self.shot_settings_label.setObjectName("dim")
+        self.shot_settings_label.setWordWrap(True)
+        el.addWidget(self.shot_settings_label)
         el.addWidget(self.plugins)
         el.addStretch(1)
-        scroll = QScrollArea(self)
+        scroll = self.effects_scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(effects)
         self.effects_dock = self._dock("Effects", scroll, Qt.RightDockWidgetArea)
@@ -236,6 +273,8 @@ class MainWindow(QMainWindow):
         act = QAction(text, self)
         if shortcut:
             act.setShortcut(QKeySequence(shortcut))
+            # wherever the keyboard focus is in the window (Qt counts its floating docks in);
+            # a text field that has the focus keeps the keys it types (see _TextEntryExit)
             act.setShortcutContext(Qt.WindowShortcut)
         act.setToolTip(f"{tip or text} ({QKeySequence(shortcut).toString()})" if shortcut else (tip or text))
         act.setCheckable(checkable)
@@ -274,7 +313,7 @@ class MainWindow(QMainWindow):
         self.mode_actions["wipe"].setChecked(True)
         self._action("Toggle before/after", "Tab", self.toggle_before_after)
         vb.addSeparator()
-        self.onion_action = self._action("Onion", "O", self._set_onion, checkable=True,
+        self.onion_action = self._action("Onion", "Shift+O", self._set_onion, checkable=True,
                                          tip="Previous frame faded over the current one")  # fmt: skip
         vb.addAction(self.onion_action)
         self.mask_action = self._action("Mask", "M", self._set_mask_visible, checkable=True,
@@ -318,7 +357,7 @@ class MainWindow(QMainWindow):
                                           tip="Delete this frame's correction; use the detection again")  # fmt: skip
         for a in (self.undo_action, self.redo_action, self.revert_action):
             vb.addAction(a)
-        self.key_box_action = self._action("Key box", "K", self.key_prompt,
+        self.key_box_action = self._action("Key box", "Shift+K", self.key_prompt,
                                            tip="Key the selected puppet box on this frame: moving it on other "
                                                "frames sets keys there (interpolated between keys)")  # fmt: skip
         self.delete_box_action = self._action("Delete box", QKeySequence.Delete, self.delete_prompt,
@@ -334,13 +373,20 @@ class MainWindow(QMainWindow):
         self._action("First frame", Qt.Key_Home, lambda: self.model.step(-(10**9)))
         self._action("Last frame", Qt.Key_End, lambda: self.model.step(10**9))
         self._action("Play", Qt.Key_Space, self.timeline.toggle_play)
+        self._action("Play backward", "J", lambda: self.timeline.play(-1), tip="Play backward (again: faster)")
+        self._action("Stop", "K", self.timeline.stop)
+        self._action("Play forward", "L", lambda: self.timeline.play(1), tip="Play forward (again: faster)")
+        self._action("Set in point", "I", lambda: self.timeline.set_in(self.model.current))
+        self._action("Set out point", "O", lambda: self.timeline.set_out(self.model.current))
+        self._action("Clear in and out", "Alt+X", self.clear_in_out)
+        self.quit_action = self._action("Quit", "Ctrl+Q", self.close)
         self._action("Add to batch", "Ctrl+B", self.add_current_to_batch)
 
     def _connect(self) -> None:
         self.model.shot_changed.connect(self._on_shot_changed)
         self.model.frame_changed.connect(self._on_frame_changed)
         self.timeline.frame_requested.connect(self.model.set_frame)
-        self.timeline.step_requested.connect(lambda d: self.model.step(d, wrap=self.timeline.playing))
+        self.timeline.step_requested.connect(self._step)
         self.timeline.play_button.toggled.connect(lambda on: on or self._schedule_preview())
         self.plugins.changed.connect(self._on_settings_changed)
         self.preview.finished.connect(self._on_preview)
@@ -369,13 +415,43 @@ class MainWindow(QMainWindow):
         self.analysis_runner.job_finished.connect(self._on_analysis_done)
         self.camera_plot.frame_selected.connect(self.model.set_frame)
         self.camera_plot.reference_selected.connect(self.set_reference)
+        self._shot_settings_timer = QTimer(self)
+        self._shot_settings_timer.setSingleShot(True)
+        self._shot_settings_timer.setInterval(300)
+        self._shot_settings_timer.timeout.connect(self.save_shot_settings)
+        for signal in (self.plugins.changed, self.timeline.fps.currentIndexChanged, self.opacity.valueChanged,
+                       self.brush.valueChanged, self.onion_action.toggled, self.timeline.range_changed):
+            signal.connect(self._shot_settings_changed)  # fmt: skip
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(15)
         self._preview_timer.timeout.connect(self.request_preview)
 
+    def _step(self, delta: int) -> None:
+        """A step from the transport: while playing, loop between the in and out points."""
+        if self.timeline.playing:
+            self.model.step(delta, wrap=True, within=self.timeline.play_range)
+        else:
+            self.model.step(delta)
+
+    def clear_in_out(self) -> None:
+        """Alt+X: play and render the whole shot again."""
+        self.timeline.set_in(None)
+        self.timeline.set_out(None)
+
+    def _install_text_entry_exit(self) -> None:
+        """Enter or Esc in a text field (spin box, line edit) hands the keys back to the
+        viewer, so Space, the arrows and the other single keys work again at once."""
+        self._text_exit = _TextEntryExit(self.viewer, self)
+        for w in self.findChildren(QAbstractSpinBox) + self.findChildren(QLineEdit):
+            w.installEventFilter(self._text_exit)
+        for w in self.findChildren(QAbstractSpinBox) + self.findChildren(QSlider) + self.findChildren(QComboBox):
+            guard_wheel(w)  # the wheel changes a control only once it has the focus
+
     # ------------------------------------------------------------------ settings
     def _restore_settings(self) -> None:
+        """The global settings hold the window layout and Recent only; plugin settings, view
+        options and the in/out range are the open shot's (``save_shot_settings``)."""
         s = self.settings
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray):
@@ -383,28 +459,82 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        try:
-            self.plugins.restore(json.loads(s.value("plugins/state", "{}") or "{}"))
-        except (TypeError, ValueError):
-            pass
-        self.timeline.fps.setCurrentIndex(1 if int(s.value("view/fps", 24)) == 24 else 0)
-        self.opacity.setValue(int(s.value("view/mask_opacity", 40)))
-        self.viewer.mask_opacity = self.opacity.value() / 100.0  # also when the value did not change
-        self.brush.setValue(int(s.value("view/brush", 12)))
-        self.onion_action.setChecked(s.value("view/onion", "false") in (True, "true"))
+        self.viewer.mask_opacity = self.opacity.value() / 100.0
         self._refresh_recent()
 
     def save_settings(self) -> None:
-        """Write window layout, plugin settings, view options and recent shots."""
+        """Write the window layout (Recent is written as shots open) and the open shot's settings."""
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
-        s.setValue("plugins/state", json.dumps(self.plugins.state()))
-        s.setValue("view/fps", self.timeline.rate)
-        s.setValue("view/mask_opacity", self.opacity.value())
-        s.setValue("view/brush", self.brush.value())
-        s.setValue("view/onion", self.onion_action.isChecked())
+        for old in ("plugins", "view"):  # global plugin and view settings of earlier versions
+            s.remove(old)
         s.sync()
+        self.save_shot_settings()
+
+    # ------------------------------------------------------------------ per-shot settings
+    def shot_view_state(self) -> dict:
+        return {"fps": self.timeline.rate, "mask_opacity": self.opacity.value(), "brush": self.brush.value(),
+                "onion": self.onion_action.isChecked()}  # fmt: skip
+
+    def _shot_settings_changed(self, *_args) -> None:
+        if not self._applying_shot_settings and self._shot_settings is not None:
+            self._shot_settings_timer.start()
+
+    def save_shot_settings(self) -> None:
+        """Write the open shot's settings beside it (unless its file could not be read)."""
+        self._shot_settings_timer.stop()
+        path = self._shot_settings
+        if path is None or not self._shot_settings_writable:
+            return
+        r = self.timeline.ruler
+        try:
+            save_shot_settings(path, self.plugins.state(), self.shot_view_state(),
+                               {"in": r.in_point, "out": r.out_point})  # fmt: skip
+        except OSError as exc:
+            self.notifier.error(f"Cannot save the shot's settings to {path}: {exc.strerror or exc}")
+            return
+        self.shot_settings_label.setText(f"Settings saved with this shot: {path}")
+
+    def _load_shot_settings(self, previous: str) -> None:
+        """Show the new shot's own settings; a shot without any keeps what is shown."""
+        path = shot_settings_path(self.model.shot)
+        self._shot_settings, self._shot_settings_writable = path, True
+        try:
+            doc = load_shot_settings(path)
+        except ValueError as exc:
+            self._shot_settings_writable = False
+            self.notifier.error(f"This shot's settings were not used: {exc}. The file is left as it is; "
+                                "changes are not saved over it.")  # fmt: skip
+            self.shot_settings_label.setText(f"⚠ {path} not read: settings shown are not saved")
+            doc = None
+        self._applying_shot_settings = True
+        try:
+            if doc is not None:
+                self.plugins.restore(doc.get("plugins") or {})
+                view = doc.get("view") or {}
+                try:
+                    self.timeline.fps.setCurrentIndex(0 if int(view.get("fps", 24)) == 12 else 1)
+                    self.opacity.setValue(int(view.get("mask_opacity", self.opacity.value())))
+                    self.brush.setValue(int(view.get("brush", self.brush.value())))
+                except (TypeError, ValueError):
+                    pass
+                self.onion_action.setChecked(view.get("onion") is True)
+                rng = doc.get("range") or {}
+                frames = set(self.model.shot.frames)
+                self.timeline.ruler.in_point = rng.get("in") if rng.get("in") in frames else None
+                self.timeline.ruler.out_point = rng.get("out") if rng.get("out") in frames else None
+                self.shot_settings_label.setText(f"Settings saved with this shot: {path}")
+            else:
+                self.timeline.ruler.in_point = self.timeline.ruler.out_point = None
+                if self._shot_settings_writable:
+                    self.shot_settings_label.setText(
+                        "This shot has no saved settings yet: showing "
+                        + (f"those of {previous}" if previous else "the defaults")
+                        + f"; a change saves them with the shot ({path})")
+        finally:
+            self._applying_shot_settings = False
+        self.timeline.ruler.update()
 
     def recent_shots(self) -> list[str]:
         value = self.settings.value("recent/shots", [])
@@ -435,8 +565,14 @@ class MainWindow(QMainWindow):
             self.open_shot(folder)
 
     def open_shot(self, source: str | Path) -> bool:
-        """Open a folder or pattern; errors go to the notification bar. True on success."""
-        source = str(source)
+        """Open a folder or pattern; errors go to the notification bar. True on success.
+
+        A relative path is made absolute first (from the current folder): Recent and the
+        batch jobs then name the shot from anywhere."""
+        source = os.path.abspath(os.path.expanduser(str(source)))
+        if self._shot_settings_timer.isActive():
+            self.save_shot_settings()  # the shot being left keeps its last change
+        self._previous_shot = self.model.shot.directory.name if self.model.shot is not None else ""
         try:
             self.model.open(source)
         except Exception as exc:
@@ -470,6 +606,7 @@ class MainWindow(QMainWindow):
         self.batch.set_can_add(True)
         self.analyze_button.setEnabled(True)
         self.mask_editor.folder = None
+        self._load_shot_settings(getattr(self, "_previous_shot", ""))
         self.prompt_editor.load(default_prompt_path(shot.directory))
         self._refresh_analyses()
         self._mark_overrides()
@@ -703,16 +840,26 @@ class MainWindow(QMainWindow):
         if self.model.shot is None:
             return None
         output = self.batch.default_output() or default_output_dir(self.model.shot)
-        return BatchJob(self.model.source, output, self.plugins.specs(), analyze_only=analyze_only)
+        r = self.timeline.ruler
+        frames = None  # the whole shot, or from the in point to the out point (I / O)
+        if not analyze_only and (r.in_point is not None or r.out_point is not None):
+            lo, hi = self.timeline.play_range
+            frames = f"{lo}-{hi}"
+        return BatchJob(self.model.source, output, self.plugins.specs(), frames=frames, analyze_only=analyze_only)
 
     def add_current_to_batch(self) -> None:
         job = self.current_job()
         if job is None:
             self.notifier.error("Open a shot before adding it to the batch.")
             return
-        self.batch.add_job(job)
+        try:
+            self.batch.add_job(job)
+        except ValueError as exc:
+            self.notifier.error(f"Not queued: {exc}")
+            return
+        self.save_shot_settings()  # the shot keeps the settings it was queued with
         self.batch_dock.raise_()
-        self.notifier.info(f"queued {job.name} → {job.output}")
+        self.notifier.info(f"queued {job.name} ({job.frames or 'all frames'}) → {job.output}")
 
     def _on_job_done(self, job: BatchJob) -> None:
         if job.status == "failed":

@@ -22,12 +22,47 @@ from PySide6.QtWidgets import (
 )
 
 from laika_fx.pipeline import ProgressEvent
+from laika_fx.plugins import registry
 from laika_fx.report import format_summary
 
 from .style import mono_font
 from .workers import BatchJob, BatchRunner
 
-__all__ = ["BatchQueue", "format_eta", "describe_progress"]
+__all__ = ["BatchQueue", "JobProgress", "format_eta", "describe_progress"]
+
+_BAR_STEPS = 1000
+
+
+class JobProgress:
+    """One job's progress across its phases (each analyze pass, then the render) as a single
+    fraction that never goes back: the bar filled to 100 % in analyze and dropped to 47 % when
+    the render started. Each phase counts as an equal share."""
+
+    def __init__(self, job: BatchJob) -> None:
+        analyzing = 0
+        for name, _ in job.plugins:
+            try:
+                analyzing += bool(registry.get(name).has_analyze)
+            except Exception:  # an unknown plugin fails the job; the bar does not care
+                continue
+        self.phases = max(1, analyzing + (0 if job.analyze_only else 1))
+        self.seen: list[str] = []
+        self.fraction = 0.0
+
+    def update(self, ev: ProgressEvent) -> float:
+        if ev.phase == "done":
+            self.fraction = 1.0
+            return self.fraction
+        if ev.phase not in self.seen:
+            self.seen.append(ev.phase)
+        index = self.seen.index(ev.phase)
+        within = ev.done / ev.total if ev.total else 0.0
+        self.fraction = max(self.fraction, min(1.0, (index + within) / self.phases))
+        return self.fraction
+
+    def label(self, ev: ProgressEvent) -> str:
+        step = f"step {min(len(self.seen), self.phases)}/{self.phases}  ·  " if self.phases > 1 else ""
+        return step + describe_progress(ev)
 
 _STATUS_TEXT = {"queued": "queued", "running": "running…", "done": "✔ done", "failed": "✖ failed",
                 "cancelled": "cancelled"}  # fmt: skip
@@ -87,6 +122,7 @@ class BatchQueue(QWidget):
         self.jobs: list[BatchJob] = []
         self._next_id = 1
         self._last_progress = 0.0
+        self._progress: dict[int, JobProgress] = {}  # the running job's
 
         self.output = QLineEdit(self)
         self.output.setPlaceholderText("output folder for the current shot")
@@ -104,10 +140,17 @@ class BatchQueue(QWidget):
         self.run_button = QPushButton("▶ Run queue", self)
         self.run_button.setObjectName("primary")
         self.run_button.clicked.connect(self.run)
-        self.cancel_button = QPushButton("■ Cancel", self)
+        self.cancel_button = QPushButton("■ Cancel all", self)
         self.cancel_button.setObjectName("danger")
-        self.cancel_button.setToolTip("Stop after the frames in flight; nothing half-written is left")
+        self.cancel_button.setToolTip("Stop the queue after the frames in flight; nothing half-written is left")
         self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_job_button = QPushButton("Cancel job", self)
+        self.cancel_job_button.setToolTip("Cancel the selected job only (running: after the frames in flight); "
+                                          "the queue goes on")  # fmt: skip
+        self.cancel_job_button.clicked.connect(self.cancel_selected)
+        self.retry_button = QPushButton("Retry", self)
+        self.retry_button.setToolTip("Queue the selected failed or cancelled job again (▶ Run to render it)")
+        self.retry_button.clicked.connect(self.retry_selected)
 
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["Shot", "Frames", "Plugins", "Status", "fr/min"])
@@ -117,7 +160,7 @@ class BatchQueue(QWidget):
         self.tree.setColumnWidth(1, 80)
         self.tree.setColumnWidth(2, 120)
         self.tree.setColumnWidth(3, 80)
-        self.tree.currentItemChanged.connect(lambda *_: self._show_report())
+        self.tree.currentItemChanged.connect(lambda *_: (self._show_report(), self._update_buttons()))
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1)
@@ -137,6 +180,8 @@ class BatchQueue(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.cancel_job_button)
+        buttons.addWidget(self.retry_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.run_button)
@@ -164,8 +209,20 @@ class BatchQueue(QWidget):
         self._update_buttons()
 
     # -- queue editing -------------------------------------------------------------
+    def clash(self, job: BatchJob) -> BatchJob | None:
+        """A queued or running job that writes into the same output folder as ``job``."""
+        out = Path(job.output).expanduser().absolute()
+        return next((j for j in self.jobs if j.status in ("queued", "running")
+                     and Path(j.output).expanduser().absolute() == out), None)  # fmt: skip
+
     def add_job(self, job: BatchJob) -> BatchJob:
-        """Append ``job`` to the queue (its id is assigned here)."""
+        """Append ``job`` to the queue (its id is assigned here). Raises ValueError (one line)
+        when a queued or running job already writes into the same output folder: the two
+        would overwrite each other's frames and report."""
+        other = self.clash(job)
+        if other is not None:
+            raise ValueError(f"{other.name} is already queued into {other.output}: "
+                             "choose another output folder, or remove that job first")  # fmt: skip
         job.id = self._next_id
         self._next_id += 1
         self.jobs.append(job)
@@ -187,6 +244,37 @@ class BatchQueue(QWidget):
             return
         self.jobs.remove(job)
         self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
+        self._update_buttons()
+
+    def _selected_job(self) -> BatchJob | None:
+        item = self.tree.currentItem()
+        return self._job(item.data(0, Qt.UserRole)) if item is not None else None
+
+    def cancel_selected(self) -> None:
+        """Cancel the selected job only; the others run on."""
+        job = self._selected_job()
+        if job is not None and job.status in ("queued", "running"):
+            if job.status == "running":
+                self.progress_label.setText(f"cancelling {job.name} after the frames in flight…")
+            self.runner.cancel_job(job)
+            self._update_buttons()
+
+    def retry_selected(self) -> None:
+        """Queue the selected failed or cancelled job again (refused if another queued job now
+        writes into its output folder)."""
+        job = self._selected_job()
+        if job is None or job.status not in ("failed", "cancelled"):
+            return
+        other = self.clash(job)
+        if other is not None:
+            self.progress_label.setText(f"not retried: {other.name} is queued into {other.output}")
+            return
+        job.status, job.report, job.error = "queued", None, None
+        item = self._item(job.id)
+        item.setText(3, _STATUS_TEXT["queued"])
+        item.setText(4, "")
+        item.setToolTip(3, "")
+        self._show_report()
         self._update_buttons()
 
     def _browse(self) -> None:
@@ -226,12 +314,19 @@ class BatchQueue(QWidget):
         self._update_buttons()
 
     def _on_progress(self, job_id: int, ev: ProgressEvent) -> None:
+        job = self._job(job_id)
+        if job is None:
+            return
+        if job_id not in self._progress:
+            self._progress = {job_id: JobProgress(job)}
+        tracker = self._progress[job_id]
+        fraction = tracker.update(ev)
         now = time.monotonic()
         if ev.phase == "done" or ev.done == ev.total or now - self._last_progress > 0.05:
             self._last_progress = now
-            self.progress.setRange(0, max(1, ev.total))
-            self.progress.setValue(ev.done)
-            self.progress_label.setText(describe_progress(ev) if ev.phase != "done" else "finishing…")
+            self.progress.setRange(0, _BAR_STEPS)
+            self.progress.setValue(round(fraction * _BAR_STEPS))
+            self.progress_label.setText(tracker.label(ev) if ev.phase != "done" else "finishing…")
             item = self._item(job_id)
             if item is not None and ev.phase == "render" and ev.done:
                 item.setText(4, f"{ev.frames_per_minute:.0f}")
@@ -248,6 +343,7 @@ class BatchQueue(QWidget):
             item.setToolTip(3, job.error)
         if self.tree.currentItem() is item:
             self._show_report()
+        self._update_buttons()
         self.job_done.emit(job)
 
     def _on_queue_finished(self) -> None:
@@ -267,6 +363,9 @@ class BatchQueue(QWidget):
         self.run_button.setEnabled(not running and any(j.status == "queued" for j in self.jobs))
         self.cancel_button.setEnabled(running)
         self.remove_button.setEnabled(not running and bool(self.jobs))
+        job = self._selected_job() if hasattr(self, "cancel_job_button") else None
+        self.cancel_job_button.setEnabled(job is not None and job.status in ("queued", "running"))
+        self.retry_button.setEnabled(job is not None and job.status in ("failed", "cancelled"))
 
     def set_can_add(self, on: bool) -> None:
         self.add_button.setEnabled(on)

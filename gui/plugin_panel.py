@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -17,17 +19,82 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from laika_fx.plugins import Param, Plugin, registry
 
+from .style import ACCENT
 from .workers import PluginSpec
 
-__all__ = ["ParamControl", "PluginPanel", "PluginStack"]
+__all__ = ["ARTIST_WORDS", "ParamControl", "PluginPanel", "PluginStack", "WheelGuard", "guard_wheel"]
 
 _SLIDER_STEPS = 1000
+
+#: How the app names the shipped plugins' settings for an artist: ``label`` (instead of the
+#: parameter's name), ``special`` (the words a number box shows at its minimum, which
+#: stands for "let the plugin decide") and ``expert`` (kept in a collapsed "Expert" part of
+#: the panel). The command line and presets keep the parameter names; a plugin not listed
+#: here shows its own labels (``Param.label`` or the name).
+ARTIST_WORDS: dict[tuple[str, str], dict[str, Any]] = {
+    ("seam_removal", "threshold"): {"label": "detection threshold", "special": "auto"},
+    ("seam_removal", "dilation"): {"label": "grow mask (px)"},
+    ("seam_removal", "min_area"): {"label": "ignore lines under (px)", "expert": True},
+    ("seam_removal", "gate"): {"label": "paint out lines"},
+    ("seam_removal", "confident"): {"label": "confident above", "expert": True},
+    ("seam_removal", "inpainter"): {"label": "fill method", "expert": True},
+    ("seam_removal", "precision"): {"label": "model precision", "expert": True},
+    ("seam_removal", "detect_only"): {"label": "find only (no fill)"},
+    ("stabilize", "reference"): {"label": "reference frame", "special": "first frame"},
+    ("stabilize", "motion"): {"label": "camera motion"},
+    ("stabilize", "smoothing"): {"label": "smoothing (frames)"},
+    ("stabilize", "border"): {"label": "edges"},
+    ("stabilize", "interpolation"): {"label": "resampling", "expert": True},
+    ("stabilize", "fill_radius"): {"label": "fill from ± frames", "expert": True},
+    ("stabilize", "learned"): {"label": "learned first guess", "expert": True},
+    ("stabilize", "reject_foreground"): {"label": "ignore the puppet", "expert": True},
+    ("stabilize", "processes"): {"label": "solve in parallel processes", "expert": True},
+    ("stabilize", "shot_pass"): {"label": "re-check against neighbours", "expert": True},
+    ("deflicker", "window"): {"label": "window (frames)"},
+    ("deflicker", "max_gain"): {"label": "largest correction"},
+}
+
+#: the mark beside a setting changed from its default
+CHANGED_MARK = "●"
+
+
+class WheelGuard(QObject):
+    """Event filter: the mouse wheel over a slider, spin box or drop-down that does not have
+    the keyboard focus scrolls the panel it sits in instead of changing the value (a wheel
+    turned to scroll the Effects panel changed max gain 0.15 -> 0.132 on the way)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() != QEvent.Wheel or not isinstance(obj, QWidget) or obj.hasFocus():
+            return False
+        area = obj.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            QApplication.sendEvent(area.viewport(), event)  # scroll the panel
+            event.accept()
+        else:
+            event.ignore()  # nothing to scroll here: the parent widgets may use it
+        return True
+
+
+_WHEEL_GUARD: WheelGuard | None = None
+
+
+def guard_wheel(widget: QWidget) -> None:
+    """Focus ``widget`` by click or Tab only (not by the wheel) and let the wheel change it
+    only once it has the focus."""
+    global _WHEEL_GUARD
+    if _WHEEL_GUARD is None:
+        _WHEEL_GUARD = WheelGuard()
+    widget.setFocusPolicy(Qt.StrongFocus)
+    widget.installEventFilter(_WHEEL_GUARD)
 
 
 class ParamControl(QWidget):
@@ -41,7 +108,7 @@ class ParamControl(QWidget):
 
     changed = Signal()
 
-    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+    def __init__(self, param: Param, parent: QWidget | None = None, *, special: str = "") -> None:
         super().__init__(parent)
         self.param = param
         self.slider: QSlider | None = None
@@ -72,7 +139,9 @@ class ParamControl(QWidget):
                 box.setRange(param.minimum if param.minimum is not None else -1e9,
                              param.maximum if param.maximum is not None else 1e9)  # fmt: skip
             box.setKeyboardTracking(False)
-            box.setMinimumWidth(72)
+            box.setMinimumWidth(72 if not special else 90)
+            if special:  # the minimum means "the plugin decides": say so in words
+                box.setSpecialValueText(special)
             box.valueChanged.connect(self._box_changed)
             self.editor = box
             if bounded:
@@ -81,8 +150,18 @@ class ParamControl(QWidget):
                 self.slider.valueChanged.connect(self._slider_changed)
                 lay.addWidget(self.slider, 1)
         lay.addWidget(self.editor, 0 if self.slider else 1)
+        for w in (self.editor, self.slider):
+            if isinstance(w, (QSlider, QSpinBox, QDoubleSpinBox, QComboBox)):
+                guard_wheel(w)
         self.setToolTip(param.help)
         self.set_value(param.default)
+
+    @property
+    def is_default(self) -> bool:
+        try:
+            return self.value() == self.param.coerce(self.param.default)
+        except ValueError:
+            return False
 
     def value(self) -> Any:
         """The current value, coerced by the Param (raises ParamError if invalid)."""
@@ -112,6 +191,13 @@ class ParamControl(QWidget):
             e.setValue(value)
         e.blockSignals(False)
         self._sync_slider()
+
+    def text_of(self, value: Any) -> str:
+        """``value`` as the control shows it (the special words at the minimum)."""
+        e = self.editor
+        if isinstance(e, (QSpinBox, QDoubleSpinBox)) and e.specialValueText() and value == e.minimum():
+            return e.specialValueText()
+        return str(value)
 
     def _sync_slider(self) -> None:
         if self.slider is None:
@@ -163,14 +249,43 @@ class PluginPanel(QGroupBox):
         form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
         form.setHorizontalSpacing(8)
         form.setVerticalSpacing(4)
+        self.labels: dict[str, QLabel] = {}
+        self._label_text: dict[str, str] = {}
+        expert_names = [p.name for p in plugin.params if ARTIST_WORDS.get((plugin.name, p.name), {}).get("expert")]
+        self.expert_button = QToolButton(self)
+        self.expert_button.setCheckable(True)
+        self.expert_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.expert_button.setArrowType(Qt.RightArrow)
+        self.expert_button.setAutoRaise(True)
+        self.expert_button.setToolTip("Settings most shots never need")
+        self.expert_box = QWidget(self)
+        expert_form = QFormLayout(self.expert_box)
+        expert_form.setContentsMargins(0, 0, 0, 0)
+        for f in (form, expert_form):
+            f.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            f.setHorizontalSpacing(8)
+            f.setVerticalSpacing(4)
         for param in plugin.params:
-            control = ParamControl(param, self)
+            words = ARTIST_WORDS.get((plugin.name, param.name), {})
+            control = ParamControl(param, self, special=words.get("special", ""))
             control.changed.connect(self.changed)
             self.controls[param.name] = control
-            label = QLabel(param.label or param.name.replace("_", " "), self)
-            label.setToolTip(param.help)
-            form.addRow(label, control)
+            text = words.get("label") or param.label or param.name.replace("_", " ")
+            label = QLabel(text, self)
+            label.setTextFormat(Qt.RichText)
+            label.setToolTip(f"{param.help} ({param.name}, default {control.text_of(param.default)})")
+            self.labels[param.name] = label
+            self._label_text[param.name] = text
+            (expert_form if param.name in expert_names else form).addRow(label, control)
         outer.addLayout(form)
+        self._expert_names = expert_names
+        if expert_names:
+            outer.addWidget(self.expert_button)
+            outer.addWidget(self.expert_box)
+            self.expert_button.toggled.connect(self.show_expert)
+        else:
+            self.expert_button.hide()
+        self.show_expert(False)
         row = QHBoxLayout()
         self.status = QLabel("", self)
         self.status.setObjectName("dim")
@@ -182,6 +297,31 @@ class PluginPanel(QGroupBox):
         row.addWidget(reset)
         outer.addLayout(row)
         self.toggled.connect(lambda _on: self.changed.emit())
+        self.changed.connect(self._update_marks)
+        self._update_marks()
+
+    def show_expert(self, on: bool) -> None:
+        """Open or collapse the Expert part (collapsed at first)."""
+        self.expert_box.setVisible(on)
+        self.expert_button.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
+        if self.expert_button.isChecked() != on:
+            self.expert_button.setChecked(on)
+
+    @property
+    def changed_from_default(self) -> list[str]:
+        """Names of the settings that differ from the plugin's defaults."""
+        return [n for n, c in self.controls.items() if not c.is_default]
+
+    def _update_marks(self) -> None:
+        """A mark beside each setting changed from its default (and on a collapsed Expert
+        part holding one), so nothing set by hand hides."""
+        changed = set(self.changed_from_default)
+        mark = f"<span style='color:{ACCENT}'>{CHANGED_MARK}</span> "
+        for name, label in self.labels.items():
+            label.setText((mark if name in changed else "") + self._label_text[name])
+        n = len(self._expert_names)
+        hidden = [name for name in self._expert_names if name in changed]
+        self.expert_button.setText(f"Expert ({n})" + (f"  {CHANGED_MARK} {len(hidden)} changed" if hidden else ""))
 
     @property
     def name(self) -> str:
@@ -199,10 +339,12 @@ class PluginPanel(QGroupBox):
                     self.controls[name].set_value(value)
                 except ValueError:
                     continue
+        self._update_marks()
 
     def reset(self) -> None:
         for c in self.controls.values():
             c.set_value(c.param.default)
+        self._update_marks()
         self.changed.emit()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,12 @@ from laika_fx.io import read_frame
 from laika_fx.overrides import default_mask_override_dir
 from laika_fx.sequence import Shot, format_frame_range, open_shot
 
-__all__ = ["ShotInfo", "ShotModel", "default_output_dir", "describe_dtype"]
+__all__ = ["SHOT_SETTINGS_VERSION", "ShotInfo", "ShotModel", "default_output_dir", "describe_dtype",
+           "load_shot_settings", "save_shot_settings", "shot_settings_path"]
+
+#: version of ``<shot folder>.laika_fx/settings.json`` this app writes and reads (and older)
+SHOT_SETTINGS_VERSION = 1
+_SHOT_SETTINGS_FORMAT = "laika_fx.gui_settings"
 
 
 def describe_dtype(dtype: np.dtype) -> str:
@@ -30,6 +37,52 @@ def describe_dtype(dtype: np.dtype) -> str:
 def default_output_dir(shot: Shot) -> Path:
     """Where the GUI renders a shot unless told otherwise: ``<shot folder>.laika_fx/render``."""
     return default_mask_override_dir(shot.directory).parent / "render"
+
+
+def shot_settings_path(shot: Shot) -> Path:
+    """The app's settings for a shot: ``<shot folder>.laika_fx/settings.json``."""
+    return default_mask_override_dir(shot.directory).parent / "settings.json"
+
+
+def load_shot_settings(path: Path) -> dict | None:
+    """The settings saved with a shot (None when it has none); ValueError (one line) when the
+    file cannot be used: unreadable, not this format, or written by a newer version."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != _SHOT_SETTINGS_FORMAT:
+        raise ValueError(f"{path} is not a laika_fx settings file")
+    version = doc.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ValueError(f"{path} has no valid version")
+    if version > SHOT_SETTINGS_VERSION:
+        raise ValueError(f"{path} was written by a newer laika_fx (settings version {version}, "
+                         f"this app reads up to {SHOT_SETTINGS_VERSION})")  # fmt: skip
+    return doc
+
+
+def save_shot_settings(path: Path, plugins: dict, view: dict, frame_range: dict) -> None:
+    """Write the settings beside the shot atomically (a reader sees the old file or the new one)."""
+    doc = {"format": _SHOT_SETTINGS_FORMAT, "version": SHOT_SETTINGS_VERSION,
+           "plugins": plugins, "view": view, "range": frame_range}  # fmt: skip
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".settings.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=2, sort_keys=True)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @dataclass(frozen=True)
@@ -110,11 +163,17 @@ class ShotModel(QObject):
             self.current = frame
             self.frame_changed.emit(frame)
 
-    def step(self, delta: int, *, wrap: bool = False) -> None:
-        """Move ``delta`` frames on disk forward (or back); clamp or wrap at the ends."""
+    def step(self, delta: int, *, wrap: bool = False, within: tuple[int, int] | None = None) -> None:
+        """Move ``delta`` frames on disk forward (or back); clamp or wrap at the ends (of the
+        frames numbered ``within`` first..last, when given: playback between in and out)."""
         if self.shot is None or self.current is None:
             return
         frames = self.shot.frames
+        if within is not None:
+            frames = [f for f in frames if within[0] <= f <= within[1]] or frames
+            if self.current not in frames:  # outside the range: start at its near end
+                self.set_frame(frames[0] if delta >= 0 else frames[-1])
+                return
         i = frames.index(self.current) + delta
         i = i % len(frames) if wrap else max(0, min(len(frames) - 1, i))
         self.set_frame(frames[i])

@@ -1,4 +1,5 @@
-"""Timeline: a frame ruler to scrub, step buttons, play at 12/24 fps."""
+"""Timeline: a frame ruler to scrub, step buttons, play at 12/24 fps forward or backward
+(J / K / L), in and out points (I / O)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ __all__ = ["FrameRuler", "Timeline"]
 
 class FrameRuler(QWidget):
     """Painted frame ruler: ticks, gaps (red), frames with mask corrections (magenta), frames
-    where detected lines were left alone (cyan, at the top), playhead.
+    where detected lines were left alone (cyan, at the top), in/out range (outside it
+    darkened, brackets at its ends), playhead.
 
     Signals
     -------
@@ -41,6 +43,9 @@ class FrameRuler(QWidget):
         self.marked: set[int] = set()  # frames with mask overrides
         self.left_alone: set[int] = set()  # frames where detected lines were left alone
         self.reference: int | None = None
+        self.in_point: int | None = None
+        self.out_point: int | None = None
+        self.setFocusPolicy(Qt.ClickFocus)  # a click on the ruler takes the keys out of a text field
 
     def set_range(self, first: int, last: int, gaps: list[int]) -> None:
         self.first, self.last, self.gaps = first, last, set(gaps)
@@ -82,6 +87,19 @@ class FrameRuler(QWidget):
             if major:
                 p.setPen(QColor("#8b8f96"))
                 p.drawText(QRectF(x - 30, 2, 60, 14), Qt.AlignCenter, str(n))
+        if self.in_point is not None or self.out_point is not None:
+            lo = self.first if self.in_point is None else self.in_point
+            hi = self.last if self.out_point is None else self.out_point
+            shade = QColor(0, 0, 0, 150)
+            x_lo, x_hi = self._x(lo) - cell / 2, self._x(hi) + cell / 2
+            p.fillRect(QRectF(0, 0, x_lo, h), shade)
+            p.fillRect(QRectF(x_hi, 0, self.width() - x_hi, h), shade)
+            p.setPen(QPen(QColor(ACCENT), 2))
+            for x, d in ((x_lo, 5), (x_hi, -5)):
+                if (d > 0 and self.in_point is not None) or (d < 0 and self.out_point is not None):
+                    p.drawLine(QPointF(x, 1), QPointF(x, h - 1))
+                    p.drawLine(QPointF(x, 1), QPointF(x + d, 1))
+                    p.drawLine(QPointF(x, h - 1), QPointF(x + d, h - 1))
         if self.reference is not None and self.first <= self.reference <= self.last:
             x = self._x(self.reference)
             p.setPen(QPen(QColor("#6ec6ff"), 1, Qt.DashLine))
@@ -106,17 +124,24 @@ class Timeline(QWidget):
     -------
     frame_requested(int) : go to this frame.
     step_requested(int) : step this many frames on disk (wraps while playing).
+    range_changed() : the in or out point changed.
     """
+
+    #: J / L pressed again while playing that way: 1x, 2x, 4x the frame rate
+    SPEEDS = (1, 2, 4)
 
     frame_requested = Signal(int)
     step_requested = Signal(int)
+    range_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ruler = FrameRuler(self)
         self.ruler.scrubbed.connect(self.frame_requested)
         self._timer = QTimer(self)
-        self._timer.timeout.connect(lambda: self.step_requested.emit(1))
+        self._timer.timeout.connect(lambda: self.step_requested.emit(self.direction))
+        self.direction = 1  # 1 forward, -1 backward
+        self.speed = 1
 
         def button(text: str, tip: str) -> QToolButton:
             b = QToolButton(self)
@@ -193,7 +218,51 @@ class Timeline(QWidget):
         self.frame_box.blockSignals(False)
 
     def toggle_play(self) -> None:
-        self.play_button.setChecked(not self.play_button.isChecked())
+        """Space: play forward at the frame rate, or stop."""
+        if self.play_button.isChecked():
+            self.stop()
+        else:
+            self.play(1)
+
+    def play(self, direction: int) -> None:
+        """L (1) / J (-1): play that way; pressed again while playing that way, faster (2x, 4x)."""
+        if self.playing and self.direction == direction:
+            i = self.SPEEDS.index(self.speed)
+            self.speed = self.SPEEDS[min(i + 1, len(self.SPEEDS) - 1)]
+        else:
+            self.speed = 1
+        self.direction = direction
+        self._apply_fps()
+        self.play_button.setChecked(True)
+
+    def stop(self) -> None:
+        """K: stop playing (back to forward at 1x for the next play)."""
+        self.play_button.setChecked(False)
+        self.direction, self.speed = 1, 1
+
+    def set_in(self, frame: int | None) -> None:
+        """I: the in point (an out point before it is dropped); None clears it."""
+        r = self.ruler
+        r.in_point = frame
+        if frame is not None and r.out_point is not None and r.out_point < frame:
+            r.out_point = None
+        r.update()
+        self.range_changed.emit()
+
+    def set_out(self, frame: int | None) -> None:
+        """O: the out point (an in point after it is dropped); None clears it."""
+        r = self.ruler
+        r.out_point = frame
+        if frame is not None and r.in_point is not None and r.in_point > frame:
+            r.in_point = None
+        r.update()
+        self.range_changed.emit()
+
+    @property
+    def play_range(self) -> tuple[int, int]:
+        """The frames playback loops over: in to out (the shot's ends where not set)."""
+        r = self.ruler
+        return (r.first if r.in_point is None else r.in_point, r.last if r.out_point is None else r.out_point)
 
     def _on_play(self, on: bool) -> None:
         self.play_button.setText("❚❚" if on else "▶")
@@ -202,6 +271,7 @@ class Timeline(QWidget):
             self._timer.start()
         else:
             self._timer.stop()
+            self.direction, self.speed = 1, 1
 
     def _apply_fps(self) -> None:
-        self._timer.setInterval(round(1000 / self.rate))
+        self._timer.setInterval(round(1000 / (self.rate * self.speed)))

@@ -210,6 +210,7 @@ class BatchRunner(QObject):
         self._cancel = Cancel()
         self._stop_queue = threading.Event()
         self._jobs: list[BatchJob] = []
+        self._current: BatchJob | None = None
 
     @property
     def running(self) -> bool:
@@ -231,6 +232,15 @@ class BatchRunner(QObject):
         self._stop_queue.set()
         self._cancel.set()
 
+    def cancel_job(self, job: BatchJob) -> None:
+        """Cancel one job: the running one stops after the frames in flight and the queue
+        goes on with the next; a queued one is skipped (status ``cancelled`` at once)."""
+        if job.status == "running" and self._current is job:
+            self._cancel.set()
+        elif job.status == "queued":
+            job.status = "cancelled"
+            self.job_finished.emit(job.id)
+
     def wait(self, ms: int = 30000) -> bool:
         return self._thread.wait(ms) if self._thread is not None else True
 
@@ -243,6 +253,10 @@ class BatchRunner(QObject):
             self._run_one(job)
 
     def _run_one(self, job: BatchJob) -> None:
+        self._cancel = Cancel()  # each job its own: cancelling one leaves the next to run
+        if self._stop_queue.is_set():
+            self._cancel.set()
+        self._current = job
         job.status, job.report, job.error = "running", None, None
         self.job_started.emit(job.id)
         progress = Progress()

@@ -181,7 +181,9 @@ def test_recent_shots_and_settings_persist(qtbot, tmp_path, window, shot):
     again = MainWindow(window.settings)
     qtbot.addWidget(again)
     assert again.recent_shots()[0] == str(shot)
-    assert again.plugins.panels["seamtest"].controls["width"].value() == pytest.approx(0.2)
+    assert again.plugins.panels["seamtest"].controls["width"].value() == pytest.approx(0.05)  # not global
+    assert again.open_shot(again.recent_shots()[0])
+    assert again.plugins.panels["seamtest"].controls["width"].value() == pytest.approx(0.2)  # the shot's
     assert again.opacity.value() == 30
     assert Path(window.settings.fileName()).parent == tmp_path
     again.close()
@@ -287,7 +289,7 @@ def test_wipe_toggle_and_mask_overlay(qtbot, window, shot):
     qtbot.keyClick(v, Qt.Key_V)
     qtbot.keyClick(v, Qt.Key_M)
     assert not v.mask_visible
-    qtbot.keyClick(v, Qt.Key_O)
+    qtbot.keyClick(v, Qt.Key_O, Qt.ShiftModifier)
     assert v.onion
 
 
@@ -696,7 +698,7 @@ def test_puppet_box_drawn_moved_keyed_and_deleted(qtbot, window, shot):
     drag(v, [v.to_widget(QPointF(150, 100)), v.to_widget(QPointF(170, 110))])
     assert _prompt_doc(shot)["prompts"][0]["box"] == pytest.approx([120, 60, 200, 150], abs=1.0)
     # key it on 1001, move it on 1003: two keys, interpolated on 1002
-    qtbot.keyClick(v, Qt.Key_K)
+    qtbot.keyClick(v, Qt.Key_K, Qt.ShiftModifier)
     window.model.set_frame(1003)
     drag(v, [v.to_widget(QPointF(150, 100)), v.to_widget(QPointF(190, 100))])
     keys = _prompt_doc(shot)["prompts"][0]["keys"]
