@@ -84,6 +84,11 @@ def core():
             import openvino as ov
 
             _core = ov.Core()
+            # read cached blobs (and IR weights) into memory, never map them: OpenVINO
+            # rewrites a blob in place, and another process (a farm chunk, a second batch)
+            # compiling the same model then truncated the mapped file under us (SIGBUS, in
+            # 2 of 9 processes started at once on an empty cache)
+            _core.set_property({"ENABLE_MMAP": False})
         return _core
 
 
