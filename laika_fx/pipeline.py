@@ -817,6 +817,7 @@ def run_batch(
     timer = StageTimes()
     failures: dict[int, dict] = {}
     written: list[int] = []
+    first_written: list[float] = []  # perf_counter() when the first frame was committed
     skipped: list[int] = []
     notes: dict[int, dict[str, Any]] = {}  # frame -> the plugins' notes on it
     on_disk = set(shot.frames)
@@ -863,7 +864,7 @@ def run_batch(
             workers=workers, io_threads=io_threads, qsize=qsize,
             mask_dirs=mask_dirs, override_dir=override_dir, progress=progress, cancel=cancel, cache=cache,
             compression=compression, prompts=prompts, notes=notes,
-            out_ext=out_ext, png_compression=opts.png_compression,
+            out_ext=out_ext, png_compression=opts.png_compression, first_written=first_written,
         )  # fmt: skip
     kept = len(cache)
     cache.clear()
@@ -884,6 +885,9 @@ def run_batch(
         cancelled=cancel.is_set(),
         mask_overrides=override_dir,
     )
+    # seconds from the start of this run (after the shot and options were checked; Python's
+    # start and imports not counted) until the first output frame was committed
+    report["time_to_first_frame_s"] = round(first_written[0] - t_start, 3) if first_written else None
     report["prompt"] = prompt_source
     report["notes"] = _summarize_notes(plugins, notes)
     report["frame_cache"] = {
@@ -958,6 +962,7 @@ def _render_pass(
     prompts: ShotPrompts,
     notes: dict[int, dict[str, Any]],
     out_ext: str,
+    first_written: list[float] | None = None,
     png_compression: str = "fast",
 ) -> None:
     progress.start("render", len(todo))
@@ -1100,6 +1105,8 @@ def _render_pass(
                 done.append(item)
             if done:
                 sync_folders([out_dir, *mask_dirs.values()])
+            if done and first_written is not None and not first_written:
+                first_written.append(time.perf_counter())
             for item in done:
                 with lock:
                     written.append(item.frame)

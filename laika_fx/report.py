@@ -223,6 +223,10 @@ def merge_reports(reports: Sequence[dict]) -> dict:
             for name, a in stages.items()
         },
         "workers": max(int(r.get("workers", 1)) for r in reports),
+        # each chunk's from its own start: the merged run's is the quickest chunk's
+        "time_to_first_frame_s": min(
+            (float(t) for r in reports if (t := r.get("time_to_first_frame_s")) is not None), default=None
+        ),
         "analysis_notes": sorted({n for r in reports for n in r.get("analysis_notes", [])}),
         "notes": _merged_notes(reports, set(by["written"]), first.get("plugins", [])),
         "chunks": [r.get("frames_requested", "") for r in reports],
@@ -268,7 +272,8 @@ def format_summary(report: dict) -> str:
         + ("  [CANCELLED]" if report["cancelled"] else ""),
         f"  format    {w}x{h} {report['dtype']} x{report['channels']}   precision {report['precision']}"
         f"   workers {report['workers']}",
-        f"  wall      {report['wall_seconds']:.2f} s",
+        f"  wall      {report['wall_seconds']:.2f} s"
+        + (f"   first frame after {ttf:.2f} s" if (ttf := report.get("time_to_first_frame_s")) is not None else ""),
         f"  THROUGHPUT  {report['frames_per_minute']:.1f} frames per minute",
     ]
     if report["gaps"]:

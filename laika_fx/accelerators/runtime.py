@@ -9,6 +9,14 @@ Compiled models are cached per (file, precision, input shape, threads) for the w
 process. :class:`CompiledNet` is safe to call from several threads: each thread gets
 its own infer request, so the pipeline's render workers keep several inferences in
 flight while other threads decode and encode frames (OpenVINO releases the GIL).
+
+Compiled models are also kept on disk between processes: OpenVINO's model cache
+(``CACHE_DIR``) in :func:`cache_dir` (``$LAIKA_FX_CACHE_DIR``, else
+``$XDG_CACHE_HOME/laika_fx/openvino``, else ``~/.cache/laika_fx/openvino``), so the second
+run of a shot compiles nothing. ``LAIKA_FX_OV_CACHE=0`` switches it off. The cache key is
+OpenVINO's (the model with its weights and shapes, the compile options, the runtime
+version and the CPU), so a cached blob never changes a result; a folder that cannot be
+made or written, or a blob that cannot be loaded, falls back to compiling without it.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MODELS_DIR", "core", "model_path", "available", "CompiledNet", "compile_model"]
+__all__ = ["MODELS_DIR", "core", "model_path", "available", "CompiledNet", "compile_model", "cache_dir"]
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PRECISIONS = ("int8", "fp32")
@@ -30,6 +38,42 @@ _core = None
 _core_lock = threading.Lock()
 _cache: dict[tuple, CompiledNet] = {}
 _cache_lock = threading.Lock()
+_disk_cache_broken: set[str] = set()  # cache folders that failed in this process: not tried again
+
+
+def cache_dir() -> Path | None:
+    """The folder of OpenVINO's compiled-model cache, or None when it is switched off.
+
+    ``LAIKA_FX_OV_CACHE=0`` (or ``off``/``no``/``false``) switches it off;
+    ``LAIKA_FX_CACHE_DIR`` moves it; otherwise ``$XDG_CACHE_HOME/laika_fx/openvino``
+    (``~/.cache/laika_fx/openvino`` when ``XDG_CACHE_HOME`` is not set).
+    """
+    if os.environ.get("LAIKA_FX_OV_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
+        return None
+    explicit = os.environ.get("LAIKA_FX_CACHE_DIR", "").strip()
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    root = Path(base).expanduser() if base else Path.home() / ".cache"
+    return root / "laika_fx" / "openvino"
+
+
+def _usable_cache_dir() -> str | None:
+    """:func:`cache_dir` made and writable, or None (no cache: compile as if it were off)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    key = str(folder)
+    if key in _disk_cache_broken:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise OSError("not a writable folder")
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to expand
+        _disk_cache_broken.add(key)
+        return None
+    return key
 
 
 def core():
@@ -40,6 +84,11 @@ def core():
             import openvino as ov
 
             _core = ov.Core()
+            # read cached blobs (and IR weights) into memory, never map them: OpenVINO
+            # rewrites a blob in place, and another process (a farm chunk, a second batch)
+            # compiling the same model then truncated the mapped file under us (SIGBUS, in
+            # 2 of 9 processes started at once on an empty cache)
+            _core.set_property({"ENABLE_MMAP": False})
         return _core
 
 
@@ -118,7 +167,16 @@ def compile_model(
             config["INFERENCE_NUM_THREADS"] = int(threads)
         if streams:
             config["NUM_STREAMS"] = int(streams)
-        compiled = ov_core.compile_model(model, "CPU", config)
+        compiled = None
+        disk = _usable_cache_dir()
+        if disk is not None:
+            try:
+                compiled = ov_core.compile_model(model, "CPU", {**config, "CACHE_DIR": disk})
+            except Exception:  # an unreadable blob, a folder gone read-only: compile without it
+                _disk_cache_broken.add(disk)
+                compiled = None
+        if compiled is None:
+            compiled = ov_core.compile_model(model, "CPU", config)
         net = CompiledNet(compiled, description=f"{path.name} [{precision}, {hint}]")
         _cache[key] = net
         return net
