@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # busy two-core CI machine the first compile takes longer, and a compile cut short leaves a
 # lock that makes every later load wait: allow 15 minutes, not forever.
 os.environ.setdefault("NNCF_EXTENSION_LOAD_TIMEOUT", "900")
+# compiled-model blobs of the test run go to a folder of their own, not the user's cache
+os.environ.setdefault("LAIKA_FX_CACHE_DIR", tempfile.mkdtemp(prefix="laika_fx_test_ov_cache_"))
 
 from laika_fx.io import write_frame  # noqa: E402
 
