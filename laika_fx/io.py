@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import struct
 import tempfile
 from collections.abc import Callable, Sequence
@@ -313,6 +314,17 @@ def probe_frame(path: str | os.PathLike) -> FrameInfo:
         If the file is missing, empty, of an unknown format or its header is damaged.
     """
     p = Path(path)
+    # anything but a regular file is refused before it is opened: a FIFO would block the
+    # read forever (the app reads frames directly, not only the batch)
+    try:
+        mode = os.stat(p).st_mode
+    except OSError as exc:
+        raise FrameReadError(f"cannot open {p.name}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise FrameReadError(f"cannot open {p.name}: it is a folder")
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise FrameReadError(f"{p.name} is {kind}, not an image file")
     try:
         with open(p, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size

@@ -262,3 +262,28 @@ def test_decoded_size_must_match_the_header(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(lio, "_read_opencv", lambda p: np.zeros((11, 12, 3), np.uint8))
     with pytest.raises(FrameReadError, match=r"header says 12x10, the image data 12x11"):
         read_frame(tmp_path / "f.png")
+
+
+def test_reading_a_fifo_directly_fails_at_once(tmp_path):
+    """read_frame/probe_frame refuse a FIFO before opening it (opening one blocks forever)."""
+    import os
+    import threading
+
+    from laika_fx.io import FrameReadError, probe_frame, read_frame
+
+    fifo = tmp_path / "frame.1001.png"
+    os.mkfifo(fifo)
+    errors = []
+
+    def attempt():
+        for fn in (probe_frame, read_frame):
+            try:
+                fn(fifo)
+            except FrameReadError as exc:
+                errors.append(str(exc))
+
+    t = threading.Thread(target=attempt, daemon=True)
+    t.start()
+    t.join(10)
+    assert not t.is_alive(), "reading a FIFO blocked"
+    assert len(errors) == 2 and all("FIFO" in e for e in errors), errors
