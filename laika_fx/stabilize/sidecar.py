@@ -29,7 +29,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..plugins import non_finite_field
+from ..plugins import check_analysis_document
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -74,12 +74,10 @@ def check_sidecar(doc: object, *, name: str = SIDECAR_NAME) -> dict:
     """
     if not isinstance(doc, dict):
         raise SidecarError(f"{name}: not a camera solve (not a JSON object)")
-    bad = non_finite_field(doc)
-    if bad is not None:
-        raise SidecarError(f"{name}: {bad} is not a finite number")
-    notes = doc.get("notes", [])
-    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
-        raise SidecarError(f"{name}: notes is not a list of strings")
+    try:
+        check_analysis_document(doc, name=name)  # finite numbers, notes: what every sidecar passes
+    except ValueError as exc:
+        raise SidecarError(str(exc)) from None
     version = doc.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise SidecarError(f"{name}: schema version {version!r}, this laika_fx reads version {SCHEMA_VERSION}")
