@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from laika_fx.io import read_frame
+from laika_fx.io import atomic_write_bytes, read_frame
 from laika_fx.overrides import default_mask_override_dir
 from laika_fx.sequence import Shot, format_frame_range, open_shot
 
@@ -74,15 +73,7 @@ def save_shot_settings(path: Path, plugins: dict, view: dict, frame_range: dict)
            "plugins": plugins, "view": view, "range": frame_range}  # fmt: skip
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".settings.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 @dataclass(frozen=True)
