@@ -29,6 +29,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from machine import cpu_model  # benchmarks/machine.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -220,7 +221,7 @@ def main() -> int:
             cores = os.sched_getaffinity(0)
             os.sched_setaffinity(0, {min(cores)})
             cv2.setNumThreads(1)
-        print(f"CPU: {_cpu()}; OpenCV {cv2.__version__}; fpng {'yes' if lio._fpng() else 'no'}")
+        print(f"CPU: {cpu_model()}; OpenCV {cv2.__version__}; fpng {'yes' if lio._fpng() else 'no'}")
         codec_table(frames, args.reps, tmp)
         if not args.all_cores and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, cores)
@@ -229,15 +230,6 @@ def main() -> int:
             batch_table(frames, args.frames, tmp)
     return 0
 
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 if __name__ == "__main__":

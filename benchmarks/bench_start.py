@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_model  # benchmarks/machine.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -112,7 +114,7 @@ def main() -> None:
 
     summary = {
         "shot": f"sample_frames upscaled to 1920x1080, {a.frames} frames, 8-bit PNG, default chain",
-        "cpu": _cpu(),
+        "cpu": cpu_model(),
         "start": {
             k: {m: med(v, m) for m in ("ttff_from_process_start_s", "ttff_from_run_start_s", "load_1min_before")}
             for k, v in runs.items()
@@ -130,15 +132,6 @@ def main() -> None:
     if a.json:
         a.json.write_text(text + "\n")
 
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 if __name__ == "__main__":
