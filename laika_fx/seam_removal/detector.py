@@ -51,10 +51,11 @@ MIN_IN_PROMPT = 0.5  # share of a detected line's pixels that must lie in the ar
 #: ``prompt`` -- only lines inside the artist's prompt (none on frames without one);
 #: ``off`` -- every line the detector finds.
 GATES = ("auto", "face", "prompt", "off")
-#: ``auto``'s bar: median seam probability along a line off any face (logit 6.0). On the
-#: validation split (64 scenes seed 2024 + 96 seam-free scenes seeds 2025-2026, 352x480),
+#: ``auto``'s bar: median seam probability along a line off any face (logit 6.0). Set on
+#: the synthetic world's calibration scenes (64 scenes seed 2024 + 96 seam-free scenes seeds
+#: 2025-2026, 352x480: the training data's own generator, not the validation sources), where
 #: no set line off a face reached a median logit above 4.84 (INT8) / 4.79 (FP32); seams of
-#: `sample_frames/` lie at 6.3-7.2.
+#: `sample_frames/` lie at 6.3-7.2. To be chosen again on the validation sources.
 CONFIDENT = 0.9975
 
 
