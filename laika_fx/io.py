@@ -38,6 +38,7 @@ __all__ = [
     "FrameInfo",
     "MAX_PIXELS",
     "probe_frame",
+    "check_regular_file",
     "check_frame_size",
     "pixel_limit",
     "parse_pixel_limit",
@@ -155,6 +156,7 @@ def _tiff_tags(path: str | os.PathLike) -> tuple[str, dict[int, tuple]] | None:
     """
     p = Path(path)
     try:
+        check_regular_file(p)
         with open(p, "rb") as fh:
             h = _Header(fh, p.name, os.fstat(fh.fileno()).st_size)
             if h.read(0, 4, "TIFF header") not in (b"II*\0", b"MM\0*"):
@@ -301,6 +303,27 @@ class _Header:
         return data
 
 
+def check_regular_file(path: str | os.PathLike) -> None:
+    """Refuse anything but a regular file *before* it is opened: opening a FIFO blocks
+    forever, a folder or a symlink loop cannot be read. Every reader here calls this.
+
+    Raises
+    ------
+    FrameReadError
+        Naming the file and what it is.
+    """
+    p = Path(path)
+    try:
+        mode = os.stat(p).st_mode
+    except OSError as exc:
+        raise FrameReadError(f"cannot open {p.name}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise FrameReadError(f"cannot open {p.name}: it is a folder")
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise FrameReadError(f"{p.name} is {kind}, not an image file")
+
+
 def probe_frame(path: str | os.PathLike) -> FrameInfo:
     """Width, height, channels, dtype and format of a frame file, from its header only.
 
@@ -314,17 +337,7 @@ def probe_frame(path: str | os.PathLike) -> FrameInfo:
         If the file is missing, empty, of an unknown format or its header is damaged.
     """
     p = Path(path)
-    # anything but a regular file is refused before it is opened: a FIFO would block the
-    # read forever (the app reads frames directly, not only the batch)
-    try:
-        mode = os.stat(p).st_mode
-    except OSError as exc:
-        raise FrameReadError(f"cannot open {p.name}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(mode):
-        raise FrameReadError(f"cannot open {p.name}: it is a folder")
-    if not stat.S_ISREG(mode):
-        kind = "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
-        raise FrameReadError(f"{p.name} is {kind}, not an image file")
+    check_regular_file(p)
     try:
         with open(p, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -622,8 +635,8 @@ TIFF_COMPRESSIONS = (1, 5, 8, 32773, 32946)
 def tiff_compression(path: str | os.PathLike) -> int | None:
     """The compression code of a TIFF file's first image (1 = none, 5 = LZW, ...).
 
-    Read from the header without decoding the image; None if the file is not a classic
-    TIFF or has no compression tag.
+    Read from the header without decoding the image; None if the file is not a regular
+    file, not a classic TIFF or has no compression tag.
     """
     parsed = _tiff_tags(path)
     value = parsed[1].get(259) if parsed else None

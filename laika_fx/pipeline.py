@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -105,18 +104,11 @@ class BatchError(Exception):
 def read_input(path: Path) -> np.ndarray:
     """Read an input frame; *every* failure is a :class:`FrameReadError` naming the file.
 
-    Besides what :func:`~laika_fx.io.read_frame` reports, this refuses anything that is not
-    a regular file before opening it (a FIFO would block the read forever, a folder or a
-    symlink loop cannot be read) and turns any other error of the decoder (permission,
-    memory, an OpenCV error) into a per-frame failure, so one bad frame never ends a run.
+    Besides what :func:`~laika_fx.io.read_frame` reports (it refuses anything that is not a
+    regular file before opening it: a FIFO would block the read forever), this turns any
+    other error of the decoder (permission, memory, an OpenCV error) into a per-frame
+    failure, so one bad frame never ends a run.
     """
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        raise FrameReadError(f"cannot open {path.name}: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(mode):
-        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
-        raise FrameReadError(f"{path.name} is {kind}, not an image file")
     try:
         return read_frame(path)
     except FrameReadError:
@@ -608,14 +600,8 @@ def _check_like(frame: np.ndarray, ref: tuple, name: str, *, size: bool = True) 
 
 
 def probe_input(path: Path) -> FrameInfo:
-    """The header of an input frame (:func:`~laika_fx.io.probe_frame`), refusing what is not
-    a regular file before opening it (as :func:`read_input`) and frames above the pixel limit."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        raise FrameReadError(f"cannot open {path.name}: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(mode):
-        raise FrameReadError(f"{path.name} is not a regular file")
+    """The header of an input frame (:func:`~laika_fx.io.probe_frame`, which refuses what is
+    not a regular file before opening it), refusing frames above the pixel limit."""
     info = probe_frame(path)
     check_frame_size(info, path.name)
     return info
@@ -654,13 +640,7 @@ def _shot_tiff_compression(shot: Shot) -> int | None:
         return None
     counts: dict[int, int] = {}
     for n in shot.frames:
-        path = shot.path(n)
-        try:
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                continue
-        except OSError:
-            continue
-        code = tiff_compression(path)
+        code = tiff_compression(shot.path(n))  # None for what is not a regular TIFF file
         if code is not None:
             counts[code] = counts.get(code, 0) + 1
     return max(counts, key=lambda c: (counts[c], -c)) if counts else None
