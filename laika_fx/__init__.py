@@ -13,7 +13,9 @@ others are internal and may change):
   ``load_analyses`` (the analysis sidecars of an output folder)
 - :mod:`laika_fx.report` -- throughput report
 - :mod:`laika_fx.preview` -- display conversion (``to_display8``), preview movies
-- :mod:`laika_fx.overrides` -- artist mask overrides: where they live, load, save, remove
+- :mod:`laika_fx.overrides` -- artist mask overrides: where they live, load, save, remove;
+  what a soft (feathered) override does (``blend_soft``)
+- :mod:`laika_fx.carry` -- carry a mask correction through a shot with the puppet's motion
 - :mod:`laika_fx.prompts` -- artist prompts (where the puppet is): schema, load, save
 - :mod:`laika_fx.stabilize.sidecar` -- the ``stabilize.json`` schema: checked reading,
   camera curves for display (``load_solve``)

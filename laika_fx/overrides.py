@@ -7,6 +7,13 @@ batch (``laika-fx batch ... --mask-overrides DIR``, or that default folder if it
 exists) hands a frame's override to the plugins as ``FrameContext.mask_override``; the
 app paints, saves and removes the same files with these functions, so the two cannot
 disagree about which file belongs to a frame or what it holds.
+
+Hard and soft overrides. A mask with one nonzero value (whatever it is: 1, 255, or 65535
+in a 16-bit file) is *hard*: every nonzero pixel is seam, painted out completely. A mask
+with several nonzero values is *soft* (the app's feathered brush): every nonzero pixel is
+filled by the inpainter, and the fill is then mixed with the original picture by the
+mask's value (:func:`blend_soft`): 255 keeps the fill, 128 half fill half original, so a
+feathered edge fades the repair into the untouched picture instead of ending in a step.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ __all__ = [
     "load_mask_override",
     "save_mask_override",
     "remove_mask_override",
+    "as_override_mask",
+    "blend_soft",
 ]
 
 
@@ -64,9 +73,61 @@ def load_mask_override(override_dir: str | os.PathLike, frame_path: str | os.Pat
             f"mask override {p.name} is {mask.shape[1]}x{mask.shape[0]}, the frame is "
             f"{frame.shape[1]}x{frame.shape[0]}"
         )
-    if mask.dtype != np.uint8:
-        mask = (mask > 0).astype(np.uint8) * 255
-    return mask
+    return as_override_mask(mask)
+
+
+def as_override_mask(mask: np.ndarray) -> np.ndarray:
+    """``mask`` as an override holds it: ``(H, W)`` uint8, 0 = untouched, 255 = seam.
+
+    A hard mask (one nonzero value, any dtype) becomes 0/255; a soft one keeps its values
+    (uint16 scaled to 8 bits, float 0..1 to 0..255; a value that would round to 0 becomes 1,
+    so no pixel the artist touched is dropped).
+    """
+    mask = np.asarray(mask)
+    if mask.dtype == bool:
+        return mask.astype(np.uint8) * 255
+    nonzero = mask[mask > 0]
+    if nonzero.size == 0 or nonzero.min() == nonzero.max():
+        return (mask > 0).astype(np.uint8) * 255
+    if mask.dtype == np.uint8:
+        return mask.copy()
+    if np.issubdtype(mask.dtype, np.integer):
+        v = mask.astype(np.float64) * (255.0 / np.iinfo(mask.dtype).max)
+    else:
+        v = np.clip(np.nan_to_num(mask.astype(np.float64)), 0.0, 1.0) * 255.0
+    out = np.clip(np.round(v), 0, 255).astype(np.uint8)
+    out[(mask > 0) & (out == 0)] = 1
+    return out
+
+
+def blend_soft(frame: np.ndarray, filled: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """What a soft override makes of a frame: ``filled`` (the frame with the mask's pixels
+    inpainted) mixed with ``frame`` by the mask's value (255 = all fill, 0 = all frame).
+
+    A hard mask (0 and 255 only) returns ``filled`` itself. Dtype, channels and alpha are
+    kept (the alpha of ``frame`` and ``filled`` is the same: inpainting keeps it).
+
+    Parameters
+    ----------
+    frame, filled : (H, W[, C]) ndarrays of one dtype and shape.
+    mask : (H, W) uint8.
+    """
+    soft = (mask > 0) & (mask < 255)
+    if not soft.any():
+        return filled
+    ys, xs = np.nonzero(soft)
+    sl = np.s_[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]  # only the feathered area
+    a = mask[sl].astype(np.float32) / 255.0
+    if frame.ndim == 3:
+        a = a[:, :, None]
+    mixed = frame[sl].astype(np.float32) * (1.0 - a) + filled[sl].astype(np.float32) * a
+    if np.issubdtype(frame.dtype, np.integer):
+        info = np.iinfo(frame.dtype)
+        mixed = np.clip(np.round(mixed), info.min, info.max)
+    out = filled.copy()
+    where = soft[sl] if frame.ndim == 2 else soft[sl][:, :, None]
+    out[sl] = np.where(where, mixed.astype(frame.dtype), filled[sl])
+    return out
 
 
 def save_mask_override(override_dir: str | os.PathLike, frame_path: str | os.PathLike,
@@ -75,14 +136,15 @@ def save_mask_override(override_dir: str | os.PathLike, frame_path: str | os.Pat
 
     Parameters
     ----------
-    mask : (H, W) ndarray; nonzero = seam. Saved as uint8, 255 = seam.
+    mask : (H, W) ndarray; hard (one nonzero value: seam) or soft (coverage, 255 = full),
+        saved as uint8 (:func:`as_override_mask`).
     """
     mask = np.asarray(mask)
     if mask.ndim != 2:
         raise ValueError(f"a mask override is (H, W), got shape {mask.shape}")
     path = mask_override_path(override_dir, frame_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_frame(path, (mask > 0).astype(np.uint8) * 255)
+    write_frame(path, as_override_mask(mask))
     return path
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..overrides import blend_soft
 from ..plugins import FrameContext, Param, Plugin
 from ..sequence import format_frame_range
 from .detector import CONFIDENT, GATES, DetectedLines, SeamDetector, runtime_settings
@@ -103,7 +104,8 @@ class SeamRemoval(Plugin):
         if self.settings["detect_only"]:
             return frame
         self.prepare()
-        return self._inpainter(frame, mask)
+        # a soft override's feather mixes the fill into the original (1..254: part fill)
+        return blend_soft(frame, self._inpainter(frame, mask), mask)
 
     @classmethod
     def summarize_notes(cls, notes: Mapping[int, Any]) -> dict:
