@@ -44,10 +44,12 @@ from laika_fx.plugins import registry
 from laika_fx.preview import to_display8
 from laika_fx.prompts import default_prompt_path
 from laika_fx.report import REPORT_NAME
+from laika_fx.sequence import format_frame_range
 from laika_fx.stabilize.sidecar import SIDECAR_NAME, CameraSolve, load_solve
 
 from .batch_queue import BatchQueue, describe_progress, report_text
 from .camera_plot import CameraPlot
+from .carry import CarryRequest, CarryResult, CarryWorker
 from .mask_paint import MaskEditor
 from .plugin_panel import PluginStack, guard_wheel
 from .prompt_tool import PromptEditor
@@ -117,7 +119,7 @@ class Notifier(QWidget):
 
 def left_alone_text(note: dict | None) -> str:
     """What the status bar says of a frame's seam note: lines found but left alone, and why."""
-    if not note:
+    if not note or not note.get("lines_left_alone"):
         return ""
     why = [f"{note['outside_prompt']} outside the puppet box" if note.get("outside_prompt") else "",
            f"{note['rejected_by_gate']} rejected by the gate" if note.get("rejected_by_gate") else ""]  # fmt: skip
@@ -169,6 +171,9 @@ class MainWindow(QMainWindow):
         self.preview = PreviewWorker(self)
         self.runner = BatchRunner(self)
         self.analysis_runner = BatchRunner(self)
+        self.carry_worker = CarryWorker(self)
+        self.pending: CarryResult | None = None  # a carried correction under review
+        self._stroke_blocked = False
         self._detected: np.ndarray | None = None
         self._analyses: dict[str, dict] = {}
         self._preview_frame: int | None = None
@@ -200,7 +205,24 @@ class MainWindow(QMainWindow):
         self.view_bar.setObjectName("viewbar")
         self.viewer = Viewer(central)
         self.timeline = Timeline(central)
+        self.pending_bar = QWidget(central)
+        self.pending_bar.setObjectName("banner")
+        pl = QHBoxLayout(self.pending_bar)
+        pl.setContentsMargins(8, 4, 8, 4)
+        self.pending_label = QLabel("", self.pending_bar)
+        self.pending_label.setWordWrap(True)
+        self.apply_button = QPushButton("Apply", self.pending_bar)
+        self.apply_button.setObjectName("primary")
+        self.apply_button.setToolTip("Write the carried correction to every frame it reached (Ctrl+Return); "
+                                     "one undo takes it all back")  # fmt: skip
+        self.discard_button = QPushButton("Discard", self.pending_bar)
+        self.discard_button.setToolTip("Forget the carried correction; nothing is written")
+        pl.addWidget(self.pending_label, 1)
+        pl.addWidget(self.apply_button)
+        pl.addWidget(self.discard_button)
+        self.pending_bar.hide()
         lay.addWidget(self.notifier)
+        lay.addWidget(self.pending_bar)
         lay.addWidget(self.view_bar)
         lay.addWidget(self.viewer, 1)
         lay.addWidget(self.timeline)
@@ -349,6 +371,15 @@ class MainWindow(QMainWindow):
         self.brush.setToolTip("Brush radius in frame pixels ([ and ])")
         self.brush.valueChanged.connect(lambda v: setattr(self.viewer, "brush_size", float(v)))
         vb.addWidget(self.brush)
+        self.softness = QSpinBox(self)
+        self.softness.setRange(0, 100)
+        self.softness.setSingleStep(10)
+        self.softness.setSuffix(" % soft")
+        self.softness.setFixedWidth(84)
+        self.softness.setToolTip("Brush edge: 0 % hard; more feathers the edge over that share of the "
+                                 "radius, and the repair fades into the picture there")  # fmt: skip
+        self.softness.valueChanged.connect(lambda v: setattr(self.viewer, "brush_softness", v / 100.0))
+        vb.addWidget(self.softness)
         self._action("Smaller brush", "[", lambda: self.brush.setValue(max(1, round(self.brush.value() / 1.25))))
         self._action("Larger brush", "]", lambda: self.brush.setValue(round(self.brush.value() * 1.25) + 1))
         self.undo_action = self._action("Undo", QKeySequence.Undo, self.undo, tip="Undo the last mask stroke")
@@ -357,6 +388,24 @@ class MainWindow(QMainWindow):
                                           tip="Delete this frame's correction; use the detection again")  # fmt: skip
         for a in (self.undo_action, self.redo_action, self.revert_action):
             vb.addAction(a)
+        self.carry_range_action = self._action(
+            "Carry", "C", lambda: self.carry_correction(whole_shot=False),
+            tip="Carry this frame's strokes, moved with the picture, to the frames from the in point to the "
+                "out point (the whole shot where none is set), for review")  # fmt: skip
+        self.carry_shot_action = self._action("Carry to whole shot", "Shift+C",
+                                              lambda: self.carry_correction(whole_shot=True),
+                                              tip="Carry this frame's strokes to every frame of the shot")  # fmt: skip
+        carry_menu = QMenu(self)
+        carry_menu.addAction(self.carry_range_action)
+        carry_menu.addAction(self.carry_shot_action)
+        self.carry_button = QToolButton(self)
+        self.carry_button.setDefaultAction(self.carry_range_action)
+        self.carry_button.setMenu(carry_menu)
+        self.carry_button.setPopupMode(QToolButton.MenuButtonPopup)
+        vb.addWidget(self.carry_button)
+        self.apply_carry_action = self._action("Apply carried correction", "Ctrl+Return", self.apply_carry)
+        self.apply_button.clicked.connect(self.apply_carry)
+        self.discard_button.clicked.connect(self.discard_carry)
         self.key_box_action = self._action("Key box", "Shift+K", self.key_prompt,
                                            tip="Key the selected puppet box on this frame: moving it on other "
                                                "frames sets keys there (interpolated between keys)")  # fmt: skip
@@ -391,9 +440,11 @@ class MainWindow(QMainWindow):
         self.plugins.changed.connect(self._on_settings_changed)
         self.preview.finished.connect(self._on_preview)
         self.preview.busy.connect(self._on_preview_busy)
-        self.viewer.stroke_started.connect(self.mask_editor.begin_stroke)
+        self.viewer.stroke_started.connect(self._on_stroke_started)
         self.viewer.stroke_segment.connect(self._paint_segment)
-        self.viewer.stroke_finished.connect(self.mask_editor.end_stroke)
+        self.viewer.stroke_finished.connect(self._on_stroke_finished)
+        self.carry_worker.progress.connect(self._on_carry_progress)
+        self.carry_worker.finished.connect(self._on_carry_finished)
         self.viewer.hovered.connect(self._show_pixel)
         self.mask_editor.changed.connect(self._on_mask_changed)
         self.mask_editor.saved.connect(self._on_override_saved)
@@ -420,7 +471,7 @@ class MainWindow(QMainWindow):
         self._shot_settings_timer.setInterval(300)
         self._shot_settings_timer.timeout.connect(self.save_shot_settings)
         for signal in (self.plugins.changed, self.timeline.fps.currentIndexChanged, self.opacity.valueChanged,
-                       self.brush.valueChanged, self.onion_action.toggled, self.timeline.range_changed):
+                       self.brush.valueChanged, self.softness.valueChanged, self.onion_action.toggled, self.timeline.range_changed):
             signal.connect(self._shot_settings_changed)  # fmt: skip
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
@@ -475,7 +526,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ per-shot settings
     def shot_view_state(self) -> dict:
         return {"fps": self.timeline.rate, "mask_opacity": self.opacity.value(), "brush": self.brush.value(),
-                "onion": self.onion_action.isChecked()}  # fmt: skip
+                "softness": self.softness.value(), "onion": self.onion_action.isChecked()}  # fmt: skip
 
     def _shot_settings_changed(self, *_args) -> None:
         if not self._applying_shot_settings and self._shot_settings is not None:
@@ -517,6 +568,7 @@ class MainWindow(QMainWindow):
                     self.timeline.fps.setCurrentIndex(0 if int(view.get("fps", 24)) == 12 else 1)
                     self.opacity.setValue(int(view.get("mask_opacity", self.opacity.value())))
                     self.brush.setValue(int(view.get("brush", self.brush.value())))
+                    self.softness.setValue(int(view.get("softness", self.softness.value())))
                 except (TypeError, ValueError):
                     pass
                 self.onion_action.setChecked(view.get("onion") is True)
@@ -606,6 +658,10 @@ class MainWindow(QMainWindow):
         self.batch.set_can_add(True)
         self.analyze_button.setEnabled(True)
         self.mask_editor.folder = None
+        if self.carry_worker.running:
+            self.carry_worker.cancel()
+        self._end_pending()
+        self.timeline.ruler.cleaned = set()
         self._load_shot_settings(getattr(self, "_previous_shot", ""))
         self.prompt_editor.load(default_prompt_path(shot.directory))
         self._refresh_analyses()
@@ -689,6 +745,8 @@ class MainWindow(QMainWindow):
         for name, panel in self.plugins.panels.items():
             panel.status.setText("no analysis yet: Analyze shot to preview" if name in skipped else "")
         override = self.mask_editor.mask if self.mask_editor.is_override else None
+        if self.pending is not None and frame in self.pending.masks:
+            override = self.pending.mask(frame)  # the result as it will be once applied
         shot = self.model.shot
         prompt = [r for _, r in self.prompt_editor.regions(frame)]
         req = PreviewRequest(frame, source, specs, path=shot.path(frame), mask_override=override,
@@ -719,7 +777,10 @@ class MainWindow(QMainWindow):
         self.viewer.set_rejected(rejected)
         status += left_alone_text(result.notes.get("seam_removal"))
         left = self.timeline.ruler.left_alone
-        (left.add if result.notes.get("seam_removal") else left.discard)(result.frame)
+        (left.add if (result.notes.get("seam_removal") or {}).get("lines_left_alone") else left.discard)(result.frame)
+        seam = result.masks.get("seam")
+        cleaned = self.timeline.ruler.cleaned
+        (cleaned.add if seam is not None and seam.any() else cleaned.discard)(result.frame)
         self.timeline.ruler.update()
         self.preview_status.setText(status)
         self._detected = result.masks.get("seam")
@@ -758,17 +819,134 @@ class MainWindow(QMainWindow):
         if not self.tool_actions[tool].isChecked():
             self.tool_actions[tool].setChecked(True)
 
+    def _on_stroke_started(self) -> None:
+        self._stroke_blocked = self.pending is not None or self.carry_worker.running
+        if self._stroke_blocked:
+            self.notifier.error("Apply or discard the carried correction before painting again.")
+            return
+        self.mask_editor.begin_stroke(erase=self.viewer.tool == "erase")
+
     def _paint_segment(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        self.mask_editor.paint(x0, y0, x1, y1, self.viewer.brush_size, erase=self.viewer.tool == "erase")
+        if self._stroke_blocked:
+            return
+        self.mask_editor.paint(x0, y0, x1, y1, self.viewer.brush_size, erase=self.viewer.tool == "erase",
+                               softness=self.softness.value() / 100.0)  # fmt: skip
+
+    def _on_stroke_finished(self) -> None:
+        if not self._stroke_blocked:
+            self.mask_editor.end_stroke()
+        self._stroke_blocked = False
 
     def _on_mask_changed(self) -> None:
-        self.viewer.set_mask(self.mask_editor.mask)
         frame = self.model.current
+        pending = self.pending is not None and frame in self.pending.masks
+        self.viewer.set_mask(self.pending.mask(frame) if pending else self.mask_editor.mask)
+        self.viewer.set_pending(self.pending.coverage(frame) if pending else None)
         tag = "  ·  mask corrected by hand" if self.mask_editor.is_override else ""
+        if pending:
+            tag = f"  ·  carried from {self.pending.source}: not applied yet"
         self.viewer.badge = f"frame {frame}{tag}" if frame is not None else ""
         self.undo_action.setEnabled(self.mask_editor.can_undo)
         self.redo_action.setEnabled(self.mask_editor.can_redo)
+        self.undo_action.setToolTip(f"Undo {self.mask_editor.undo_label} (Ctrl+Z)" if self.mask_editor.can_undo
+                                    else "Nothing to undo in this shot")  # fmt: skip
+        self.redo_action.setToolTip(f"Redo {self.mask_editor.redo_label}" if self.mask_editor.can_redo
+                                    else "Nothing to redo")  # fmt: skip
         self.revert_action.setEnabled(self.mask_editor.is_override)
+        n = len(self.mask_editor.strokes)
+        self.carry_range_action.setEnabled(n > 0 and self.pending is None and not self.carry_worker.running)
+        self.carry_shot_action.setEnabled(self.carry_range_action.isEnabled())
+        self.carry_range_action.setText(f"Carry {n} stroke{'s' if n != 1 else ''}" if n else "Carry")
+
+    # ------------------------------------------------------------------ carry a correction
+    def carry_correction(self, *, whole_shot: bool = False) -> bool:
+        """Carry the strokes painted on this frame to the in/out range (or the whole shot),
+        moved with the picture around them, in the background; the result waits for review
+        (Apply / Discard). False if there is nothing to carry or a carry is under way."""
+        frame, shot = self.model.current, self.model.shot
+        if frame is None or shot is None:
+            return False
+        if self.pending is not None or self.carry_worker.running:
+            self.notifier.error("A carried correction is waiting: apply or discard it first.")
+            return False
+        if not self.mask_editor.strokes:
+            self.notifier.error("Paint or erase on this frame first: Carry moves those strokes to other frames.")
+            return False
+        lo, hi = (shot.first, shot.last) if whole_shot else self.timeline.play_range
+        if not lo <= frame <= hi:
+            lo, hi = min(lo, frame), max(hi, frame)  # the range reaches the frame drawn on
+        try:
+            specs, _ = self.preview_specs()
+        except Exception as exc:
+            self.notifier.error(f"Invalid setting: {exc}")
+            return False
+        prompts = {n: [r for _, r in self.prompt_editor.regions(n)] for n in shot.frames if lo <= n <= hi}
+        req = CarryRequest(frame, lo, hi, list(self.mask_editor.strokes), list(shot.frames), shot.path,
+                           lambda n: read_frame(shot.path(n)), self.model.override_dir, specs,
+                           dict(self._analyses), lambda n: prompts.get(n, []))  # fmt: skip
+        self.carry_worker.start(req)
+        self._on_mask_changed()
+        self.pending_label.setText(f"Carrying the correction of frame {frame} to {lo}-{hi}…")
+        self.apply_button.setEnabled(False)
+        self.pending_bar.show()
+        return True
+
+    def _on_carry_progress(self, done: int, total: int) -> None:
+        if self.pending is None:
+            self.pending_label.setText(f"Carrying the correction… {done}/{total} frames")
+
+    def _on_carry_finished(self, result: CarryResult) -> None:
+        if result.cancelled or not result.masks:
+            self.pending_bar.hide()
+            self.pending = None
+            if not result.cancelled:
+                why = "; ".join(result.errors) or f"the track was lost at once ({len(result.lost)} frames)"
+                self.notifier.error(f"The correction could not be carried: {why}")
+            self._on_mask_changed()
+            return
+        self.pending = result
+        frames = sorted(result.masks)
+        text = (f"Correction of frame {result.source} carried to {len(frames)} frame"
+                f"{'s' if len(frames) != 1 else ''} ({format_frame_range(frames)}) in {result.seconds:.1f} s: scrub "
+                "to review (orange), then Apply or Discard.")  # fmt: skip
+        if result.lost:
+            text += f" Track lost, not carried: {format_frame_range(result.lost)}."
+        if result.errors:
+            text += " Not carried: " + "; ".join(result.errors)
+        self.pending_label.setText(text)
+        self.apply_button.setText(f"Apply to {len(frames)} frame{'s' if len(frames) != 1 else ''}")
+        self.apply_button.setEnabled(True)
+        self.timeline.ruler.pending = set(frames)
+        self.timeline.ruler.update()
+        self._on_mask_changed()
+        self._schedule_preview()
+
+    def apply_carry(self) -> list[Path]:
+        """Write the carried correction under review as the overrides of its frames (one undo step)."""
+        result, shot = self.pending, self.model.shot
+        if result is None or shot is None:
+            return []
+        frames = sorted(result.masks)
+        masks = {shot.path(n): result.mask(n) for n in frames}
+        written = self.mask_editor.write_masks(
+            masks, f"correction of frame {result.source} carried to {format_frame_range(frames)}")  # fmt: skip
+        self._end_pending()
+        self.notifier.info(f"carried correction written to {len(written)} frames ({format_frame_range(frames)})")
+        return written
+
+    def discard_carry(self) -> None:
+        """Forget the carried correction under review (or stop the one being computed)."""
+        if self.carry_worker.running:
+            self.carry_worker.cancel()
+        self._end_pending()
+
+    def _end_pending(self) -> None:
+        self.pending = None
+        self.pending_bar.hide()
+        self.timeline.ruler.pending = set()
+        self.timeline.ruler.update()
+        self._on_mask_changed()
+        self._schedule_preview()
 
     def _on_override_saved(self, path: str) -> None:
         self._mark_overrides()
@@ -819,17 +997,32 @@ class MainWindow(QMainWindow):
             output = self.batch.default_output() or default_output_dir(self.model.shot)
             try:
                 report = json.loads((Path(output) / REPORT_NAME).read_text())
-                marked = set(report["notes"]["seam_removal"]["frames_with_lines_left_alone"])
+                notes = report["notes"]["seam_removal"]
+                marked = set(notes["frames_with_lines_left_alone"])
+                self.timeline.ruler.cleaned = set(notes.get("frames_cleaned", ()))
             except (OSError, ValueError, KeyError, TypeError):
                 marked = set()
         self.timeline.ruler.left_alone = marked
         self.timeline.ruler.update()
 
     def undo(self) -> None:
-        self.mask_editor.undo()
+        """Undo the shot's last mask step, whichever frame it was on (all its frames at once)."""
+        self._show_edit("undid", self.mask_editor.undo())
 
     def redo(self) -> None:
-        self.mask_editor.redo()
+        self._show_edit("redid", self.mask_editor.redo())
+
+    def _show_edit(self, verb: str, edit) -> None:
+        if edit is None:
+            return
+        self.statusBar().showMessage(f"{verb} {edit.label}", 5000)
+        shot = self.model.shot
+        if shot is None or len(edit.files) != 1:
+            return
+        (path,) = edit.files
+        frame = next((n for n in shot.frames if shot.path(n) == path), None)
+        if frame is not None and frame != self.model.current:
+            self.model.set_frame(frame)  # show the frame the undone stroke was on
 
     def revert_mask(self) -> None:
         self.mask_editor.revert(self._detected)
@@ -950,6 +1143,9 @@ class MainWindow(QMainWindow):
             if runner.running:
                 runner.cancel()
                 runner.wait(60000)
+        if self.carry_worker.running:
+            self.carry_worker.cancel()
+            self.carry_worker.wait(60)
         self.preview.stop()
         super().closeEvent(event)
 

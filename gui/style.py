@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["ACCENT", "MASK_COLOUR", "REJECTED_COLOUR", "PROMPT_COLOUR", "BG", "PANEL", "TEXT", "DIM", "apply_theme", "mono_font"]
+__all__ = ["ACCENT", "MASK_COLOUR", "REJECTED_COLOUR", "PROMPT_COLOUR", "CLEANED_COLOUR", "BG", "PANEL", "TEXT", "DIM", "apply_theme", "mono_font"]
 
 BG = "#1b1c1f"
 PANEL = "#232529"
@@ -17,6 +17,7 @@ ACCENT = "#e8962e"  # warm orange, the one highlight colour
 MASK_COLOUR = QColor(255, 40, 140)  # magenta reads on skin tones and on grey sets
 REJECTED_COLOUR = QColor(40, 220, 255)  # cyan: lines found but left alone (not painted out)
 PROMPT_COLOUR = QColor(120, 230, 90)  # green: the artist's puppet prompt boxes
+CLEANED_COLOUR = QColor(90, 200, 120)  # timeline: a seam was painted out on the frame
 ERROR = "#e0524a"
 
 _QSS = f"""

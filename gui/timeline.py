@@ -16,15 +16,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .style import ACCENT, ERROR, MASK_COLOUR, REJECTED_COLOUR
+from .style import ACCENT, CLEANED_COLOUR, ERROR, MASK_COLOUR, REJECTED_COLOUR
 
 __all__ = ["FrameRuler", "Timeline"]
 
 
 class FrameRuler(QWidget):
-    """Painted frame ruler: ticks, gaps (red), frames with mask corrections (magenta), frames
-    where detected lines were left alone (cyan, at the top), in/out range (outside it
-    darkened, brackets at its ends), playhead.
+    """Painted frame ruler: ticks, gaps (red), frames with mask corrections (magenta square),
+    frames where a seam was painted out (green line at the bottom), frames where detected
+    lines were left alone (cyan, at the top), frames a carried correction waits to be
+    applied to (orange square), in/out range (outside it darkened, brackets at its ends),
+    playhead.
 
     Signals
     -------
@@ -42,10 +44,15 @@ class FrameRuler(QWidget):
         self.gaps: set[int] = set()
         self.marked: set[int] = set()  # frames with mask overrides
         self.left_alone: set[int] = set()  # frames where detected lines were left alone
+        self.cleaned: set[int] = set()  # frames where a seam was painted out
+        self.pending: set[int] = set()  # frames a carried correction waits to be applied to
         self.reference: int | None = None
         self.in_point: int | None = None
         self.out_point: int | None = None
         self.setFocusPolicy(Qt.ClickFocus)  # a click on the ruler takes the keys out of a text field
+        self.setToolTip("Marks: green line = seam painted out · cyan at the top = a detected line left "
+                        "alone · magenta square = mask corrected by hand · orange square = carried "
+                        "correction waiting for Apply")  # fmt: skip
 
     def set_range(self, first: int, last: int, gaps: list[int]) -> None:
         self.first, self.last, self.gaps = first, last, set(gaps)
@@ -76,8 +83,12 @@ class FrameRuler(QWidget):
             x = self._x(n)
             if n in self.gaps:
                 p.fillRect(QRectF(x - cell / 2, 4, max(1.0, cell), h - 8), QColor(ERROR).darker(160))
+            if n in self.cleaned:
+                p.fillRect(QRectF(x - max(1.5, cell / 2 - 1), h - 2, max(3.0, cell - 2), 2), CLEANED_COLOUR)
             if n in self.marked:
                 p.fillRect(QRectF(x - 2, h - 7, 4, 4), MASK_COLOUR)
+            if n in self.pending:
+                p.fillRect(QRectF(x - 2.5, h - 13, 5, 5), QColor(ACCENT))
             if n in self.left_alone:
                 p.fillRect(QRectF(x - max(1.5, cell / 2 - 1), 0, max(3.0, cell - 2), 3), REJECTED_COLOUR)
             major = (n - self.first) % label_every == 0

@@ -38,12 +38,15 @@ def rgb_image(frame8: np.ndarray) -> QImage:
     return QImage(arr.data, w, h, arr.strides[0], QImage.Format_RGB888).copy()
 
 
-def mask_image(mask: np.ndarray, colour: QColor = MASK_COLOUR) -> QImage:
-    """A QImage of ``mask`` (> 0 = seam) in ``colour``, transparent elsewhere."""
+def mask_image(mask: np.ndarray, colour: QColor = MASK_COLOUR, *, soft: bool = False) -> QImage:
+    """A QImage of ``mask`` (> 0 = seam) in ``colour``, transparent elsewhere; ``soft``:
+    a uint8 mask's values (a feathered brush) are its opacity."""
     h, w = mask.shape[:2]
     bgra = np.zeros((h, w, 4), np.uint8)
     on = mask > 0
     bgra[on] = (colour.blue(), colour.green(), colour.red(), 255)
+    if soft and mask.dtype == np.uint8:
+        bgra[..., 3] = mask
     return QImage(bgra.data, w, h, 4 * w, QImage.Format_ARGB32).copy()
 
 
@@ -86,6 +89,7 @@ class Viewer(QWidget):
         self._onion: QImage | None = None
         self._mask: QImage | None = None
         self._rejected: QImage | None = None
+        self._pending: QImage | None = None  # a carried correction under review
         self.mode = "wipe"
         self.wipe = 0.5  # fraction of the image width
         self.onion = False
@@ -94,6 +98,7 @@ class Viewer(QWidget):
         self.mask_opacity = 0.40
         self.tool = "view"
         self.brush_size = 12.0  # radius in image pixels
+        self.brush_softness = 0.0  # feathered fraction of the radius (0: hard)
         self.zoom = 1.0
         self._center = QPointF(0, 0)  # image point at the widget centre
         self._fit = True
@@ -136,7 +141,7 @@ class Viewer(QWidget):
 
     def set_mask(self, mask: np.ndarray | None) -> None:
         """Seam mask of the current frame, ``(H, W)`` uint8, 255 = seam."""
-        self._mask = None if mask is None else mask_image(mask)
+        self._mask = None if mask is None else mask_image(mask, soft=True)
         self.update()
 
     def set_rejected(self, mask: np.ndarray | None) -> None:
@@ -144,6 +149,16 @@ class Viewer(QWidget):
         line; drawn in cyan with the seam mask so the artist can paint them in."""
         self._rejected = None if mask is None else mask_image(mask, REJECTED_COLOUR)
         self.update()
+
+    def set_pending(self, coverage: np.ndarray | None) -> None:
+        """Where a carried correction not yet applied lands on this frame, ``(H, W)``
+        uint8 coverage; drawn in the accent colour over the mask."""
+        self._pending = None if coverage is None else mask_image(coverage, QColor(ACCENT), soft=True)
+        self.update()
+
+    @property
+    def has_pending(self) -> bool:
+        return self._pending is not None
 
     def set_prompts(self, prompts: list[tuple[int, str, tuple[float, ...]]], selected: int | None = None) -> None:
         """The artist's puppet prompts on this frame: ``(index, kind, values)`` with kind
@@ -290,6 +305,10 @@ class Viewer(QWidget):
             p.setOpacity(max(self.mask_opacity, 0.6))
             p.drawImage(rect, self._rejected, QRectF(self._rejected.rect()))
             p.setOpacity(1.0)
+        if self.mask_visible and self._pending is not None:
+            p.setOpacity(0.75)
+            p.drawImage(rect, self._pending, QRectF(self._pending.rect()))
+            p.setOpacity(1.0)
         p.setPen(QPen(QColor("#3a3d43"), 1))
         p.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
         if self.mode == "wipe" and show_after:
@@ -304,6 +323,11 @@ class Viewer(QWidget):
             p.drawEllipse(self._cursor, r, r)
             p.setPen(QPen(colour, 1.5))
             p.drawEllipse(self._cursor, r, r)
+            if self.brush_softness > 0:  # the soft brush's full-strength core
+                core = r * (1.0 - min(1.0, self.brush_softness))
+                p.setPen(QPen(colour, 1, Qt.DotLine))
+                p.drawEllipse(self._cursor, core, core)
+                p.setPen(QPen(colour, 1.5))
             p.drawLine(self._cursor - QPointF(3, 0), self._cursor + QPointF(3, 0))
             p.drawLine(self._cursor - QPointF(0, 3), self._cursor + QPointF(0, 3))
 

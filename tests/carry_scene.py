@@ -43,7 +43,7 @@ def make_frames(n: int, velocity: tuple[float, float], *, seed: int = 3, set_tex
 def stroke_line(k: int, velocity: tuple[float, float]) -> tuple[float, float, float, float]:
     """The seam line across the head on frame k: (x0, y0, x1, y1), frame pixels."""
     cx, cy = CENTRE[0] + k * velocity[0], CENTRE[1] + k * velocity[1]
-    return cx - 30, cy + 8, cx + 28, cy + 12
+    return cx - 30, cy + 18, cx + 28, cy + 22
 
 
 def centroid(mask: np.ndarray) -> np.ndarray:

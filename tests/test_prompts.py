@@ -157,6 +157,7 @@ def test_the_prompt_brings_back_a_seam_the_gate_dropped(tmp_path: Path):
     notes = report["notes"]["seam_removal"]
     assert notes["frames_with_lines_left_alone"] == [1001, 1002, 1003]
     assert notes["lines_left_alone"]["1002"] == {"lines_left_alone": 1, "outside_prompt": 0, "rejected_by_gate": 1}
+    assert notes["frames_cleaned"] == []  # nothing painted out
     assert report["prompt"] is None
     assert "left alone (not painted out) on 3 frames: 1001-1003 (3 rejected by the gate)" in res.stdout
 
@@ -170,7 +171,10 @@ def test_the_prompt_brings_back_a_seam_the_gate_dropped(tmp_path: Path):
         assert changed[truth].mean() > 0.8 and not changed[~mask].any()  # only inside the mask
         assert np.abs(out - src)[truth].mean() > 20  # the dark line is gone, not nudged
     report = json.loads((tmp_path / "box" / "laika_fx_report.json").read_text())
-    assert report["prompt"] == "command line" and report["notes"] == {}
+    assert report["prompt"] == "command line"
+    notes = report["notes"]["seam_removal"]
+    assert notes["frames_with_lines_left_alone"] == [] and notes["summary"] == ""
+    assert notes["frames_cleaned"] == [1001, 1002, 1003]  # the seam is painted out on each
 
     # the same box in the default prompt file beside the shot: the same bytes
     save_prompts(default_prompt_path(shot), ShotPrompts((Prompt((PromptKey(None, Region("box", (150, 60, 350, 260))),)),)))

@@ -89,6 +89,7 @@ class SeamRemoval(Plugin):
         return self._inpainter(frame, mask)
 
     def render(self, frame: np.ndarray, ctx: FrameContext) -> np.ndarray:
+        note: dict[str, Any] = {}
         if ctx.mask_override is not None:
             mask = ctx.mask_override
         else:
@@ -97,9 +98,12 @@ class SeamRemoval(Plugin):
             if lines.left_alone is not None:  # found, not painted out (the app shows them)
                 ctx.masks["seam_rejected"] = lines.left_alone
             if lines.lines_left_alone:
-                ctx.notes[self.name] = {"lines_left_alone": lines.lines_left_alone,
-                                        "outside_prompt": lines.outside_prompt,
-                                        "rejected_by_gate": lines.rejected_by_gate}  # fmt: skip
+                note = {"lines_left_alone": lines.lines_left_alone, "outside_prompt": lines.outside_prompt,
+                        "rejected_by_gate": lines.rejected_by_gate}  # fmt: skip
+        if mask.any():  # a seam is painted out on this frame (the app's timeline marks it)
+            note["cleaned"] = True
+        if note:
+            ctx.notes[self.name] = note
         ctx.masks["seam"] = mask
         if self.settings["detect_only"]:
             return frame
@@ -109,15 +113,18 @@ class SeamRemoval(Plugin):
 
     @classmethod
     def summarize_notes(cls, notes: Mapping[int, Any]) -> dict:
-        """``{"frames_with_lines_left_alone": [...], "lines_left_alone": {frame: counts}, "summary"}``."""
+        """``{"frames_with_lines_left_alone": [...], "lines_left_alone": {frame: counts},
+        "frames_cleaned": [...], "summary"}`` (cleaned: a seam was painted out)."""
         frames = sorted(n for n, v in notes.items() if v.get("lines_left_alone"))
+        cleaned = sorted(n for n, v in notes.items() if v.get("cleaned"))
         outside = sum(notes[n]["outside_prompt"] for n in frames)
         gated = sum(notes[n]["rejected_by_gate"] for n in frames)
         why = ", ".join(t for t in (f"{outside} outside the prompt" if outside else "",
                                     f"{gated} rejected by the gate" if gated else "") if t)  # fmt: skip
         return {
             "frames_with_lines_left_alone": frames,
-            "lines_left_alone": {str(n): notes[n] for n in frames},
+            "lines_left_alone": {str(n): {k: v for k, v in notes[n].items() if k != "cleaned"} for n in frames},
+            "frames_cleaned": cleaned,
             "summary": f"detected lines left alone (not painted out) on {len(frames)} frame"
                        f"{'s' if len(frames) != 1 else ''}: {format_frame_range(frames)} ({why})" if frames else "",
         }  # fmt: skip
