@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         self.analysis_runner = BatchRunner(self)
         self.carry_worker = CarryWorker(self)
         self.pending: CarryResult | None = None  # a carried correction under review
+        self._carry_id = 0
         self._stroke_blocked = False
         self._detected: np.ndarray | None = None
         self._analyses: dict[str, dict] = {}
@@ -386,8 +387,6 @@ class MainWindow(QMainWindow):
         self.redo_action = self._action("Redo", QKeySequence.Redo, self.redo, tip="Redo")
         self.revert_action = self._action("Revert", None, self.revert_mask,
                                           tip="Delete this frame's correction; use the detection again")  # fmt: skip
-        for a in (self.undo_action, self.redo_action, self.revert_action):
-            vb.addAction(a)
         self.carry_range_action = self._action(
             "Carry", "C", lambda: self.carry_correction(whole_shot=False),
             tip="Carry this frame's strokes, moved with the picture, to the frames from the in point to the "
@@ -402,7 +401,9 @@ class MainWindow(QMainWindow):
         self.carry_button.setDefaultAction(self.carry_range_action)
         self.carry_button.setMenu(carry_menu)
         self.carry_button.setPopupMode(QToolButton.MenuButtonPopup)
-        vb.addWidget(self.carry_button)
+        vb.addWidget(self.carry_button)  # before undo: kept in view on a narrow window
+        for a in (self.undo_action, self.redo_action, self.revert_action):
+            vb.addAction(a)
         self.apply_carry_action = self._action("Apply carried correction", "Ctrl+Return", self.apply_carry)
         self.apply_button.clicked.connect(self.apply_carry)
         self.discard_button.clicked.connect(self.discard_carry)
@@ -884,7 +885,7 @@ class MainWindow(QMainWindow):
         req = CarryRequest(frame, lo, hi, list(self.mask_editor.strokes), list(shot.frames), shot.path,
                            lambda n: read_frame(shot.path(n)), self.model.override_dir, specs,
                            dict(self._analyses), lambda n: prompts.get(n, []))  # fmt: skip
-        self.carry_worker.start(req)
+        self._carry_id = self.carry_worker.start(req)
         self._on_mask_changed()
         self.pending_label.setText(f"Carrying the correction of frame {frame} to {lo}-{hi}…")
         self.apply_button.setEnabled(False)
@@ -896,6 +897,8 @@ class MainWindow(QMainWindow):
             self.pending_label.setText(f"Carrying the correction… {done}/{total} frames")
 
     def _on_carry_finished(self, result: CarryResult) -> None:
+        if result.id != self._carry_id:
+            return  # a carry cancelled before the one now running
         if result.cancelled or not result.masks:
             self.pending_bar.hide()
             self.pending = None

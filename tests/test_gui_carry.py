@@ -146,6 +146,12 @@ def test_discard_writes_nothing_and_lost_track_is_reported(qtbot, window, moving
     win.discard_carry()
     assert win.pending is None and _files(folder) == {"frame.1005.png"}
     assert not win.timeline.ruler.pending
+    # carried again, applied with Ctrl+Return: the frames the track reached get overrides
+    qtbot.keyClick(win.viewer, Qt.Key_C, Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: win.pending is not None, timeout=30000)
+    qtbot.keyClick(win.viewer, Qt.Key_Return, Qt.ControlModifier)
+    assert win.pending is None
+    assert _files(folder) == {f"frame.{n}.png" for n in range(1001, 1008)}
 
 
 def test_undo_history_is_the_shots(qtbot, window, moving_shot):
