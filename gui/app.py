@@ -1010,10 +1010,22 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> None:
         """Undo the shot's last mask step, whichever frame it was on (all its frames at once)."""
+        if self._carry_waiting():
+            return
         self._show_edit("undid", self.mask_editor.undo())
 
     def redo(self) -> None:
+        if self._carry_waiting():
+            return
         self._show_edit("redid", self.mask_editor.redo())
+
+    def _carry_waiting(self) -> bool:
+        """A carried correction is built on the overrides as they are: they stay until it is
+        applied or discarded."""
+        if self.pending is None and not self.carry_worker.running:
+            return False
+        self.notifier.error("Apply or discard the carried correction before undoing.")
+        return True
 
     def _show_edit(self, verb: str, edit) -> None:
         if edit is None:

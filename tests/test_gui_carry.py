@@ -97,7 +97,9 @@ def test_carry_a_correction_over_the_in_out_range(qtbot, window, moving_shot):
     x0, y0, x1, y1 = stroke_line(6, VELOCITY)
     assert (win.preview_output[round((y0 + y1) / 2), round((x0 + x1) / 2)] == 0).all()
 
-    # painting waits while a correction is under review
+    # undo and painting wait while a correction is under review (it is built on the files as they are)
+    win.undo()
+    assert "before undoing" in win.notifier.last_error and (folder / "frame.1004.png").is_file()
     before = win.mask_editor.mask.copy() if win.mask_editor.mask is not None else None
     _paint_line(qtbot, win, 0)
     assert "Apply or discard" in win.notifier.last_error
