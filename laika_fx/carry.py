@@ -3,10 +3,10 @@ moved with the puppet onto the frames before and after it.
 
 A correction is a list of :class:`Stroke` (brush coverage, paint or erase) drawn on one
 frame. :func:`track_region` follows the picture around the strokes from that frame to
-the next, and the next (pyramidal Lucas-Kanade on corners inside a window around the
-strokes, checked forwards-backwards, a similarity transform fitted with RANSAC; phase
-correlation of the window where too few corners are found), chaining the frame-to-frame
-motions into one transform per frame. :func:`carry_strokes` warps the strokes by it and
+the next, and the next (pyramidal Lucas-Kanade on corners inside the strokes' rotated
+rectangle widened across them, :func:`tracked_area`; checked forwards-backwards, a
+similarity transform fitted with RANSAC; phase correlation of the area where too few
+corners are found), chaining the frame-to-frame motions into one transform per frame. :func:`carry_strokes` warps the strokes by it and
 :func:`apply_strokes` lays them on a frame's mask, as painting them there would have.
 
 Array in, array out: the caller reads the frames (in the order to carry: the frame the
@@ -22,14 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = [
-    "Stroke",
-    "apply_strokes",
-    "strokes_box",
-    "track_region",
-    "warp_strokes",
-    "carry_strokes",
-]
+__all__ = ["Stroke", "apply_strokes", "strokes_box", "tracked_area", "track_region", "warp_strokes",
+           "carry_strokes"]  # fmt: skip
 
 #: corners with less than this many surviving the forwards-backwards check: the step
 #: falls back to phase correlation of the window
@@ -110,28 +104,30 @@ def _gray8(frame: np.ndarray) -> np.ndarray:
     return (np.clip(a, 0.0, 255.0) + 0.5).astype(np.uint8)
 
 
-def _window(box: tuple[float, float, float, float], shape: tuple[int, int], margin: float
-            ) -> tuple[int, int, int, int] | None:  # fmt: skip
-    """``(x0, y0, x1, y1)``: ``box`` grown by ``margin`` each side, clipped to the frame."""
-    x, y, w, h = box
-    x0, y0 = max(0, int(np.floor(x - margin))), max(0, int(np.floor(y - margin)))
-    x1, y1 = (
-        min(shape[1], int(np.ceil(x + w + margin))),
-        min(shape[0], int(np.ceil(y + h + margin))),
-    )
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return None
-    return x0, y0, x1, y1
+def tracked_area(region: np.ndarray, *, margin: float | None = None) -> np.ndarray:
+    """The quadrilateral of picture followed to carry ``region``: ``(4, 2)`` float64 corners.
 
-
-def _moved_box(
-    box: tuple[int, int, int, int], matrix: np.ndarray
-) -> tuple[float, float, float, float]:
-    x, y, w, h = box
-    corners = np.array([[x, y], [x + w, y], [x, y + h], [x + w, y + h]], np.float64)
-    moved = corners @ matrix[:, :2].T + matrix[:, 2]
-    lo, hi = moved.min(axis=0), moved.max(axis=0)
-    return float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])
+    The region's smallest rotated rectangle, widened by ``margin`` across it; a line-like
+    region (at least twice as long as it is wide: a seam stroke) is not lengthened, so a
+    stroke drawn across the whole face follows the face, not the set at its two ends; a
+    blob-like one is grown by ``margin`` all round. ``margin`` defaults to a third of the
+    region's length, 12 to 64 px.
+    """
+    ys, xs = np.nonzero(region)
+    if xs.size == 0:
+        raise ValueError("the region to track is empty")
+    pts = np.stack([xs, ys], axis=1).astype(np.float32)
+    (cx, cy), (w, h), angle = cv2.minAreaRect(pts)
+    w, h = w + 1.0, h + 1.0  # pixel centres -> pixel extents
+    long_, short = max(w, h), min(w, h)
+    if margin is None:
+        margin = float(np.clip(long_ / 3.0, 12.0, 64.0))
+    grow_along = 0.0 if long_ >= 2.0 * short else margin
+    if w >= h:
+        w, h = w + 2 * grow_along, h + 2 * margin
+    else:
+        w, h = w + 2 * margin, h + 2 * grow_along
+    return cv2.boxPoints(((cx, cy), (w, h), angle)).astype(np.float64)
 
 
 def _compose(step: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -140,15 +136,19 @@ def _compose(step: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return a[:2]
 
 
-def _step_motion(
-    prev: np.ndarray, cur: np.ndarray, win: tuple[int, int, int, int]
-) -> np.ndarray | None:
-    """The 2x3 similarity moving the picture inside ``win`` of ``prev`` onto ``cur``, or None."""
-    x0, y0, x1, y1 = win
-    patch = prev[y0:y1, x0:x1]
-    corners = cv2.goodFeaturesToTrack(
-        patch, maxCorners=300, qualityLevel=0.01, minDistance=3, blockSize=5
-    )
+def _step_motion(prev: np.ndarray, cur: np.ndarray, area: np.ndarray) -> np.ndarray | None:
+    """The 2x3 similarity moving the picture inside the quadrilateral ``area`` of ``prev``
+    onto ``cur``, or None."""
+    h, w = prev.shape
+    x0, y0 = np.floor(area.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(area.max(axis=0)).astype(int) + 1
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None  # the area left the frame
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(inside, np.round(area - (x0, y0)).astype(np.int32), 255)
+    corners = cv2.goodFeaturesToTrack(prev[y0:y1, x0:x1], maxCorners=300, qualityLevel=0.01, minDistance=3,
+                                      blockSize=5, mask=inside)  # fmt: skip
     if corners is not None and len(corners) >= MIN_POINTS:
         p0 = (corners.reshape(-1, 2) + (x0, y0)).astype(np.float32)
         lk = {"winSize": (21, 21), "maxLevel": 3,
@@ -162,7 +162,7 @@ def _step_motion(
                                                      confidence=0.995, refineIters=10)  # fmt: skip
             if m is not None and inliers is not None and inliers.sum() >= MIN_POINTS:
                 return m
-    # too few corners (a smooth area): the shift of the whole window
+    # too few corners (a smooth area): the shift of the picture around the area
     a, b = prev[y0:y1, x0:x1].astype(np.float32), cur[y0:y1, x0:x1].astype(np.float32)
     if a.std() < 1.0 or b.std() < 1.0:
         return None
@@ -173,31 +173,37 @@ def _step_motion(
     return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
 
 
-def track_region(frames: Iterable[np.ndarray], box: tuple[int, int, int, int], *,
+def track_region(frames: Iterable[np.ndarray], region: np.ndarray, *,
                  margin: float | None = None) -> Iterator[np.ndarray | None]:  # fmt: skip
-    """Follow the picture inside ``box`` of the first frame through the frames after it.
+    """Follow the picture around ``region`` of the first frame through the frames after it.
 
     Parameters
     ----------
-    frames : (H, W[, C]) arrays, all one size: the frame ``box`` is on first, then the
+    frames : (H, W[, C]) arrays, all one size: the frame ``region`` is on first, then the
         frames to follow it to, in order (forwards or backwards in the shot).
-    box : ``(x, y, w, h)`` on the first frame, pixels.
-    margin : pixels of picture around the box that are tracked with it (default: a third
-        of the box's longer side, 12 to 64 px).
+    region : (H, W) array, nonzero where the thing to carry is on the first frame.
+    margin : pixels of picture around the region that are tracked with it
+        (:func:`tracked_area`).
 
     Yields
     ------
     For each frame after the first, the 2x3 float64 affine (a similarity: shift, rotation,
     scale) taking first-frame pixels to that frame's, or None once the track is lost (no
-    texture to follow, or the window left the frame); after a None, only None.
+    texture to follow, or the area left the frame); after a None, only None.
+
+    Raises
+    ------
+    ValueError
+        If ``region`` is empty or the frames differ in size.
     """
+    area = tracked_area(region, margin=margin)
     it = iter(frames)
     try:
         prev = _gray8(next(it))
     except StopIteration:
         return
-    if margin is None:
-        margin = float(np.clip(max(box[2], box[3]) / 3.0, 12.0, 64.0))
+    if prev.shape != np.shape(region):
+        raise ValueError(f"a region of {np.shape(region)} on a frame of {prev.shape}")
     matrix = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     lost = False
     for frame in it:
@@ -206,11 +212,8 @@ def track_region(frames: Iterable[np.ndarray], box: tuple[int, int, int, int], *
             continue
         cur = _gray8(frame)
         if cur.shape != prev.shape:
-            raise ValueError(
-                f"frames of different sizes: {prev.shape[::-1]} then {cur.shape[::-1]}"
-            )
-        win = _window(_moved_box(box, matrix), prev.shape, margin)
-        step = None if win is None else _step_motion(prev, cur, win)
+            raise ValueError(f"frames of different sizes: {prev.shape[::-1]} then {cur.shape[::-1]}")
+        step = _step_motion(prev, cur, area @ matrix[:, :2].T + matrix[:, 2])
         if step is None:
             lost = True
             yield None
@@ -249,8 +252,10 @@ def carry_strokes(strokes: Sequence[Stroke], frames: Iterable[np.ndarray], *,
     ValueError
         If the strokes touch no pixel.
     """
-    box = strokes_box(strokes)
-    if box is None:
+    if strokes_box(strokes) is None:
         raise ValueError("the correction has no painted pixels to carry")
-    for matrix in track_region(frames, box, margin=margin):
+    union = np.zeros(strokes[0].coverage.shape, np.uint8)
+    for s in strokes:
+        np.maximum(union, s.coverage, out=union)
+    for matrix in track_region(frames, union, margin=margin):
         yield None if matrix is None else warp_strokes(strokes, matrix)

@@ -16,17 +16,18 @@ def _texture(rng: np.random.Generator, shape: tuple[int, int], blur: float) -> n
     return cv2.GaussianBlur(t, (0, 0), blur)
 
 
-def make_frames(n: int, velocity: tuple[float, float], *, seed: int = 3, set_texture: bool = True
-                ) -> list[np.ndarray]:  # fmt: skip
+def make_frames(n: int, velocity: tuple[float, float], *, seed: int = 3, set_texture: bool = True,
+                head_contrast: float = 1.6, set_contrast: float = 0.4) -> list[np.ndarray]:  # fmt: skip
     """``n`` (H, W, 3) uint8 frames; frame k shows the head moved by ``k * velocity`` (x, y)
-    (sub-pixel shifts by bilinear warping), in front of a still set."""
+    (sub-pixel shifts by bilinear warping), in front of a still set (textured unless
+    ``set_texture`` is False; the contrasts scale the head's and the set's texture)."""
     rng = np.random.default_rng(seed)
     h, w = SIZE
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     bg = 0.35 + 0.25 * xx / w
     if set_texture:  # a still set with texture of its own (it must not pull the track)
-        bg = bg + 0.4 * (_texture(rng, (h, w), 2.0) - 0.5)
-    head = 0.55 + 1.6 * (_texture(rng, (h, w), 1.6) - 0.5)  # skin with pores and paint strokes
+        bg = bg + set_contrast * (_texture(rng, (h, w), 2.0) - 0.5)
+    head = 0.55 + head_contrast * (_texture(rng, (h, w), 1.6) - 0.5)  # skin with pores and paint strokes
     inside = (((xx - CENTRE[0]) ** 2 + (yy - CENTRE[1]) ** 2) <= RADIUS**2).astype(np.float32)
     inside = cv2.GaussianBlur(inside, (0, 0), 1.0)
     frames = []
