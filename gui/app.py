@@ -867,8 +867,11 @@ class MainWindow(QMainWindow):
         frame, shot = self.model.current, self.model.shot
         if frame is None or shot is None:
             return False
-        if self.pending is not None or self.carry_worker.running:
+        if self.pending is not None or (self.carry_worker.running and self.pending_bar.isVisible()):
             self.notifier.error("A carried correction is waiting: apply or discard it first.")
+            return False
+        if self.carry_worker.running:
+            self.notifier.error("The carry just discarded is still stopping: try again in a moment.")
             return False
         if not self.mask_editor.strokes:
             self.notifier.error("Paint or erase on this frame first: Carry moves those strokes to other frames.")

@@ -250,3 +250,24 @@ def test_timeline_marks_cleaned_left_alone_and_override(qtbot, window, moving_sh
     r, g, b = colour_at(1003, h - 5)
     assert r > 200 and b > 100 and g < 100  # magenta: override
     _grab(win, "timeline_marks.png")
+
+
+def test_discard_stops_a_carry_under_way(qtbot, window, moving_shot):
+    win = window
+    open_and_wait(qtbot, win, moving_shot)
+    folder = default_mask_override_dir(moving_shot)
+    _paint_line(qtbot, win, 0)
+    win.plugins.panels["seamtest"].controls["delay_ms"].set_value(300)  # a slow detector
+    assert win.carry_correction(whole_shot=True)
+    assert win.pending_bar.isVisible() and not win.apply_button.isEnabled()
+    assert not win.carry_range_action.isEnabled()  # one carry at a time
+    qtbot.mouseClick(win.discard_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not win.carry_worker.running, timeout=10000)
+    qtbot.wait(50)  # the worker's last signal
+    assert win.pending is None and not win.pending_bar.isVisible()
+    assert _files(folder) == {"frame.1001.png"}
+    # and a new carry can start
+    win.plugins.panels["seamtest"].controls["delay_ms"].set_value(0)
+    assert win.carry_correction(whole_shot=True)
+    qtbot.waitUntil(lambda: win.pending is not None, timeout=30000)
+    assert sorted(win.pending.masks) == list(range(1002, 1011))
