@@ -23,6 +23,7 @@ from laika_fx.io import FrameReadError
 from laika_fx.overrides import load_mask_override
 from laika_fx.pipeline import render_frame
 from laika_fx.plugins import PluginSpec, build_plugins
+from laika_fx.prompts import region_mask
 
 __all__ = ["CarryRequest", "CarryResult", "CarryWorker", "carry_order"]
 
@@ -157,7 +158,13 @@ class CarryWorker(QObject):
                     shown["frame"] = req.read(n)
                     yield shown["frame"]
 
-            for n, strokes in zip(order[1:], carry_strokes(req.strokes, frames()), strict=False):
+            def puppet(order=order, shape=req.strokes[0].coverage.shape) -> Iterator[np.ndarray | None]:
+                for n in order:  # where the artist's prompt says the puppet is
+                    regions = req.prompt(n)
+                    yield region_mask(regions, shape) if regions else None
+
+            carried = carry_strokes(req.strokes, frames(), puppet=puppet())
+            for n, strokes in zip(order[1:], carried, strict=False):
                 if self._cancel.is_set():
                     return
                 done += 1

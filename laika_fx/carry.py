@@ -136,9 +136,11 @@ def _compose(step: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return a[:2]
 
 
-def _step_motion(prev: np.ndarray, cur: np.ndarray, area: np.ndarray) -> np.ndarray | None:
+def _step_motion(prev: np.ndarray, cur: np.ndarray, area: np.ndarray, puppet: np.ndarray | None = None
+                 ) -> np.ndarray | None:  # fmt: skip
     """The 2x3 similarity moving the picture inside the quadrilateral ``area`` of ``prev``
-    onto ``cur``, or None."""
+    onto ``cur`` (corners inside ``puppet`` too, where it covers a quarter of the area),
+    or None."""
     h, w = prev.shape
     x0, y0 = np.floor(area.min(axis=0)).astype(int)
     x1, y1 = np.ceil(area.max(axis=0)).astype(int) + 1
@@ -147,6 +149,13 @@ def _step_motion(prev: np.ndarray, cur: np.ndarray, area: np.ndarray) -> np.ndar
         return None  # the area left the frame
     inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
     cv2.fillConvexPoly(inside, np.round(area - (x0, y0)).astype(np.int32), 255)
+    if puppet is not None:
+        # corners whose LK window (21 px) stays on the puppet
+        on = np.where(puppet[y0:y1, x0:x1] > 0, 255, 0).astype(np.uint8)
+        on = cv2.erode(on, np.ones((11, 11), np.uint8), borderType=cv2.BORDER_REPLICATE)
+        on_puppet = inside & on
+        if np.count_nonzero(on_puppet) >= 0.25 * np.count_nonzero(inside):
+            inside = on_puppet  # else the strokes are not on the puppet: the area as it is
     corners = cv2.goodFeaturesToTrack(prev[y0:y1, x0:x1], maxCorners=300, qualityLevel=0.01, minDistance=3,
                                       blockSize=5, mask=inside)  # fmt: skip
     if corners is not None and len(corners) >= MIN_POINTS:
@@ -173,8 +182,8 @@ def _step_motion(prev: np.ndarray, cur: np.ndarray, area: np.ndarray) -> np.ndar
     return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
 
 
-def track_region(frames: Iterable[np.ndarray], region: np.ndarray, *,
-                 margin: float | None = None) -> Iterator[np.ndarray | None]:  # fmt: skip
+def track_region(frames: Iterable[np.ndarray], region: np.ndarray, *, margin: float | None = None,
+                 puppet: Iterable[np.ndarray | None] | None = None) -> Iterator[np.ndarray | None]:  # fmt: skip
     """Follow the picture around ``region`` of the first frame through the frames after it.
 
     Parameters
@@ -184,6 +193,11 @@ def track_region(frames: Iterable[np.ndarray], region: np.ndarray, *,
     region : (H, W) array, nonzero where the thing to carry is on the first frame.
     margin : pixels of picture around the region that are tracked with it
         (:func:`tracked_area`).
+    puppet : where the artist says the puppet is, one entry per frame of ``frames``:
+        (H, W) arrays, nonzero on the puppet (``laika_fx.prompts.region_mask`` of the
+        prompt's regions), or None where nothing is said. Where given and covering a
+        quarter of the tracked area, only the picture on the puppet is followed (the set
+        behind a face's edge moves otherwise).
 
     Yields
     ------
@@ -198,10 +212,12 @@ def track_region(frames: Iterable[np.ndarray], region: np.ndarray, *,
     """
     area = tracked_area(region, margin=margin)
     it = iter(frames)
+    bounds = iter(puppet) if puppet is not None else None
     try:
         prev = _gray8(next(it))
     except StopIteration:
         return
+    prev_puppet = next(bounds, None) if bounds is not None else None
     if prev.shape != np.shape(region):
         raise ValueError(f"a region of {np.shape(region)} on a frame of {prev.shape}")
     matrix = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
@@ -211,15 +227,18 @@ def track_region(frames: Iterable[np.ndarray], region: np.ndarray, *,
             yield None
             continue
         cur = _gray8(frame)
+        cur_puppet = next(bounds, None) if bounds is not None else None
         if cur.shape != prev.shape:
             raise ValueError(f"frames of different sizes: {prev.shape[::-1]} then {cur.shape[::-1]}")
-        step = _step_motion(prev, cur, area @ matrix[:, :2].T + matrix[:, 2])
+        if prev_puppet is not None and np.shape(prev_puppet) != prev.shape:
+            raise ValueError(f"a puppet region of {np.shape(prev_puppet)} on a frame of {prev.shape}")
+        step = _step_motion(prev, cur, area @ matrix[:, :2].T + matrix[:, 2], prev_puppet)
         if step is None:
             lost = True
             yield None
             continue
         matrix = _compose(step, matrix)
-        prev = cur
+        prev, prev_puppet = cur, cur_puppet
         yield matrix.copy()
 
 
@@ -240,12 +259,13 @@ def warp_strokes(strokes: Sequence[Stroke], matrix: np.ndarray) -> list[Stroke]:
     return out
 
 
-def carry_strokes(strokes: Sequence[Stroke], frames: Iterable[np.ndarray], *,
-                  margin: float | None = None) -> Iterator[list[Stroke] | None]:  # fmt: skip
+def carry_strokes(strokes: Sequence[Stroke], frames: Iterable[np.ndarray], *, margin: float | None = None,
+                  puppet: Iterable[np.ndarray | None] | None = None) -> Iterator[list[Stroke] | None]:  # fmt: skip
     """The strokes drawn on the first of ``frames``, carried onto each frame after it.
 
     Yields, for each frame after the first, the warped strokes (lay them on that frame's
     mask with :func:`apply_strokes`), or None where the track is lost (and after).
+    ``margin`` and ``puppet`` as in :func:`track_region`.
 
     Raises
     ------
@@ -257,5 +277,5 @@ def carry_strokes(strokes: Sequence[Stroke], frames: Iterable[np.ndarray], *,
     union = np.zeros(strokes[0].coverage.shape, np.uint8)
     for s in strokes:
         np.maximum(union, s.coverage, out=union)
-    for matrix in track_region(frames, union, margin=margin):
+    for matrix in track_region(frames, union, margin=margin, puppet=puppet):
         yield None if matrix is None else warp_strokes(strokes, matrix)

@@ -15,7 +15,7 @@ from laika_fx.carry import (
     warp_strokes,
 )
 
-from .carry_scene import CENTRE, SIZE, centroid, make_frames, stroke_line
+from .carry_scene import CENTRE, RADIUS, SIZE, centroid, make_frames, stroke_line
 
 
 def _line_stroke(k: int, velocity, *, radius: int = 4, erase: bool = False) -> Stroke:
@@ -73,6 +73,31 @@ def test_a_stroke_across_the_whole_face_follows_the_face_not_the_set(head_contra
     for k, strokes in enumerate(carry_strokes([Stroke(cov)], frames), 1):
         err = np.linalg.norm(centroid(strokes[0].coverage) - c0 - k * np.array(velocity))
         assert err < 2.0, f"frame {k}: {err:.2f} px off the face"
+
+
+def test_the_puppet_prompt_keeps_the_track_off_the_set():
+    """A dab on the edge of a smooth face, a busy set behind: the tracked area is half set.
+    The artist's puppet region on each frame (a click's disc, keyed with the head) keeps the
+    track on the face."""
+    from laika_fx.prompts import Region, region_mask
+
+    velocity = (3.0, -1.0)
+    frames = make_frames(12, velocity, head_contrast=0.3, set_contrast=1.0)
+    cov = np.zeros(SIZE, np.uint8)
+    cv2.circle(cov, (round(CENTRE[0] + 44), round(CENTRE[1] + 10)), 7, 255, -1)
+    c0 = centroid(cov)
+    puppet = [region_mask([Region("point", (CENTRE[0] + k * velocity[0], CENTRE[1] + k * velocity[1], RADIUS - 2))],
+                          SIZE) for k in range(12)]  # fmt: skip
+
+    def worst(**kw) -> float:
+        return max(np.linalg.norm(centroid(s[0].coverage) - c0 - k * np.array(velocity))
+                   for k, s in enumerate(carry_strokes([Stroke(cov)], frames, **kw), 1))  # fmt: skip
+
+    bounded, free = worst(puppet=puppet), worst()
+    assert bounded < 1.0 and free > 5.0, (bounded, free)
+    # a prompt elsewhere (not a quarter of the area): the area as it is
+    elsewhere = [region_mask([Region("box", (0, 0, 20, 20))], SIZE)] * 12
+    assert worst(puppet=elsewhere) == free
 
 
 def test_lost_track_yields_none_from_there_on():

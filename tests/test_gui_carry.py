@@ -17,7 +17,7 @@ from laika_fx.io import read_frame, write_frame  # noqa: E402
 from laika_fx.overrides import default_mask_override_dir  # noqa: E402
 
 from . import test_gui as base  # noqa: E402
-from .carry_scene import centroid, make_frames, stroke_line  # noqa: E402
+from .carry_scene import CENTRE, centroid, make_frames, stroke_line  # noqa: E402
 
 # the fixtures of test_gui: a window with only the test seam plugin on
 seam_plugin, window = base.seam_plugin, base.window
@@ -271,3 +271,40 @@ def test_discard_stops_a_carry_under_way(qtbot, window, moving_shot):
     assert win.carry_correction(whole_shot=True)
     qtbot.waitUntil(lambda: win.pending is not None, timeout=30000)
     assert sorted(win.pending.masks) == list(range(1002, 1011))
+
+
+def test_the_shots_puppet_prompt_guides_the_carry(qtbot, window, tmp_path):
+    """A dab at the edge of a smooth face with a busy set behind: carried by the picture
+    alone it drifts with the set; with the shot's puppet prompt (a click keyed on the face
+    on the first and last frames) it stays on the face."""
+    from laika_fx.prompts import default_prompt_path
+
+    win = window
+    shot = tmp_path / "edge"
+    shot.mkdir()
+    for i, frame in enumerate(make_frames(10, VELOCITY, head_contrast=0.3, set_contrast=1.0)):
+        write_frame(shot / f"frame.{1001 + i}.png", frame)
+    open_and_wait(qtbot, win, shot)
+    v = win.viewer
+    qtbot.keyClick(v, Qt.Key_B)
+    win.brush.setValue(7)
+    x, y = CENTRE[0] + 40, CENTRE[1] + 20
+    drag(v, [v.to_widget(QPointF(x, y)), v.to_widget(QPointF(x, y))])
+    band = _band((240, 320))
+    c0 = centroid((read_frame(default_mask_override_dir(shot) / "frame.1001.png") > 0) & ~band)
+
+    def worst() -> float:
+        assert win.carry_correction(whole_shot=True)
+        qtbot.waitUntil(lambda: win.pending is not None, timeout=30000)
+        errs = [np.linalg.norm(centroid((win.pending.mask(n) > 0) & ~band) - c0 - (n - 1001) * np.array(VELOCITY))
+                for n in range(1002, 1011)]  # fmt: skip
+        win.discard_carry()
+        return max(errs)
+
+    free = worst()
+    last = (CENTRE[0] + 9 * VELOCITY[0], CENTRE[1] + 9 * VELOCITY[1])
+    default_prompt_path(shot).write_text(json.dumps({"schema_version": 1, "prompts": [{"keys": [
+        {"frame": 1001, "point": list(CENTRE), "radius": 50}, {"frame": 1010, "point": list(last), "radius": 50}]}]}))
+    win.prompt_editor.load(default_prompt_path(shot))
+    guided = worst()
+    assert free > 4.0 and guided < 1.0, (free, guided)
