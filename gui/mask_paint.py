@@ -185,8 +185,9 @@ class MaskEditor(QObject):
         ``softness`` 0 is a hard brush, up to 1 all feather (:func:`brush_coverage`)."""
         if self.stem is None:
             return
-        if self._stroke is None or self._stroke["erase"] != erase:
-            self.begin_stroke(erase=erase) if self._stroke is None else self._stroke.update(erase=erase)
+        if self._stroke is None:  # a segment without begin_stroke: the stroke starts here
+            self.begin_stroke(erase=erase)
+        self._stroke["erase"] = erase
         hit = brush_coverage(self._shape, x0, y0, x1, y1, radius, softness)
         if hit is None:
             return

@@ -202,7 +202,11 @@ def test_soft_brush_leaves_a_feathered_override(qtbot, window, moving_shot):
     assert len(np.unique(mask)) > 10
     assert np.isclose(v.brush_softness, 0.6)
     _grab(win, "soft_brush.png")
-    # the soft value is kept per shot, and a hard brush leaves only 0 and 255
+    # the softness is saved with the shot's settings
+    win.save_shot_settings()
+    settings = json.loads((moving_shot.parent / "moving.laika_fx" / "settings.json").read_text())
+    assert settings["view"]["softness"] == 60
+    # a hard brush leaves only 0 and 255
     win.softness.setValue(0)
     drag(v, [v.to_widget(QPointF(x, 80.0)) for x in (100, 180)])
     hard = read_frame(folder / "frame.1001.png")[64:97, 140]
