@@ -604,3 +604,22 @@ def test_calibrate_only_recalibrates_with_the_face_gate(tmp_path):
         assert meta["validation"][precision] == shipped["validation"][precision]  # the shipped JSON is current
     assert meta["runtime"]["int8"]["threshold"] == shipped["runtime"]["int8"]["threshold"]
     assert meta["runtime"]["fp32"]["low_ratio"] == shipped["runtime"]["fp32"]["low_ratio"]
+
+
+def test_calibration_line_table_picks_what_select_lines_keeps():
+    """The calibration's one-labelling shortcut must choose exactly the plugin's lines."""
+    from laika_fx.seam_removal.detector import select_lines
+    from laika_fx_train.seam.evaluate import _line_table, _pick_lines
+
+    rng = np.random.default_rng(5)
+    for k in range(12):
+        prob = cv2.GaussianBlur(rng.random((60, 90)).astype(np.float32), (0, 0), 1.5)
+        prob = np.clip((prob - prob.min()) / np.ptp(prob), 0, 1).astype(np.float32)
+        face = np.zeros(prob.shape, bool)
+        face[10:40, 20 + k : 60 + k] = True
+        for f in (face, None):
+            table = _line_table(prob, 0.8, 0.5, face=f, min_area=3, medians=True)
+            for gate in ("auto", "face", "off", "prompt"):
+                for conf in (0.7, 0.85, 0.95):
+                    kept, _, _ = select_lines(prob, 0.8, 0.5, min_area=3, gate=gate, face=f, confident=conf)
+                    assert np.array_equal(_pick_lines(table, gate, conf), kept), (k, gate, conf, f is None)

@@ -283,6 +283,59 @@ def format_table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray | None, min_area: int,
+                medians: bool) -> dict:  # fmt: skip
+    """The lines :func:`select_lines` would judge on ``prob``, labelled once, with what each
+    gate policy asks of them: whether at least ``MIN_ON_FACE`` of a line lies on ``face``
+    and (``medians``) its median probability; :func:`_pick_lines` then applies a policy and
+    a ``confident`` bar without labelling again (the calibration sweeps hundreds of them)."""
+    from laika_fx.seam_removal.detector import MIN_ON_FACE
+
+    out = {"shape": prob.shape, "box": None, "face": face is not None}
+    weak = (prob > low).astype(np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(weak)
+    if bw == 0:
+        return out
+    box = np.s_[by : by + bh, bx : bx + bw]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(weak[box], connectivity=8)
+    area = stats[:, cv2.CC_STAT_AREA]
+    lines = np.zeros(n, bool)
+    lines[np.unique(labels[prob[box] > high])] = True
+    lines[0] = False
+    lines &= area >= min_area
+    on_face = np.bincount(labels[face[box]], minlength=n) >= MIN_ON_FACE * area if face is not None else lines
+    median = np.full(n, np.nan)
+    ask = np.flatnonzero(lines & ~on_face)
+    if medians and ask.size:  # np.median of each line's pixels, all lines at once
+        lab, val = labels.ravel(), prob[box].ravel()
+        sel = np.isin(lab, ask)
+        lab, val = lab[sel], val[sel]
+        order = np.lexsort((val, lab))
+        lab, val = lab[order], val[order]
+        start = np.searchsorted(lab, ask)
+        cnt = area[ask]
+        median[ask] = 0.5 * (val[start + (cnt - 1) // 2] + val[start + cnt // 2])
+    out.update(box=box, labels=labels, lines=lines, on_face=on_face, median=median)
+    return out
+
+
+def _pick_lines(table: dict, gate: str, confident: float) -> np.ndarray:
+    """The mask :func:`select_lines` returns (``kept``, no prompt) from a :func:`_line_table`."""
+    pred = np.zeros(table["shape"], bool)
+    if table["box"] is None or gate == "prompt":
+        return pred
+    lines, on_face = table["lines"], table["on_face"]
+    if gate == "off" or not table["face"]:
+        keep = lines
+    elif gate == "face":
+        keep = lines & on_face
+    else:
+        with np.errstate(invalid="ignore"):
+            keep = lines & (on_face | (table["median"] >= confident))
+    pred[table["box"]] = keep[table["labels"]]
+    return pred
+
+
 def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0.8, 0.9, 0.95, 0.98),
                         max_clean_flagged_pct: float = 0.05, dilation: int = 2,
                         confidents=(None,)) -> tuple[float, float, dict]:  # fmt: skip
@@ -310,14 +363,15 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     truth = [s.mask > 0 for s in scenes]
     has_seam = [bool(s.mask.any()) for s in scenes]
     disk = _disk(dilation) if dilation > 0 else None
+    sweep = gate == "auto" and any(f is not None for f in faces)
+    confs = list(dict.fromkeys(own if c is None else c for c in confidents)) if sweep else [own]
     results = []
-    for conf in dict.fromkeys(own if c is None else c for c in confidents):
-        if gate != "auto" or all(f is None for f in faces):
-            conf = own  # the bar plays no part: try it once
-        for thr in candidates:
-            for ratio in low_ratios:
-                preds = [select_lines(p, thr, thr * ratio, min_area=12, gate=gate, face=f, confident=conf)[0]
-                         for p, f in zip(probs, faces, strict=True)]  # fmt: skip
+    for thr in candidates:
+        for ratio in low_ratios:
+            tables = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep)
+                      for p, f in zip(probs, faces, strict=True)]  # fmt: skip
+            for conf in confs:
+                preds = [_pick_lines(t, gate, conf) for t in tables]
                 m = detection_metrics(preds, truth, has_seam)
                 free = [p for p, seam in zip(preds, has_seam, strict=True) if not seam]
                 if free and disk is not None:
@@ -325,8 +379,6 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
                     m["clean_flagged_pct"] = round(100 * grown / sum(p.size for p in free), 4)
                 m["confident"] = conf
                 results.append((thr, ratio, m))
-        if gate != "auto" or all(f is None for f in faces):
-            break
     flagged = [m["clean_flagged_pct"] or 0.0 for *_, m in results]  # None: no seam-free scene
     limit = max(max_clean_flagged_pct, min(flagged))
     allowed = [r for r, f in zip(results, flagged, strict=True) if f <= limit]
@@ -362,6 +414,7 @@ def load_detector(precision: str, *, models_dir: Path | None = None, face_gate: 
     settings = runtime.get("fp32" if precision == "fp32" else "int8", {})
     det.default_threshold = float(settings.get("threshold", det.default_threshold))
     det.default_low_ratio = float(settings.get("low_ratio", det.default_low_ratio))
+    det.confident = float(settings.get("confident", det.confident))
     return det
 
 
