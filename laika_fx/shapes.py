@@ -244,10 +244,35 @@ def _centerline(region: np.ndarray, origin: tuple[int, int], area: int, toleranc
     width = (-length + math.sqrt(length * length + 4.0 * area)) / 2.0
     if length < 2.0 * width:
         return None  # a blob, not a line
+    # a skeleton pixel sits beside the middle of an even-width band: move each point to the
+    # centroid of the band's pixels around it
+    if len(path) < 0.9 * area:  # not a one-pixel line already
+        pts = _recentre(pts, region, origin, max(1.0, width))
     # the skeleton stops short of the ends of a wide band: extend it to the band's ends
     pts = _extend_ends(pts, width)
     simple = cv2.approxPolyDP(pts.astype(np.float32).reshape(-1, 1, 2), float(max(tolerance, 0.5)), False)
     return {"points": _round_points(simple.reshape(-1, 2)), "width": round(width, _DECIMALS)}
+
+
+def _recentre(pts: np.ndarray, region: np.ndarray, origin: tuple[int, int], radius: float) -> np.ndarray:
+    """Each point moved to the centroid of ``region``'s pixel centres within ``radius``; the
+    two end points only across the line (along it, the centroid of an end falls inside)."""
+    ys, xs = np.nonzero(region)
+    cx, cy = xs + 0.5 + origin[0], ys + 0.5 + origin[1]
+    out = pts.copy()
+    for i, (x, y) in enumerate(pts):
+        near = (cx - x) ** 2 + (cy - y) ** 2 <= radius * radius
+        if near.any():
+            out[i] = (cx[near].mean(), cy[near].mean())
+    if len(pts) >= 2:
+        for end, inner in ((0, 1), (-1, -2)):
+            d = pts[end] - pts[inner]
+            n = float(np.hypot(*d))
+            if n > 0:
+                u = d / n
+                shift = out[end] - pts[end]
+                out[end] = pts[end] + shift - u * float(shift @ u)  # keep the move across the line only
+    return out
 
 
 def _extend_ends(pts: np.ndarray, width: float) -> np.ndarray:
@@ -442,27 +467,35 @@ def rasterize(shapes: Mapping[str, Any] | Sequence[Mapping[str, Any]], size: tup
 
 def rasterize_centerlines(shapes: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                           size: tuple[int, int] | None = None) -> np.ndarray:  # fmt: skip
-    """A mask from the shapes' centre lines drawn at their widths (round joins and caps);
-    shapes without a centre line are drawn from their outlines (:func:`rasterize`)."""
+    """A mask from the shapes' centre lines: (H, W) uint8, 255 where a pixel's centre lies
+    within half the line's width of its centre line (round joins and caps); shapes without a
+    centre line are drawn from their outlines (:func:`rasterize`)."""
     h, w = _size(shapes, size)
-    out = np.zeros((h, w), dtype=np.uint8)
-    shift = 8
+    out = np.zeros((h, w), dtype=bool)
     rest = []
     for shape in _shapes_of(shapes):
         line = shape.get("centerline")
         if not line:
             rest.append(shape)
             continue
-        width = float(line["width"])
-        pts = _to_cv(line["points"], shift)
-        if width < 1.5:
-            cv2.polylines(out, [pts], False, 255, 1, lineType=cv2.LINE_8, shift=shift)
+        half = float(line["width"]) / 2.0
+        pts = np.asarray(line["points"], dtype=np.float64).reshape(-1, 2)
+        x0 = max(0, int(math.floor(pts[:, 0].min() - half)))
+        x1 = min(w, int(math.ceil(pts[:, 0].max() + half)) + 1)
+        y0 = max(0, int(math.floor(pts[:, 1].min() - half)))
+        y1 = min(h, int(math.ceil(pts[:, 1].max() + half)) + 1)
+        if x1 <= x0 or y1 <= y0:
             continue
-        # pixels within width / 2 of the centre line: a distance transform of the line
-        line_img = np.full((h, w), 255, dtype=np.uint8)
-        cv2.polylines(line_img, [pts], False, 0, 1, lineType=cv2.LINE_8, shift=shift)
-        dist = cv2.distanceTransform(line_img, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-        out[dist <= width / 2.0] = 255
+        cx, cy = np.meshgrid(np.arange(x0, x1) + 0.5, np.arange(y0, y1) + 0.5)
+        best = np.full(cx.shape, np.inf)
+        segments = zip(pts[:-1], pts[1:], strict=True) if len(pts) > 1 else [(pts[0], pts[0])]
+        for a, b in segments:  # distance from each pixel centre to the segment
+            d = b - a
+            n = float(d @ d)
+            t = np.clip(((cx - a[0]) * d[0] + (cy - a[1]) * d[1]) / n, 0.0, 1.0) if n > 0 else 0.0
+            best = np.minimum(best, np.hypot(cx - (a[0] + t * d[0]), cy - (a[1] + t * d[1])))
+        out[y0:y1, x0:x1] |= best <= half + 1e-9
+    out = out.astype(np.uint8) * 255
     if rest:
         out |= rasterize(rest, (h, w))
     return out
