@@ -353,3 +353,28 @@ def test_batch_without_export_writes_no_shapes(shot_dir: Path, tmp_path: Path):
     assert _cli("batch", shot_dir, out, "--plugins", "deflicker", "-q").returncode == 0
     assert not (out / "shapes").exists()
     assert "shapes" not in json.loads((out / "laika_fx_report.json").read_text())
+
+
+def test_svg_drawn_by_an_svg_renderer_covers_the_mask(tmp_path: Path):
+    """An independent renderer (Qt's SVG module, anti-aliased, alpha >= 50 %) draws the
+    SVG's paths over the very pixels of the mask, holes included."""
+    pytest.importorskip("PySide6.QtSvg")
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+    from PySide6.QtWidgets import QApplication
+
+    _app = QApplication.instance() or QApplication([])
+    masks = [cv2.imread(str(GROUND_TRUTH_MASKS[0]), cv2.IMREAD_GRAYSCALE), thin_masks()["disc_with_holes"],
+             thin_masks()["arc_1px"]]  # fmt: skip
+    for mask in masks:
+        renderer = QSvgRenderer(QByteArray(shapes_svg(shapes_document(mask, frame=1)).encode()))
+        assert renderer.isValid()
+        h, w = mask.shape
+        image = QImage(w, h, QImage.Format_ARGB32)
+        image.fill(QColor(0, 0, 0, 0))
+        painter = QPainter(image)
+        renderer.render(painter)
+        painter.end()
+        alpha = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine() // 4, 4)[:, :w, 3]
+        assert iou(alpha >= 128, mask) >= 0.99
