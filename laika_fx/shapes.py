@@ -233,8 +233,20 @@ def _skeleton_path(skeleton: np.ndarray) -> list[tuple[int, int]] | None:
     return path
 
 
+#: regions smaller than this (pixels) get no centre line
+_MIN_LINE_AREA = 3
+#: regions wider than this (pixels, twice the largest inscribed radius) get no centre line
+_MAX_LINE_WIDTH = 64
+
+
 def _centerline(region: np.ndarray, origin: tuple[int, int], area: int, tolerance: float) -> dict | None:
-    """``{"points", "width"}`` of a line-like region (bool crop at ``origin`` = (x0, y0))."""
+    """``{"points", "width"}`` of a line-like region (bool crop at ``origin`` = (x0, y0)).
+
+    Only bands: a region whose inscribed circle is wide compared with its extent (a blob)
+    is refused before it is thinned (thinning a full frame would take a minute)."""
+    inscribed = float(cv2.distanceTransform(np.pad(region, 1).astype(np.uint8), cv2.DIST_L2, 3).max())
+    if 2 * inscribed > min(_MAX_LINE_WIDTH, max(region.shape) / 2.0):
+        return None
     path = _skeleton_path(_thin(region))
     if path is None:
         return None
@@ -321,37 +333,28 @@ def mask_to_shapes(mask: np.ndarray, *, tolerance: float = 0.5) -> list[dict[str
     m = np.asarray(mask)
     if m.ndim != 2:
         raise ValueError(f"mask must be (H, W), got shape {m.shape}")
-    m = m > 0
-    if not m.any():
+    m8 = (m > 0).astype(np.uint8)
+    bx, by, bw_all, bh_all = cv2.boundingRect(m8)  # work on the mask's bounding box only
+    if bw_all == 0 or bh_all == 0:
         return []
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8), connectivity=8)
-    loops = _trace_boundaries(m)
-    outer: dict[int, np.ndarray] = {}
-    holes: dict[int, list[np.ndarray]] = {}
-    for loop in loops:
-        a = _area(loop)
-        # the mask pixel on the right of the loop's first edge names its region
-        x, y = int(loop[0][0]), int(loop[0][1])
-        nx, ny = int(loop[1][0]), int(loop[1][1])
-        dx, dy = int(np.sign(nx - x)), int(np.sign(ny - y))
-        px = {(1, 0): (x, y), (0, 1): (x - 1, y), (-1, 0): (x - 1, y - 1), (0, -1): (x, y - 1)}[(dx, dy)]
-        label = int(labels[px[1], px[0]])
-        if a > 0 and label not in outer:
-            outer[label] = loop
-        else:
-            holes.setdefault(label, []).append(loop)
+    crop = m8[by : by + bh_all, bx : bx + bw_all]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
     shapes = []
-    for label in range(1, count):
+    for label in range(1, count):  # labels follow the raster order of each region's first pixel
         x0, y0, bw, bh, area = (int(v) for v in stats[label])
+        region = labels[y0 : y0 + bh, x0 : x0 + bw] == label
+        origin = np.array([bx + x0, by + y0], dtype=np.int32)
+        loops = [loop + origin for loop in _trace_boundaries(region)]
+        areas = [_area(loop) for loop in loops]
+        outer = int(np.argmax(areas))  # one region: one outer boundary, the others are holes
         shape: dict[str, Any] = {
-            "outline": _round_points(_simplify(outer[label], tolerance)),
-            "holes": [_round_points(_simplify(hole, tolerance)) for hole in holes.get(label, [])],
+            "outline": _round_points(_simplify(loops[outer], tolerance)),
+            "holes": [_round_points(_simplify(loop, tolerance)) for i, loop in enumerate(loops) if i != outer],
             "area": area,
-            "bbox": [x0, y0, bw, bh],
+            "bbox": [bx + x0, by + y0, bw, bh],
         }
-        if not shape["holes"]:
-            region = labels[y0 : y0 + bh, x0 : x0 + bw] == label
-            line = _centerline(region, (x0, y0), area, tolerance)
+        if not shape["holes"] and area >= _MIN_LINE_AREA:
+            line = _centerline(region, (bx + x0, by + y0), area, tolerance)
             if line is not None:
                 shape["centerline"] = line
         shapes.append(shape)

@@ -91,6 +91,17 @@ def test_empty_mask_gives_no_shapes():
     ET.fromstring(shapes_svg(doc))  # valid SVG with no path
 
 
+def test_full_frame_and_blob_masks():
+    """A mask touching the frame edges gets the frame rectangle; blobs get no centre line
+    (they are not thinned: a full 1080p frame took 47 s before it was guarded)."""
+    full = np.full((1080, 1920), 255, np.uint8)
+    (shape,) = mask_to_shapes(full)
+    assert shape["outline"] == [[0, 0], [1920, 0], [1920, 1080], [0, 1080]] and "centerline" not in shape
+    disc = cv2.circle(np.zeros((300, 400), np.uint8), (200, 150), 100, 255, -1)
+    (shape,) = mask_to_shapes(disc)
+    assert "centerline" not in shape and iou(rasterize([shape], disc.shape), disc) >= 0.99
+
+
 def test_mask_must_be_2d():
     with pytest.raises(ValueError, match=r"\(H, W\)"):
         mask_to_shapes(np.zeros((4, 4, 3), np.uint8))
