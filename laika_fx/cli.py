@@ -278,6 +278,9 @@ def _batch_on_dask(args: argparse.Namespace, shot, plugins, options: BatchOption
 
 def cmd_batch(args: argparse.Namespace) -> int:
     shot, plugins = _shot_and_plugins(args)
+    if args.export_shapes and not any(p.saved_masks for p in plugins):
+        print("laika-fx: note: --export-shapes: no plugin in the chain saves a mask (seam_removal does); "
+              "no shapes are written", file=sys.stderr)  # fmt: skip
     if args.scheduler or args.local_cluster:
         if args.preview:
             raise UsageError("--preview is not available with --scheduler/--local-cluster")

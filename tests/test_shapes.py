@@ -361,9 +361,16 @@ def test_batch_export_shapes(sample_dir: Path, tmp_path: Path):
 
 def test_batch_without_export_writes_no_shapes(shot_dir: Path, tmp_path: Path):
     out = tmp_path / "out"
-    assert _cli("batch", shot_dir, out, "--plugins", "deflicker", "-q").returncode == 0
+    res = _cli("batch", shot_dir, out, "--plugins", "deflicker", "-q")
+    assert res.returncode == 0 and "export-shapes" not in res.stderr
     assert not (out / "shapes").exists()
     assert "shapes" not in json.loads((out / "laika_fx_report.json").read_text())
+    # asked for, but nothing in the chain makes a mask: said in one line, the run goes on
+    res = _cli("batch", shot_dir, tmp_path / "out2", "--plugins", "deflicker", "--export-shapes", "-q")
+    assert res.returncode == 0
+    assert res.stderr.strip() == ("laika-fx: note: --export-shapes: no plugin in the chain saves a mask "
+                                  "(seam_removal does); no shapes are written")  # fmt: skip
+    assert not (tmp_path / "out2" / "shapes").exists()
 
 
 def test_svg_drawn_by_an_svg_renderer_covers_the_mask(tmp_path: Path):
