@@ -327,6 +327,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
             reports.append(report)
             print(format_summary(report))
             ok = ok and not report["frames_failed"] and not report["cancelled"]
+            shapes_error = report.get("shapes", {}).get("error")
+            if shapes_error:  # the frames are written; the Nuke script of their shapes is not
+                print(f"laika-fx: error: {shapes_error}", file=sys.stderr)
+                ok = False
             if "report_error" in report:  # e.g. a full disk: the summary above lists the failed frames
                 print(f"laika-fx: error: {report['report_error']}", file=sys.stderr)
                 ok = False

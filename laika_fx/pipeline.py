@@ -1083,21 +1083,31 @@ def _render_pass(
             if item.error is not None:
                 fail(item, item.error)
                 continue
+            shape_files: list[tuple[bytes, Path]] = []
+            if shape_masks:
+                t0 = time.perf_counter()
+                try:
+                    for name in shape_masks:
+                        if name in item.masks:
+                            doc = shapes_document(item.masks[name], frame=item.frame, mask_name=name,
+                                                  source=item.path.name)  # fmt: skip
+                            json_name, svg_name = shape_file_names(item.path.stem, name)
+                            shape_files += [(shapes_json(doc), shapes_dir / json_name),
+                                            (shapes_svg(doc).encode(), shapes_dir / svg_name)]  # fmt: skip
+                except Exception as exc:  # never lose the rest of the shot
+                    fail(item, f"shapes failed: {type(exc).__name__}: {exc}")
+                    continue
+                timer.add("shapes", time.perf_counter() - t0)
             t0 = time.perf_counter()
             pairs: list[tuple[Path, Path]] = []
             try:
+                for data, target in shape_files:
+                    pairs.append((write_temp(target, lambda tmp, data=data: tmp.write_bytes(data)), target))
                 for name, folder in mask_dirs.items():
                     if name in item.masks:
                         mask = (item.masks[name] > 0).astype(np.uint8) * 255
                         target = folder / f"{item.path.stem}.png"
                         pairs.append((write_frame_temp(target, mask, png_compression=png_compression), target))
-                for name in shape_masks:
-                    if name in item.masks:
-                        doc = shapes_document(item.masks[name], frame=item.frame, mask_name=name, source=item.path.name)
-                        for data, file_name in zip((shapes_json(doc), shapes_svg(doc).encode()),
-                                                   shape_file_names(item.path.stem, name), strict=True):  # fmt: skip
-                            target = shapes_dir / file_name
-                            pairs.append((write_temp(target, lambda tmp, data=data: tmp.write_bytes(data)), target))
                 target = out_dir / output_name(item.path, out_ext)
                 frame = convert_for_output(item.array, out_ext)
                 pairs.append((write_frame_temp(target, frame, compression=compression,

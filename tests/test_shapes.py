@@ -342,6 +342,7 @@ def test_batch_export_shapes(sample_dir: Path, tmp_path: Path):
     assert {s["name"].split("_")[0] for s in nk} == {"f1001", "f1002", "f1004"}
     report = json.loads((a / "laika_fx_report.json").read_text())
     assert report["shapes"] == {"folder": str(shapes), "masks": ["seam"]}
+    assert report["stages"]["shapes"]["frames"] == 4  # its own stage, not hidden in "write"
 
     b = tmp_path / "b"
     assert _cli("batch", sample_dir, b, "--export-shapes", "--workers", "2", *common).returncode == 0
@@ -396,3 +397,18 @@ def test_svg_drawn_by_an_svg_renderer_covers_the_mask(tmp_path: Path):
         painter.end()
         alpha = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine() // 4, 4)[:, :w, 3]
         assert iou(alpha >= 128, mask) >= 0.99
+
+
+def test_nuke_script_that_cannot_be_written_fails_the_run_in_one_line(sample_dir: Path, tmp_path: Path):
+    """A foreign, broken shapes file in OUTPUT/shapes/: the frames and their shapes are written,
+    the script is not; the run says why in one line and exits 1."""
+    out = tmp_path / "out"
+    (out / "shapes").mkdir(parents=True)
+    (out / "shapes" / "old.0001.seam.json").write_text("{broken")
+    res = _cli("batch", sample_dir, out, "--export-shapes", "--frames", "1001", "--plugins", "seam_removal", "-q")
+    assert res.returncode == 1
+    assert res.stderr.strip() == ("laika-fx: error: could not write the Nuke script: old.0001.seam.json: cannot read "
+                                  "shapes: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)")  # fmt: skip
+    assert (out / "frame.1001.png").is_file() and (out / "shapes" / "frame.1001.seam.json").is_file()
+    assert not (out / "shapes" / "seam.nk").exists()
+    assert "could not write the Nuke script" in json.loads((out / "laika_fx_report.json").read_text())["shapes"]["error"]
