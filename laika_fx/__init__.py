@@ -15,6 +15,8 @@ others are internal and may change):
 - :mod:`laika_fx.preview` -- display conversion (``to_display8``), preview movies
 - :mod:`laika_fx.overrides` -- artist mask overrides: where they live, load, save, remove
 - :mod:`laika_fx.prompts` -- artist prompts (where the puppet is): schema, load, save
+- :mod:`laika_fx.shapes` -- masks as vector shapes (JSON, SVG, Nuke Roto script) and back
+  (``mask_to_shapes``, ``rasterize``, ``read_shapes``)
 - :mod:`laika_fx.stabilize.sidecar` -- the ``stabilize.json`` schema: checked reading,
   camera curves for display (``load_solve``)
 """
