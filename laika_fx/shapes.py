@@ -383,11 +383,13 @@ def shapes_document(mask: np.ndarray, *, frame: int, mask_name: str = "seam", so
 def shapes_json(document: Mapping[str, Any]) -> bytes:
     """The bytes of a shapes file: the same document gives the same bytes."""
     text = json.dumps(document, indent=1)
-    text = _POINT.sub(lambda m: f"[{m.group(1)}, {m.group(2)}]", text)  # a point on one line
+    text = _NUMBERS.sub(lambda m: "[" + ", ".join(_NUMBER.findall(m.group(0))) + "]", text)
     return (text + "\n").encode()
 
 
-_POINT = re.compile(r"\[\s*(-?[0-9.eE+-]+),\s*(-?[0-9.eE+-]+)\s*\]")
+# a list of numbers only (a point, a bbox): on one line
+_NUMBERS = re.compile(r"\[\s*-?[0-9.eE+-]+(?:,\s*-?[0-9.eE+-]+)*\s*\]")
+_NUMBER = re.compile(r"-?[0-9.eE+-]+")
 
 
 def shape_file_names(stem: str, mask_name: str) -> tuple[str, str]:

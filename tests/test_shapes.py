@@ -412,3 +412,19 @@ def test_nuke_script_that_cannot_be_written_fails_the_run_in_one_line(sample_dir
     assert (out / "frame.1001.png").is_file() and (out / "shapes" / "frame.1001.seam.json").is_file()
     assert not (out / "shapes" / "seam.nk").exists()
     assert "could not write the Nuke script" in json.loads((out / "laika_fx_report.json").read_text())["shapes"]["error"]
+
+
+def test_temporary_shape_files_of_a_killed_run_are_removed(sample_dir: Path, tmp_path: Path):
+    """A killed run leaves `.<name>.<random>.part<ext>` files; the next run removes those of
+    the files it writes (shapes and script), and no other."""
+    out = tmp_path / "out"
+    shapes = out / "shapes"
+    shapes.mkdir(parents=True)
+    stale = [".frame.1001.seam.json.k1ll3d.part.json", ".frame.1001.seam.svg.k1ll3d.part.svg", ".seam.nk.k1ll3d.part.nk"]
+    other = ".frame.1002.seam.json.k1ll3d.part.json"  # a frame this run does not render: maybe another chunk's
+    for name in [*stale, other]:
+        (shapes / name).write_text("half")
+    res = _cli("batch", sample_dir, out, "--export-shapes", "--frames", "1001", "--plugins", "seam_removal", "-q")
+    assert res.returncode == 0, res.stderr
+    left = sorted(p.name for p in shapes.iterdir())
+    assert left == sorted([other, "frame.1001.seam.json", "frame.1001.seam.svg", "seam.nk"])
