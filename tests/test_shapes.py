@@ -317,7 +317,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 def test_batch_export_shapes(sample_dir: Path, tmp_path: Path):
     """--export-shapes writes, per frame, the shapes of the very mask --save-masks writes; a
     frame whose mask override is empty gets an empty shapes list; one Nuke script; the same
-    bytes with 1 or 2 workers, and in chunks merged by `laika-fx report`."""
+    bytes with 1 or 2 workers, in chunks merged by `laika-fx report`, and resumed."""
     before = digest_tree(sample_dir)
     overrides = tmp_path / "overrides"
     overrides.mkdir()
@@ -357,6 +357,12 @@ def test_batch_export_shapes(sample_dir: Path, tmp_path: Path):
     assert res.returncode == 0, res.stderr
     assert "seam.nk" in res.stdout
     assert _tree(c / "shapes") == _tree(shapes)
+
+    d = tmp_path / "d"  # half the shot, then the rest with --resume (as after a kill)
+    rest = ("--plugins", "seam_removal", "--mask-overrides", overrides, "-q", "--export-shapes")
+    assert _cli("batch", sample_dir, d, "--frames", "1001-1002", *rest).returncode == 0
+    assert _cli("batch", sample_dir, d, "--frames", "1001-1004", "--resume", *rest).returncode == 0
+    assert _tree(d / "shapes") == _tree(shapes)
     assert digest_tree(sample_dir) == before
 
 
