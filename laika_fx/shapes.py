@@ -116,13 +116,15 @@ def _trace_boundaries(mask: np.ndarray) -> list[np.ndarray]:
                     corners.append(at)
                 prev = heading
                 at = (at[0] + heading[0], at[1] + heading[1])
-                choices = out.get(at)
-                if not choices:
-                    break  # back at the start (its edge was taken first)
-                if len(choices) == 1:
-                    nxt = choices[0]
-                else:  # two regions meet at a corner: turn left, onto the diagonal pixel
-                    nxt = _left(heading) if _left(heading) in choices else choices[0]
+                choices = out.get(at) or []
+                # where two mask pixels meet at a corner, two edges leave it: turn left, onto
+                # the diagonal pixel (counting the start edge, taken first, at the start)
+                pinch = len(choices) + (at == start) == 2
+                nxt = _left(heading) if pinch else (choices[0] if choices else d)
+                if at == start and nxt == d:
+                    break  # the loop is closed
+                if nxt not in choices:  # not reached for a boolean mask's edges
+                    raise AssertionError(f"boundary trace lost at corner {at}")
                 choices.remove(nxt)
                 heading = nxt
             if len(corners) > 1 and corners[0] != at:

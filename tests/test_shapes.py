@@ -146,6 +146,26 @@ def test_round_trip_on_thin_and_holey_masks(name: str):
         assert len(doc["shapes"]) == 1  # 8-connected, as cv2.findContours
 
 
+@pytest.mark.parametrize("density", [0.3, 0.5, 0.7])
+def test_random_masks_round_trip_exactly(density: float):
+    """Speckle of every kind (pinches, nested holes, islands): unsimplified, each shape's
+    outline area minus its holes' is its pixel count; simplified, the mask comes back."""
+    rng = np.random.default_rng(int(density * 10))
+    for _ in range(10):
+        mask = (rng.random((40, 50)) < density).astype(np.uint8) * 255
+
+        def area(points):
+            p = np.asarray(points, float)
+            return 0.5 * float(np.dot(p[:, 0], np.roll(p[:, 1], -1)) - np.dot(np.roll(p[:, 0], -1), p[:, 1]))
+
+        exact = mask_to_shapes(mask, tolerance=0)
+        assert sum(s["area"] for s in exact) == (mask > 0).sum()
+        for shape in exact:
+            assert area(shape["outline"]) + sum(area(h) for h in shape["holes"]) == shape["area"]
+        assert np.array_equal(rasterize(exact, mask.shape), mask)
+        assert np.array_equal(rasterize(mask_to_shapes(mask), mask.shape), mask)
+
+
 def test_outline_orientation_and_holes():
     """Outlines clockwise on screen (positive shoelace area with y down), holes anticlockwise."""
     doc = shapes_document(thin_masks()["disc_with_holes"], frame=1)
