@@ -337,7 +337,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 def test_batch_export_shapes(sample_dir: Path, tmp_path: Path):
     """--export-shapes writes, per frame, the shapes of the very mask --save-masks writes; a
     frame whose mask override is empty gets an empty shapes list; one Nuke script; the same
-    bytes with 1 or 2 workers, in chunks merged by `laika-fx report`, and resumed."""
+    bytes with 1 or 2 workers."""
     before = digest_tree(sample_dir)
     overrides = tmp_path / "overrides"
     overrides.mkdir()
@@ -367,6 +367,20 @@ def test_batch_export_shapes(sample_dir: Path, tmp_path: Path):
     b = tmp_path / "b"
     assert _cli("batch", sample_dir, b, "--export-shapes", "--workers", "2", *common).returncode == 0
     assert _tree(b / "shapes") == _tree(shapes)
+    assert digest_tree(sample_dir) == before
+
+
+@pytest.mark.slow
+def test_batch_export_shapes_in_chunks_and_resumed(sample_dir: Path, tmp_path: Path):
+    """The same shapes and Nuke script from one run, from chunks merged by `laika-fx report`,
+    and from half the shot then the rest with --resume."""
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    cv2.imwrite(str(overrides / "frame.1003.png"), np.zeros((540, 960), np.uint8))
+    common = ("--frames", "1001-1004", "--plugins", "seam_removal", "--mask-overrides", overrides, "-q")
+    a = tmp_path / "a"
+    assert _cli("batch", sample_dir, a, "--export-shapes", *common).returncode == 0
+    shapes = a / "shapes"
 
     c = tmp_path / "c"
     assert _cli("analyze", sample_dir, c, "--frames", "1001-1004", "--plugins", "seam_removal", "-q").returncode == 0
@@ -383,7 +397,6 @@ def test_batch_export_shapes(sample_dir: Path, tmp_path: Path):
     assert _cli("batch", sample_dir, d, "--frames", "1001-1002", *rest).returncode == 0
     assert _cli("batch", sample_dir, d, "--frames", "1001-1004", "--resume", *rest).returncode == 0
     assert _tree(d / "shapes") == _tree(shapes)
-    assert digest_tree(sample_dir) == before
 
 
 def test_batch_without_export_writes_no_shapes(shot_dir: Path, tmp_path: Path):
