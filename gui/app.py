@@ -462,6 +462,7 @@ class MainWindow(QMainWindow):
         self.prompt_editor.load_failed.connect(self.notifier.error)
         self.batch.add_requested.connect(self.add_current_to_batch)
         self.batch.job_done.connect(self._on_job_done)
+        self.batch.frame_requested.connect(self.show_batch_frame)
         self.analyze_button.clicked.connect(self.analyze_current)
         self.analysis_runner.progress.connect(lambda _i, ev: self.camera_status.setText(describe_progress(ev)))
         self.analysis_runner.job_finished.connect(self._on_analysis_done)
@@ -1081,6 +1082,15 @@ class MainWindow(QMainWindow):
         if self.model.shot is not None and job.source == self.model.source:
             self._refresh_analyses()
             self._mark_left_alone_from_report()
+
+    def show_batch_frame(self, source: str, frame: int) -> None:
+        """Open ``source`` (unless it is the open shot) at ``frame``: a frame the artist
+        clicked in a batch job's result."""
+        if self.model.shot is None or os.path.abspath(source) != os.path.abspath(self.model.source):
+            if not self.open_shot(source):
+                return
+        self.model.set_frame(frame)
+        self.viewer.setFocus()
 
     def analyze_current(self) -> None:
         """Run the analyze pass of the switched-on plugins in the background."""

@@ -1,4 +1,6 @@
-"""Batch queue panel: shots with their settings, run in the background, progress, reports."""
+"""Batch queue panel: shots with their settings, run in the background, progress, and each
+shot's result as an artist reads it (frames cleaned, frames where a line was left alone, frames
+that failed; click one to look at it)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -24,11 +29,12 @@ from PySide6.QtWidgets import (
 from laika_fx.pipeline import ProgressEvent
 from laika_fx.plugins import registry
 from laika_fx.report import format_summary
+from laika_fx.sequence import format_frame_range
 
-from .style import mono_font
+from .style import ACCENT, DIM, ERROR, mono_font
 from .workers import BatchJob, BatchRunner
 
-__all__ = ["BatchQueue", "JobProgress", "format_eta", "describe_progress"]
+__all__ = ["BatchQueue", "JobProgress", "ShotResult", "ResultPanel", "shot_result", "format_eta", "describe_progress"]
 
 _BAR_STEPS = 1000
 
@@ -104,6 +110,193 @@ def report_text(job: BatchJob) -> str:
     return "\n".join(lines)
 
 
+class ShotResult:
+    """What a finished job did to its shot, in an artist's terms (from its report).
+
+    Attributes
+    ----------
+    status : the job's status (``done``, ``failed``, ``cancelled``, ...).
+    cleaned : frames written by this run (cleaned when seam removal ran).
+    seam_removal : whether the seam removal plugin was in the job.
+    left_alone : ``[(frame, text)]``, the frames where a detected line was left alone (not
+        painted out), with how many and why, from ``notes.seam_removal``.
+    failed : ``[(frame, text)]``, the frames that were not written and why.
+    error : why the whole job failed (None if it ran).
+    """
+
+    def __init__(self, job: BatchJob) -> None:
+        report = job.report if isinstance(job.report, dict) else {}
+        self.status = job.status
+        self.error = job.error
+        self.seam_removal = any(name == "seam_removal" for name, _ in job.plugins)
+        self.cleaned = int(report.get("frames_written", 0) or 0)
+        self.skipped = int(report.get("frames_skipped", 0) or 0)
+        self.left_alone: list[tuple[int, str]] = []
+        notes = report.get("notes", {}).get("seam_removal", {}) if isinstance(report.get("notes"), dict) else {}
+        per_frame = notes.get("lines_left_alone", {}) if isinstance(notes, dict) else {}
+        for frame in notes.get("frames_with_lines_left_alone", []) if isinstance(notes, dict) else []:
+            self.left_alone.append((int(frame), _left_alone_text(int(frame), per_frame.get(str(frame)))))
+        self.failed: list[tuple[int, str]] = []
+        for entry in report.get("frames_failed", []):
+            try:
+                self.failed.append((int(entry["frame"]), f"frame {entry['frame']}  ·  {entry.get('file', '')}: "
+                                                         f"{entry.get('error', 'failed')}"))  # fmt: skip
+            except (KeyError, TypeError, ValueError):
+                continue
+
+    @property
+    def headline(self) -> str:
+        """One line: what happened to the shot."""
+        if self.status == "failed" and self.error and not self.cleaned:
+            return f"failed: {self.error}"
+        verb = "cleaned" if self.seam_removal else "written"
+        parts = [f"{self.cleaned} frame{'s' if self.cleaned != 1 else ''} {verb}"]
+        if self.seam_removal:
+            parts.append(f"line left alone on {len(self.left_alone)}")
+        parts.append(f"{len(self.failed)} failed")
+        tail = "  (cancelled)" if self.status == "cancelled" else ""
+        return "  ·  ".join(parts) + tail
+
+
+def _left_alone_text(frame: int, note) -> str:
+    if not isinstance(note, dict):
+        return f"frame {frame}"
+    n = int(note.get("lines_left_alone", 0) or 0)
+    why = [t for t in (f"{note.get('outside_prompt')} outside the puppet prompt" if note.get("outside_prompt") else "",
+                       f"{note.get('rejected_by_gate')} not on a face" if note.get("rejected_by_gate") else "") if t]  # fmt: skip
+    return f"frame {frame}  ·  {n} line{'s' if n != 1 else ''}" + (f" ({', '.join(why)})" if why else "")
+
+
+def shot_result(job: BatchJob) -> ShotResult:
+    """The result of ``job`` as the batch queue shows it."""
+    return ShotResult(job)
+
+
+class ResultPanel(QWidget):
+    """The selected job's result: frames cleaned, frames where a line was left alone and
+    frames that failed, each frame clickable; the full report (timings) under Details.
+
+    Signals
+    -------
+    frame_requested(int) : the artist clicked a frame.
+    """
+
+    frame_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("Select a shot to see its result.", self)
+        self.title.setObjectName("dim")
+        self.title.setTextFormat(Qt.RichText)
+        self.cleaned_label = QLabel(self)
+        self.left_alone_label = QLabel(self)
+        self.failed_label = QLabel(self)
+        for label in (self.cleaned_label, self.left_alone_label, self.failed_label):
+            label.setTextFormat(Qt.RichText)
+        self.left_alone_label.setToolTip("Lines the detector found but did not paint out (outside the puppet prompt, "
+                                         "or not on a face). Click a frame to look at it; paint the seam in "
+                                         "if it is one.")  # fmt: skip
+        self.left_alone_list = QListWidget(self)
+        self.left_alone_list.setToolTip("Click to open the shot at that frame")
+        self.failed_list = QListWidget(self)
+        self.failed_list.setToolTip("Click to open the shot at that frame")
+        for lst in (self.left_alone_list, self.failed_list):
+            lst.itemClicked.connect(self._clicked)
+            lst.itemActivated.connect(self._clicked)
+        self.details_button = QToolButton(self)
+        self.details_button.setText("Details (timings)")
+        self.details_button.setCheckable(True)
+        self.details_button.setToolTip("The full report: throughput, per-stage timings, settings")
+        self.details = QPlainTextEdit(self)
+        self.details.setReadOnly(True)
+        self.details.setFont(mono_font(9))
+        self.details.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.details.setVisible(False)
+        self.details_button.toggled.connect(self.details.setVisible)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 4, 0, 0)
+        lay.addWidget(self.title)
+        counts = QHBoxLayout()
+        counts.addWidget(self.cleaned_label)
+        counts.addWidget(self.left_alone_label)
+        counts.addWidget(self.failed_label)
+        counts.addStretch(1)
+        counts.addWidget(self.details_button)
+        lay.addLayout(counts)
+        lay.addWidget(self.left_alone_list, 3)  # one under the other: the dock is narrow
+        lay.addWidget(self.failed_list, 1)
+        lay.addWidget(self.details, 1)
+        self.show_job(None)
+
+    def show_job(self, job: BatchJob | None) -> None:
+        self.left_alone_list.clear()
+        self.failed_list.clear()
+        self.details.setPlainText(report_text(job) if job is not None else "")
+        finished = job is not None and job.status in ("done", "failed", "cancelled")
+        for w in (self.cleaned_label, self.left_alone_label, self.failed_label, self.left_alone_list,
+                  self.failed_list):  # fmt: skip
+            w.setVisible(finished)
+        if job is None:
+            self.title.setText("Select a shot to see its result.")
+            return
+        where = f"<b>{_html(job.name)}</b> → {_html(str(job.output))}"
+        if not finished:
+            self.title.setText(f"{where}  ·  {_STATUS_TEXT.get(job.status, job.status)}")
+            return
+        result = shot_result(job)
+        self.title.setText(f"{where}  ·  {_STATUS_TEXT.get(job.status, job.status)}"
+                           + (f"  ·  {_html(result.error)}" if result.error else ""))  # fmt: skip
+        verb = "cleaned" if result.seam_removal else "written"
+        self.cleaned_label.setText(f"<span style='color:{ACCENT};font-size:16px;font-weight:600'>{result.cleaned}</span>"
+                                   f" frames {verb}")  # fmt: skip
+        self.left_alone_label.setVisible(result.seam_removal)
+        self.left_alone_list.setVisible(result.seam_removal)
+        n = len(result.left_alone)
+        colour = "#28dcff" if n else DIM
+        self.left_alone_label.setText(f"<span style='color:{colour};font-size:16px;font-weight:600'>{n}</span> with a "
+                                      f"line left alone" + (f" ({format_frame_range([f for f, _ in result.left_alone])})"
+                                                            if n else ""))  # fmt: skip
+        n_failed = len(result.failed)
+        colour = ERROR if n_failed else DIM
+        self.failed_label.setText(f"<span style='color:{colour};font-size:16px;font-weight:600'>{n_failed}</span> "
+                                  "failed")  # fmt: skip
+        for frame, text in result.left_alone:
+            item = QListWidgetItem(f"⚠ {text}")
+            item.setData(Qt.UserRole, frame)
+            item.setToolTip(f"{text} left alone: click to look at the frame")
+            self.left_alone_list.addItem(item)
+        if not result.left_alone:
+            self._placeholder(self.left_alone_list, "no line left alone")
+        for frame, text in result.failed:
+            item = QListWidgetItem(f"✖ {text}")
+            item.setData(Qt.UserRole, frame)
+            item.setToolTip(text)
+            self.failed_list.addItem(item)
+        if not result.failed:
+            self._placeholder(self.failed_list, "no frame failed" if not result.error else f"job failed: {result.error}")
+
+    @staticmethod
+    def _placeholder(lst: QListWidget, text: str) -> None:
+        item = QListWidgetItem(text)
+        item.setFlags(Qt.NoItemFlags)
+        lst.addItem(item)
+
+    def frames(self, which: str) -> list[int]:
+        """The frames listed under ``left_alone`` or ``failed`` (for tests and scripts)."""
+        lst = self.left_alone_list if which == "left_alone" else self.failed_list
+        return [lst.item(i).data(Qt.UserRole) for i in range(lst.count()) if lst.item(i).data(Qt.UserRole) is not None]
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        frame = item.data(Qt.UserRole)
+        if frame is not None:
+            self.frame_requested.emit(int(frame))
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class BatchQueue(QWidget):
     """The queue of shots, the run controls, live progress and each shot's report.
 
@@ -111,10 +304,13 @@ class BatchQueue(QWidget):
     -------
     add_requested() : the user wants the current shot (with the current settings) queued.
     job_done(BatchJob) : a job ended (done, failed or cancelled).
+    frame_requested(str, int) : the artist clicked a frame in a job's result: open that shot
+        (the job's source) at that frame.
     """
 
     add_requested = Signal()
     job_done = Signal(object)
+    frame_requested = Signal(str, int)
 
     def __init__(self, runner: BatchRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -167,11 +363,9 @@ class BatchQueue(QWidget):
         self.progress.setValue(0)
         self.progress_label = QLabel("idle", self)
         self.progress_label.setObjectName("dim")
-        self.report = QPlainTextEdit(self)
-        self.report.setReadOnly(True)
-        self.report.setFont(mono_font(9))
-        self.report.setPlaceholderText("Select a shot to see its report.")
-        self.report.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.result = ResultPanel(self)
+        self.result.frame_requested.connect(self._on_frame_requested)
+        self.report = self.result.details  # the full text report, under "Details"
 
         out_row = QHBoxLayout()
         out_row.addWidget(QLabel("Output", self))
@@ -195,9 +389,10 @@ class BatchQueue(QWidget):
         top_lay.addWidget(self.progress_label)
         split = QSplitter(Qt.Vertical, self)
         split.addWidget(top)
-        split.addWidget(self.report)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.addWidget(self.result)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 360])  # the result gets room: the queue is a few rows
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(split)
@@ -337,6 +532,8 @@ class BatchQueue(QWidget):
         if job is None or item is None:
             return
         item.setText(3, _STATUS_TEXT[job.status])
+        if job.status in ("done", "failed", "cancelled"):
+            item.setToolTip(0, f"{job.source}\n→ {job.output}\n{shot_result(job).headline}")
         if job.report and "frames_per_minute" in job.report:
             item.setText(4, f"{job.report['frames_per_minute']:.0f}")
         if job.error:
@@ -354,9 +551,12 @@ class BatchQueue(QWidget):
         self._update_buttons()
 
     def _show_report(self) -> None:
-        item = self.tree.currentItem()
-        job = self._job(item.data(0, Qt.UserRole)) if item is not None else None
-        self.report.setPlainText(report_text(job) if job is not None else "")
+        self.result.show_job(self._selected_job())
+
+    def _on_frame_requested(self, frame: int) -> None:
+        job = self._selected_job()
+        if job is not None:
+            self.frame_requested.emit(job.source, frame)
 
     def _update_buttons(self) -> None:
         running = self.runner.running

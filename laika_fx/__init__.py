@@ -17,6 +17,8 @@ others are internal and may change):
   what a soft (feathered) override does (``blend_soft``)
 - :mod:`laika_fx.carry` -- carry a mask correction through a shot with the puppet's motion
 - :mod:`laika_fx.prompts` -- artist prompts (where the puppet is): schema, load, save
+- :mod:`laika_fx.shapes` -- masks as vector shapes (JSON, SVG, Nuke Roto script) and back
+  (``mask_to_shapes``, ``rasterize``, ``read_shapes``)
 - :mod:`laika_fx.stabilize.sidecar` -- the ``stabilize.json`` schema: checked reading,
   camera curves for display (``load_solve``)
 """

@@ -35,6 +35,7 @@ from .pipeline import (
     read_input,
     run_analyze,
     run_batch,
+    write_shape_scripts,
 )
 from .plugins import BUILTIN_DISTRIBUTIONS, PluginError, build_plugins, load_preset, registry
 from .prompts import Prompt, PromptError, PromptKey, ShotPrompts, parse_box, parse_point
@@ -47,6 +48,7 @@ from .report import (
     write_report,
 )
 from .sequence import ShotError, open_shot, parse_frame_range
+from .shapes import ShapesError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
 #: most render worker threads one batch may start
@@ -276,6 +278,9 @@ def _batch_on_dask(args: argparse.Namespace, shot, plugins, options: BatchOption
 
 def cmd_batch(args: argparse.Namespace) -> int:
     shot, plugins = _shot_and_plugins(args)
+    if args.export_shapes and not any(p.saved_masks for p in plugins):
+        print("laika-fx: note: --export-shapes: no plugin in the chain saves a mask (seam_removal does); "
+              "no shapes are written", file=sys.stderr)  # fmt: skip
     if args.scheduler or args.local_cluster:
         if args.preview:
             raise UsageError("--preview is not available with --scheduler/--local-cluster")
@@ -284,6 +289,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             raise UsageError("--puppet-box/--puppet-point are not available with --scheduler/--local-cluster: "
                              "save the prompt to a file and pass --prompt FILE")  # fmt: skip
         options = BatchOptions(workers=args.workers, save_masks=args.save_masks, resume=args.resume,
+                               export_shapes=args.export_shapes,
                                mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
                                cache_mb=args.cache_mb, prompts=str(prompts) if prompts else None,
                                output_format=args.output_format, convert=args.convert,
@@ -297,6 +303,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         prompts=_prompt_option(args),
         workers=args.workers,
         save_masks=args.save_masks,
+        export_shapes=args.export_shapes,
         resume=args.resume,
         mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
         cache_mb=args.cache_mb,
@@ -320,6 +327,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
             reports.append(report)
             print(format_summary(report))
             ok = ok and not report["frames_failed"] and not report["cancelled"]
+            shapes_error = report.get("shapes", {}).get("error")
+            if shapes_error:  # the frames are written; the Nuke script of their shapes is not
+                print(f"laika-fx: error: {shapes_error}", file=sys.stderr)
+                ok = False
             if "report_error" in report:  # e.g. a full disk: the summary above lists the failed frames
                 print(f"laika-fx: error: {report['report_error']}", file=sys.stderr)
                 ok = False
@@ -418,6 +429,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(format_summary(merged))
     print(f"  merged    {len(files)} chunk reports -> {path}")
+    shapes = merged.get("shapes")
+    if isinstance(shapes, dict) and shapes.get("masks"):  # the chunks wrote shapes: one Nuke script for all
+        try:
+            for script in write_shape_scripts(out, [str(m) for m in shapes["masks"]],
+                                              shot_name=Path(str(merged.get("input", ""))).name):  # fmt: skip
+                print(f"  shapes    {script}")
+        except (OSError, ShapesError) as exc:
+            print(f"laika-fx: error: could not write the Nuke script: {exc}", file=sys.stderr)
+            return EXIT_FAILED
     return EXIT_OK if not merged["frames_failed"] and not merged["cancelled"] else EXIT_FAILED
 
 
@@ -498,6 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="render the range in chunks of N frames (a farm task runs one chunk), using the sidecars "
                         "`laika-fx analyze` wrote; each chunk writes OUTPUT/reports/, merged by `laika-fx report`")  # fmt: skip
     b.add_argument("--save-masks", action="store_true", help="write OUTPUT/masks/<stem>.png (255 = inpainted seam)")
+    b.add_argument("--export-shapes", action="store_true",
+                   help="also write each frame's seam mask as vector shapes: OUTPUT/shapes/<stem>.seam.json and "
+                        ".svg, and a Nuke script OUTPUT/shapes/seam.nk with a Roto node (docs/shapes.md)")
     b.add_argument("--mask-overrides", metavar="DIR", help="artist masks used instead of the detection "
                    "(default: <shot folder>.laika_fx/mask_overrides if it exists)")
     b.add_argument("--prompt", metavar="FILE", help="artist prompt: where the puppet is (JSON; default: "

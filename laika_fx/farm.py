@@ -29,10 +29,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from .pipeline import BatchError, BatchOptions, Cancel, Progress, run_analyze, run_batch
+from .pipeline import (
+    BatchError,
+    BatchOptions,
+    Cancel,
+    Progress,
+    run_analyze,
+    run_batch,
+    saved_mask_folders,
+    write_shape_scripts,
+)
 from .plugins import PluginSpec, build_plugins
 from .report import CHUNK_REPORTS, REPORT_NAME, chunk_report_name, merge_reports, write_report
 from .sequence import Shot, format_frame_range, open_shot
+from .shapes import ShapesError
 
 __all__ = ["run_on_dask", "render_chunk", "job_template", "FarmError", "DEFAULT_CHUNK_SIZE"]
 
@@ -151,6 +161,12 @@ def run_on_dask(
             merged["frames_failed"].append({"frame": n, "file": shot.path(n).name, "error": "chunk failed on the cluster"})
         merged["frames_total"] += len(chunk)
     merged["frames_failed"].sort(key=lambda f: f["frame"])
+    if options.export_shapes:  # the chunks wrote each frame's shapes; one Nuke script for them all
+        masks = sorted(saved_mask_folders(plugins, out))
+        try:
+            write_shape_scripts(out, masks, shot_name=Path(shot.pattern).name)
+        except (OSError, ShapesError) as exc:
+            merged["shapes"] = {**merged.get("shapes", {}), "error": f"could not write the Nuke script: {exc}"}
     write_report(out, merged, path=out / REPORT_NAME)
     return merged
 

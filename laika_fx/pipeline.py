@@ -62,6 +62,7 @@ from .io import (
     sync_folders,
     tiff_compression,
     write_frame_temp,
+    write_temp,
 )
 from .overrides import default_mask_override_dir, load_mask_override
 from .plugins import FrameContext, Plugin
@@ -75,6 +76,15 @@ from .report import (
     write_report,
 )
 from .sequence import Shot
+from .shapes import (
+    SHAPES_FOLDER,
+    ShapesError,
+    shape_file_names,
+    shapes_document,
+    shapes_json,
+    shapes_svg,
+    write_nuke_script,
+)
 
 __all__ = [
     "Progress",
@@ -89,6 +99,7 @@ __all__ = [
     "render_frame",
     "load_analyses",
     "saved_mask_folders",
+    "write_shape_scripts",
     "check_output_folder",
     "read_input",
     "probe_input",
@@ -537,6 +548,9 @@ class BatchOptions:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     io_threads: int | None = None  # readers and writers each; default: workers
     save_masks: bool = False
+    # also write each saved mask as vector shapes: OUTPUT/shapes/<stem>.<mask>.json and .svg,
+    # and one Nuke script OUTPUT/shapes/<mask>.nk (laika_fx.shapes)
+    export_shapes: bool = False
     resume: bool = False
     mask_overrides: Path | None = None  # None: the default folder if it exists
     # where the puppet is (artist prompt): a prompt file, prompts, or None: the default
@@ -783,8 +797,10 @@ def run_batch(
         hint = " (--convert writes it as " + conversion.split(" to ", 1)[1] + ")" if out_ext in (".png", ".exr") else ""
         raise BatchError(f"the shot is {fmt[1]}: {out_ext[1:].upper()} cannot hold it as it is{hint}")
     mask_dirs = saved_mask_folders(plugins, out_dir) if opts.save_masks else {}
+    shape_masks = sorted(saved_mask_folders(plugins, out_dir)) if opts.export_shapes else []
+    shapes_dir = out_dir / SHAPES_FOLDER
     _make_folder(out_dir)
-    for folder in mask_dirs.values():
+    for folder in [*mask_dirs.values(), *([shapes_dir] if shape_masks else [])]:
         _make_folder(folder)
     override_dir = opts.mask_overrides
     if override_dir is None:
@@ -822,6 +838,10 @@ def run_batch(
     remove_stale_parts(out_dir, names)
     for folder in mask_dirs.values():
         remove_stale_parts(folder, {f"{shot.path(n).stem}.png" for n in todo})
+    if shape_masks:
+        remove_stale_parts(shapes_dir, {name for n in todo for m in shape_masks
+                                        for name in shape_file_names(shot.path(n).stem, m)}
+                           | ({f"{m}.nk" for m in shape_masks} if not opts.chunk else set()))  # fmt: skip
 
     # ---- analyze pass (the frames it decodes are kept for the render pass, within the budget)
     compression = _shot_tiff_compression(shot)  # outputs keep it (OpenCV would always write LZW)
@@ -843,11 +863,18 @@ def run_batch(
             shot, todo, plugins, out_dir, fmt, timer, failures, written,
             workers=workers, io_threads=io_threads, qsize=qsize,
             mask_dirs=mask_dirs, override_dir=override_dir, progress=progress, cancel=cancel, cache=cache,
+            shape_masks=shape_masks, shapes_dir=shapes_dir,
             compression=compression, prompts=prompts, notes=notes,
             out_ext=out_ext, png_compression=opts.png_compression, first_written=first_written,
         )  # fmt: skip
     kept = len(cache)
     cache.clear()
+    shapes_error = None
+    if shape_masks and not opts.chunk:  # a chunk's script would lack the other chunks' frames
+        try:
+            write_shape_scripts(out_dir, shape_masks, shot_name=Path(shot.pattern).name)
+        except (OSError, ShapesError) as exc:
+            shapes_error = f"could not write the Nuke script: {exc}"
 
     wall = time.perf_counter() - t_start
     report = build_report(
@@ -869,6 +896,10 @@ def run_batch(
     # start and imports not counted) until the first output frame was committed
     report["time_to_first_frame_s"] = round(first_written[0] - t_start, 3) if first_written else None
     report["prompt"] = prompt_source
+    if shape_masks:
+        report["shapes"] = {"folder": str(shapes_dir), "masks": shape_masks}
+        if shapes_error:
+            report["shapes"]["error"] = shapes_error
     report["notes"] = _summarize_notes(plugins, notes)
     report["frame_cache"] = {
         "budget_mb": cache_mb, "frames_kept": kept, "reads_saved": cache.hits,
@@ -885,6 +916,25 @@ def run_batch(
         report["report_error"] = f"could not write {report_path}: {exc.strerror or exc}"
     progress.start("done", 0)
     return report
+
+
+def write_shape_scripts(output: str | os.PathLike, masks: Sequence[str], *, shot_name: str = "") -> list[Path]:
+    """Write ``OUTPUT/shapes/<mask>.nk`` for each mask name from the shapes files there
+    (:func:`laika_fx.shapes.write_nuke_script`); returns the scripts written. The batch calls
+    it after a run, ``laika-fx report`` and the farm after merging the chunks.
+
+    Raises
+    ------
+    OSError, laika_fx.shapes.ShapesError
+        If a script cannot be written or a shapes file is not valid.
+    """
+    folder = Path(output) / SHAPES_FOLDER
+    written = []
+    for name in masks:
+        path = write_nuke_script(folder, name, comment=f"{name} shapes of {shot_name}, by laika_fx")
+        if path is not None:
+            written.append(path)
+    return written
 
 
 def _summarize_notes(plugins: Sequence[Plugin], notes: dict[int, dict[str, Any]]) -> dict[str, dict]:
@@ -944,6 +994,8 @@ def _render_pass(
     out_ext: str,
     first_written: list[float] | None = None,
     png_compression: str = "fast",
+    shape_masks: Sequence[str] = (),
+    shapes_dir: Path | None = None,
 ) -> None:
     progress.start("render", len(todo))
     exr_half = out_ext.lower() == ".exr" and _stored_as_half(shot)
@@ -1031,9 +1083,26 @@ def _render_pass(
             if item.error is not None:
                 fail(item, item.error)
                 continue
+            shape_files: list[tuple[bytes, Path]] = []
+            if shape_masks:
+                t0 = time.perf_counter()
+                try:
+                    for name in shape_masks:
+                        if name in item.masks:
+                            doc = shapes_document(item.masks[name], frame=item.frame, mask_name=name,
+                                                  source=item.path.name)  # fmt: skip
+                            json_name, svg_name = shape_file_names(item.path.stem, name)
+                            shape_files += [(shapes_json(doc), shapes_dir / json_name),
+                                            (shapes_svg(doc).encode(), shapes_dir / svg_name)]  # fmt: skip
+                except Exception as exc:  # never lose the rest of the shot
+                    fail(item, f"shapes failed: {type(exc).__name__}: {exc}")
+                    continue
+                timer.add("shapes", time.perf_counter() - t0)
             t0 = time.perf_counter()
             pairs: list[tuple[Path, Path]] = []
             try:
+                for data, target in shape_files:
+                    pairs.append((write_temp(target, lambda tmp, data=data: tmp.write_bytes(data)), target))
                 for name, folder in mask_dirs.items():
                     if name in item.masks:
                         mask = (item.masks[name] > 0).astype(np.uint8) * 255
@@ -1084,7 +1153,7 @@ def _render_pass(
                 timer.add("sync", time.perf_counter() - t0)
                 done.append(item)
             if done:
-                sync_folders([out_dir, *mask_dirs.values()])
+                sync_folders([out_dir, *mask_dirs.values(), *([shapes_dir] if shape_masks else [])])
             if done and first_written is not None and not first_written:
                 first_written.append(time.perf_counter())
             for item in done:

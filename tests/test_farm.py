@@ -16,7 +16,7 @@ from .test_robustness import _alive, _descendants, small_shot
 
 pytest.importorskip("distributed")
 
-CHAIN = ["--plugins", "deflicker,seam_removal,stabilize", "--save-masks", "-q"]
+CHAIN = ["--plugins", "deflicker,seam_removal,stabilize", "--save-masks", "--export-shapes", "-q"]
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,7 @@ def farm_command(shot: Path, out: Path) -> list:
 
 
 def check_farm_output(out: Path, local: dict[str, str]) -> None:
+    assert "shapes/seam.nk" in local and "shapes/frame.1016.seam.json" in local  # merged after the chunks
     assert output_digests(out) == local
     assert not [p.name for p in out.rglob("*") if ".part" in p.name]
     report = json.loads((out / "laika_fx_report.json").read_text())

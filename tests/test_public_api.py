@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = {
     "laika_fx", "laika_fx.io", "laika_fx.sequence", "laika_fx.plugins", "laika_fx.pipeline", "laika_fx.report",
     "laika_fx.preview", "laika_fx.overrides", "laika_fx.carry", "laika_fx.prompts", "laika_fx.stabilize.sidecar",
+    "laika_fx.shapes",
 }  # fmt: skip
 
 
