@@ -164,11 +164,13 @@ def _sample_frames(root: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]
 POLICIES = ("auto", "face", "off")
 
 
-def _policy_masks(det, frame: np.ndarray, *, dilation: int = 0, policies=POLICIES) -> dict[str, np.ndarray]:
+def _policy_masks(det, frame: np.ndarray, *, dilation: int = 0, policies=POLICIES,
+                  auto_face: bool = True) -> dict[str, np.ndarray]:  # fmt: skip
     """``det``'s masks of ``frame`` under each gate policy (bool, frame size), chosen by the
     runtime's own :func:`select_lines` with ``det``'s thresholds and ``confident`` bar (one
     inference; the face finder runs when ``det`` has one and a line reaches the threshold,
-    as the plugin runs it)."""
+    as the plugin runs it). ``auto_face``: whether ``auto`` has the face finder (the model's
+    calibrated ``face_gate``; without it ``auto`` keeps every line, as the plugin does)."""
     rgb = det.working_rgb(frame)
     prob = det.seam_probability(rgb)
     high = det.default_threshold
@@ -176,7 +178,8 @@ def _policy_masks(det, frame: np.ndarray, *, dilation: int = 0, policies=POLICIE
     face = det.face_finder.mask(rgb) if det.face_finder is not None and prob.max() > high else None
     out = {}
     for gate in policies:
-        kept, _, _ = select_lines(prob, high, low, min_area=12, gate=gate, face=face, confident=det.confident)
+        f = face if gate != "auto" or auto_face else None
+        kept, _, _ = select_lines(prob, high, low, min_area=12, gate=gate, face=f, confident=det.confident)
         out[gate] = upscale_mask(kept, frame.shape[:2], dilation) > 0
     return out
 
@@ -392,6 +395,19 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
 SOURCE_SEEDS = {"seam": 1234, "free": 999}
 
 
+def _calibrated_face_gate(precision: str, models_dir: Path | None) -> bool:
+    """Whether the model's thresholds were calibrated with the face finder (its JSON's
+    ``runtime`` ``face_gate``; true when it does not say): what ``auto`` runs with."""
+    import json
+
+    from laika_fx.seam_removal.detector import runtime_settings
+
+    if models_dir is None:
+        return bool(runtime_settings("seam_detector", precision).get("face_gate", True))
+    runtime = json.loads((Path(models_dir) / "seam_detector.json").read_text()).get("runtime", {})
+    return bool(runtime.get("fp32" if precision == "fp32" else "int8", {}).get("face_gate", True))
+
+
 def load_detector(precision: str, *, models_dir: Path | None = None, face_gate: bool | None = None):
     """A :class:`SeamDetector` of ``precision``: the shipped IR, or the IR in ``models_dir``
     with the thresholds of ``models_dir/seam_detector.json``; the shipped face finder as
@@ -448,12 +464,14 @@ def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8")
     for precision in precisions:
         # with the face finder loaded, so the three policies can be compared on one model
         det = load_detector(precision, models_dir=models_dir, face_gate=True)
+        auto_face = _calibrated_face_gate(precision, models_dir)
         rows = {gate: {} for gate in POLICIES}
         fill = Inpainter("learned", precision=precision)
         for sid in ids:
-            masks = [_policy_masks(det, s.frame) for s in scenes[sid]]
+            masks = [_policy_masks(det, s.frame, auto_face=auto_face) for s in scenes[sid]]
             truth, has = [s.mask > 0 for s in scenes[sid]], [bool(s.mask.any()) for s in scenes[sid]]
-            free_masks = [_policy_masks(det, (s.frame * 255 + 0.5).astype(np.uint8), dilation=2) for s in free[sid]]
+            free_masks = [_policy_masks(det, (s.frame * 255 + 0.5).astype(np.uint8), dilation=2, auto_face=auto_face)
+                          for s in free[sid]]  # fmt: skip
             for gate in POLICIES:
                 r = detection_metrics([m[gate] for m in masks], truth, has)
                 flagged, psnr = [], []

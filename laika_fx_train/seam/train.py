@@ -292,6 +292,8 @@ def _detector_validation(out_dir: Path, world: str = "synthetic"):
 
     def validate(xml: Path, precision: str) -> dict:
         face_xml = out_dir / f"face_finder_{precision}.xml"
+        if world == "wide" and not face_xml.exists():  # a run folder: the shipped face finder
+            face_xml = MODELS_DIR / f"face_finder_{precision}.xml"
         if world != "wide":
             gate = face_xml.exists()
             det = SeamDetector(model_xml=xml, precision=precision, face_gate=gate,
