@@ -106,6 +106,22 @@ def _any_output(folder: Path, suffix: str) -> bool:
         return False
 
 
+def tree_pss(proc: psutil.Process) -> int:
+    """Proportional set size of the tree: shared pages (libraries, the forkserver's copy-on-write
+    pages) counted once across processes, unlike the RSS sum."""
+    total = 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for p in procs:
+        try:
+            total += p.memory_full_info().pss
+        except (psutil.Error, AttributeError):
+            pass
+    return total
+
+
 def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str], pin: str | None = None,
               source: Path | None = None) -> dict:  # fmt: skip
     """One ``laika-fx batch`` process: its timings, memory and report. ``source``: run the
@@ -122,7 +138,8 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
     popen = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ps = psutil.Process(popen.pid)
     first = None
-    peak = 0
+    peak = peak_pss = 0
+    last_pss = 0.0
     suffix = Path(names[0]).suffix
     last_rss = 0.0
     while True:
@@ -135,6 +152,9 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
         if now - last_rss >= 0.02:
             peak = max(peak, tree_rss(ps))
             last_rss = now
+        if now - last_pss >= 0.1:
+            peak_pss = max(peak_pss, tree_pss(ps))
+            last_pss = now
         time.sleep(0.005)
     total = time.perf_counter() - t0
     popen.returncode = os.waitstatus_to_exitcode(status)
@@ -154,6 +174,7 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
         "ttff_process_s": round(first, 2) if first is not None else None,
         "ttff_run_s": report.get("time_to_first_frame_s"),
         "peak_rss_tree_mb": round(peak / 2**20),
+        "peak_pss_tree_mb": round(peak_pss / 2**20),
         "max_rss_process_mb": round(usage.ru_maxrss / 1024),
         "stages_ms": stages,
     }
@@ -223,6 +244,8 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="also write every figure to this file")
     ap.add_argument("--keep", type=Path, help="build the shots here and keep them (default: a temporary folder)")
     ap.add_argument("--only", help="comma-separated resolutions (540p,1080p,4K)")
+    ap.add_argument("--source", type=Path, metavar="SRC",
+                    help="the laika_fx source tree to measure (default: the installed one)")
     ap.add_argument("--baseline", type=Path, metavar="SRC",
                     help="a laika_fx source tree (e.g. `git worktree add` of an older commit): its default chain "
                          "runs on every PNG shot beside this tree's, in the same run (before/after)")
@@ -258,18 +281,19 @@ def main() -> int:
                     shutil.rmtree(shot, ignore_errors=True)
                     names = build(shot, h, w, fmt, n, base)
                 out = tmp / "out"
-                cases = [("default", [], None, 2, None), ("pass-through", ["--plugins", "pass_through"], None, 2, None)]
+                src = a.source
+                cases = [("default", [], None, 2, src), ("pass-through", ["--plugins", "pass_through"], None, 2, src)]
                 if a.baseline and fmt == "png8":
                     cases.insert(0, ("default, baseline", [], None, 2, a.baseline))
                 if res == "1080p" and fmt == "png8":
-                    run_batch(shot, out, names, env, ["--workers", "2"])  # warms the compiled-model cache
-                    cases += [("default", [], "0", 1, None), ("pass-through", ["--plugins", "pass_through"], "0", 1, None),
-                              ("default fp32", ["--precision", "fp32"], None, 2, None)]  # fmt: skip
+                    run_batch(shot, out, names, env, ["--workers", "2"], source=src)  # warms the compiled-model cache
+                    cases += [("default", [], "0", 1, src), ("pass-through", ["--plugins", "pass_through"], "0", 1, src),
+                              ("default fp32", ["--precision", "fp32"], None, 2, src)]  # fmt: skip
                     if not a.quick:
                         results["vidstab_1080p_png"] = vidstab(shot, tmp / "vidstab", n)
                         say(f"vidstab: {results['vidstab_1080p_png']}")
                 elif fmt == fmts[0]:
-                    run_batch(shot, out, names, env, ["--workers", "2"])  # warms the cache at this size
+                    run_batch(shot, out, names, env, ["--workers", "2"], source=src)  # warms the cache at this size
                 for label, args, pin, workers, source in cases:
                     r = run_batch(shot, out, names, env, [*args, "--workers", str(workers)], pin=pin, source=source)
                     r.update(resolution=res, format=fmt, chain=label, workers=workers, one_core=pin is not None,
@@ -297,7 +321,7 @@ def table(results: dict) -> str:
     lines = [f"CPU: {results['cpu']} ({results['cores']} cores); 1-minute load average before each run in the "
              f"last column; {'--quick' if results['quick'] else 'full'} run, {results['bench_seconds']} s", ""]
     lines += ["| shot | chain | workers | frames | frames/min end to end (run) | floor ratio | TTFF s | "
-              "peak RSS tree MB | per-stage ms/frame/worker | load |", "|---|---|---|---|---|---|---|---|---|---|"]
+              "peak RSS / PSS tree MB | per-stage ms/frame/worker | load |", "|---|---|---|---|---|---|---|---|---|---|"]
     floors = {(r["resolution"], r["format"], r["workers"], r["one_core"]): r["fpm_end_to_end"]
               for r in results["runs"] if r["chain"] == "pass-through"}  # fmt: skip
     for r in results["runs"]:
@@ -307,7 +331,7 @@ def table(results: dict) -> str:
         workers = f"{r['workers']}{' (1 core)' if r['one_core'] else ''}"
         lines.append(f"| {r['resolution']} {r['format']} | {r['chain']} | {workers} | {r['frames']} | "
                      f"{r['fpm_end_to_end']:.0f} ({r['fpm_run']:.0f}) | {ratio} | {r['ttff_process_s']} | "
-                     f"{r['peak_rss_tree_mb']} | {stages} | {r['load_1min_before']} |")  # fmt: skip
+                     f"{r['peak_rss_tree_mb']} / {r['peak_pss_tree_mb']} | {stages} | {r['load_1min_before']} |")  # fmt: skip
     v = results.get("vidstab_1080p_png")
     if v:
         lines.append("")
