@@ -289,6 +289,30 @@ def test_frame_cache_stays_within_its_budget(tmp_path: Path, monkeypatch):
     assert _outputs(tmp_path / "o") == _outputs(tmp_path / "ref")
 
 
+def test_memory_cap_shrinks_the_cache_then_the_queues_and_keeps_the_bytes(tmp_path: Path):
+    from laika_fx.pipeline import apply_memory_cap, frames_in_flight
+
+    make_shot(tmp_path / "s", 6, shape=(40, 56, 3))
+    shot = open_shot(tmp_path / "s")
+    frame_mb = 40 * 56 * 3 / 2**20
+    ample = run_batch(shot, tmp_path / "ample", [Counting()], BatchOptions(workers=2, memory_mb=10))
+    assert ample["frame_cache"]["frames_kept"] == 6
+    assert ample["frame_cache"]["budget_mb"] == pytest.approx(10 - frames_in_flight(2, 2, 4) * frame_mb)
+    # room for the frames in flight with one-frame queues and one reader/writer, no cache
+    cap = (frames_in_flight(2, 1, 1) + 0.5) * frame_mb
+    tight = run_batch(shot, tmp_path / "tight", [Counting()], BatchOptions(workers=2, memory_mb=cap))
+    assert tight["frame_cache"]["frames_kept"] == 0
+    assert tight["memory_cap"] == {"cap_mb": cap, "queue_frames": 1, "io_threads": 1,
+                                   "frames_in_flight": frames_in_flight(2, 1, 1)}  # fmt: skip
+    assert tight["frames_written"] == 6
+    plain = run_batch(shot, tmp_path / "plain", [Counting()], BatchOptions(workers=2))
+    assert "memory_cap" not in plain
+    assert _outputs(tmp_path / "tight") == _outputs(tmp_path / "ample") == _outputs(tmp_path / "plain")
+    # a 4K 8-bit frame under a 600 MB cap: the queues keep their size, the cache gets the rest
+    io, q, cache = apply_memory_cap(600, 3840 * 2160 * 3, workers=2, io_threads=2, qsize=4, cache_mb=1024)
+    assert (io, q) == (2, 4) and cache == pytest.approx(600 - frames_in_flight(2, 2, 4) * 3840 * 2160 * 3 / 2**20)
+
+
 def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
     """Uncompressed TIFF reads faster than the cache keeps a frame; other formats are cached."""
     for ext, compression, kept in ((".tif", 1, 0), (".tif", 5, 4), (".png", None, 4)):
