@@ -591,3 +591,15 @@ def test_freed_frames_go_back_to_the_system():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert int(out) < 40
+
+
+def test_analyze_decodes_ahead_on_two_threads_per_worker(tmp_path: Path):
+    """With one worker, a frame's analysis waiting (on a solver process, on the GIL) leaves
+    a second thread to decode and start the next frame."""
+    from laika_fx.pipeline import AnalysisSource
+
+    make_shot(tmp_path / "s", 4, shape=(16, 24, 3))
+    shot = open_shot(tmp_path / "s")
+    barrier = threading.Barrier(2, timeout=10)
+    source = AnalysisSource(shot, shot.frames, workers=1, progress=Progress(), cancelled=threading.Event())
+    assert source.map(lambda n, a: barrier.wait() >= 0) == dict.fromkeys(shot.frames, True)
