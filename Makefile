@@ -7,6 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 DEMO_OUT ?= demo_out
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: demo test test-fast lint bench bench-codecs clean-demo venv runtime-check
 
@@ -36,7 +37,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_pipeline.py
+	cd benchmarks && ../$(PY) bench_speed.py $(BENCH_ARGS)
 
 # frame codecs against OpenCV and the candidate libraries (docs/benchmarks.md#frame-codecs)
 bench-codecs: $(STAMP)

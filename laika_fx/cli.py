@@ -291,7 +291,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         options = BatchOptions(workers=args.workers, save_masks=args.save_masks, resume=args.resume,
                                export_shapes=args.export_shapes,
                                mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
-                               cache_mb=args.cache_mb, prompts=str(prompts) if prompts else None,
+                               cache_mb=args.cache_mb, memory_mb=args.memory_mb,
+                               prompts=str(prompts) if prompts else None,
                                output_format=args.output_format, convert=args.convert,
                                png_compression=args.png_compression)  # fmt: skip
         return _batch_on_dask(args, shot, plugins, options)
@@ -307,6 +308,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         resume=args.resume,
         mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
         cache_mb=args.cache_mb,
+        memory_mb=args.memory_mb,
         chunk=args.chunk_size is not None,
         output_format=args.output_format,
         convert=args.convert,
@@ -534,6 +536,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--cache-mb", type=_number("--cache-mb", minimum=0, maximum=2**30), default=None, metavar="MB",
                    help="memory for frames decoded by the analyze pass and reused by the render pass "
                         f"(default: {DEFAULT_CACHE_MB:.0f}, none for uncompressed TIFF; 0 = decode every frame again)")  # fmt: skip
+    b.add_argument("--memory-mb", type=_number("--memory-mb", minimum=1, maximum=2**30), default=None, metavar="MB",
+                   help="cap on the decoded frames held at once (frame cache + frames in flight); the cache "
+                        "shrinks first, then the queues (default: no cap)")
     b.add_argument("--preview", metavar="MOVIE", help="also encode the output frames to an H.264 movie")
     b.add_argument("--fps", type=_number("--fps", minimum=0, maximum=1000, above=True), default=24.0, help="frame rate of the preview movie (default 24)")
     farm = b.add_mutually_exclusive_group()

@@ -163,3 +163,12 @@ def test_end_to_end_on_sample_frames(sample_dir: Path, tmp_path: Path):
     corr = np.corrcoef([est[n] for n in frames], [1 / truth[n] for n in frames])[0, 1]
     assert corr > 0.9, corr
     assert digest_tree(sample_dir) == before
+
+
+def test_memory_cap_option_reaches_the_run(tmp_path: Path):
+    make_shot(tmp_path / "s", 4, shape=(128, 128, 3))  # 48 kB frames: 1 MB holds ~21
+    assert main(["batch", str(tmp_path / "s"), str(tmp_path / "o"), "--plugins", "deflicker", "-q",
+                 "--memory-mb", "1", "--workers", "2"]) == 0  # fmt: skip
+    report = json.loads((tmp_path / "o" / "laika_fx_report.json").read_text())
+    assert report["memory_cap"]["cap_mb"] == 1 and report["memory_cap"]["queue_frames"] == 2
+    assert report["frame_cache"]["frames_kept"] == 0

@@ -177,6 +177,16 @@ def test_a_compile_that_fails_with_the_cache_is_retried_without_it(monkeypatch, 
     assert ["CACHE_DIR" in c for c in fake.configs] == [True, False, False]
 
 
+def test_networks_run_on_one_thread_unless_asked(monkeypatch) -> None:
+    """Each render worker runs its own inference: a network asks for one core, not all."""
+    monkeypatch.setattr(runtime, "_cache", {})
+    xml = runtime.model_path("aligner", "int8")
+    net = runtime.compile_model(xml, precision="f32", shape=[(1, 2, 128, 128)])
+    assert int(net.compiled.get_property("INFERENCE_NUM_THREADS")) == 1
+    two = runtime.compile_model(xml, precision="f32", shape=[(1, 2, 128, 128)], threads=2)
+    assert int(two.compiled.get_property("INFERENCE_NUM_THREADS")) == 2
+
+
 def test_merged_chunk_reports_keep_the_quickest_first_frame() -> None:
     from laika_fx.report import merge_reports
 

@@ -1,5 +1,8 @@
 import json
 import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -286,6 +289,30 @@ def test_frame_cache_stays_within_its_budget(tmp_path: Path, monkeypatch):
     assert _outputs(tmp_path / "o") == _outputs(tmp_path / "ref")
 
 
+def test_memory_cap_shrinks_the_cache_then_the_queues_and_keeps_the_bytes(tmp_path: Path):
+    from laika_fx.pipeline import apply_memory_cap, frames_in_flight
+
+    make_shot(tmp_path / "s", 6, shape=(40, 56, 3))
+    shot = open_shot(tmp_path / "s")
+    frame_mb = 40 * 56 * 3 / 2**20
+    ample = run_batch(shot, tmp_path / "ample", [Counting()], BatchOptions(workers=2, memory_mb=10))
+    assert ample["frame_cache"]["frames_kept"] == 6
+    assert ample["frame_cache"]["budget_mb"] == pytest.approx(10 - frames_in_flight(2, 2, 4) * frame_mb)
+    # room for the frames in flight with one-frame queues and one reader/writer, no cache
+    cap = (frames_in_flight(2, 1, 1) + 0.5) * frame_mb
+    tight = run_batch(shot, tmp_path / "tight", [Counting()], BatchOptions(workers=2, memory_mb=cap))
+    assert tight["frame_cache"]["frames_kept"] == 0
+    assert tight["memory_cap"] == {"cap_mb": cap, "queue_frames": 1, "io_threads": 1,
+                                   "frames_in_flight": frames_in_flight(2, 1, 1)}  # fmt: skip
+    assert tight["frames_written"] == 6
+    plain = run_batch(shot, tmp_path / "plain", [Counting()], BatchOptions(workers=2))
+    assert "memory_cap" not in plain
+    assert _outputs(tmp_path / "tight") == _outputs(tmp_path / "ample") == _outputs(tmp_path / "plain")
+    # a 4K 8-bit frame under a 600 MB cap: the queues keep their size, the cache gets the rest
+    io, q, cache = apply_memory_cap(600, 3840 * 2160 * 3, workers=2, io_threads=2, qsize=4, cache_mb=1024)
+    assert (io, q) == (2, 4) and cache == pytest.approx(600 - frames_in_flight(2, 2, 4) * 3840 * 2160 * 3 / 2**20)
+
+
 def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
     """Uncompressed TIFF reads faster than the cache keeps a frame; other formats are cached."""
     for ext, compression, kept in ((".tif", 1, 0), (".tif", 5, 4), (".png", None, 4)):
@@ -544,3 +571,35 @@ def test_masks_saved_to_one_folder_twice_are_refused(shot_dir: Path, tmp_path: P
         run_batch(open_shot(shot_dir), tmp_path / "o", [Painter(), Other()], BatchOptions(save_masks=True))
     with pytest.raises(BatchError, match="not a folder name"):
         run_batch(open_shot(shot_dir), tmp_path / "o", [Escape()], BatchOptions(save_masks=True))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_freed_frames_go_back_to_the_system():
+    """After a large buffer was freed, glibc would keep frame-sized buffers on the heap
+    (120 MB of 20 freed 6 MB frames stayed in the process); run_batch fixes the threshold."""
+    code = textwrap.dedent("""
+        import numpy as np, psutil
+        from laika_fx.pipeline import map_large_buffers
+        assert map_large_buffers()
+        p = psutil.Process()
+        a = np.ones(8 << 20, np.uint8); del a
+        before = p.memory_info().rss
+        keep = [np.ones(6 << 20, np.uint8) for _ in range(20)]
+        last = keep[-1]
+        del keep
+        print((p.memory_info().rss - before) >> 20)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert int(out) < 40
+
+
+def test_analyze_decodes_ahead_on_two_threads_per_worker(tmp_path: Path):
+    """With one worker, a frame's analysis waiting (on a solver process, on the GIL) leaves
+    a second thread to decode and start the next frame."""
+    from laika_fx.pipeline import AnalysisSource
+
+    make_shot(tmp_path / "s", 4, shape=(16, 24, 3))
+    shot = open_shot(tmp_path / "s")
+    barrier = threading.Barrier(2, timeout=10)
+    source = AnalysisSource(shot, shot.frames, workers=1, progress=Progress(), cancelled=threading.Event())
+    assert source.map(lambda n, a: barrier.wait() >= 0) == dict.fromkeys(shot.frames, True)

@@ -198,6 +198,17 @@ def test_tiles_follow_a_wandering_seam():
     assert len(tiles) == 2
 
 
+def test_tile_bands_start_at_the_seam_not_on_a_grid():
+    """A seam as wide as two cores, starting just before a grid line, gets two bands (the
+    fixed grid of the frame cut it into three)."""
+    cw = TILE_W - 2 * CONTEXT
+    mask = np.zeros((300, 1200), bool)
+    mask[140:146, cw - 10 : 3 * cw - 20] = True
+    tiles = _tiles(mask)
+    assert len(tiles) == 2
+    assert [t[4] for t in tiles] == [cw - 10, 2 * cw - 10]
+
+
 @pytest.mark.parametrize("method", ["learned", "telea", "ns"])
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
 @pytest.mark.parametrize("channels", [1, 3, 4])

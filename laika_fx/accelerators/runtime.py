@@ -33,6 +33,8 @@ __all__ = ["MODELS_DIR", "core", "model_path", "available", "CompiledNet", "comp
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PRECISIONS = ("int8", "fp32")
+#: inference threads of a compiled network unless a caller asks for more (compile_model)
+DEFAULT_THREADS = 1
 
 _core = None
 _core_lock = threading.Lock()
@@ -145,11 +147,15 @@ def compile_model(
     precision : ``INFERENCE_PRECISION_HINT`` for non-quantized layers: ``f32`` (default,
         exact) or ``bf16``.
     shape : static input shapes to reshape to (one per input), e.g. ``[(1, 3, 256, 256)]``.
-    threads : ``INFERENCE_NUM_THREADS`` (default: all cores).
+    threads : ``INFERENCE_NUM_THREADS`` (default :data:`DEFAULT_THREADS`, 1: the batch runs
+        one inference per render worker, so the cores are shared by the workers, not split
+        inside each call; two workers each asking for every core made each call wait for
+        a core the other worker held).
     hint : ``PERFORMANCE_HINT``: ``LATENCY`` or ``THROUGHPUT``.
     streams : ``NUM_STREAMS`` (default: chosen by the hint).
     """
     path = Path(path)
+    threads = DEFAULT_THREADS if threads is None else threads
     key = (str(path.resolve()), precision, tuple(map(tuple, shape)) if shape else None, threads, hint, streams)
     # one lock for the whole compile: render workers asking for the same model at once
     # must not compile it twice (it takes ~0.3-1 s)

@@ -1,0 +1,358 @@
+"""End-to-end speed of ``laika-fx batch`` on a shot of real photographs (``make bench``).
+
+    python benchmarks/bench_speed.py [--quick] [--json OUT.json] [--keep DIR]
+
+One run measures, each ``laika-fx batch`` run a new process exactly as a user starts it:
+
+- the shot of :mod:`shot` (a seamed puppet head on a collage of real photographs, camera
+  shake, flicker, noise) at 960x540, 1920x1080 and 3840x2160, as 8-bit PNG, 16-bit TIFF
+  (uncompressed) and JPEG (quality 95);
+- the default chain (seam_removal + stabilize, INT8) and, for the codec floor, a
+  pass-through plugin (installed for the run through the ``laika_fx.plugins`` entry point
+  group, as a third-party plugin would be) that returns each frame unchanged: the same
+  reading, checking, writing and committing, no work on the pixels;
+- frames per minute end to end (from launching the process until it exits, Python's start
+  and every compile included) and as the report counts them (the run alone); per-stage
+  milliseconds per frame per worker (from the report); time to first frame (until the
+  first output file appears under its final name, polled every 5 ms, and the report's);
+  peak resident memory of the whole process tree (the batch process and the stabilize
+  solver processes it starts: the sum of their RSS, sampled every 20 ms with psutil) and
+  the largest single process's peak (``ru_maxrss`` from ``wait4``, as ``/usr/bin/time``
+  reports it);
+- 1080p PNG with 2 workers and with ``--workers 1`` pinned to one core (``taskset -c 0``),
+  and with ``--precision fp32``;
+- each network INT8 vs FP32 (OpenVINO, inference precision hint f32, so the FP32 model
+  really runs in f32) at the input shape a 1080p frame gives it, one inference at a time,
+  median milliseconds;
+- ffmpeg's vid.stab (``vidstabdetect`` then ``vidstabtransform``, imageio-ffmpeg's binary)
+  on the same 1080p PNG frames, PNG out: the classical peer's speed.
+
+The compiled-model cache is warmed by a first, untimed run per resolution, so the timed
+runs are a shot's second run (what an artist re-rendering sees). The machine may be shared:
+the 1-minute load average is printed before every run; compare rows of one run, not runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+from machine import cpu_model  # benchmarks/machine.py, beside this script
+from shot import FORMATS, build, plate
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RESOLUTIONS = {"540p": (540, 960), "1080p": (1080, 1920), "4K": (2160, 3840)}
+# frames per shot: (full, --quick)
+FRAMES = {"540p": (96, 24), "1080p": (96, 24), "4K": (24, 8)}
+
+PASS_MODULE = '''
+from laika_fx.plugins import Plugin
+
+
+class PassThrough(Plugin):
+    """Returns each frame unchanged: what is left is the pipeline and the codecs."""
+
+    name = "pass_through"
+    label = "Pass-through (benchmark)"
+    description = "Returns the frame unchanged."
+
+    def render(self, frame, ctx):
+        return frame
+'''
+
+
+def install_pass_through(folder: Path) -> None:
+    """A ``pass_through`` plugin visible to processes with ``folder`` on PYTHONPATH."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "laika_bench_pass.py").write_text(PASS_MODULE)
+    dist = folder / "laika_bench_pass-0.dist-info"
+    dist.mkdir(exist_ok=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: laika-bench-pass\nVersion: 0\n")
+    (dist / "entry_points.txt").write_text("[laika_fx.plugins]\npass_through = laika_bench_pass:PassThrough\n")
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def _any_output(folder: Path, suffix: str) -> bool:
+    """Whether a frame file exists under its final name (temporary files start with a dot)."""
+    try:
+        with os.scandir(folder) as it:
+            return any(e.name.endswith(suffix) and not e.name.startswith(".") for e in it)
+    except OSError:
+        return False
+
+
+def tree_pss(proc: psutil.Process) -> int:
+    """Proportional set size of the tree: shared pages (libraries, the forkserver's copy-on-write
+    pages) counted once across processes, unlike the RSS sum."""
+    total = 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for p in procs:
+        try:
+            total += p.memory_full_info().pss
+        except (psutil.Error, AttributeError):
+            pass
+    return total
+
+
+def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str], pin: str | None = None,
+              source: Path | None = None) -> dict:  # fmt: skip
+    """One ``laika-fx batch`` process: its timings, memory and report. ``source``: run the
+    laika_fx of that source tree instead of the installed one (``--baseline``)."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [str(Path(sys.executable).with_name("laika-fx")), "batch", str(shot), str(out), "-q", *args]
+    if source is not None:
+        cmd = [sys.executable, "-m", "laika_fx", *cmd[1:]]
+        env = dict(env, PYTHONPATH=os.pathsep.join([str(source), env.get("PYTHONPATH", "")]))
+    if pin is not None:
+        cmd = ["taskset", "-c", pin, *cmd]
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    popen = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    ps = psutil.Process(popen.pid)
+    first = None
+    peak = peak_pss = 0
+    last_pss = 0.0
+    suffix = Path(names[0]).suffix
+    last_rss = 0.0
+    while True:
+        pid, status, usage = os.wait4(popen.pid, os.WNOHANG)
+        if pid:
+            break
+        now = time.perf_counter()
+        if first is None and _any_output(out, suffix):
+            first = now - t0
+        if now - last_rss >= 0.02:
+            peak = max(peak, tree_rss(ps))
+            last_rss = now
+        if now - last_pss >= 0.1:
+            peak_pss = max(peak_pss, tree_pss(ps))
+            last_pss = now
+        time.sleep(0.005)
+    total = time.perf_counter() - t0
+    popen.returncode = os.waitstatus_to_exitcode(status)
+    err = popen.stderr.read().decode(errors="replace") if popen.stderr else ""
+    if popen.returncode != 0:
+        raise SystemExit(f"laika-fx batch failed ({popen.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+    report = json.loads((out / "laika_fx_report.json").read_text())
+    frames = report["frames_written"]
+    stages = {k: v["ms_per_frame"] for k, v in report.get("stages", {}).items()} if isinstance(
+        report.get("stages"), dict) else {}  # fmt: skip
+    return {
+        "load_1min_before": round(load, 2),
+        "frames": frames,
+        "fpm_end_to_end": round(60 * frames / total, 1),
+        "fpm_run": report["frames_per_minute"],
+        "process_seconds": round(total, 2),
+        "ttff_process_s": round(first, 2) if first is not None else None,
+        "ttff_run_s": report.get("time_to_first_frame_s"),
+        "peak_rss_tree_mb": round(peak / 2**20),
+        "peak_pss_tree_mb": round(peak_pss / 2**20),
+        "max_rss_process_mb": round(usage.ru_maxrss / 1024),
+        # CPU time of the batch process and the solver processes it reaped (wait4): what a
+        # frame costs the machine, whatever else runs on it (wall times follow the load)
+        "cpu_ms_per_frame": round(1000 * (usage.ru_utime + usage.ru_stime) / max(frames, 1), 1),
+        "stages_ms": stages,
+    }
+
+
+def network_precisions(reps: int) -> dict:
+    """Median ms per inference of each network, INT8 vs FP32, at its 1080p input shape."""
+    from laika_fx.accelerators.runtime import compile_model, model_path
+    from laika_fx.seam_removal.face import FaceFinder
+
+    fh, fw = FaceFinder.input_size((544, 960))
+    shapes = {
+        "seam_detector": (1, 3, 544, 960),  # the 1080p frame at working scale (540 rows, padded)
+        "face_finder": (1, 3, fh + (-fh) % 16, fw + (-fw) % 16),
+        "inpainter": (1, 7, 64, 320),  # one tile
+        "aligner": (1, 2, 128, 128),
+    }
+    rng = np.random.default_rng(0)
+    out = {}
+    for name, shape in shapes.items():
+        x = rng.random(shape, dtype=np.float32)
+        row = {"shape": "x".join(map(str, shape[1:]))}
+        for prec in ("int8", "fp32"):
+            net = compile_model(model_path(name, prec), precision="f32", shape=[shape])
+            net(x)
+            times = []
+            c0 = time.process_time()
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                net(x)
+                times.append(time.perf_counter() - t0)
+            row[prec] = round(1000 * statistics.median(times), 2)
+            row[f"{prec}_cpu"] = round(1000 * (time.process_time() - c0) / reps, 2)  # robust to other jobs
+        row["fp32_over_int8"] = round(row["fp32_cpu"] / row["int8_cpu"], 2)
+        out[name] = row
+    return out
+
+
+def vidstab(shot: Path, out: Path, n: int) -> dict:
+    """ffmpeg vid.stab detect + transform on the shot's PNG frames, PNG frames out."""
+    import imageio_ffmpeg
+
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    filters = subprocess.run([exe, "-hide_banner", "-filters"], capture_output=True, text=True).stdout
+    if "vidstabdetect" not in filters:
+        return {"available": False, "ffmpeg": exe}
+    out.mkdir(parents=True, exist_ok=True)
+    trf = out / "transforms.trf"
+    src = ["-framerate", "24", "-start_number", "1001", "-i", str(shot / "frame.%04d.png")]
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    subprocess.run([exe, "-hide_banner", "-loglevel", "error", "-y", *src, "-vf",
+                    f"vidstabdetect=shakiness=5:result={trf}", "-f", "null", "-"], check=True)  # fmt: skip
+    t1 = time.perf_counter()
+    subprocess.run([exe, "-hide_banner", "-loglevel", "error", "-y", *src, "-vf",
+                    f"vidstabtransform=input={trf}:smoothing=10", "-start_number", "1001",
+                    str(out / "frame.%04d.png")], check=True)  # fmt: skip
+    t2 = time.perf_counter()
+    written = len(list(out.glob("frame.*.png")))
+    if written != n:
+        raise SystemExit(f"vidstab wrote {written} of {n} frames")
+    return {"available": True, "load_1min_before": round(load, 2), "detect_fpm": round(60 * n / (t1 - t0), 1),
+            "transform_fpm": round(60 * n / (t2 - t1), 1), "fpm_end_to_end": round(60 * n / (t2 - t0), 1)}  # fmt: skip
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer frames, 1080p formats only at 1080p PNG")
+    ap.add_argument("--json", type=Path, help="also write every figure to this file")
+    ap.add_argument("--keep", type=Path, help="build the shots here and keep them (default: a temporary folder)")
+    ap.add_argument("--only", help="comma-separated resolutions (540p,1080p,4K)")
+    ap.add_argument("--source", type=Path, metavar="SRC",
+                    help="the laika_fx source tree to measure (default: the installed one)")
+    ap.add_argument("--baseline", type=Path, metavar="SRC",
+                    help="a laika_fx source tree (e.g. `git worktree add` of an older commit): its default chain "
+                         "runs on every PNG shot beside this tree's, in the same run (before/after)")
+    a = ap.parse_args()
+    t_bench = time.perf_counter()
+    q = 1 if a.quick else 0
+    tmp_ctx = tempfile.TemporaryDirectory(prefix="laika_bench_")
+    tmp = Path(tmp_ctx.name)
+    work = a.keep or tmp
+    plugin_path = tmp / "plugin"
+    install_pass_through(plugin_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("LAIKA_FX_OV_CACHE",)}
+    env["LAIKA_FX_CACHE_DIR"] = str(tmp / "ov_cache")
+    env["PYTHONPATH"] = os.pathsep.join([str(plugin_path), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    results: dict = {"cpu": cpu_model(), "cores": os.cpu_count(), "quick": a.quick, "runs": []}
+    resolutions = a.only.split(",") if a.only else list(RESOLUTIONS)
+
+    def say(msg: str) -> None:
+        print(f"[{time.perf_counter() - t_bench:6.0f} s, load {os.getloadavg()[0]:.1f}] {msg}", flush=True)
+
+    try:
+        for res in resolutions:
+            h, w = RESOLUTIONS[res]
+            n = FRAMES[res][q]
+            say(f"building the {res} plate")
+            base, seam_px = plate(h, w)
+            fmts = ["png8"] if a.quick and res != "1080p" else list(FORMATS)
+            for fmt in fmts:
+                shot = work / f"{res}_{fmt}"
+                if shot.exists() and len(list(shot.glob("frame.*"))) == n:
+                    names = sorted(p.name for p in shot.glob("frame.*"))
+                else:
+                    shutil.rmtree(shot, ignore_errors=True)
+                    names = build(shot, h, w, fmt, n, base)
+                out = tmp / "out"
+                src = a.source
+                cases = [("default", [], None, 2, src), ("pass-through", ["--plugins", "pass_through"], None, 2, src)]
+                if a.baseline and fmt == "png8":  # alternating, twice: the machine may be shared
+                    cases[:1] = [("default, baseline", [], None, 2, a.baseline), cases[0]] * 2
+                if res == "1080p" and fmt == "png8":
+                    run_batch(shot, out, names, env, ["--workers", "2"], source=src)  # warms the compiled-model cache
+                    cases += [("default", [], "0", 1, src), ("pass-through", ["--plugins", "pass_through"], "0", 1, src),
+                              ("default fp32", ["--precision", "fp32"], None, 2, src)]  # fmt: skip
+                    if not a.quick:
+                        results["vidstab_1080p_png"] = vidstab(shot, tmp / "vidstab", n)
+                        say(f"vidstab: {results['vidstab_1080p_png']}")
+                elif fmt == fmts[0]:
+                    run_batch(shot, out, names, env, ["--workers", "2"], source=src)  # warms the cache at this size
+                for label, args, pin, workers, source in cases:
+                    r = run_batch(shot, out, names, env, [*args, "--workers", str(workers)], pin=pin, source=source)
+                    r.update(resolution=res, format=fmt, chain=label, workers=workers, one_core=pin is not None,
+                             seam_pixels=seam_px)  # fmt: skip
+                    results["runs"].append(r)
+                    say(f"{res} {fmt} {label} w{workers}{' 1 core' if pin else ''}: {r['fpm_end_to_end']} fpm e2e, "
+                        f"{r['fpm_run']} run, ttff {r['ttff_process_s']} s, rss {r['peak_rss_tree_mb']} MB")
+                shutil.rmtree(out, ignore_errors=True)
+                if a.keep is None:
+                    shutil.rmtree(shot, ignore_errors=True)
+        say("networks INT8 vs FP32")
+        results["networks"] = network_precisions(7 if a.quick else 25)
+    finally:
+        tmp_ctx.cleanup()
+    results["bench_seconds"] = round(time.perf_counter() - t_bench)
+    print()
+    print(table(results))
+    if a.json:
+        a.json.write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+def table(results: dict) -> str:
+    """The one table README and docs/benchmarks.md show (Markdown)."""
+    lines = [f"CPU: {results['cpu']} ({results['cores']} cores); 1-minute load average before each run in the "
+             f"last column; {'--quick' if results['quick'] else 'full'} run, {results['bench_seconds']} s", ""]
+    lines += ["| shot | chain | workers | frames | frames/min end to end (run) | floor ratio | TTFF s | "
+              "CPU ms/frame | peak RSS / PSS tree MB | per-stage ms/frame/worker | load |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    floors = {(r["resolution"], r["format"], r["workers"], r["one_core"]): r["fpm_end_to_end"]
+              for r in results["runs"] if r["chain"] == "pass-through"}  # fmt: skip
+    for r in results["runs"]:
+        floor = floors.get((r["resolution"], r["format"], r["workers"], r["one_core"]))
+        ratio = f"{r['fpm_end_to_end'] / floor:.2f}" if floor and r["chain"] != "pass-through" else "-"
+        stages = ", ".join(f"{k} {v:.0f}" for k, v in r["stages_ms"].items() if v >= 0.5)
+        workers = f"{r['workers']}{' (1 core)' if r['one_core'] else ''}"
+        lines.append(f"| {r['resolution']} {r['format']} | {r['chain']} | {workers} | {r['frames']} | "
+                     f"{r['fpm_end_to_end']:.0f} ({r['fpm_run']:.0f}) | {ratio} | {r['ttff_process_s']} | {r['cpu_ms_per_frame']:.0f} | "
+                     f"{r['peak_rss_tree_mb']} / {r['peak_pss_tree_mb']} | {stages} | {r['load_1min_before']} |")  # fmt: skip
+    v = results.get("vidstab_1080p_png")
+    if v:
+        lines.append("")
+        lines.append("ffmpeg vid.stab on the 1080p PNG frames (detect + transform, PNG out): " + (
+            f"{v['fpm_end_to_end']:.0f} frames/min (detect {v['detect_fpm']:.0f}, transform {v['transform_fpm']:.0f}; "
+            f"load {v['load_1min_before']})" if v["available"] else "not measured: this ffmpeg has no vidstabdetect"))
+    nets = results.get("networks")
+    if nets:
+        lines += ["", "| network (1080p input, one thread) | shape | INT8 CPU ms (wall) | FP32 CPU ms (wall), f32 hint | "
+                  "FP32/INT8 CPU |", "|---|---|---|---|---|"]  # fmt: skip
+        for name, r in nets.items():
+            lines.append(f"| {name} | {r['shape']} | {r['int8_cpu']} ({r['int8']}) | {r['fp32_cpu']} ({r['fp32']}) | "
+                         f"{r['fp32_over_int8']} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
