@@ -56,7 +56,18 @@ def _train(args: argparse.Namespace) -> int:
             # the detector's thresholds are calibrated with the face gate: calibrate them again
             meta["seam_detector"] = train.calibrate_detector(out_dir)
     elif args.model == "seam-detector" and args.calibrate_only:
-        meta = train.calibrate_detector(kwargs.get("out_dir", train.MODELS_DIR))
+        out_dir = kwargs.get("out_dir", train.MODELS_DIR)
+        if train.detector_world(out_dir) == "wide":  # calibrated on the validation sources
+            from .sources import manifest_paths, source_ids, sources_root
+
+            root = sources_root(args.sources)
+            missing = [sid for sid in source_ids("validation") if not manifest_paths(sid, root)]
+            if missing:
+                print(f"laika-fx: error: the detector in {out_dir} is calibrated on the validation sources, not "
+                      f"fetched under {root}: {', '.join(missing)} (laika-fx train fetch-sources {root}, or "
+                      "--sources DIR)", file=sys.stderr)  # fmt: skip
+                return 2
+        meta = train.calibrate_detector(out_dir, sources_root=Path(args.sources) if args.sources else None)
     elif args.model == "seam-detector":
         if args.world == "wide":
             from .sources import manifest_paths, source_ids, sources_root

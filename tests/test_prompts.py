@@ -143,12 +143,17 @@ def _batch(*args: str) -> subprocess.CompletedProcess:
 
 @needs_models
 def test_the_prompt_brings_back_a_seam_the_gate_dropped(tmp_path: Path):
-    """A photo-textured blob head: the detector finds its seam, the face finder sees no face,
-    so the gate leaves it alone (and the report says so per frame); a box on the puppet
-    paints it out, from the option or from the prompt file beside the shot."""
+    """A photo-textured blob head: the detector finds its seam, the face finder sees no face.
+    The default soft prior (``auto``) paints it out (the detector is sure of it); the veto
+    (``gate=face``) leaves it alone (and the report says so per frame); a box on the puppet
+    paints it out whatever the gate, from the option or from the prompt file beside the shot."""
     shot = tmp_path / "head"
     paths, truths = make_foreign_head_shot(shot, 3)
-    res = _batch(str(shot), str(tmp_path / "auto"), "--save-masks")
+    res = _batch(str(shot), str(tmp_path / "default"), "--save-masks")
+    assert res.returncode == 0, res.stderr
+    for p, truth in zip(paths, truths, strict=True):
+        assert (read_frame(tmp_path / "default" / "masks" / p.name)[truth] > 0).mean() > 0.9
+    res = _batch(str(shot), str(tmp_path / "auto"), "--save-masks", "--set", "seam_removal.gate=face")
     assert res.returncode == 0, res.stderr
     for p in paths:
         assert not read_frame(tmp_path / "auto" / "masks" / p.name).any()
@@ -194,7 +199,7 @@ def test_the_prompt_brings_back_a_seam_the_gate_dropped(tmp_path: Path):
     res = _batch(str(shot), str(tmp_path / "other"), "--prompt", str(other))
     assert res.returncode == 0, res.stderr
     notes = json.loads((tmp_path / "other" / "laika_fx_report.json").read_text())["notes"]["seam_removal"]
-    assert notes["lines_left_alone"]["1001"]["rejected_by_gate"] == 1  # no prompt on 1001: the gate
+    assert "1001" not in notes["lines_left_alone"] and 1001 in notes["frames_cleaned"]  # no prompt: the gate's
     assert notes["lines_left_alone"]["1002"]["outside_prompt"] == 1
     np.testing.assert_array_equal(read_frame(tmp_path / "other" / paths[2].name), read_frame(paths[2]))
 

@@ -142,7 +142,8 @@ def train_detector(
     qat = _qat_phase(net, _calibration(frames, seed + 2, scale=float(unit), channels_last=True), loss_fn,
                      run_dir=run_dir, minutes=minutes, qat_minutes=qat_minutes, lr=lr / 10, seed=seed,
                      started=t0)  # fmt: skip
-    return export_detector(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed, qat=qat, world=world)
+    return export_detector(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed, qat=qat, world=world,
+                           sources_root=sources_root)  # fmt: skip
 
 
 #: the training worlds of the detector
@@ -235,7 +236,7 @@ INPAINT_VALIDATION_DATA = ("24 synthetic scenes of held-out photos with a seam 1
 
 
 def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int, qat=None,
-                    world: str = "synthetic") -> dict:  # fmt: skip
+                    world: str = "synthetic", sources_root: Path | None = None) -> dict:  # fmt: skip
     """Ship the detector: FP32 and INT8 IRs, thresholds calibrated per precision on held-out
     scenes (the validation of both), ``seam_detector.json``.
 
@@ -262,14 +263,14 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
 
     meta = ship(net, "seam_detector", out_dir=out_dir, example_inputs=[example],
                 check_inputs=[frames[:2].transpose(0, 3, 1, 2).astype(np.float32) * unit],
-                validate=_detector_validation(out_dir, world), quantization=quantization, qat=qat,
+                validate=_detector_validation(out_dir, world, sources_root), quantization=quantization, qat=qat,
                 calibration=None if qat is not None else _calibration(frames, seed + 1, scale=float(unit), channels_last=True),
                 quantize_options=quantize_options, **_detector_record(world), training=_training_record(world))  # fmt: skip
     log_record(run_dir, {"event": "exported", **meta})
     return meta
 
 
-def _detector_validation(out_dir: Path, world: str = "synthetic"):
+def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: Path | None = None):
     """``validate(xml, precision)`` of the ship flow for the detector: calibrate its thresholds.
 
     ``synthetic``: on the held-out calibration scenes, with the face finder of that
@@ -284,7 +285,7 @@ def _detector_validation(out_dir: Path, world: str = "synthetic"):
     if world == "wide":
         from .world import split_scenes
 
-        scenes = split_scenes("validation", 32, seed=2024, hw=(352, 480))
+        scenes = split_scenes("validation", 32, seed=2024, hw=(352, 480), root=sources_root)
     else:
         # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`
         # reports on (seed 1234), so the threshold is not chosen on the evaluation set
@@ -347,7 +348,15 @@ def _detector_record(world: str = "synthetic") -> dict:
     }
 
 
-def calibrate_detector(out_dir: Path = MODELS_DIR) -> dict:
+def detector_world(out_dir: Path = MODELS_DIR) -> str:
+    """The training world of the detector in ``out_dir`` (its JSON's ``training.world``):
+    what its thresholds are calibrated on."""
+    path = out_dir / "seam_detector.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    return old.get("training", {}).get("world", "synthetic")
+
+
+def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None = None) -> dict:
     """Calibrate the hysteresis thresholds of the detector IRs in ``out_dir`` again, per
     precision, with the face gate when a face finder is there too; rewrite
     ``seam_detector.json`` (its quantization, torch check and training record are kept).
@@ -360,7 +369,7 @@ def calibrate_detector(out_dir: Path = MODELS_DIR) -> dict:
     path = out_dir / "seam_detector.json"
     old = json.loads(path.read_text()) if path.exists() else {}
     world = old.get("training", {}).get("world", "synthetic")
-    return record_metrics("seam_detector", out_dir, _detector_validation(out_dir, world),
+    return record_metrics("seam_detector", out_dir, _detector_validation(out_dir, world, sources_root),
                           quantization=old.get("quantization", "unknown"),
                           torch_ir_max_abs_diff=old.get("torch_ir_max_abs_diff"),
                           training=old.get("training", {}), **_detector_record(world))  # fmt: skip
