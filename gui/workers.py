@@ -35,6 +35,7 @@ __all__ = [
     "PreviewRequest",
     "PreviewResult",
     "PreviewWorker",
+    "PluginPool",
     "BatchJob",
     "BatchRunner",
 ]
@@ -45,6 +46,36 @@ def _error_text(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------- preview
+class PluginPool:
+    """Prepared plugin instances kept per (name, settings), so models load once, not per
+    frame or per slider move; each gets the analysis it is given. Thread-safe to ask; the
+    instances themselves are shared the way the batch's render workers share them."""
+
+    def __init__(self, size: int = 6) -> None:
+        self._plugins: OrderedDict[tuple, Plugin] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, name: str, settings: dict[str, Any], analysis: dict | None) -> Plugin:
+        key = (name, tuple(sorted(settings.items())))
+        with self._lock:
+            plugin = self._plugins.get(key)
+            if plugin is None:
+                (plugin,) = build_plugins([(name, settings)])
+                plugin.prepare()
+                self._plugins[key] = plugin
+                while len(self._plugins) > self._size:
+                    self._plugins.popitem(last=False)
+            self._plugins.move_to_end(key)
+            if analysis is not None and plugin.analysis is not analysis:
+                plugin.set_analysis(analysis)
+        return plugin
+
+    def chain(self, specs: list[PluginSpec], analyses: dict[str, dict]) -> list[Plugin]:
+        """The prepared chain for ``specs`` (``(name, settings)`` in order)."""
+        return [self.get(name, settings, analyses.get(name)) for name, settings in specs]
+
+
 @dataclass
 class PreviewRequest:
     """Render ``source`` (frame ``frame`` of the shot) through ``plugins`` (the batch's ``render_frame``)."""
@@ -95,7 +126,7 @@ class PreviewWorker(QObject):
         self._pending: PreviewRequest | None = None
         self._latest = 0
         self._stop = False
-        self._plugins: OrderedDict[tuple, Plugin] = OrderedDict()
+        self._plugins = PluginPool()
         self._thread = threading.Thread(target=self._loop, name="laika-gui-preview", daemon=True)
         self._thread.start()
 
@@ -119,20 +150,6 @@ class PreviewWorker(QObject):
             self._cond.notify()
         self._thread.join(timeout=5)
 
-    def _plugin(self, name: str, settings: dict[str, Any], analysis: dict | None) -> Plugin:
-        key = (name, tuple(sorted(settings.items())))
-        plugin = self._plugins.get(key)
-        if plugin is None:
-            (plugin,) = build_plugins([(name, settings)])
-            plugin.prepare()
-            self._plugins[key] = plugin
-            while len(self._plugins) > 6:
-                self._plugins.popitem(last=False)
-        self._plugins.move_to_end(key)
-        if analysis is not None and plugin.analysis is not analysis:
-            plugin.set_analysis(analysis)
-        return plugin
-
     def _loop(self) -> None:
         while True:
             with self._cond:
@@ -148,7 +165,7 @@ class PreviewWorker(QObject):
             notes: dict[str, Any] = {}
             error = None
             try:
-                plugins = [self._plugin(name, settings, req.analyses.get(name)) for name, settings in req.plugins]
+                plugins = self._plugins.chain(req.plugins, req.analyses)
                 out, masks = render_frame(
                     req.source, plugins, frame=req.frame, path=req.path, mask_override=req.mask_override,
                     read_source=req.read_source, prompt=req.prompt, notes=notes,
