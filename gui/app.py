@@ -460,8 +460,8 @@ class MainWindow(QMainWindow):
         db.addWidget(self.channel_box)
         # Nuke's keys, except blue: B is the paint brush here
         for channel, key in (("r", "R"), ("g", "G"), ("b", "Shift+B"), ("a", "A"), ("y", "Y")):
-            self._action(f"Show {CHANNEL_NAMES[channel]}", key, lambda c=channel: self.toggle_channel(c))
-        reset = self._action("Reset display", "Shift+0", self.reset_display,
+            self._action(f"Show {CHANNEL_NAMES[channel]}", key, lambda _checked=False, c=channel: self.toggle_channel(c))
+        self.reset_display_action = reset = self._action("Reset display", None, self.reset_display,
                              tip="Exposure 0, gamma 1, all channels")  # fmt: skip
         db.addAction(reset)
         db.addSeparator()
@@ -852,14 +852,15 @@ class MainWindow(QMainWindow):
     @property
     def preview_ready(self) -> bool:
         """True when the viewer shows the preview of the newest request."""
-        return (self._preview_id != 0 and self._preview_id == self.preview.latest == self._preview_shown
-                and self.viewer.has_after)  # fmt: skip
+        return (not self._preview_pending and self._preview_id != 0
+                and self._preview_id == self.preview.latest == self._preview_shown
+                and self._preview_frame == self.model.current and self.viewer.has_after)  # fmt: skip
 
     # ------------------------------------------------------------------ compare
     def toggle_before_after(self) -> None:
-        """Flip between the original and the result (Tab); in A/B, between A and B."""
+        """Flip between the original and the result (Tab); in A/B, B alone, then A, then B..."""
         if self.viewer.mode == "ab":
-            self.viewer.set_ab_view("b" if self.viewer.ab_view == "a" else "a")
+            self.viewer.set_ab_view("a" if self.viewer.ab_view == "b" else "b")
             return
         mode = "before" if self.viewer.mode != "before" else "after"
         self.mode_actions[mode].setChecked(True)
@@ -1016,6 +1017,7 @@ class MainWindow(QMainWindow):
         self.notifier.info(f"snapshot of the settings taken at {self._snapshot_time}: version B of A/B")
         self.set_compare_source("snapshot")
         self.mode_actions["ab"].setChecked(True)
+        self.viewer.set_ab_view("wipe")
         self._configure_compare()
 
     def batch_output_folder(self) -> Path | None:

@@ -418,7 +418,13 @@ class Viewer(QWidget):
             p.drawImage(rect, self._after, QRectF(self._after.rect()))
             p.restore()
         if self.mask_visible and self.outlined:  # over a result: outlines, the result stays visible
+            p.save()
+            if self.mode == "ab" and self._compare is not None and self.ab_view != "a":
+                # the live mask outlines version A only: none over B, whose render it is not
+                x = self.wipe_x() if self.ab_view == "wipe" else rect.left()
+                p.setClipRect(QRectF(rect.left(), rect.top(), x - rect.left(), rect.height()))
             self._draw_outlines(p)
+            p.restore()
         elif self.mask_visible and self._mask is not None:
             p.save()
             if self.mode == "wipe" and show_after and self.tool in ("view", "prompt"):
