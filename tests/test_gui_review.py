@@ -39,7 +39,7 @@ def shown(viewer, x: float, y: float) -> tuple[int, int, int]:
 
 def near(colour, expect, tol: int = 2) -> bool:
     """Equal within ``tol`` per channel (the viewer scales the frame smoothly)."""
-    return all(abs(int(a) - int(b)) <= tol for a, b in zip(colour, expect))
+    return all(abs(int(a) - int(b)) <= tol for a, b in zip(colour, expect, strict=True))
 
 
 def wait_cached(qtbot, cache, frames, timeout=10000) -> None:
