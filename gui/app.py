@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
         self._play_start = 0.0
         self._waiting = False  # playback holds: the next frame is not rendered yet
         self._preview_pending = False
+        self._preview_done = 0  # id of the newest preview that finished (shown or not)
         self._preview_shown = 0  # id of the preview on screen
         self._detected: np.ndarray | None = None
         self._analyses: dict[str, dict] = {}
@@ -739,7 +740,7 @@ class MainWindow(QMainWindow):
             self.viewer.message = f"Frame {frame} cannot be read"
             self.notifier.error(f"Frame {frame}: {exc}")
             return
-        self.viewer.set_frame(to_display8(arr), alpha8(arr))
+        self.viewer.set_frame(to_display8(arr), alpha8(arr), arr)
         # the cached render at once; the preview (with any unsaved stroke) replaces it
         cached = entry is not None and entry.after is not None
         self.viewer.set_after(entry.after if cached else None, entry.after_alpha if cached else None)
@@ -820,13 +821,16 @@ class MainWindow(QMainWindow):
 
     def _on_preview_busy(self, busy: bool) -> None:
         self.viewer.busy = busy
-        self._preview_busy = busy
+        if not busy:  # idle: whatever was asked for has been rendered (or superseded)
+            self._preview_done = max(self._preview_done, self._preview_id)
         self._update_cache_pause()
         self.viewer.update()
         if busy:
             self.preview_status.setText("rendering preview…")
 
     def _on_preview(self, result: PreviewResult) -> None:
+        self._preview_done = max(self._preview_done, result.id)
+        self._update_cache_pause()
         if result.frame != self.model.current or result.id != self.preview.latest:
             return  # superseded
         if result.error:
@@ -837,7 +841,7 @@ class MainWindow(QMainWindow):
             return
         self.preview_output = result.output
         self._preview_shown = result.id
-        self.viewer.set_after(to_display8(result.output), alpha8(result.output))
+        self.viewer.set_after(to_display8(result.output), alpha8(result.output), result.output)
         status = f"preview of {result.frame}: {result.seconds * 1000:.0f} ms"
         rejected = result.masks.get("seam_rejected")
         self.viewer.set_rejected(rejected)
@@ -924,7 +928,8 @@ class MainWindow(QMainWindow):
             cache.set_playhead(frame, direction=direction, within=self.timeline.play_range)
 
     def _update_cache_pause(self) -> None:
-        busy = self._preview_pending or getattr(self, "_preview_busy", False)
+        # from the request of a preview to its result: the frame the artist looks at comes first
+        busy = self._preview_pending or self._preview_id > self._preview_done
         self.cache.set_paused(busy)
         self.compare_cache.set_paused(busy or self.viewer.mode != "ab")
 

@@ -97,8 +97,6 @@ class RenderCache(QObject):
         self._paused = False
         self._enabled = True
         self._stop = False
-        self._warm = threading.Lock()
-        self._warmed = -1  # generation whose first frame has rendered
         self._pool = PluginPool()
         self.rendered = 0  # frames rendered since start (for tests and the status bar)
         self._threads = [threading.Thread(target=self._loop, name=f"laika-gui-cache-{i}", daemon=True)
@@ -264,12 +262,10 @@ class RenderCache(QObject):
             if setup.override_dir is not None and setup.override_dir.is_dir():
                 override = load_mask_override(setup.override_dir, path, source)
             prompt = setup.prompts.regions(frame) if setup.prompts is not None else []
-            # a new chain's first frame renders alone: lazy set-up never runs in two threads
-            with self._warm if self._warmed != generation else _NO_LOCK:
+            with self._pool.first_render_guard(setup.plugins):  # a new plugin's first frame: alone
                 out, masks = render_frame(source, plugins, frame=frame, path=path, mask_override=override,
                                           read_source=lambda n: read_input(setup.shot.path(n)), prompt=prompt,
                                           notes=notes)  # fmt: skip
-                self._warmed = generation
         except Exception as exc:  # the viewer says so; playback goes on
             traceback.print_exc()
             return CachedFrame(frame, before, None, {}, {}, time.perf_counter() - t0,
@@ -277,14 +273,3 @@ class RenderCache(QObject):
         masks8 = {k: np.ascontiguousarray(m, np.uint8) for k, m in masks.items() if m is not None and m.ndim == 2}
         return CachedFrame(frame, before, to_display8(out), masks8, notes, time.perf_counter() - t0,
                            None, before_alpha, alpha8(out))  # fmt: skip
-
-
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-
-_NO_LOCK = _NoLock()

@@ -118,8 +118,9 @@ class Viewer(QWidget):
         self._compare: QImage | None = None
         self._mask: QImage | None = None
         self._rejected: QImage | None = None
-        # the arrays given ((H, W, 3) uint8, and alpha), kept to redraw with other display controls
-        self._arrays: dict[str, tuple[np.ndarray, np.ndarray | None] | None] = {
+        # the arrays given ((H, W, 3) uint8, alpha, the frame as stored or None), kept to redraw
+        # with other display controls
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | None] = {
             "before": None, "after": None, "onion": None, "compare": None}  # fmt: skip
         self._masks: dict[str, np.ndarray | None] = {"mask": None, "rejected": None}
         self._outlines: dict[str, QPainterPath] = {}
@@ -163,40 +164,48 @@ class Viewer(QWidget):
         given = self._arrays[which]
         if given is None:
             return None
-        frame8, alpha = given
+        frame8, alpha, deep = given
         return rgb_image(apply_display(frame8, exposure=self.exposure, gamma=self.gamma, channel=self.channel,
-                                       alpha=alpha))  # fmt: skip
+                                       alpha=alpha, deep=deep))  # fmt: skip
 
-    def set_frame(self, frame8: np.ndarray | None, alpha: np.ndarray | None = None) -> None:
+    def set_frame(self, frame8: np.ndarray | None, alpha: np.ndarray | None = None,
+                  deep: np.ndarray | None = None) -> None:  # fmt: skip
         """Show ``(H, W, 3)`` uint8 as the current ("before") frame (``alpha``: its alpha,
-        ``(H, W)`` uint8, for the alpha view)."""
+        ``(H, W)`` uint8, for the alpha view; ``deep``: the frame as stored when it is 16-bit
+        or float, for exposure and gamma at its own precision)."""
         size_changed = self._before is None or frame8 is None or (
             (self._before.width(), self._before.height()) != (frame8.shape[1], frame8.shape[0])
         )
-        self._arrays["before"] = None if frame8 is None else (frame8, alpha)
+        self._arrays["before"] = None if frame8 is None else (frame8, alpha, deep)
         self._before = self._shown("before")
         if size_changed:
             self._fit = True
         self._update_fit()
         self.update()
 
-    def set_after(self, frame8: np.ndarray | None, alpha: np.ndarray | None = None) -> None:
+    def set_after(self, frame8: np.ndarray | None, alpha: np.ndarray | None = None,
+                  deep: np.ndarray | None = None) -> None:  # fmt: skip
         """Show the plugin preview of the current frame (None: no preview); version A."""
-        self._arrays["after"] = None if frame8 is None else (frame8, alpha)
+        self._arrays["after"] = None if frame8 is None else (frame8, alpha, deep)
         self._after = self._shown("after")
         self.update()
 
     def set_onion(self, frame8: np.ndarray | None) -> None:
         """The previous frame, faded over the current one when onion skin is on."""
-        self._arrays["onion"] = None if frame8 is None else (frame8, None)
+        self._arrays["onion"] = None if frame8 is None else (frame8, None, None)
         self._onion = self._shown("onion")
         self.update()
 
     def set_compare(self, frame8: np.ndarray | None, alpha: np.ndarray | None = None) -> None:
         """Version B of the current frame for the A/B mode (None: none for this frame)."""
-        self._arrays["compare"] = None if frame8 is None else (frame8, alpha)
+        self._arrays["compare"] = None if frame8 is None else (frame8, alpha, None)
         self._compare = self._shown("compare")
         self.update()
+
+    def array(self, which: str) -> np.ndarray | None:
+        """The 8-bit display copy given for ``which`` ("before", "after", "onion", "compare")."""
+        given = self._arrays[which]
+        return None if given is None else given[0]
 
     def set_display(self, *, exposure: float | None = None, gamma: float | None = None,
                     channel: str | None = None) -> None:  # fmt: skip

@@ -52,7 +52,7 @@ def test_cache_fills_ahead_and_is_dropped_when_settings_or_corrections_change(qt
     cache, h = window.cache, window.model.info.height
     frames = window.model.shot.frames
     wait_cached(qtbot, cache, frames)
-    assert window.cache_bar.frames == set(frames)  # the cache bar shows them
+    qtbot.waitUntil(lambda: window.cache_bar.frames == set(frames), timeout=2000)  # the cache bar shows them
     assert "cache 6/" in window.cache_status.text()
     entry = cache.get(1003)
     assert band_rows(entry.masks["seam"]) == int(h * 0.05)
@@ -136,8 +136,7 @@ def test_playback_of_the_result_shows_cached_frames_and_never_blocks(qtbot, wind
 
     def on_frame(frame: int) -> None:
         entry = window.cache.get(frame)
-        shown_frames.append((frame, entry is not None and window.viewer._arrays["after"] is not None
-                             and window.viewer._arrays["after"][0] is entry.after))  # fmt: skip
+        shown_frames.append((frame, entry is not None and window.viewer.array("after") is entry.after))
 
     window.model.frame_changed.connect(on_frame)
     window.timeline.play(1)
@@ -248,6 +247,30 @@ def test_exposure_gamma_and_channels_change_what_is_shown_not_the_outputs(qtbot,
     assert digest_tree(shot) == before_files
 
 
+def test_exposure_of_a_16_bit_frame_shows_its_own_gradations(qtbot, tmp_path, window):
+    """Lifting the shadows works on the stored 16-bit values, not on the 8-bit copy."""
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    frame = np.zeros((40, 512, 3), np.uint16)
+    frame[:] = np.arange(512, dtype=np.uint16)[None, :, None] * 4  # 0..2044: 8 steps in 8 bits
+    for n in (1, 2):
+        write_frame(folder / f"d.{n:04d}.tif", frame)
+    open_and_wait(qtbot, window, folder)
+    v = window.viewer
+
+    def levels() -> int:
+        img = v._before
+        return len({img.pixelColor(x, 20).red() for x in range(512)})
+
+    assert levels() == 8  # the display copy: the top 8 bits
+    window.exposure_slider.setValue(40)  # +4 stops
+    assert levels() > 40  # (0-2044 lifted 4 stops spans 56 display codes)
+    from gui.display import apply_display
+
+    # the same lift on the 8-bit copy would show no more than its 8 steps
+    assert len(np.unique(apply_display(v.array("before"), exposure=4.0))) <= 8
+
+
 def test_alpha_view_shows_the_frames_alpha(qtbot, tmp_path, window):
     folder = tmp_path / "rgba"
     folder.mkdir()
@@ -287,7 +310,7 @@ def test_ab_compares_the_batch_output_and_a_snapshot_with_the_live_result(qtbot,
     v.set_wipe(0.5)
     assert shown(v, w * 0.25, row) == (0, 0, 0)  # A, left of the wipe: painted out
     assert shown(v, w * 0.75, row) != (0, 0, 0)  # B, right: the batch's frame
-    np.testing.assert_array_equal(v._arrays["compare"][0], read_frame(out / "frame.1001.png"))
+    np.testing.assert_array_equal(v.array("compare"), read_frame(out / "frame.1001.png"))
     qtbot.keyClick(v, Qt.Key_Tab)
     assert v.ab_view == "b" and "A:" not in v.view_label()
     assert shown(v, w * 0.25, row) != (0, 0, 0)
@@ -299,7 +322,7 @@ def test_ab_compares_the_batch_output_and_a_snapshot_with_the_live_result(qtbot,
     assert window.compare_source == "snapshot" and v.mode == "ab" and v.ab_view == "wipe"
     window.plugins.panels["seamtest"].controls["width"].editor.setValue(0.01)
     qtbot.waitUntil(lambda: window.preview_ready, timeout=5000)
-    qtbot.waitUntil(lambda: v.has_compare and band_rows(v._arrays["compare"][0][:, :, 0] == 0) >= int(h * 0.2),
+    qtbot.waitUntil(lambda: v.has_compare and band_rows(v.array("compare")[:, :, 0] == 0) >= int(h * 0.2),
                     timeout=10000)  # fmt: skip
     assert "B: snapshot" in v.view_label()
     assert shown(v, w * 0.75, row) == (0, 0, 0) and shown(v, w * 0.25, row) != (0, 0, 0)
