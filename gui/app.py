@@ -536,7 +536,9 @@ class MainWindow(QMainWindow):
         if self.timeline.playing:
             target = self.model.next_frame(delta, wrap=True, within=self.timeline.play_range)
             self._waiting = target is not None and not self._playable(target)
-            if not self._waiting:
+            if self._waiting:
+                self._cache_follow()  # the way playback goes now (J after L: backward)
+            else:
                 self.model.step(delta, wrap=True, within=self.timeline.play_range)
             self._show_playback_rate()
         else:

@@ -157,6 +157,23 @@ def test_playback_of_the_result_shows_cached_frames_and_never_blocks(qtbot, wind
     assert window.mask_editor.frame_path.name == f"frame.{window.model.current}.png"
 
 
+def test_turning_playback_around_turns_the_cache_around(qtbot, tmp_path, window):
+    """With room for 3 frames, J after L: the cache renders the frames behind the playhead."""
+    make_shot(tmp_path / "ten", 10, shape=(60, 80, 3))
+    window.cache.budget = 3 * (60 * 80 * 3 * 2 + 60 * 80) + 100
+    open_and_wait(qtbot, window, tmp_path / "ten")
+    qtbot.keyClick(window.viewer, Qt.Key_E)
+    window.model.set_frame(1005)
+    qtbot.waitUntil(lambda: window.preview_ready, timeout=5000)
+    window.timeline.play(1)
+    qtbot.waitUntil(lambda: window.model.current >= 1007, timeout=5000)
+    window.timeline.play(-1)
+    turn = window.model.current
+    qtbot.waitUntil(lambda: window.model.current <= turn - 2, timeout=5000)
+    window.timeline.stop()
+    assert len(window.cache.cached_frames) <= 3
+
+
 def test_cached_playback_reaches_the_frame_rate(qtbot, window, shot):
     open_and_wait(qtbot, window, shot)
     qtbot.keyClick(window.viewer, Qt.Key_E)
