@@ -180,8 +180,10 @@ class MainWindow(QMainWindow):
         self.compare_cache = RenderCache(self, budget_mb=384)
         self.compare_source = "output"  # "output" (the batch's frames) or "snapshot"
         self._compare_setup: RenderSetup | None = None
+        self._compare_key: tuple | None = None  # what version B is (its frames are kept while it stays)
         self._snapshot: tuple[list, dict] | None = None  # (specs, analyses) kept as version B
         self._snapshot_time = ""
+        self._snapshots_taken = 0
         self._light_frame: int | None = None  # shown from the cache while playing (mask editor not loaded)
         self._play_times: deque[float] = deque()
         self._play_start = 0.0
@@ -526,7 +528,7 @@ class MainWindow(QMainWindow):
         self.prompt_editor.saved.connect(self._configure_cache)
         self.timeline.range_changed.connect(self._cache_follow)
         self.timeline.play_button.toggled.connect(self._on_play_toggled)
-        self.batch.job_done.connect(lambda _job: self._configure_compare())
+        self.batch.job_done.connect(lambda _job: self._configure_compare(changed=True))
         self.cache.set_paused(True)  # until the first preview: the frame on screen comes first
 
     def _step(self, delta: int) -> None:
@@ -731,7 +733,9 @@ class MainWindow(QMainWindow):
         self._cache_follow()
         self._show_compare()
         entry = self.cache.get(frame)
-        if self.timeline.playing and entry is not None and entry.before.shape[0] > 1:
+        if self.timeline.playing:
+            self._play_times.append(time.perf_counter())
+        if self.timeline.playing and entry is not None and entry.readable:
             self._show_cached(entry)
             return
         self._light_frame = None
@@ -916,7 +920,7 @@ class MainWindow(QMainWindow):
             specs = None
         self.cache.configure(None if specs is None else self._cache_setup(specs, self._analyses))
         if self.compare_source == "snapshot":
-            self._configure_compare()  # the snapshot keeps its settings; corrections are the shot's
+            self._configure_compare(changed=True)  # the snapshot keeps its settings; corrections are the shot's
         self._cache_follow()
         self._show_cache_status()
 
@@ -961,7 +965,6 @@ class MainWindow(QMainWindow):
         onion = self.cache.get(prev) if prev is not None and self.onion_action.isChecked() else None
         self.viewer.set_onion(onion.before if onion is not None and onion.before.shape == entry.before.shape else None)
         self.viewer.badge = f"frame {entry.frame}" + (f"  ·  {entry.error}" if entry.error else "")
-        self._play_times.append(time.perf_counter())
 
     def _on_play_toggled(self, on: bool) -> None:
         self.viewer.smooth = not on
@@ -1020,6 +1023,7 @@ class MainWindow(QMainWindow):
             self.notifier.error(f"Invalid setting: {exc}")
             return
         self._snapshot = (specs, dict(self._analyses))
+        self._snapshots_taken += 1
         self._snapshot_time = time.strftime("%H:%M:%S")
         self.notifier.info(f"snapshot of the settings taken at {self._snapshot_time}: version B of A/B")
         self.set_compare_source("snapshot")
@@ -1032,25 +1036,32 @@ class MainWindow(QMainWindow):
             return None
         return Path(self.batch.default_output() or default_output_dir(self.model.shot))
 
-    def _configure_compare(self) -> None:
-        """Point the compare cache at version B: the batch output's frames (rendered through
-        no plugin: read as they are) or the shot through the snapshot's settings."""
-        setup, name = None, ""
-        if self.model.shot is not None and self.viewer.mode == "ab":
-            if self.compare_source == "output":
-                folder = self.batch_output_folder()
-                try:
-                    setup = RenderSetup(find_shot(folder), [])
-                    name = f"batch output ({folder.name})"
-                except Exception:
-                    name = f"batch output: none in {folder}"
-            elif self._snapshot is not None:
-                setup = self._cache_setup(*self._snapshot)
-                name = f"snapshot {self._snapshot_time}"
-            else:
-                name = "snapshot: none yet (Shift+S)"
-        self._compare_setup = setup
-        self.compare_cache.configure(setup)
+    def _configure_compare(self, *, changed: bool = False) -> None:
+        """Point the compare cache at version B in A/B mode: the batch output's frames
+        (rendered through no plugin: read as they are) or the shot through the snapshot's
+        settings. Its frames are kept while B stays the same (leaving A/B and coming back
+        renders nothing again); ``changed``: B's frames may differ now (a batch ended, the
+        shot's corrections changed), render them again."""
+        if self.viewer.mode != "ab" or self.model.shot is None:
+            self._update_cache_pause()
+            return
+        setup, name, key = None, "", None
+        if self.compare_source == "output":
+            folder = self.batch_output_folder()
+            try:
+                setup = RenderSetup(find_shot(folder), [])
+                name, key = f"batch output ({folder.name})", ("output", str(folder), tuple(setup.shot.frames))
+            except Exception:
+                name = f"batch output: none in {folder}"
+        elif self._snapshot is not None:
+            setup = self._cache_setup(*self._snapshot)
+            name, key = f"snapshot {self._snapshot_time}", ("snapshot", self._snapshots_taken)
+        else:
+            name = "snapshot: none yet (Shift+S)"
+        key = (key, str(self.model.shot.directory), self.model.shot.pattern)
+        if changed or setup is None or key != self._compare_key:
+            self._compare_setup, self._compare_key = setup, key
+            self.compare_cache.configure(setup)
         self._compare_name = name
         self._update_cache_pause()
         self._cache_follow()
@@ -1246,7 +1257,7 @@ class MainWindow(QMainWindow):
         self._mark_reference()
         self._schedule_preview()
         self._configure_cache()
-        self._configure_compare()
+        self._configure_compare(changed=True)
 
     def _load_solve_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Camera solve", "", "stabilize.json (*.json)")

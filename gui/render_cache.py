@@ -60,6 +60,7 @@ class CachedFrame:
     error: str | None = None
     before_alpha: np.ndarray | None = None
     after_alpha: np.ndarray | None = None
+    readable: bool = True  # False: the source could not be read (``before`` is a 1x1 stand-in)
 
     @property
     def nbytes(self) -> int:
@@ -251,9 +252,9 @@ class RenderCache(QObject):
         path = setup.shot.path(frame)
         try:
             source = read_input(path)
-        except Exception as exc:  # a frame that cannot be read is shown as such, never fatal
-            h, w = (1, 1)
-            return CachedFrame(frame, np.zeros((h, w, 3), np.uint8), None, {}, {}, 0.0, f"cannot read: {exc}")
+        except Exception as exc:  # kept as unreadable (the app reads it again and says why)
+            return CachedFrame(frame, np.zeros((1, 1, 3), np.uint8), None, {}, {}, 0.0, f"cannot read: {exc}",
+                               readable=False)  # fmt: skip
         before, before_alpha = to_display8(source), alpha8(source)
         notes: dict[str, Any] = {}
         try:
