@@ -553,9 +553,33 @@ def test_calibration_picks_the_low_threshold_that_stops_a_wire_growing():
     scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros(prob_free.shape, np.uint8))]
     det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free, face_mask=lambda f: None)
     thr, ratio, metrics = calibrate_threshold(det, scenes, candidates=[0.98], low_ratios=(0.5, 0.9),
-                                              max_clean_flagged_pct=0.1)  # fmt: skip
+                                              max_clean_flagged_pct=0.1, dilation=0)  # fmt: skip
     # ratio 0.5 grows the 14 px seed along the whole 200 px wire (1 % of the frame); 0.9 keeps 14 px
     assert (thr, ratio) == (0.98, 0.9) and metrics["recall"] == 1.0 and metrics["clean_flagged_pct"] == 0.07
+
+
+def test_calibration_counts_seam_free_pixels_on_the_mask_grown_as_the_plugin_grows_it():
+    """A 1-px wire of 14 px is 0.07 % of the frame, but 2 px of dilation make it ~0.4 %:
+    what the fill damages is the grown mask, so that is what the 0.1 % bar is held to."""
+    from types import SimpleNamespace
+
+    from laika_fx_train.seam.evaluate import calibrate_threshold
+
+    seam = np.zeros((40, 60), np.uint8)
+    seam[20, 5:55] = 255
+    prob_seam = np.where(seam > 0, 0.999, 0.0).astype(np.float32)
+    prob_seam[20, 30:55] = 0.99  # half the seam is only found at 0.98
+    prob_free = np.zeros((100, 200), np.float32)
+    prob_free[30, 90:104] = 0.995  # a short wire, above 0.98 only
+    scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros(prob_free.shape, np.uint8))]
+    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free, face_mask=lambda f: None)
+    kw = dict(candidates=[0.98, 0.998], low_ratios=(0.999,), max_clean_flagged_pct=0.1)
+    thr, _, metrics = calibrate_threshold(det, scenes, dilation=0, **kw)
+    assert thr == 0.98 and metrics["clean_flagged_pct"] == 0.07 and metrics["recall"] == 1.0  # ungrown it passes
+    thr, _, metrics = calibrate_threshold(det, scenes, dilation=2, **kw)
+    assert thr == 0.998 and metrics["clean_flagged_pct"] == 0.0 and metrics["recall"] < 0.6
+    thr, _, metrics = calibrate_threshold(det, scenes, candidates=[0.98], low_ratios=(0.9,), max_clean_flagged_pct=0.1)
+    assert 0.3 < metrics["clean_flagged_pct"] < 0.5  # the grown wire, as the plugin would paint it
 
 
 @needs_models
@@ -580,3 +604,22 @@ def test_calibrate_only_recalibrates_with_the_face_gate(tmp_path):
         assert meta["validation"][precision] == shipped["validation"][precision]  # the shipped JSON is current
     assert meta["runtime"]["int8"]["threshold"] == shipped["runtime"]["int8"]["threshold"]
     assert meta["runtime"]["fp32"]["low_ratio"] == shipped["runtime"]["fp32"]["low_ratio"]
+
+
+def test_calibration_line_table_picks_what_select_lines_keeps():
+    """The calibration's one-labelling shortcut must choose exactly the plugin's lines."""
+    from laika_fx.seam_removal.detector import select_lines
+    from laika_fx_train.seam.evaluate import _line_table, _pick_lines
+
+    rng = np.random.default_rng(5)
+    for k in range(12):
+        prob = cv2.GaussianBlur(rng.random((60, 90)).astype(np.float32), (0, 0), 1.5)
+        prob = np.clip((prob - prob.min()) / np.ptp(prob), 0, 1).astype(np.float32)
+        face = np.zeros(prob.shape, bool)
+        face[10:40, 20 + k : 60 + k] = True
+        for f in (face, None):
+            table = _line_table(prob, 0.8, 0.5, face=f, min_area=3, medians=True)
+            for gate in ("auto", "face", "off", "prompt"):
+                for conf in (0.7, 0.85, 0.95):
+                    kept, _, _ = select_lines(prob, 0.8, 0.5, min_area=3, gate=gate, face=f, confident=conf)
+                    assert np.array_equal(_pick_lines(table, gate, conf), kept), (k, gate, conf, f is None)

@@ -166,7 +166,8 @@ def test_source_rows_on_a_foreign_source_and_none_without_sources(tmp_path):
     root = _fake_sources(tmp_path / "src")
     rows = source_rows(splits=("foreign",), precisions=("int8",), count=4, root=root, inpaint=False)
     assert rows["sources"] == ["F-wesnoth-portraits"]
-    row = rows["int8"]["no_gate"]["F-wesnoth-portraits"]
+    row = rows["int8"]["off"]["F-wesnoth-portraits"]
+    assert set(rows["int8"]) == {"auto", "face", "off"}
     assert set(row) >= {"precision", "recall", "f1", "free_flagged_pct", "free_psnr"}
     assert "F-wesnoth-portraits" in format_source_table(rows)
 

@@ -51,11 +51,12 @@ MIN_IN_PROMPT = 0.5  # share of a detected line's pixels that must lie in the ar
 #: ``prompt`` -- only lines inside the artist's prompt (none on frames without one);
 #: ``off`` -- every line the detector finds.
 GATES = ("auto", "face", "prompt", "off")
-#: ``auto``'s bar: median seam probability along a line off any face (logit 6.0). Set on
-#: the synthetic world's calibration scenes (64 scenes seed 2024 + 96 seam-free scenes seeds
-#: 2025-2026, 352x480: the training data's own generator, not the validation sources), where
-#: no set line off a face reached a median logit above 4.84 (INT8) / 4.79 (FP32); seams of
-#: `sample_frames/` lie at 6.3-7.2. To be chosen again on the validation sources.
+#: ``auto``'s bar when the model's JSON calibrated none: median seam probability along a
+#: line off any face (logit 6.0). Set on the synthetic world's calibration scenes (64 scenes
+#: seed 2024 + 96 seam-free scenes seeds 2025-2026, 352x480: the training data's own
+#: generator, not the validation sources), where no set line off a face reached a median
+#: logit above 4.84 (INT8) / 4.79 (FP32); seams of `sample_frames/` lie at 6.3-7.2. A model
+#: calibrated on the validation sources records its own (``runtime.<precision>.confident``).
 CONFIDENT = 0.9975
 
 
@@ -102,15 +103,17 @@ class SeamDetector:
     model_xml : explicit IR path (overrides ``precision``'s shipped file).
     threads : inference threads (default: all cores).
     gate : which lines to paint out where the artist gave no prompt (:data:`GATES`).
-    confident : ``auto``'s bar (:data:`CONFIDENT`).
-    face_gate : load the face finder (default); without it (or its model), ``auto`` and
-        ``face`` keep every line the detector finds.
+    confident : ``auto``'s bar; None (default): the one calibrated with the model (its
+        JSON's ``runtime`` section), else :data:`CONFIDENT`.
+    face_gate : load the face finder; None (default): as the model's thresholds were
+        calibrated (its JSON's ``runtime`` ``face_gate``, true when it does not say).
+        Without it (or its model), ``auto`` and ``face`` keep every line the detector finds.
     face_xml : explicit face finder IR path (default: the shipped one of ``precision``).
     """
 
     def __init__(self, *, precision: str = "int8", model_xml: str | os.PathLike | None = None,
-                 threads: int | None = None, face_gate: bool = True, gate: str = "auto",
-                 confident: float = CONFIDENT, face_xml: str | os.PathLike | None = None) -> None:  # fmt: skip
+                 threads: int | None = None, face_gate: bool | None = None, gate: str = "auto",
+                 confident: float | None = None, face_xml: str | os.PathLike | None = None) -> None:  # fmt: skip
         self.xml = Path(model_xml) if model_xml else model_path("seam_detector", precision)
         if not self.xml.exists():
             raise FileNotFoundError(f"seam detector model not found: {self.xml} (run laika-fx train seam-detector)")
@@ -119,11 +122,13 @@ class SeamDetector:
         self.precision = precision
         self.threads = threads
         self.gate = gate
-        self.confident = float(confident)
+        settings = runtime_settings("seam_detector", precision)  # the shipped model's calibration
+        self.confident = float(settings.get("confident", CONFIDENT) if confident is None else confident)
+        if face_gate is None:
+            face_gate = bool(settings.get("face_gate", True))
         self.face_finder: FaceFinder | None = None
         if face_gate and gate in ("auto", "face") and (face_xml is not None or face_finder_available(precision)):
             self.face_finder = FaceFinder(precision=precision, model_xml=face_xml, threads=threads)
-        settings = runtime_settings("seam_detector", precision)
         self.default_threshold = float(settings.get("threshold", 0.5))
         # hysteresis low threshold = ratio * threshold (calibrated with it)
         self.default_low_ratio = float(settings.get("low_ratio", 0.5))

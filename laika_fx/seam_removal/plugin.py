@@ -47,8 +47,9 @@ class SeamRemoval(Plugin):
               help="which lines to paint out on frames without an artist prompt: auto = on a face the face "
                    "finder sees, or anywhere when the detector is confident (see 'confident'); face = only on a "
                    "face the face finder sees; prompt = only inside the artist's prompt; off = every line found"),
-        Param("confident", float, CONFIDENT, minimum=0.5, maximum=1.0,
-              help="gate auto: median seam probability along a line off any face above which it is painted out"),
+        Param("confident", float, 0.0, minimum=0.0, maximum=1.0,
+              help="gate auto: median seam probability along a line off any face above which it is painted out; "
+                   f"0 = the value calibrated with the model (else {CONFIDENT})"),
         Param("inpainter", str, "learned", choices=INPAINTERS,
               help="learned (residual over Telea), or OpenCV telea / ns"),
         Param("precision", str, "int8", choices=("int8", "fp32"), help="model precision on OpenVINO"),
@@ -63,7 +64,7 @@ class SeamRemoval(Plugin):
     def prepare(self) -> None:
         if self._detector is None:
             self._detector = SeamDetector(precision=self.settings["precision"], gate=self.settings["gate"],
-                                          confident=self.settings["confident"])  # fmt: skip
+                                          confident=self.settings["confident"] or None)  # fmt: skip
         if self._inpainter is None:
             self._inpainter = Inpainter(self.settings["inpainter"], precision=self.settings["precision"])
 

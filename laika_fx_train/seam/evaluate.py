@@ -8,8 +8,8 @@ Measures (one column per precision):
 
 - detection precision / recall / F1 with a 3-px tolerance (a predicted pixel counts as
   right if a true seam pixel is within 3 px, and vice versa), pooled over frames, with
-  the face gate as the plugin runs and without it (what the gate contributes at the same
-  thresholds), on the held-out scenes and on close-ups (the face fills the frame: head
+  the gate policy the plugin runs by default and with the gate off (what the gate
+  contributes at the same thresholds), on the held-out scenes and on close-ups (the face fills the frame: head
   radius 0.7-1.6 x the short side, its outline partly outside the frame);
 - on seam-free frames: fraction of pixels flagged, and PSNR of the full seam_removal
   output against its input;
@@ -28,7 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from laika_fx.seam_removal.detector import hysteresis, upscale_mask
+from laika_fx.seam_removal.detector import select_lines, upscale_mask
 
 from . import data as sdata
 
@@ -160,16 +160,25 @@ def _sample_frames(root: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]
     return out
 
 
-def _detections(det, frame: np.ndarray, *, dilation: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``det``'s masks of ``frame`` with and without the face gate (bool, frame size)."""
+#: the gate policies ``eval seams`` measures: the runtime's default, the face veto, none
+POLICIES = ("auto", "face", "off")
+
+
+def _policy_masks(det, frame: np.ndarray, *, dilation: int = 0, policies=POLICIES) -> dict[str, np.ndarray]:
+    """``det``'s masks of ``frame`` under each gate policy (bool, frame size), chosen by the
+    runtime's own :func:`select_lines` with ``det``'s thresholds and ``confident`` bar (one
+    inference; the face finder runs when ``det`` has one and a line reaches the threshold,
+    as the plugin runs it)."""
     rgb = det.working_rgb(frame)
     prob = det.seam_probability(rgb)
     high = det.default_threshold
     low = high * det.default_low_ratio
-    face = det.face_finder.mask(rgb) if det.face_finder is not None else None
-    gated, rejected = hysteresis(prob, high, low, min_area=12, face=face, return_rejected=True)
-    plain = gated | rejected  # what the gate was given
-    return (upscale_mask(gated, frame.shape[:2], dilation) > 0, upscale_mask(plain, frame.shape[:2], dilation) > 0)
+    face = det.face_finder.mask(rgb) if det.face_finder is not None and prob.max() > high else None
+    out = {}
+    for gate in policies:
+        kept, _, _ = select_lines(prob, high, low, min_area=12, gate=gate, face=face, confident=det.confident)
+        out[gate] = upscale_mask(kept, frame.shape[:2], dilation) > 0
+    return out
 
 
 def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path | None = None,
@@ -190,14 +199,14 @@ def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path 
         det = load_detector(precision, models_dir=models_dir)
         fill = Inpainter("learned", precision=precision)
         r: dict = {"face_gate": det.face_finder is not None}
-        both = [_detections(det, s.frame) for s in scenes]
+        both = [_policy_masks(det, s.frame, policies=(det.gate, "off")) for s in scenes]
         truth, has_seam = [s.mask > 0 for s in scenes], [bool(s.mask.any()) for s in scenes]
-        r["synthetic"] = detection_metrics([g for g, _ in both], truth, has_seam)
-        r["synthetic_no_gate"] = detection_metrics([p for _, p in both], truth, has_seam)
-        both = [_detections(det, s.frame) for s in close_ups]
+        r["synthetic"] = detection_metrics([m[det.gate] for m in both], truth, has_seam)
+        r["synthetic_no_gate"] = detection_metrics([m["off"] for m in both], truth, has_seam)
+        both = [_policy_masks(det, s.frame, policies=(det.gate, "off")) for s in close_ups]
         truth, has_seam = [s.mask > 0 for s in close_ups], [True] * len(close_ups)
-        r["close_ups"] = detection_metrics([g for g, _ in both], truth, has_seam)
-        r["close_ups_no_gate"] = detection_metrics([p for _, p in both], truth, has_seam)
+        r["close_ups"] = detection_metrics([m[det.gate] for m in both], truth, has_seam)
+        r["close_ups_no_gate"] = detection_metrics([m["off"] for m in both], truth, has_seam)
         if samples:
             preds = [det.detect(f, dilation=0) > 0 for f, _, _ in samples]
             r["sample_frames"] = detection_metrics(preds, [m > 0 for _, _, m in samples], [True] * len(samples))
@@ -207,7 +216,8 @@ def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path 
         flagged, flagged_plain, psnrs = [], [], []
         for s in free:
             frame8 = (s.frame * 255 + 0.5).astype(np.uint8)
-            gated, plain = _detections(det, frame8, dilation=2)  # the plugin's default dilation
+            m = _policy_masks(det, frame8, dilation=2, policies=(det.gate, "off"))  # the plugin's dilation
+            gated, plain = m[det.gate], m["off"]
             flagged.append(float(gated.mean()))
             flagged_plain.append(float(plain.mean()))
             psnrs.append(_psnr(fill(frame8, det.detect(frame8)) / 255.0, frame8 / 255.0))
@@ -242,14 +252,14 @@ def format_table(results: dict) -> str:
     row("held-out synthetic: recall (3 px)", lambda r: r["synthetic"]["recall"])
     row("held-out synthetic: F1 (3 px)", lambda r: r["synthetic"]["f1"])
     row("held-out synthetic: % flagged, seam-free", lambda r: r["synthetic"]["clean_flagged_pct"])
-    row("  without face gate: precision", lambda r: r["synthetic_no_gate"]["precision"])
-    row("  without face gate: recall", lambda r: r["synthetic_no_gate"]["recall"])
-    row("  without face gate: F1", lambda r: r["synthetic_no_gate"]["f1"])
-    row("  without face gate: % flagged, seam-free", lambda r: r["synthetic_no_gate"]["clean_flagged_pct"])
+    row("  gate off: precision", lambda r: r["synthetic_no_gate"]["precision"])
+    row("  gate off: recall", lambda r: r["synthetic_no_gate"]["recall"])
+    row("  gate off: F1", lambda r: r["synthetic_no_gate"]["f1"])
+    row("  gate off: % flagged, seam-free", lambda r: r["synthetic_no_gate"]["clean_flagged_pct"])
     row("close-ups: precision (3 px)", lambda r: r["close_ups"]["precision"])
     row("close-ups: recall (3 px)", lambda r: r["close_ups"]["recall"])
     row("close-ups: F1 (3 px)", lambda r: r["close_ups"]["f1"])
-    row("  without face gate: F1", lambda r: r["close_ups_no_gate"]["f1"])
+    row("  gate off: F1", lambda r: r["close_ups_no_gate"]["f1"])
     row("sample_frames: precision (3 px)", lambda r: r["sample_frames"]["precision"])
     row("sample_frames: recall (3 px)", lambda r: r["sample_frames"]["recall"])
     row("sample_frames: F1 (3 px)", lambda r: r["sample_frames"]["f1"])
@@ -257,7 +267,7 @@ def format_table(results: dict) -> str:
     row("sample_frames: PSNR in vs clean (dB)", lambda r: r["sample_psnr_input"])
     row("seam-free frames: % pixels flagged", lambda r: r["seam_free_flagged_pct"])
     row("seam-free frames: frames with a detection", lambda r: r["seam_free_frames_flagged"])
-    row("  without face gate: % pixels flagged", lambda r: r["seam_free_flagged_pct_no_gate"])
+    row("  gate off: % pixels flagged", lambda r: r["seam_free_flagged_pct_no_gate"])
     row("seam-free frames: PSNR out vs in (dB)", lambda r: r["seam_free_psnr"])
     row("inpaint PSNR seam region, learned (dB)", lambda r: r["inpaint"]["psnr_seam"])
     row("inpaint PSNR full frame, learned (dB)", lambda r: r["inpaint"]["psnr_full"])
@@ -273,35 +283,108 @@ def format_table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray | None, min_area: int,
+                medians: bool) -> dict:  # fmt: skip
+    """The lines :func:`select_lines` would judge on ``prob``, labelled once, with what each
+    gate policy asks of them: whether at least ``MIN_ON_FACE`` of a line lies on ``face``
+    and (``medians``) its median probability; :func:`_pick_lines` then applies a policy and
+    a ``confident`` bar without labelling again (the calibration sweeps hundreds of them)."""
+    from laika_fx.seam_removal.detector import MIN_ON_FACE
+
+    out = {"shape": prob.shape, "box": None, "face": face is not None}
+    weak = (prob > low).astype(np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(weak)
+    if bw == 0:
+        return out
+    box = np.s_[by : by + bh, bx : bx + bw]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(weak[box], connectivity=8)
+    area = stats[:, cv2.CC_STAT_AREA]
+    lines = np.zeros(n, bool)
+    lines[np.unique(labels[prob[box] > high])] = True
+    lines[0] = False
+    lines &= area >= min_area
+    on_face = np.bincount(labels[face[box]], minlength=n) >= MIN_ON_FACE * area if face is not None else lines
+    median = np.full(n, np.nan)
+    ask = np.flatnonzero(lines & ~on_face)
+    if medians and ask.size:  # np.median of each line's pixels, all lines at once
+        lab, val = labels.ravel(), prob[box].ravel()
+        sel = np.isin(lab, ask)
+        lab, val = lab[sel], val[sel]
+        order = np.lexsort((val, lab))
+        lab, val = lab[order], val[order]
+        start = np.searchsorted(lab, ask)
+        cnt = area[ask]
+        median[ask] = 0.5 * (val[start + (cnt - 1) // 2] + val[start + cnt // 2])
+    out.update(box=box, labels=labels, lines=lines, on_face=on_face, median=median)
+    return out
+
+
+def _pick_lines(table: dict, gate: str, confident: float) -> np.ndarray:
+    """The mask :func:`select_lines` returns (``kept``, no prompt) from a :func:`_line_table`."""
+    pred = np.zeros(table["shape"], bool)
+    if table["box"] is None or gate == "prompt":
+        return pred
+    lines, on_face = table["lines"], table["on_face"]
+    if gate == "off" or not table["face"]:
+        keep = lines
+    elif gate == "face":
+        keep = lines & on_face
+    else:
+        with np.errstate(invalid="ignore"):
+            keep = lines & (on_face | (table["median"] >= confident))
+    pred[table["box"]] = keep[table["labels"]]
+    return pred
+
+
 def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0.8, 0.9, 0.95, 0.98),
-                        max_clean_flagged_pct: float = 0.05) -> tuple[float, float, dict]:  # fmt: skip
+                        max_clean_flagged_pct: float = 0.05, dilation: int = 2,
+                        confidents=(None,)) -> tuple[float, float, dict]:  # fmt: skip
     """Pick the hysteresis thresholds (high, and low as a ratio of it) on held-out ``scenes``.
 
     Best F1 (3-px tolerance) among the (threshold, low ratio) pairs that flag at most
     ``max_clean_flagged_pct`` % of the seam-free scenes' pixels (the target for seam-free
     frames: painting out a wire or a plank gap damages a frame, a missed seam pixel is
     visible and can be painted in by hand); if none does, the pair flagging the fewest.
+    The lines are chosen as the plugin chooses them (:func:`select_lines` with the
+    detector's ``gate`` and face finder), and seam-free pixels are counted on the mask
+    grown by ``dilation`` px as the plugin grows it before filling (what a frame loses).
     The low threshold matters as much as the high one: a wire that reaches the high
     threshold somewhere grows along its whole length above a low one. Ties (within 0.005
-    F1) go to the higher threshold, then the lower ratio. Returns the threshold, the low
-    ratio and the metrics there.
+    F1) go to the higher threshold, then the lower ratio. ``confidents``: ``auto``'s bar
+    values to try too (None: the detector's own); the chosen one is in the metrics as
+    ``confident``. Returns the threshold, the low ratio and the metrics there.
     """
     candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996,
                                 0.997, 0.998, 0.9985, 0.999, 0.9993, 0.9995, 0.9997, 0.9998]  # fmt: skip
+    gate = getattr(detector, "gate", "off")
+    own = getattr(detector, "confident", 1.0)
     probs = [detector.probability(s.frame) for s in scenes]
     faces = [detector.face_mask(s.frame) for s in scenes]  # None without a face gate
     truth = [s.mask > 0 for s in scenes]
     has_seam = [bool(s.mask.any()) for s in scenes]
+    disk = _disk(dilation) if dilation > 0 else None
+    sweep = gate == "auto" and any(f is not None for f in faces)
+    confs = list(dict.fromkeys(own if c is None else c for c in confidents)) if sweep else [own]
     results = []
     for thr in candidates:
         for ratio in low_ratios:
-            preds = [hysteresis(p, thr, thr * ratio, min_area=12, face=f) for p, f in zip(probs, faces, strict=True)]
-            results.append((thr, ratio, detection_metrics(preds, truth, has_seam)))
+            tables = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep)
+                      for p, f in zip(probs, faces, strict=True)]  # fmt: skip
+            for conf in confs:
+                preds = [_pick_lines(t, gate, conf) for t in tables]
+                m = detection_metrics(preds, truth, has_seam)
+                free = [p for p, seam in zip(preds, has_seam, strict=True) if not seam]
+                if free and disk is not None:
+                    grown = sum(int((cv2.dilate(p.astype(np.uint8), disk) > 0).sum()) for p in free)
+                    m["clean_flagged_pct"] = round(100 * grown / sum(p.size for p in free), 4)
+                m["confident"] = conf
+                results.append((thr, ratio, m))
     flagged = [m["clean_flagged_pct"] or 0.0 for *_, m in results]  # None: no seam-free scene
     limit = max(max_clean_flagged_pct, min(flagged))
     allowed = [r for r, f in zip(results, flagged, strict=True) if f <= limit]
     best_f1 = max(m["f1"] for *_, m in allowed)
-    return max((r for r in allowed if r[2]["f1"] >= best_f1 - 0.005), key=lambda r: (r[0], -r[1]))
+    return max((r for r in allowed if r[2]["f1"] >= best_f1 - 0.005),
+               key=lambda r: (r[0], -r[1], r[2]["confident"]))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- source rows
@@ -331,6 +414,7 @@ def load_detector(precision: str, *, models_dir: Path | None = None, face_gate: 
     settings = runtime.get("fp32" if precision == "fp32" else "int8", {})
     det.default_threshold = float(settings.get("threshold", det.default_threshold))
     det.default_low_ratio = float(settings.get("low_ratio", det.default_low_ratio))
+    det.confident = float(settings.get("confident", det.confident))
     return det
 
 
@@ -338,11 +422,12 @@ def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8")
                 root: Path | None = None, models_dir: Path | None = None, inpaint: bool = True) -> dict:  # fmt: skip
     """Rows built only from one package source each (``world.source_scenes``): per source,
     ``count`` scenes (seed ``SOURCE_SEEDS['seam']``; ~70 % with a seam) and ``count // 2``
-    seam-free scenes (heads without seams), for each precision with and without the face
-    gate: detection P/R/F1 (3 px), % of seam-free pixels flagged (mask dilated 2 px as the
+    seam-free scenes (heads without seams), for each precision and gate policy
+    (:data:`POLICIES`: ``auto`` the runtime's default, ``face`` the veto, ``off`` none; the
+    model's calibrated thresholds and ``confident`` bar): detection P/R/F1 (3 px), % of seam-free pixels flagged (mask dilated 2 px as the
     plugin does) and PSNR of the filled frame vs its input; and inpainting with the true
     mask, learned vs Telea. Returns ``{"sources": [...], "split": {sid: split}, precision:
-    {"gate"|"no_gate": {sid: {...}}}, "inpaint": {sid: {"telea": .., precision: ..}}}``;
+    {policy: {sid: {...}}}, "inpaint": {sid: {"telea": .., precision: ..}}}``;
     ``{}`` when no source is fetched under ``root``.
     """
     from laika_fx.seam_removal.inpaint import Inpainter
@@ -361,28 +446,25 @@ def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8")
     free = {sid: source_scenes(sid, max(4, count // 2), seed=SOURCE_SEEDS["free"] + order.index(sid), p_seam=0.0,
                                root=root) for sid in ids}  # fmt: skip
     for precision in precisions:
+        # with the face finder loaded, so the three policies can be compared on one model
         det = load_detector(precision, models_dir=models_dir, face_gate=True)
-        gated_rows, plain_rows = {}, {}
+        rows = {gate: {} for gate in POLICIES}
         fill = Inpainter("learned", precision=precision)
         for sid in ids:
-            both = [_detections(det, s.frame) for s in scenes[sid]]
+            masks = [_policy_masks(det, s.frame) for s in scenes[sid]]
             truth, has = [s.mask > 0 for s in scenes[sid]], [bool(s.mask.any()) for s in scenes[sid]]
-            g = detection_metrics([a for a, _ in both], truth, has)
-            p = detection_metrics([b for _, b in both], truth, has)
-            fl_g, fl_p, ps_g, ps_p = [], [], [], []
-            for s in free[sid]:
-                frame8 = (s.frame * 255 + 0.5).astype(np.uint8)
-                mg, mp = _detections(det, frame8, dilation=2)
-                fl_g.append(float(mg.mean()))
-                fl_p.append(float(mp.mean()))
-                ps_g.append(_psnr(fill(frame8, mg) / 255.0, frame8 / 255.0) if mg.any() else 99.0)
-                ps_p.append(_psnr(fill(frame8, mp) / 255.0, frame8 / 255.0) if mp.any() else 99.0)
-            g.update(free_flagged_pct=round(100 * float(np.mean(fl_g)), 4), free_psnr=round(float(np.mean(ps_g)), 2),
-                     free_frames_flagged=int(sum(f > 0 for f in fl_g)))  # fmt: skip
-            p.update(free_flagged_pct=round(100 * float(np.mean(fl_p)), 4), free_psnr=round(float(np.mean(ps_p)), 2),
-                     free_frames_flagged=int(sum(f > 0 for f in fl_p)))  # fmt: skip
-            gated_rows[sid], plain_rows[sid] = g, p
-        out[precision] = {"gate": gated_rows, "no_gate": plain_rows}
+            free_masks = [_policy_masks(det, (s.frame * 255 + 0.5).astype(np.uint8), dilation=2) for s in free[sid]]
+            for gate in POLICIES:
+                r = detection_metrics([m[gate] for m in masks], truth, has)
+                flagged, psnr = [], []
+                for s, m in zip(free[sid], free_masks, strict=True):
+                    frame8 = (s.frame * 255 + 0.5).astype(np.uint8)
+                    flagged.append(float(m[gate].mean()))
+                    psnr.append(_psnr(fill(frame8, m[gate]) / 255.0, frame8 / 255.0) if m[gate].any() else 99.0)
+                r.update(free_flagged_pct=round(100 * float(np.mean(flagged)), 4), free_psnr=round(float(np.mean(psnr)), 2),
+                         free_frames_flagged=int(sum(f > 0 for f in flagged)))  # fmt: skip
+                rows[gate][sid] = r
+        out[precision] = rows
     if inpaint:
         out["inpaint"] = {}
         for sid in ids:
@@ -412,8 +494,8 @@ def format_source_table(rows: dict) -> str:
         lines += ["", f"{split} sources (scenes from that source only; seam-free frames: % pixels flagged, PSNR "
                       "out vs in)", head, "-" * len(head)]  # fmt: skip
         for prec in precs:
-            for gate in ("no_gate", "gate"):
-                label = f"{prec}{'+gate' if gate == 'gate' else ''}"
+            for gate in POLICIES:
+                label = f"{prec} {gate}"
                 for sid in ids:
                     r = rows[prec][gate][sid]
                     lines.append(f"{sid:<26}{split:<11}{label:<12}{r['precision']:>7}{r['recall']:>7}{r['f1']:>7}"
