@@ -9,7 +9,11 @@ import json
 import os
 import re
 import sys
+import time
 import traceback
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -39,20 +43,24 @@ from PySide6.QtWidgets import (
 
 from laika_fx.io import read_frame
 from laika_fx.overrides import mask_override_path
-from laika_fx.pipeline import BatchError, load_analyses
+from laika_fx.pipeline import BatchError, load_analyses, resolve_prompts
 from laika_fx.plugins import registry
 from laika_fx.preview import to_display8
 from laika_fx.prompts import default_prompt_path
 from laika_fx.report import REPORT_NAME
 from laika_fx.sequence import format_frame_range
+from laika_fx.sequence import open_shot as find_shot
 from laika_fx.stabilize.sidecar import SIDECAR_NAME, CameraSolve, load_solve
 
 from .batch_queue import BatchQueue, describe_progress, report_text
+from .cache_bar import CacheBar
 from .camera_plot import CameraPlot
 from .carry import CarryRequest, CarryResult, CarryWorker
+from .display import CHANNEL_NAMES, CHANNELS, alpha8
 from .mask_paint import MaskEditor
 from .plugin_panel import PluginStack, guard_wheel
 from .prompt_tool import PromptEditor
+from .render_cache import CachedFrame, RenderCache, RenderSetup
 from .shot_model import (
     ShotModel,
     default_output_dir,
@@ -175,6 +183,23 @@ class MainWindow(QMainWindow):
         self.pending: CarryResult | None = None  # a carried correction under review
         self._carry_id = 0
         self._stroke_blocked = False
+        self._bulk_saving = False  # override files being written in bulk (see _bulk_overrides)
+        # the processed shot rendered ahead of the playhead (version A), and version B of A/B
+        self.cache = RenderCache(self, budget_mb=1024)
+        self.compare_cache = RenderCache(self, budget_mb=384)
+        self.compare_source = "output"  # "output" (the batch's frames) or "snapshot"
+        self._compare_setup: RenderSetup | None = None
+        self._compare_key: tuple | None = None  # what version B is (its frames are kept while it stays)
+        self._snapshot: tuple[list, dict] | None = None  # (specs, analyses) kept as version B
+        self._snapshot_time = ""
+        self._snapshots_taken = 0
+        self._light_frame: int | None = None  # shown from the cache while playing (mask editor not loaded)
+        self._play_times: deque[float] = deque()
+        self._play_start = 0.0
+        self._waiting = False  # playback holds: the next frame is not rendered yet
+        self._preview_pending = False
+        self._preview_done = 0  # id of the newest preview that finished (shown or not)
+        self._preview_shown = 0  # id of the preview on screen
         self._detected: np.ndarray | None = None
         self._analyses: dict[str, dict] = {}
         self._preview_frame: int | None = None
@@ -204,6 +229,8 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self.log, central)
         self.view_bar = QToolBar("View", central)
         self.view_bar.setObjectName("viewbar")
+        self.display_bar = QToolBar("Display", central)
+        self.display_bar.setObjectName("displaybar")
         self.viewer = Viewer(central)
         self.timeline = Timeline(central)
         self.pending_bar = QWidget(central)
@@ -225,6 +252,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.notifier)
         lay.addWidget(self.pending_bar)
         lay.addWidget(self.view_bar)
+        lay.addWidget(self.display_bar)
         lay.addWidget(self.viewer, 1)
         lay.addWidget(self.timeline)
         self.setCentralWidget(central)
@@ -237,6 +265,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_pixel)
         self.preview_status = QLabel("", self)
         self.statusBar().addWidget(self.preview_status)
+        self.cache_status = QLabel("", self)
+        self.cache_status.setObjectName("dim")
+        self.statusBar().addPermanentWidget(self.cache_status)
 
     def _build_docks(self) -> None:
         # effects: one panel per plugin, generated from its parameter schema
@@ -326,10 +357,14 @@ class MainWindow(QMainWindow):
         vb.setMovable(False)
         group = QActionGroup(self)
         self.mode_actions = {}
-        for mode, text, key in (("before", "Before", "Q"), ("wipe", "Wipe", "W"), ("after", "After", "E")):
-            act = self._action(text, key, lambda on, m=mode: on and self.viewer.set_mode(m), checkable=True,
+        for mode, text, key in (("before", "Before", "Q"), ("wipe", "Wipe", "W"), ("after", "After", "E"),
+                                ("ab", "A/B", "Shift+A")):  # fmt: skip
+            act = self._action(text, key, lambda on, m=mode: on and self.set_view_mode(m), checkable=True,
                                tip={"before": "Original frame", "wipe": "Before | after with a draggable line",
-                                    "after": "Plugin result"}[mode])  # fmt: skip
+                                    "after": "Plugin result",
+                                    "ab": "Compare: A (the live result) | B (the batch output or a snapshot "
+                                          "of settings) with a wipe; Tab shows A or B alone, Shift+A again "
+                                          "the wipe"}[mode])  # fmt: skip
             group.addAction(act)
             vb.addAction(act)
             self.mode_actions[mode] = act
@@ -430,7 +465,67 @@ class MainWindow(QMainWindow):
         self._action("Set out point", "O", lambda: self.timeline.set_out(self.model.current))
         self._action("Clear in and out", "Alt+X", self.clear_in_out)
         self.quit_action = self._action("Quit", "Ctrl+Q", self.close)
+        self._build_display_bar()
         self._action("Add to batch", "Ctrl+B", self.add_current_to_batch)
+
+    def _build_display_bar(self) -> None:
+        """Second view row: A/B source, exposure, gamma, channel, cache. Display only: none of
+        it is saved with the shot or reaches a render."""
+        db = self.display_bar
+        db.setMovable(False)
+        self.mode_actions["ab"].triggered.connect(lambda: self.viewer.set_ab_view("wipe"))
+        db.addWidget(QLabel(" B:", self))
+        self.compare_box = QComboBox(self)
+        self.compare_box.addItems(["batch output", "snapshot"])
+        self.compare_box.setToolTip("Version B of the A/B compare: the frames the last batch wrote into the "
+                                    "output folder, or the settings kept with Snapshot")  # fmt: skip
+        self.compare_box.currentIndexChanged.connect(
+            lambda i: self.set_compare_source(("output", "snapshot")[i]))
+        db.addWidget(self.compare_box)
+        self.snapshot_action = self._action("Snapshot", "Shift+S", self.take_snapshot,
+                                            tip="Keep the current settings as version B, to compare with "
+                                                "the live result (A/B)")  # fmt: skip
+        db.addAction(self.snapshot_action)
+        db.addSeparator()
+        db.addWidget(QLabel(" Exposure", self))
+        self.exposure_slider = QSlider(Qt.Horizontal, self)
+        self.exposure_slider.setRange(-60, 60)  # tenths of a stop
+        self.exposure_slider.setFixedWidth(110)
+        self.exposure_slider.setToolTip("Viewer exposure in stops (display only: outputs are not changed)")
+        db.addWidget(self.exposure_slider)
+        self.exposure_label = QLabel("+0.0", self)
+        self.exposure_label.setFixedWidth(34)
+        db.addWidget(self.exposure_label)
+        db.addWidget(QLabel(" Gamma", self))
+        self.gamma_slider = QSlider(Qt.Horizontal, self)
+        self.gamma_slider.setRange(20, 400)  # hundredths
+        self.gamma_slider.setValue(100)
+        self.gamma_slider.setFixedWidth(110)
+        self.gamma_slider.setToolTip("Viewer gamma: above 1 lifts the shadows (display only)")
+        db.addWidget(self.gamma_slider)
+        self.gamma_label = QLabel("1.00", self)
+        self.gamma_label.setFixedWidth(34)
+        db.addWidget(self.gamma_label)
+        self.exposure_slider.valueChanged.connect(self._on_display_changed)
+        self.gamma_slider.valueChanged.connect(self._on_display_changed)
+        self.channel_box = QComboBox(self)
+        self.channel_box.addItems([CHANNEL_NAMES[c] for c in CHANNELS])
+        self.channel_box.setToolTip("Channel shown: R, G, Shift+B, A (alpha, or luma when there is none), Y "
+                                    "(luma); the same key again: all channels")  # fmt: skip
+        self.channel_box.currentIndexChanged.connect(lambda i: self._on_display_changed())
+        db.addWidget(self.channel_box)
+        # Nuke's keys, except blue: B is the paint brush here
+        for channel, key in (("r", "R"), ("g", "G"), ("b", "Shift+B"), ("a", "A"), ("y", "Y")):
+            self._action(f"Show {CHANNEL_NAMES[channel]}", key, lambda _checked=False, c=channel: self.toggle_channel(c))
+        self.reset_display_action = reset = self._action("Reset display", None, self.reset_display,
+                             tip="Exposure 0, gamma 1, all channels")  # fmt: skip
+        db.addAction(reset)
+        db.addSeparator()
+        self.cache_action = self._action("Cache", None, self.cache.set_enabled, checkable=True,
+                                         tip="Render the frames ahead of the playhead in the background, so "
+                                             "the result plays at speed (green on the timeline: ready)")  # fmt: skip
+        self.cache_action.setChecked(True)
+        db.addAction(self.cache_action)
 
     def _connect(self) -> None:
         self.model.shot_changed.connect(self._on_shot_changed)
@@ -479,11 +574,30 @@ class MainWindow(QMainWindow):
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(15)
         self._preview_timer.timeout.connect(self.request_preview)
+        # the render cache: rendered again when anything that changes a render changes
+        self.cache_bar = CacheBar(self.timeline.ruler, self.cache)
+        self.cache.frame_ready.connect(self._on_cache_frame)
+        self.cache.changed.connect(self._show_cache_status)
+        self.compare_cache.frame_ready.connect(self._on_compare_frame)
+        self.plugins.changed.connect(self._configure_cache)
+        self.prompt_editor.saved.connect(self._configure_cache)  # (a mask correction: _on_override_saved)
+        self.timeline.range_changed.connect(self._cache_follow)
+        self.timeline.play_button.toggled.connect(self._on_play_toggled)
+        self.batch.job_done.connect(lambda _job: self._configure_compare(changed=True))
+        self.cache.set_paused(True)  # until the first preview: the frame on screen comes first
 
     def _step(self, delta: int) -> None:
-        """A step from the transport: while playing, loop between the in and out points."""
+        """A step from the transport: while playing, loop between the in and out points; a
+        result being played waits on the frame the cache has not rendered yet (the real
+        frame rate shows it), the UI never does."""
         if self.timeline.playing:
-            self.model.step(delta, wrap=True, within=self.timeline.play_range)
+            target = self.model.next_frame(delta, wrap=True, within=self.timeline.play_range)
+            self._waiting = target is not None and not self._playable(target)
+            if self._waiting:
+                self._cache_follow()  # the way playback goes now (J after L: backward)
+            else:
+                self.model.step(delta, wrap=True, within=self.timeline.play_range)
+            self._show_playback_rate()
         else:
             self.model.step(delta)
 
@@ -675,6 +789,16 @@ class MainWindow(QMainWindow):
     def _on_frame_changed(self, frame: int) -> None:
         self.timeline.set_current(frame)
         self.camera_plot.set_current(frame)
+        self.viewer.frame_label = f"frame {frame}"
+        self._cache_follow()
+        self._show_compare()
+        entry = self.cache.get(frame)
+        if self.timeline.playing:
+            self._play_times.append(time.perf_counter())
+        if self.timeline.playing and entry is not None and entry.readable:
+            self._show_cached(entry)
+            return
+        self._light_frame = None
         try:
             arr = self.model.read(frame)
         except Exception as exc:
@@ -682,9 +806,11 @@ class MainWindow(QMainWindow):
             self.viewer.message = f"Frame {frame} cannot be read"
             self.notifier.error(f"Frame {frame}: {exc}")
             return
-        self.viewer.set_frame(to_display8(arr))
-        self.viewer.set_after(None)
-        self.viewer.set_rejected(None)
+        self.viewer.set_frame(to_display8(arr), alpha8(arr), arr)
+        # the cached render at once; the preview (with any unsaved stroke) replaces it
+        cached = entry is not None and entry.after is not None
+        self.viewer.set_after(entry.after if cached else None, entry.after_alpha if cached else None)
+        self.viewer.set_rejected(entry.masks.get("seam_rejected") if cached else None)
         self._detected = None
         prev = self.model.previous_frame(frame)
         onion = None
@@ -717,7 +843,9 @@ class MainWindow(QMainWindow):
 
     def _schedule_preview(self) -> None:
         if self.timeline.playing:
-            return  # playback shows the frames as shot; the preview follows when it stops
+            return  # playback shows the cached frames; the preview follows when it stops
+        self._preview_pending = True
+        self._update_cache_pause()  # the frame on screen first: the caches wait
         self._preview_timer.start()
 
     def preview_specs(self) -> tuple[list, list[str]]:
@@ -733,6 +861,8 @@ class MainWindow(QMainWindow):
     def request_preview(self) -> None:
         """Re-render the current frame through the switched-on plugins (background thread)."""
         frame = self.model.current
+        self._preview_pending = False
+        self._update_cache_pause()
         if frame is None:
             return
         try:
@@ -759,11 +889,16 @@ class MainWindow(QMainWindow):
 
     def _on_preview_busy(self, busy: bool) -> None:
         self.viewer.busy = busy
+        if not busy:  # idle: whatever was asked for has been rendered (or superseded)
+            self._preview_done = max(self._preview_done, self._preview_id)
+        self._update_cache_pause()
         self.viewer.update()
         if busy:
             self.preview_status.setText("rendering preview…")
 
     def _on_preview(self, result: PreviewResult) -> None:
+        self._preview_done = max(self._preview_done, result.id)
+        self._update_cache_pause()
         if result.frame != self.model.current or result.id != self.preview.latest:
             return  # superseded
         if result.error:
@@ -773,7 +908,8 @@ class MainWindow(QMainWindow):
             self.notifier.error(result.error)
             return
         self.preview_output = result.output
-        self.viewer.set_after(to_display8(result.output))
+        self._preview_shown = result.id
+        self.viewer.set_after(to_display8(result.output), alpha8(result.output), result.output)
         status = f"preview of {result.frame}: {result.seconds * 1000:.0f} ms"
         rejected = result.masks.get("seam_rejected")
         self.viewer.set_rejected(rejected)
@@ -791,13 +927,230 @@ class MainWindow(QMainWindow):
     @property
     def preview_ready(self) -> bool:
         """True when the viewer shows the preview of the newest request."""
-        return self._preview_id != 0 and self._preview_id == self.preview.latest and self.viewer.has_after
+        return (not self._preview_pending and self._preview_id != 0
+                and self._preview_id == self.preview.latest == self._preview_shown
+                and self._preview_frame == self.model.current and self.viewer.has_after)  # fmt: skip
 
     # ------------------------------------------------------------------ compare
     def toggle_before_after(self) -> None:
-        """Flip between the original and the result (Tab)."""
+        """Flip between the original and the result (Tab); in A/B, B alone, then A, then B..."""
+        if self.viewer.mode == "ab":
+            self.viewer.set_ab_view("a" if self.viewer.ab_view == "b" else "b")
+            return
         mode = "before" if self.viewer.mode != "before" else "after"
         self.mode_actions[mode].setChecked(True)
+
+    def set_view_mode(self, mode: str) -> None:
+        """Before, wipe, after or A/B (which starts the compare's version B)."""
+        if mode == "ab":
+            self.viewer.ab_view = "wipe"
+        self.viewer.set_mode(mode)
+        self._configure_compare()
+
+    # ------------------------------------------------------------------ display controls
+    def _on_display_changed(self, *_args) -> None:
+        exposure = self.exposure_slider.value() / 10.0
+        gamma = self.gamma_slider.value() / 100.0
+        self.exposure_label.setText(f"{exposure:+.1f}")
+        self.gamma_label.setText(f"{gamma:.2f}")
+        self.viewer.set_display(exposure=exposure, gamma=gamma, channel=CHANNELS[self.channel_box.currentIndex()])
+
+    def toggle_channel(self, channel: str) -> None:
+        """R / G / Shift+B / A / Y: show that channel alone; the same key again: all channels."""
+        target = "rgb" if self.viewer.channel == channel else channel
+        self.channel_box.setCurrentIndex(CHANNELS.index(target))
+
+    def reset_display(self) -> None:
+        """Exposure 0, gamma 1, all channels."""
+        self.exposure_slider.setValue(0)
+        self.gamma_slider.setValue(100)
+        self.channel_box.setCurrentIndex(0)
+
+    # ------------------------------------------------------------------ render cache, playback
+    def _cache_setup(self, specs: list, analyses: dict) -> RenderSetup | None:
+        shot = self.model.shot
+        if shot is None:
+            return None
+        try:
+            prompts, _ = resolve_prompts(shot, None)  # as the batch reads them
+        except Exception:  # a bad prompt file: the preview and the batch report it
+            return None
+        return RenderSetup(shot, specs, dict(analyses), self.model.override_dir, prompts)
+
+    def _configure_cache(self, *_args) -> None:
+        """Render the open shot with the settings shown now; what was cached is dropped."""
+        try:
+            specs, _skipped = self.preview_specs()
+        except Exception:
+            specs = None
+        self.cache.configure(None if specs is None else self._cache_setup(specs, self._analyses))
+        if self.compare_source == "snapshot":
+            self._configure_compare(changed=True)  # the snapshot keeps its settings; corrections are the shot's
+        self._cache_follow()
+        self._show_cache_status()
+
+    def _cache_follow(self, *_args) -> None:
+        """The caches render from the playhead on, the way playback goes."""
+        frame = self.model.current
+        if frame is None:
+            return
+        direction = self.timeline.direction if self.timeline.playing else 1
+        for cache in (self.cache, self.compare_cache):
+            cache.set_playhead(frame, direction=direction, within=self.timeline.play_range)
+
+    def _update_cache_pause(self) -> None:
+        # from the request of a preview to its result: the frame the artist looks at comes first
+        busy = self._preview_pending or self._preview_id > self._preview_done
+        self.cache.set_paused(busy)
+        self.compare_cache.set_paused(busy or self.viewer.mode != "ab")
+
+    def _playable(self, frame: int) -> bool:
+        """Can playback show ``frame`` now: the frames as shot always; a result once cached."""
+        if self.viewer.mode == "before" or not self.cache.enabled:
+            return True
+        if frame not in self.cache:
+            return False
+        setup = self._compare_setup
+        return self.viewer.mode != "ab" or setup is None or frame not in setup.shot.frames or frame in self.compare_cache
+
+    def _on_cache_frame(self, frame: int) -> None:
+        if frame == self.model.current and not self.viewer.has_after:
+            entry = self.cache.get(frame)
+            if entry is not None and entry.after is not None:
+                self.viewer.set_after(entry.after, entry.after_alpha)
+
+    def _show_cached(self, entry: CachedFrame) -> None:
+        """Playback: show a cached frame without touching the disk or the mask editor."""
+        self._light_frame = entry.frame
+        self.viewer.set_frame(entry.before, entry.before_alpha)
+        self.viewer.set_after(entry.after, entry.after_alpha)
+        # a carried correction under review plays too (orange, as when scrubbing); the cached
+        # render is the frame without it until it is applied
+        pending = self.pending is not None and entry.frame in self.pending.masks
+        self.viewer.set_mask(self.pending.mask(entry.frame) if pending else entry.masks.get("seam"))
+        self.viewer.set_pending(self.pending.coverage(entry.frame) if pending else None)
+        self.viewer.set_rejected(entry.masks.get("seam_rejected"))
+        prev = self.model.previous_frame(entry.frame)
+        onion = self.cache.get(prev) if prev is not None and self.onion_action.isChecked() else None
+        self.viewer.set_onion(onion.before if onion is not None and onion.before.shape == entry.before.shape else None)
+        self.viewer.badge = f"frame {entry.frame}" + (f"  ·  {entry.error}" if entry.error else "")
+
+    def _on_play_toggled(self, on: bool) -> None:
+        self.viewer.smooth = not on
+        self._play_times.clear()
+        self._play_start = time.perf_counter()
+        self._waiting = False
+        self._cache_follow()
+        if not on:
+            self.viewer.playback = ""
+            if self._light_frame is not None and self.model.current is not None:
+                self._light_frame = None
+                self._on_frame_changed(self.model.current)  # the mask editor and preview follow
+            self.viewer.update()
+
+    @property
+    def playback_fps(self) -> float:
+        """Frames shown per second over the last two seconds of playback (0: not playing)."""
+        if not self.timeline.playing:
+            return 0.0
+        now = time.perf_counter()
+        while self._play_times and now - self._play_times[0] > 2.0:
+            self._play_times.popleft()
+        span = min(2.0, now - self._play_start)
+        return len(self._play_times) / span if span > 0.25 else 0.0
+
+    def _show_playback_rate(self) -> None:
+        fps = self.playback_fps
+        target = self.timeline.rate * self.timeline.speed
+        text = f"▶ {fps:.1f} fps (of {target})" if fps else f"▶ (of {target} fps)"
+        if self._waiting:
+            text += "  ·  waiting for the cache"
+        self.viewer.playback = text
+        self.viewer.update()
+
+    def _show_cache_status(self) -> None:
+        n, mb = len(self.cache.cached_frames), self.cache.nbytes / 2**20
+        cap = self.cache.capacity
+        self.cache_status.setText(f"cache {n}" + (f"/{cap}" if cap else "") + f" frames · {mb:.0f} MB")
+
+    # ------------------------------------------------------------------ A/B compare
+    def set_compare_source(self, source: str) -> None:
+        """Version B: ``"output"`` (the batch output folder) or ``"snapshot"``."""
+        if source not in ("output", "snapshot"):
+            raise ValueError(f"unknown compare source {source!r}")
+        self.compare_source = source
+        index = ("output", "snapshot").index(source)
+        if self.compare_box.currentIndex() != index:
+            self.compare_box.setCurrentIndex(index)
+        self._configure_compare()
+
+    def take_snapshot(self) -> None:
+        """Keep the settings shown now as version B and compare with them (Shift+S)."""
+        try:
+            specs, _ = self.preview_specs()
+        except Exception as exc:
+            self.notifier.error(f"Invalid setting: {exc}")
+            return
+        self._snapshot = (specs, dict(self._analyses))
+        self._snapshots_taken += 1
+        self._snapshot_time = time.strftime("%H:%M:%S")
+        self.notifier.info(f"snapshot of the settings taken at {self._snapshot_time}: version B of A/B")
+        self.set_compare_source("snapshot")
+        self.mode_actions["ab"].setChecked(True)
+        self.viewer.set_ab_view("wipe")
+        self._configure_compare()
+
+    def batch_output_folder(self) -> Path | None:
+        if self.model.shot is None:
+            return None
+        return Path(self.batch.default_output() or default_output_dir(self.model.shot))
+
+    def _configure_compare(self, *, changed: bool = False) -> None:
+        """Point the compare cache at version B in A/B mode: the batch output's frames
+        (rendered through no plugin: read as they are) or the shot through the snapshot's
+        settings. Its frames are kept while B stays the same (leaving A/B and coming back
+        renders nothing again); ``changed``: B's frames may differ now (a batch ended, the
+        shot's corrections changed), render them again."""
+        if self.viewer.mode != "ab" or self.model.shot is None:
+            self._update_cache_pause()
+            return
+        setup, name, key = None, "", None
+        if self.compare_source == "output":
+            folder = self.batch_output_folder()
+            try:
+                setup = RenderSetup(find_shot(folder), [])
+                name, key = f"batch output ({folder.name})", ("output", str(folder), tuple(setup.shot.frames))
+            except Exception:
+                name = f"batch output: none in {folder}"
+        elif self._snapshot is not None:
+            setup = self._cache_setup(*self._snapshot)
+            name, key = f"snapshot {self._snapshot_time}", ("snapshot", self._snapshots_taken)
+        else:
+            name = "snapshot: none yet (Shift+S)"
+        key = (key, str(self.model.shot.directory), self.model.shot.pattern)
+        if changed or setup is None or key != self._compare_key:
+            self._compare_setup, self._compare_key = setup, key
+            self.compare_cache.configure(setup)
+        self._compare_name = name
+        self._update_cache_pause()
+        self._cache_follow()
+        self._show_compare()
+
+    def _show_compare(self) -> None:
+        """Version B of the current frame on the viewer, and what it is in its label."""
+        frame, setup = self.model.current, self._compare_setup
+        entry = self.compare_cache.get(frame) if frame is not None and setup is not None else None
+        name = getattr(self, "_compare_name", "")
+        if setup is not None and frame is not None and entry is None:
+            name += " (rendering)" if frame in setup.shot.frames else f" (no frame {frame})"
+        elif entry is not None and entry.error:
+            name += f" ({entry.error})"
+        self.viewer.ab_names = ("live", name)
+        self.viewer.set_compare(None if entry is None else entry.after, None if entry is None else entry.after_alpha)
+
+    def _on_compare_frame(self, frame: int) -> None:
+        if frame == self.model.current:
+            self._show_compare()
 
     def _set_onion(self, on: bool) -> None:
         self.viewer.onion = on
@@ -935,8 +1288,9 @@ class MainWindow(QMainWindow):
             return []
         frames = sorted(result.masks)
         masks = {shot.path(n): result.mask(n) for n in frames}
-        written = self.mask_editor.write_masks(
-            masks, f"correction of frame {result.source} carried to {format_frame_range(frames)}")  # fmt: skip
+        with self._bulk_overrides():
+            written = self.mask_editor.write_masks(
+                masks, f"correction of frame {result.source} carried to {format_frame_range(frames)}")  # fmt: skip
         self._end_pending()
         self.notifier.info(f"carried correction written to {len(written)} frames ({format_frame_range(frames)})")
         return written
@@ -956,9 +1310,26 @@ class MainWindow(QMainWindow):
         self._schedule_preview()
 
     def _on_override_saved(self, path: str) -> None:
+        if self._bulk_saving:
+            return  # _bulk_overrides follows once, after the last file
         self._mark_overrides()
         self.statusBar().showMessage(f"mask correction saved: {path}", 4000)
         self._schedule_preview()
+        self._configure_cache()  # the cached renders used the old correction
+
+    @contextmanager
+    def _bulk_overrides(self) -> Iterator[None]:
+        """Override files written in bulk (a carried correction applied, a step over many
+        frames undone or redone): the timeline's marks, the preview and the render caches
+        follow once, after the last file, not once per file."""
+        self._bulk_saving = True
+        try:
+            yield
+        finally:
+            self._bulk_saving = False
+            self._mark_overrides()
+            self._schedule_preview()
+            self._configure_cache()
 
     def _mark_overrides(self) -> None:
         folder = self.model.override_dir
@@ -1016,12 +1387,16 @@ class MainWindow(QMainWindow):
         """Undo the shot's last mask step, whichever frame it was on (all its frames at once)."""
         if self._carry_waiting():
             return
-        self._show_edit("undid", self.mask_editor.undo())
+        with self._bulk_overrides():
+            edit = self.mask_editor.undo()
+        self._show_edit("undid", edit)
 
     def redo(self) -> None:
         if self._carry_waiting():
             return
-        self._show_edit("redid", self.mask_editor.redo())
+        with self._bulk_overrides():
+            edit = self.mask_editor.redo()
+        self._show_edit("redid", edit)
 
     def _carry_waiting(self) -> bool:
         """A carried correction is built on the overrides as they are: they stay until it is
@@ -1130,6 +1505,8 @@ class MainWindow(QMainWindow):
         self.camera_plot.set_solve(None if solve is None else CameraSolve.from_document(solve, output / SIDECAR_NAME))
         self._mark_reference()
         self._schedule_preview()
+        self._configure_cache()
+        self._configure_compare(changed=True)
 
     def _load_solve_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Camera solve", "", "stabilize.json (*.json)")
@@ -1175,6 +1552,8 @@ class MainWindow(QMainWindow):
             self.carry_worker.cancel()
             self.carry_worker.wait(60)
         self.preview.stop()
+        self.cache.stop()
+        self.compare_cache.stop()
         super().closeEvent(event)
 
 

@@ -157,17 +157,22 @@ class ShotModel(QObject):
     def step(self, delta: int, *, wrap: bool = False, within: tuple[int, int] | None = None) -> None:
         """Move ``delta`` frames on disk forward (or back); clamp or wrap at the ends (of the
         frames numbered ``within`` first..last, when given: playback between in and out)."""
+        target = self.next_frame(delta, wrap=wrap, within=within)
+        if target is not None:
+            self.set_frame(target)
+
+    def next_frame(self, delta: int, *, wrap: bool = False, within: tuple[int, int] | None = None) -> int | None:
+        """The frame ``step`` would go to (None: no shot)."""
         if self.shot is None or self.current is None:
-            return
+            return None
         frames = self.shot.frames
         if within is not None:
             frames = [f for f in frames if within[0] <= f <= within[1]] or frames
             if self.current not in frames:  # outside the range: start at its near end
-                self.set_frame(frames[0] if delta >= 0 else frames[-1])
-                return
+                return frames[0] if delta >= 0 else frames[-1]
         i = frames.index(self.current) + delta
         i = i % len(frames) if wrap else max(0, min(len(frames) - 1, i))
-        self.set_frame(frames[i])
+        return frames[i]
 
     def previous_frame(self, frame: int) -> int | None:
         """The frame on disk before ``frame`` (None at the start)."""

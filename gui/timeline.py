@@ -49,8 +49,10 @@ class FrameRuler(QWidget):
         self.reference: int | None = None
         self.in_point: int | None = None
         self.out_point: int | None = None
+        self.bottom_strip = 0  # px kept clear along the bottom edge (the render cache's line, gui/cache_bar.py)
         self.setFocusPolicy(Qt.ClickFocus)  # a click on the ruler takes the keys out of a text field
-        self.setToolTip("Marks: green line = seam painted out · cyan at the top = a detected line left "
+        self.setToolTip("Marks: green line = seam painted out (under it, a thin green strip: frames in "
+                        "the render cache) · cyan at the top = a detected line left "
                         "alone · magenta square = mask corrected by hand · orange square = carried "
                         "correction waiting for Apply")  # fmt: skip
 
@@ -78,7 +80,7 @@ class FrameRuler(QWidget):
         f = QFont(self.font())
         f.setPointSize(8)
         p.setFont(f)
-        h = self.height()
+        h = self.height() - self.bottom_strip  # the marks and ticks: above the cache's strip
         for n in range(self.first, self.last + 1):
             x = self._x(n)
             if n in self.gaps:
@@ -98,6 +100,7 @@ class FrameRuler(QWidget):
             if major:
                 p.setPen(QColor("#8b8f96"))
                 p.drawText(QRectF(x - 30, 2, 60, 14), Qt.AlignCenter, str(n))
+        h = self.height()  # the range, the reference and the playhead: the full height
         if self.in_point is not None or self.out_point is not None:
             lo = self.first if self.in_point is None else self.in_point
             hi = self.last if self.out_point is None else self.out_point

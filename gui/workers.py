@@ -7,11 +7,12 @@ from a worker.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ __all__ = [
     "PreviewRequest",
     "PreviewResult",
     "PreviewWorker",
+    "PluginPool",
     "BatchJob",
     "BatchRunner",
 ]
@@ -45,6 +47,63 @@ def _error_text(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------- preview
+# A plugin's first render runs alone in the process (the preview's and the render cache's
+# threads alike), as the batch runs its first frame alone: lazy set-up never runs in two
+# threads at once, and neither does OpenVINO's first inference, whose process-wide
+# initialisation deadlocked when two threads did it together (see pipeline._render_pass).
+_FIRST_RENDERS = threading.Lock()
+
+
+class PluginPool:
+    """Prepared plugin instances kept per (name, settings), so models load once, not per
+    frame or per slider move; each gets the analysis it is given. Thread-safe to ask; the
+    instances themselves are shared the way the batch's render workers share them."""
+
+    def __init__(self, size: int = 6) -> None:
+        self._plugins: OrderedDict[tuple, Plugin] = OrderedDict()
+        self._rendered: set[tuple] = set()  # keys of instances that have rendered a frame
+        self._size = size
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(name: str, settings: dict[str, Any]) -> tuple:
+        return (name, tuple(sorted(settings.items())))
+
+    @contextlib.contextmanager
+    def first_render_guard(self, specs: list[PluginSpec]) -> Iterator[None]:
+        """Hold the process-wide first-render lock while a chain with an instance that has
+        not rendered yet renders; a chain that has rendered runs freely."""
+        keys = {self._key(name, settings) for name, settings in specs}
+        with self._lock:
+            fresh = not keys <= self._rendered
+        if not fresh:
+            yield
+            return
+        with _FIRST_RENDERS:
+            yield
+            with self._lock:
+                self._rendered |= keys & set(self._plugins)
+
+    def get(self, name: str, settings: dict[str, Any], analysis: dict | None) -> Plugin:
+        key = self._key(name, settings)
+        with self._lock:
+            plugin = self._plugins.get(key)
+            if plugin is None:
+                (plugin,) = build_plugins([(name, settings)])
+                plugin.prepare()
+                self._plugins[key] = plugin
+                while len(self._plugins) > self._size:
+                    self._rendered.discard(self._plugins.popitem(last=False)[0])
+            self._plugins.move_to_end(key)
+            if analysis is not None and plugin.analysis is not analysis:
+                plugin.set_analysis(analysis)
+        return plugin
+
+    def chain(self, specs: list[PluginSpec], analyses: dict[str, dict]) -> list[Plugin]:
+        """The prepared chain for ``specs`` (``(name, settings)`` in order)."""
+        return [self.get(name, settings, analyses.get(name)) for name, settings in specs]
+
+
 @dataclass
 class PreviewRequest:
     """Render ``source`` (frame ``frame`` of the shot) through ``plugins`` (the batch's ``render_frame``)."""
@@ -95,7 +154,7 @@ class PreviewWorker(QObject):
         self._pending: PreviewRequest | None = None
         self._latest = 0
         self._stop = False
-        self._plugins: OrderedDict[tuple, Plugin] = OrderedDict()
+        self._plugins = PluginPool()
         self._thread = threading.Thread(target=self._loop, name="laika-gui-preview", daemon=True)
         self._thread.start()
 
@@ -119,20 +178,6 @@ class PreviewWorker(QObject):
             self._cond.notify()
         self._thread.join(timeout=5)
 
-    def _plugin(self, name: str, settings: dict[str, Any], analysis: dict | None) -> Plugin:
-        key = (name, tuple(sorted(settings.items())))
-        plugin = self._plugins.get(key)
-        if plugin is None:
-            (plugin,) = build_plugins([(name, settings)])
-            plugin.prepare()
-            self._plugins[key] = plugin
-            while len(self._plugins) > 6:
-                self._plugins.popitem(last=False)
-        self._plugins.move_to_end(key)
-        if analysis is not None and plugin.analysis is not analysis:
-            plugin.set_analysis(analysis)
-        return plugin
-
     def _loop(self) -> None:
         while True:
             with self._cond:
@@ -148,11 +193,12 @@ class PreviewWorker(QObject):
             notes: dict[str, Any] = {}
             error = None
             try:
-                plugins = [self._plugin(name, settings, req.analyses.get(name)) for name, settings in req.plugins]
-                out, masks = render_frame(
-                    req.source, plugins, frame=req.frame, path=req.path, mask_override=req.mask_override,
-                    read_source=req.read_source, prompt=req.prompt, notes=notes,
-                )  # fmt: skip
+                plugins = self._plugins.chain(req.plugins, req.analyses)
+                with self._plugins.first_render_guard(req.plugins):
+                    out, masks = render_frame(
+                        req.source, plugins, frame=req.frame, path=req.path, mask_override=req.mask_override,
+                        read_source=req.read_source, prompt=req.prompt, notes=notes,
+                    )  # fmt: skip
             except Exception as exc:  # shown in the notification bar, never fatal
                 out, masks, error = None, {}, f"preview of frame {req.frame} failed: {_error_text(exc)}"
                 traceback.print_exc()

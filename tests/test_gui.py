@@ -477,6 +477,8 @@ def test_analyze_shot_writes_sidecars_through_run_analyze(qtbot, tmp_path, windo
     qtbot.waitUntil(lambda: not window.analysis_runner.running and job.status != "running", timeout=30000)
     assert job.status == "done", job.error
     assert job.report["analyzed"] == ["deflicker"]
+    # the window reads the sidecars when the job's (queued) finished signal arrives
+    qtbot.waitUntil(lambda: "deflicker" in window._analyses, timeout=5000)
     sidecar = tmp_path / "out" / "deflicker.json"
     assert sidecar.is_file()
     assert window._analyses["deflicker"] == json.loads(sidecar.read_text())

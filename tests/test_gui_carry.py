@@ -241,8 +241,11 @@ def test_timeline_marks_cleaned_left_alone_and_override(qtbot, window, moving_sh
     qtbot.waitUntil(lambda: win.preview_ready, timeout=5000)
     win._mark_left_alone_from_report()
     assert ruler.left_alone == {1007, 1008} and ruler.cleaned == {1001, 1002, 1004, 1005, 1006}
+    # the render cache's line (the timeline's lowest strip) does not cover the marks
+    qtbot.waitUntil(lambda: {1002, 1003} <= win.cache_bar.frames, timeout=20000)
     img = ruler.grab().toImage()
-    h = ruler.height()
+    h = ruler.height() - ruler.bottom_strip
+    assert ruler.bottom_strip > 0
 
     def colour_at(n: int, y: int):
         c = img.pixelColor(round(ruler._x(n)), y)
@@ -250,6 +253,7 @@ def test_timeline_marks_cleaned_left_alone_and_override(qtbot, window, moving_sh
 
     assert colour_at(1002, h - 1)[1] > 150  # green: cleaned
     assert colour_at(1003, h - 1)[1] < 100
+    assert colour_at(1003, ruler.height() - 1)[1] > 150  # cached
     assert colour_at(1007, 1)[2] > 200 and colour_at(1007, 1)[0] < 100  # cyan: left alone
     r, g, b = colour_at(1003, h - 5)
     assert r > 200 and b > 100 and g < 100  # magenta: override
