@@ -18,7 +18,8 @@ Measures (one column per precision):
   mask (the true mask dilated 1 px), and full-frame PSNR;
 - temporal stability: a static head with a seam, 12 frames differing only by noise and
   flicker; mean frame-to-frame change inside the seam band of our output vs the same
-  measure on the clean frames (1.0 = as stable as the clean footage).
+  measure on the clean frames (1.0 = as stable as the clean footage); on the source rows
+  the static head is the first seamed scene of each source.
 """
 
 from __future__ import annotations
@@ -408,8 +409,10 @@ def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8")
     ``count`` scenes (seed ``SOURCE_SEEDS['seam']``; ~70 % with a seam) and ``count // 2``
     seam-free scenes (heads without seams), for each precision with and without the face
     gate: detection P/R/F1 (3 px), % of seam-free pixels flagged (mask dilated 2 px as the
-    plugin does) and PSNR of the filled frame vs its input; and inpainting with the true
-    mask, learned vs Telea. Returns ``{"sources": [...], "split": {sid: split}, precision:
+    plugin does) and PSNR of the filled frame vs its input (``detect=False``: none of
+    these); and inpainting with the true mask, learned (the IRs of ``models_dir`` when it
+    has them) vs Telea, with the fill flicker on a static head of the source
+    (:func:`source_inpaint_quality`). Returns ``{"sources": [...], "split": {sid: split}, precision:
     {"gate"|"no_gate": {sid: {...}}}, "inpaint": {sid: {"telea": .., precision: ..}}}``;
     ``{}`` when no source is fetched under ``root``.
     """
