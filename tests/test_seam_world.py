@@ -271,3 +271,13 @@ def test_a_new_inpainter_ships_only_if_it_beats_the_shipped_one_and_never_falls_
     assert not ship_decision(worse, old)["ship"]
     # a shipped record of other validation data (no per-source rows) does not block
     assert ship_decision(cand, {"fp32": {"psnr_seam": 99.0}, "int8": {"psnr_seam": 99.0}})["ship"]
+
+
+def test_the_in_distribution_table_of_an_inpaint_only_run_has_only_inpainting_rows():
+    from laika_fx_train.seam.evaluate import format_table
+
+    fill = {"inpaint": {"psnr_seam": 33.1, "psnr_full": 47.0}, "temporal": {"ratio": 0.85}}
+    table = format_table({"int8": fill, "telea": {"inpaint": {"psnr_seam": 31.0, "psnr_full": 45.0},
+                                                  "temporal": {"ratio": 0.85}}})  # fmt: skip
+    assert "inpaint PSNR seam region, learned (dB)" in table and "33.1" in table and "inpaint telea" in table
+    assert "F1" not in table and "sample_frames" not in table

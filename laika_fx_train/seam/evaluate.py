@@ -265,7 +265,8 @@ def format_table(results: dict) -> str:
             except (KeyError, TypeError):
                 v = None
             vals.append("-" if v is None else f"{v}")
-        rows.append((label, *vals))
+        if any(v != "-" for v in vals):  # measures not run (e.g. --inpaint-only) are left out
+            rows.append((label, *vals))
 
     row("held-out synthetic: precision (3 px)", lambda r: r["synthetic"]["precision"])
     row("held-out synthetic: recall (3 px)", lambda r: r["synthetic"]["recall"])
