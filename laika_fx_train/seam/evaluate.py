@@ -18,7 +18,8 @@ Measures (one column per precision):
   mask (the true mask dilated 1 px), and full-frame PSNR;
 - temporal stability: a static head with a seam, 12 frames differing only by noise and
   flicker; mean frame-to-frame change inside the seam band of our output vs the same
-  measure on the clean frames (1.0 = as stable as the clean footage).
+  measure on the clean frames (1.0 = as stable as the clean footage); on the source rows
+  the static head is the first seamed scene of each source.
 """
 
 from __future__ import annotations
@@ -130,11 +131,26 @@ def _static_head_frames(seed: int = 77, n: int = 12, hw=(288, 384)):
     return frames, cleans, scene.mask
 
 
-def temporal_flicker(method: str, *, precision: str = "int8", model_xml=None) -> dict:
-    """Frame-to-frame change in the seam band: our output vs the clean frames."""
+def _static_frames_of(scene, seed: int = 77, n: int = 12):
+    """``n`` frames of ``scene`` (static) that differ only by noise and +-2 % flicker."""
+    rng = np.random.default_rng(seed)
+    frames, cleans = [], []
+    for _ in range(n):
+        gain = rng.uniform(0.98, 1.02)
+        noise = rng.normal(0, 0.004, scene.frame.shape).astype(np.float32)
+        frames.append(np.clip(scene.frame * gain + noise, 0, 1))
+        cleans.append(np.clip(scene.clean * gain + noise, 0, 1))
+    return frames, cleans, scene.mask
+
+
+def temporal_flicker(method: str, *, precision: str = "int8", model_xml=None, scene=None) -> dict:
+    """Frame-to-frame change in the seam band: our output vs the clean frames.
+
+    ``scene``: the static head (a scene with a seam; its frames differ only by noise and
+    +-2 % flicker, as :func:`_static_head_frames`); default the held-out synthetic one."""
     from laika_fx.seam_removal.inpaint import Inpainter
 
-    frames, cleans, mask = _static_head_frames()
+    frames, cleans, mask = _static_head_frames() if scene is None else _static_frames_of(scene)
     inp = Inpainter(method, precision=precision, model_xml=model_xml)
     hole = cv2.dilate((mask > 0).astype(np.uint8), _disk(1)) > 0
     band = cv2.dilate((mask > 0).astype(np.uint8), _disk(3)) > 0
@@ -185,22 +201,35 @@ def _policy_masks(det, frame: np.ndarray, *, dilation: int = 0, policies=POLICIE
 
 
 def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path | None = None,
-             models_dir: Path | None = None) -> dict:  # fmt: skip
+             models_dir: Path | None = None, detect: bool = True) -> dict:  # fmt: skip
     """Run every measure for each precision; returns ``{precision: {...}, "telea": ..., "ns": ...}``.
 
     ``models_dir``: evaluate the detector IRs there (with their JSON's thresholds and gate
-    setting) instead of the shipped ones."""
+    setting) and the inpainter IRs there (when it has them) instead of the shipped ones.
+    ``detect=False``: only the inpainting measures."""
     from laika_fx.seam_removal.inpaint import Inpainter
 
-    scenes = heldout_scenes(count)
     inpaint_scenes = heldout_scenes(max(8, count // 2), seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
+    if not detect:
+        results: dict = {}
+        for precision in precisions:
+            xml = _inpainter_xml(models_dir, precision)
+            results[precision] = {
+                "inpaint": inpaint_quality(inpaint_scenes, method="learned", precision=precision, model_xml=xml),
+                "temporal": temporal_flicker("learned", precision=precision, model_xml=xml),
+            }
+        for name in ("telea", "ns"):
+            results[name] = {"inpaint": inpaint_quality(inpaint_scenes, method=name), "temporal": temporal_flicker(name)}
+        return results
+    scenes = heldout_scenes(count)
     free = heldout_scenes(max(8, count // 2), seed=999, p_seam=0.0)
     close_ups = heldout_scenes(max(8, count // 4), seed=555, p_seam=1.0, p_head=1.0, head_radius=sdata.CLOSE_UP_RADIUS)
     samples = _sample_frames(sample_root) if sample_root else []
     results: dict = {}
     for precision in precisions:
         det = load_detector(precision, models_dir=models_dir)
-        fill = Inpainter("learned", precision=precision)
+        xml = _inpainter_xml(models_dir, precision)
+        fill = Inpainter("learned", precision=precision, model_xml=xml)
         r: dict = {"face_gate": det.face_finder is not None}
         both = [_policy_masks(det, s.frame, policies=(det.gate, "off")) for s in scenes]
         truth, has_seam = [s.mask > 0 for s in scenes], [bool(s.mask.any()) for s in scenes]
@@ -228,8 +257,8 @@ def run_eval(*, precisions=("fp32", "int8"), count: int = 96, sample_root: Path 
         r["seam_free_flagged_pct_no_gate"] = round(100 * float(np.mean(flagged_plain)), 4)
         r["seam_free_frames_flagged"] = int(sum(f > 0 for f in flagged))
         r["seam_free_psnr"] = round(float(np.mean(psnrs)), 2)
-        r["inpaint"] = inpaint_quality(inpaint_scenes, method="learned", precision=precision)
-        r["temporal"] = temporal_flicker("learned", precision=precision)
+        r["inpaint"] = inpaint_quality(inpaint_scenes, method="learned", precision=precision, model_xml=xml)
+        r["temporal"] = temporal_flicker("learned", precision=precision, model_xml=xml)
         results[precision] = r
     results["telea"] = {"inpaint": inpaint_quality(inpaint_scenes, method="telea"), "temporal": temporal_flicker("telea")}
     results["ns"] = {"inpaint": inpaint_quality(inpaint_scenes, method="ns"), "temporal": temporal_flicker("ns")}
@@ -249,7 +278,8 @@ def format_table(results: dict) -> str:
             except (KeyError, TypeError):
                 v = None
             vals.append("-" if v is None else f"{v}")
-        rows.append((label, *vals))
+        if any(v != "-" for v in vals):  # measures not run (e.g. --inpaint-only) are left out
+            rows.append((label, *vals))
 
     row("held-out synthetic: precision (3 px)", lambda r: r["synthetic"]["precision"])
     row("held-out synthetic: recall (3 px)", lambda r: r["synthetic"]["recall"])
@@ -434,39 +464,77 @@ def load_detector(precision: str, *, models_dir: Path | None = None, face_gate: 
     return det
 
 
+def source_scenes_of(sid: str, count: int, *, root: Path | None = None, seam: bool = True) -> list:
+    """The frozen scenes of one source's rows: ``count`` scenes (~70 % with a seam; seed
+    ``SOURCE_SEEDS['seam']``) or, ``seam=False``, seam-free ones (seed ``SOURCE_SEEDS['free']``),
+    offset by the source's index among all foreign then validation sources (so a source's
+    scenes do not depend on which other rows are asked for)."""
+    from .. import sources
+    from .world import source_scenes
+
+    order = sources.source_ids("foreign") + sources.source_ids("validation")
+    key = "seam" if seam else "free"
+    return source_scenes(sid, count, seed=SOURCE_SEEDS[key] + order.index(sid), root=root,
+                         **({} if seam else {"p_seam": 0.0}))  # fmt: skip
+
+
+def source_inpaint_quality(scenes_by_source: dict, *, method: str, model_xml=None, precision: str = "int8",
+                           flicker: bool = True) -> dict:  # fmt: skip
+    """Inpainting with the true mask on source rows: per source the mean PSNR in the seam
+    band and over the frame (:func:`inpaint_quality`) and, with ``flicker``, the fill
+    flicker on a static head of that source (its first scene with a seam held still,
+    :func:`temporal_flicker`); and the means over sources (each source weighs the same).
+    ``{"psnr_seam": .., "psnr_full": .., "flicker": worst ratio, "sources": {sid: {...}}}``."""
+    rows = {}
+    for sid, scenes in scenes_by_source.items():
+        r = inpaint_quality(scenes, method=method, model_xml=model_xml, precision=precision)
+        if flicker:
+            still = next(s for s in scenes if s.mask.any())
+            r["flicker"] = temporal_flicker(method, precision=precision, model_xml=model_xml, scene=still)["ratio"]
+        rows[sid] = r
+    out = {
+        "method": next(iter(rows.values()))["method"] if rows else method,
+        "psnr_seam": round(float(np.mean([r["psnr_seam"] for r in rows.values()])), 3),
+        "psnr_full": round(float(np.mean([r["psnr_full"] for r in rows.values()])), 3),
+    }
+    if flicker:
+        out["flicker"] = max(r["flicker"] for r in rows.values())
+    out["sources"] = rows
+    return out
+
+
 def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8"), count: int = 32,
-                root: Path | None = None, models_dir: Path | None = None, inpaint: bool = True) -> dict:  # fmt: skip
+                root: Path | None = None, models_dir: Path | None = None, inpaint: bool = True,
+                detect: bool = True) -> dict:  # fmt: skip
     """Rows built only from one package source each (``world.source_scenes``): per source,
     ``count`` scenes (seed ``SOURCE_SEEDS['seam']``; ~70 % with a seam) and ``count // 2``
     seam-free scenes (heads without seams), for each precision and gate policy
     (:data:`POLICIES`: ``auto`` the runtime's default, ``face`` the veto, ``off`` none; the
-    model's calibrated thresholds and ``confident`` bar): detection P/R/F1 (3 px), % of seam-free pixels flagged (mask dilated 2 px as the
-    plugin does) and PSNR of the filled frame vs its input; and inpainting with the true
-    mask, learned vs Telea. Returns ``{"sources": [...], "split": {sid: split}, precision:
-    {policy: {sid: {...}}}, "inpaint": {sid: {"telea": .., precision: ..}}}``;
+    model's calibrated thresholds and ``confident`` bar): detection P/R/F1 (3 px), % of
+    seam-free pixels flagged (mask dilated 2 px as the plugin does) and PSNR of the filled
+    frame vs its input (``detect=False``: none of these); and inpainting with the true mask,
+    learned (the IRs of ``models_dir`` when it has them) vs Telea, with the fill flicker on
+    a static head of the source (:func:`source_inpaint_quality`). Returns ``{"sources":
+    [...], "split": {sid: split}, precision: {policy: {sid: {...}}}, "inpaint": {sid:
+    {"telea": .., precision: ..}}}``;
     ``{}`` when no source is fetched under ``root``.
     """
     from laika_fx.seam_removal.inpaint import Inpainter
 
     from .. import sources
-    from .world import source_scenes
 
     ids = [sid for split in splits for sid in sources.source_ids(split) if sources.manifest_paths(sid, root)]
     if not ids:
         return {}
     out: dict = {"sources": ids, "split": {p.id: p.split for p in sources.PACKAGE_SOURCES}}
-    # a source's scenes do not depend on which other rows are asked for: seed + its index
-    # among all foreign then validation sources
-    order = sources.source_ids("foreign") + sources.source_ids("validation")
-    scenes = {sid: source_scenes(sid, count, seed=SOURCE_SEEDS["seam"] + order.index(sid), root=root) for sid in ids}
-    free = {sid: source_scenes(sid, max(4, count // 2), seed=SOURCE_SEEDS["free"] + order.index(sid), p_seam=0.0,
-                               root=root) for sid in ids}  # fmt: skip
-    for precision in precisions:
+    scenes = {sid: source_scenes_of(sid, count, root=root) for sid in ids}
+    free = {sid: source_scenes_of(sid, max(4, count // 2), root=root, seam=False) for sid in ids} if detect else {}
+    for precision in precisions if detect else ():
         # with the face finder loaded, so the three policies can be compared on one model
         det = load_detector(precision, models_dir=models_dir, face_gate=True)
         auto_face = _calibrated_face_gate(precision, models_dir)
         rows = {gate: {} for gate in POLICIES}
-        fill = Inpainter("learned", precision=precision)
+        fill = Inpainter("learned", precision=precision, model_xml=_inpainter_xml(models_dir, precision))
         for sid in ids:
             masks = [_policy_masks(det, s.frame, auto_face=auto_face) for s in scenes[sid]]
             truth, has = [s.mask > 0 for s in scenes[sid]], [bool(s.mask.any()) for s in scenes[sid]]
@@ -486,11 +554,23 @@ def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8")
     if inpaint:
         out["inpaint"] = {}
         for sid in ids:
-            row = {"telea": inpaint_quality(scenes[sid], method="telea")}
+            one = {sid: scenes[sid]}
+            row = {"telea": source_inpaint_quality(one, method="telea")["sources"][sid]}
             for precision in precisions:
-                row[precision] = inpaint_quality(scenes[sid], method="learned", precision=precision)
+                xml = _inpainter_xml(models_dir, precision)
+                row[precision] = source_inpaint_quality(one, method="learned", model_xml=xml,
+                                                        precision=precision)["sources"][sid]  # fmt: skip
             out["inpaint"][sid] = row
     return out
+
+
+def _inpainter_xml(models_dir: Path | None, precision: str) -> Path | None:
+    """The inpainter IR of ``precision`` in ``models_dir`` when there is one there, else
+    None (the shipped one)."""
+    if models_dir is None:
+        return None
+    xml = Path(models_dir) / f"inpainter_{precision}.xml"
+    return xml if xml.exists() else None
 
 
 def _mean(values) -> float | None:
@@ -503,14 +583,16 @@ def format_source_table(rows: dict) -> str:
     if not rows:
         return "source rows: no package source fetched (laika-fx train fetch-sources DEST; --sources DEST)"
     precs = [p for p in ("fp32", "int8") if p in rows]
+    fills = [p for p in ("fp32", "int8") if "inpaint" in rows and all(p in r for r in rows["inpaint"].values())]
     lines = []
     head = f"{'source':<26}{'split':<11}{'model':<12}{'P':>7}{'R':>7}{'F1':>7}{'free %':>9}{'free dB':>9}"
     for split in ("foreign", "validation"):
         ids = [s for s in rows["sources"] if rows["split"][s] == split]
         if not ids:
             continue
-        lines += ["", f"{split} sources (scenes from that source only; seam-free frames: % pixels flagged, PSNR "
-                      "out vs in)", head, "-" * len(head)]  # fmt: skip
+        if precs:
+            lines += ["", f"{split} sources (scenes from that source only; seam-free frames: % pixels flagged, PSNR "
+                          "out vs in)", head, "-" * len(head)]  # fmt: skip
         for prec in precs:
             for gate in POLICIES:
                 label = f"{prec} {gate}"
@@ -523,13 +605,22 @@ def format_source_table(rows: dict) -> str:
                              f"{_mean(r['recall'] for r in rs):>7}{_mean(r['f1'] for r in rs):>7}"
                              f"{_mean(r['free_flagged_pct'] for r in rs):>9}{_mean(r['free_psnr'] for r in rs):>9}")  # fmt: skip
         if "inpaint" in rows:
-            lines += ["", f"{split}: inpainting with the true mask, PSNR in the seam band (dB)",
-                      f"{'source':<26}{'telea':>8}" + "".join(f"{'learned ' + p:>15}{'gain':>7}" for p in precs)]  # fmt: skip
+            lines += ["", f"{split}: inpainting with the true mask, PSNR in the seam band (dB); fill flicker on a "
+                          "static head of the source (x the clean frames')",
+                      f"{'source':<26}{'telea':>8}{'flicker':>9}"
+                      + "".join(f"{'learned ' + p:>15}{'gain':>7}{'flicker':>9}" for p in fills)]  # fmt: skip
+            gains: dict = {p: [] for p in fills}
             for sid in ids:
                 r = rows["inpaint"][sid]
                 t = r["telea"]["psnr_seam"]
-                lines.append(f"{sid:<26}{t:>8}" + "".join(
-                    f"{r[p]['psnr_seam']:>15}{round(r[p]['psnr_seam'] - t, 2):>7}" for p in precs))  # fmt: skip
+                for p in fills:
+                    gains[p].append(r[p]["psnr_seam"] - t)
+                lines.append(f"{sid:<26}{t:>8}{r['telea'].get('flicker', '-'):>9}" + "".join(
+                    f"{r[p]['psnr_seam']:>15}{round(r[p]['psnr_seam'] - t, 2):>7}{r[p].get('flicker', '-'):>9}"
+                    for p in fills))  # fmt: skip
+            lines.append(f"{'mean gain (min)':<26}{'':>8}{'':>9}" + "".join(
+                f"{'':>15}{round(float(np.mean(gains[p])), 2):>7}{'(' + str(round(min(gains[p]), 2)) + ')':>9}"
+                for p in fills))  # fmt: skip
     return "\n".join(lines)
 
 

@@ -477,59 +477,131 @@ def export_face_finder(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray,
 
 
 # --------------------------------------------------------------------------- inpainter
+#: version of what ``world.inpaint_crops`` makes (names the run's data cache)
+INPAINT_DATA_VERSION = 1
+
+
 def train_inpainter(
     *,
     run_dir: Path = Path("runs/inpainter"),
     out_dir: Path = MODELS_DIR,
     minutes: float = 15.0,
-    samples: int = 6000,
+    samples: int = 16000,
     batch: int = 16,
     seed: int = 0,
     threads: int = 1,
     lr: float = 2e-3,
     qat_minutes: float = 0.0,
+    world: str = "wide",
+    sources_root: Path | None = None,
+    init_from: Path | None = None,
+    grad_weight: float = 0.5,
+    ship_if_better: bool = False,
 ) -> dict:
     """Train the residual-over-Telea inpainter and ship FP32 + INT8 IRs.
 
-    ``qat_minutes`` > 0: quantization-aware training after the FP32 run and the INT8 IR
-    comes from it (the output conv INT8 too; the residual add and mask multiply stay FP32
-    so 16-bit frames keep their precision); 0: post-training quantization with the output
-    conv kept FP32. ``--minutes 0`` re-exports both checkpoints.
+    ``world``: ``wide`` (default) trains on 64 px crops of wide-world scenes of the
+    ``train`` package sources (``world.inpaint_crops``: shading and photo texture under
+    the seam, 8- and 16-bit, holes like the plugin's masks; built in chunks of 4000, each
+    cached in the run folder) and validates on the rows of the ``validation`` sources
+    (:func:`_inpaint_validation`); ``synthetic`` is the earlier world of 16 photographs
+    (``data.inpainter_samples``) validated on held-out photographs. Loss: L1 per hole
+    pixel plus ``grad_weight`` x the L1 of the image gradients' error in the seam band (the
+    hole grown 1 px: a fill must also join its surroundings without a step).
+    ``init_from``: an FP32 IR of this net (e.g. the shipped
+    ``laika_fx/models/inpainter_fp32.xml``) to start from (ignored when the run folder has a
+    checkpoint to resume). ``qat_minutes`` > 0: quantization-aware training after the FP32
+    run and the INT8 IR comes from it (the output conv INT8 too; the residual add and mask
+    multiply stay FP32 so 16-bit frames keep their precision); 0: post-training quantization
+    with the output conv kept FP32. ``--minutes 0`` re-exports both checkpoints.
+    ``ship_if_better``: export to ``run_dir/candidate`` and copy to ``out_dir`` only when
+    :func:`ship_decision` says the candidate beats the IRs in ``out_dir`` on the validation
+    rows (the decision is logged and returned under ``"ship"``).
     """
     import torch
-
-    from laika_fx.seam_removal.inpaint import telea_fill
+    import torch.nn.functional as F
 
     from .nets import InpaintNet
 
+    if world not in WORLDS:
+        raise ValueError(f"world must be one of {', '.join(WORLDS)}, got {world!r}")
     t0 = start_run(run_dir, seed=seed, threads=threads)
+    if world == "wide":
+        from .world import SplitPools, inpaint_crops
 
-    def build():
-        frames, clean, holes = sdata.inpainter_samples(samples, seed=seed)
-        telea = np.stack([telea_fill(f, h) for f, h in zip(frames, holes, strict=True)])
-        return clean, frames, holes, telea
+        chunk = min(samples, 4000)
+        pools = []
 
-    clean, frames, holes, telea = cached(run_dir / f"train_{samples}_{seed}.npz", build)
-    log_record(run_dir, {"event": "data", "samples": len(frames), "seconds": round(time.time() - t0, 1),
-                   "hole_fraction": float(holes.mean())})
-    x_all = torch.from_numpy(_inpaint_inputs(frames, holes, telea))
-    y_all = torch.from_numpy(clean.transpose(0, 3, 1, 2).copy())
-    h_all = torch.from_numpy(holes[:, None].astype(np.float32))
+        def build(k):
+            if not pools:
+                pools.append(SplitPools.of("train", sources_root))
+            return inpaint_crops(chunk, seed=9000 + 100 * seed + k, pools=pools[0])
+
+        parts = [cached(run_dir / f"inpaint_v{INPAINT_DATA_VERSION}_{chunk}_{seed}_{k}.npz", lambda k=k: build(k))
+                 for k in range(-(-samples // chunk))]  # fmt: skip
+        frames, clean, telea, holes = (np.concatenate([p[j] for p in parts])[:samples] for j in range(4))
+        del parts
+    else:
+        from laika_fx.seam_removal.inpaint import telea_fill
+
+        def build_synthetic():
+            f, c, h = sdata.inpainter_samples(samples, seed=seed)
+            t = np.stack([telea_fill(a, b) for a, b in zip(f, h, strict=True)])
+            return [(x * 65535 + 0.5).astype(np.uint16) for x in (f, c, t)] + [h]
+
+        frames, clean, telea, holes = cached(run_dir / f"train16_{samples}_{seed}.npz", build_synthetic)
+    log_record(run_dir, {"event": "data", "world": world, "samples": len(frames), "seconds": round(time.time() - t0, 1),
+                         "hole_fraction": float(holes.mean()), **_training_record(world)})  # fmt: skip
+
+    def inputs(idx: np.ndarray):
+        h = holes[idx][:, None].astype(np.float32)
+        f = frames[idx].transpose(0, 3, 1, 2).astype(np.float32) / 65535
+        t = telea[idx].transpose(0, 3, 1, 2).astype(np.float32) / 65535
+        y = clean[idx].transpose(0, 3, 1, 2).astype(np.float32) / 65535
+        return np.concatenate([f * (1 - h), h, t], axis=1), y, h
+
+    band_kernel = torch.ones(1, 1, 3, 3)
 
     def loss_fn(net, rng):
-        idx = torch.from_numpy(rng.integers(0, len(x_all), batch))
-        x, y, hole = x_all[idx], y_all[idx], h_all[idx]
+        x, y, hole = (torch.from_numpy(a) for a in inputs(rng.integers(0, len(frames), batch)))
         if rng.random() < 0.5:
             x, y, hole = x.flip(3), y.flip(3), hole.flip(3)
+        if rng.random() < 0.3:
+            x, y, hole = x.flip(2), y.flip(2), hole.flip(2)
+        if rng.random() < 0.5:  # exposure: Telea is a weighted mean, so it scales with the image
+            g = float(rng.uniform(0.7, 1.2))
+            x = torch.cat([(x[:, :3] * g).clamp(0, 1), x[:, 3:4], (x[:, 4:] * g).clamp(0, 1)], 1)
+            y = (y * g).clamp(0, 1)
+        err = net(x) - y
         # mean absolute error per hole pixel, summed over the 3 colour channels
-        return ((net(x) - y).abs() * hole).sum() / hole.sum().clamp(min=1)
+        loss = (err.abs() * hole).sum() / hole.sum().clamp(min=1)
+        if grad_weight > 0:
+            band = (F.conv2d(hole, band_kernel, padding=1) > 0).float()
+            bx, by = band[..., :, 1:] * band[..., :, :-1], band[..., 1:, :] * band[..., :-1, :]
+            gx = (err[..., :, 1:] - err[..., :, :-1]).abs() * bx
+            gy = (err[..., 1:, :] - err[..., :-1, :]).abs() * by
+            loss = loss + grad_weight * (gx.sum() + gy.sum()) / (bx.sum() + by.sum()).clamp(min=1)
+        return loss
 
-    net = fit(InpaintNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-5, seed=seed,
-               metric="l1_in_hole", started=t0)  # fmt: skip
-    qat = _qat_phase(net, _calibration(x_all.numpy(), seed + 2), loss_fn, run_dir=run_dir, minutes=minutes,
+    net = InpaintNet()
+    if init_from is not None and not (run_dir / "checkpoint.pt").exists():
+        from ..ship import load_ir_weights
+
+        load_ir_weights(net, init_from)
+        log_record(run_dir, {"event": "init", "from": str(init_from)})
+    net = fit(net, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-5, seed=seed,
+               metric="loss", started=t0)  # fmt: skip
+    calib_rng = np.random.default_rng(seed + 2)
+    x_calib = inputs(calib_rng.integers(0, len(frames), 300))[0]
+    qat = _qat_phase(net, _calibration(x_calib, seed + 2), loss_fn, run_dir=run_dir, minutes=minutes,
                      qat_minutes=qat_minutes, lr=lr / 10, seed=seed, started=t0,
                      ignored_types=("__add__", "__mul__", "add", "mul"))  # fmt: skip
-    return export_inpainter(net, run_dir=run_dir, out_dir=out_dir, x_all=x_all.numpy(), seed=seed, qat=qat)
+    target = run_dir / "candidate" if ship_if_better else out_dir
+    meta = export_inpainter(net, run_dir=run_dir, out_dir=target, x_all=x_calib, seed=seed, qat=qat, world=world,
+                            root=sources_root)  # fmt: skip
+    if ship_if_better:
+        meta = {**meta, "ship": ship_candidate(target, out_dir, run_dir=run_dir, world=world, root=sources_root)}
+    return meta
 
 
 def _inpaint_inputs(frames: np.ndarray, holes: np.ndarray, telea: np.ndarray) -> np.ndarray:
@@ -539,29 +611,123 @@ def _inpaint_inputs(frames: np.ndarray, holes: np.ndarray, telea: np.ndarray) ->
     return np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32)
 
 
-def export_inpainter(net, *, run_dir: Path, out_dir: Path, x_all: np.ndarray, seed: int, qat=None) -> dict:
+#: scenes per validation source of the inpainter's validation (the rows of ``eval seams``)
+INPAINT_VALIDATION_COUNT = 32
+
+
+def _inpaint_validation(world: str, root: Path | None = None):
+    """``(validate(xml, precision), telea row, description)`` of the inpainter's ship flow.
+
+    ``wide``: the validation rows of ``laika-fx eval seams`` (the same frozen scenes of each
+    ``validation`` source, ``evaluate.source_scenes_of``), the true mask dilated 1 px: PSNR
+    in the seam band and over the frame per source and their means over sources, and the
+    fill flicker on a static head of each source (the worst source's ratio).
+    ``synthetic``: held-out photographs (the earlier validation)."""
+    from .evaluate import heldout_scenes, inpaint_quality, source_inpaint_quality, source_scenes_of
+
+    if world == "wide":
+        from .. import sources
+
+        scenes = {sid: source_scenes_of(sid, INPAINT_VALIDATION_COUNT, root=root)
+                  for sid in sources.source_ids("validation")}  # fmt: skip
+
+        def validate(xml: Path, precision: str) -> dict:
+            return source_inpaint_quality(scenes, method="learned", model_xml=xml, precision=precision)
+
+        return validate, source_inpaint_quality(scenes, method="telea"), INPAINT_VALIDATION_SOURCES
+    scenes_s = heldout_scenes(count=24, seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
+    return (lambda xml, precision: inpaint_quality(scenes_s, method="learned", model_xml=xml),
+            inpaint_quality(scenes_s, method="telea"), INPAINT_VALIDATION_DATA)  # fmt: skip
+
+
+#: what the inpainter is validated on
+INPAINT_VALIDATION_DATA = ("24 synthetic scenes of held-out photos with a seam 1-6 px wide (seed 4321, 256x256); "
+                           "PSNR inside the seam region and over the frame, learned inpainter vs OpenCV Telea")  # fmt: skip
+INPAINT_VALIDATION_SOURCES = (f"the validation rows of `laika-fx eval seams`: {INPAINT_VALIDATION_COUNT} scenes per "
+                              "V-* source of laika_fx_train/sources.py (seed 1234 + the source's index, 352x480, "
+                              "~70 % with a seam), filled with the true mask dilated 1 px; PSNR in the seam band "
+                              "(true mask dilated 3 px) and over the frame, per source ('sources') and the mean over "
+                              "sources; 'flicker': fill flicker on a static head of each source, x the clean "
+                              "frames' (the worst source); learned inpainter vs OpenCV Telea")  # fmt: skip
+
+
+def ship_decision(candidate: dict, shipped: dict | None) -> dict:
+    """Whether a candidate inpainter replaces the shipped one, from their ``validation``
+    records (``inpainter.json``) on the same validation rows.
+
+    Ships only when, for both precisions, the candidate's mean PSNR in the seam band beats
+    the shipped one's and no validation source is below Telea; a shipped record without
+    per-source rows (validated on other data) counts as beaten. Returns ``{"ship": bool,
+    "reasons": [...]}`` (what failed, or what passed)."""
+    reasons, ok = [], True
+    telea = candidate.get("telea", {}).get("sources", {})
+    for p in ("fp32", "int8"):
+        cand = candidate[p]
+        for sid, row in cand.get("sources", {}).items():
+            gain = row["psnr_seam"] - telea[sid]["psnr_seam"]
+            if gain < 0:
+                ok = False
+                reasons.append(f"{p}: {sid} {gain:+.2f} dB below Telea")
+        old = (shipped or {}).get(p, {})
+        if "sources" in old and set(old["sources"]) == set(cand.get("sources", {})):
+            if cand["psnr_seam"] <= old["psnr_seam"]:
+                ok = False
+                reasons.append(f"{p}: {cand['psnr_seam']} dB, not above the shipped {old['psnr_seam']} dB")
+            else:
+                reasons.append(f"{p}: {cand['psnr_seam']} dB > shipped {old['psnr_seam']} dB")
+        else:
+            reasons.append(f"{p}: the shipped model has no validation on these rows")
+    return {"ship": ok, "reasons": reasons}
+
+
+def ship_candidate(candidate_dir: Path, out_dir: Path, *, run_dir: Path, world: str = "wide",
+                   root: Path | None = None) -> dict:  # fmt: skip
+    """Copy the inpainter IRs and JSON of ``candidate_dir`` to ``out_dir`` when
+    :func:`ship_decision` says so. The IRs in ``out_dir`` are validated again on the
+    candidate's validation rows first (their JSON may hold other data's figures)."""
+    import shutil
+
+    from ..ship import PRECISIONS
+
+    cand = json.loads((candidate_dir / "inpainter.json").read_text())["validation"]
+    shipped = None
+    if all((out_dir / f"inpainter_{p}.xml").exists() for p in PRECISIONS):
+        validate, _, _ = _inpaint_validation(world, root)
+        shipped = {p: validate(out_dir / f"inpainter_{p}.xml", p) for p in PRECISIONS}
+    decision = ship_decision(cand, shipped)
+    decision["shipped_before"] = shipped
+    if decision["ship"]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for p in PRECISIONS:
+            for ext in ("xml", "bin"):
+                shutil.copyfile(candidate_dir / f"inpainter_{p}.{ext}", out_dir / f"inpainter_{p}.{ext}")
+        shutil.copyfile(candidate_dir / "inpainter.json", out_dir / "inpainter.json")
+    log_record(run_dir, {"event": "ship_decision", **decision})
+    return decision
+
+
+def export_inpainter(net, *, run_dir: Path, out_dir: Path, x_all: np.ndarray, seed: int, qat=None,
+                     world: str = "synthetic", root: Path | None = None) -> dict:  # fmt: skip
     """Ship the inpainter: FP32 IR, INT8 (the QAT model, or post-training quantization),
-    both validated against Telea on held-out scenes, ``inpainter.json``."""
+    both validated against Telea (:func:`_inpaint_validation`), ``inpainter.json``."""
     from ..ship import ship
-    from .evaluate import heldout_scenes, inpaint_quality
 
     if qat is not None:
         quantization = "nncf quantization-aware training, every convolution int8, residual add fp32"
     else:
         quantization = "nncf post-training, output conv and residual add fp32"
-    scenes = heldout_scenes(count=24, seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
+    validate, telea, described = _inpaint_validation(world, root)
     meta = ship(net, "inpainter", out_dir=out_dir, example_inputs=[x_all[:1]], check_inputs=[x_all[:2]],
-                validate=lambda xml, precision: inpaint_quality(scenes, method="learned", model_xml=xml),
-                quantization=quantization, qat=qat,
+                validate=validate, quantization=quantization, qat=qat,
                 calibration=None if qat is not None else _calibration(x_all, seed + 1),
                 # Keep the output conv and the residual add in FP32: default INT8 there cost up
                 # to 1 dB on real frames (docs/research.md).
                 quantize_options=lambda fp32: {"subset_size": 300, "ignored_types": ("Add", "Multiply"),
                                                "ignored_names": _conv_names(fp32)[-1:]},
                 int8_drop={"psnr_seam": "higher"},
-                validation_data=INPAINT_VALIDATION_DATA,
-                extra_validation={"telea": inpaint_quality(scenes, method="telea")},
-                training=_training_record())  # fmt: skip
+                validation_data=described,
+                extra_validation={"telea": telea},
+                training=_training_record(world))  # fmt: skip
     log_record(run_dir, {"event": "exported", **meta})
     return meta
 

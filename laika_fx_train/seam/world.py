@@ -641,3 +641,78 @@ def split_scenes(split: str, count_per_source: int, *, seed: int, hw: tuple[int,
     for k, sid in enumerate(sources.source_ids(split)):
         out += source_scenes(sid, count_per_source, seed=seed + k, hw=hw, p_seam=p_seam, root=root)
     return out
+
+
+# --------------------------------------------------------------------------- inpainter crops
+def runtime_hole(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The hole the plugin would fill for the true seam ``mask`` (bool, frame size): a
+    detection at the working scale (the mask shrunk by 1-2.5x, pixels at least 30 %
+    seam), brought back to the frame as the runtime does (``upscale_mask``: bilinear,
+    > 0.25) and dilated 1-3 px (the plugin's default is 2), always covering the seam; or,
+    a third of the time, the true mask dilated 0-2 px (how ``eval seams`` fills it)."""
+    from laika_fx.seam_removal.detector import upscale_mask
+
+    m8 = (np.asarray(mask) > 0).astype(np.uint8)
+    if rng.random() < 1 / 3:
+        grow = int(rng.integers(0, 3))
+        hole = cv2.dilate(m8, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)) if grow else m8
+        return hole > 0
+    f = float(rng.uniform(1.0, 2.5))
+    h, w = m8.shape
+    small = cv2.resize(m8.astype(np.float32), (max(1, round(w / f)), max(1, round(h / f))),
+                       interpolation=cv2.INTER_AREA) > 0.3  # fmt: skip
+    hole = upscale_mask(small, (h, w), dilation=int(rng.integers(1, 4))) > 0
+    return hole | (m8 > 0)
+
+
+def inpaint_crops(n: int, *, seed: int, split: str = "train", crop: int = 64, hw: tuple[int, int] = (256, 256),
+                  per_scene: int = 6, seam_width: tuple[float, float] = (0.5, 10.0),
+                  root: Path | None = None, pools: SplitPools | None = None) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """``n`` inpainting crops of wide-world scenes of ``split``'s sources, centred near seams.
+
+    Every scene has a head with a seam (``draw_seam``; the held-out groove model is never
+    used) on any head kind, over a set of the split -- so shading and photo texture lie
+    under the seam -- with the world's camera degradations (8-bit or not). The hole is
+    :func:`runtime_hole`; the Telea fill is made on the whole scene, as the runtime fills
+    the region all its tiles cover: at 8-bit precision for 8-bit scenes half the time
+    (the runtime's 8-bit path), else per channel at 16-bit.
+
+    Returns ``frames``, ``clean``, ``telea`` ``(n, crop, crop, 3)`` uint16 RGB and
+    ``holes`` ``(n, crop, crop)`` uint8 (1 = fill).
+    """
+    from laika_fx.seam_removal.inpaint import TELEA_RADIUS, telea_fill
+
+    rng = np.random.default_rng(seed)
+    pools = pools or SplitPools.of(split, root)
+    frames = np.zeros((n, crop, crop, 3), np.uint16)
+    clean = np.zeros_like(frames)
+    telea = np.zeros_like(frames)
+    holes = np.zeros((n, crop, crop), np.uint8)
+    h, w = hw
+    i = 0
+    while i < n:
+        s = make_world_scene(rng, hw, pools, p_head=1.0, p_seam=1.0, seam_width=seam_width, p_lines=0.3)
+        if not s.mask.any():
+            continue
+        hole = runtime_hole(s.mask > 0, rng)
+        frame = s.frame
+        eight = bool(np.abs(frame * 255 - np.round(frame * 255)).max() < 1e-3)
+        if eight and rng.random() < 0.5:
+            f8 = (frame * 255 + 0.5).astype(np.uint8)
+            fill = cv2.inpaint(f8, hole.astype(np.uint8), TELEA_RADIUS, cv2.INPAINT_TELEA).astype(np.float32) / 255
+        else:
+            fill = telea_fill(frame, hole)
+        ys, xs = np.nonzero(s.mask)
+        for _ in range(per_scene):
+            if i >= n:
+                break
+            k = int(rng.integers(len(ys)))
+            y0 = int(np.clip(ys[k] - crop // 2 + rng.integers(-crop // 4, crop // 4 + 1), 0, h - crop))
+            x0 = int(np.clip(xs[k] - crop // 2 + rng.integers(-crop // 4, crop // 4 + 1), 0, w - crop))
+            sl = np.s_[y0 : y0 + crop, x0 : x0 + crop]
+            frames[i] = frame[sl] * 65535 + 0.5
+            clean[i] = s.clean[sl] * 65535 + 0.5
+            telea[i] = np.clip(fill[sl], 0, 1) * 65535 + 0.5
+            holes[i] = hole[sl]
+            i += 1
+    return frames, clean, telea, holes
