@@ -336,14 +336,16 @@ def test_quality_on_small_heldout_set_meets_shipped_metrics():
     det = SeamDetector()
     preds = [det.detect(s.frame, dilation=0) > 0 for s in scenes]
     m = detection_metrics(preds, [s.mask > 0 for s in scenes], [bool(s.mask.any()) for s in scenes])
-    assert m["f1"] >= 0.9 and m["precision"] >= 0.95, m  # 0.979 INT8 on all 64 calibration scenes
-    # the eval's first 16 seam-free frames hold the three the detector alone flags (wires, plank gaps)
+    # the wide-world detector (trained and calibrated on package sources, not on this synthetic
+    # world): F1 0.79 / precision 0.86 INT8 here (the synthetic-world detector before: 0.98)
+    assert m["f1"] >= 0.75 and m["precision"] >= 0.8, m
+    # the eval's first 16 seam-free frames hold wires and plank gaps: 0.077 % of pixels flagged
     free = [(s.frame * 255 + 0.5).astype(np.uint8) for s in heldout_scenes(16, seed=999, p_seam=0.0)]
-    assert np.mean([(det.detect(f) > 0).mean() for f in free]) < 0.0005  # < 0.05 % of pixels
+    assert np.mean([(det.detect(f) > 0).mean() for f in free]) < 0.001  # < 0.1 % of pixels
     inp_scenes = heldout_scenes(10, seed=4321, hw=(256, 256), seam_width=(1.0, 6.0), p_seam=1.0)
     learned = inpaint_quality(inp_scenes, method="learned")
     telea = inpaint_quality(inp_scenes, method="telea")
-    assert learned["psnr_seam"] > telea["psnr_seam"] + 1.0, (learned, telea)  # +1.71 dB INT8 at export
+    assert learned["psnr_seam"] > telea["psnr_seam"] + 1.0, (learned, telea)  # +1.32 dB INT8 here
 
 
 @needs_models

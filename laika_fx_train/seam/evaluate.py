@@ -410,14 +410,14 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
                 if free and disk is not None:
                     grown = sum(int((cv2.dilate(p.astype(np.uint8), disk) > 0).sum()) for p in free)
                     m["clean_flagged_pct"] = round(100 * grown / sum(p.size for p in free), 4)
-                m["confident"] = conf
+                m["confident"] = conf if sweep else None  # the bar plays no part without a face finder
                 results.append((thr, ratio, m))
     flagged = [m["clean_flagged_pct"] or 0.0 for *_, m in results]  # None: no seam-free scene
     limit = max(max_clean_flagged_pct, min(flagged))
     allowed = [r for r, f in zip(results, flagged, strict=True) if f <= limit]
     best_f1 = max(m["f1"] for *_, m in allowed)
     return max((r for r in allowed if r[2]["f1"] >= best_f1 - 0.005),
-               key=lambda r: (r[0], -r[1], r[2]["confident"]))  # fmt: skip
+               key=lambda r: (r[0], -r[1], r[2]["confident"] or 0.0))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- source rows
