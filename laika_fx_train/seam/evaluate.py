@@ -122,18 +122,13 @@ def _static_head_frames(seed: int = 77, n: int = 12, hw=(288, 384)):
     rng = np.random.default_rng(seed)
     scene = sdata.make_scene(rng, hw, photos=sdata.HELD_OUT, p_head=1.0, p_seam=1.0, degrade=False,
                              seam_width=(1.5, 3.0))  # fmt: skip
-    frames, cleans = [], []
-    for _ in range(n):
-        gain = rng.uniform(0.98, 1.02)
-        noise = rng.normal(0, 0.004, scene.frame.shape).astype(np.float32)
-        frames.append(np.clip(scene.frame * gain + noise, 0, 1))
-        cleans.append(np.clip(scene.clean * gain + noise, 0, 1))
-    return frames, cleans, scene.mask
+    return _static_frames_of(scene, rng=rng, n=n)
 
 
-def _static_frames_of(scene, seed: int = 77, n: int = 12):
-    """``n`` frames of ``scene`` (static) that differ only by noise and +-2 % flicker."""
-    rng = np.random.default_rng(seed)
+def _static_frames_of(scene, seed: int = 77, n: int = 12, *, rng: np.random.Generator | None = None):
+    """``n`` frames of ``scene`` (static) that differ only by noise and +-2 % flicker
+    (``rng``: go on drawing from it, else a new one seeded with ``seed``)."""
+    rng = np.random.default_rng(seed) if rng is None else rng
     frames, cleans = [], []
     for _ in range(n):
         gain = rng.uniform(0.98, 1.02)
