@@ -338,43 +338,57 @@ def test_real_seam_removal_detects_the_seam_in_the_sample(qtbot, tmp_path, windo
 
 
 def test_lines_off_the_face_are_shown_in_cyan_not_painted_out(qtbot, tmp_path, window):
-    """A seam-free held-out frame whose plank gap the face gate leaves alone: the app shows
-    it (cyan, both sides of the wipe) and says so, and the frame is not changed."""
+    """A seam-free held-out frame whose set lines the detector flags and the face veto
+    (``gate=face``) leaves alone: the app shows them (cyan, both sides of the wipe) and says
+    so, and the frame is not changed."""
     reason = _seam_models_missing()
     if reason:
         pytest.skip(reason)
     from laika_fx.accelerators.runtime import available
+    from laika_fx.seam_removal.detector import SeamDetector
     from laika_fx_train.seam.evaluate import heldout_scenes
 
     if not available("face_finder"):
         pytest.skip("face finder model missing")
     folder = tmp_path / "plank"
     folder.mkdir()
-    frame8 = (heldout_scenes(7, seed=999, p_seam=0.0)[6].frame * 255 + 0.5).astype(np.uint8)
+    frame8 = (heldout_scenes(25, seed=999, p_seam=0.0)[24].frame * 255 + 0.5).astype(np.uint8)
+    lines = SeamDetector(gate="face").detect_lines(frame8)
+    assert not lines.mask.any() and lines.rejected_by_gate >= 1
     for n in (1, 2):
         write_frame(folder / f"plank.{n:04d}.png", frame8)
     for name, panel in window.plugins.panels.items():
         panel.setChecked(name == "seam_removal")
     assert window.open_shot(folder), window.notifier.last_error
     qtbot.waitUntil(lambda: window.preview_ready, timeout=60000)
+    window.plugins.panels["seam_removal"].set_settings({"gate": "face"})
+    window.plugins.changed.emit()  # as an edit of the control does
+    words = f"{lines.rejected_by_gate} detected line{'s' if lines.rejected_by_gate > 1 else ''} left alone"
+    qtbot.waitUntil(lambda: window.preview_ready and words in window.preview_status.text(), timeout=60000)
     v = window.viewer
-    assert v.has_rejected and "1 detected line left alone (1 rejected by the gate)" in window.preview_status.text()
+    assert v.has_rejected and "rejected by the gate" in window.preview_status.text()
     assert window.timeline.ruler.left_alone == {1}  # the frame on screen (plank.0001)
     np.testing.assert_array_equal(window.preview_output, frame8)  # nothing painted out
-    # the plank gap runs from (0, 318) to (480, 247) in image pixels: cyan on both sides of the wipe
+    # cyan where the lines left alone are, on both sides of the wipe
+    ys, xs = np.nonzero(lines.left_alone)
     img = v.grab().toImage()
-    for fx in (0.2, 0.8):
-        x = frame8.shape[1] * fx
-        y = 318 + (247 - 318) * fx
-        cyan = 0
-        for dy in range(-6, 7):
-            c = img.pixelColor(v.to_widget(QPointF(x, y + dy)).toPoint())
-            cyan += c.blue() > 150 and c.green() > 120 and c.red() < 120
-        assert cyan, f"no cyan line at {fx:.0%} of the width"
+
+    def cyan_near(k: int) -> int:
+        found = 0
+        for dy in range(-3, 4):
+            c = img.pixelColor(v.to_widget(QPointF(xs[k] + 0.5, ys[k] + 0.5 + dy)).toPoint())
+            found += c.blue() > 150 and c.green() > 120 and c.red() < 120
+        return found
+
+    left = [k for k in range(len(xs)) if xs[k] < 0.45 * frame8.shape[1]]
+    right = [k for k in range(len(xs)) if xs[k] > 0.55 * frame8.shape[1]]
+    assert left or right
+    for side in (left, right):
+        if side:
+            assert any(cyan_near(k) for k in side[:: max(1, len(side) // 20)]), "no cyan line on this side"
     qtbot.keyClick(v, Qt.Key_M)  # hidden with the seam mask
     img = v.grab().toImage()
-    c = img.pixelColor(v.to_widget(QPointF(frame8.shape[1] * 0.5, 318 + (247 - 318) * 0.5)).toPoint())
-    assert not (c.blue() > 150 and c.green() > 120 and c.red() < 120)
+    assert not any(cyan_near(k) for k in range(0, len(xs), max(1, len(xs) // 40)))
 
 
 # --------------------------------------------------------------------------- mask painting
@@ -746,6 +760,10 @@ def test_puppet_box_brings_back_a_seam_the_gate_left_alone(qtbot, tmp_path, wind
     assert window.open_shot(shot), window.notifier.last_error
     qtbot.waitUntil(lambda: window.preview_ready, timeout=60000)
     src = read_frame(paths[0])
+    assert not np.array_equal(window.preview_output, src)  # the default soft prior paints it out ...
+    window.plugins.panels["seam_removal"].set_settings({"gate": "face"})  # ... the face veto does not
+    window.plugins.changed.emit()  # as an edit of the control does
+    qtbot.waitUntil(lambda: window.preview_ready and np.array_equal(window.preview_output, src), timeout=60000)
     assert "1 detected line left alone (1 rejected by the gate)" in window.preview_status.text()
     assert window.viewer.has_rejected and 1001 in window.timeline.ruler.left_alone
     np.testing.assert_array_equal(window.preview_output, src)
@@ -779,8 +797,10 @@ def test_timeline_marks_the_frames_the_last_batch_left_lines_alone_on(qtbot, tmp
     shot = tmp_path / "head"
     make_foreign_head_shot(shot, 3)
     out = default_output_dir(open_shot(shot))
+    # the face veto leaves this head's seam alone (the default soft prior paints it out)
     res = subprocess.run([sys.executable, "-m", "laika_fx", "batch", str(shot), str(out), "--plugins", "seam_removal",
-                          "-q", "--frames", "1002-1003"], capture_output=True, text=True, timeout=300)  # fmt: skip
+                          "-q", "--frames", "1002-1003", "--set", "seam_removal.gate=face"],
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
     assert res.returncode == 0, res.stderr
     open_and_wait(qtbot, window, shot)  # previews with the test plugin: frame 1001 has no note
     assert window.timeline.ruler.left_alone == {1002, 1003}

@@ -150,13 +150,14 @@ def test_real_batch_result_failed_frame(qtbot, tmp_path, window):
 
 
 def test_real_seam_removal_result_lists_lines_left_alone(qtbot, tmp_path, window):
-    """The shipped seam_removal through the queue on a head the face finder does not know:
-    the frames where it left a line alone are listed, and a click shows that frame."""
+    """The shipped seam_removal through the queue on a head the face finder does not know,
+    with the face veto (the default soft prior paints this seam out): the frames where it
+    left a line alone are listed, and a click shows that frame."""
     if _seam_models_missing():
         pytest.skip(_seam_models_missing())
     src = tmp_path / "head"
     make_foreign_head_shot(src, 3)
-    job = _job(src, tmp_path / "out", None, status="queued")
+    job = _job(src, tmp_path / "out", None, status="queued", plugins=(("seam_removal", {"gate": "face"}),))
     job.frames = "1002-1003"
     window.batch.add_job(job)
     with qtbot.waitSignal(window.batch.job_done, timeout=120000):
