@@ -83,7 +83,9 @@ def install_pass_through(folder: Path) -> None:
     (dist / "entry_points.txt").write_text("[laika_fx.plugins]\npass_through = laika_bench_pass:PassThrough\n")
 
 
-def tree_rss(proc: psutil.Process) -> int:
+def _tree_sum(proc: psutil.Process, measure) -> int:
+    """``measure(p)`` summed over ``proc`` and its descendants (processes that end meanwhile
+    count 0)."""
     total = 0
     try:
         procs = [proc, *proc.children(recursive=True)]
@@ -91,10 +93,14 @@ def tree_rss(proc: psutil.Process) -> int:
         return 0
     for p in procs:
         try:
-            total += p.memory_info().rss
-        except psutil.Error:
+            total += measure(p)
+        except (psutil.Error, AttributeError):
             pass
     return total
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    return _tree_sum(proc, lambda p: p.memory_info().rss)
 
 
 def _any_output(folder: Path, suffix: str) -> bool:
@@ -109,17 +115,7 @@ def _any_output(folder: Path, suffix: str) -> bool:
 def tree_pss(proc: psutil.Process) -> int:
     """Proportional set size of the tree: shared pages (libraries, the forkserver's copy-on-write
     pages) counted once across processes, unlike the RSS sum."""
-    total = 0
-    try:
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    for p in procs:
-        try:
-            total += p.memory_full_info().pss
-        except (psutil.Error, AttributeError):
-            pass
-    return total
+    return _tree_sum(proc, lambda p: p.memory_full_info().pss)
 
 
 def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str], pin: str | None = None,
