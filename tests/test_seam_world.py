@@ -282,3 +282,23 @@ def test_the_in_distribution_table_of_an_inpaint_only_run_has_only_inpainting_ro
                                                   "temporal": {"ratio": 0.85}}})  # fmt: skip
     assert "inpaint PSNR seam region, learned (dB)" in table and "33.1" in table and "inpaint telea" in table
     assert "F1" not in table and "sample_frames" not in table
+
+
+def test_retraining_the_face_finder_beside_a_wide_world_detector_needs_the_validation_sources(tmp_path, capsys):
+    """The detector beside it is calibrated again after the face finder is trained, on the
+    validation sources: without them one line and exit 2 before any training starts."""
+    import shutil
+
+    pytest.importorskip("torch")
+    from laika_fx.accelerators.runtime import MODELS_DIR
+    from laika_fx.cli import main
+
+    out = tmp_path / "m"
+    out.mkdir()
+    for p in MODELS_DIR.glob("seam_detector*"):
+        shutil.copy(p, out / p.name)
+    code = main(["train", "face-finder", "--sources", str(tmp_path / "none"), "--run-dir", str(tmp_path / "r"),
+                 "--out-dir", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "validation sources" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "r").exists() and not (out / "face_finder_int8.xml").exists()
