@@ -56,6 +56,7 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=4.0)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--extra", default="", help="more options of the learning command, e.g. '--hold-back 1'")
     ap.add_argument("--keep", default=None, help="build the shot in this folder (kept) instead of a temporary one")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
@@ -85,6 +86,7 @@ def main() -> int:
            "--minutes", str(args.minutes), "--threads", str(args.threads)]  # fmt: skip
     if args.steps:
         cmd += ["--steps", str(args.steps)]
+    cmd += args.extra.split()
     env = {**os.environ, "NNCF_EXTENSION_LOAD_TIMEOUT": "900"}
     t0 = time.time()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)

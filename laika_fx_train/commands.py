@@ -55,6 +55,7 @@ def _learn_from_shot(args: argparse.Namespace) -> int:
     try:
         learn_from_shot(args.from_shot, minutes=4.0 if args.minutes is None else args.minutes, steps=args.steps,
                         threads=args.threads, seed=args.seed, lr=args.lr or 5e-4, hold_back=args.hold_back,
+                        world_share=args.world_share,
                         sources_root=_sources_arg(args), log=lambda line: print(line, flush=True))  # fmt: skip
     except (LearnError, ShotError, FrameReadError, ValueError) as exc:
         print(f"laika-fx: error: {exc}", file=sys.stderr)
@@ -301,6 +302,9 @@ def _register_seam(train, eval_) -> None:
             t.add_argument("--hold-back", type=int, default=None,
                            help="with --from-shot: corrected frames kept out of training to calibrate and measure on "
                                 "(default 1 with 4 or more corrected frames, else 0)")
+            t.add_argument("--world-share", type=float, default=0.5,
+                           help="with --from-shot: share of the training crops from the shipped world (default "
+                                "0.5; more forgets less of it, learns the shot slower)")
             t.add_argument("--pos-weight", type=float, default=3.0,
                            help="weight of seam pixels in the loss (lower favours precision; default 3)")
             t.add_argument("--p-lines", type=float, default=0.5,

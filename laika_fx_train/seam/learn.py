@@ -242,6 +242,7 @@ def learn_from_shot(
     crop: int = 256,
     hold_back: int | None = None,
     world_count: int = 48,
+    world_share: float = 0.5,
     sources_root: Path | None = None,
     base_dir: Path = MODELS_DIR,
     log: Callable[[str], None] = print,
@@ -254,11 +255,13 @@ def learn_from_shot(
     minutes, steps : training budget: stop at whichever comes first (``steps`` None: time only);
         the learning rate warms up then decays over it.
     threads : torch threads.
-    lr, batch, crop : peak learning rate, crops per step (one in four from the shipped world),
+    lr, batch, crop : peak learning rate, crops per step,
         crop size in px at the detector's working scale.
     hold_back : corrected frames kept out of training to calibrate and measure on (None: 1
         when there are at least 4, else 0: the corrected frames calibrate the thresholds).
     world_count : scenes of the shipped world built once and mixed in.
+    world_share : share of each batch's crops taken from them (at least one; half of them get
+        a plank gap or wire drawn over them, as the shipped detector was trained).
     base_dir : the folder of the model started from (the shipped one).
     log : called with each progress line (``learn: [ 40%] ...``).
 
@@ -271,6 +274,7 @@ def learn_from_shot(
 
     from ..fit import set_lr
     from ..ship import load_ir_weights, ship
+    from . import data as sdata
     from .evaluate import calibrate_threshold, heldout_scenes
     from .nets import SeamNet
     from .train import _conv_names
@@ -306,7 +310,7 @@ def learn_from_shot(
     net = load_ir_weights(SeamNet(), base_xml)
     base = {p: {"path": str(Path(base_dir) / f"seam_detector_{p}.xml"),
                 "sha256": model_digest(Path(base_dir) / f"seam_detector_{p}.xml")} for p in ("fp32", "int8")}  # fmt: skip
-    n_world = max(1, batch // 4)
+    n_world = min(batch - 1, max(1, round(batch * world_share)))
 
     def sample(r: np.random.Generator):
         xs, ys = [], []
@@ -315,6 +319,9 @@ def learn_from_shot(
                 rgb, m = _shot_crop(train_set[int(r.integers(len(train_set)))], crop, r)
             else:
                 rgb, m = _world_crop(world[int(r.integers(len(world)))], crop, r)
+                if r.random() < 0.5:  # hard negatives: a plank gap or a wire that is no seam
+                    rgb = rgb.copy()
+                    sdata.add_distractors(rgb, r, count=int(r.integers(1, 3)), kinds=sdata.LINE_KINDS)
             rgb, m = _augment(rgb, m, r)
             xs.append(rgb.transpose(2, 0, 1))
             ys.append(m[None])
