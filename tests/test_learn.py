@@ -46,8 +46,7 @@ def test_the_shipped_fp32_irs_load_into_our_torch_nets_and_compute_the_same(name
         ours = module(torch.from_numpy(x)).numpy()
     ref = _ir_output(MODELS_DIR / f"{name}_fp32.xml", x)
     assert ours.shape == ref.shape
-    scale = float(np.abs(ref).max())
-    assert float(np.abs(ours - ref).max()) <= 1e-4 * max(1.0, scale)
+    assert float(np.abs(ours - ref).max()) <= 1e-4  # measured 1e-7 to 2e-5 (outputs up to ~40)
 
 
 def test_the_loader_refuses_what_does_not_fit_strictly(tmp_path):
