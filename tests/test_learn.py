@@ -137,6 +137,12 @@ def test_the_batch_uses_the_shots_model_names_it_and_shot_model_off_ignores_it(t
         np.testing.assert_array_equal(off_mask, plain_mask)  # off: the shipped detector, as before
         assert (auto_mask > 0).sum() > (plain_mask > 0).sum()  # auto: the shot's model and its thresholds
     assert digest_tree(shot) == before  # the shot folder is never written
+    # the same bytes whatever the workers: the result depends on input, settings and model files
+    two = tmp_path / "two"
+    assert _run_cli("batch", shot, two, "--plugins", "seam_removal", "--save-masks", "--workers", "2",
+                    "-q").returncode == 0  # fmt: skip
+    for p in sorted(out.rglob("*.png")):
+        assert (two / p.relative_to(out)).read_bytes() == p.read_bytes(), p.name
 
 
 def test_a_broken_shot_model_fails_its_frames_with_one_clear_line(tmp_path):
