@@ -216,9 +216,9 @@ def test_learning_refuses_an_override_that_does_not_fit_and_too_many_held_back(t
 @pytest.mark.slow
 def test_learning_from_three_corrections_lifts_f1_on_the_other_frames_and_the_batch_uses_it(tmp_path):
     """A dim shot of a moving head where the shipped detector is weak: corrections (the true
-    mask grown 2 px) on 3 of 8 frames, a short run (80 steps), then F1 on the 5 frames nobody
-    corrected must rise well above the shipped detector's, and the batch detects with the new
-    model and names it."""
+    mask grown 2 px) on 4 of 8 frames, one of them held back to calibrate on (the default from
+    4 up), a short run (80 steps), then F1 on the 4 frames nobody corrected must rise well
+    above the shipped detector's, and the batch detects with the new model and names it."""
     pytest.importorskip("torch")
     pytest.importorskip("nncf")
     import cv2
@@ -231,7 +231,7 @@ def test_learning_from_three_corrections_lifts_f1_on_the_other_frames_and_the_ba
     shot_dir = tmp_path / "shot"
     shot = moving_head_shot(8, hw=(192, 320), step=4.0)
     paths = write_shot(shot, shot_dir)
-    corrected = (1, 4, 6)
+    corrected = (1, 3, 4, 6)
     disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     for i in corrected:
         save_mask_override(default_mask_override_dir(shot_dir), paths[i],
@@ -253,7 +253,9 @@ def test_learning_from_three_corrections_lifts_f1_on_the_other_frames_and_the_ba
     assert "learn: [100%]" in res.stdout and "synthetic-world scenes" in res.stdout
     folder = tmp_path / "shot.laika_fx" / "models"
     meta = json.loads((folder / "seam_detector.json").read_text())
-    assert meta["training"]["override_frames"] == [1001 + i for i in corrected]
+    assert meta["training"]["override_frames"] == [1002, 1004, 1007]
+    assert meta["training"]["held_back_frames"] == [1005]
+    assert "held-back frames [1005]" in meta["validation_data"] and meta["validation"]["int8"]["f1"] > 0.5
     assert meta["training"]["steps"] == 80 and meta["training"]["base_model"]["int8"]["sha256"]
     after, model = f1()
     print(f"F1 on the {len(others)} uncorrected frames: shipped {before}, learned {after}")
