@@ -359,6 +359,15 @@ class MainWindow(QMainWindow):
                 "background); the preview and the batch then use the shot's own model "
                 "(Effects: seam removal, shot model)")  # fmt: skip
         top.addAction(self.learn_action)
+        self.learn_minutes = QSpinBox(self)  # the training budget of "Learn from corrections"
+        self.learn_minutes.setRange(1, 60)
+        self.learn_minutes.setValue(4)
+        self.learn_minutes.setPrefix("for ")
+        self.learn_minutes.setSuffix(" min")
+        self.learn_minutes.setToolTip("How long Learn from corrections trains on the corrected frames (more "
+                                      "minutes, more training); checking and saving the model add about a "
+                                      "minute. 4 min is what docs/benchmarks.md measured")  # fmt: skip
+        top.addWidget(self.learn_minutes)
         self.learn_progress = QProgressBar(self)
         self.learn_progress.setRange(0, 100)
         self.learn_progress.setFixedWidth(140)
@@ -1252,8 +1261,9 @@ class MainWindow(QMainWindow):
             self.notifier.error("Correct the mask on a few frames first (Paint / Erase): learning starts from "
                                 "the frames you corrected.")  # fmt: skip
             return False
-        self.learner.start(shot.directory)
+        self.learner.start(shot.directory, minutes=self.learn_minutes.value())
         self.learn_action.setEnabled(False)
+        self.learn_minutes.setEnabled(False)
         self.learn_progress.setValue(0)
         for w in self._learn_widgets:
             w.setVisible(True)
@@ -1270,6 +1280,7 @@ class MainWindow(QMainWindow):
         for w in self._learn_widgets:
             w.setVisible(False)
         self.learn_action.setEnabled(self.model.shot is not None)
+        self.learn_minutes.setEnabled(True)
         if not ok:
             self.notifier.error(text)
             return

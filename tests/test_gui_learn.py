@@ -110,3 +110,19 @@ def test_learning_can_be_cancelled_and_needs_corrections(qtbot, tmp_path, window
     assert not window.learn_progress.isVisible() and window.learn_action.isEnabled()
     assert not default_shot_model_dir(shot).exists()
     json.dumps(done.args)  # plain values
+
+
+def test_learning_time_is_the_artists_choice(qtbot, tmp_path, window, fake_learning):  # noqa: F811
+    """"Learn for N min": the spin box's minutes reach the learning command; it cannot change
+    while learning runs."""
+    _open_head(qtbot, window, tmp_path)
+    assert window.learn_minutes.value() == 4 and window.learn_minutes.text() == "for 4 min"
+    window.learn_minutes.setValue(7)
+    window.learner._command = fake_learning(0.2)
+    with qtbot.waitSignal(window.learner.finished, timeout=60000) as done:
+        assert window.learn_from_corrections()
+        args = window.learner._process.arguments()
+        assert args[args.index("--minutes") + 1] == "7"
+        assert not window.learn_minutes.isEnabled()
+    assert done.args[0] is True
+    assert window.learn_minutes.isEnabled()

@@ -32,10 +32,15 @@ class HeadShot:
     masks: list[np.ndarray]
 
 
-def _photo(name: str, hw: tuple[int, int]) -> np.ndarray:
-    if sources.PHOTOS[name].split != "train":
-        raise ValueError(f"{name} is a held-out photograph: build shots from training photographs")
-    img = sources.load_photo(name, np.float32)
+def _photo(name: str | np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """A training photograph by name, or any (H, W, 3) float32 RGB picture in [0, 1], covering
+    ``hw`` (scaled, then cropped from the top left)."""
+    if isinstance(name, np.ndarray):
+        img = name
+    else:
+        if sources.PHOTOS[name].split != "train":
+            raise ValueError(f"{name} is a held-out photograph: build shots from training photographs")
+        img = sources.load_photo(name, np.float32)
     h, w = hw
     s = max(h / img.shape[0], w / img.shape[1])
     img = cv2.resize(img, (max(w, round(img.shape[1] * s)), max(h, round(img.shape[0] * s))),
@@ -43,22 +48,31 @@ def _photo(name: str, hw: tuple[int, int]) -> np.ndarray:
     return np.ascontiguousarray(img[:h, :w])
 
 
-def moving_head_shot(n: int = 16, *, hw: tuple[int, int] = (360, 640), head: str = "astronaut",
-                     backdrop: str = "camera", step: float = 6.0, drift: float = 1.0, turn: float = 0.6,
+def moving_head_shot(n: int = 16, *, hw: tuple[int, int] = (360, 640), head: str | np.ndarray = "astronaut",
+                     backdrop: str | np.ndarray = "camera", step: float = 6.0, drift: float = 1.0, turn: float = 0.6,
                      width: float = 1.4, darkness: float = 0.35, highlight: float = 0.0, exposure: float = 0.22,
-                     seed: int = 1) -> HeadShot:  # fmt: skip
+                     seed: int = 1, dtype: type = np.uint8) -> HeadShot:  # fmt: skip
     """``n`` frames of one head moving across a backdrop, with the true seam masks.
 
     Parameters
     ----------
     hw : frame size (H, W).
-    head, backdrop : training photographs (``sources.TRAIN``) for the head's texture and the set.
+    head, backdrop : training photographs (``sources.TRAIN``) by name for the head's texture
+        and the set, or pictures as (H, W, 3) float32 RGB arrays in [0, 1] (any source: the
+        looks of ``benchmarks/bench_learn.py`` use foreign evaluation sources, which is fair
+        for per-shot learning: it trains on the shot itself and nothing shipped is tuned on it).
     step, drift : px per frame to the right and down; ``turn``: degrees per frame.
     width, darkness, highlight : of the seam (:func:`.synth.draw_seam`).
     exposure : the whole picture is multiplied by it (< 1: a low-key, dim shot; the default
         0.22 is where the shipped detector is weak: F1 0.54 INT8 / 0.0 FP32 on the 13 frames
         ``benchmarks/bench_learn.py`` measures on).
+    dtype : of the frames, ``np.uint8`` or ``np.uint16`` (a 16-bit shot, written as TIFF by
+        :func:`write_shot` with ``ext=".tif"``).
     """
+    dtype = np.dtype(dtype)
+    if dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"dtype must be uint8 or uint16, got {dtype}")
+    full = float(np.iinfo(dtype).max)
     h, w = hw
     rng = np.random.default_rng(seed)
     bg = 0.25 + 0.6 * _photo(backdrop, hw)
@@ -82,13 +96,14 @@ def moving_head_shot(n: int = 16, *, hw: tuple[int, int] = (360, 640), head: str
         out, mask = synth.draw_seam(img.astype(np.float32), curve, alpha, width=width, rng=seam_rng,
                                     darkness=darkness, highlight=highlight)  # fmt: skip
         noise = rng.normal(0, 0.006, out.shape).astype(np.float32)
-        frames.append((np.clip(out * exposure + noise, 0, 1) * 255 + 0.5).astype(np.uint8))
+        frames.append((np.clip(out * exposure + noise, 0, 1) * full + 0.5).astype(dtype))
         masks.append(mask > 0)
     return HeadShot(frames, masks)
 
 
-def write_shot(shot: HeadShot, folder: str | os.PathLike, *, name: str = "head", start: int = 1001) -> list[Path]:
-    """Write the frames as ``folder/<name>.NNNN.png`` and the true masks beside the shot folder,
+def write_shot(shot: HeadShot, folder: str | os.PathLike, *, name: str = "head", start: int = 1001,
+               ext: str = ".png") -> list[Path]:
+    """Write the frames as ``folder/<name>.NNNN<ext>`` (``.png`` or ``.tif``) and the true masks beside the shot folder,
     in ``<folder>_truth/`` (never inside the shot); returns the frame paths."""
     from laika_fx.io import write_frame
 
@@ -98,7 +113,7 @@ def write_shot(shot: HeadShot, folder: str | os.PathLike, *, name: str = "head",
     truth.mkdir(parents=True, exist_ok=True)
     paths = []
     for k, (frame, mask) in enumerate(zip(shot.frames, shot.masks, strict=True)):
-        p = folder / f"{name}.{start + k:04d}.png"
+        p = folder / f"{name}.{start + k:04d}{ext}"
         write_frame(p, frame)
         write_frame(truth / f"{p.stem}.png", mask.astype(np.uint8) * 255)
         paths.append(p)
