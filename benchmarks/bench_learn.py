@@ -91,9 +91,9 @@ def _head_texture(img: np.ndarray, hw: tuple[int, int], box: tuple[float, float,
     ``img``) over the head's ellipse (0.17 W x 0.36 H half axes at H x W), on the picture's
     mean colour."""
     h, w = hw
-    t, b, l, r = box
+    top, bottom, left, right = box
     ih, iw = img.shape[:2]
-    face = img[int(t * ih) : int(b * ih), int(l * iw) : int(r * iw)]
+    face = img[int(top * ih) : int(bottom * ih), int(left * iw) : int(right * iw)]
     fh, fw = int(2 * 0.36 * h * 1.05), int(2 * 0.17 * w * 1.05)
     face = cv2.resize(face, (fw, fh), interpolation=cv2.INTER_AREA)
     tex = np.empty((2 * h, 2 * w, 3), np.float32)

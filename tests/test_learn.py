@@ -178,6 +178,30 @@ def test_a_shot_model_written_again_is_picked_up_by_a_running_plugin(tmp_path):
     assert SeamRemoval({"shot_model": "off"}).shot_detector(path)[1] is None
 
 
+# ---------------------------------------------------------------- thresholds of a per-shot model
+def test_calibration_on_trained_on_frames_takes_the_middle_of_the_f1_plateau_not_its_top():
+    """On frames a model was trained on F1 is flat up to the highest threshold; ``ties="middle"``
+    (what learning uses when no corrected frame is held back) takes the middle pair of that
+    plateau, the default the highest, and both keep the seam-free bar."""
+    from types import SimpleNamespace
+
+    from laika_fx_train.seam.evaluate import calibrate_threshold
+
+    seam = np.zeros((40, 60), np.uint8)
+    seam[20, 5:55] = 255
+    prob_seam = np.where(seam > 0, 0.9999, 0.0).astype(np.float32)  # found at every candidate
+    prob_free = np.zeros((40, 60), np.float32)
+    prob_free[30, 0:60] = 0.45  # a wire flagged at 0.4 only
+    scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros_like(seam))]
+    det = SimpleNamespace(probability=lambda f: prob_seam if f == 0 else prob_free, face_mask=lambda f: None)
+    kw = dict(candidates=[0.4, 0.9, 0.99, 0.999, 0.9998], low_ratios=(0.5,))
+    assert calibrate_threshold(det, scenes, **kw)[0] == 0.9998
+    thr, _, metrics = calibrate_threshold(det, scenes, ties="middle", **kw)
+    assert thr == 0.999 and metrics["f1"] == 1.0 and metrics["clean_flagged_pct"] == 0.0  # of 0.9..0.9998
+    with pytest.raises(ValueError, match="ties"):
+        calibrate_threshold(det, scenes, ties="low", **kw)
+
+
 # ---------------------------------------------------------------- learning: refusals
 def test_learning_refuses_a_shot_without_corrections_in_one_line(tmp_path):
     pytest.importorskip("torch")

@@ -366,7 +366,7 @@ def _pick_lines(table: dict, gate: str, confident: float) -> np.ndarray:
 
 def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0.8, 0.9, 0.95, 0.98),
                         max_clean_flagged_pct: float = 0.05, dilation: int = 2,
-                        confidents=(None,)) -> tuple[float, float, dict]:  # fmt: skip
+                        confidents=(None,), ties: str = "high") -> tuple[float, float, dict]:  # fmt: skip
     """Pick the hysteresis thresholds (high, and low as a ratio of it) on held-out ``scenes``.
 
     Best F1 (3-px tolerance) among the (threshold, low ratio) pairs that flag at most
@@ -380,8 +380,13 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     threshold somewhere grows along its whole length above a low one. Ties (within 0.005
     F1) go to the higher threshold, then the lower ratio. ``confidents``: ``auto``'s bar
     values to try too (None: the detector's own); the chosen one is in the metrics as
-    ``confident``. Returns the threshold, the low ratio and the metrics there.
+    ``confident``. ``ties="middle"``: the middle of those ties instead (in the same order), for
+    scenes the model was trained on, where F1 is flat up to the highest threshold and the
+    highest one loses recall elsewhere (a per-shot model calibrated on its corrected frames,
+    ``learn.py``). Returns the threshold, the low ratio and the metrics there.
     """
+    if ties not in ("high", "middle"):
+        raise ValueError(f"ties must be 'high' or 'middle', got {ties!r}")
     candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996,
                                 0.997, 0.998, 0.9985, 0.999, 0.9993, 0.9995, 0.9997, 0.9998]  # fmt: skip
     gate = getattr(detector, "gate", "off")
@@ -411,8 +416,9 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     limit = max(max_clean_flagged_pct, min(flagged))
     allowed = [r for r, f in zip(results, flagged, strict=True) if f <= limit]
     best_f1 = max(m["f1"] for *_, m in allowed)
-    return max((r for r in allowed if r[2]["f1"] >= best_f1 - 0.005),
-               key=lambda r: (r[0], -r[1], r[2]["confident"] or 0.0))  # fmt: skip
+    plateau = sorted((r for r in allowed if r[2]["f1"] >= best_f1 - 0.005),
+                     key=lambda r: (r[0], -r[1], r[2]["confident"] or 0.0))  # fmt: skip
+    return plateau[-1] if ties == "high" else plateau[len(plateau) // 2]
 
 
 # --------------------------------------------------------------------------- source rows
