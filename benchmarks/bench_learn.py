@@ -19,11 +19,11 @@ here because per-shot learning trains on the shot itself), fetched to ``$LAIKA_F
 
 - ``dim`` (default): the shot above;
 - ``portrait``: a painted portrait head (F-wesnoth-portraits, elves/lady) on a photo wallpaper
-  (F-lomiri-wallpapers, Bridge), normal exposure;
+  (F-lomiri-wallpapers, Bridge), exposure x0.9;
 - ``planks``: a furry photo face (F-opencv-samples, baboon) in front of a wooden plank wall
   (F-ufoai-textures, wall_wood_001, tiled: long straight dark lines, hard negatives), written
   as 16-bit TIFF;
-- ``hd``: 1280x720, a painted portrait head (F-wesnoth-portraits, humans/...)
+- ``hd``: 1280x720, a painted portrait head (F-wesnoth-portraits, humans/general)
   in front of tiles (F-ufoai-textures, tiles_b_1, tiled: a grid of dark lines).
 
 Besides F1 it reports, before and after, the % of the uncorrected frames' seam-free pixels

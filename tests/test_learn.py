@@ -178,6 +178,29 @@ def test_a_shot_model_written_again_is_picked_up_by_a_running_plugin(tmp_path):
     assert SeamRemoval({"shot_model": "off"}).shot_detector(path)[1] is None
 
 
+# ---------------------------------------------------------------- the measurement shots
+def test_a_head_shot_from_any_picture_as_16_bit_tiff(tmp_path):
+    """bench_learn's looks: head and set from picture arrays, uint16 frames written as TIFF and
+    read back unchanged, the true masks beside the shot."""
+    pytest.importorskip("skimage")
+    from laika_fx.io import read_frame
+    from laika_fx_train.seam.shot import moving_head_shot, write_shot
+
+    rng = np.random.default_rng(3)
+    head = rng.uniform(0.3, 0.9, (96, 160, 3)).astype(np.float32)
+    backdrop = np.full((48, 80, 3), 0.5, np.float32)
+    shot = moving_head_shot(2, hw=(48, 80), head=head, backdrop=backdrop, step=2.0, exposure=0.8, width=2.0,
+                            darkness=0.6, dtype=np.uint16)  # fmt: skip
+    assert shot.frames[0].dtype == np.uint16 and shot.frames[0].shape == (48, 80, 3) and shot.masks[0].any()
+    assert shot.frames[0].max() > 255  # the whole 16-bit range, not 8-bit values
+    paths = write_shot(shot, tmp_path / "shot", ext=".tif")
+    assert [p.name for p in paths] == ["head.1001.tif", "head.1002.tif"]
+    np.testing.assert_array_equal(read_frame(paths[1]), shot.frames[1])
+    assert (tmp_path / "shot_truth" / "head.1001.png").exists()
+    with pytest.raises(ValueError, match="uint8 or uint16"):
+        moving_head_shot(1, hw=(48, 80), head=head, backdrop=backdrop, dtype=np.float32)
+
+
 # ---------------------------------------------------------------- thresholds of a per-shot model
 def test_calibration_on_trained_on_frames_takes_the_middle_of_the_f1_plateau_not_its_top():
     """On frames a model was trained on F1 is flat up to the highest threshold; ``ties="middle"``
@@ -280,6 +303,7 @@ def test_learning_from_three_corrections_lifts_f1_on_the_other_frames_and_the_ba
     assert meta["training"]["override_frames"] == [1002, 1004, 1007]
     assert meta["training"]["held_back_frames"] == [1005]
     assert "held-back frames [1005]" in meta["validation_data"] and meta["validation"]["int8"]["f1"] > 0.5
+    assert "ties within 0.005 to the highest threshold" in meta["validation_data"]  # not trained on: the top
     assert meta["training"]["steps"] == 80 and meta["training"]["base_model"]["int8"]["sha256"]
     after, model = f1()
     print(f"F1 on the {len(others)} uncorrected frames: shipped {before}, learned {after}")
