@@ -1,5 +1,5 @@
 """A small shot of one puppet head moving, with its true seam masks: what learning from an
-artist's corrections is measured on (``benchmarks/learn_from_corrections.py``, the slow test).
+artist's corrections is measured on (``benchmarks/bench_learn.py``, the slow test).
 
 The head is an ellipsoid textured with a photograph of the training registry (shaded, soft
 outline), on a backdrop made from another training photograph, moving ``step`` px right and
