@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -34,9 +35,11 @@ from laika_fx.sequence import format_frame_range
 from .style import ACCENT, DIM, ERROR, mono_font
 from .workers import BatchJob, BatchRunner
 
-__all__ = ["BatchQueue", "JobProgress", "ShotResult", "ResultPanel", "shot_result", "format_eta", "describe_progress"]
+__all__ = ["BatchQueue", "JobProgress", "ShotResult", "ResultPanel", "shot_result", "format_eta", "describe_progress",
+           "SHAPES_COLUMN"]
 
 _BAR_STEPS = 1000
+SHAPES_COLUMN = 5
 
 
 class JobProgress:
@@ -136,6 +139,7 @@ class ShotResult:
         per_frame = notes.get("lines_left_alone", {}) if isinstance(notes, dict) else {}
         for frame in notes.get("frames_with_lines_left_alone", []) if isinstance(notes, dict) else []:
             self.left_alone.append((int(frame), _left_alone_text(int(frame), per_frame.get(str(frame)))))
+        self.shapes = _shapes_text(job, report)
         self.failed: list[tuple[int, str]] = []
         for entry in report.get("frames_failed", []):
             try:
@@ -156,6 +160,18 @@ class ShotResult:
         parts.append(f"{len(self.failed)} failed")
         tail = "  (cancelled)" if self.status == "cancelled" else ""
         return "  ·  ".join(parts) + tail
+
+
+def _shapes_text(job: BatchJob, report: dict) -> str:
+    """Where the job's shapes went (or why there are none); "" when none were asked for."""
+    if not job.export_shapes or not report:
+        return ""
+    shapes = report.get("shapes")
+    if not isinstance(shapes, dict):
+        return "shapes: none written (no plugin in the chain saves a mask; seam removal does)"
+    names = ", ".join(f"{m}.nk" for m in shapes.get("masks", []))
+    text = f"shapes (JSON, SVG per frame; Nuke Roto {names}) in {shapes.get('folder', '')}"
+    return text + (f"  ·  error: {shapes['error']}" if shapes.get("error") else "")
 
 
 def _left_alone_text(frame: int, note) -> str:
@@ -193,6 +209,11 @@ class ResultPanel(QWidget):
         self.failed_label = QLabel(self)
         for label in (self.cleaned_label, self.left_alone_label, self.failed_label):
             label.setTextFormat(Qt.RichText)
+        self.title.setWordWrap(True)
+        self.shapes_label = QLabel(self)
+        self.shapes_label.setObjectName("dim")
+        self.shapes_label.setWordWrap(True)
+        self.shapes_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.left_alone_label.setToolTip("Lines the detector found but did not paint out (outside the puppet prompt, "
                                          "or not on a face). Click a frame to look at it; paint the seam in "
                                          "if it is one.")  # fmt: skip
@@ -224,6 +245,7 @@ class ResultPanel(QWidget):
         counts.addStretch(1)
         counts.addWidget(self.details_button)
         lay.addLayout(counts)
+        lay.addWidget(self.shapes_label)
         lay.addWidget(self.left_alone_list, 3)  # one under the other: the dock is narrow
         lay.addWidget(self.failed_list, 1)
         lay.addWidget(self.details, 1)
@@ -233,6 +255,7 @@ class ResultPanel(QWidget):
         self.left_alone_list.clear()
         self.failed_list.clear()
         self.details.setPlainText(report_text(job) if job is not None else "")
+        self.shapes_label.setVisible(False)
         finished = job is not None and job.status in ("done", "failed", "cancelled")
         for w in (self.cleaned_label, self.left_alone_label, self.failed_label, self.left_alone_list,
                   self.failed_list):  # fmt: skip
@@ -247,6 +270,8 @@ class ResultPanel(QWidget):
         result = shot_result(job)
         self.title.setText(f"{where}  ·  {_STATUS_TEXT.get(job.status, job.status)}"
                            + (f"  ·  {_html(result.error)}" if result.error else ""))  # fmt: skip
+        self.shapes_label.setText(_html(result.shapes))
+        self.shapes_label.setVisible(bool(result.shapes))
         verb = "cleaned" if result.seam_removal else "written"
         self.cleaned_label.setText(f"<span style='color:{ACCENT};font-size:16px;font-weight:600'>{result.cleaned}</span>"
                                    f" frames {verb}")  # fmt: skip
@@ -348,8 +373,15 @@ class BatchQueue(QWidget):
         self.retry_button.setToolTip("Queue the selected failed or cancelled job again (▶ Run to render it)")
         self.retry_button.clicked.connect(self.retry_selected)
 
+        self.shapes_box = QCheckBox("Export shapes", self)
+        self.shapes_box.setToolTip("Jobs added from now on also write each seam mask as vector shapes (JSON, SVG) "
+                                   "and a Nuke Roto script into OUTPUT/shapes; tick or untick the Shapes "
+                                   "column to change a queued job")  # fmt: skip
         self.tree = QTreeWidget(self)
-        self.tree.setHeaderLabels(["Shot", "Frames", "Plugins", "Status", "fr/min"])
+        self.tree.setHeaderLabels(["Shot", "Frames", "Plugins", "Status", "fr/min", "Shapes"])
+        self.tree.headerItem().setToolTip(SHAPES_COLUMN, "Also write the seam masks as shapes (JSON, SVG, Nuke Roto); "
+                                                         "a queued job's can be changed here")  # fmt: skip
+        self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(False)
         self.tree.setColumnWidth(0, 150)
@@ -371,20 +403,27 @@ class BatchQueue(QWidget):
         out_row.addWidget(QLabel("Output", self))
         out_row.addWidget(self.output, 1)
         out_row.addWidget(browse)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
+        add_row = QHBoxLayout()  # what the next job is: the open shot, with or without shapes
+        add_row.addWidget(self.add_button)
+        add_row.addWidget(self.shapes_box)
+        add_row.addStretch(1)
+        buttons = QHBoxLayout()  # two short rows: the dock stays narrow beside the viewer
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.cancel_job_button)
         buttons.addWidget(self.retry_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.run_button)
+        run_row = QHBoxLayout()
+        run_row.addStretch(1)
+        run_row.addWidget(self.cancel_button)
+        run_row.addWidget(self.run_button)
         top = QWidget(self)
         top_lay = QVBoxLayout(top)
         top_lay.setContentsMargins(0, 0, 0, 0)
         top_lay.addLayout(out_row)
-        top_lay.addLayout(buttons)
+        top_lay.addLayout(add_row)
         top_lay.addWidget(self.tree, 1)
+        top_lay.addLayout(buttons)
+        top_lay.addLayout(run_row)
         top_lay.addWidget(self.progress)
         top_lay.addWidget(self.progress_label)
         split = QSplitter(Qt.Vertical, self)
@@ -425,10 +464,32 @@ class BatchQueue(QWidget):
                                 _STATUS_TEXT[job.status], ""])  # fmt: skip
         item.setData(0, Qt.UserRole, job.id)
         item.setToolTip(0, f"{job.source}\n→ {job.output}")
+        self.tree.blockSignals(True)
+        item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+        item.setCheckState(SHAPES_COLUMN, Qt.Checked if job.export_shapes else Qt.Unchecked)
+        self.tree.blockSignals(False)
         self.tree.addTopLevelItem(item)
         self.tree.setCurrentItem(item)
         self._update_buttons()
         return job
+
+    def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        """The Shapes box of a job ticked or unticked: a queued job takes it; one that ran
+        or is running keeps what it was run with."""
+        if column != SHAPES_COLUMN:
+            return
+        job = self._job(item.data(0, Qt.UserRole))
+        if job is None:
+            return
+        on = item.checkState(SHAPES_COLUMN) == Qt.Checked
+        if job.status == "queued":
+            job.export_shapes = on
+        elif on != job.export_shapes:
+            self.tree.blockSignals(True)
+            item.setCheckState(SHAPES_COLUMN, Qt.Checked if job.export_shapes else Qt.Unchecked)
+            self.tree.blockSignals(False)
+            self.progress_label.setText(f"{job.name} is {job.status}: Retry queues it again, then the "
+                                        "shapes can be changed")  # fmt: skip
 
     def remove_selected(self) -> None:
         item = self.tree.currentItem()
