@@ -242,7 +242,7 @@ class MainWindow(QMainWindow):
         # the three groups of tools over the viewer in rows that wrap: two rows on a wide
         # window, three on a narrow one; never a control cut off into an overflow menu
         self.tool_rows = QWidget(central)
-        rows = FlowLayout(self.tool_rows, spacing=4)
+        rows = FlowLayout(self.tool_rows, spacing=4, whole_items=True)
         for bar in (self.view_bar, self.paint_bar, self.display_bar):
             bar.setMovable(False)
             rows.addWidget(bar)

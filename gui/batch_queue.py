@@ -32,6 +32,7 @@ from laika_fx.plugins import registry
 from laika_fx.report import format_summary
 from laika_fx.sequence import format_frame_range
 
+from .flow import FlowLayout
 from .style import ACCENT, DIM, ERROR, mono_font
 from .workers import BatchJob, BatchRunner
 
@@ -39,7 +40,8 @@ __all__ = ["BatchQueue", "JobProgress", "ShotResult", "ResultPanel", "shot_resul
            "SHAPES_COLUMN"]
 
 _BAR_STEPS = 1000
-SHAPES_COLUMN = 5
+SHAPES_COLUMN = 4  # the queue's columns: shot, frames, plugins, status, shapes, frames/min
+RATE_COLUMN = 5
 
 
 class JobProgress:
@@ -222,6 +224,7 @@ class ResultPanel(QWidget):
         self.failed_list = QListWidget(self)
         self.failed_list.setToolTip("Click to open the shot at that frame")
         for lst in (self.left_alone_list, self.failed_list):
+            lst.setMinimumHeight(44)
             lst.itemClicked.connect(self._clicked)
             lst.itemActivated.connect(self._clicked)
         self.details_button = QToolButton(self)
@@ -238,13 +241,11 @@ class ResultPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 4, 0, 0)
         lay.addWidget(self.title)
-        counts = QHBoxLayout()
-        counts.addWidget(self.cleaned_label)
-        counts.addWidget(self.left_alone_label)
-        counts.addWidget(self.failed_label)
-        counts.addStretch(1)
-        counts.addWidget(self.details_button)
-        lay.addLayout(counts)
+        counts = QWidget(self)  # the counts wrap onto two lines in a narrow dock
+        flow = FlowLayout(counts, spacing=12)
+        for w in (self.cleaned_label, self.left_alone_label, self.failed_label, self.details_button):
+            flow.addWidget(w)
+        lay.addWidget(counts)
         lay.addWidget(self.shapes_label)
         lay.addWidget(self.left_alone_list, 3)  # one under the other: the dock is narrow
         lay.addWidget(self.failed_list, 1)
@@ -352,7 +353,7 @@ class BatchQueue(QWidget):
         browse.setToolTip("Choose the output folder")
         browse.setMaximumWidth(30)
         browse.clicked.connect(self._browse)
-        self.add_button = QPushButton("＋ Add current shot", self)
+        self.add_button = QPushButton("+ Add current shot", self)
         self.add_button.setToolTip("Queue the open shot with the plugin settings shown now (Ctrl+B)")
         self.add_button.clicked.connect(self.add_requested)
         self.add_button.setEnabled(False)
@@ -378,16 +379,15 @@ class BatchQueue(QWidget):
                                    "and a Nuke Roto script into OUTPUT/shapes; tick or untick the Shapes "
                                    "column to change a queued job")  # fmt: skip
         self.tree = QTreeWidget(self)
-        self.tree.setHeaderLabels(["Shot", "Frames", "Plugins", "Status", "fr/min", "Shapes"])
+        self.tree.setHeaderLabels(["Shot", "Frames", "Plugins", "Status", "Shapes", "fr/min"])
         self.tree.headerItem().setToolTip(SHAPES_COLUMN, "Also write the seam masks as shapes (JSON, SVG, Nuke Roto); "
                                                          "a queued job's can be changed here")  # fmt: skip
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(False)
-        self.tree.setColumnWidth(0, 150)
-        self.tree.setColumnWidth(1, 80)
-        self.tree.setColumnWidth(2, 120)
-        self.tree.setColumnWidth(3, 80)
+        for column, width in enumerate((90, 60, 70, 66, 52)):  # the dock is ~350-450 px wide
+            self.tree.setColumnWidth(column, width)
+        self.tree.setMinimumHeight(60)
         self.tree.currentItemChanged.connect(lambda *_: (self._show_report(), self._update_buttons()))
 
         self.progress = QProgressBar(self)
@@ -395,6 +395,7 @@ class BatchQueue(QWidget):
         self.progress.setValue(0)
         self.progress_label = QLabel("idle", self)
         self.progress_label.setObjectName("dim")
+        self.progress_label.setWordWrap(True)  # a long line must not widen the dock (and squeeze the viewer)
         self.result = ResultPanel(self)
         self.result.frame_requested.connect(self._on_frame_requested)
         self.report = self.result.details  # the full text report, under "Details"
@@ -461,7 +462,8 @@ class BatchQueue(QWidget):
         self._next_id += 1
         self.jobs.append(job)
         item = QTreeWidgetItem([job.name, job.frames or "all", ", ".join(n for n, _ in job.plugins) or "—",
-                                _STATUS_TEXT[job.status], ""])  # fmt: skip
+                                _STATUS_TEXT[job.status], "", ""])  # fmt: skip
+        item.setToolTip(2, ", ".join(n for n, _ in job.plugins) or "no plugin")
         item.setData(0, Qt.UserRole, job.id)
         item.setToolTip(0, f"{job.source}\n→ {job.output}")
         self.tree.blockSignals(True)
@@ -528,7 +530,7 @@ class BatchQueue(QWidget):
         job.status, job.report, job.error = "queued", None, None
         item = self._item(job.id)
         item.setText(3, _STATUS_TEXT["queued"])
-        item.setText(4, "")
+        item.setText(RATE_COLUMN, "")
         item.setToolTip(3, "")
         self._show_report()
         self._update_buttons()
@@ -565,6 +567,8 @@ class BatchQueue(QWidget):
         item = self._item(job_id)
         if item is not None:
             item.setText(3, _STATUS_TEXT["running"])
+            if self.tree.currentItem() is item:
+                self._show_report()  # it said "queued"
             self.tree.setCurrentItem(item)
         self.progress.setRange(0, 0)  # busy until the first event says how many frames
         self._update_buttons()
@@ -585,7 +589,7 @@ class BatchQueue(QWidget):
             self.progress_label.setText(tracker.label(ev) if ev.phase != "done" else "finishing…")
             item = self._item(job_id)
             if item is not None and ev.phase == "render" and ev.done:
-                item.setText(4, f"{ev.frames_per_minute:.0f}")
+                item.setText(RATE_COLUMN, f"{ev.frames_per_minute:.0f}")
 
     def _on_finished(self, job_id: int) -> None:
         job = self._job(job_id)
@@ -596,7 +600,7 @@ class BatchQueue(QWidget):
         if job.status in ("done", "failed", "cancelled"):
             item.setToolTip(0, f"{job.source}\n→ {job.output}\n{shot_result(job).headline}")
         if job.report and "frames_per_minute" in job.report:
-            item.setText(4, f"{job.report['frames_per_minute']:.0f}")
+            item.setText(RATE_COLUMN, f"{job.report['frames_per_minute']:.0f}")
         if job.error:
             item.setToolTip(3, job.error)
         if self.tree.currentItem() is item:

@@ -16,10 +16,11 @@ class FlowLayout(QLayout):
     """Items left to right at their preferred width, wrapped into as many rows as needed;
     each row as tall as its tallest item. An item wider than the whole row gets the row."""
 
-    def __init__(self, parent: QWidget | None = None, *, spacing: int = 0) -> None:
+    def __init__(self, parent: QWidget | None = None, *, spacing: int = 0, whole_items: bool = False) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._spacing = spacing
+        self._whole = whole_items  # never narrower than an item's preferred width
         self.setContentsMargins(0, 0, 0, 0)
 
     # -- QLayout API ------------------------------------------------------------------
@@ -57,8 +58,10 @@ class FlowLayout(QLayout):
         return QSize(w + m.left() + m.right(), h + m.top() + m.bottom())
 
     def minimumSize(self) -> QSize:  # noqa: N802
-        """As narrow as the widest item (then one item a row)."""
-        w = max((i.minimumSize().width() for i in self._items if not i.isEmpty()), default=0)
+        """As narrow as the widest item (then one item a row); with ``whole_items`` at its
+        preferred width: a toolbar is never squeezed into its overflow menu by a dock beside."""
+        w = max(((i.sizeHint() if self._whole else i.minimumSize()).width() for i in self._items
+                 if not i.isEmpty()), default=0)  # fmt: skip
         h = max((i.minimumSize().height() for i in self._items if not i.isEmpty()), default=0)
         m = self.contentsMargins()
         return QSize(w + m.left() + m.right(), h + m.top() + m.bottom())

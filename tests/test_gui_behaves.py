@@ -194,7 +194,12 @@ def test_artist_words_expert_section_and_changed_marks(qtbot, window, shot):
     assert seam.labels["threshold"].text() == "detection threshold"
     assert "threshold" in seam.labels["threshold"].toolTip()  # the CLI name stays findable
     threshold.set_value(0.5)
-    assert threshold.editor.text() == "0.5000"
+    assert threshold.editor.text() == "0.5"  # as many decimals as the value needs
+    threshold.set_value(0.9995)
+    assert threshold.editor.text() == "0.9995" and threshold.value() == pytest.approx(0.9995)
+    deflicker = window.plugins.panels["deflicker"].controls
+    assert deflicker["strength"].editor.text() == "1.0" and deflicker["max_gain"].editor.text() == "0.15"
+    assert stab.labels["processes"].text() == "faster solve on long shots"
     threshold.set_value(0.0)
     assert threshold.editor.text() == "auto"
 

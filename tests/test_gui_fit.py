@@ -63,7 +63,32 @@ def test_every_tool_is_on_screen_at_1280x720_and_1920x1080(qtbot, tmp_path, seam
     assert win.batch.minimumSizeHint().width() <= 360
     rows = win.tool_rows.layout().rows(win.tool_rows.width())
     assert len(rows) == (3 if size[0] == 1280 else 2)
+
+    # the Batch dock raised with a job and its result: still all on screen, the window as big
+    win.batch_dock.raise_()
+    win.batch.output.setText(str(tmp_path / "out"))
+    win.add_current_to_batch()
+    win.batch.run()
+    job = win.batch.jobs[0]
+    qtbot.waitUntil(lambda: job.status not in ("queued", "running") and not win.runner.running, timeout=20000)
+    win.batch.progress_label.setText("step 2/3  ·  analyze · stabilize 0/24  ·  0 frames/min  ·  ETA --:--")
+    QApplication.processEvents()
+    assert job.status == "done" and win.batch.result.cleaned_label.isVisible()
+    assert _hidden_tools(win) == [] and (win.width(), win.height()) == size
     win.close()
+
+
+def test_the_result_pane_follows_a_job_that_starts(qtbot, tmp_path, window, shot):
+    open_and_wait(qtbot, window, shot)
+    window.plugins.panels["seamtest"].controls["delay_ms"].set_value(150)
+    window.batch.output.setText(str(tmp_path / "out"))
+    window.add_current_to_batch()
+    job = window.batch.jobs[0]
+    assert "queued" in window.batch.result.title.text()
+    window.batch.run()
+    qtbot.waitUntil(lambda: "running" in window.batch.result.title.text(), timeout=5000)
+    qtbot.waitUntil(lambda: job.status == "done", timeout=20000)
+    qtbot.waitUntil(lambda: "done" in window.batch.result.title.text(), timeout=5000)
 
 
 def test_a_narrower_window_wraps_the_tool_groups_into_more_rows(qtbot, window, shot):
@@ -175,3 +200,20 @@ def test_the_shots_settings_are_written_only_when_they_changed(qtbot, tmp_path, 
     again.add_current_to_batch()  # queued with the settings on disk: nothing to write
     again.close()
     assert settings_file.stat().st_mtime_ns == stamp and settings_file.read_bytes() == written
+
+
+def test_the_labels_on_the_viewer_never_cover_each_other(qtbot, window, shot):
+    open_and_wait(qtbot, window, shot)
+    window.exposure_slider.setValue(20)
+    window.gamma_slider.setValue(180)
+    window.toggle_channel("y")
+    viewer = window.viewer
+    for width in (1400, 700, 420):
+        viewer.resize(width, 400)
+        viewer.set_wipe(0.55)
+        labels = viewer.label_boxes()
+        badges, view_label = labels[:-1], labels[-1]
+        assert not any(view_label.intersects(b) for b in badges), width
+        assert view_label.left() >= 0
+        for tag, _text in viewer.wipe_tags(viewer.image_rect()):
+            assert not any(tag.intersects(b) for b in labels), width
