@@ -332,6 +332,9 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(title.lower().replace(" ", "_"))
         dock.setWidget(widget)
+        # opaque: Qt can leave a tab bar of the docks' first layout behind a dock, which
+        # showed through the gaps between the camera panel's buttons and its plot
+        widget.setAutoFillBackground(True)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         return dock

@@ -385,8 +385,10 @@ class BatchQueue(QWidget):
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(False)
-        for column, width in enumerate((90, 60, 70, 66, 52)):  # the dock is ~350-450 px wide
+        for column, width in enumerate((110, 80, 90, 70, 52)):  # the dock is ~320-440 px wide
             self.tree.setColumnWidth(column, width)
+        # the plugins are the shot's tooltip and under Details: room for frames, status, shapes
+        self.tree.setColumnHidden(2, True)
         self.tree.setMinimumHeight(60)
         self.tree.currentItemChanged.connect(lambda *_: (self._show_report(), self._update_buttons()))
 
@@ -463,9 +465,8 @@ class BatchQueue(QWidget):
         self.jobs.append(job)
         item = QTreeWidgetItem([job.name, job.frames or "all", ", ".join(n for n, _ in job.plugins) or "—",
                                 _STATUS_TEXT[job.status], "", ""])  # fmt: skip
-        item.setToolTip(2, ", ".join(n for n, _ in job.plugins) or "no plugin")
         item.setData(0, Qt.UserRole, job.id)
-        item.setToolTip(0, f"{job.source}\n→ {job.output}")
+        item.setToolTip(0, f"{job.source}\n→ {job.output}\nplugins: {', '.join(n for n, _ in job.plugins) or 'none'}")
         self.tree.blockSignals(True)
         item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
         item.setCheckState(SHAPES_COLUMN, Qt.Checked if job.export_shapes else Qt.Unchecked)
@@ -598,7 +599,8 @@ class BatchQueue(QWidget):
             return
         item.setText(3, _STATUS_TEXT[job.status])
         if job.status in ("done", "failed", "cancelled"):
-            item.setToolTip(0, f"{job.source}\n→ {job.output}\n{shot_result(job).headline}")
+            item.setToolTip(0, f"{job.source}\n→ {job.output}\nplugins: {', '.join(n for n, _ in job.plugins) or 'none'}\n"
+                               f"{shot_result(job).headline}")  # fmt: skip
         if job.report and "frames_per_minute" in job.report:
             item.setText(RATE_COLUMN, f"{job.report['frames_per_minute']:.0f}")
         if job.error:

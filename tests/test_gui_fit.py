@@ -75,6 +75,12 @@ def test_every_tool_is_on_screen_at_1280x720_and_1920x1080(qtbot, tmp_path, seam
     QApplication.processEvents()
     assert job.status == "done" and win.batch.result.cleaned_label.isVisible()
     assert _hidden_tools(win) == [] and (win.width(), win.height()) == size
+    # the queue's Status and Shapes columns are in view without scrolling sideways
+    from gui.batch_queue import SHAPES_COLUMN
+
+    tree = win.batch.tree
+    for column in (0, 1, 3, SHAPES_COLUMN):
+        assert tree.columnViewportPosition(column) + tree.columnWidth(column) <= tree.viewport().width(), column
     win.close()
 
 
@@ -217,3 +223,31 @@ def test_the_labels_on_the_viewer_never_cover_each_other(qtbot, window, shot):
         assert view_label.left() >= 0
         for tag, _text in viewer.wipe_tags(viewer.image_rect()):
             assert not any(tag.intersects(b) for b in labels), width
+
+
+def test_nothing_shows_through_the_docked_panels(qtbot, tmp_path, window):
+    """Qt can leave the tab bar of the docks' first layout (before the window is resized)
+    behind the bottom docks; it showed between the camera panel's buttons and its plot.
+    The panels are opaque: a widget left behind one never shows."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QWidget
+
+    for dock in (window.camera_dock, window.log_dock):
+        dock.raise_()
+        panel = dock.widget()
+        stray = QWidget(window)  # stands in for Qt's stale tab bar
+        stray.setAutoFillBackground(True)
+        pal = stray.palette()
+        pal.setColor(stray.backgroundRole(), QColor(255, 0, 0))
+        stray.setPalette(pal)
+        stray.setGeometry(QRect(panel.mapTo(window, QPoint(0, 0)), panel.size()))
+        stray.show()
+        stray.lower()
+        QApplication.processEvents()
+        image = window.grab().toImage()
+        origin = panel.mapTo(window, QPoint(0, 0))
+        red = sum(QColor(image.pixel(origin.x() + x, origin.y() + y)) == QColor(255, 0, 0)
+                  for y in range(0, panel.height(), 3) for x in range(0, panel.width(), 5))  # fmt: skip
+        stray.deleteLater()
+        assert red == 0, dock.windowTitle()
