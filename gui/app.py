@@ -1075,7 +1075,7 @@ class MainWindow(QMainWindow):
         prev = self.model.previous_frame(entry.frame)
         onion = self.cache.get(prev) if prev is not None and self.onion_action.isChecked() else None
         self.viewer.set_onion(onion.before if onion is not None and onion.before.shape == entry.before.shape else None)
-        self.viewer.badge = f"frame {entry.frame}" + (f"  ·  {entry.error}" if entry.error else "")
+        self.viewer.badge = entry.error or ""  # (the frame number is in the view label, top right)
 
     def _on_play_toggled(self, on: bool) -> None:
         self.viewer.smooth = not on
@@ -1239,10 +1239,10 @@ class MainWindow(QMainWindow):
         pending = self.pending is not None and frame in self.pending.masks
         self.viewer.set_mask(self.pending.mask(frame) if pending else self.mask_editor.mask)
         self.viewer.set_pending(self.pending.coverage(frame) if pending else None)
-        tag = "  ·  mask corrected by hand" if self.mask_editor.is_override else ""
+        tag = "mask corrected by hand" if self.mask_editor.is_override else ""
         if pending:
-            tag = f"  ·  carried from {self.pending.source}: not applied yet"
-        self.viewer.badge = f"frame {frame}{tag}" if frame is not None else ""
+            tag = f"carried from {self.pending.source}: not applied yet"
+        self.viewer.badge = tag if frame is not None else ""  # (the frame number is in the view label)
         self.undo_action.setEnabled(self.mask_editor.can_undo)
         self.redo_action.setEnabled(self.mask_editor.can_redo)
         self.undo_action.setToolTip(f"Undo {self.mask_editor.undo_label} (Ctrl+Z)" if self.mask_editor.can_undo
