@@ -1579,8 +1579,8 @@ class MainWindow(QMainWindow):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._laid_out and self.settings.value("window/state") is None:
-            # the viewer gets most of the window: at 1280x720 the panels take 27 % of the
-            # width and 20 % of the height (up to 440 x 250 px on a large screen)
+            # the viewer gets most of the window: the panels take 27 % of the width and
+            # 20 % of the height (the camera plot's three rows stay readable: at least 90 px)
             w, h = self.width(), self.height()
             self.resizeDocks([self.effects_dock], [max(320, min(440, round(0.27 * w)))], Qt.Horizontal)
             self.resizeDocks([self.camera_dock], [max(130, min(250, round(0.2 * h)))], Qt.Vertical)

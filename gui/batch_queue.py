@@ -385,7 +385,7 @@ class BatchQueue(QWidget):
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(False)
-        for column, width in enumerate((110, 80, 90, 70, 52)):  # the dock is ~320-440 px wide
+        for column, width in enumerate((110, 80, 90, 70, 62)):  # the dock is ~320-440 px wide
             self.tree.setColumnWidth(column, width)
         # the plugins are the shot's tooltip and under Details: room for frames, status, shapes
         self.tree.setColumnHidden(2, True)

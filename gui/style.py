@@ -44,7 +44,7 @@ QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; color:
 QGroupBox::indicator {{ width: 12px; height: 12px; }}
 QCheckBox::indicator, QTreeView::indicator {{ width: 12px; height: 12px; border: 1px solid {DIM};
     border-radius: 2px; background: #141518; }}
-QCheckBox::indicator:checked, QTreeView::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; }}
+QCheckBox::indicator:checked, QTreeView::indicator:checked {{ background: {ACCENT}; border: 2px solid #161616; }}
 QCheckBox::indicator:hover, QTreeView::indicator:hover {{ border-color: {ACCENT}; }}
 QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox, QPlainTextEdit, QListWidget, QTreeWidget {{
     background: #141518; border: 1px solid {BORDER}; border-radius: 3px; padding: 2px 4px;
