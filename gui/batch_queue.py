@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from laika_fx.pipeline import ProgressEvent
+from laika_fx.pipeline import BatchError, ProgressEvent, check_output_folder
 from laika_fx.plugins import registry
 from laika_fx.report import format_summary
-from laika_fx.sequence import format_frame_range
+from laika_fx.sequence import format_frame_range, open_shot
 
 from .flow import FlowLayout
 from .style import ACCENT, DIM, ERROR, mono_font
@@ -454,12 +454,19 @@ class BatchQueue(QWidget):
 
     def add_job(self, job: BatchJob) -> BatchJob:
         """Append ``job`` to the queue (its id is assigned here). Raises ValueError (one line)
-        when a queued or running job already writes into the same output folder: the two
-        would overwrite each other's frames and report."""
+        when a queued or running job already writes into the same output folder (the two
+        would overwrite each other's frames and report), or when the batch would refuse the
+        output folder (the shot's own folder or one inside it, a file, not writable)."""
         other = self.clash(job)
         if other is not None:
             raise ValueError(f"{other.name} is already queued into {other.output}: "
                              "choose another output folder, or remove that job first")  # fmt: skip
+        try:  # an output the batch would refuse (the shot's own folder, a file...): refused now, not at Run
+            check_output_folder(open_shot(job.source), job.output)
+        except BatchError as exc:
+            raise ValueError(str(exc)) from None
+        except Exception:  # the shot cannot be opened: the job says why when it runs
+            pass
         job.id = self._next_id
         self._next_id += 1
         self.jobs.append(job)

@@ -251,3 +251,16 @@ def test_nothing_shows_through_the_docked_panels(qtbot, tmp_path, window):
                   for y in range(0, panel.height(), 3) for x in range(0, panel.width(), 5))  # fmt: skip
         stray.deleteLater()
         assert red == 0, dock.windowTitle()
+
+
+def test_an_output_the_batch_would_refuse_is_refused_when_queued(qtbot, tmp_path, window, shot):
+    open_and_wait(qtbot, window, shot)
+    for output, why in ((shot, "is the input folder"), (shot / "render", "inside the input folder")):
+        window.batch.output.setText(str(output))
+        window.add_current_to_batch()
+        assert not window.batch.jobs
+        assert "Not queued" in window.notifier.last_error and why in window.notifier.last_error
+    assert not (shot / "render").exists()
+    window.batch.output.setText(str(tmp_path / "fine"))
+    window.add_current_to_batch()
+    assert len(window.batch.jobs) == 1
