@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -1587,7 +1588,23 @@ class MainWindow(QMainWindow):
         self._laid_out = True
 
     # ------------------------------------------------------------------ shutdown
+    def confirm_stop_batch(self) -> bool:
+        """Closing while the batch renders: ask before stopping it (Ctrl+Q next to Ctrl+W or
+        a stray click must not end an hour's render). True: stop it and quit."""
+        running = next((j for j in self.batch.jobs if j.status == "running"), None)
+        what = f"{running.name} ({self.batch.progress.value() / 10:.0f} %)" if running else "the queue"
+        box = QMessageBox(QMessageBox.Warning, "Quit laika_fx",
+                          f"The batch is rendering {what}. Quit and stop it?\n\nFrames already written stay "
+                          "complete; the job can be queued and run again.", parent=self)  # fmt: skip
+        stop = box.addButton("Stop and quit", QMessageBox.DestructiveRole)
+        box.setDefaultButton(box.addButton("Keep rendering", QMessageBox.RejectRole))
+        box.exec()
+        return box.clickedButton() is stop
+
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self.runner.running and self.isVisible() and not self.confirm_stop_batch():
+            event.ignore()
+            return
         self.save_settings()
         self.timeline.play_button.setChecked(False)
         for runner in (self.runner, self.analysis_runner):

@@ -264,3 +264,24 @@ def test_an_output_the_batch_would_refuse_is_refused_when_queued(qtbot, tmp_path
     window.batch.output.setText(str(tmp_path / "fine"))
     window.add_current_to_batch()
     assert len(window.batch.jobs) == 1
+
+
+def test_quitting_while_the_batch_renders_asks_first(qtbot, tmp_path, window, shot):
+    from .conftest import make_shot
+
+    open_and_wait(qtbot, window, shot)
+    big = tmp_path / "big"
+    make_shot(big, 10, shape=(60, 80, 3))
+    from gui.workers import BatchJob
+
+    job = window.batch.add_job(BatchJob(str(big), tmp_path / "out", [("seamtest", {"delay_ms": 200})], workers=1))
+    answers = []
+    window.confirm_stop_batch = lambda: answers.append("asked") or len(answers) > 1  # no, then yes
+    window.batch.run()
+    qtbot.waitUntil(lambda: job.status == "running", timeout=5000)
+    window.quit_action.trigger()  # Ctrl+Q: "Keep rendering"
+    assert answers == ["asked"] and window.isVisible() and window.runner.running
+    window.quit_action.trigger()  # again: "Stop and quit"
+    assert answers == ["asked", "asked"] and not window.isVisible()
+    assert not window.runner.running and job.status == "cancelled"
+    assert len(list((tmp_path / "out").glob("frame.*.png"))) < 10  # stopped, not rendered to the end
