@@ -223,6 +223,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self._install_text_entry_exit()
         self._restore_settings()
+        self._on_mask_changed()  # nothing to carry, undo or revert, no box to key: greyed out
+        self._show_prompts()
 
     # ------------------------------------------------------------------ construction
     def _build_widgets(self) -> None:

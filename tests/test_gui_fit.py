@@ -285,3 +285,14 @@ def test_quitting_while_the_batch_renders_asks_first(qtbot, tmp_path, window, sh
     assert answers == ["asked", "asked"] and not window.isVisible()
     assert not window.runner.running and job.status == "cancelled"
     assert len(list((tmp_path / "out").glob("frame.*.png"))) < 10  # stopped, not rendered to the end
+
+
+def test_with_no_shot_open_the_editing_tools_are_greyed_out(qtbot, tmp_path, seam_plugin):
+    from gui.app import MainWindow
+
+    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    qtbot.addWidget(win)
+    for act in (win.carry_range_action, win.carry_shot_action, win.undo_action, win.redo_action,
+                win.revert_action, win.key_box_action, win.delete_box_action):  # fmt: skip
+        assert not act.isEnabled(), act.text()
+    assert win.viewer.badge == ""
