@@ -371,12 +371,18 @@ class AnalysisSource:
 
     def _run(self, fn: Callable[[int, np.ndarray], Any]) -> Iterator[tuple[int, Any]]:
         """``(frame, fn(frame, array))`` for every readable frame, in order."""
+        timer = self._timer or StageTimes()
+
         def task(n: int) -> tuple[int, bool, Any]:
-            t0 = time.perf_counter()
-            arr = self._read_or_none(n)
-            out = None if arr is None or self.cancelled.is_set() else fn(n, arr)
-            if self._timer is not None:
-                self._timer.add(self._stage, time.perf_counter() - t0)
+            # decoding and the plugin's work are timed apart: the two threads per worker
+            # overlap, so one figure for both would count a frame's wait for the other
+            # thread's decode (and the GIL) as the plugin's cost
+            with timer.measure(f"{self._stage}:read"):
+                arr = self._read_or_none(n)
+            if arr is None or self.cancelled.is_set():
+                return n, arr, None
+            with timer.measure(self._stage):
+                out = fn(n, arr)
             return n, arr, out
 
         # two threads per worker: a thread waiting on a solve in a worker process (or on the
@@ -539,11 +545,10 @@ def render_frame(
     ctx = FrameContext(frame=frame, path=path, mask_override=mask_override, read_source=read_source,
                        source=source, prompt=list(prompt))  # fmt: skip
     out = source
+    timer = timer or StageTimes()
     for plugin in plugins:
-        t0 = time.perf_counter()
-        out = plugin.render(out, ctx)
-        if timer is not None:
-            timer.add(plugin.name, time.perf_counter() - t0)
+        with timer.measure(plugin.name):
+            out = plugin.render(out, ctx)
     # plugins may change the size (stabilize's crop mode), never dtype or channels
     name = path.name if path is not None else f"frame {frame}"
     _check_like(out, (source.shape, source.dtype), f"{name} after rendering", size=False)
@@ -1099,14 +1104,13 @@ def _render_pass(
             except queue.Empty:
                 return
             item = _Item(n, shot.path(n))
-            t0 = time.perf_counter()
-            try:
-                item.array = read_source(n)
-            except FrameReadError as exc:
-                item.array, item.error = None, str(exc)
-            except Exception as exc:  # never lose the rest of the shot
-                item.array, item.error = None, f"read failed: {exc}"
-            timer.add("read", time.perf_counter() - t0)
+            with timer.measure("read"):
+                try:
+                    item.array = read_source(n)
+                except FrameReadError as exc:
+                    item.array, item.error = None, str(exc)
+                except Exception as exc:  # never lose the rest of the shot
+                    item.array, item.error = None, f"read failed: {exc}"
             decoded.put(item)
 
     # The first frame goes through the plugin chain alone, then the workers run in
@@ -1157,7 +1161,7 @@ def _render_pass(
                 continue
             shape_files: list[tuple[bytes, Path]] = []
             if shape_masks:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 try:
                     for name in shape_masks:
                         if name in item.masks:
@@ -1169,8 +1173,8 @@ def _render_pass(
                 except Exception as exc:  # never lose the rest of the shot
                     fail(item, f"shapes failed: {type(exc).__name__}: {exc}")
                     continue
-                timer.add("shapes", time.perf_counter() - t0)
-            t0 = time.perf_counter()
+                timer.add("shapes", time.perf_counter() - t0, time.thread_time() - c0)
+            t0, c0 = time.perf_counter(), time.thread_time()
             pairs: list[tuple[Path, Path]] = []
             try:
                 for data, target in shape_files:
@@ -1189,7 +1193,7 @@ def _render_pass(
                     tmp.unlink(missing_ok=True)
                 fail(item, f"write failed: {exc}")
                 continue
-            timer.add("write", time.perf_counter() - t0)
+            timer.add("write", time.perf_counter() - t0, time.thread_time() - c0)
             item.array = None
             encoded.put((item, pairs))
 
@@ -1216,13 +1220,13 @@ def _render_pass(
                     for tmp, _ in pairs:
                         tmp.unlink(missing_ok=True)
                     continue
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 try:
                     commit(pairs, sync_dirs=False)
                 except Exception as exc:
                     fail(item, f"write failed: {exc}")
                     continue
-                timer.add("sync", time.perf_counter() - t0)
+                timer.add("sync", time.perf_counter() - t0, time.thread_time() - c0)
                 done.append(item)
             if done:
                 sync_folders([out_dir, *mask_dirs.values(), *([shapes_dir] if shape_masks else [])])

@@ -610,3 +610,37 @@ def test_analyze_decodes_ahead_on_two_threads_per_worker(tmp_path: Path):
     barrier = threading.Barrier(2, timeout=10)
     source = AnalysisSource(shot, shot.frames, workers=1, progress=Progress(), cancelled=threading.Event())
     assert source.map(lambda n, a: barrier.wait() >= 0) == dict.fromkeys(shot.frames, True)
+
+
+def test_stage_times_give_each_stage_its_own_wall_and_cpu_time(tmp_path: Path):
+    """A stage that waits shows wall time but no CPU time, one that computes shows both; the
+    analyze pass's decoding is its own stage, not part of the plugin's."""
+
+    class Waits(Plugin):
+        name = "waits"
+        has_analyze = True
+
+        def analyze(self, source):
+            return {"frames": list(source.map(lambda n, a: time.sleep(0.03)))}
+
+        def render(self, frame, ctx):
+            time.sleep(0.03)
+            return frame
+
+    class Computes(Plugin):
+        name = "computes"
+
+        def render(self, frame, ctx):
+            t0 = time.thread_time()
+            while time.thread_time() - t0 < 0.03:
+                pass
+            return frame
+
+    make_shot(tmp_path / "s", 4, shape=(16, 24, 3))
+    report = run_batch(open_shot(tmp_path / "s"), tmp_path / "o", [Waits(), Computes()], BatchOptions(workers=1))
+    st = report["stages"]
+    assert st["analyze:waits"]["ms_per_frame"] >= 29 and st["analyze:waits"]["cpu_ms_per_frame"] < 10
+    assert st["analyze:waits:read"]["frames"] == 4 and st["analyze:waits:read"]["ms_per_frame"] < 29
+    assert st["waits"]["ms_per_frame"] >= 29 and st["waits"]["cpu_ms_per_frame"] < 10
+    assert st["computes"]["cpu_ms_per_frame"] >= 29
+    assert all("cpu_ms_per_frame" in s for s in st.values())
