@@ -923,15 +923,22 @@ def run_batch(
         io_threads, qsize, cache_mb = apply_memory_cap(opts.memory_mb, frame_bytes, workers=workers,
                                                        io_threads=io_threads, qsize=qsize, cache_mb=cache_mb)  # fmt: skip
     cache = FrameCache(int(cache_mb * 1024 * 1024))
+    # plugins without an analyze step get ready (models compiled for this frame size) while
+    # the others analyse: their set-up is then off the way to the first frame
+    prepared: dict[str, BaseException] = {}
+    early = [p for p in plugins if not p.has_analyze]
+    preparing = threading.Thread(target=_prepare, args=(early, fmt, prepared), name="laika-prepare", daemon=True)
+    preparing.start()
     analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
                            cancel=cancel, timer=timer, frame_format=fmt, cache=cache, require=opts.chunk)  # fmt: skip
 
     # ---- render pass
+    preparing.join()
     if not cancel.is_set():
+        _prepare([p for p in plugins if p.has_analyze], fmt, prepared)
         for plugin in plugins:
-            try:
-                plugin.prepare()
-            except Exception as exc:  # e.g. a model file missing: one line, not a traceback
+            if plugin.name in prepared:  # e.g. a model file missing: one line, not a traceback
+                exc = prepared[plugin.name]
                 raise BatchError(f"{plugin.name} could not start: {exc}") from exc
         _render_pass(
             shot, todo, plugins, out_dir, fmt, timer, failures, written,
@@ -993,6 +1000,17 @@ def run_batch(
         report["report_error"] = f"could not write {report_path}: {exc.strerror or exc}"
     progress.start("done", 0)
     return report
+
+
+def _prepare(plugins: Sequence[Plugin], fmt: tuple, errors: dict[str, BaseException]) -> None:
+    """``prepare`` then ``warm`` each plugin for the shot's frames; what fails goes to
+    ``errors`` by plugin name (the batch stops on it before rendering)."""
+    for plugin in plugins:
+        try:
+            plugin.prepare()
+            plugin.warm(fmt[0], fmt[1])
+        except Exception as exc:
+            errors[plugin.name] = exc
 
 
 def write_shape_scripts(output: str | os.PathLike, masks: Sequence[str], *, shot_name: str = "") -> list[Path]:

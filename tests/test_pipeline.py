@@ -13,7 +13,7 @@ import pytest
 from laika_fx.deflicker import DeflickerPlugin
 from laika_fx.io import read_frame, write_frame
 from laika_fx.overrides import default_mask_override_dir
-from laika_fx.pipeline import BatchOptions, Cancel, Progress, run_batch
+from laika_fx.pipeline import BatchError, BatchOptions, Cancel, Progress, run_batch
 from laika_fx.plugins import FrameContext, Plugin
 from laika_fx.sequence import open_shot
 
@@ -644,3 +644,54 @@ def test_stage_times_give_each_stage_its_own_wall_and_cpu_time(tmp_path: Path):
     assert st["waits"]["ms_per_frame"] >= 29 and st["waits"]["cpu_ms_per_frame"] < 10
     assert st["computes"]["cpu_ms_per_frame"] >= 29
     assert all("cpu_ms_per_frame" in s for s in st.values())
+
+
+def test_plugins_without_analysis_get_ready_while_the_others_analyse(tmp_path: Path):
+    """A plugin without an analyze step is prepared (and warmed for the shot's frame shape)
+    during the analyze pass, not after it; one whose set-up fails stops the batch with one
+    line before any frame is written."""
+    ready = threading.Event()
+    seen: list = []
+
+    class Analyses(Plugin):
+        name = "analyses"
+        has_analyze = True
+
+        def analyze(self, source):
+            # the other plugin's set-up runs meanwhile (without it this waits in vain)
+            return {"other_ready_during_analysis": ready.wait(5)}
+
+        def render(self, frame, ctx):
+            return frame
+
+    class Loads(Plugin):
+        name = "loads"
+
+        def prepare(self):
+            seen.append("prepare")
+
+        def warm(self, shape, dtype):
+            seen.append((tuple(shape), np.dtype(dtype)))
+            ready.set()
+
+        def render(self, frame, ctx):
+            return frame
+
+    class Broken(Plugin):
+        name = "broken"
+
+        def prepare(self):
+            raise FileNotFoundError("model file not found: x.xml")
+
+        def render(self, frame, ctx):
+            return frame
+
+    make_shot(tmp_path / "s", 3, shape=(16, 24, 3))
+    shot = open_shot(tmp_path / "s")
+    analyses = Analyses()
+    run_batch(shot, tmp_path / "o", [analyses, Loads()], BatchOptions(workers=1))
+    assert analyses.analysis == {"other_ready_during_analysis": True}
+    assert seen == ["prepare", ((16, 24, 3), np.dtype(np.uint8))]
+    with pytest.raises(BatchError, match="broken could not start: model file not found"):
+        run_batch(shot, tmp_path / "o2", [Analyses(), Broken()], BatchOptions(workers=1))
+    assert not list((tmp_path / "o2").glob("*.png"))
