@@ -131,7 +131,10 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
         cmd = ["taskset", "-c", pin, *cmd]
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    popen = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # `python -m` puts the working folder first on sys.path: run a source tree from its own
+    # folder, or a checkout the bench is started in would shadow it
+    popen = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             cwd=str(source) if source is not None else None)  # fmt: skip
     ps = psutil.Process(popen.pid)
     first = None
     peak = peak_pss = 0
