@@ -133,7 +133,8 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
     t0 = time.perf_counter()
     # `python -m` puts the working folder first on sys.path: run a source tree from its own
     # folder, or a checkout the bench is started in would shadow it
-    popen = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    log = tempfile.TemporaryFile()  # the summary: what failed, if the run fails
+    popen = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.PIPE,
                              cwd=str(source) if source is not None else None)  # fmt: skip
     ps = psutil.Process(popen.pid)
     first = None
@@ -158,8 +159,10 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
     total = time.perf_counter() - t0
     popen.returncode = os.waitstatus_to_exitcode(status)
     err = popen.stderr.read().decode(errors="replace") if popen.stderr else ""
+    log.seek(0)
+    out_text = log.read().decode(errors="replace")
     if popen.returncode != 0:
-        raise SystemExit(f"laika-fx batch failed ({popen.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+        raise SystemExit(f"laika-fx batch failed ({popen.returncode}): {' '.join(cmd)}\n{out_text[-3000:]}\n{err[-2000:]}")
     report = json.loads((out / "laika_fx_report.json").read_text())
     frames = report["frames_written"]
     st = report.get("stages") if isinstance(report.get("stages"), dict) else {}
