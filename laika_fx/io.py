@@ -26,11 +26,9 @@ import os
 import stat
 import struct
 import tempfile
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -125,8 +123,6 @@ def read_frame(path: str | os.PathLike, *, max_pixels: int | None = None) -> np.
         image = None
         if info.format == "tiff":
             image = _read_plain_tiff(p)
-        elif info.format == "png":
-            image = _read_spng(p, info)
         if image is None:
             image = _read_opencv(p)
     if image.shape[:2] != (info.height, info.width):
@@ -134,59 +130,6 @@ def read_frame(path: str | os.PathLike, *, max_pixels: int | None = None) -> np.
             f"{p.name} could not be decoded (header says {info.width}x{info.height}, "
             f"the image data {image.shape[1]}x{image.shape[0]})"
         )
-    return image
-
-
-_SPNG: Any = False  # the pyspng module once looked up; None where it is not installed
-#: (bit depth, colour type) of the PNGs libspng decodes: 8-bit gray, RGB and RGBA, 16-bit
-#: RGBA (pyspng gives 16-bit gray and RGB an added channel; OpenCV decodes those)
-_SPNG_LAYOUTS = {(8, 0), (8, 2), (8, 6), (16, 6)}
-
-
-def _read_spng(p: Path, info: FrameInfo) -> np.ndarray | None:
-    """A gray, RGB or RGBA PNG of 8 or 16 bits decoded by libspng (``pyspng``), or None
-    (then OpenCV decodes it).
-
-    libspng decodes a 1080p RGB frame of real photographs in ~27 ms of CPU against
-    OpenCV's ~33 (and OpenCV's BGR order then costs a channel swap). Used only where its
-    output is OpenCV's bit for bit (tests/test_io_probe.py): ``_SPNG_LAYOUTS`` without a
-    ``tRNS`` chunk (OpenCV makes RGB + tRNS four channels); palette, gray + alpha, other
-    bit depths, a decode error or an unexpected shape go to OpenCV,
-    which also words the error for damaged files.
-    """
-    global _SPNG
-    if _SPNG is False:
-        try:
-            import pyspng
-        except ImportError:
-            pyspng = None
-        _SPNG = pyspng
-    if _SPNG is None:
-        return None
-    data = p.read_bytes()
-    if len(data) < 33 or (data[24], data[25]) not in _SPNG_LAYOUTS:
-        return None
-    # every chunk whole and its CRC right (libspng would decode a frame whose image data
-    # is damaged, which libpng refuses), up to IEND; no tRNS
-    pos, view = 8, memoryview(data)
-    while True:
-        if pos + 12 > len(data):
-            return None
-        length, kind = struct.unpack_from(">I4s", data, pos)
-        end = pos + 12 + length
-        if kind == b"tRNS" or end > len(data):
-            return None
-        if zlib.crc32(view[pos + 4 : end - 4]) != struct.unpack_from(">I", data, end - 4)[0]:
-            return None
-        if kind == b"IEND":
-            break
-        pos = end
-    try:
-        image = _SPNG.load(data)
-    except Exception:  # damaged, or something libspng refuses: OpenCV decides (and says why)
-        return None
-    if image.shape != info.shape or image.dtype != info.dtype:
-        return None
     return image
 
 

@@ -259,7 +259,6 @@ def test_format_comes_from_the_content_not_the_extension(tmp_path: Path):
 
 def test_decoded_size_must_match_the_header(tmp_path: Path, monkeypatch):
     write_frame(tmp_path / "f.png", np.zeros((10, 12, 3), np.uint8))
-    monkeypatch.setattr(lio, "_read_spng", lambda p, info: None)  # the OpenCV path, made to go wrong
     monkeypatch.setattr(lio, "_read_opencv", lambda p: np.zeros((11, 12, 3), np.uint8))
     with pytest.raises(FrameReadError, match=r"header says 12x10, the image data 12x11"):
         read_frame(tmp_path / "f.png")
@@ -288,52 +287,3 @@ def test_reading_a_fifo_directly_fails_at_once(tmp_path):
     t.join(10)
     assert not t.is_alive(), "reading a FIFO blocked"
     assert len(errors) == 2 and all("FIFO" in e for e in errors), errors
-
-
-def test_png_decoders_agree_bit_for_bit(tmp_path: Path, monkeypatch):
-    """Every PNG layout reads the same whichever decoder takes it (libspng where it is
-    exact, OpenCV otherwise), and libspng takes the common ones."""
-    pytest.importorskip("pyspng")
-    row = bytes(range(4))
-    plte = _chunk(b"PLTE", bytes(range(6)))
-    files = {
-        "gray_trns": _png(4, 2, 8, 0, zlib.compress((b"\0" + row) * 2), _chunk(b"tRNS", b"\0\1")),
-        "gray_alpha": _png(2, 2, 8, 4, zlib.compress((b"\0" + row) * 2)),
-        "palette_trns": _png(4, 2, 8, 3, zlib.compress(b"\0\0\1\0\1" * 2), plte + _chunk(b"tRNS", b"\x80")),
-        "rgb_trns": _png(2, 2, 8, 2, zlib.compress((b"\0" + bytes(6)) * 2), _chunk(b"tRNS", bytes(6))),
-        "rgb_text_then_trns": _png(2, 2, 8, 2, zlib.compress((b"\0" + bytes(6)) * 2),
-                                   _chunk(b"tEXt", b"c\0IDAT") + _chunk(b"tRNS", bytes(6))),  # fmt: skip
-    }
-    spng_layouts = []
-    for ch in (1, 3, 4):
-        for dtype in (np.uint8, np.uint16):
-            frame = _random((37, 53) if ch == 1 else (37, 53, ch), dtype, seed=ch)
-            bgr = frame if ch == 1 else cv2.cvtColor(frame, cv2.COLOR_RGB2BGR if ch == 3 else cv2.COLOR_RGBA2BGRA)
-            for level in (0, 9):
-                name = f"c{ch}_{np.dtype(dtype).name}_z{level}"
-                ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, level])
-                files[name] = buf.tobytes()
-                if dtype == np.uint8 or ch == 4:  # pyspng adds a channel to 16-bit gray and RGB
-                    spng_layouts.append(name)
-    used = []
-    real = lio._read_spng
-    monkeypatch.setattr(lio, "_read_spng", lambda p, info: (out := real(p, info)) is not None and used.append(p.stem) or out)
-    for name, data in files.items():
-        path = tmp_path / f"{name}.png"
-        path.write_bytes(data)
-        fast = read_frame(path)
-        plain = lio._read_opencv(path)
-        assert fast.dtype == plain.dtype and np.array_equal(fast, plain), name
-    assert sorted(used) == sorted(spng_layouts)
-
-
-def test_damaged_png_image_data_is_refused_whichever_decoder(tmp_path: Path):
-    """libspng would decode an image whose data fails its CRC; such a frame must fail as
-    OpenCV (libpng) fails it, not be rendered with wrong pixels."""
-    write_frame(tmp_path / "f.png", _random((64, 96, 3), np.uint8))
-    data = bytearray((tmp_path / "f.png").read_bytes())
-    idat = data.find(b"IDAT")
-    data[idat + 40] ^= 0x10
-    (tmp_path / "bad.png").write_bytes(bytes(data))
-    with pytest.raises(FrameReadError, match="bad.png"):
-        read_frame(tmp_path / "bad.png")
