@@ -658,6 +658,6 @@ def test_warm_compiles_what_the_first_frame_needs(sample_dir: Path):
     plugin = registry.get("seam_removal")()
     plugin.warm(frame.shape, frame.dtype)
     before = set(runtime._cache)
-    assert any("seam_detector" in k[0] and k[2] == ((1, 3, 544, 960),) for k in before)
+    assert any("seam_detector" in k[0] and ((1, 3, 544, 960),) in k for k in before)
     plugin.render(frame, FrameContext(frame=1001, source=frame))
     assert set(runtime._cache) == before
