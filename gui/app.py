@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -57,6 +58,7 @@ from .cache_bar import CacheBar
 from .camera_plot import CameraPlot
 from .carry import CarryRequest, CarryResult, CarryWorker
 from .display import CHANNEL_NAMES, CHANNELS, alpha8
+from .learn import LearnRunner
 from .mask_paint import MaskEditor
 from .plugin_panel import PluginStack, guard_wheel
 from .prompt_tool import PromptEditor
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
         self.runner = BatchRunner(self)
         self.analysis_runner = BatchRunner(self)
         self.carry_worker = CarryWorker(self)
+        self.learner = LearnRunner(self)  # learn from corrections: a child process
         self.pending: CarryResult | None = None  # a carried correction under review
         self._carry_id = 0
         self._stroke_blocked = False
@@ -350,6 +353,27 @@ class MainWindow(QMainWindow):
         self.recent_button.setMenu(self.recent_menu)
         self.recent_button.setPopupMode(QToolButton.InstantPopup)
         top.addWidget(self.recent_button)
+        self.learn_action = self._action(
+            "Learn from corrections", None, self.learn_from_corrections,
+            tip="Teach the seam detector this shot from the frames you corrected (a few minutes in the "
+                "background); the preview and the batch then use the shot's own model "
+                "(Effects: seam removal, shot model)")  # fmt: skip
+        top.addAction(self.learn_action)
+        self.learn_progress = QProgressBar(self)
+        self.learn_progress.setRange(0, 100)
+        self.learn_progress.setFixedWidth(140)
+        self.learn_progress.setFormat("learning %p%")
+        self.learn_cancel = QToolButton(self)
+        self.learn_cancel.setText("Cancel")
+        self.learn_cancel.setToolTip("Stop learning; the shot's model stays as it was")
+        self.learn_cancel.clicked.connect(self.learner.cancel)
+        self._learn_widgets = [self.learn_progress, self.learn_cancel]
+        for w in self._learn_widgets:
+            w.setVisible(False)
+        self.learner.progress.connect(self._on_learn_progress)
+        self.learner.finished.connect(self._on_learn_finished)
+        for w in self._learn_widgets:
+            self.statusBar().addPermanentWidget(w)
         top.addSeparator()
         top.addWidget(self.header)
 
@@ -914,6 +938,8 @@ class MainWindow(QMainWindow):
         rejected = result.masks.get("seam_rejected")
         self.viewer.set_rejected(rejected)
         status += left_alone_text(result.notes.get("seam_removal"))
+        if (result.notes.get("seam_removal") or {}).get("shot_model"):
+            status += " · the shot's own detector (learned from corrections)"
         left = self.timeline.ruler.left_alone
         (left.add if (result.notes.get("seam_removal") or {}).get("lines_left_alone") else left.discard)(result.frame)
         seam = result.masks.get("seam")
@@ -1214,6 +1240,43 @@ class MainWindow(QMainWindow):
         self.carry_range_action.setText(f"Carry {n} stroke{'s' if n != 1 else ''}" if n else "Carry")
 
     # ------------------------------------------------------------------ carry a correction
+    # ------------------------------------------------------------------ learn from corrections
+    def learn_from_corrections(self) -> bool:
+        """Fine-tune the seam detector on this shot's corrections in the background (a child
+        ``laika-fx train seam-detector --from-shot``); False if it cannot start."""
+        shot = self.model.shot
+        if shot is None or self.learner.running:
+            return False
+        folder = self.model.override_dir
+        if folder is None or not any(Path(folder).glob("*.png")):
+            self.notifier.error("Correct the mask on a few frames first (Paint / Erase): learning starts from "
+                                "the frames you corrected.")  # fmt: skip
+            return False
+        self.learner.start(shot.directory)
+        self.learn_action.setEnabled(False)
+        self.learn_progress.setValue(0)
+        for w in self._learn_widgets:
+            w.setVisible(True)
+        self.notifier.info(f"learning from the corrections of {shot.directory.name} in the background")
+        return True
+
+    def _on_learn_progress(self, percent: int, text: str) -> None:
+        if percent >= 0:
+            self.learn_progress.setValue(percent)
+        self.learn_progress.setToolTip(text)
+        self.statusBar().showMessage(f"learning: {text}", 10000)
+
+    def _on_learn_finished(self, ok: bool, text: str) -> None:
+        for w in self._learn_widgets:
+            w.setVisible(False)
+        self.learn_action.setEnabled(self.model.shot is not None)
+        if not ok:
+            self.notifier.error(text)
+            return
+        self.notifier.info(text)
+        self._configure_cache()  # the cached renders used the model before
+        self._schedule_preview()
+
     def carry_correction(self, *, whole_shot: bool = False) -> bool:
         """Carry the strokes painted on this frame to the in/out range (or the whole shot),
         moved with the picture around them, in the background; the result waits for review
@@ -1551,6 +1614,9 @@ class MainWindow(QMainWindow):
         if self.carry_worker.running:
             self.carry_worker.cancel()
             self.carry_worker.wait(60)
+        if self.learner.running:
+            self.learner.cancel()
+            self.learner.wait(5000)
         self.preview.stop()
         self.cache.stop()
         self.compare_cache.stop()

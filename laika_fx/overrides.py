@@ -28,6 +28,7 @@ from .io import FrameReadError, read_frame, write_frame
 
 __all__ = [
     "default_mask_override_dir",
+    "default_shot_model_dir",
     "mask_override_path",
     "load_mask_override",
     "save_mask_override",
@@ -41,6 +42,13 @@ def default_mask_override_dir(shot_dir: str | os.PathLike) -> Path:
     """``<shot folder>.laika_fx/mask_overrides``: artist corrections, outside the shot folder."""
     d = Path(shot_dir).resolve()
     return d.parent / f"{d.name}.laika_fx" / "mask_overrides"
+
+
+def default_shot_model_dir(shot_dir: str | os.PathLike) -> Path:
+    """``<shot folder>.laika_fx/models``: models learned from the artist's corrections of
+    this shot (``laika-fx train seam-detector --from-shot``), used for it instead of the
+    shipped ones."""
+    return default_mask_override_dir(shot_dir).parent / "models"
 
 
 def mask_override_path(override_dir: str | os.PathLike, frame_path: str | os.PathLike) -> Path:

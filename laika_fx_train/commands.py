@@ -41,9 +41,38 @@ def _needs_train_extra(what: str):
 
 
 @_needs_train_extra("training")
+def _learn_from_shot(args: argparse.Namespace) -> int:
+    """``train seam-detector --from-shot SHOT``: the per-shot model beside the shot."""
+    from laika_fx.io import FrameReadError
+    from laika_fx.sequence import ShotError
+
+    from .seam.learn import LearnError, learn_from_shot
+
+    if args.calibrate_only or args.init_from:
+        print("laika-fx: error: --from-shot starts from the shipped detector and calibrates itself: no "
+              "--calibrate-only or --init-from", file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        learn_from_shot(args.from_shot, minutes=4.0 if args.minutes is None else args.minutes, steps=args.steps,
+                        threads=args.threads, seed=args.seed, lr=args.lr or 5e-4, hold_back=args.hold_back,
+                        world_share=args.world_share,
+                        sources_root=_sources_arg(args), log=lambda line: print(line, flush=True))  # fmt: skip
+    except (LearnError, ShotError, FrameReadError, ValueError) as exc:
+        print(f"laika-fx: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+@_needs_train_extra("training")
 def _train(args: argparse.Namespace) -> int:
     from .seam import train
 
+    if args.model == "seam-detector" and args.from_shot:
+        return _learn_from_shot(args)
+    if args.minutes is None:
+        args.minutes = 20.0
+    if args.lr is None:
+        args.lr = 2e-3
     qat_minutes = args.qat_minutes if args.qat_minutes is not None else (15.0 if args.minutes > 0 else 0.0)
     kwargs = dict(minutes=args.minutes, seed=args.seed, threads=args.threads,
                   run_dir=Path(args.run_dir) / args.model.replace("-", "_"), lr=args.lr)  # fmt: skip
@@ -243,8 +272,10 @@ def register_commands(sub) -> None:
 def _register_seam(train, eval_) -> None:
     for name, minutes in (("seam-detector", 20.0), ("face-finder", 12.0), ("inpainter", 15.0)):
         t = train.add_parser(name, help=f"train the {name.replace('-', ' ')} and export FP32 + INT8 IR")
-        t.add_argument("--minutes", type=float, default=minutes,
-                       help=f"training time budget (default {minutes}; 0 = export the checkpoint again)")
+        t.add_argument("--minutes", type=float, default=None if name == "seam-detector" else minutes,
+                       help=f"training time budget (default {minutes}"
+                            + ("; 4 with --from-shot" if name == "seam-detector" else "")
+                            + "; 0 = export the checkpoint again)")
         t.add_argument("--sources", default=None,
                        help="folder the package sources were fetched to (default $LAIKA_FX_SOURCES, else "
                             "~/.cache/laika_fx/sources): the wide world's training scenes, the validation rows")
@@ -257,9 +288,23 @@ def _register_seam(train, eval_) -> None:
         t.add_argument("--run-dir", default="runs", help="logs, data cache and checkpoints (default runs/)")
         t.add_argument("--out-dir", default=None,
                        help="where the IRs and their JSON go (default laika_fx/models, the shipped models)")
-        t.add_argument("--lr", type=float, default=2e-3,
-                       help="peak learning rate (default 2e-3; a rerun resumes from the checkpoint: use less to fine-tune)")
+        t.add_argument("--lr", type=float, default=None if name == "seam-detector" else 2e-3,
+                       help="peak learning rate (default 2e-3" + ("; 5e-4 with --from-shot" if name == "seam-detector"
+                                                                  else "")
+                            + "; a rerun resumes from the checkpoint: use less to fine-tune)")
         if name == "seam-detector":
+            t.add_argument("--from-shot", metavar="SHOT",
+                           help="learn from the artist's corrections of SHOT (its mask overrides): fine-tune the "
+                                "shipped detector on them plus the shipped world, write the per-shot model to "
+                                "<shot folder>.laika_fx/models/ (the batch then uses it for that shot)")
+            t.add_argument("--steps", type=int, default=None,
+                           help="with --from-shot: stop after this many steps (or --minutes, whichever is first)")
+            t.add_argument("--hold-back", type=int, default=None,
+                           help="with --from-shot: corrected frames kept out of training to calibrate and measure on "
+                                "(default 1 with 4 or more corrected frames, else 0)")
+            t.add_argument("--world-share", type=float, default=0.5,
+                           help="with --from-shot: share of the training crops from the shipped world (default "
+                                "0.5; more forgets less of it, learns the shot slower)")
             t.add_argument("--pos-weight", type=float, default=3.0,
                            help="weight of seam pixels in the loss (lower favours precision; default 3)")
             t.add_argument("--p-lines", type=float, default=0.5,

@@ -34,7 +34,7 @@ import numpy as np
 
 __all__ = [
     "SCHEMA_VERSION", "ship", "record_metrics", "check_metrics", "export_ir", "quantize_ir",
-    "check_ir_matches_torch", "load_ir_weights",
+    "check_ir_matches_torch", "load_ir_weights", "ir_convolutions",
 ]  # fmt: skip
 
 #: version of the metrics JSON schema written by :func:`record_metrics`
@@ -127,33 +127,106 @@ def check_ir_matches_torch(
     return max(float(np.abs(outs[compiled.outputs[i]] - r.numpy()).max()) for i, r in enumerate(refs))
 
 
-def load_ir_weights(module: Any, xml_path: str | os.PathLike) -> Any:
-    """Load into ``module`` the weights of an FP32 IR that :func:`export_ir` made from a
-    module of the same class (so a shipped model can be trained further without its
-    training checkpoint). Convolution weights are the IR's ``self.<name>`` constants, their
-    biases the ``__module.<conv>/aten::_convolution/Reshape`` constants (what
-    ``ov.convert_model`` names them); raises ``KeyError`` for anything else.
+def ir_convolutions(xml_path: str | os.PathLike) -> list[dict]:
+    """The convolutions of an FP32 IR in the IR's execution order, with their constants.
+
+    Each item: ``{"name", "weight": (O, I, kh, kw) float32, "bias": (O,) float32 or None,
+    "strides", "pads_begin", "pads_end", "dilations"}``. The weight is the Constant
+    feeding the Convolution's second input; the bias is the Constant of the one Add that
+    follows it (what ``ov.convert_model`` makes of ``nn.Conv2d``'s bias), ``(1, O, 1, 1)``.
+    Raises ``ValueError`` when a weight is not a plain Constant (an INT8 or FP16-compressed
+    IR: its weights pass through FakeQuantize or Convert) or a bias has another shape.
+    """
+    import openvino as ov
+
+    model = ov.Core().read_model(str(xml_path))
+    out = []
+    for op in model.get_ordered_ops():
+        if op.get_type_name() != "Convolution":
+            continue
+        name = op.get_friendly_name()
+        w = op.input_value(1).get_node()
+        if w.get_type_name() != "Constant":
+            raise ValueError(f"{Path(xml_path).name}: the weight of {name} is a {w.get_type_name()}, not a "
+                             "Constant (only an FP32 IR saved with compress_to_fp16=False can be loaded)")  # fmt: skip
+        weight = np.array(w.get_data(), dtype=np.float32)
+        bias = None
+        adds = [t.get_node() for t in op.output(0).get_target_inputs() if t.get_node().get_type_name() == "Add"]
+        if len(adds) == 1:
+            others = [adds[0].input_value(i).get_node() for i in range(2)]
+            consts = [n for n in others if n.get_type_name() == "Constant"]
+            if len(consts) == 1:
+                b = np.array(consts[0].get_data(), dtype=np.float32)
+                if b.shape != (1, weight.shape[0], 1, 1):
+                    raise ValueError(f"{Path(xml_path).name}: the bias of {name} is {b.shape}, expected "
+                                     f"{(1, weight.shape[0], 1, 1)}")  # fmt: skip
+                bias = b.reshape(-1)
+        attrs = op.get_attributes()
+        out.append({"name": name, "weight": weight, "bias": bias,
+                    **{k: [int(v) for v in attrs[k]] for k in ("strides", "pads_begin", "pads_end", "dilations")}})
+    return out
+
+
+def load_ir_weights(module: Any, xml_path: str | os.PathLike, *, size: int = 64) -> Any:
+    """Fill ``module`` (one of our conv nets) with the constants of an FP32 IR of the same
+    architecture, so a shipped model can be trained further without a torch checkpoint.
+
+    The IR's convolutions (:func:`ir_convolutions`, in the IR's execution order) are
+    matched one to one with the module's ``nn.Conv2d`` layers in the order a forward pass
+    calls them (a ``(1, C, size, size)`` zero input, ``C`` the IR input's channels; ``size``
+    a multiple of the net's stride). Checked strictly: as many convolutions on both sides,
+    each weight of the same shape, a bias on both sides or neither, the same strides,
+    padding and dilation, and every parameter and buffer of ``module`` filled (a net with
+    other learned layers, e.g. batch norm, is refused). Raises ``ValueError`` naming the
+    first mismatch. Returns ``module`` (in eval mode).
     """
     import openvino as ov
     import torch
+    from torch import nn
 
-    model = ov.Core().read_model(str(xml_path))
-    consts = {op.get_friendly_name(): op for op in model.get_ordered_ops() if op.get_type_name() == "Constant"}
-    state = module.state_dict()
-    loaded = {}
-    for key, ref in state.items():
-        if key.endswith(".weight"):
-            name = f"self.{key}"
-        elif key.endswith(".bias"):
-            name = f"__module.{key.removesuffix('.bias')}/aten::_convolution/Reshape"
-        else:
-            raise KeyError(f"{key}: only convolution weights and biases are read from an IR")
-        if name not in consts:
-            raise KeyError(f"{key}: no constant {name!r} in {xml_path}")
-        value = np.asarray(consts[name].get_data(), dtype=np.float32).reshape(ref.shape)
-        loaded[key] = torch.from_numpy(value.copy())
-    module.load_state_dict(loaded)
-    return module
+    xml_path = Path(xml_path)
+    convs = ir_convolutions(xml_path)
+    inputs = ov.Core().read_model(str(xml_path)).inputs
+    if len(inputs) != 1 or inputs[0].get_partial_shape()[1].is_dynamic:
+        raise ValueError(f"{xml_path.name}: expected one input with a known channel count")
+    channels = inputs[0].get_partial_shape()[1].get_length()
+    order: list[tuple[str, Any]] = []
+    names = {m: n for n, m in module.named_modules()}
+    hooks = [m.register_forward_hook(lambda mod, _i, _o: order.append((names[mod], mod)))
+             for m in module.modules() if isinstance(m, nn.Conv2d)]  # fmt: skip
+    try:
+        with torch.no_grad():
+            module.eval()(torch.zeros(1, channels, size, size))
+    finally:
+        for h in hooks:
+            h.remove()
+    if len({n for n, _ in order}) != len(order):
+        raise ValueError(f"{type(module).__name__}: a convolution runs twice in one pass (shared weights)")
+    if len(order) != len(convs):
+        raise ValueError(f"{xml_path.name} has {len(convs)} convolutions, {type(module).__name__} runs "
+                         f"{len(order)}")  # fmt: skip
+    state: dict[str, Any] = {}
+    for (name, conv), ir in zip(order, convs, strict=True):
+        where = f"{name} <- {ir['name']}"
+        if tuple(conv.weight.shape) != ir["weight"].shape:
+            raise ValueError(f"{where}: weight {tuple(conv.weight.shape)} vs {ir['weight'].shape}")
+        if (conv.bias is None) != (ir["bias"] is None):
+            raise ValueError(f"{where}: bias {'absent' if conv.bias is None else 'present'} in torch, not in the IR")
+        pads = list(conv.padding) if not isinstance(conv.padding, str) else None
+        want = {"strides": list(conv.stride), "pads_begin": pads, "pads_end": pads, "dilations": list(conv.dilation)}
+        for key, value in want.items():
+            if value != ir[key]:
+                raise ValueError(f"{where}: {key} {value} vs {ir[key]}")
+        if conv.groups != 1:
+            raise ValueError(f"{where}: grouped convolutions are not read")
+        state[f"{name}.weight"] = torch.from_numpy(ir["weight"].copy())
+        if conv.bias is not None:
+            state[f"{name}.bias"] = torch.from_numpy(ir["bias"].copy())
+    rest = sorted(set(module.state_dict()) - set(state))
+    if rest:
+        raise ValueError(f"{type(module).__name__}: {', '.join(rest)} are not convolution weights (not in the IR)")
+    module.load_state_dict(state, strict=True)
+    return module.eval()
 
 
 def ship(

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MODELS_DIR", "core", "model_path", "available", "CompiledNet", "compile_model", "cache_dir"]
+__all__ = ["MODELS_DIR", "core", "model_path", "available", "CompiledNet", "compile_model", "cache_dir",
+           "model_digest"]
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PRECISIONS = ("int8", "fp32")
@@ -94,6 +95,31 @@ def core():
         return _core
 
 
+def _stamp(xml: Path) -> tuple:
+    """(size, mtime_ns) of an IR's .xml and .bin (None for a file that is not there)."""
+    out = []
+    for p in (xml, xml.with_suffix(".bin")):
+        try:
+            st = p.stat()
+            out.append((st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+def model_digest(xml: str | os.PathLike) -> str:
+    """sha256 (hex) of an IR: its ``.xml`` bytes followed by its ``.bin`` bytes."""
+    import hashlib
+
+    xml = Path(xml)
+    h = hashlib.sha256()
+    for p in (xml, xml.with_suffix(".bin")):
+        with open(p, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
 def model_path(name: str, precision: str = "int8") -> Path:
     """Path of a shipped IR: ``laika_fx/models/<name>_<precision>.xml``."""
     if precision not in PRECISIONS:
@@ -156,7 +182,10 @@ def compile_model(
     """
     path = Path(path)
     threads = DEFAULT_THREADS if threads is None else threads
-    key = (str(path.resolve()), precision, tuple(map(tuple, shape)) if shape else None, threads, hint, streams)
+    # the files' size and time too: a model written again at the same path (a per-shot
+    # model learned anew while the app runs) is compiled again, not served stale
+    key = (str(path.resolve()), _stamp(path), precision, tuple(map(tuple, shape)) if shape else None, threads,
+           hint, streams)  # fmt: skip
     # one lock for the whole compile: render workers asking for the same model at once
     # must not compile it twice (it takes ~0.3-1 s)
     with _cache_lock:

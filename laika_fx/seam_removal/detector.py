@@ -28,12 +28,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..accelerators.runtime import compile_model, model_path
+from ..accelerators.runtime import compile_model, model_digest, model_path
+from ..overrides import default_shot_model_dir
 from ..prompts import Region, region_mask
 from .face import FaceFinder, face_finder_available
 
 __all__ = ["WORKING_HEIGHT", "MIN_ON_FACE", "MIN_IN_PROMPT", "GATES", "CONFIDENT", "SeamDetector", "DetectedLines",
-           "hysteresis", "select_lines", "to_unit_rgb", "model_meta", "runtime_settings", "upscale_mask"]  # fmt: skip
+           "hysteresis", "select_lines", "to_unit_rgb", "model_meta", "runtime_settings", "upscale_mask",
+           "ShotModel", "shot_model"]  # fmt: skip
 
 WORKING_HEIGHT = 540
 MAX_WORKING_PIXELS = 1_400_000
@@ -76,6 +78,49 @@ def runtime_settings(name: str, precision: str) -> dict:
     return model_meta(name).get("runtime", {}).get("fp32" if precision == "fp32" else "int8", {})
 
 
+@dataclass(frozen=True)
+class ShotModel:
+    """A seam detector learned from one shot's corrections, in ``<shot folder>.laika_fx/models/``.
+
+    Attributes
+    ----------
+    xml : the IR of the precision asked for.
+    digest : its sha256 (:func:`~laika_fx.accelerators.runtime.model_digest`).
+    settings : the ``runtime`` settings calibrated with it for that precision (its JSON).
+    """
+
+    xml: Path
+    precision: str
+    digest: str
+    settings: dict
+
+    def describe(self) -> dict:
+        """What the report says of it: ``{"path", "sha256", "precision"}``."""
+        return {"path": str(self.xml), "sha256": self.digest, "precision": self.precision}
+
+
+def shot_model(shot_dir: str | os.PathLike, precision: str = "int8") -> ShotModel | None:
+    """The per-shot seam detector of the shot in ``shot_dir`` for ``precision``, or None when
+    the shot has none. Raises ``ValueError`` (one line) when it is there but unusable (its
+    ``.bin`` or ``seam_detector.json`` missing or unreadable)."""
+    folder = default_shot_model_dir(shot_dir)
+    precision = "fp32" if precision == "fp32" else "int8"
+    xml = folder / f"seam_detector_{precision}.xml"
+    if not xml.exists():
+        return None
+    meta_path = folder / "seam_detector.json"
+    try:
+        meta = json.loads(meta_path.read_text())
+        settings = dict(meta["runtime"][precision])
+        float(settings["threshold"])
+        digest = model_digest(xml)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        what = f"{type(exc).__name__}: {exc}" if not isinstance(exc, KeyError) else f"no runtime {exc} in its JSON"
+        raise ValueError(f"the per-shot model in {folder} cannot be used ({what}); learn it again, remove it, "
+                         "or set seam_removal.shot_model=off") from None  # fmt: skip
+    return ShotModel(xml, precision, digest, settings)
+
+
 def to_unit_rgb(frame: np.ndarray) -> tuple[np.ndarray, float]:
     """``(H, W, 3)`` float32 RGB in [0, 1] from any frame, and the scale that was divided.
 
@@ -109,11 +154,14 @@ class SeamDetector:
         calibrated (its JSON's ``runtime`` ``face_gate``, true when it does not say).
         Without it (or its model), ``auto`` and ``face`` keep every line the detector finds.
     face_xml : explicit face finder IR path (default: the shipped one of ``precision``).
+    settings : the ``runtime`` settings to use (threshold, low_ratio, face_gate, confident)
+        instead of the shipped model's JSON's, e.g. those of a per-shot model (:class:`ShotModel`).
     """
 
     def __init__(self, *, precision: str = "int8", model_xml: str | os.PathLike | None = None,
                  threads: int | None = None, face_gate: bool | None = None, gate: str = "auto",
-                 confident: float | None = None, face_xml: str | os.PathLike | None = None) -> None:  # fmt: skip
+                 confident: float | None = None, face_xml: str | os.PathLike | None = None,
+                 settings: dict | None = None) -> None:  # fmt: skip
         self.xml = Path(model_xml) if model_xml else model_path("seam_detector", precision)
         if not self.xml.exists():
             raise FileNotFoundError(f"seam detector model not found: {self.xml} (run laika-fx train seam-detector)")
@@ -122,7 +170,8 @@ class SeamDetector:
         self.precision = precision
         self.threads = threads
         self.gate = gate
-        settings = runtime_settings("seam_detector", precision)  # the shipped model's calibration
+        if settings is None:
+            settings = runtime_settings("seam_detector", precision)  # the shipped model's calibration
         self.confident = float(settings.get("confident", CONFIDENT) if confident is None else confident)
         if face_gate is None:
             face_gate = bool(settings.get("face_gate", True))

@@ -10,20 +10,38 @@ declared in ``saved_masks`` so that ``--save-masks`` writes it to
 display only (not saved), which the app overlays so an artist can paint them in where they
 are seams, and to the frame's note (``ctx.notes["seam_removal"]``), from which the report
 lists the frames with lines left alone.
+
+Per-shot models: when the frame's shot has a seam detector learned from its corrections
+(``<shot folder>.laika_fx/models/``, ``laika-fx train seam-detector --from-shot``) it
+detects on that shot instead of the shipped one, with the thresholds calibrated with it
+(``shot_model=off``: always the shipped one). The shot is the folder of the frame's file
+(``ctx.path``); the report names the model used (path and sha256). A model written again
+while a process runs (the app learning anew) is picked up at the next frame.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from ..overrides import blend_soft
+from ..overrides import blend_soft, default_shot_model_dir
 from ..plugins import FrameContext, Param, Plugin
 from ..sequence import format_frame_range
-from .detector import CONFIDENT, GATES, DetectedLines, SeamDetector, runtime_settings
+from .detector import (
+    CONFIDENT,
+    GATES,
+    DetectedLines,
+    SeamDetector,
+    ShotModel,
+    runtime_settings,
+    shot_model,
+)
 from .inpaint import INPAINTERS, Inpainter
 
 __all__ = ["SeamRemoval"]
@@ -54,6 +72,10 @@ class SeamRemoval(Plugin):
         Param("inpainter", str, "learned", choices=INPAINTERS,
               help="learned (residual over Telea), or OpenCV telea / ns"),
         Param("precision", str, "int8", choices=("int8", "fp32"), help="model precision on OpenVINO"),
+        Param("shot_model", str, "auto", choices=("auto", "off"),
+              help="auto = detect with the model learned from this shot's corrections when it has one "
+                   "(<shot folder>.laika_fx/models, laika-fx train seam-detector --from-shot); off = always the "
+                   "shipped detector"),
         Param("detect_only", bool, False, help="write the mask, leave the frame unchanged"),
     )  # fmt: skip
 
@@ -61,6 +83,9 @@ class SeamRemoval(Plugin):
         super().__init__(settings)
         self._detector: SeamDetector | None = None
         self._inpainter: Inpainter | None = None
+        # per-shot detectors by model folder: (files' stamp, detector, model) or None
+        self._shot_detectors: dict[Path, tuple[tuple, SeamDetector | None, ShotModel | None]] = {}
+        self._shot_lock = threading.Lock()
 
     def prepare(self) -> None:
         if self._detector is None:
@@ -82,9 +107,33 @@ class SeamRemoval(Plugin):
         """
         return self._detect_lines(frame, puppet).mask
 
-    def _detect_lines(self, frame: np.ndarray, puppet=None) -> DetectedLines:
+    def shot_detector(self, path: str | os.PathLike | None) -> tuple[SeamDetector, ShotModel | None]:
+        """The detector for a frame of the shot whose file is ``path``: that shot's learned
+        model when it has one and ``shot_model`` is ``auto``, else the shipped one (and
+        None). Raises ValueError when the shot's model is there but unusable."""
         self.prepare()
-        return self._detector.detect_lines(
+        if self.settings["shot_model"] == "off" or path is None:
+            return self._detector, None
+        shot_dir = Path(path).parent
+        folder = default_shot_model_dir(shot_dir)
+        precision = "fp32" if self.settings["precision"] == "fp32" else "int8"
+        names = (f"seam_detector_{precision}.xml", f"seam_detector_{precision}.bin", "seam_detector.json")
+        stamp = tuple(_stat(folder / n) for n in names)
+        with self._shot_lock:
+            known = self._shot_detectors.get(folder)
+            if known is None or known[0] != stamp:
+                model = shot_model(shot_dir, precision) if stamp[0] is not None else None
+                det = None
+                if model is not None:
+                    det = SeamDetector(precision=precision, model_xml=model.xml, gate=self.settings["gate"],
+                                       confident=self.settings["confident"] or None, settings=model.settings)  # fmt: skip
+                known = self._shot_detectors[folder] = (stamp, det, model)
+        _, det, model = known
+        return (det, model) if det is not None else (self._detector, None)
+
+    def _detect_lines(self, frame: np.ndarray, puppet=None, detector: SeamDetector | None = None) -> DetectedLines:
+        self.prepare()
+        return (detector or self._detector).detect_lines(
             frame, threshold=self.settings["threshold"] or None, dilation=self.settings["dilation"],
             min_area=self.settings["min_area"], puppet=puppet,
         )  # fmt: skip
@@ -100,12 +149,15 @@ class SeamRemoval(Plugin):
         if ctx.mask_override is not None:
             mask = ctx.mask_override
         else:
-            lines = self._detect_lines(frame, ctx.prompt or None)
+            detector, model = self.shot_detector(ctx.path)
+            if model is not None:
+                note["shot_model"] = model.describe()
+            lines = self._detect_lines(frame, ctx.prompt or None, detector)
             mask = lines.mask
             if lines.left_alone is not None:  # found, not painted out (the app shows them)
                 ctx.masks["seam_rejected"] = lines.left_alone
             if lines.lines_left_alone:
-                note = {"lines_left_alone": lines.lines_left_alone, "outside_prompt": lines.outside_prompt,
+                note |= {"lines_left_alone": lines.lines_left_alone, "outside_prompt": lines.outside_prompt,
                         "rejected_by_gate": lines.rejected_by_gate}  # fmt: skip
         if mask.any():  # a seam is painted out on this frame (the app's timeline marks it)
             note["cleaned"] = True
@@ -121,17 +173,38 @@ class SeamRemoval(Plugin):
     @classmethod
     def summarize_notes(cls, notes: Mapping[int, Any]) -> dict:
         """``{"frames_with_lines_left_alone": [...], "lines_left_alone": {frame: counts},
-        "frames_cleaned": [...], "summary"}`` (cleaned: a seam was painted out)."""
+        "frames_cleaned": [...], "shot_models": [{"path", "sha256", "precision", "frames"}],
+        "summary"}`` (cleaned: a seam was painted out; shot_models: the per-shot detectors
+        used, on how many frames)."""
         frames = sorted(n for n, v in notes.items() if v.get("lines_left_alone"))
         cleaned = sorted(n for n, v in notes.items() if v.get("cleaned"))
         outside = sum(notes[n]["outside_prompt"] for n in frames)
         gated = sum(notes[n]["rejected_by_gate"] for n in frames)
         why = ", ".join(t for t in (f"{outside} outside the prompt" if outside else "",
                                     f"{gated} rejected by the gate" if gated else "") if t)  # fmt: skip
+        models: dict[tuple, dict] = {}
+        for v in notes.values():
+            if isinstance(v.get("shot_model"), dict):
+                m = v["shot_model"]
+                row = models.setdefault((m.get("path"), m.get("sha256")), {**m, "frames": 0})
+                row["frames"] += 1
+        summary = [f"detected lines left alone (not painted out) on {len(frames)} frame"
+                   f"{'s' if len(frames) != 1 else ''}: {format_frame_range(frames)} ({why})" if frames else ""]
+        summary += [f"per-shot detector {m['path']} (sha256 {str(m['sha256'])[:12]}) on {m['frames']} frame"
+                    f"{'s' if m['frames'] != 1 else ''}" for m in models.values()]  # fmt: skip
         return {
             "frames_with_lines_left_alone": frames,
-            "lines_left_alone": {str(n): {k: v for k, v in notes[n].items() if k != "cleaned"} for n in frames},
+            "lines_left_alone": {str(n): {k: v for k, v in notes[n].items() if k not in ("cleaned", "shot_model")}
+                                 for n in frames},
             "frames_cleaned": cleaned,
-            "summary": f"detected lines left alone (not painted out) on {len(frames)} frame"
-                       f"{'s' if len(frames) != 1 else ''}: {format_frame_range(frames)} ({why})" if frames else "",
+            "shot_models": list(models.values()),
+            "summary": "; ".join(t for t in summary if t),
         }  # fmt: skip
+
+
+def _stat(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
