@@ -647,3 +647,17 @@ def test_calibration_line_table_picks_what_select_lines_keeps():
                 for conf in (0.7, 0.85, 0.95):
                     kept, _, _ = select_lines(prob, 0.8, 0.5, min_area=3, gate=gate, face=f, confident=conf)
                     assert np.array_equal(_pick_lines(table, gate, conf), kept), (k, gate, conf, f is None)
+
+
+@pytest.mark.skipif(not available("seam_detector"), reason="seam detector model missing")
+def test_warm_compiles_what_the_first_frame_needs(sample_dir: Path):
+    """After ``warm`` for the shot's frame shape, rendering a frame compiles no network."""
+    from laika_fx.accelerators import runtime
+
+    frame = read_frame(sorted(sample_dir.glob("frame.*.png"))[0])
+    plugin = registry.get("seam_removal")()
+    plugin.warm(frame.shape, frame.dtype)
+    before = set(runtime._cache)
+    assert any("seam_detector" in k[0] and ((1, 3, 544, 960),) in k for k in before)
+    plugin.render(frame, FrameContext(frame=1001, source=frame))
+    assert set(runtime._cache) == before
