@@ -555,6 +555,39 @@ def test_threshold_calibration_keeps_seam_free_frames_clean():
     assert metrics["clean_flagged_pct"] > 0 and thr == 0.96
 
 
+def test_calibration_holds_the_flagged_bar_on_extra_seam_free_scenes():
+    """``free_scenes`` count towards the flagged-pixel bar only: a wire on one of them moves
+    the threshold above it, but its pixels do not enter precision (F1 stays the seam scenes')."""
+    from types import SimpleNamespace
+
+    from laika_fx_train.seam.evaluate import calibrate_threshold
+
+    seam = np.zeros((40, 60), np.uint8)
+    seam[20, 5:55] = 255
+    prob_seam = np.where(seam > 0, 0.97, 0.0).astype(np.float32)
+    prob_wire = np.zeros((40, 60), np.float32)
+    prob_wire[30, 0:60] = 0.95  # a wire, flagged below 0.95
+    probs = {0: prob_seam, 1: np.zeros((40, 60), np.float32), 2: prob_wire}
+    det = SimpleNamespace(probability=lambda f: probs[f], face_mask=lambda f: None)
+    scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros_like(seam))]
+    kw = dict(candidates=[0.5, 0.96, 0.98], low_ratios=(0.5,), max_clean_flagged_pct=0.05)
+    thr, _, metrics = calibrate_threshold(det, scenes, **kw)
+    assert thr == 0.96 and metrics["clean_flagged_pct"] == 0.0 and "free_scenes" not in metrics
+    # without the 0.96 candidate the seam scenes alone allow 0.5 ...
+    thr, _, metrics = calibrate_threshold(det, scenes, **{**kw, "candidates": [0.5, 0.98]})
+    assert thr == 0.5 and metrics["f1"] == 1.0
+    # ... the extra seam-free scene with a wire does not: 0.98 loses the seam, but flags nothing
+    extra = [SimpleNamespace(frame=2, mask=np.zeros_like(seam))]
+    thr, _, metrics = calibrate_threshold(det, scenes, **{**kw, "candidates": [0.5, 0.98]}, free_scenes=extra)
+    assert thr == 0.98 and metrics["clean_flagged_pct"] == 0.0 and metrics["free_scenes"] == 2
+    # counted, the wire is on the scenes' flagged rate at 0.5 but not in precision
+    _, _, metrics = calibrate_threshold(det, scenes, candidates=[0.5], low_ratios=(0.5,), free_scenes=extra,
+                                        max_clean_flagged_pct=100.0)  # fmt: skip
+    assert metrics["precision"] == 1.0 and metrics["clean_flagged_pct"] > 5
+    with pytest.raises(ValueError, match="seam-free"):
+        calibrate_threshold(det, scenes, free_scenes=[SimpleNamespace(frame=0, mask=seam)])
+
+
 def test_calibration_picks_the_low_threshold_that_stops_a_wire_growing():
     """A wire touching the high threshold at one point must not be grown along its length."""
     from types import SimpleNamespace
