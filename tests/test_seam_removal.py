@@ -263,7 +263,9 @@ def test_plugin_finds_and_removes_a_seam_and_respects_overrides():
     mask = ctx.masks["seam"] > 0
     truth = s.mask > 0
     near = cv2.dilate(truth.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
-    assert (mask & truth).sum() > 0.8 * truth.sum()  # found it
+    # found it: 65 % of its pixels since the thresholds hold seam-free frames to 0.03 % flagged on
+    # hundreds of validation scenes (INT8 high 0.99, low 0.98 x; > 80 % under the earlier 0.996 / 0.5)
+    assert (mask & truth).sum() > 0.6 * truth.sum()
     assert (mask & ~near).sum() < 0.2 * mask.sum()  # and little else
     clean8 = (s.clean * 255 + 0.5).astype(np.float64)
     err_in = np.abs(frame.astype(np.float64) - clean8)[truth].mean()
