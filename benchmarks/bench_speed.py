@@ -131,7 +131,11 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
         cmd = ["taskset", "-c", pin, *cmd]
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    popen = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # `python -m` puts the working folder first on sys.path: run a source tree from its own
+    # folder, or a checkout the bench is started in would shadow it
+    log = tempfile.TemporaryFile()  # the summary: what failed, if the run fails
+    popen = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.PIPE,
+                             cwd=str(source) if source is not None else None)  # fmt: skip
     ps = psutil.Process(popen.pid)
     first = None
     peak = peak_pss = 0
@@ -155,12 +159,15 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
     total = time.perf_counter() - t0
     popen.returncode = os.waitstatus_to_exitcode(status)
     err = popen.stderr.read().decode(errors="replace") if popen.stderr else ""
+    log.seek(0)
+    out_text = log.read().decode(errors="replace")
     if popen.returncode != 0:
-        raise SystemExit(f"laika-fx batch failed ({popen.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+        raise SystemExit(f"laika-fx batch failed ({popen.returncode}): {' '.join(cmd)}\n{out_text[-3000:]}\n{err[-2000:]}")
     report = json.loads((out / "laika_fx_report.json").read_text())
     frames = report["frames_written"]
-    stages = {k: v["ms_per_frame"] for k, v in report.get("stages", {}).items()} if isinstance(
-        report.get("stages"), dict) else {}  # fmt: skip
+    st = report.get("stages") if isinstance(report.get("stages"), dict) else {}
+    stages = {k: v["ms_per_frame"] for k, v in st.items()}
+    stages_cpu = {k: v["cpu_ms_per_frame"] for k, v in st.items() if "cpu_ms_per_frame" in v}
     return {
         "load_1min_before": round(load, 2),
         "frames": frames,
@@ -176,6 +183,7 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
         # frame costs the machine, whatever else runs on it (wall times follow the load)
         "cpu_ms_per_frame": round(1000 * (usage.ru_utime + usage.ru_stime) / max(frames, 1), 1),
         "stages_ms": stages,
+        "stages_cpu_ms": stages_cpu,  # the thread's CPU time in the stage (older trees: none)
     }
 
 
@@ -322,14 +330,16 @@ def table(results: dict) -> str:
     lines = [f"CPU: {results['cpu']} ({results['cores']} cores); 1-minute load average before each run in the "
              f"last column; {'--quick' if results['quick'] else 'full'} run, {results['bench_seconds']} s", ""]
     lines += ["| shot | chain | workers | frames | frames/min end to end (run) | floor ratio | TTFF s | "
-              "CPU ms/frame | peak RSS / PSS tree MB | per-stage ms/frame/worker | load |",
+              "CPU ms/frame | peak RSS / PSS tree MB | per-stage ms/frame: wall/CPU of the thread | load |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     floors = {(r["resolution"], r["format"], r["workers"], r["one_core"]): r["fpm_end_to_end"]
               for r in results["runs"] if r["chain"] == "pass-through"}  # fmt: skip
     for r in results["runs"]:
         floor = floors.get((r["resolution"], r["format"], r["workers"], r["one_core"]))
         ratio = f"{r['fpm_end_to_end'] / floor:.2f}" if floor and r["chain"] != "pass-through" else "-"
-        stages = ", ".join(f"{k} {v:.0f}" for k, v in r["stages_ms"].items() if v >= 0.5)
+        cpu = r.get("stages_cpu_ms", {})
+        stages = ", ".join(f"{k} {v:.0f}" + (f"/{cpu[k]:.0f}" if k in cpu else "")
+                           for k, v in r["stages_ms"].items() if v >= 0.5)  # fmt: skip
         workers = f"{r['workers']}{' (1 core)' if r['one_core'] else ''}"
         lines.append(f"| {r['resolution']} {r['format']} | {r['chain']} | {workers} | {r['frames']} | "
                      f"{r['fpm_end_to_end']:.0f} ({r['fpm_run']:.0f}) | {ratio} | {r['ttff_process_s']} | {r['cpu_ms_per_frame']:.0f} | "

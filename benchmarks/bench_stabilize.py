@@ -201,7 +201,7 @@ def _batch_table(shot, formats: list[str], args) -> None:
                         fpm = report["frames_per_minute"]
                         print(f"{row_label:44} {fpm:10.0f} {fpm / mem:5.2f}x {1000 * passes['analyze'] / n:8.1f} "
                               f"{1000 * passes['render'] / n:7.1f} {1000 * passes['other'] / n:6.1f} | "
-                              f"{st.get('read', 0):6.1f} {st.get('analyze:stabilize', 0):7.1f} "
+                              f"{st.get('read', 0):6.1f} {st.get('analyze:stabilize', 0) + st.get('analyze:stabilize:read', 0):7.1f} "
                               f"{st.get('stabilize', 0):6.1f} {st.get('write', 0):6.1f} {st.get('sync', 0):6.1f}  "
                               f"{_load()}")  # fmt: skip
     del frames

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -59,6 +60,7 @@ from .camera_plot import CameraPlot
 from .carry import CarryRequest, CarryResult, CarryWorker
 from .display import CHANNEL_NAMES, CHANNELS, alpha8
 from .learn import LearnRunner
+from .flow import FlowLayout
 from .mask_paint import MaskEditor
 from .plugin_panel import PluginStack, guard_wheel
 from .prompt_tool import PromptEditor
@@ -173,7 +175,10 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings("laika_fx", "laika_fx_gui")
         self.setWindowTitle("laika_fx")
         self.setAcceptDrops(True)
-        self.resize(1500, 920)
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else None
+        # 1500 x 920, or the screen's room on a smaller one (a 1280 x 720 laptop)
+        self.resize(min(1500, room.width()) if room else 1500, min(920, room.height()) if room else 920)
 
         self.model = ShotModel(self)
         self.mask_editor = MaskEditor(self)
@@ -212,6 +217,8 @@ class MainWindow(QMainWindow):
         self._shot_settings: Path | None = None  # the open shot's settings.json
         self._shot_settings_writable = False  # False: unreadable or newer: left as it is
         self._applying_shot_settings = False
+        self._shot_settings_on_disk: dict | None = None  # what the shot's settings file holds (None: none)
+        self._shot_settings_dirty = False  # the artist changed a setting since it was read or written
 
         self._build_widgets()
         self._build_docks()
@@ -219,6 +226,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self._install_text_entry_exit()
         self._restore_settings()
+        self._on_mask_changed()  # nothing to carry, undo or revert, no box to key: greyed out
+        self._show_prompts()
 
     # ------------------------------------------------------------------ construction
     def _build_widgets(self) -> None:
@@ -232,8 +241,17 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self.log, central)
         self.view_bar = QToolBar("View", central)
         self.view_bar.setObjectName("viewbar")
+        self.paint_bar = QToolBar("Paint", central)
+        self.paint_bar.setObjectName("paintbar")
         self.display_bar = QToolBar("Display", central)
         self.display_bar.setObjectName("displaybar")
+        # the three groups of tools over the viewer in rows that wrap: two rows on a wide
+        # window, three on a narrow one; never a control cut off into an overflow menu
+        self.tool_rows = QWidget(central)
+        rows = FlowLayout(self.tool_rows, spacing=4, whole_items=True)
+        for bar in (self.view_bar, self.paint_bar, self.display_bar):
+            bar.setMovable(False)
+            rows.addWidget(bar)
         self.viewer = Viewer(central)
         self.timeline = Timeline(central)
         self.pending_bar = QWidget(central)
@@ -254,8 +272,7 @@ class MainWindow(QMainWindow):
         self.pending_bar.hide()
         lay.addWidget(self.notifier)
         lay.addWidget(self.pending_bar)
-        lay.addWidget(self.view_bar)
-        lay.addWidget(self.display_bar)
+        lay.addWidget(self.tool_rows)
         lay.addWidget(self.viewer, 1)
         lay.addWidget(self.timeline)
         self.setCentralWidget(central)
@@ -321,6 +338,9 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(title.lower().replace(" ", "_"))
         dock.setWidget(widget)
+        # opaque: Qt can leave a tab bar of the docks' first layout behind a dock, which
+        # showed through the gaps between the camera panel's buttons and its plot
+        widget.setAutoFillBackground(True)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         return dock
@@ -419,6 +439,9 @@ class MainWindow(QMainWindow):
         self.opacity.valueChanged.connect(self._set_mask_opacity)
         vb.addWidget(self.opacity)
         vb.addSeparator()
+        vb.addAction(self._action("Fit", "F", self.viewer.fit, tip="Fit the frame in the view"))
+        vb.addAction(self._action("100%", "1", self.viewer.actual_size, tip="One frame pixel per screen pixel"))
+        pb = self.paint_bar
         tools = QActionGroup(self)
         self.tool_actions = {}
         for tool, text, key, tip in (("view", "Pan", "V", "Pan / drag the wipe line"),
@@ -429,7 +452,7 @@ class MainWindow(QMainWindow):
                                       "outside left alone (saved beside the shot, used by the batch)")):  # fmt: skip
             act = self._action(text, key, lambda on, t=tool: on and self.set_tool(t), checkable=True, tip=tip)
             tools.addAction(act)
-            vb.addAction(act)
+            pb.addAction(act)
             self.tool_actions[tool] = act
         self.tool_actions["view"].setChecked(True)
         self.brush = QSpinBox(self)
@@ -439,7 +462,7 @@ class MainWindow(QMainWindow):
         self.brush.setFixedWidth(66)
         self.brush.setToolTip("Brush radius in frame pixels ([ and ])")
         self.brush.valueChanged.connect(lambda v: setattr(self.viewer, "brush_size", float(v)))
-        vb.addWidget(self.brush)
+        pb.addWidget(self.brush)
         self.softness = QSpinBox(self)
         self.softness.setRange(0, 100)
         self.softness.setSingleStep(10)
@@ -448,7 +471,7 @@ class MainWindow(QMainWindow):
         self.softness.setToolTip("Brush edge: 0 % hard; more feathers the edge over that share of the "
                                  "radius, and the repair fades into the picture there")  # fmt: skip
         self.softness.valueChanged.connect(lambda v: setattr(self.viewer, "brush_softness", v / 100.0))
-        vb.addWidget(self.softness)
+        pb.addWidget(self.softness)
         self._action("Smaller brush", "[", lambda: self.brush.setValue(max(1, round(self.brush.value() / 1.25))))
         self._action("Larger brush", "]", lambda: self.brush.setValue(round(self.brush.value() * 1.25) + 1))
         self.undo_action = self._action("Undo", QKeySequence.Undo, self.undo, tip="Undo the last mask stroke")
@@ -469,9 +492,10 @@ class MainWindow(QMainWindow):
         self.carry_button.setDefaultAction(self.carry_range_action)
         self.carry_button.setMenu(carry_menu)
         self.carry_button.setPopupMode(QToolButton.MenuButtonPopup)
-        vb.addWidget(self.carry_button)  # before undo: kept in view on a narrow window
+        pb.addSeparator()
+        pb.addWidget(self.carry_button)
         for a in (self.undo_action, self.redo_action, self.revert_action):
-            vb.addAction(a)
+            pb.addAction(a)
         self.apply_carry_action = self._action("Apply carried correction", "Ctrl+Return", self.apply_carry)
         self.apply_button.clicked.connect(self.apply_carry)
         self.discard_button.clicked.connect(self.discard_carry)
@@ -480,11 +504,9 @@ class MainWindow(QMainWindow):
                                                "frames sets keys there (interpolated between keys)")  # fmt: skip
         self.delete_box_action = self._action("Delete box", QKeySequence.Delete, self.delete_prompt,
                                               tip="Delete the selected puppet box")  # fmt: skip
-        vb.addAction(self.key_box_action)
-        vb.addAction(self.delete_box_action)
-        vb.addSeparator()
-        vb.addAction(self._action("Fit", "F", self.viewer.fit, tip="Fit the frame in the view"))
-        vb.addAction(self._action("100%", "1", self.viewer.actual_size, tip="One frame pixel per screen pixel"))
+        pb.addSeparator()
+        pb.addAction(self.key_box_action)
+        pb.addAction(self.delete_box_action)
 
         self._action("Next frame", Qt.Key_Right, lambda: self.model.step(1))
         self._action("Previous frame", Qt.Key_Left, lambda: self.model.step(-1))
@@ -679,34 +701,49 @@ class MainWindow(QMainWindow):
 
     def _shot_settings_changed(self, *_args) -> None:
         if not self._applying_shot_settings and self._shot_settings is not None:
+            self._shot_settings_dirty = True
             self._shot_settings_timer.start()
 
-    def save_shot_settings(self) -> None:
-        """Write the open shot's settings beside it (unless its file could not be read)."""
+    def _shot_settings_content(self) -> dict:
+        """What the shot's settings file holds (plugins, view, range), as JSON would give it back."""
+        r = self.timeline.ruler
+        content = {"plugins": self.plugins.state(), "view": self.shot_view_state(),
+                   "range": {"in": r.in_point, "out": r.out_point}}  # fmt: skip
+        return json.loads(json.dumps(content))
+
+    def save_shot_settings(self, *, force: bool = False) -> None:
+        """Write the open shot's settings beside it when the artist changed one (``force``:
+        changed or not, e.g. as the shot is queued), and only when the file would differ
+        from the one on disk: opening and closing a shot writes nothing. A file that could
+        not be read is never written over."""
         self._shot_settings_timer.stop()
         path = self._shot_settings
-        if path is None or not self._shot_settings_writable:
+        if path is None or not self._shot_settings_writable or not (self._shot_settings_dirty or force):
             return
-        r = self.timeline.ruler
+        content = self._shot_settings_content()
+        self._shot_settings_dirty = False
+        if content == self._shot_settings_on_disk:
+            return
         try:
-            save_shot_settings(path, self.plugins.state(), self.shot_view_state(),
-                               {"in": r.in_point, "out": r.out_point})  # fmt: skip
+            save_shot_settings(path, content["plugins"], content["view"], content["range"])
         except OSError as exc:
             self.notifier.error(f"Cannot save the shot's settings to {path}: {exc.strerror or exc}")
             return
-        self.shot_settings_label.setText(f"Settings saved with this shot: {path}")
+        self._shot_settings_on_disk = content
+        self._show_settings_place("saved with this shot")
 
     def _load_shot_settings(self, previous: str) -> None:
         """Show the new shot's own settings; a shot without any keeps what is shown."""
         path = shot_settings_path(self.model.shot)
         self._shot_settings, self._shot_settings_writable = path, True
+        self._shot_settings_on_disk, self._shot_settings_dirty = None, False
         try:
             doc = load_shot_settings(path)
         except ValueError as exc:
             self._shot_settings_writable = False
             self.notifier.error(f"This shot's settings were not used: {exc}. The file is left as it is; "
                                 "changes are not saved over it.")  # fmt: skip
-            self.shot_settings_label.setText(f"⚠ {path} not read: settings shown are not saved")
+            self._show_settings_place("⚠ not read: the settings shown are not saved to")
             doc = None
         self._applying_shot_settings = True
         try:
@@ -725,17 +762,25 @@ class MainWindow(QMainWindow):
                 frames = set(self.model.shot.frames)
                 self.timeline.ruler.in_point = rng.get("in") if rng.get("in") in frames else None
                 self.timeline.ruler.out_point = rng.get("out") if rng.get("out") in frames else None
-                self.shot_settings_label.setText(f"Settings saved with this shot: {path}")
+                self._shot_settings_on_disk = {k: doc.get(k) for k in ("plugins", "view", "range")}
+                self._show_settings_place("saved with this shot")
             else:
                 self.timeline.ruler.in_point = self.timeline.ruler.out_point = None
                 if self._shot_settings_writable:
-                    self.shot_settings_label.setText(
-                        "This shot has no saved settings yet: showing "
-                        + (f"those of {previous}" if previous else "the defaults")
-                        + f"; a change saves them with the shot ({path})")
+                    shown = f"those of {previous}" if previous else "the defaults"
+                    self._show_settings_place(f"none saved with this shot yet (showing {shown}); a change saves "
+                                              "them to")  # fmt: skip
         finally:
             self._applying_shot_settings = False
         self.timeline.ruler.update()
+
+    def _show_settings_place(self, what: str) -> None:
+        """The line over the Effects panel: where the shot's settings live (short; the full
+        path in its tooltip)."""
+        path = self._shot_settings
+        short = f"{path.parent.name}/{path.name}" if path is not None else ""
+        self.shot_settings_label.setText(f"Settings: {what} {short}")
+        self.shot_settings_label.setToolTip(str(path) if path is not None else "")
 
     def recent_shots(self) -> list[str]:
         value = self.settings.value("recent/shots", [])
@@ -1068,7 +1113,7 @@ class MainWindow(QMainWindow):
         prev = self.model.previous_frame(entry.frame)
         onion = self.cache.get(prev) if prev is not None and self.onion_action.isChecked() else None
         self.viewer.set_onion(onion.before if onion is not None and onion.before.shape == entry.before.shape else None)
-        self.viewer.badge = f"frame {entry.frame}" + (f"  ·  {entry.error}" if entry.error else "")
+        self.viewer.badge = entry.error or ""  # (the frame number is in the view label, top right)
 
     def _on_play_toggled(self, on: bool) -> None:
         self.viewer.smooth = not on
@@ -1232,10 +1277,10 @@ class MainWindow(QMainWindow):
         pending = self.pending is not None and frame in self.pending.masks
         self.viewer.set_mask(self.pending.mask(frame) if pending else self.mask_editor.mask)
         self.viewer.set_pending(self.pending.coverage(frame) if pending else None)
-        tag = "  ·  mask corrected by hand" if self.mask_editor.is_override else ""
+        tag = "mask corrected by hand" if self.mask_editor.is_override else ""
         if pending:
-            tag = f"  ·  carried from {self.pending.source}: not applied yet"
-        self.viewer.badge = f"frame {frame}{tag}" if frame is not None else ""
+            tag = f"carried from {self.pending.source}: not applied yet"
+        self.viewer.badge = tag if frame is not None else ""  # (the frame number is in the view label)
         self.undo_action.setEnabled(self.mask_editor.can_undo)
         self.redo_action.setEnabled(self.mask_editor.can_redo)
         self.undo_action.setToolTip(f"Undo {self.mask_editor.undo_label} (Ctrl+Z)" if self.mask_editor.can_undo
@@ -1506,7 +1551,8 @@ class MainWindow(QMainWindow):
         if not analyze_only and (r.in_point is not None or r.out_point is not None):
             lo, hi = self.timeline.play_range
             frames = f"{lo}-{hi}"
-        return BatchJob(self.model.source, output, self.plugins.specs(), frames=frames, analyze_only=analyze_only)
+        return BatchJob(self.model.source, output, self.plugins.specs(), frames=frames, analyze_only=analyze_only,
+                        export_shapes=not analyze_only and self.batch.shapes_box.isChecked())  # fmt: skip
 
     def add_current_to_batch(self) -> None:
         job = self.current_job()
@@ -1518,7 +1564,7 @@ class MainWindow(QMainWindow):
         except ValueError as exc:
             self.notifier.error(f"Not queued: {exc}")
             return
-        self.save_shot_settings()  # the shot keeps the settings it was queued with
+        self.save_shot_settings(force=True)  # the shot keeps the settings it was queued with
         self.batch_dock.raise_()
         self.notifier.info(f"queued {job.name} ({job.frames or 'all frames'}) → {job.output}")
 
@@ -1610,12 +1656,31 @@ class MainWindow(QMainWindow):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._laid_out and self.settings.value("window/state") is None:
-            self.resizeDocks([self.effects_dock], [350], Qt.Horizontal)
-            self.resizeDocks([self.camera_dock], [250], Qt.Vertical)
+            # the viewer gets most of the window: the panels take 27 % of the width and
+            # 20 % of the height (the camera plot's three rows stay readable: at least 90 px)
+            w, h = self.width(), self.height()
+            self.resizeDocks([self.effects_dock], [max(320, min(440, round(0.27 * w)))], Qt.Horizontal)
+            self.resizeDocks([self.camera_dock], [max(130, min(250, round(0.2 * h)))], Qt.Vertical)
         self._laid_out = True
 
     # ------------------------------------------------------------------ shutdown
+    def confirm_stop_batch(self) -> bool:
+        """Closing while the batch renders: ask before stopping it (Ctrl+Q next to Ctrl+W or
+        a stray click must not end an hour's render). True: stop it and quit."""
+        running = next((j for j in self.batch.jobs if j.status == "running"), None)
+        what = f"{running.name} ({self.batch.progress.value() / 10:.0f} %)" if running else "the queue"
+        box = QMessageBox(QMessageBox.Warning, "Quit laika_fx",
+                          f"The batch is rendering {what}. Quit and stop it?\n\nFrames already written stay "
+                          "complete; the job can be queued and run again.", parent=self)  # fmt: skip
+        stop = box.addButton("Stop and quit", QMessageBox.DestructiveRole)
+        box.setDefaultButton(box.addButton("Keep rendering", QMessageBox.RejectRole))
+        box.exec()
+        return box.clickedButton() is stop
+
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self.runner.running and self.isVisible() and not self.confirm_stop_batch():
+            event.ignore()
+            return
         self.save_settings()
         self.timeline.play_button.setChecked(False)
         for runner in (self.runner, self.analysis_runner):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -26,17 +27,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from laika_fx.pipeline import ProgressEvent
+from laika_fx.pipeline import BatchError, ProgressEvent, check_output_folder
 from laika_fx.plugins import registry
 from laika_fx.report import format_summary
-from laika_fx.sequence import format_frame_range
+from laika_fx.sequence import format_frame_range, open_shot
 
+from .flow import FlowLayout
 from .style import ACCENT, DIM, ERROR, mono_font
 from .workers import BatchJob, BatchRunner
 
-__all__ = ["BatchQueue", "JobProgress", "ShotResult", "ResultPanel", "shot_result", "format_eta", "describe_progress"]
+__all__ = ["BatchQueue", "JobProgress", "ShotResult", "ResultPanel", "shot_result", "format_eta", "describe_progress",
+           "SHAPES_COLUMN"]
 
 _BAR_STEPS = 1000
+SHAPES_COLUMN = 4  # the queue's columns: shot, frames, plugins, status, shapes, frames/min
+RATE_COLUMN = 5
 
 
 class JobProgress:
@@ -136,6 +141,7 @@ class ShotResult:
         per_frame = notes.get("lines_left_alone", {}) if isinstance(notes, dict) else {}
         for frame in notes.get("frames_with_lines_left_alone", []) if isinstance(notes, dict) else []:
             self.left_alone.append((int(frame), _left_alone_text(int(frame), per_frame.get(str(frame)))))
+        self.shapes = _shapes_text(job, report)
         self.failed: list[tuple[int, str]] = []
         for entry in report.get("frames_failed", []):
             try:
@@ -156,6 +162,18 @@ class ShotResult:
         parts.append(f"{len(self.failed)} failed")
         tail = "  (cancelled)" if self.status == "cancelled" else ""
         return "  ·  ".join(parts) + tail
+
+
+def _shapes_text(job: BatchJob, report: dict) -> str:
+    """Where the job's shapes went (or why there are none); "" when none were asked for."""
+    if not job.export_shapes or not report:
+        return ""
+    shapes = report.get("shapes")
+    if not isinstance(shapes, dict):
+        return "shapes: none written (no plugin in the chain saves a mask; seam removal does)"
+    names = ", ".join(f"{m}.nk" for m in shapes.get("masks", []))
+    text = f"shapes (JSON, SVG per frame; Nuke Roto {names}) in {shapes.get('folder', '')}"
+    return text + (f"  ·  error: {shapes['error']}" if shapes.get("error") else "")
 
 
 def _left_alone_text(frame: int, note) -> str:
@@ -193,6 +211,11 @@ class ResultPanel(QWidget):
         self.failed_label = QLabel(self)
         for label in (self.cleaned_label, self.left_alone_label, self.failed_label):
             label.setTextFormat(Qt.RichText)
+        self.title.setWordWrap(True)
+        self.shapes_label = QLabel(self)
+        self.shapes_label.setObjectName("dim")
+        self.shapes_label.setWordWrap(True)
+        self.shapes_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.left_alone_label.setToolTip("Lines the detector found but did not paint out (outside the puppet prompt, "
                                          "or not on a face). Click a frame to look at it; paint the seam in "
                                          "if it is one.")  # fmt: skip
@@ -201,6 +224,7 @@ class ResultPanel(QWidget):
         self.failed_list = QListWidget(self)
         self.failed_list.setToolTip("Click to open the shot at that frame")
         for lst in (self.left_alone_list, self.failed_list):
+            lst.setMinimumHeight(44)
             lst.itemClicked.connect(self._clicked)
             lst.itemActivated.connect(self._clicked)
         self.details_button = QToolButton(self)
@@ -217,13 +241,12 @@ class ResultPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 4, 0, 0)
         lay.addWidget(self.title)
-        counts = QHBoxLayout()
-        counts.addWidget(self.cleaned_label)
-        counts.addWidget(self.left_alone_label)
-        counts.addWidget(self.failed_label)
-        counts.addStretch(1)
-        counts.addWidget(self.details_button)
-        lay.addLayout(counts)
+        counts = QWidget(self)  # the counts wrap onto two lines in a narrow dock
+        flow = FlowLayout(counts, spacing=12)
+        for w in (self.cleaned_label, self.left_alone_label, self.failed_label, self.details_button):
+            flow.addWidget(w)
+        lay.addWidget(counts)
+        lay.addWidget(self.shapes_label)
         lay.addWidget(self.left_alone_list, 3)  # one under the other: the dock is narrow
         lay.addWidget(self.failed_list, 1)
         lay.addWidget(self.details, 1)
@@ -233,6 +256,7 @@ class ResultPanel(QWidget):
         self.left_alone_list.clear()
         self.failed_list.clear()
         self.details.setPlainText(report_text(job) if job is not None else "")
+        self.shapes_label.setVisible(False)
         finished = job is not None and job.status in ("done", "failed", "cancelled")
         for w in (self.cleaned_label, self.left_alone_label, self.failed_label, self.left_alone_list,
                   self.failed_list):  # fmt: skip
@@ -247,6 +271,8 @@ class ResultPanel(QWidget):
         result = shot_result(job)
         self.title.setText(f"{where}  ·  {_STATUS_TEXT.get(job.status, job.status)}"
                            + (f"  ·  {_html(result.error)}" if result.error else ""))  # fmt: skip
+        self.shapes_label.setText(_html(result.shapes))
+        self.shapes_label.setVisible(bool(result.shapes))
         verb = "cleaned" if result.seam_removal else "written"
         self.cleaned_label.setText(f"<span style='color:{ACCENT};font-size:16px;font-weight:600'>{result.cleaned}</span>"
                                    f" frames {verb}")  # fmt: skip
@@ -327,7 +353,7 @@ class BatchQueue(QWidget):
         browse.setToolTip("Choose the output folder")
         browse.setMaximumWidth(30)
         browse.clicked.connect(self._browse)
-        self.add_button = QPushButton("＋ Add current shot", self)
+        self.add_button = QPushButton("+ Add current shot", self)
         self.add_button.setToolTip("Queue the open shot with the plugin settings shown now (Ctrl+B)")
         self.add_button.clicked.connect(self.add_requested)
         self.add_button.setEnabled(False)
@@ -348,14 +374,22 @@ class BatchQueue(QWidget):
         self.retry_button.setToolTip("Queue the selected failed or cancelled job again (▶ Run to render it)")
         self.retry_button.clicked.connect(self.retry_selected)
 
+        self.shapes_box = QCheckBox("Export shapes", self)
+        self.shapes_box.setToolTip("Jobs added from now on also write each seam mask as vector shapes (JSON, SVG) "
+                                   "and a Nuke Roto script into OUTPUT/shapes; tick or untick the Shapes "
+                                   "column to change a queued job")  # fmt: skip
         self.tree = QTreeWidget(self)
-        self.tree.setHeaderLabels(["Shot", "Frames", "Plugins", "Status", "fr/min"])
+        self.tree.setHeaderLabels(["Shot", "Frames", "Plugins", "Status", "Shapes", "fr/min"])
+        self.tree.headerItem().setToolTip(SHAPES_COLUMN, "Also write the seam masks as shapes (JSON, SVG, Nuke Roto); "
+                                                         "a queued job's can be changed here")  # fmt: skip
+        self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(False)
-        self.tree.setColumnWidth(0, 150)
-        self.tree.setColumnWidth(1, 80)
-        self.tree.setColumnWidth(2, 120)
-        self.tree.setColumnWidth(3, 80)
+        for column, width in enumerate((110, 80, 90, 70, 62)):  # the dock is ~320-440 px wide
+            self.tree.setColumnWidth(column, width)
+        # the plugins are the shot's tooltip and under Details: room for frames, status, shapes
+        self.tree.setColumnHidden(2, True)
+        self.tree.setMinimumHeight(60)
         self.tree.currentItemChanged.connect(lambda *_: (self._show_report(), self._update_buttons()))
 
         self.progress = QProgressBar(self)
@@ -363,6 +397,7 @@ class BatchQueue(QWidget):
         self.progress.setValue(0)
         self.progress_label = QLabel("idle", self)
         self.progress_label.setObjectName("dim")
+        self.progress_label.setWordWrap(True)  # a long line must not widen the dock (and squeeze the viewer)
         self.result = ResultPanel(self)
         self.result.frame_requested.connect(self._on_frame_requested)
         self.report = self.result.details  # the full text report, under "Details"
@@ -371,20 +406,27 @@ class BatchQueue(QWidget):
         out_row.addWidget(QLabel("Output", self))
         out_row.addWidget(self.output, 1)
         out_row.addWidget(browse)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
+        add_row = QHBoxLayout()  # what the next job is: the open shot, with or without shapes
+        add_row.addWidget(self.add_button)
+        add_row.addWidget(self.shapes_box)
+        add_row.addStretch(1)
+        buttons = QHBoxLayout()  # two short rows: the dock stays narrow beside the viewer
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.cancel_job_button)
         buttons.addWidget(self.retry_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.run_button)
+        run_row = QHBoxLayout()
+        run_row.addStretch(1)
+        run_row.addWidget(self.cancel_button)
+        run_row.addWidget(self.run_button)
         top = QWidget(self)
         top_lay = QVBoxLayout(top)
         top_lay.setContentsMargins(0, 0, 0, 0)
         top_lay.addLayout(out_row)
-        top_lay.addLayout(buttons)
+        top_lay.addLayout(add_row)
         top_lay.addWidget(self.tree, 1)
+        top_lay.addLayout(buttons)
+        top_lay.addLayout(run_row)
         top_lay.addWidget(self.progress)
         top_lay.addWidget(self.progress_label)
         split = QSplitter(Qt.Vertical, self)
@@ -412,23 +454,52 @@ class BatchQueue(QWidget):
 
     def add_job(self, job: BatchJob) -> BatchJob:
         """Append ``job`` to the queue (its id is assigned here). Raises ValueError (one line)
-        when a queued or running job already writes into the same output folder: the two
-        would overwrite each other's frames and report."""
+        when a queued or running job already writes into the same output folder (the two
+        would overwrite each other's frames and report), or when the batch would refuse the
+        output folder (the shot's own folder or one inside it, a file, not writable)."""
         other = self.clash(job)
         if other is not None:
             raise ValueError(f"{other.name} is already queued into {other.output}: "
                              "choose another output folder, or remove that job first")  # fmt: skip
+        try:  # an output the batch would refuse (the shot's own folder, a file...): refused now, not at Run
+            check_output_folder(open_shot(job.source), job.output)
+        except BatchError as exc:
+            raise ValueError(str(exc)) from None
+        except Exception:  # the shot cannot be opened: the job says why when it runs
+            pass
         job.id = self._next_id
         self._next_id += 1
         self.jobs.append(job)
         item = QTreeWidgetItem([job.name, job.frames or "all", ", ".join(n for n, _ in job.plugins) or "—",
-                                _STATUS_TEXT[job.status], ""])  # fmt: skip
+                                _STATUS_TEXT[job.status], "", ""])  # fmt: skip
         item.setData(0, Qt.UserRole, job.id)
-        item.setToolTip(0, f"{job.source}\n→ {job.output}")
+        item.setToolTip(0, f"{job.source}\n→ {job.output}\nplugins: {', '.join(n for n, _ in job.plugins) or 'none'}")
+        self.tree.blockSignals(True)
+        item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+        item.setCheckState(SHAPES_COLUMN, Qt.Checked if job.export_shapes else Qt.Unchecked)
+        self.tree.blockSignals(False)
         self.tree.addTopLevelItem(item)
         self.tree.setCurrentItem(item)
         self._update_buttons()
         return job
+
+    def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        """The Shapes box of a job ticked or unticked: a queued job takes it; one that ran
+        or is running keeps what it was run with."""
+        if column != SHAPES_COLUMN:
+            return
+        job = self._job(item.data(0, Qt.UserRole))
+        if job is None:
+            return
+        on = item.checkState(SHAPES_COLUMN) == Qt.Checked
+        if job.status == "queued":
+            job.export_shapes = on
+        elif on != job.export_shapes:
+            self.tree.blockSignals(True)
+            item.setCheckState(SHAPES_COLUMN, Qt.Checked if job.export_shapes else Qt.Unchecked)
+            self.tree.blockSignals(False)
+            self.progress_label.setText(f"{job.name} is {job.status}: Retry queues it again, then the "
+                                        "shapes can be changed")  # fmt: skip
 
     def remove_selected(self) -> None:
         item = self.tree.currentItem()
@@ -467,7 +538,7 @@ class BatchQueue(QWidget):
         job.status, job.report, job.error = "queued", None, None
         item = self._item(job.id)
         item.setText(3, _STATUS_TEXT["queued"])
-        item.setText(4, "")
+        item.setText(RATE_COLUMN, "")
         item.setToolTip(3, "")
         self._show_report()
         self._update_buttons()
@@ -504,6 +575,8 @@ class BatchQueue(QWidget):
         item = self._item(job_id)
         if item is not None:
             item.setText(3, _STATUS_TEXT["running"])
+            if self.tree.currentItem() is item:
+                self._show_report()  # it said "queued"
             self.tree.setCurrentItem(item)
         self.progress.setRange(0, 0)  # busy until the first event says how many frames
         self._update_buttons()
@@ -524,7 +597,7 @@ class BatchQueue(QWidget):
             self.progress_label.setText(tracker.label(ev) if ev.phase != "done" else "finishing…")
             item = self._item(job_id)
             if item is not None and ev.phase == "render" and ev.done:
-                item.setText(4, f"{ev.frames_per_minute:.0f}")
+                item.setText(RATE_COLUMN, f"{ev.frames_per_minute:.0f}")
 
     def _on_finished(self, job_id: int) -> None:
         job = self._job(job_id)
@@ -533,9 +606,10 @@ class BatchQueue(QWidget):
             return
         item.setText(3, _STATUS_TEXT[job.status])
         if job.status in ("done", "failed", "cancelled"):
-            item.setToolTip(0, f"{job.source}\n→ {job.output}\n{shot_result(job).headline}")
+            item.setToolTip(0, f"{job.source}\n→ {job.output}\nplugins: {', '.join(n for n, _ in job.plugins) or 'none'}\n"
+                               f"{shot_result(job).headline}")  # fmt: skip
         if job.report and "frames_per_minute" in job.report:
-            item.setText(4, f"{job.report['frames_per_minute']:.0f}")
+            item.setText(RATE_COLUMN, f"{job.report['frames_per_minute']:.0f}")
         if job.error:
             item.setToolTip(3, job.error)
         if self.tree.currentItem() is item:

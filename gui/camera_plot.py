@@ -39,7 +39,7 @@ class CameraPlot(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(90)  # a 1280x720 window keeps room for the viewer
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.solve: CameraSolve | None = None
         self.current: int | None = None

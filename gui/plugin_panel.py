@@ -29,7 +29,7 @@ from laika_fx.plugins import Param, Plugin, registry
 from .style import ACCENT
 from .workers import PluginSpec
 
-__all__ = ["ARTIST_WORDS", "ParamControl", "PluginPanel", "PluginStack", "WheelGuard", "guard_wheel"]
+__all__ = ["ARTIST_WORDS", "ParamControl", "PluginPanel", "PluginStack", "TidySpinBox", "WheelGuard", "guard_wheel"]
 
 _SLIDER_STEPS = 1000
 
@@ -55,7 +55,8 @@ ARTIST_WORDS: dict[tuple[str, str], dict[str, Any]] = {
     ("stabilize", "fill_radius"): {"label": "fill from ± frames", "expert": True},
     ("stabilize", "learned"): {"label": "learned first guess", "expert": True},
     ("stabilize", "reject_foreground"): {"label": "ignore the puppet", "expert": True},
-    ("stabilize", "processes"): {"label": "solve in parallel processes", "expert": True},
+    ("stabilize", "mode"): {"label": "lock or smooth"},
+    ("stabilize", "processes"): {"label": "faster solve on long shots", "expert": True},
     ("stabilize", "shot_pass"): {"label": "re-check against neighbours", "expert": True},
     ("deflicker", "window"): {"label": "window (frames)"},
     ("deflicker", "max_gain"): {"label": "largest correction"},
@@ -97,6 +98,18 @@ def guard_wheel(widget: QWidget) -> None:
     widget.installEventFilter(_WHEEL_GUARD)
 
 
+class TidySpinBox(QDoubleSpinBox):
+    """A number box that shows as many decimals as the value needs: 1.0, 0.15, 0.9995 (not
+    1.0000, 0.1500); it still takes and keeps its full precision."""
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802
+        text = f"{value:.{self.decimals()}f}"
+        if "." in text:
+            text = text.rstrip("0")
+            text = text + "0" if text.endswith(".") else text
+        return text
+
+
 class ParamControl(QWidget):
     """One editor for one :class:`Param`: spin box (+ slider for bounded numbers),
     check box, drop-down or text field.
@@ -132,7 +145,7 @@ class ParamControl(QWidget):
                 box.setRange(int(param.minimum if param.minimum is not None else -(2**31)),
                              int(param.maximum if param.maximum is not None else 2**31 - 1))  # fmt: skip
             else:
-                box = QDoubleSpinBox(self)
+                box = TidySpinBox(self)
                 span = (param.maximum - param.minimum) if bounded else 10.0
                 box.setDecimals(4 if span <= 1 else 3 if span <= 10 else 2)  # a probability threshold needs 0.9995
                 box.setSingleStep(span / 100 if bounded else 0.1)

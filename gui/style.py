@@ -42,6 +42,10 @@ QGroupBox {{ background: {PANEL}; border: 1px solid {BORDER}; border-radius: 4px
 QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; color: {ACCENT};
     font-weight: 600; }}
 QGroupBox::indicator {{ width: 12px; height: 12px; }}
+QCheckBox::indicator, QTreeView::indicator {{ width: 12px; height: 12px; border: 1px solid {DIM};
+    border-radius: 2px; background: #141518; }}
+QCheckBox::indicator:checked, QTreeView::indicator:checked {{ background: {ACCENT}; border: 2px solid #161616; }}
+QCheckBox::indicator:hover, QTreeView::indicator:hover {{ border-color: {ACCENT}; }}
 QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox, QPlainTextEdit, QListWidget, QTreeWidget {{
     background: #141518; border: 1px solid {BORDER}; border-radius: 3px; padding: 2px 4px;
     selection-background-color: {ACCENT}; selection-color: #161616; }}

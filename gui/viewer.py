@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetricsF,
     QImage,
     QMouseEvent,
     QPainter,
@@ -596,33 +597,72 @@ class Viewer(QWidget):
         f.setPointSize(9)
         f.setBold(True)
         p.setFont(f)
-        for text, right in ((names[0], True), (names[1], False)):
-            w = p.fontMetrics().horizontalAdvance(text) + 12
-            box = QRectF(x - w - 6 if right else x + 6, top + 8, w, 18)
+        for box, text in self.wipe_tags(rect, names):
             p.fillRect(box, QColor(0, 0, 0, 150))
             p.setPen(QColor("#e6e6e6"))
             p.drawText(box, Qt.AlignCenter, text)
+
+    def wipe_tags(self, rect: QRectF, names: tuple[str, str] = ("BEFORE", "AFTER")) -> list[tuple[QRectF, str]]:
+        """The names either side of the wipe line and their boxes: at the top of the frame,
+        or under the corner labels where they would meet them (a long view label on a
+        narrow viewer)."""
+        f = QFont(self.font())
+        f.setPointSize(9)
+        f.setBold(True)
+        fm = QFontMetricsF(f)
+        x, top = self.wipe_x(), max(0.0, rect.top())
+        boxes = []
+        for text, right in ((names[0], True), (names[1], False)):
+            w = fm.horizontalAdvance(text) + 12
+            boxes.append((QRectF(x - w - 6 if right else x + 6, top + 8, w, 18), text))
+        below = max((b.bottom() for b in self.label_boxes() if any(b.intersects(t) for t, _ in boxes)), default=None)
+        if below is not None:
+            for box, _text in boxes:
+                box.moveTop(below + 4)
+        return boxes
+
+    def _badge_lines(self) -> list[str]:
+        busy = "rendering preview…" if self.busy else ""
+        return [t for t in (self.badge, f"{self.zoom * 100:.0f}%", busy, self.playback) if t]
+
+    def _label_layout(self) -> tuple[list[tuple[QRectF, str]], tuple[QRectF, str]]:
+        """Where the corner labels go: the badges top left, one a line, and the view label
+        top right, shortened (…) so that it never runs into the badges."""
+        f = QFont(self.font())
+        f.setPointSize(9)
+        fm = QFontMetricsF(f)
+        badges = []
+        y = 8.0
+        for text in self._badge_lines():
+            badges.append((QRectF(8, y, fm.horizontalAdvance(text) + 14, 20), text))
+            y += 24
+        f.setBold(True)
+        fm = QFontMetricsF(f)
+        label = self.view_label()
+        first = badges[0][0].right() if badges else 0.0
+        room = self.width() - 8 - first - 12 - 16
+        if fm.horizontalAdvance(label) > room:
+            label = fm.elidedText(label, Qt.ElideMiddle, max(0.0, room))
+        w = fm.horizontalAdvance(label) + 16
+        return badges, (QRectF(self.width() - w - 8, 8, w, 20), label)
+
+    def label_boxes(self) -> list[QRectF]:
+        """The corner labels' boxes in widget pixels (the badges, then the view label)."""
+        badges, (box, _label) = self._label_layout()
+        return [b for b, _ in badges] + [box]
 
     def _draw_badges(self, p: QPainter, rect: QRectF) -> None:
         f = QFont(self.font())
         f.setPointSize(9)
         p.setFont(f)
-        busy = "rendering preview…" if self.busy else ""
-        lines = [t for t in (self.badge, f"{self.zoom * 100:.0f}%", busy, self.playback) if t]
-        y = 8.0
-        for text in lines:
-            w = p.fontMetrics().horizontalAdvance(text) + 14
-            box = QRectF(8, y, w, 20)
-            p.fillRect(box, QColor(0, 0, 0, 160))
+        badges, (box, label) = self._label_layout()
+        for badge, text in badges:
+            p.fillRect(badge, QColor(0, 0, 0, 160))
             p.setPen(QColor("#e6e6e6"))
-            p.drawText(box, Qt.AlignCenter, text)
-            y += 24
+            p.drawText(badge, Qt.AlignCenter, text)
         # what is shown, top right: the version(s), channel, exposure, gamma, frame
-        label = self.view_label()
         f.setBold(True)
         p.setFont(f)
-        w = p.fontMetrics().horizontalAdvance(label) + 16
-        box = QRectF(self.width() - w - 8, 8, w, 20)
         p.fillRect(box, QColor(0, 0, 0, 170))
         p.setPen(QColor(ACCENT) if (self.channel != "rgb" or self.exposure or self.gamma != 1.0)
                  else QColor("#e6e6e6"))  # fmt: skip

@@ -223,6 +223,7 @@ class BatchJob:
     frames: str | None = None
     workers: int = 0  # 0: every core
     save_masks: bool = True
+    export_shapes: bool = False  # also the saved masks as shapes (JSON, SVG, Nuke Roto) in OUTPUT/shapes
     analyze_only: bool = False
     status: str = "queued"  # queued, running, done, failed, cancelled
     report: dict | None = None
@@ -310,7 +311,8 @@ class BatchRunner(QObject):
         try:
             shot = open_shot(job.source, frames=job.frames)
             plugins = build_plugins(job.plugins)
-            opts = BatchOptions(workers=job.workers or BatchOptions().workers, save_masks=job.save_masks)
+            opts = BatchOptions(workers=job.workers or BatchOptions().workers, save_masks=job.save_masks,
+                                export_shapes=job.export_shapes)  # fmt: skip
             if job.analyze_only:
                 job.report = _analyze_report(shot, job.output, plugins, opts.workers, progress, self._cancel)
             else:

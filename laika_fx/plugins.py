@@ -312,7 +312,18 @@ class Plugin:
         self.analysis = analysis
 
     def prepare(self) -> None:
-        """Called once before rendering (load models here, not in ``render``)."""
+        """Called once before rendering (load models here, not in ``render``).
+
+        The batch prepares a plugin without an analyze step (``has_analyze`` false) on a
+        thread of its own while the other plugins analyse, so its set-up (model compiles)
+        is not on the way to the first frame; a plugin with an analyze step is prepared
+        after its analysis.
+        """
+
+    def warm(self, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        """Optional, after :meth:`prepare`: get ready for frames of ``shape`` and ``dtype``
+        (e.g. compile networks whose input size follows the frame's) without rendering any.
+        Called by the batch where it calls ``prepare``; the default does nothing."""
 
     def render(self, frame: np.ndarray, ctx: FrameContext) -> np.ndarray:
         """Process one frame: ``(H, W[, C])`` array in, same shape and dtype out."""

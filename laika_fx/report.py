@@ -2,7 +2,8 @@
 
 Frames per minute is what producers plan a stage with; it is the headline number.
 Per-stage figures are the *cost* of each stage, per frame and per worker thread
-(stages overlap, so their sum is larger than the wall time per frame).
+(stages overlap, so their sum is larger than the wall time per frame): wall milliseconds in
+the thread that ran the stage and, beside them, that thread's CPU milliseconds.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import json
 import os
 import platform
 import threading
+import time
 from collections.abc import Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,20 +39,40 @@ CHUNK_REPORTS = "reports"
 
 
 class StageTimes:
-    """Thread-safe accumulator of seconds spent per stage and frames seen per stage."""
+    """Thread-safe accumulator of seconds spent per stage and frames seen per stage.
+
+    Two clocks per stage: wall time in the thread that ran it (what a frame waited,
+    including waiting for a core, the GIL or a lock) and that thread's CPU time (what the
+    frame cost, whatever else ran; OpenVINO runs each inference in the calling thread, so
+    it is counted). Wall per stage grows with the load and with the number of threads
+    sharing the cores; CPU does not.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
         self.count: dict[str, int] = {}
 
-    def add(self, stage: str, seconds: float) -> None:
+    def add(self, stage: str, seconds: float, cpu_seconds: float | None = None) -> None:
         with self._lock:
             self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
             self.count[stage] = self.count.get(stage, 0) + 1
+            if cpu_seconds is not None:
+                self.cpu_seconds[stage] = self.cpu_seconds.get(stage, 0.0) + cpu_seconds
+
+    @contextmanager
+    def measure(self, stage: str):
+        """Add the wall and thread CPU time of the ``with`` block to ``stage`` (also when it raises)."""
+        t0, c0 = time.perf_counter(), time.thread_time()
+        try:
+            yield
+        finally:
+            self.add(stage, time.perf_counter() - t0, time.thread_time() - c0)
 
     def table(self) -> dict[str, dict[str, float]]:
-        """``{stage: {ms_per_frame, frames_per_minute, share}}`` in first-seen order."""
+        """``{stage: {ms_per_frame, frames_per_minute, share, frames[, cpu_ms_per_frame]}}`` in
+        first-seen order."""
         with self._lock:
             total = sum(self.seconds.values()) or 1.0
             out = {}
@@ -62,6 +85,8 @@ class StageTimes:
                     "share": round(sec / total, 4),
                     "frames": self.count[stage],
                 }
+                if stage in self.cpu_seconds:
+                    out[stage]["cpu_ms_per_frame"] = round(1000.0 * self.cpu_seconds[stage] / n, 2)
             return out
 
 
@@ -196,9 +221,12 @@ def merge_reports(reports: Sequence[dict]) -> dict:
     stages: dict[str, dict] = {}
     for r in reports:
         for name, st in r.get("stages", {}).items():
-            acc = stages.setdefault(name, {"seconds": 0.0, "frames": 0})
+            acc = stages.setdefault(name, {"seconds": 0.0, "frames": 0, "cpu": 0.0, "cpu_frames": 0})
             acc["seconds"] += st["ms_per_frame"] * st["frames"] / 1000.0
             acc["frames"] += st["frames"]
+            if "cpu_ms_per_frame" in st:
+                acc["cpu"] += st["cpu_ms_per_frame"] * st["frames"] / 1000.0
+                acc["cpu_frames"] += st["frames"]
     total_s = sum(a["seconds"] for a in stages.values()) or 1.0
     merged = dict(first)
     merged.update({
@@ -219,6 +247,7 @@ def merge_reports(reports: Sequence[dict]) -> dict:
                 "frames_per_minute": round(60.0 * a["frames"] / a["seconds"], 1) if a["seconds"] > 0 else None,
                 "share": round(a["seconds"] / total_s, 4),
                 "frames": a["frames"],
+                **({"cpu_ms_per_frame": round(1000.0 * a["cpu"] / a["cpu_frames"], 2)} if a["cpu_frames"] else {}),
             }
             for name, a in stages.items()
         },
@@ -279,11 +308,12 @@ def format_summary(report: dict) -> str:
     if report["gaps"]:
         lines.append(f"  gaps      {len(report['gaps'])} missing frame numbers in the shot: {_short(report['gaps'])}")
     if report["stages"]:
-        lines.append("  stage                      ms/frame   frames/min/worker   share")
+        lines.append("  stage                      ms/frame   CPU ms   frames/min/worker   share")
         for name, s in report["stages"].items():
             # a stage under 0.05 ms per frame (e.g. reads served by the frame cache) has no meaningful rate
             fpm = f"{s['frames_per_minute']:.0f}" if s["frames_per_minute"] and s["ms_per_frame"] >= 0.05 else "-"
-            lines.append(f"  {name:<26} {s['ms_per_frame']:>8.1f}   {fpm:>17}   {100 * s['share']:>4.0f}%")
+            cpu = f"{s['cpu_ms_per_frame']:.1f}" if "cpu_ms_per_frame" in s else "-"
+            lines.append(f"  {name:<26} {s['ms_per_frame']:>8.1f}   {cpu:>6}   {fpm:>17}   {100 * s['share']:>4.0f}%")
     for note in report.get("analysis_notes", ()):
         lines.append(f"  NOTE      {note}")
     if report.get("prompt"):

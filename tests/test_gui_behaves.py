@@ -194,7 +194,12 @@ def test_artist_words_expert_section_and_changed_marks(qtbot, window, shot):
     assert seam.labels["threshold"].text() == "detection threshold"
     assert "threshold" in seam.labels["threshold"].toolTip()  # the CLI name stays findable
     threshold.set_value(0.5)
-    assert threshold.editor.text() == "0.5000"
+    assert threshold.editor.text() == "0.5"  # as many decimals as the value needs
+    threshold.set_value(0.9995)
+    assert threshold.editor.text() == "0.9995" and threshold.value() == pytest.approx(0.9995)
+    deflicker = window.plugins.panels["deflicker"].controls
+    assert deflicker["strength"].editor.text() == "1.0" and deflicker["max_gain"].editor.text() == "0.15"
+    assert stab.labels["processes"].text() == "faster solve on long shots"
     threshold.set_value(0.0)
     assert threshold.editor.text() == "auto"
 
@@ -239,7 +244,7 @@ def test_settings_are_stored_per_shot_beside_it(qtbot, tmp_path, window, shot):
     width = window.plugins.panels["seamtest"].controls["width"]
     settings_file = shot.parent / "shot.laika_fx" / "settings.json"
     open_and_wait(qtbot, window, shot)
-    assert "no saved settings yet" in window.shot_settings_label.text()
+    assert "none saved with this shot yet" in window.shot_settings_label.text()
     width.editor.setValue(0.2)  # as the artist types it
     window.opacity.setValue(25)
     focus(qtbot, window.viewer)
@@ -251,7 +256,8 @@ def test_settings_are_stored_per_shot_beside_it(qtbot, tmp_path, window, shot):
     assert doc["format"] == "laika_fx.gui_settings" and doc["version"] == 1
     assert doc["plugins"]["seamtest"] == {"enabled": True, "settings": {"width": 0.2, "delay_ms": 0}}
     assert doc["view"]["mask_opacity"] == 25 and doc["range"] == {"in": 1002, "out": None}
-    assert str(settings_file) in window.shot_settings_label.text()
+    assert "shot.laika_fx/settings.json" in window.shot_settings_label.text()
+    assert window.shot_settings_label.toolTip() == str(settings_file)
 
     # another shot keeps its own settings
     other = _copy_shot(shot, "other")

@@ -112,3 +112,21 @@ def test_batch_feathers_a_soft_override(shot_dir: Path, tmp_path: Path):
     expected = f + (h - f) * 100 / 255
     assert np.abs(s - expected).max() <= 1.0
     assert np.abs(s - h).mean() > 0.5  # and not the hard fill
+
+
+def test_blend_soft_fast_path_matches_the_plain_one():
+    """uint8 masks take OpenCV's one-pass test for feathered pixels; the result is the plain
+    NumPy path's (an int32 copy of the mask takes that one), and a hard mask costs nothing."""
+    from laika_fx.overrides import blend_soft
+
+    rng = np.random.default_rng(5)
+    for shape in ((40, 60, 3), (40, 60), (40, 60, 4)):
+        frame = rng.integers(0, 256, shape, dtype=np.uint8)
+        filled = rng.integers(0, 256, shape, dtype=np.uint8)
+        hard = np.where(rng.random((40, 60)) < 0.2, 255, 0).astype(np.uint8)
+        assert blend_soft(frame, filled, hard) is filled
+        soft = hard.copy()
+        soft[10:17, 5:33] = rng.integers(0, 256, (7, 28), dtype=np.uint8)
+        fast = blend_soft(frame, filled, soft)
+        assert np.array_equal(fast, blend_soft(frame, filled, soft.astype(np.int32)))
+        assert not np.array_equal(fast, filled)

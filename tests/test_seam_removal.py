@@ -263,7 +263,9 @@ def test_plugin_finds_and_removes_a_seam_and_respects_overrides():
     mask = ctx.masks["seam"] > 0
     truth = s.mask > 0
     near = cv2.dilate(truth.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
-    assert (mask & truth).sum() > 0.8 * truth.sum()  # found it
+    # found it: 65 % of its pixels since the thresholds hold seam-free frames to 0.03 % flagged on
+    # hundreds of validation scenes (INT8 high 0.99, low 0.98 x; > 80 % under the earlier 0.996 / 0.5)
+    assert (mask & truth).sum() > 0.6 * truth.sum()
     assert (mask & ~near).sum() < 0.2 * mask.sum()  # and little else
     clean8 = (s.clean * 255 + 0.5).astype(np.float64)
     err_in = np.abs(frame.astype(np.float64) - clean8)[truth].mean()
@@ -555,6 +557,39 @@ def test_threshold_calibration_keeps_seam_free_frames_clean():
     assert metrics["clean_flagged_pct"] > 0 and thr == 0.96
 
 
+def test_calibration_holds_the_flagged_bar_on_extra_seam_free_scenes():
+    """``free_scenes`` count towards the flagged-pixel bar only: a wire on one of them moves
+    the threshold above it, but its pixels do not enter precision (F1 stays the seam scenes')."""
+    from types import SimpleNamespace
+
+    from laika_fx_train.seam.evaluate import calibrate_threshold
+
+    seam = np.zeros((40, 60), np.uint8)
+    seam[20, 5:55] = 255
+    prob_seam = np.where(seam > 0, 0.97, 0.0).astype(np.float32)
+    prob_wire = np.zeros((40, 60), np.float32)
+    prob_wire[30, 0:60] = 0.95  # a wire, flagged below 0.95
+    probs = {0: prob_seam, 1: np.zeros((40, 60), np.float32), 2: prob_wire}
+    det = SimpleNamespace(probability=lambda f: probs[f], face_mask=lambda f: None)
+    scenes = [SimpleNamespace(frame=0, mask=seam), SimpleNamespace(frame=1, mask=np.zeros_like(seam))]
+    kw = dict(candidates=[0.5, 0.96, 0.98], low_ratios=(0.5,), max_clean_flagged_pct=0.05)
+    thr, _, metrics = calibrate_threshold(det, scenes, **kw)
+    assert thr == 0.96 and metrics["clean_flagged_pct"] == 0.0 and "free_scenes" not in metrics
+    # without the 0.96 candidate the seam scenes alone allow 0.5 ...
+    thr, _, metrics = calibrate_threshold(det, scenes, **{**kw, "candidates": [0.5, 0.98]})
+    assert thr == 0.5 and metrics["f1"] == 1.0
+    # ... the extra seam-free scene with a wire does not: 0.98 loses the seam, but flags nothing
+    extra = [SimpleNamespace(frame=2, mask=np.zeros_like(seam))]
+    thr, _, metrics = calibrate_threshold(det, scenes, **{**kw, "candidates": [0.5, 0.98]}, free_scenes=extra)
+    assert thr == 0.98 and metrics["clean_flagged_pct"] == 0.0 and metrics["free_scenes"] == 2
+    # counted, the wire is on the scenes' flagged rate at 0.5 but not in precision
+    _, _, metrics = calibrate_threshold(det, scenes, candidates=[0.5], low_ratios=(0.5,), free_scenes=extra,
+                                        max_clean_flagged_pct=100.0)  # fmt: skip
+    assert metrics["precision"] == 1.0 and metrics["clean_flagged_pct"] > 5
+    with pytest.raises(ValueError, match="seam-free"):
+        calibrate_threshold(det, scenes, free_scenes=[SimpleNamespace(frame=0, mask=seam)])
+
+
 def test_calibration_picks_the_low_threshold_that_stops_a_wire_growing():
     """A wire touching the high threshold at one point must not be grown along its length."""
     from types import SimpleNamespace
@@ -647,3 +682,50 @@ def test_calibration_line_table_picks_what_select_lines_keeps():
                 for conf in (0.7, 0.85, 0.95):
                     kept, _, _ = select_lines(prob, 0.8, 0.5, min_area=3, gate=gate, face=f, confident=conf)
                     assert np.array_equal(_pick_lines(table, gate, conf), kept), (k, gate, conf, f is None)
+
+
+@pytest.mark.skipif(not available("seam_detector"), reason="seam detector model missing")
+def test_warm_compiles_what_the_first_frame_needs(sample_dir: Path):
+    """After ``warm`` for the shot's frame shape, rendering a frame compiles no network."""
+    from laika_fx.accelerators import runtime
+
+    frame = read_frame(sorted(sample_dir.glob("frame.*.png"))[0])
+    plugin = registry.get("seam_removal")()
+    plugin.warm(frame.shape, frame.dtype)
+    before = set(runtime._cache)
+    assert any("seam_detector" in k[0] and ((1, 3, 544, 960),) in k for k in before)
+    plugin.render(frame, FrameContext(frame=1001, source=frame))
+    assert set(runtime._cache) == before
+
+
+@needs_models
+def test_seam_detector_fp32_ir_is_the_int8_network_unquantized():
+    """The FP32 IR holds the float weights of the network the INT8 IR quantizes (the QAT
+    checkpoint's), not the weights before QAT: nearly every FP32 weight lies within half an
+    INT8 step of its dequantized INT8 weight (99.98 %; the pre-QAT FP32 IR: 63 %)."""
+    import openvino as ov
+
+    from laika_fx.accelerators.runtime import MODELS_DIR
+
+    core = ov.Core()
+
+    def conv_weights(xml: Path, int8: bool) -> list:
+        out = []
+        for op in core.read_model(str(xml)).get_ordered_ops():
+            if op.get_type_name() != "Convolution":
+                continue
+            w = op.input_value(1).get_node()
+            if not int8:
+                out.append(w.get_data().astype(np.float32))
+                continue
+            a, b = (w.input_value(k).get_node() for k in (0, 1))  # Multiply(Convert(int8 Constant), scale)
+            conv, scale = (a, b) if a.get_type_name() == "Convert" else (b, a)
+            s = scale.get_data().astype(np.float32)
+            out.append((conv.input_value(0).get_node().get_data().astype(np.float32) * s, s))
+        return out
+
+    fp32 = conv_weights(MODELS_DIR / "seam_detector_fp32.xml", False)
+    int8 = conv_weights(MODELS_DIR / "seam_detector_int8.xml", True)
+    assert len(fp32) == len(int8) == 16
+    steps = np.concatenate([(np.abs(w - d) / s).ravel() for w, (d, s) in zip(fp32, int8, strict=True)])
+    assert (steps <= 0.501).mean() > 0.99

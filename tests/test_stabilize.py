@@ -356,3 +356,34 @@ def test_fill_neighbours_are_input_frames_even_after_other_plugins(photos):
     alone = fresh.render(brighter(shot.frames[3]), FrameContext(frame=1004, read_source=read_source,
                                                               source=shot.frames[3]))  # fmt: skip
     assert np.array_equal(after, alone)
+
+
+def test_balanced_points_are_the_per_cell_strongest_in_lexsort_order():
+    """The fast selection takes exactly the pixels (and, beyond max_points, the same
+    fixed-seed subset) as the plain definition: every pixel sorted by (cell, -magnitude)."""
+    from laika_fx.stabilize.refine import balanced_points
+
+    def plain(mag, *, fraction, max_points, cells=24):
+        h, w = mag.shape
+        cell = max(4, int(np.ceil(max(w, h) / cells)))
+        cy, cx = np.divmod(np.arange(h * w), w)
+        cid = (cy // cell) * (-(-w // cell)) + (cx // cell)
+        flat = mag.ravel()
+        order = np.lexsort((-flat, cid))
+        sorted_cid = cid[order]
+        rank = np.arange(len(order)) - np.searchsorted(sorted_cid, sorted_cid, side="left")
+        floor = 0.25 * float(np.percentile(flat, 90))
+        keep = order[(rank < max(1, int(fraction * cell * cell))) & (flat[order] > max(floor, 1e-6))]
+        if len(keep) > max_points:
+            keep = np.random.default_rng(0).choice(keep, max_points, replace=False)
+        return np.sort(keep)
+
+    rng = np.random.default_rng(3)
+    smooth = cv2.GaussianBlur(rng.random((270, 480)).astype(np.float32), (0, 0), 3)
+    images = [np.hypot(*np.gradient(smooth)).astype(np.float32),  # a real gradient magnitude
+              np.round(rng.random((97, 131)).astype(np.float32) * 4) / 4,  # many ties
+              np.zeros((40, 60), np.float32), np.ones((40, 60), np.float32)]
+    for mag in images:
+        for fraction, max_points in ((0.3, 20000), (0.3, 300), (1.0, 10**6), (0.01, 5)):
+            assert np.array_equal(balanced_points(mag, fraction=fraction, max_points=max_points),
+                                  plain(mag, fraction=fraction, max_points=max_points))

@@ -185,6 +185,16 @@ class SeamDetector:
     def _net(self, h: int, w: int):
         return compile_model(self.xml, precision="f32", shape=[(1, 3, h, w)], threads=self.threads)
 
+    def warm(self, shape: tuple[int, ...]) -> None:
+        """Compile the networks frames of ``shape`` need (the detector at the working size,
+        the face finder); no inference. Frames tiled at working scale compile per tile."""
+        s = self.working_scale(shape)
+        h, w = (max(1, round(shape[0] * s)), max(1, round(shape[1] * s))) if s < 1.0 else shape[:2]
+        if h * w <= MAX_WORKING_PIXELS:
+            self._net(h + (-h) % _ALIGN, w + (-w) % _ALIGN)
+        if self.face_finder is not None:
+            self.face_finder.warm((h, w))
+
     @staticmethod
     def working_scale(shape: tuple[int, ...]) -> float:
         return min(1.0, WORKING_HEIGHT / min(shape[0], shape[1]))

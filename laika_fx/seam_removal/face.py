@@ -66,9 +66,16 @@ class FaceFinder:
         ph, pw = (-h) % _ALIGN, (-w) % _ALIGN
         if ph or pw:
             small = cv2.copyMakeBorder(small, 0, ph, 0, pw, cv2.BORDER_REFLECT_101)
-        net = compile_model(self.xml, precision="f32", shape=[(1, 3, h + ph, w + pw)], threads=self.threads)
-        out = net(small.transpose(2, 0, 1)[None])[0][0, 0]
+        out = self._net(h + ph, w + pw)(small.transpose(2, 0, 1)[None])[0][0, 0]
         return out[: (h + 1) // 2, : (w + 1) // 2]
+
+    def _net(self, h: int, w: int):
+        return compile_model(self.xml, precision="f32", shape=[(1, 3, h, w)], threads=self.threads)
+
+    def warm(self, shape: tuple[int, ...]) -> None:
+        """Compile the network for images of ``shape`` (``(H, W[, 3])``); no inference."""
+        h, w = self.input_size(shape)
+        self._net(h + (-h) % _ALIGN, w + (-w) % _ALIGN)
 
     def probability(self, rgb: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
         """Face probability of ``rgb`` ``(H, W, 3)`` float32 in [0, 1], as ``(h, w)`` float32.

@@ -94,6 +94,12 @@ class SeamRemoval(Plugin):
         if self._inpainter is None:
             self._inpainter = Inpainter(self.settings["inpainter"], precision=self.settings["precision"])
 
+    def warm(self, shape, dtype) -> None:
+        """Compile the detector's and face finder's networks for frames of ``shape`` (the
+        inpainter's tile is compiled by :meth:`prepare`); no inference is run."""
+        self.prepare()
+        self._detector.warm(shape)
+
     def detect(self, frame: np.ndarray, *, puppet=None) -> np.ndarray:
         """Seam mask of ``frame`` with this plugin's settings, ``(H, W)`` uint8 255 = seam.
 

@@ -58,23 +58,33 @@ def heldout_scenes(count: int = 24, *, seed: int = 1234, hw: tuple[int, int] = (
 
 def detection_metrics(preds, truths, has_seam) -> dict:
     """Pooled precision/recall/F1 with a 3-px tolerance, and flagged fraction on clean frames."""
-    tp_p = n_p = tp_t = n_t = 0
-    flagged = clean_px = 0
-    k = _disk(TOLERANCE)
+    totals = np.zeros(6, np.int64)
     for pred, truth, seam in zip(preds, truths, has_seam, strict=True):
-        pred = np.asarray(pred, bool)
-        truth = np.asarray(truth, bool)
-        if pred.shape != truth.shape:
-            raise ValueError("prediction and truth differ in shape")
-        near_truth = cv2.dilate(truth.astype(np.uint8), k) > 0
+        totals += _scene_counts(pred, truth, seam)
+    return _pooled_metrics(totals)
+
+
+def _scene_counts(pred, truth, seam: bool, near_truth: np.ndarray | None = None) -> np.ndarray:
+    """One scene's share of :func:`detection_metrics`: predicted pixels near the truth, predicted
+    pixels, true pixels near the prediction, true pixels, flagged and seam-free pixels.
+    ``near_truth``: the truth grown by the tolerance, when the caller has it already."""
+    pred = np.asarray(pred, bool)
+    truth = np.asarray(truth, bool)
+    if pred.shape != truth.shape:
+        raise ValueError("prediction and truth differ in shape")
+    n_p, n_t = int(pred.sum()), int(truth.sum())
+    out = np.array([0, n_p, 0, n_t, 0 if seam else n_p, 0 if seam else pred.size], np.int64)
+    if n_p and n_t:
+        k = _disk(TOLERANCE)
+        if near_truth is None:
+            near_truth = cv2.dilate(truth.astype(np.uint8), k) > 0
         near_pred = cv2.dilate(pred.astype(np.uint8), k) > 0
-        tp_p += int((pred & near_truth).sum())
-        n_p += int(pred.sum())
-        tp_t += int((truth & near_pred).sum())
-        n_t += int(truth.sum())
-        if not seam:
-            flagged += int(pred.sum())
-            clean_px += pred.size
+        out[0], out[2] = int((pred & near_truth).sum()), int((truth & near_pred).sum())
+    return out
+
+
+def _pooled_metrics(totals) -> dict:
+    tp_p, n_p, tp_t, n_t, flagged, clean_px = (int(v) for v in totals)
     precision = tp_p / n_p if n_p else 1.0
     recall = tp_t / n_t if n_t else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -350,8 +360,16 @@ def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray |
 def _pick_lines(table: dict, gate: str, confident: float) -> np.ndarray:
     """The mask :func:`select_lines` returns (``kept``, no prompt) from a :func:`_line_table`."""
     pred = np.zeros(table["shape"], bool)
+    keep = _kept_lines(table, gate, confident)
+    if keep is not None:
+        pred[table["box"]] = keep[table["labels"]]
+    return pred
+
+
+def _kept_lines(table: dict, gate: str, confident: float) -> np.ndarray | None:
+    """Which of a :func:`_line_table`'s labels :func:`_pick_lines` keeps (None: no line at all)."""
     if table["box"] is None or gate == "prompt":
-        return pred
+        return None
     lines, on_face = table["lines"], table["on_face"]
     if gate == "off" or not table["face"]:
         keep = lines
@@ -360,13 +378,12 @@ def _pick_lines(table: dict, gate: str, confident: float) -> np.ndarray:
     else:
         with np.errstate(invalid="ignore"):
             keep = lines & (on_face | (table["median"] >= confident))
-    pred[table["box"]] = keep[table["labels"]]
-    return pred
+    return keep if keep.any() else None
 
 
 def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0.8, 0.9, 0.95, 0.98),
                         max_clean_flagged_pct: float = 0.05, dilation: int = 2,
-                        confidents=(None,), ties: str = "high") -> tuple[float, float, dict]:  # fmt: skip
+                        confidents=(None,), free_scenes=(), ties: str = "high") -> tuple[float, float, dict]:  # fmt: skip
     """Pick the hysteresis thresholds (high, and low as a ratio of it) on held-out ``scenes``.
 
     Best F1 (3-px tolerance) among the (threshold, low ratio) pairs that flag at most
@@ -380,10 +397,14 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     threshold somewhere grows along its whole length above a low one. Ties (within 0.005
     F1) go to the higher threshold, then the lower ratio. ``confidents``: ``auto``'s bar
     values to try too (None: the detector's own); the chosen one is in the metrics as
-    ``confident``. ``ties="middle"``: the middle of those ties instead (in the same order), for
-    scenes the model was trained on, where F1 is flat up to the highest threshold and the
-    highest one loses recall elsewhere (a per-shot model calibrated on its corrected frames,
-    ``learn.py``). Returns the threshold, the low ratio and the metrics there.
+    ``confident``. ``free_scenes``: more seam-free scenes that count only towards the
+    flagged rate (``clean_flagged_pct`` is then over the seam-free scenes of both, and
+    ``free_scenes`` the number of them), not towards F1: a 0.05 % bar needs hundreds of
+    seam-free scenes to hold on scenes it was not chosen on, and that many would swamp the
+    precision of the seam scenes. ``ties="middle"``: the middle of those ties instead (in the
+    same order), for scenes the model was trained on, where F1 is flat up to the highest
+    threshold and the highest one loses recall elsewhere (a per-shot model calibrated on its
+    corrected frames, ``learn.py``). Returns the threshold, the low ratio and the metrics there.
     """
     if ties not in ("high", "middle"):
         raise ValueError(f"ties must be 'high' or 'middle', got {ties!r}")
@@ -395,21 +416,54 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     faces = [detector.face_mask(s.frame) for s in scenes]  # None without a face gate
     truth = [s.mask > 0 for s in scenes]
     has_seam = [bool(s.mask.any()) for s in scenes]
+    extra = list(free_scenes)
+    if any(s.mask.any() for s in extra):
+        raise ValueError("free_scenes must be seam-free")
+    probs_free = [detector.probability(s.frame) for s in extra]
+    faces_free = [detector.face_mask(s.frame) for s in extra]
     disk = _disk(dilation) if dilation > 0 else None
-    sweep = gate == "auto" and any(f is not None for f in faces)
+    sweep = gate == "auto" and any(f is not None for f in faces + faces_free)
     confs = list(dict.fromkeys(own if c is None else c for c in confidents)) if sweep else [own]
+
+    k = _disk(TOLERANCE)
+    near_truth = [cv2.dilate(t.astype(np.uint8), k) > 0 for t in truth]
+    empty = [_scene_counts(np.zeros_like(t), t, seam) for t, seam in zip(truth, has_seam, strict=True)]
+    empty_free = [np.array([0, 0, 0, 0, 0, p.size], np.int64) for p in probs_free]
+
+    def counts(table, i, keep, free: bool) -> np.ndarray:
+        """A scene's counts, the flagged pixels those of the mask grown by ``dilation``."""
+        if keep is None:
+            return empty_free[i] if free else empty[i]
+        pred = np.zeros(table["shape"], bool)
+        pred[table["box"]] = keep[table["labels"]]
+        c = (np.array([0, 0, 0, 0, int(pred.sum()), pred.size], np.int64) if free
+             else _scene_counts(pred, truth[i], has_seam[i], near_truth[i]))  # fmt: skip
+        if c[5] and disk is not None:
+            c[4] = int((cv2.dilate(pred.astype(np.uint8), disk) > 0).sum())
+        return c
+
+    peaks = [float(p.max()) if p.size else 0.0 for p in probs]
+    peaks_free = [float(p.max()) if p.size else 0.0 for p in probs_free]
     results = []
     for thr in candidates:
         for ratio in low_ratios:
-            tables = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep)
-                      for p, f in zip(probs, faces, strict=True)]  # fmt: skip
+            tables = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep) if top > thr else None
+                      for p, f, top in zip(probs, faces, peaks, strict=True)]  # fmt: skip
+            tables_free = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep) if top > thr else None
+                           for p, f, top in zip(probs_free, faces_free, peaks_free, strict=True)]  # fmt: skip
+            memo: dict = {}  # the bars of one table often keep the same lines of a scene
             for conf in confs:
-                preds = [_pick_lines(t, gate, conf) for t in tables]
-                m = detection_metrics(preds, truth, has_seam)
-                free = [p for p, seam in zip(preds, has_seam, strict=True) if not seam]
-                if free and disk is not None:
-                    grown = sum(int((cv2.dilate(p.astype(np.uint8), disk) > 0).sum()) for p in free)
-                    m["clean_flagged_pct"] = round(100 * grown / sum(p.size for p in free), 4)
+                totals = np.zeros(6, np.int64)
+                for free, group in ((False, tables), (True, tables_free)):
+                    for i, t in enumerate(group):
+                        keep = None if t is None else _kept_lines(t, gate, conf)  # None: nothing > thr
+                        key = (free, i, None if keep is None else keep.tobytes())
+                        if key not in memo:
+                            memo[key] = counts(t, i, keep, free)
+                        totals += memo[key]
+                m = _pooled_metrics(totals)
+                if extra:
+                    m["free_scenes"] = sum(not seam for seam in has_seam) + len(extra)
                 m["confident"] = conf if sweep else None  # the bar plays no part without a face finder
                 results.append((thr, ratio, m))
     flagged = [m["clean_flagged_pct"] or 0.0 for *_, m in results]  # None: no seam-free scene

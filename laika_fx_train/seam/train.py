@@ -286,6 +286,9 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
         from .world import split_scenes
 
         scenes = split_scenes("validation", 32, seed=2024, hw=(352, 480), root=sources_root)
+        # hundreds of seam-free scenes more, for the flagged-pixel bar alone (see VALIDATION_SCENES)
+        free = split_scenes("validation", VALIDATION_FREE_PER_SOURCE, seed=VALIDATION_FREE_SEED, hw=(352, 480),
+                            p_seam=0.0, root=sources_root)  # fmt: skip
     else:
         # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`
         # reports on (seed 1234), so the threshold is not chosen on the evaluation set
@@ -303,12 +306,13 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
             return {"threshold": thr, "low_ratio": ratio, "face_gate": det.face_finder is not None, **metrics}
         # the gating is a model choice made here, on the validation sources: no face finder
         # at all, or the face finder as a soft prior (`auto`) with its bar swept too
+        bar = dict(free_scenes=free, max_clean_flagged_pct=VALIDATION_BAR)
         options = [(False, calibrate_threshold(SeamDetector(model_xml=xml, precision=precision, face_gate=False),
-                                               scenes))]  # fmt: skip
+                                               scenes, **bar))]  # fmt: skip
         if face_xml.exists():
             det = SeamDetector(model_xml=xml, precision=precision, face_gate=True, face_xml=face_xml, gate="auto")
-            options.append((True, calibrate_threshold(det, scenes, confidents=CONFIDENTS)))
-        limit = max(0.05, min(m["clean_flagged_pct"] or 0.0 for _, (_, _, m) in options))
+            options.append((True, calibrate_threshold(det, scenes, confidents=CONFIDENTS, **bar)))
+        limit = max(VALIDATION_BAR, min(m["clean_flagged_pct"] or 0.0 for _, (_, _, m) in options))
         ok = [o for o in options if (o[1][2]["clean_flagged_pct"] or 0.0) <= limit]
         best = max(o[1][2]["f1"] for o in ok)
         # a face finder is worth loading only for a clear gain (0.01 F1)
@@ -324,10 +328,24 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
 CONFIDENTS = (0.9, 0.95, 0.98, 0.99, 0.995, 0.9975, 0.999, 0.9995)
 
 
+#: seam-free scenes per validation source that hold the detector's flagged-pixel bar (beside
+#: the ~38 of the 128 F1 scenes; ~38 were too few: the bar held on them was exceeded 3-4x on
+#: other validation scenes), and their seed (+ the source's index)
+VALIDATION_FREE_PER_SOURCE = 150
+VALIDATION_FREE_SEED = 3024
+#: the flagged-pixel bar (% of seam-free pixels) the wide-world detector's thresholds are held to
+#: at calibration: the 0.05 % target less a margin, since the best F1 under a bar sits at the bar
+#: and flags more on scenes it was not chosen on (chosen on 600 other seam-free validation scenes,
+#: seed 7024: a 0.05 bar there flagged 0.065 % INT8 / 0.051 % FP32, a 0.03 bar 0.023 % / 0.028 %)
+VALIDATION_BAR = 0.03
+
 #: what the wide-world detector's thresholds are calibrated on
 VALIDATION_SCENES = ("128 scenes of the validation sources (32 per V-* source of laika_fx_train/sources.py, seed "
-                     "2024, 352x480: sets and heads from that source only); thresholds per precision: the best F1 "
-                     "(3 px tolerance) flagging at most 0.05 % of the seam-free scenes' pixels (lines chosen as the "
+                     "2024, 352x480: sets and heads from that source only) for F1, and their seam-free scenes with "
+                     f"{VALIDATION_FREE_PER_SOURCE} more seam-free scenes per source (seed {VALIDATION_FREE_SEED}) "
+                     "for the flagged-pixel bar; thresholds per precision: the best F1 "
+                     f"(3 px tolerance) flagging at most {VALIDATION_BAR} % of the seam-free scenes' pixels (the 0.05 % "
+                     "target less a margin, so it holds on other scenes; lines chosen as the "
                      "plugin chooses them, mask grown 2 px as the plugin grows it); gating chosen there too: no face "
                      "finder, or the face finder as the 'auto' soft prior with its 'confident' bar swept, kept only "
                      "for a gain of 0.01 F1")  # fmt: skip
