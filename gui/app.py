@@ -59,8 +59,8 @@ from .cache_bar import CacheBar
 from .camera_plot import CameraPlot
 from .carry import CarryRequest, CarryResult, CarryWorker
 from .display import CHANNEL_NAMES, CHANNELS, alpha8
-from .learn import LearnRunner
 from .flow import FlowLayout
+from .learn import LearnRunner
 from .mask_paint import MaskEditor
 from .plugin_panel import PluginStack, guard_wheel
 from .prompt_tool import PromptEditor
