@@ -129,34 +129,26 @@ def build_look(look: str, frames: int):
     raise SystemExit(f"bench_learn: unknown look {look!r}")
 
 
-def flagged_free(plugin_settings: dict, paths, frames, truths) -> float:
-    """% of the frames' seam-free pixels (> 16 px from the true seam) the detector flags."""
-    from laika_fx.seam_removal.plugin import SeamRemoval
-
-    plugin = SeamRemoval({**plugin_settings, "dilation": 0})
-    far = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (33, 33))
-    flagged = total = 0
-    for p, f, t in zip(paths, frames, truths, strict=True):
-        det, _ = plugin.shot_detector(p)
-        pred = det.detect(f, dilation=0) > 0
-        free = cv2.dilate(t.astype(np.uint8), far) == 0
-        flagged += int((pred & free).sum())
-        total += int(free.sum())
-    return round(100.0 * flagged / max(1, total), 3)
-
-
-def f1_of(plugin_settings: dict, paths, frames, truths) -> dict:
+def measure(plugin_settings: dict, paths, frames, truths) -> dict:
+    """F1 (3 px, ``detection_metrics``) of the detector the plugin picks for these frames, and
+    ``free_flagged_pct``: % of their seam-free pixels (> 16 px from the true seam) it flags."""
     from laika_fx.seam_removal.plugin import SeamRemoval
     from laika_fx_train.seam.evaluate import detection_metrics
 
     plugin = SeamRemoval({**plugin_settings, "dilation": 0})
-    preds = []
-    model = None
-    for p, f in zip(paths, frames, strict=True):
+    far = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (33, 33))
+    preds, model = [], None
+    flagged = total = 0
+    for p, f, t in zip(paths, frames, truths, strict=True):
         det, model = plugin.shot_detector(p)
-        preds.append(det.detect(f, dilation=0) > 0)
+        pred = det.detect(f, dilation=0) > 0
+        preds.append(pred)
+        free = cv2.dilate(t.astype(np.uint8), far) == 0
+        flagged += int((pred & free).sum())
+        total += int(free.sum())
     m = detection_metrics(preds, truths, [True] * len(truths))
-    return {**m, "model": model.describe() if model else "shipped"}
+    return {**m, "model": model.describe() if model else "shipped",
+            "free_flagged_pct": round(100.0 * flagged / max(1, total), 3)}
 
 
 def main() -> int:
@@ -192,8 +184,7 @@ def main() -> int:
     other_paths = [paths[i] for i in others]
     rows = {}
     for p in ("int8", "fp32"):
-        rows[f"before {p}"] = f1_of({"precision": p}, other_paths, frames, truths)
-        rows[f"before {p}"]["free_flagged_pct"] = flagged_free({"precision": p}, other_paths, frames, truths)
+        rows[f"before {p}"] = measure({"precision": p}, other_paths, frames, truths)
     if args.before_only:
         for name, r in rows.items():
             print(f"{args.look} {name}: P {r['precision']} R {r['recall']} F1 {r['f1']} "
@@ -217,8 +208,7 @@ def main() -> int:
         if line.startswith("learn:"):
             print(line)
     for p in ("int8", "fp32"):
-        rows[f"after {p}"] = f1_of({"precision": p}, other_paths, frames, truths)
-        rows[f"after {p}"]["free_flagged_pct"] = flagged_free({"precision": p}, other_paths, frames, truths)
+        rows[f"after {p}"] = measure({"precision": p}, other_paths, frames, truths)
     meta = json.loads((shot_dir.parent / "shot.laika_fx" / "models" / "seam_detector.json").read_text())
     print(f"\nshot ({args.look}): {words}, {args.frames} frames, corrected frames {[1001 + i for i in corrected]}, "
           f"measured on the other {len(others)}")

@@ -41,28 +41,28 @@ def _linear_to_srgb(v: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055)
 
 
-@lru_cache(maxsize=16)
-def display_lut(exposure: float, gamma: float) -> np.ndarray:
-    """``(256,)`` uint8: display value -> value shown with ``exposure`` (stops) and ``gamma``."""
+def _lut(levels: int, exposure: float, gamma: float) -> np.ndarray:
+    """``(levels,)`` uint8: display value ``0..levels-1`` -> 8-bit value shown with
+    ``exposure`` (stops) and ``gamma`` (in linear light)."""
     if gamma <= 0:
         raise ValueError(f"gamma must be > 0, not {gamma}")
-    v = _srgb_to_linear(np.arange(256, dtype=np.float64) / 255.0) * 2.0**exposure
+    v = _srgb_to_linear(np.arange(levels, dtype=np.float64) / (levels - 1)) * 2.0**exposure
     v = np.clip(v, 0.0, None) ** (1.0 / gamma)
     lut = np.round(_linear_to_srgb(v) * 255.0).astype(np.uint8)
     lut.setflags(write=False)
     return lut
+
+
+@lru_cache(maxsize=16)
+def display_lut(exposure: float, gamma: float) -> np.ndarray:
+    """``(256,)`` uint8: display value -> value shown with ``exposure`` (stops) and ``gamma``."""
+    return _lut(256, exposure, gamma)
 
 
 @lru_cache(maxsize=4)
 def display_lut16(exposure: float, gamma: float) -> np.ndarray:
     """``(65536,)`` uint8: 16-bit display value -> 8-bit value shown (as ``display_lut``)."""
-    if gamma <= 0:
-        raise ValueError(f"gamma must be > 0, not {gamma}")
-    v = _srgb_to_linear(np.arange(65536, dtype=np.float64) / 65535.0) * 2.0**exposure
-    v = np.clip(v, 0.0, None) ** (1.0 / gamma)
-    lut = np.round(_linear_to_srgb(v) * 255.0).astype(np.uint8)
-    lut.setflags(write=False)
-    return lut
+    return _lut(65536, exposure, gamma)
 
 
 def _as16(frame: np.ndarray) -> np.ndarray:

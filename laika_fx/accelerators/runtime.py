@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MODELS_DIR", "core", "model_path", "available", "CompiledNet", "compile_model", "cache_dir",
-           "model_digest"]
+           "model_digest", "file_stamp"]
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PRECISIONS = ("int8", "fp32")
@@ -95,16 +95,19 @@ def core():
         return _core
 
 
+def file_stamp(path: str | os.PathLike) -> tuple[int, int] | None:
+    """``(size, mtime_ns)`` of a file, or None when it is not there: what tells a model
+    file written again from the one compiled before."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
 def _stamp(xml: Path) -> tuple:
-    """(size, mtime_ns) of an IR's .xml and .bin (None for a file that is not there)."""
-    out = []
-    for p in (xml, xml.with_suffix(".bin")):
-        try:
-            st = p.stat()
-            out.append((st.st_size, st.st_mtime_ns))
-        except OSError:
-            out.append(None)
-    return tuple(out)
+    """:func:`file_stamp` of an IR's .xml and .bin."""
+    return (file_stamp(xml), file_stamp(xml.with_suffix(".bin")))
 
 
 def model_digest(xml: str | os.PathLike) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..accelerators.runtime import file_stamp
 from ..overrides import blend_soft, default_shot_model_dir
 from ..plugins import FrameContext, Param, Plugin
 from ..sequence import format_frame_range
@@ -118,7 +119,7 @@ class SeamRemoval(Plugin):
         folder = default_shot_model_dir(shot_dir)
         precision = "fp32" if self.settings["precision"] == "fp32" else "int8"
         names = (f"seam_detector_{precision}.xml", f"seam_detector_{precision}.bin", "seam_detector.json")
-        stamp = tuple(_stat(folder / n) for n in names)
+        stamp = tuple(file_stamp(folder / n) for n in names)
         with self._shot_lock:
             known = self._shot_detectors.get(folder)
             if known is None or known[0] != stamp:
@@ -201,10 +202,3 @@ class SeamRemoval(Plugin):
             "summary": "; ".join(t for t in summary if t),
         }  # fmt: skip
 
-
-def _stat(path: Path) -> tuple | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns)
