@@ -199,9 +199,10 @@ class SeamDetector:
     def working_scale(shape: tuple[int, ...]) -> float:
         return min(1.0, WORKING_HEIGHT / min(shape[0], shape[1]))
 
-    def working_rgb(self, frame: np.ndarray, *, scale: float | None = None) -> np.ndarray:
+    @staticmethod
+    def working_rgb(frame: np.ndarray, *, scale: float | None = None) -> np.ndarray:
         """``frame`` at working scale as ``(h, w, 3)`` float32 RGB in [0, 1]."""
-        s = self.working_scale(frame.shape) if scale is None else scale
+        s = SeamDetector.working_scale(frame.shape) if scale is None else scale
         if s < 1.0:  # shrink first (in the frame's own dtype), convert the small image
             colour = frame if frame.ndim == 2 else np.ascontiguousarray(frame[:, :, :3])
             h, w = max(1, round(frame.shape[0] * s)), max(1, round(frame.shape[1] * s))

@@ -48,7 +48,7 @@ import numpy as np
 
 from laika_fx.accelerators.runtime import MODELS_DIR, model_digest
 from laika_fx.overrides import default_mask_override_dir, default_shot_model_dir, load_mask_override
-from laika_fx.seam_removal.detector import SeamDetector, to_unit_rgb
+from laika_fx.seam_removal.detector import SeamDetector
 
 __all__ = ["LearnError", "Correction", "load_corrections", "learn_from_shot"]
 
@@ -74,14 +74,10 @@ class Correction:
 
 def _working(frame: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """``frame`` (and ``mask``, uint8 0..255) brought to the detector's working scale."""
-    s = SeamDetector.working_scale(frame.shape)
-    if s < 1.0:
-        h, w = max(1, round(frame.shape[0] * s)), max(1, round(frame.shape[1] * s))
-        colour = frame if frame.ndim == 2 else np.ascontiguousarray(frame[:, :, :3])
-        frame = cv2.resize(colour, (w, h), interpolation=cv2.INTER_AREA)
-        if mask is not None:
-            mask = cv2.resize(mask.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA) * 255.0
-    rgb = to_unit_rgb(frame)[0]
+    rgb = SeamDetector.working_rgb(frame)
+    if mask is not None and rgb.shape[:2] != mask.shape[:2]:
+        h, w = rgb.shape[:2]
+        mask = cv2.resize(mask.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA) * 255.0
     return rgb, (None if mask is None else np.asarray(mask) >= 64)
 
 
