@@ -197,3 +197,13 @@ def test_merged_chunk_reports_keep_the_quickest_first_frame() -> None:
              time_to_first_frame_s=0.75)  # fmt: skip
     assert merge_reports([a, b])["time_to_first_frame_s"] == 0.75
     assert merge_reports([dict(a, time_to_first_frame_s=None)])["time_to_first_frame_s"] is None
+
+
+def test_compiled_networks_are_not_pinned_to_a_core(tmp_path: Path):
+    # pinned, every one-thread network of every process ran on the same core: two render
+    # workers took turns on it (docs/benchmarks.md, "unpinned inference")
+    runtime._cache.clear()
+    net = runtime.compile_model(runtime.model_path("seam_detector", "int8"), shape=[(1, 3, 64, 64)])
+    assert net.compiled.get_property("ENABLE_CPU_PINNING") is False
+    out = net(np.zeros((1, 3, 64, 64), np.float32))
+    assert np.isfinite(out[0]).all()

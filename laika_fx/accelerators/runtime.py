@@ -200,7 +200,13 @@ def compile_model(
         model = ov_core.read_model(str(path))
         if shape is not None:
             model.reshape({model.inputs[i].get_any_name(): list(s) for i, s in enumerate(shape)})
-        config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": hint}
+        # Not pinned: OpenVINO pins a compiled model's inference threads to cores, and with
+        # one thread per model every model of every process was pinned to the same core, so
+        # two render workers (and the stabilize solver processes) took turns on one core
+        # while the other idled (the seam plugin in two processes at once: 65 ms per 1080p
+        # frame each, 34 alone; unpinned 37; docs/benchmarks.md).
+        config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": hint,
+                                  "ENABLE_CPU_PINNING": False}  # fmt: skip
         if threads:
             config["INFERENCE_NUM_THREADS"] = int(threads)
         if streams:
