@@ -97,7 +97,7 @@ def _train(args: argparse.Namespace) -> int:
             return 2
         meta = train.train_detector(**kwargs, samples=args.samples or 2400, crop=args.crop, batch=args.batch,
                                     pos_weight=args.pos_weight,
-                                    qat_minutes=qat_minutes, p_lines=args.p_lines,
+                                    qat_minutes=qat_minutes, p_lines=args.p_lines, p_paint=args.p_paint,
                                     init_from=Path(args.init_from) if args.init_from else None,
                                     world=args.world,
                                     sources_root=_sources_arg(args))  # fmt: skip
@@ -309,6 +309,9 @@ def _register_seam(train, eval_) -> None:
                            help="weight of seam pixels in the loss (lower favours precision; default 3)")
             t.add_argument("--p-lines", type=float, default=0.5,
                            help="share of crops that get extra plank gaps / wires drawn on the fly (default 0.5)")
+            t.add_argument("--p-paint", type=float, default=0.0,
+                           help="share of the wide world's heads made to look painted or drawn (flat colour, ink "
+                                "strokes and outline; half that share of the sets; default 0)")
             t.add_argument("--crop", type=int, default=352,
                            help="training window in px (default 352 = whole scenes; smaller: random windows)")
             t.add_argument("--batch", type=int, default=6, help="windows per step (default 6)")

@@ -52,6 +52,7 @@ def train_detector(
     pos_weight: float = 3.0,
     qat_minutes: float = 0.0,
     p_lines: float = 0.5,
+    p_paint: float = 0.0,
     init_from: Path | None = None,
     world: str = "wide",
     sources_root: Path | None = None,
@@ -72,7 +73,8 @@ def train_detector(
     run folder has its own checkpoint to resume). ``qat_minutes`` > 0: after
     the FP32 training, quantization-aware training with NNCF for that long, and the INT8
     IR comes from it (every convolution INT8); 0: post-training quantization with the
-    stem and head kept FP32.
+    stem and head kept FP32. ``p_paint``: share of the wide world's heads made to look
+    painted or drawn (``world.paint_style``; half that share of the sets).
 
     ``world``: ``wide`` (default) builds the scenes from the ``train`` package sources
     (:mod:`.world`, fetched under ``sources_root``; uint16 frames, chunks of 400) and the
@@ -92,8 +94,9 @@ def train_detector(
 
         chunk = min(samples, 400)
         parts = [
-            cached(run_dir / f"world_v{WORLD_DATA_VERSION}_{chunk}_{seed}_{k}.npz",
-                   lambda k=k: world_scenes(chunk, seed=7000 + 100 * seed + k, split="train", root=sources_root))
+            cached(run_dir / f"world_v{WORLD_DATA_VERSION}{f'_paint{p_paint:g}' if p_paint else ''}_{chunk}_{seed}_{k}.npz",
+                   lambda k=k: world_scenes(chunk, seed=7000 + 100 * seed + k, split="train", root=sources_root,
+                                            p_paint=p_paint))
             for k in range(-(-samples // chunk))
         ]  # fmt: skip
     else:

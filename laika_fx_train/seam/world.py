@@ -310,6 +310,40 @@ def _puppet_head(rng: np.random.Generator, hw, pools: SplitPools | None, r: floa
     return Head(rgb, head.alpha, head.face_mask * head.alpha, (cx, cy), float(max(rx, ry)), tilt)
 
 
+def paint_style(rgb: np.ndarray, rng: np.random.Generator, alpha: np.ndarray | None = None) -> np.ndarray:
+    """``rgb`` (float32, 0..1) made to look painted or drawn: flattened colour regions
+    (edge-preserving or bilateral smoothing, sometimes posterised) and dark ink strokes
+    along its edges (an XDoG line drawing), with an ink outline along ``alpha``'s edge for a
+    cut-out. Painted figures carry many thin dark strokes that are not seams: heads and
+    sets in this style teach the detector that a stroke is not a seam, and seams drawn over
+    painted art that one is."""
+    img8 = (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)
+    if rng.random() < 0.5:
+        flat = cv2.edgePreservingFilter(img8, flags=1, sigma_s=float(rng.uniform(10, 60)),
+                                        sigma_r=float(rng.uniform(0.15, 0.45)))  # fmt: skip
+    else:
+        flat = cv2.bilateralFilter(img8, 0, float(rng.uniform(20, 60)), float(rng.uniform(2, 6)))
+    out = flat.astype(np.float32) / 255
+    if rng.random() < 0.4:  # posterised, as flat paint
+        levels = float(rng.integers(4, 12))
+        out = np.round(out * levels) / levels
+    gray = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)
+    s = float(rng.uniform(0.6, 2.2))
+    dog = cv2.GaussianBlur(gray, (0, 0), s) - float(rng.uniform(0.96, 0.995)) * cv2.GaussianBlur(gray, (0, 0), 1.6 * s)
+    eps, phi = float(rng.uniform(-0.01, 0.01)), float(rng.uniform(40, 200))
+    ink = np.where(dog >= eps, 0.0, -np.tanh(phi * (dog - eps))).astype(np.float32)
+    strength = float(rng.uniform(0.3, 0.95)) if rng.random() < 0.85 else 0.0
+    colour = rng.uniform(0.0, 0.25, 3).astype(np.float32)
+    out = out * (1 - strength * ink[..., None]) + colour * (strength * ink[..., None])
+    if alpha is not None and rng.random() < 0.7:  # the figure's ink outline
+        a = (alpha > 0.5).astype(np.uint8)
+        width = int(rng.integers(1, 4))
+        ring = (a - cv2.erode(a, np.ones((3, 3), np.uint8), iterations=width)).astype(np.float32)
+        ring = cv2.GaussianBlur(ring, (0, 0), 0.6) * float(rng.uniform(0.6, 1.0))
+        out = out * (1 - ring[..., None]) + colour * ring[..., None]
+    return np.clip(out, 0, 1).astype(np.float32)
+
+
 # --------------------------------------------------------------------------- seams
 def _seam_line(rng: np.random.Generator, head: Head) -> tuple[np.ndarray, float] | None:
     """A curve across ``head``'s face: through a random inner point, at a random angle
@@ -404,6 +438,7 @@ def make_world_scene(
     set_source: str | None = None,
     degrade: bool = True,
     p_lines: float = 0.6,
+    p_paint: float = 0.0,
 ) -> Scene:
     """One scene of the wide world (see the module doc).
 
@@ -412,6 +447,8 @@ def make_world_scene(
     seamed across the face; ``portrait``: a cut-out seamed only on the upper 55 % of its
     height, where a portrait's head is -- neither is used in training). ``renderer``: ``draw_seam`` (training) or
     ``groove`` (:func:`draw_groove_seam`, held out) or ``mixed`` (either, half each).
+    ``p_paint``: chance that a head is painted (:func:`paint_style`; half that for the set);
+    0 draws nothing more from ``rng``, so the evaluation rows' scenes stay as they were.
     """
     h, w = hw
     kind = head_kinds[int(rng.integers(len(head_kinds)))] if head_kinds else None
@@ -425,6 +462,8 @@ def make_world_scene(
     else:
         img, alpha, _ = pools.sets.draw(rng, source=set_source, alpha=False if rng.random() < 0.8 else None)
         bg = _set_from(rng, img, alpha, hw)
+    if p_paint > 0 and rng.random() < p_paint / 2:
+        bg = paint_style(bg, rng)
     if rng.random() < p_lines:
         add_distractors(bg, rng)
     frame = bg
@@ -446,6 +485,8 @@ def make_world_scene(
                 head = _blob_head(rng, hw, pools, r, cx, cy)
             else:
                 head = _puppet_head(rng, hw, pools, r, cx, cy)
+            if p_paint > 0 and rng.random() < p_paint:
+                head.rgb = paint_style(head.rgb, rng, head.alpha)
             heads.append(head)
     for head in heads:
         a = head.alpha[..., None]
@@ -567,15 +608,15 @@ def _face_photo(rng: np.random.Generator, pools: SplitPools, source: str | None,
 
 
 def world_scenes(n: int, *, seed: int, split: str = "train", hw: tuple[int, int] = (352, 352),
-                 root: Path | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+                 root: Path | None = None, p_paint: float = 0.0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """``n`` training scenes of ``split``'s sources: frames ``(n, H, W, 3)`` uint16 RGB and
-    masks ``(n, H, W)`` uint8 (1 = seam)."""
+    masks ``(n, H, W)`` uint8 (1 = seam); ``p_paint`` as in :func:`make_world_scene`."""
     rng = np.random.default_rng(seed)
     pools = SplitPools.of(split, root)
     frames = np.zeros((n, *hw, 3), np.uint16)
     masks = np.zeros((n, *hw), np.uint8)
     for i in range(n):
-        s = make_world_scene(rng, hw, pools)
+        s = make_world_scene(rng, hw, pools, p_paint=p_paint)
         frames[i] = (s.frame * 65535 + 0.5).astype(np.uint16)
         masks[i] = s.mask > 0
     return frames, masks
