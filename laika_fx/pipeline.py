@@ -542,8 +542,9 @@ def render_frame(
     Exception
         Whatever a plugin raises; FrameReadError if a plugin changed dtype or channels.
     """
+    moving = next((m for m in (p.moving_region(frame) for p in plugins) if m is not None), None)
     ctx = FrameContext(frame=frame, path=path, mask_override=mask_override, read_source=read_source,
-                       source=source, prompt=list(prompt))  # fmt: skip
+                       source=source, prompt=list(prompt), moving=moving)  # fmt: skip
     out = source
     timer = timer or StageTimes()
     for plugin in plugins:

@@ -196,6 +196,10 @@ class FrameContext:
     notes : what plugins have to say about this frame in the report, by plugin name
         (JSON-serialisable); the batch collects them and asks each plugin to sum them
         up (:meth:`Plugin.summarize_notes`) into ``laika_fx_report.json``.
+    moving : where this frame moved against the set, as an analysis saw it (the first
+        plugin of the chain whose :meth:`Plugin.moving_region` knows): a ``(rows, cols)``
+        bool grid laid evenly over the frame, True = the content there moved (the
+        puppet); None when no analysis says.
     """
 
     frame: int
@@ -206,6 +210,7 @@ class FrameContext:
     source: np.ndarray | None = None
     prompt: list[Region] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
+    moving: np.ndarray | None = None
 
 
 def non_finite_field(doc: Any, where: str = "") -> str | None:
@@ -328,6 +333,12 @@ class Plugin:
     def render(self, frame: np.ndarray, ctx: FrameContext) -> np.ndarray:
         """Process one frame: ``(H, W[, C])`` array in, same shape and dtype out."""
         raise NotImplementedError
+
+    def moving_region(self, frame: int) -> np.ndarray | None:
+        """Optional, after the analysis: where frame ``frame`` moved against the set (a
+        ``(rows, cols)`` bool grid over the frame; see :attr:`FrameContext.moving`), or
+        None. The default knows nothing."""
+        return None
 
     @classmethod
     def summarize_notes(cls, notes: Mapping[int, Any]) -> dict:

@@ -270,6 +270,7 @@ class SeamDetector:
         min_area: int = 12,
         low_ratio: float | None = None,
         puppet: list[Region] | None = None,
+        moving: np.ndarray | None = None,
     ) -> DetectedLines:
         """The lines found on ``frame``: those painted out and those left alone.
 
@@ -279,6 +280,9 @@ class SeamDetector:
         puppet : where the artist says the puppet is on this frame (prompt regions, frame
             pixels); then lines inside it are painted out and the others left alone, whatever
             the gate. None or empty: the gate decides.
+        moving : where the frame moved against the set (a bool grid laid over the frame,
+            ``FrameContext.moving``), or None: with a face finder, the gate takes a line on
+            moving cells as a line on a face (the puppet moves, set lines do not).
         """
         rgb = self.working_rgb(frame)
         prob = self.seam_probability(rgb)
@@ -290,6 +294,9 @@ class SeamDetector:
         face = None
         if region is None and self.face_finder is not None and prob.max() > thr:
             face = self.face_finder.mask(rgb)
+            if moving is not None and np.any(moving):
+                face = face | (cv2.resize(np.asarray(moving, np.uint8), (prob.shape[1], prob.shape[0]),
+                                          interpolation=cv2.INTER_NEAREST) > 0)  # fmt: skip
         kept, left, counts = select_lines(prob, thr, thr * ratio, min_area=min_area, gate=self.gate, face=face,
                                           puppet=region, confident=self.confident)  # fmt: skip
         return DetectedLines(

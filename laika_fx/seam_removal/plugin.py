@@ -70,6 +70,9 @@ class SeamRemoval(Plugin):
         Param("confident", float, 0.0, minimum=0.0, maximum=1.0,
               help="gate auto: median seam probability along a line off any face above which it is painted out; "
                    f"0 = the value calibrated with the model (else {CONFIDENT})"),
+        Param("motion", str, "on", choices=("on", "off"),
+              help="gates auto and face: on = a line on what moved against the set in this frame (the puppet, "
+                   "as the stabilize analysis saw it) counts as a line on a face; off = only the face finder"),
         Param("inpainter", str, "learned", choices=INPAINTERS,
               help="learned (residual over Telea), or OpenCV telea / ns"),
         Param("precision", str, "int8", choices=("int8", "fp32"), help="model precision on OpenVINO"),
@@ -132,11 +135,12 @@ class SeamRemoval(Plugin):
         _, det, model = known
         return (det, model) if det is not None else (self._detector, None)
 
-    def _detect_lines(self, frame: np.ndarray, puppet=None, detector: SeamDetector | None = None) -> DetectedLines:
+    def _detect_lines(self, frame: np.ndarray, puppet=None, detector: SeamDetector | None = None,
+                      moving: np.ndarray | None = None) -> DetectedLines:  # fmt: skip
         self.prepare()
         return (detector or self._detector).detect_lines(
             frame, threshold=self.settings["threshold"] or None, dilation=self.settings["dilation"],
-            min_area=self.settings["min_area"], puppet=puppet,
+            min_area=self.settings["min_area"], puppet=puppet, moving=moving,
         )  # fmt: skip
 
     def remove(self, frame: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -153,7 +157,8 @@ class SeamRemoval(Plugin):
             detector, model = self.shot_detector(ctx.path)
             if model is not None:
                 note["shot_model"] = model.describe()
-            lines = self._detect_lines(frame, ctx.prompt or None, detector)
+            moving = ctx.moving if self.settings["motion"] == "on" else None
+            lines = self._detect_lines(frame, ctx.prompt or None, detector, moving)
             mask = lines.mask
             if lines.left_alone is not None:  # found, not painted out (the app shows them)
                 ctx.masks["seam_rejected"] = lines.left_alone

@@ -20,6 +20,7 @@ import numpy as np
 from ..io import FrameReadError
 from ..plugins import FrameContext, Param, Plugin
 from .motion import MOTION_MODELS
+from .moving import pack_grid, unpack_grid
 from .shot import refine_shot
 from .sidecar import SCHEMA_VERSION, read_sidecar
 from .smooth import smoothed_corrections
@@ -192,16 +193,23 @@ class StabilizePlugin(Plugin):
         else:
             applied = raw
         entries = []
-        for n in order:
+        for i, n in enumerate(order):
             entry = {"frame": n, "matrix": _matrix_list(applied[n]), "to_reference": _matrix_list(raw[n])}
             if n == ref_frame:
                 entry.update(correlation=1.0, static_fraction=1.0, initial="reference", searched=False)
+                # the reference moved against nothing: what moved between it and its nearest
+                # solved neighbour is where its puppet is
+                near = [(abs(j - i), j) for j, k in enumerate(order) if k != ref_frame and results[k].moving is not None]
+                moving = results[order[min(near)[1]]].moving if near else None
             else:
                 a = results[n]
                 entry.update(
                     correlation=round(a.correlation, 6), static_fraction=round(a.static_fraction, 4), initial=a.initial,
                     searched=bool(a.searched),
                 )  # fmt: skip
+                moving = a.moving
+            if moving is not None:
+                entry["moving"] = pack_grid(moving)
             entries.append(entry)
         return {
             "reference_frame": ref_frame,
@@ -224,12 +232,19 @@ class StabilizePlugin(Plugin):
         super().set_analysis(analysis)
         self._fill_cache = None
         self._matrices = {int(f["frame"]): np.asarray(f["matrix"], float) for f in analysis.get("frames", [])}
+        self._moving = {int(f["frame"]): f["moving"] for f in analysis.get("frames", []) if "moving" in f}
         self._order = sorted(self._matrices)
         self._rect = None
         size = analysis.get("frame_size")
         self._size = tuple(size) if size else None
         if self._size and self._matrices and self.settings["border"] in ("crop", "zoom"):
             self._rect = common_valid_rectangle([self._matrices[n] for n in self._order], self._size)
+
+    def moving_region(self, frame: int):
+        """Where frame ``frame`` moved against the set, as the solve saw it: a (rows, cols)
+        bool grid over the frame (:mod:`~.moving`), or None (no analysis, or none kept)."""
+        doc = getattr(self, "_moving", {}).get(frame)
+        return unpack_grid(doc) if doc is not None else None
 
     @property
     def crop_rectangle(self) -> tuple[int, int, int, int] | None:

@@ -100,7 +100,8 @@ def resolve(solver: CameraSolver, moving: np.ndarray, current: Alignment, starts
         a = solver.solve_pyramid(levels, initial=start)
         cost = solver.candidate_cost(levels, a.matrix)
         if cost < best_cost:
-            best = Alignment(a.matrix, a.correlation, a.static_fraction, "neighbour", current.searched, current.proxy)
+            best = Alignment(a.matrix, a.correlation, a.static_fraction, "neighbour", current.searched, current.proxy,
+                             moving=a.moving)
             best_cost = cost
     return best
 

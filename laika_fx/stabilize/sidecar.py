@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..plugins import check_analysis_document
+from .moving import unpack_grid
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -98,6 +99,11 @@ def check_sidecar(doc: object, *, name: str = SIDECAR_NAME) -> dict:
             raise SidecarError(f"{name}: frame {n}: 'matrix' is not a 3x3 matrix of numbers")
         if "to_reference" in entry and not _is_matrix(entry["to_reference"]):
             raise SidecarError(f"{name}: frame {n}: 'to_reference' is not a 3x3 matrix of numbers")
+        if "moving" in entry:
+            try:
+                unpack_grid(entry["moving"])
+            except ValueError as exc:
+                raise SidecarError(f"{name}: frame {n}: 'moving': {exc}") from None
     size = doc.get("frame_size")
     if size is not None and not (isinstance(size, list) and len(size) == 2
                                  and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):  # fmt: skip

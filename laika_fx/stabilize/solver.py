@@ -29,6 +29,7 @@ import numpy as np
 
 from .cost import CandidateCost
 from .motion import MOTION_MODELS, project_to_motion, to_level
+from .moving import moving_grid
 from .proxies import Pyramid, build_pyramid, gray_proxy, level_widths, local_contrast
 from .refine import PointLevel, refine
 from .starts import Refined, choose_candidates, learned_start
@@ -62,6 +63,9 @@ class Alignment:
     proxy : (h, w) float16, the frame's gray proxy at the candidate level (~240 px wide):
         lets :func:`~.shot.refine_shot` check a neighbour's solution without reading the
         frame again; None for a solve from a given start.
+    moving : (rows, cols) bool, the cells of this frame whose content moved against the
+        reference (:func:`~.moving.moving_grid` at the finest level), or None when the
+        solve kept no static set (``reject_foreground`` off).
     """
 
     matrix: np.ndarray
@@ -70,6 +74,7 @@ class Alignment:
     initial: str = "identity"
     searched: bool = False
     proxy: np.ndarray | None = field(default=None, repr=False, compare=False)
+    moving: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class CameraSolver:
@@ -217,8 +222,12 @@ class CameraSolver:
         static = float((mask > 0).mean()) if mask is not None else 1.0
         matrix = project_to_motion(matrix, self.motion, size=self.size)
         proxy = levels[lv][0].astype(np.float16) if initial is None else None
+        moving = None
+        if reject:
+            reference, s = self.reference_levels[last]
+            moving = moving_grid(reference, levels[last][0], to_level(matrix, s), self.reference_gradients[last])
         return Alignment(matrix=matrix, correlation=rho, static_fraction=static, initial=initial_name,
-                         searched=searched, proxy=proxy)  # fmt: skip
+                         searched=searched, proxy=proxy, moving=moving)  # fmt: skip
 
     def refine_candidate(self, levels: Pyramid, start: np.ndarray) -> Refined:
         """(matrix, correlation, static set) after the candidate level's static set and
