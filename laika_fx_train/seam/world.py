@@ -636,7 +636,8 @@ def make_world_shot(
     ``face_photo`` heads are part of the set (a labelled face of a photograph): such a head
     does not move (only the camera shakes). ``info``: a dict that gets, per frame, the
     heads' affines from frame 0 (``"head"``: list per frame of lists per head) and the
-    camera's (``"camera"``), and ``"hold"``. Deterministic for ``rng``'s state.
+    camera's (``"camera"``), ``"hold"``, per head whether it has a seam (``"seams"``) and its
+    centre on frame 0 (``"centres"``). Deterministic for ``rng``'s state.
     """
     h, w = hw
     kind = head_kinds[int(rng.integers(len(head_kinds)))] if head_kinds else None
@@ -701,7 +702,7 @@ def make_world_shot(
     flicker = rng.uniform(0.98, 1.02, frames)
     if info is not None:
         info.update(head=[[p[k] for p in paths] for k in range(frames)], camera=shakes, hold=hold,
-                    seams=[s is not None for s in seams])  # fmt: skip
+                    seams=[s is not None for s in seams], centres=[hd.center for hd in heads])  # fmt: skip
     out: list[Scene] = []
     for k in range(frames):
         placed = [_moved(hd, p[k], hw) if mv else hd for hd, p, mv in zip(heads, paths, moving, strict=True)]
