@@ -211,3 +211,24 @@ def test_eval_seam_shots_runs_the_real_batch_and_scores_its_masks(tmp_path):
         assert rows["variants"]["strict"]["rows"][sid]["recall"] <= rows["variants"]["default"]["rows"][sid]["recall"]
     # the strict threshold flags (almost) nothing
     assert np.mean([r["recall"] for r in rows["variants"]["strict"]["rows"].values()]) <= 0.05
+
+
+def test_consistency_counts_the_frames_a_shot_s_seam_was_found_on():
+    from laika_fx_train.seam.shot_eval import _source_row, score_shot
+
+    truth = np.zeros((40, 60), bool)
+    truth[20, 5:55] = True
+    empty = np.zeros_like(truth)
+    half = truth.copy()
+    half[20, 30:] = False  # recall 25/50 -> found
+    little = truth.copy()
+    little[20, 15:] = False  # recall 10/50 -> not found
+    flickers = score_shot([truth, half, little], [truth, truth, truth])
+    steady = score_shot([empty, empty], [truth, truth])
+    free = score_shot([empty, truth], [empty, empty])  # a seam-free shot with a false line
+    assert flickers["found"] == [True, True, False] and steady["found"] == [False, False]
+    row = _source_row([flickers, steady, free])
+    assert row["consistency"] == pytest.approx(round((2 / 3 + 0) / 2, 4))
+    assert row["flicker_shots"] == 1 and row["seam_shots"] == 2 and row["shots"] == 3
+    assert row["clean_flagged_pct"] == pytest.approx(round(100 * 50 / (2 * truth.size), 4))
+    assert row["found_per_shot"] == [[1, 1, 0], [0, 0], []]

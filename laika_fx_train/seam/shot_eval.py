@@ -161,7 +161,8 @@ def _source_row(scores: list[dict]) -> dict:
     row["flicker_shots"] = int(sum(0 < sum(f) < len(f) for f in seamed))
     row["seam_shots"] = len(seamed)
     row["shots"] = len(scores)
-    row["frames"] = int(sum(len(s["found"]) for s in scores))  # seamed frames
+    row["seam_frames"] = int(sum(len(s["found"]) for s in scores))
+    row["found_per_shot"] = [[int(f) for f in s["found"]] for s in scores]  # per shot, per seamed frame
     return row
 
 
