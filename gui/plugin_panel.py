@@ -44,6 +44,7 @@ ARTIST_WORDS: dict[tuple[str, str], dict[str, Any]] = {
     ("seam_removal", "min_area"): {"label": "ignore lines under (px)", "expert": True},
     ("seam_removal", "gate"): {"label": "paint out lines"},
     ("seam_removal", "confident"): {"label": "confident above", "special": "auto", "expert": True},
+    ("seam_removal", "motion"): {"label": "what moves is the puppet", "expert": True},
     ("seam_removal", "inpainter"): {"label": "fill method", "expert": True},
     ("seam_removal", "precision"): {"label": "model precision", "expert": True},
     ("seam_removal", "detect_only"): {"label": "find only (no fill)"},
