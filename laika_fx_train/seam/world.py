@@ -425,6 +425,30 @@ def draw_groove_seam(image: np.ndarray, curve: np.ndarray, face: np.ndarray, *, 
 
 
 # --------------------------------------------------------------------------- scenes
+def _scene_set(rng: np.random.Generator, hw, pools: SplitPools, head_kinds, set_source, *, p_lines: float,
+               p_paint: float = 0.0):  # fmt: skip
+    """The head kind, the labelled face photograph (or None) and the set of a scene or shot,
+    in the order they draw from ``rng``: the kind; for ``face_photo`` the photograph (it is
+    the set; ``blob`` when the source has none); else a set image; sometimes painted
+    (``p_paint``, nothing drawn when 0); thin distractor lines with ``p_lines``."""
+    kind = head_kinds[int(rng.integers(len(head_kinds)))] if head_kinds else None
+    face_photo = None
+    if kind == "face_photo":
+        face_photo = _face_photo(rng, pools, set_source, hw)
+        if face_photo is None:
+            kind = "blob"
+    if face_photo is not None:
+        bg = face_photo[0]
+    else:
+        img, alpha, _ = pools.sets.draw(rng, source=set_source, alpha=False if rng.random() < 0.8 else None)
+        bg = _set_from(rng, img, alpha, hw)
+    if p_paint > 0 and rng.random() < p_paint / 2:
+        bg = paint_style(bg, rng)
+    if rng.random() < p_lines:
+        add_distractors(bg, rng)
+    return kind, face_photo, bg
+
+
 def make_world_scene(
     rng: np.random.Generator,
     hw: tuple[int, int],
@@ -452,21 +476,7 @@ def make_world_scene(
     0 draws nothing more from ``rng``, so the evaluation rows' scenes stay as they were.
     """
     h, w = hw
-    kind = head_kinds[int(rng.integers(len(head_kinds)))] if head_kinds else None
-    face_photo = None
-    if kind == "face_photo":
-        face_photo = _face_photo(rng, pools, set_source, hw)
-        if face_photo is None:
-            kind = "blob"
-    if face_photo is not None:
-        bg = face_photo[0]
-    else:
-        img, alpha, _ = pools.sets.draw(rng, source=set_source, alpha=False if rng.random() < 0.8 else None)
-        bg = _set_from(rng, img, alpha, hw)
-    if p_paint > 0 and rng.random() < p_paint / 2:
-        bg = paint_style(bg, rng)
-    if rng.random() < p_lines:
-        add_distractors(bg, rng)
+    kind, face_photo, bg = _scene_set(rng, hw, pools, head_kinds, set_source, p_lines=p_lines, p_paint=p_paint)
     frame = bg
     mask = np.zeros(hw, np.uint8)
     face_all = np.zeros(hw, np.float32)
@@ -640,19 +650,7 @@ def make_world_shot(
     centre on frame 0 (``"centres"``). Deterministic for ``rng``'s state.
     """
     h, w = hw
-    kind = head_kinds[int(rng.integers(len(head_kinds)))] if head_kinds else None
-    face_photo = None
-    if kind == "face_photo":
-        face_photo = _face_photo(rng, pools, set_source, hw)
-        if face_photo is None:
-            kind = "blob"
-    if face_photo is not None:
-        bg = face_photo[0]
-    else:
-        img, alpha, _ = pools.sets.draw(rng, source=set_source, alpha=False if rng.random() < 0.8 else None)
-        bg = _set_from(rng, img, alpha, hw)
-    if rng.random() < p_lines:
-        add_distractors(bg, rng)
+    kind, face_photo, bg = _scene_set(rng, hw, pools, head_kinds, set_source, p_lines=p_lines)
     heads: list[Head] = []
     moving: list[bool] = []
     if face_photo is not None:
