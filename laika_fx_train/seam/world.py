@@ -449,6 +449,34 @@ def _scene_set(rng: np.random.Generator, hw, pools: SplitPools, head_kinds, set_
     return kind, face_photo, bg
 
 
+def _scene_heads(rng: np.random.Generator, hw, pools: SplitPools, kind, face_photo, bg, *, head_kinds,
+                 p_head: float, head_radius, p_paint: float = 0.0) -> list[Head]:  # fmt: skip
+    """The heads of a scene or shot (:func:`_scene_set`'s ``kind`` and ``face_photo``): the
+    labelled face of the set photograph, or with ``p_head`` one head of ``kind`` (15 %: two,
+    the second of any of ``head_kinds``), sometimes painted (``p_paint``)."""
+    h, w = hw
+    heads: list[Head] = []
+    if face_photo is not None:
+        _, fmask, (fcx, fcy), fr = face_photo
+        heads.append(Head(bg, np.zeros(hw, np.float32), fmask, (fcx, fcy), fr, float(rng.normal(0, 5))))
+    elif kind is not None and rng.random() < p_head:
+        for _ in range(2 if rng.random() < 0.15 else 1):
+            r = rng.uniform(*head_radius) * min(h, w)
+            cx, cy = rng.uniform(0.15, 0.85) * w, rng.uniform(0.15, 0.85) * h
+            k = kind if not heads else head_kinds[int(rng.integers(len(head_kinds)))]
+            if k in ("cutout", "portrait"):
+                head = _cutout_head(rng, hw, pools, r, cx, cy, top=0.55 if k == "portrait" else None)
+                head = head or _blob_head(rng, hw, pools, r, cx, cy)
+            elif k in ("blob", "face_photo"):
+                head = _blob_head(rng, hw, pools, r, cx, cy)
+            else:
+                head = _puppet_head(rng, hw, pools, r, cx, cy)
+            if p_paint > 0 and rng.random() < p_paint:
+                head.rgb = paint_style(head.rgb, rng, head.alpha)
+            heads.append(head)
+    return heads
+
+
 def make_world_scene(
     rng: np.random.Generator,
     hw: tuple[int, int],
@@ -480,25 +508,8 @@ def make_world_scene(
     frame = bg
     mask = np.zeros(hw, np.uint8)
     face_all = np.zeros(hw, np.float32)
-    heads: list[Head] = []
-    if face_photo is not None:
-        _, fmask, (fcx, fcy), fr = face_photo
-        heads.append(Head(bg, np.zeros(hw, np.float32), fmask, (fcx, fcy), fr, float(rng.normal(0, 5))))
-    elif kind is not None and rng.random() < p_head:
-        for _ in range(2 if rng.random() < 0.15 else 1):
-            r = rng.uniform(*head_radius) * min(h, w)
-            cx, cy = rng.uniform(0.15, 0.85) * w, rng.uniform(0.15, 0.85) * h
-            k = kind if not heads else head_kinds[int(rng.integers(len(head_kinds)))]
-            if k in ("cutout", "portrait"):
-                head = _cutout_head(rng, hw, pools, r, cx, cy, top=0.55 if k == "portrait" else None)
-                head = head or _blob_head(rng, hw, pools, r, cx, cy)
-            elif k == "blob" or k == "face_photo":
-                head = _blob_head(rng, hw, pools, r, cx, cy)
-            else:
-                head = _puppet_head(rng, hw, pools, r, cx, cy)
-            if p_paint > 0 and rng.random() < p_paint:
-                head.rgb = paint_style(head.rgb, rng, head.alpha)
-            heads.append(head)
+    heads = _scene_heads(rng, hw, pools, kind, face_photo, bg, head_kinds=head_kinds, p_head=p_head,
+                         head_radius=head_radius, p_paint=p_paint)  # fmt: skip
     for head in heads:
         a = head.alpha[..., None]
         frame = (frame * (1 - a) + head.rgb * a).astype(np.float32)
@@ -651,26 +662,9 @@ def make_world_shot(
     """
     h, w = hw
     kind, face_photo, bg = _scene_set(rng, hw, pools, head_kinds, set_source, p_lines=p_lines)
-    heads: list[Head] = []
-    moving: list[bool] = []
-    if face_photo is not None:
-        _, fmask, (fcx, fcy), fr = face_photo
-        heads.append(Head(bg, np.zeros(hw, np.float32), fmask, (fcx, fcy), fr, float(rng.normal(0, 5))))
-        moving.append(False)
-    elif kind is not None and rng.random() < p_head:
-        for _ in range(2 if rng.random() < 0.15 else 1):
-            r = rng.uniform(*head_radius) * min(h, w)
-            cx, cy = rng.uniform(0.15, 0.85) * w, rng.uniform(0.15, 0.85) * h
-            k = kind if not heads else head_kinds[int(rng.integers(len(head_kinds)))]
-            if k in ("cutout", "portrait"):
-                head = _cutout_head(rng, hw, pools, r, cx, cy, top=0.55 if k == "portrait" else None)
-                head = head or _blob_head(rng, hw, pools, r, cx, cy)
-            elif k in ("blob", "face_photo"):
-                head = _blob_head(rng, hw, pools, r, cx, cy)
-            else:
-                head = _puppet_head(rng, hw, pools, r, cx, cy)
-            heads.append(head)
-            moving.append(True)
+    heads = _scene_heads(rng, hw, pools, kind, face_photo, bg, head_kinds=head_kinds, p_head=p_head,
+                         head_radius=head_radius)  # fmt: skip
+    moving = [face_photo is None] * len(heads)  # a labelled face is part of the set photograph
     hold = bool(rng.random() < p_hold)
     paths = [_head_path(rng, hd.center, frames, hold or not mv) for hd, mv in zip(heads, moving, strict=True)]
     # each head's seam, chosen once on frame 0: curve, renderer, parameters and random state
