@@ -209,6 +209,9 @@ def test_eval_seam_shots_runs_the_real_batch_and_scores_its_masks(tmp_path):
             recall, f1 = _recount(work, label, sid)
             assert r["recall"] == pytest.approx(recall, abs=1e-4) and r["f1"] == pytest.approx(f1, abs=1e-4)
         assert rows["variants"]["strict"]["rows"][sid]["recall"] <= rows["variants"]["default"]["rows"][sid]["recall"]
+        # the default chain stabilizes: each shot's camera solve is measured against its shake
+        cams = rows["variants"]["default"]["rows"][sid]["camera_worst_px"]
+        assert len(cams) == 1 and cams[0] is not None and cams[0] >= 0
     # the strict threshold flags (almost) nothing
     assert np.mean([r["recall"] for r in rows["variants"]["strict"]["rows"].values()]) <= 0.05
 
@@ -232,3 +235,19 @@ def test_consistency_counts_the_frames_a_shot_s_seam_was_found_on():
     assert row["flicker_shots"] == 1 and row["seam_shots"] == 2 and row["shots"] == 3
     assert row["clean_flagged_pct"] == pytest.approx(round(100 * 50 / (2 * truth.size), 4))
     assert row["found_per_shot"] == [[1, 1, 0], [0, 0], []]
+
+
+def test_camera_error_is_the_solve_against_the_true_shake(tmp_path):
+    from laika_fx_train.seam.shot_eval import camera_error
+
+    hw = (270, 480)
+    shakes = [np.float32([[1, 0, 1.5], [0, 1, -2.0]]), np.float32([[1, 0, -0.5], [0, 1, 1.0]])]
+    # frame 2 -> reference: shake_0 @ inverse(shake_1) = a shift of (+2, -3)
+    true = [[1, 0, 2.0], [0, 1, -3.0], [0, 0, 1]]
+    doc = {"frames": [{"frame": 1001, "to_reference": np.eye(3).tolist()}, {"frame": 1002, "to_reference": true}]}
+    (tmp_path / "stabilize.json").write_text(json.dumps(doc))
+    assert camera_error(tmp_path, shakes, hw) == pytest.approx(0.0, abs=1e-5)
+    doc["frames"][1]["to_reference"] = [[1, 0, 2.0 + 5.0], [0, 1, -3.0], [0, 0, 1]]  # 5 px off
+    (tmp_path / "stabilize.json").write_text(json.dumps(doc))
+    assert camera_error(tmp_path, shakes, hw) == pytest.approx(5.0, abs=1e-4)
+    assert camera_error(tmp_path / "none", shakes, hw) is None  # no stabilize in the chain

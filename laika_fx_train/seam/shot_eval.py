@@ -78,17 +78,48 @@ def shot_seeds(source_id: str, seed: int) -> dict[str, int]:
 
 
 def build_source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, int], frames: int,
-                       root: Path | None = None) -> list[list]:  # fmt: skip
+                       root: Path | None = None, infos: list | None = None) -> list[list]:  # fmt: skip
     """``count`` shots of ``source_id``: ``count - count // 2`` with a seam on every head
-    (p_seam 1; a head too small for a seam line has none) and ``count // 2`` seam-free."""
+    (p_seam 1; a head too small for a seam line has none) and ``count // 2`` seam-free.
+    ``infos`` gets each shot's ``make_world_shot`` info (its camera shakes among them)."""
     from .world import source_shots
 
     seeds = shot_seeds(source_id, seed)
     n_free = count // 2
-    shots = source_shots(source_id, count - n_free, seed=seeds["seam"], hw=hw, frames=frames, p_seam=1.0, root=root)
+    shots = source_shots(source_id, count - n_free, seed=seeds["seam"], hw=hw, frames=frames, p_seam=1.0, root=root,
+                         infos=infos)  # fmt: skip
     if n_free:
-        shots += source_shots(source_id, n_free, seed=seeds["free"], hw=hw, frames=frames, p_seam=0.0, root=root)
+        shots += source_shots(source_id, n_free, seed=seeds["free"], hw=hw, frames=frames, p_seam=0.0, root=root,
+                              infos=infos)  # fmt: skip
     return shots
+
+
+#: a camera solve whose worst frame's mean corner error exceeds this (px) counts as lost
+CAMERA_LOST_PX = 2.0
+
+
+def camera_error(out_dir: Path, shakes: list, hw: tuple[int, int]) -> float | None:
+    """The camera solve's worst frame error in a batch output (``stabilize.json``'s
+    ``to_reference`` against the shot's true camera shakes: mean distance of the frame's four
+    corners, px), or None when the chain has no stabilize. The shot's first frame is the
+    reference: frame k maps to it by ``shake_0 @ inverse(shake_k)``."""
+    sidecar = Path(out_dir) / "stabilize.json"
+    if not sidecar.exists():
+        return None
+    h, w = hw
+    corners = np.array([[0, 0, 1], [w - 1, 0, 1], [w - 1, h - 1, 1], [0, h - 1, 1]], float).T
+
+    def h3(m):
+        return np.vstack([np.asarray(m, float), [0.0, 0.0, 1.0]])
+
+    s0 = h3(shakes[0])
+    worst = 0.0
+    for entry in json.loads(sidecar.read_text())["frames"]:
+        k = int(entry["frame"]) - FIRST_FRAME
+        a = s0 @ np.linalg.inv(h3(shakes[k])) @ corners
+        b = np.asarray(entry["to_reference"], float) @ corners
+        worst = max(worst, float(np.mean(np.linalg.norm(a[:2] / a[2] - b[:2] / b[2], axis=0))))
+    return worst
 
 
 def write_shot(shot: list, folder: Path) -> list[str]:
@@ -194,20 +225,25 @@ def shot_rows(*, splits=("validation", "foreign"), per_source: int = 6, frames: 
     try:
         for sid in ids:
             t0 = time.perf_counter()
-            shots = build_source_shots(sid, per_source, seed=seed, hw=hw, frames=frames, root=root)
+            infos: list = []
+            shots = build_source_shots(sid, per_source, seed=seed, hw=hw, frames=frames, root=root, infos=infos)
             written = []
             for i, shot in enumerate(shots):
                 folder = work / sid / f"shot{i:02d}"
-                written.append((folder, write_shot(shot, folder), [s.mask > 0 for s in shot]))
+                written.append((folder, write_shot(shot, folder), [s.mask > 0 for s in shot], infos[i]["camera"]))
             del shots
             t_build += time.perf_counter() - t0
             for v in variants:
-                scores = []
-                for folder, stems, truths in written:
+                scores, cameras = [], []
+                for folder, stems, truths, shakes in written:
                     dest = work / sid / f"{folder.name}.out.{v.label}"
                     t_batch += run_batch(folder, dest, v.args)
                     scores.append(score_shot(read_masks(dest, stems, hw), truths))
+                    cameras.append(camera_error(dest, shakes, hw))
                 row = _source_row(scores)
+                solved = [c for c in cameras if c is not None]
+                row["camera_worst_px"] = [None if c is None else round(c, 2) for c in cameras]
+                row["camera_lost"] = sum(c > CAMERA_LOST_PX for c in solved) if solved else None
                 out["variants"][v.label]["rows"][sid] = row
                 log(f"{sid} {v.label}: F1 {row['f1']} free % {row['clean_flagged_pct']} "
                     f"consistency {row['consistency']}")  # fmt: skip
@@ -227,15 +263,25 @@ def _cell(v, width: int) -> str:
     return f"{'-' if v is None else v:>{width}}"
 
 
+def _lost(row: dict) -> str:
+    return "-" if row.get("camera_lost") is None else f"{row['camera_lost']}/{row['shots']}"
+
+
+def _lost_sum(rows: list[dict]) -> str:
+    solved = [r for r in rows if r.get("camera_lost") is not None]
+    return f"{sum(r['camera_lost'] for r in solved)}/{sum(r['shots'] for r in solved)}" if solved else "-"
+
+
 def format_shot_table(rows: dict) -> str:
     """The rows as plain text: per split a line per source and variant, and mean lines."""
     head = (f"{'source':<26}{'split':<11}{'variant':<12}{'P':>7}{'R':>7}{'F1':>7}{'free %':>9}{'consist':>9}"
-            f"{'flicker':>9}")  # fmt: skip
+            f"{'flicker':>9}{'cam lost':>10}")  # fmt: skip
     lines = [f"seam removal on shots through laika-fx batch ({rows['per_source']} shots per source, "
              f"{rows['frames']} frames at {rows['size'][0]}x{rows['size'][1]}, seed {rows['seed']}; P/R/F1 3 px "
              "pooled over frames; free % = pixels flagged on seam-free frames; consist = share of a shot's seamed "
              "frames where the seam was found (R >= 0.5), mean over shots; flicker = shots found on some frames "
-             "only / shots with a seam)"]  # fmt: skip
+             f"only / shots with a seam; cam lost = shots whose camera solve is off by > {CAMERA_LOST_PX:g} px on "
+             "some frame (mean corner error vs the true shake) / shots)"]  # fmt: skip
     for split in ("foreign", "validation"):
         ids = [s for s in rows["sources"] if rows["split"][s] == split]
         if not ids:
@@ -249,13 +295,15 @@ def format_shot_table(rows: dict) -> str:
                 r = var["rows"][sid]
                 lines.append(f"{sid:<26}{split:<11}{label:<12}{r['precision']:>7}{r['recall']:>7}{r['f1']:>7}"
                              f"{_cell(r['clean_flagged_pct'], 9)}{_cell(r['consistency'], 9)}"
-                             f"{str(r['flicker_shots']) + '/' + str(r['seam_shots']):>9}")  # fmt: skip
+                             f"{str(r['flicker_shots']) + '/' + str(r['seam_shots']):>9}"
+                             f"{_lost(r):>10}")  # fmt: skip
             if rs:
                 lines.append(f"{'mean':<26}{split:<11}{label:<12}{_mean(r['precision'] for r in rs):>7}"
                              f"{_mean(r['recall'] for r in rs):>7}{_mean(r['f1'] for r in rs):>7}"
                              f"{_cell(_mean(r['clean_flagged_pct'] for r in rs), 9)}"
                              f"{_cell(_mean(r['consistency'] for r in rs), 9)}"
-                             f"{str(sum(r['flicker_shots'] for r in rs)) + '/' + str(sum(r['seam_shots'] for r in rs)):>9}")  # fmt: skip
+                             f"{str(sum(r['flicker_shots'] for r in rs)) + '/' + str(sum(r['seam_shots'] for r in rs)):>9}"
+                             f"{_lost_sum(rs):>10}")  # fmt: skip
     return "\n".join(lines)
 
 

@@ -887,17 +887,24 @@ def _source_scenes(pools, source_id, split, count, *, seed, hw, p_seam, p_head, 
 
 def source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, int] = (540, 960), frames: int = 8,
                  p_seam: float = 0.8, p_hold: float = 0.25, root: Path | None = None,
-                 renderer: str | None = None) -> list[list[Scene]]:  # fmt: skip
+                 renderer: str | None = None, infos: list | None = None) -> list[list[Scene]]:  # fmt: skip
     """``count`` shots (:func:`make_world_shot`) of ``frames`` frames built only from the
     images of ``source_id``, with its head kinds (``SOURCE_HEADS``) and its split's renderer
-    (deterministic for a seed), as :func:`source_scenes` builds scenes."""
+    (deterministic for a seed), as :func:`source_scenes` builds scenes. ``infos``: a list
+    that gets each shot's ``info`` dict (head paths, camera shakes, hold)."""
     split = next(p.split for p in sources.PACKAGE_SOURCES if p.id == source_id)
     pools = source_pools(source_id, root)
     rng = np.random.default_rng(seed)
     kinds = SOURCE_HEADS.get(source_id, ("blob",))
-    return [make_world_shot(rng, hw, pools, frames=frames, head_kinds=kinds, set_source=source_id,
-                            renderer=renderer or SPLIT_RENDERER[split], p_seam=p_seam, p_hold=p_hold)
-            for _ in range(count)]  # fmt: skip
+    shots = []
+    for _ in range(count):
+        info: dict = {}
+        shots.append(make_world_shot(rng, hw, pools, frames=frames, head_kinds=kinds, set_source=source_id,
+                                     renderer=renderer or SPLIT_RENDERER[split], p_seam=p_seam, p_hold=p_hold,
+                                     info=info))  # fmt: skip
+        if infos is not None:
+            infos.append(info)
+    return shots
 
 
 def split_scenes(split: str, count_per_source: int, *, seed: int, hw: tuple[int, int] = (352, 480),
