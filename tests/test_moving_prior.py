@@ -4,8 +4,6 @@ moving grid) counts as the puppet."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -18,8 +16,6 @@ from laika_fx.stabilize.moving import CELL, moving_grid, pack_grid, unpack_grid
 from laika_fx.stabilize.plugin import StabilizePlugin
 from laika_fx.stabilize.sidecar import SidecarError, check_sidecar
 from laika_fx.stabilize.static_set import reference_gradient
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _texture(h: int, w: int, seed: int) -> np.ndarray:
@@ -101,14 +97,11 @@ def test_render_frame_hands_the_stabilize_grid_to_earlier_plugins():
 
 @pytest.fixture(scope="module")
 def set_lines_frame() -> np.ndarray:
-    """The first frame of the benchmark shot (1080p): a puppet on a collage of photographs
-    with lines the shipped detector finds off the face (the gate leaves them alone)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from shot import frames, plate
-    finally:
-        sys.path.pop(0)
-    return next(frames(plate(1080, 1920)[0], 1))
+    """A seam-free held-out frame of the synthetic world (352x480) with a line of the set
+    that the shipped detector finds off any face and the gate leaves alone."""
+    from laika_fx_train.seam.evaluate import heldout_scenes
+
+    return (heldout_scenes(25, seed=999, p_seam=0.0)[24].frame * 255 + 0.5).astype(np.uint8)
 
 
 def _render(frame: np.ndarray, moving, **settings) -> FrameContext:
@@ -122,13 +115,13 @@ def test_a_line_on_what_moved_counts_as_on_the_puppet(set_lines_frame):
     left = alone.notes["seam_removal"]["lines_left_alone"]
     assert left >= 1 and alone.masks["seam_rejected"].any()
     # nothing moved: the same as no evidence
-    still = _render(set_lines_frame, np.zeros((34, 60), bool))
+    still = _render(set_lines_frame, np.zeros((22, 30), bool))
     assert np.array_equal(still.masks["seam"], alone.masks["seam"])
     # where the rejected lines lie moved: they count as on the puppet and are painted out
-    rej = cv2.resize(alone.masks["seam_rejected"], (60, 34), interpolation=cv2.INTER_AREA) > 0
+    rej = cv2.resize(alone.masks["seam_rejected"], (30, 22), interpolation=cv2.INTER_AREA) > 0
     moved = _render(set_lines_frame, cv2.dilate(rej.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
     assert moved.notes.get("seam_removal", {}).get("lines_left_alone", 0) < left
     assert (moved.masks["seam"] > 0).sum() > (alone.masks["seam"] > 0).sum()
     # the parameter turns it off
-    off = _render(set_lines_frame, np.ones((34, 60), bool), motion="off")
+    off = _render(set_lines_frame, np.ones((22, 30), bool), motion="off")
     assert np.array_equal(off.masks["seam"], alone.masks["seam"])
