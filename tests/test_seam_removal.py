@@ -490,6 +490,12 @@ def test_quantization_aware_training_exports_an_all_int8_detector(tmp_path):
     qnet = _quantization_aware(SeamNet(), calib, loss_fn, run_dir=tmp_path, minutes=0.05, lr=1e-4, seed=0,
                                started=0.0)  # fmt: skip
     assert (tmp_path / "checkpoint_qat.pt").exists()
+    # the FP32 IR the export writes is this network's float weights
+    from laika_fx_train.seam.train import qat_float_weights
+
+    plain = qat_float_weights(qnet)
+    assert all(torch.equal(v, qnet.state_dict()[k]) for k, v in plain.state_dict().items())
+    assert not any("quantizer" in name for name, _ in plain.named_modules())
     qnet.full_resolution = False
     xml = export_ir(qnet, [frames[:1].transpose(0, 3, 1, 2).astype(np.float32) / 255], tmp_path / "q.xml")
     model = ov.Core().read_model(str(xml))
