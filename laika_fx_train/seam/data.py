@@ -293,21 +293,27 @@ def _degrade_pair(rng: np.random.Generator, frame: np.ndarray, clean: np.ndarray
     noise = rng.normal(0, noise_sd, frame.shape).astype(np.float32) if noise_sd > 0.002 else None
     jpeg_q = int(rng.integers(55, 96)) if rng.random() < 0.3 else None
     quant8 = rng.random() < 0.6
-    out = []
-    for img in (frame, clean):
-        x = np.clip(img * gain, 0, 1) ** gamma
-        if sigma > 0.05:
-            x = cv2.GaussianBlur(x, (0, 0), sigma)
-        if noise is not None:
-            x = x + noise
-        x = np.clip(x, 0, 1).astype(np.float32)
-        if jpeg_q is not None:
-            ok, buf = cv2.imencode(".jpg", (x * 255 + 0.5).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, jpeg_q])
-            x = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED).astype(np.float32) / 255.0
-        elif quant8:
-            x = np.round(x * 255) / 255.0
-        out.append(x.astype(np.float32))
-    return out[0], out[1]
+    cam = dict(gain=gain, gamma=gamma, sigma=sigma, jpeg_q=jpeg_q, quant8=quant8)
+    return apply_camera(frame, noise, **cam), apply_camera(clean, noise, **cam)
+
+
+def apply_camera(img: np.ndarray, noise: np.ndarray | None, *, gain: float, gamma: float, sigma: float,
+                 jpeg_q: int | None, quant8: bool) -> np.ndarray:  # fmt: skip
+    """One image through a camera's degradations (:func:`_degrade_pair` draws them): exposure
+    ``gain`` and ``gamma``, defocus ``sigma``, additive ``noise``, then JPEG at ``jpeg_q`` or
+    8-bit quantisation (``quant8``) or neither; float32 in [0, 1]."""
+    x = np.clip(img * gain, 0, 1) ** gamma
+    if sigma > 0.05:
+        x = cv2.GaussianBlur(x, (0, 0), sigma)
+    if noise is not None:
+        x = x + noise
+    x = np.clip(x, 0, 1).astype(np.float32)
+    if jpeg_q is not None:
+        ok, buf = cv2.imencode(".jpg", (x * 255 + 0.5).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, jpeg_q])
+        x = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED).astype(np.float32) / 255.0
+    elif quant8:
+        x = np.round(x * 255) / 255.0
+    return x.astype(np.float32)
 
 
 # --------------------------------------------------------------------------- datasets

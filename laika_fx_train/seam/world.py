@@ -42,7 +42,7 @@ import cv2
 import numpy as np
 
 from .. import sources
-from .data import Scene, _degrade_pair, add_distractors
+from .data import Scene, _degrade_pair, add_distractors, apply_camera
 from .synth import draw_seam, render_puppet_head, seam_curve
 
 __all__ = ["ImagePool", "SplitPools", "make_world_scene", "make_world_shot", "source_shots", "world_scenes", "HEAD_KINDS",
@@ -539,9 +539,7 @@ def make_world_scene(
     if degrade:
         frame, clean = _degrade_pair(rng, frame, clean)
         if rng.random() < 0.3:  # vignetting
-            yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-            rr = ((xx - w / 2) ** 2 + (yy - h / 2) ** 2) / (0.25 * (h * h + w * w))
-            v = (1 - rng.uniform(0.1, 0.4) * rr)[..., None]
+            v = _vignette(hw, rng.uniform(0.1, 0.4))
             frame, clean = frame * v, clean * v
     face8 = (face_all > 0.5).astype(np.uint8) * 255
     return Scene(np.clip(frame, 0, 1).astype(np.float32), np.clip(clean, 0, 1).astype(np.float32), mask,
@@ -600,28 +598,24 @@ def _shot_camera(rng: np.random.Generator) -> dict:
     )  # fmt: skip
 
 
+def _vignette(hw: tuple[int, int], strength: float) -> np.ndarray:
+    """``(H, W, 1)`` float32 darkening towards the corners by up to ``strength``."""
+    h, w = hw
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    rr = ((xx - w / 2) ** 2 + (yy - h / 2) ** 2) / (0.25 * (h * h + w * w))
+    return (1 - strength * rr)[..., None]
+
+
 def _shot_degrade(rng: np.random.Generator, cam: dict, frame: np.ndarray, clean: np.ndarray, gain: float):
     """``data._degrade_pair`` with the shot's fixed camera ``cam`` (exposure ``gain`` with this
     frame's flicker), fresh noise shared by the frame and its clean image, then vignetting."""
     noise = rng.normal(0, cam["noise_sd"], frame.shape).astype(np.float32) if cam["noise_sd"] > 0.002 else None
+    opts = {k: cam[k] for k in ("gamma", "sigma", "jpeg_q", "quant8")}
     out = []
     for img in (frame, clean):
-        x = np.clip(img * gain, 0, 1) ** cam["gamma"]
-        if cam["sigma"] > 0.05:
-            x = cv2.GaussianBlur(x, (0, 0), cam["sigma"])
-        if noise is not None:
-            x = x + noise
-        x = np.clip(x, 0, 1).astype(np.float32)
-        if cam["jpeg_q"] is not None:
-            ok, buf = cv2.imencode(".jpg", (x * 255 + 0.5).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, cam["jpeg_q"]])
-            x = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED).astype(np.float32) / 255.0
-        elif cam["quant8"]:
-            x = np.round(x * 255) / 255.0
+        x = apply_camera(img, noise, gain=gain, **opts)
         if cam["vignette"] > 0:
-            h, w = x.shape[:2]
-            yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-            rr = ((xx - w / 2) ** 2 + (yy - h / 2) ** 2) / (0.25 * (h * h + w * w))
-            x = x * (1 - cam["vignette"] * rr)[..., None]
+            x = x * _vignette(x.shape[:2], cam["vignette"])
         out.append(np.clip(x, 0, 1).astype(np.float32))
     return out[0], out[1]
 
