@@ -359,8 +359,12 @@ def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray |
 
 def _pick_lines(table: dict, gate: str, confident: float) -> np.ndarray:
     """The mask :func:`select_lines` returns (``kept``, no prompt) from a :func:`_line_table`."""
+    return _lines_mask(table, _kept_lines(table, gate, confident))
+
+
+def _lines_mask(table: dict, keep: np.ndarray | None) -> np.ndarray:
+    """The mask of a :func:`_line_table`'s labels ``keep`` (None: empty)."""
     pred = np.zeros(table["shape"], bool)
-    keep = _kept_lines(table, gate, confident)
     if keep is not None:
         pred[table["box"]] = keep[table["labels"]]
     return pred
@@ -434,8 +438,7 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
         """A scene's counts, the flagged pixels those of the mask grown by ``dilation``."""
         if keep is None:
             return empty_free[i] if free else empty[i]
-        pred = np.zeros(table["shape"], bool)
-        pred[table["box"]] = keep[table["labels"]]
+        pred = _lines_mask(table, keep)
         c = (np.array([0, 0, 0, 0, int(pred.sum()), pred.size], np.int64) if free
              else _scene_counts(pred, truth[i], has_seam[i], near_truth[i]))  # fmt: skip
         if c[5] and disk is not None:
