@@ -11,3 +11,7 @@ the ``[train]`` extra (torch, nncf, scikit-image, matplotlib) for everything but
 - :mod:`.stabilize` -- learned coarse aligner: data, net, training; ``eval stabilize``
 - :mod:`.commands` -- ``laika-fx train ...`` and ``laika-fx eval ...``
 """
+
+from laika_fx.accelerators.runtime import without_telemetry as _without_telemetry
+
+_without_telemetry()  # training imports openvino and nncf: neither sends usage telemetry

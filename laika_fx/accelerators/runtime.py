@@ -22,6 +22,7 @@ made or written, or a blob that cannot be loaded, falls back to compiling withou
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MODELS_DIR", "core", "model_path", "available", "CompiledNet", "compile_model", "cache_dir",
+__all__ = ["MODELS_DIR", "core", "without_telemetry", "model_path", "available", "CompiledNet", "compile_model", "cache_dir",
            "model_digest", "file_stamp"]
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -79,11 +80,24 @@ def _usable_cache_dir() -> str | None:
     return key
 
 
+def without_telemetry() -> None:
+    """Keep OpenVINO from sending usage telemetry: call before ``openvino`` is first imported.
+
+    ``import openvino`` sends an "import" event to Google Analytics (``openvino.tools.ovc``
+    with the ``openvino_telemetry`` package, when no consent file says no): it forks the
+    importing process (a batch process of ~300 MB, briefly counted twice) and reaches for
+    the network on every run. Without the package OpenVINO (and NNCF) use their stubs and
+    send nothing; a process that imported ``openvino_telemetry`` already is left as it is.
+    """
+    sys.modules.setdefault("openvino_telemetry", None)  # None: its import raises ImportError
+
+
 def core():
     """The process-wide ``openvino.Core`` (created on first use)."""
     global _core
     with _core_lock:
         if _core is None:
+            without_telemetry()
             import openvino as ov
 
             _core = ov.Core()
