@@ -246,6 +246,8 @@ def configure_heap() -> bool:
 
 # --------------------------------------------------------------------------- frame cache
 DEFAULT_CACHE_MB = 1024.0
+#: the render pass releases a kept frame once it and this many frames after it are rendered
+RELEASE_LAG = 2
 class FrameCache:
     """Decoded frames kept from the analyze pass for the render pass, within a byte budget.
 
@@ -292,6 +294,13 @@ class FrameCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._frames)
+
+    def discard(self, frame: int) -> None:
+        """Forget ``frame`` (the render pass is done with it): its memory goes back to the heap."""
+        with self._lock:
+            arr = self._frames.pop(frame, None)
+            if arr is not None:
+                self.nbytes -= arr.nbytes
 
     def clear(self) -> None:
         with self._lock:
@@ -933,6 +942,8 @@ def run_batch(
     analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
                            cancel=cancel, timer=timer, frame_format=fmt, cache=cache, require=opts.chunk)  # fmt: skip
 
+    kept = len(cache)  # the render pass releases them as it goes
+
     # ---- render pass
     preparing.join()
     if not cancel.is_set():
@@ -949,7 +960,6 @@ def run_batch(
             compression=compression, prompts=prompts, notes=notes,
             out_ext=out_ext, png_compression=opts.png_compression, first_written=first_written,
         )  # fmt: skip
-    kept = len(cache)
     cache.clear()
     shapes_error = None
     if shape_masks and not opts.chunk:  # a chunk's script would lack the other chunks' frames
@@ -1102,6 +1112,20 @@ def _render_pass(
     rendered: queue.Queue = queue.Queue(maxsize=qsize)
     encoded: queue.Queue = queue.Queue()  # (item, [(temporary file, final name), ...]): paths only
     lock = threading.Lock()
+    # a kept frame is released once it and the RELEASE_LAG frames after it are rendered: a
+    # plugin reading neighbours up to that far (stabilize's fill: 2) still finds it kept,
+    # and the frames decoded later reuse its memory instead of adding to it
+    position = {n: i for i, n in enumerate(todo)}
+    finished: set[int] = set()
+    released = [0]  # frames before this position in ``todo`` are released
+
+    def rendered_one(n: int) -> None:
+        with lock:
+            finished.add(position[n])
+            while released[0] < len(todo) and all(
+                    p in finished for p in range(released[0], min(len(todo), released[0] + RELEASE_LAG + 1))):  # fmt: skip
+                cache.discard(todo[released[0]])
+                released[0] += 1
 
     def read_source(n: int) -> np.ndarray:
         """Frame ``n`` from the frame cache, else decoded and checked against the shot."""
@@ -1158,6 +1182,7 @@ def _render_pass(
             if item is _STOP:
                 return
             if cancel.is_set() or item.error is not None:
+                rendered_one(item.frame)
                 rendered.put(item)
                 continue
             if warmed.is_set():
@@ -1166,6 +1191,7 @@ def _render_pass(
                 with first_lock:
                     render_chain(item)
                     warmed.set()
+            rendered_one(item.frame)
             rendered.put(item)
 
     def writer() -> None:
