@@ -1112,12 +1112,16 @@ def _render_pass(
     rendered: queue.Queue = queue.Queue(maxsize=qsize)
     encoded: queue.Queue = queue.Queue()  # (item, [(temporary file, final name), ...]): paths only
     lock = threading.Lock()
-    # a kept frame is released once it and the RELEASE_LAG frames after it are rendered: a
-    # plugin reading neighbours up to that far (stabilize's fill: 2) still finds it kept,
-    # and the frames decoded later reuse its memory instead of adding to it
+    # Frames decoded here (by a reader, or by a plugin reading a neighbour: stabilize's fill
+    # reads the next two frames before their reader does) are kept in ``window`` until
+    # released, so no frame is decoded twice by the render pass. A frame (kept by the
+    # analyze pass or in the window) is released once it and the RELEASE_LAG frames after
+    # it are rendered: a plugin reading neighbours up to that far still finds it, and the
+    # frames decoded later reuse its memory instead of adding to it.
     position = {n: i for i, n in enumerate(todo)}
     finished: set[int] = set()
     released = [0]  # frames before this position in ``todo`` are released
+    window: dict[int, np.ndarray] = {}
 
     def rendered_one(n: int) -> None:
         with lock:
@@ -1125,14 +1129,43 @@ def _render_pass(
             while released[0] < len(todo) and all(
                     p in finished for p in range(released[0], min(len(todo), released[0] + RELEASE_LAG + 1))):  # fmt: skip
                 cache.discard(todo[released[0]])
+                window.pop(todo[released[0]], None)
                 released[0] += 1
 
+    decoding: dict[int, threading.Event] = {}  # frames being decoded: a second reader waits
+
     def read_source(n: int) -> np.ndarray:
-        """Frame ``n`` from the frame cache, else decoded and checked against the shot."""
+        """Frame ``n`` from the frame cache or the window, else decoded and checked against the shot."""
         arr = cache.get(n)
-        if arr is None:
+        if arr is not None:
+            return arr
+        with lock:
+            arr = window.get(n)
+            busy = decoding.get(n) if arr is None else None
+            if arr is None and busy is None and position.get(n, -1) >= released[0]:
+                decoding[n] = done = threading.Event()
+            else:
+                done = None
+        if arr is not None:
+            return arr
+        if busy is not None:  # another thread decodes it: take its result (or decode if it failed)
+            busy.wait()
+            with lock:
+                arr = window.get(n)
+            if arr is not None:
+                return arr
+        try:
             arr = read_input(shot.path(n))
             _check_like(arr, fmt, shot.path(n).name)
+            arr.flags.writeable = False  # as a kept frame: shared by the frames that read it
+            if done is not None:
+                with lock:
+                    window[n] = arr
+        finally:
+            if done is not None:
+                with lock:
+                    decoding.pop(n, None)
+                done.set()
         return arr
 
     def fail(item: _Item, error: str) -> None:

@@ -255,9 +255,10 @@ def test_frame_cache_decodes_once_and_output_is_bit_identical(tmp_path: Path, mo
     fresh_reads = len(calls)
     calls.clear()
     cached = run_batch(shot, tmp_path / "cached", [Counting()], BatchOptions(workers=2, cache_mb=1024))
-    # without the cache: the analyze pass, the render pass and the 5 neighbour reads all
-    # decode; with it, only the analyze pass does (the shot's format comes from headers)
-    assert fresh_reads == 6 + 6 + 5
+    # without the cache: the analyze pass and the render pass decode (the 5 neighbour reads
+    # share the render pass's decode); with it, only the analyze pass does (the shot's
+    # format comes from headers)
+    assert fresh_reads == 6 + 6
     assert len(calls) == 6
     assert cached["frame_cache"] == {"budget_mb": 1024.0, "frames_kept": 6, "reads_saved": 11}
     assert fresh["frame_cache"]["frames_kept"] == 0
@@ -284,7 +285,7 @@ def test_frame_cache_stays_within_its_budget(tmp_path: Path, monkeypatch):
     # kept in shot order (1001, 1002) even though frame 1001's decode finished last
     assert sorted(set(calls[6:])) == [f"frame.{n}.png" for n in range(1003, 1007)]
     assert report["frames_written"] == 6
-    assert len(calls) == 6 + 4 + 4  # analyze, render of 4 frames, 4 of 5 neighbour reads
+    assert len(calls) == 6 + 4  # analyze, render of 4 frames (the neighbour reads share these)
     run_batch(shot, tmp_path / "ref", [Counting()], BatchOptions(workers=2, cache_mb=0))
     assert _outputs(tmp_path / "o") == _outputs(tmp_path / "ref")
 
