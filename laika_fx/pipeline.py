@@ -245,9 +245,19 @@ def configure_heap() -> bool:
 
 
 # --------------------------------------------------------------------------- frame cache
+#: the largest default frame cache (MB)
 DEFAULT_CACHE_MB = 1024.0
+#: a default run's decoded frames (frame cache + frames in flight, :func:`frames_in_flight`)
+#: stay within this (MB); the cache gets what the frames in flight leave (at 1080p 8-bit RGB,
+#: 2 workers: 152 MB, 25 frames; at 4K none). The rest of a default run's memory (the
+#: interpreter, OpenVINO and the models, the stabilize solver processes) is ~300-450 MB at
+#: 1080p (docs/benchmarks.md, "Memory").
+DEFAULT_FRAME_MEMORY_MB = 300.0
 #: the render pass releases a kept frame once it and this many frames after it are rendered
 RELEASE_LAG = 2
+#: shots of at least this many frames prepare the plugins without an analyze step after the
+#: analysis, not during it (stabilize solves such shots in processes: PROCESS_MIN_FRAMES)
+EARLY_PREPARE_MAX_FRAMES = 48
 class FrameCache:
     """Decoded frames kept from the analyze pass for the render pass, within a byte budget.
 
@@ -646,6 +656,16 @@ def frames_in_flight(workers: int, io_threads: int, qsize: int) -> int:
     return max(4 * workers, 2 * qsize + 2 * io_threads + 3 * workers + 7)
 
 
+def default_cache_mb(frame_bytes: int, *, workers: int, io_threads: int, qsize: int) -> float:
+    """The frame cache budget (MB) of a run without ``--cache-mb``: what
+    :data:`DEFAULT_FRAME_MEMORY_MB` leaves after the frames in flight, at most
+    :data:`DEFAULT_CACHE_MB`. A 24-frame 1080p shot is kept whole (its frames are decoded
+    once); a longer shot keeps its first 25 frames and the render pass decodes the others
+    (~30 ms of CPU each at 1080p)."""
+    left = DEFAULT_FRAME_MEMORY_MB - frames_in_flight(workers, io_threads, qsize) * frame_bytes / 2**20
+    return max(0.0, min(DEFAULT_CACHE_MB, left))
+
+
 def apply_memory_cap(memory_mb: float, frame_bytes: int, *, workers: int, io_threads: int, qsize: int,
                      cache_mb: float) -> tuple[int, int, float]:  # fmt: skip
     """``(io_threads, qsize, cache_mb)`` that keep the run's decoded frames within ``memory_mb``
@@ -926,17 +946,23 @@ def run_batch(
     # ---- analyze pass (the frames it decodes are kept for the render pass, within the budget)
     compression = _shot_tiff_compression(shot)  # outputs keep it (OpenCV would always write LZW)
     cache_mb = opts.cache_mb
+    frame_bytes = int(np.prod(fmt[0])) * np.dtype(fmt[1]).itemsize
     if cache_mb is None:
-        cache_mb = 0.0 if compression == 1 else DEFAULT_CACHE_MB
+        cache_mb = 0.0 if compression == 1 else (
+            DEFAULT_CACHE_MB if opts.memory_mb is not None  # the cap decides
+            else default_cache_mb(frame_bytes, workers=workers, io_threads=io_threads, qsize=qsize))  # fmt: skip
     if opts.memory_mb is not None:
-        frame_bytes = int(np.prod(fmt[0])) * np.dtype(fmt[1]).itemsize
         io_threads, qsize, cache_mb = apply_memory_cap(opts.memory_mb, frame_bytes, workers=workers,
                                                        io_threads=io_threads, qsize=qsize, cache_mb=cache_mb)  # fmt: skip
     cache = FrameCache(int(cache_mb * 1024 * 1024))
     # plugins without an analyze step get ready (models compiled for this frame size) while
-    # the others analyse: their set-up is then off the way to the first frame
+    # the others analyse: their set-up is then off the way to the first frame. On long shots
+    # (EARLY_PREPARE_MAX_FRAMES) it waits for the analysis instead: the set-up (~0.3 s from
+    # the compiled-model cache) is a small share of such a run, and its ~100-140 MB (1080p)
+    # would otherwise add to the analysis's peak (its solver processes, the frame cache)
     prepared: dict[str, BaseException] = {}
-    early = [p for p in plugins if not p.has_analyze]
+    prepare_early = sum(1 for n in shot.requested if n in on_disk) < EARLY_PREPARE_MAX_FRAMES
+    early = [p for p in plugins if not p.has_analyze] if prepare_early else []
     preparing = threading.Thread(target=_prepare, args=(early, fmt, prepared), name="laika-prepare", daemon=True)
     preparing.start()
     analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
@@ -947,7 +973,7 @@ def run_batch(
     # ---- render pass
     preparing.join()
     if not cancel.is_set():
-        _prepare([p for p in plugins if p.has_analyze], fmt, prepared)
+        _prepare([p for p in plugins if p.has_analyze or not prepare_early], fmt, prepared)
         for plugin in plugins:
             if plugin.name in prepared:  # e.g. a model file missing: one line, not a traceback
                 exc = prepared[plugin.name]
