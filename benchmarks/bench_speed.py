@@ -253,6 +253,10 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="also write every figure to this file")
     ap.add_argument("--keep", type=Path, help="build the shots here and keep them (default: a temporary folder)")
     ap.add_argument("--only", help="comma-separated resolutions (540p,1080p,4K)")
+    ap.add_argument("--frames", type=int, help="frames per shot at every resolution (default: 96/24 at 540p and "
+                    "1080p, 24/8 at 4K, full/--quick)")
+    ap.add_argument("--formats", help="comma-separated formats (png8,tif16,jpg; default: all at 1080p, PNG elsewhere "
+                    "with --quick)")
     ap.add_argument("--source", type=Path, metavar="SRC",
                     help="the laika_fx source tree to measure (default: the installed one)")
     ap.add_argument("--baseline", type=Path, metavar="SRC",
@@ -278,10 +282,12 @@ def main() -> int:
     try:
         for res in resolutions:
             h, w = RESOLUTIONS[res]
-            n = FRAMES[res][q]
+            n = a.frames or FRAMES[res][q]
             say(f"building the {res} plate")
             base, seam_px = plate(h, w)
             fmts = ["png8"] if a.quick and res != "1080p" else list(FORMATS)
+            if a.formats:
+                fmts = [f for f in a.formats.split(",") if f in FORMATS]
             for fmt in fmts:
                 shot = work / f"{res}_{fmt}"
                 if shot.exists() and len(list(shot.glob("frame.*"))) == n:
@@ -330,7 +336,7 @@ def table(results: dict) -> str:
     lines = [f"CPU: {results['cpu']} ({results['cores']} cores); 1-minute load average before each run in the "
              f"last column; {'--quick' if results['quick'] else 'full'} run, {results['bench_seconds']} s", ""]
     lines += ["| shot | chain | workers | frames | frames/min end to end (run) | floor ratio | TTFF s | "
-              "CPU ms/frame | peak RSS / PSS tree MB | per-stage ms/frame: wall/CPU of the thread | load |",
+              "CPU ms/frame | peak RSS / PSS tree, largest process MB | per-stage ms/frame: wall/CPU of the thread | load |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     floors = {(r["resolution"], r["format"], r["workers"], r["one_core"]): r["fpm_end_to_end"]
               for r in results["runs"] if r["chain"] == "pass-through"}  # fmt: skip
@@ -343,7 +349,7 @@ def table(results: dict) -> str:
         workers = f"{r['workers']}{' (1 core)' if r['one_core'] else ''}"
         lines.append(f"| {r['resolution']} {r['format']} | {r['chain']} | {workers} | {r['frames']} | "
                      f"{r['fpm_end_to_end']:.0f} ({r['fpm_run']:.0f}) | {ratio} | {r['ttff_process_s']} | {r['cpu_ms_per_frame']:.0f} | "
-                     f"{r['peak_rss_tree_mb']} / {r['peak_pss_tree_mb']} | {stages} | {r['load_1min_before']} |")  # fmt: skip
+                     f"{r['peak_rss_tree_mb']} / {r['peak_pss_tree_mb']}, {r['max_rss_process_mb']} | {stages} | {r['load_1min_before']} |")  # fmt: skip
     v = results.get("vidstab_1080p_png")
     if v:
         lines.append("")
