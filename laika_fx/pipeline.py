@@ -1159,6 +1159,9 @@ def _render_pass(
                 released[0] += 1
 
     decoding: dict[int, threading.Event] = {}  # frames being decoded: a second reader waits
+    # how far past the released frames the window keeps frames: the readers' reach (a plugin
+    # reading neighbours farther ahead decodes those as it did before)
+    ahead = frames_in_flight(workers, io_threads, qsize)
 
     def read_source(n: int) -> np.ndarray:
         """Frame ``n`` from the frame cache or the window, else decoded and checked against the shot."""
@@ -1168,7 +1171,7 @@ def _render_pass(
         with lock:
             arr = window.get(n)
             busy = decoding.get(n) if arr is None else None
-            if arr is None and busy is None and position.get(n, -1) >= released[0]:
+            if arr is None and busy is None and 0 <= position.get(n, -1) - released[0] < ahead:
                 decoding[n] = done = threading.Event()
             else:
                 done = None

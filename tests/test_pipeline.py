@@ -314,6 +314,45 @@ def test_memory_cap_shrinks_the_cache_then_the_queues_and_keeps_the_bytes(tmp_pa
     assert (io, q) == (2, 4) and cache == pytest.approx(600 - frames_in_flight(2, 2, 4) * 3840 * 2160 * 3 / 2**20)
 
 
+def test_default_cache_keeps_what_its_budget_holds_releases_rendered_frames_and_keeps_the_bytes(
+    tmp_path: Path, monkeypatch
+):
+    """The default frame cache is what DEFAULT_FRAME_MEMORY_MB leaves after the frames in
+    flight: a short shot is kept whole, a long one its first frames; the render pass
+    releases each kept frame once it and the RELEASE_LAG frames after it are rendered, and
+    the bytes are those of a run without any cache."""
+    import laika_fx.pipeline as pl
+
+    make_shot(tmp_path / "s", 8, shape=(40, 56, 3))
+    shot = open_shot(tmp_path / "s")
+    frame_bytes = 40 * 56 * 3
+    in_flight = pl.frames_in_flight(2, 2, 4) * frame_bytes / 2**20
+    # a 1080p 8-bit frame, 2 workers: 25 frames kept (a 24-frame shot whole), none at 4K
+    assert int(pl.default_cache_mb(1920 * 1080 * 3, workers=2, io_threads=2, qsize=4) * 2**20 // (1920 * 1080 * 3)) == 25
+    assert pl.default_cache_mb(3840 * 2160 * 3, workers=2, io_threads=2, qsize=4) == 0.0
+    monkeypatch.setattr(pl, "DEFAULT_FRAME_MEMORY_MB", in_flight + 3.5 * frame_bytes / 2**20)
+    released: list[int] = []
+    discard = pl.FrameCache.discard
+
+    def spy(cache, frame):
+        if frame in cache:
+            released.append(frame)
+        discard(cache, frame)
+
+    monkeypatch.setattr(pl.FrameCache, "discard", spy)
+    calls = _count_decodes(monkeypatch)
+    report = run_batch(shot, tmp_path / "default", [Counting()], BatchOptions(workers=2))
+    assert report["frame_cache"]["frames_kept"] == 3  # the first three frames fit
+    assert sorted(released) == [1001, 1002, 1003]  # each released during the render pass
+    assert len(calls) == 8 + 5  # analyze, then each frame not kept decoded once (neighbours share it)
+    none = run_batch(shot, tmp_path / "none", [Counting()], BatchOptions(workers=2, cache_mb=0))
+    assert none["frame_cache"]["frames_kept"] == 0
+    assert _outputs(tmp_path / "default") == _outputs(tmp_path / "none")
+    explicit = run_batch(shot, tmp_path / "all", [Counting()], BatchOptions(workers=2, cache_mb=1024))
+    assert explicit["frame_cache"]["frames_kept"] == 8  # an explicit --cache-mb still decides
+    assert _outputs(tmp_path / "all") == _outputs(tmp_path / "none")
+
+
 def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
     """Uncompressed TIFF reads faster than the cache keeps a frame; other formats are cached."""
     from laika_fx.pipeline import default_cache_mb
