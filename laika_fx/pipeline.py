@@ -245,14 +245,12 @@ def configure_heap() -> bool:
 
 
 # --------------------------------------------------------------------------- frame cache
-#: the largest default frame cache (MB)
-DEFAULT_CACHE_MB = 1024.0
-#: a default run's decoded frames (frame cache + frames in flight, :func:`frames_in_flight`)
-#: stay within this (MB); the cache gets what the frames in flight leave (at 1080p 8-bit RGB,
-#: 2 workers: 152 MB, 25 frames; at 4K none). The rest of a default run's memory (the
-#: interpreter, OpenVINO and the models, the stabilize solver processes) is ~300-450 MB at
-#: 1080p (docs/benchmarks.md, "Memory").
-DEFAULT_FRAME_MEMORY_MB = 300.0
+#: the default frame cache (MB): 25 frames of 1080p 8-bit RGB (a 24-frame shot is decoded
+#: once), 6 at 4K. Beyond it the render pass decodes a frame (~30 ms of CPU at 1080p, ~115 at
+#: 4K) instead of keeping it (6.2 / 24.9 MB) through the analysis (docs/benchmarks.md, "Memory")
+DEFAULT_CACHE_MB = 150.0
+#: the largest frame cache a ``--memory-mb`` cap gives without ``--cache-mb``
+CAPPED_CACHE_MB = 1024.0
 #: the render pass releases a kept frame once it and this many frames after it are rendered
 RELEASE_LAG = 2
 #: shots of at least this many frames prepare the plugins without an analyze step after the
@@ -656,16 +654,6 @@ def frames_in_flight(workers: int, io_threads: int, qsize: int) -> int:
     return max(4 * workers, 2 * qsize + 2 * io_threads + 3 * workers + 7)
 
 
-def default_cache_mb(frame_bytes: int, *, workers: int, io_threads: int, qsize: int) -> float:
-    """The frame cache budget (MB) of a run without ``--cache-mb``: what
-    :data:`DEFAULT_FRAME_MEMORY_MB` leaves after the frames in flight, at most
-    :data:`DEFAULT_CACHE_MB`. A 24-frame 1080p shot is kept whole (its frames are decoded
-    once); a longer shot keeps its first 25 frames and the render pass decodes the others
-    (~30 ms of CPU each at 1080p)."""
-    left = DEFAULT_FRAME_MEMORY_MB - frames_in_flight(workers, io_threads, qsize) * frame_bytes / 2**20
-    return max(0.0, min(DEFAULT_CACHE_MB, left))
-
-
 def apply_memory_cap(memory_mb: float, frame_bytes: int, *, workers: int, io_threads: int, qsize: int,
                      cache_mb: float) -> tuple[int, int, float]:  # fmt: skip
     """``(io_threads, qsize, cache_mb)`` that keep the run's decoded frames within ``memory_mb``
@@ -947,10 +935,8 @@ def run_batch(
     compression = _shot_tiff_compression(shot)  # outputs keep it (OpenCV would always write LZW)
     cache_mb = opts.cache_mb
     frame_bytes = int(np.prod(fmt[0])) * np.dtype(fmt[1]).itemsize
-    if cache_mb is None:
-        cache_mb = 0.0 if compression == 1 else (
-            DEFAULT_CACHE_MB if opts.memory_mb is not None  # the cap decides
-            else default_cache_mb(frame_bytes, workers=workers, io_threads=io_threads, qsize=qsize))  # fmt: skip
+    if cache_mb is None:  # with a cap, the cap decides
+        cache_mb = 0.0 if compression == 1 else CAPPED_CACHE_MB if opts.memory_mb is not None else DEFAULT_CACHE_MB
     if opts.memory_mb is not None:
         io_threads, qsize, cache_mb = apply_memory_cap(opts.memory_mb, frame_bytes, workers=workers,
                                                        io_threads=io_threads, qsize=qsize, cache_mb=cache_mb)  # fmt: skip

@@ -317,20 +317,17 @@ def test_memory_cap_shrinks_the_cache_then_the_queues_and_keeps_the_bytes(tmp_pa
 def test_default_cache_keeps_what_its_budget_holds_releases_rendered_frames_and_keeps_the_bytes(
     tmp_path: Path, monkeypatch
 ):
-    """The default frame cache is what DEFAULT_FRAME_MEMORY_MB leaves after the frames in
-    flight: a short shot is kept whole, a long one its first frames; the render pass
-    releases each kept frame once it and the RELEASE_LAG frames after it are rendered, and
-    the bytes are those of a run without any cache."""
+    """The default frame cache (DEFAULT_CACHE_MB) keeps a short shot whole and a long one's
+    first frames; the render pass releases each kept frame once it and the RELEASE_LAG
+    frames after it are rendered, and the bytes are those of a run without any cache."""
     import laika_fx.pipeline as pl
 
+    # a 24-frame 1080p 8-bit shot is kept whole by default, 6 frames of a 4K one
+    assert int(pl.DEFAULT_CACHE_MB * 2**20 // (1920 * 1080 * 3)) == 25
+    assert int(pl.DEFAULT_CACHE_MB * 2**20 // (3840 * 2160 * 3)) == 6
     make_shot(tmp_path / "s", 8, shape=(40, 56, 3))
     shot = open_shot(tmp_path / "s")
-    frame_bytes = 40 * 56 * 3
-    in_flight = pl.frames_in_flight(2, 2, 4) * frame_bytes / 2**20
-    # a 1080p 8-bit frame, 2 workers: 25 frames kept (a 24-frame shot whole), none at 4K
-    assert int(pl.default_cache_mb(1920 * 1080 * 3, workers=2, io_threads=2, qsize=4) * 2**20 // (1920 * 1080 * 3)) == 25
-    assert pl.default_cache_mb(3840 * 2160 * 3, workers=2, io_threads=2, qsize=4) == 0.0
-    monkeypatch.setattr(pl, "DEFAULT_FRAME_MEMORY_MB", in_flight + 3.5 * frame_bytes / 2**20)
+    monkeypatch.setattr(pl, "DEFAULT_CACHE_MB", 3.5 * 40 * 56 * 3 / 2**20)
     released: list[int] = []
     discard = pl.FrameCache.discard
 
@@ -355,7 +352,7 @@ def test_default_cache_keeps_what_its_budget_holds_releases_rendered_frames_and_
 
 def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
     """Uncompressed TIFF reads faster than the cache keeps a frame; other formats are cached."""
-    from laika_fx.pipeline import default_cache_mb
+    from laika_fx.pipeline import DEFAULT_CACHE_MB
 
     for ext, compression, kept in ((".tif", 1, 0), (".tif", 5, 4), (".png", None, 4)):
         folder = tmp_path / f"s{ext}{compression}"
@@ -364,8 +361,7 @@ def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
             write_frame(folder / f"f.{1001 + i:04d}{ext}", np.full((16, 24, 3), i, np.uint8), compression=compression)
         report = run_batch(open_shot(folder), tmp_path / f"o{ext}{compression}", [Counting()], BatchOptions(workers=1))
         assert report["frame_cache"]["frames_kept"] == kept, (ext, compression)
-        budget = default_cache_mb(16 * 24 * 3, workers=1, io_threads=1, qsize=2)
-        assert report["frame_cache"]["budget_mb"] == (0.0 if kept == 0 else budget)
+        assert report["frame_cache"]["budget_mb"] == (0.0 if kept == 0 else DEFAULT_CACHE_MB)
 
 
 def test_batch_renames_a_frame_only_after_it_was_synced(shot_dir: Path, tmp_path: Path, monkeypatch):

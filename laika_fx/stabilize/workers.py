@@ -75,16 +75,6 @@ def _ready() -> bool:
     return _SOLVER is not None
 
 
-def _forkserver_pid() -> int | None:
-    """The running fork server's process id, or None (also where this cannot be known)."""
-    try:
-        from multiprocessing import forkserver
-
-        return forkserver._forkserver._forkserver_pid
-    except AttributeError:
-        return 0
-
-
 class SolverProcesses:
     """``solve(finest_proxy) -> Alignment`` in ``workers`` processes; thread-safe.
 
@@ -101,9 +91,6 @@ class SolverProcesses:
     def __init__(self, reference: np.ndarray, *, workers: int, learned: bool, **kwargs) -> None:
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         ctx = mp.get_context(method)
-        # a fork server this starts is stopped by close(): it holds ~60 MB for nothing once
-        # the solves are done (one already running serves someone else and stays)
-        self._own_forkserver = method == "forkserver" and _forkserver_pid() is None
         if method == "forkserver":
             # the fork server imports the lifeline first: it then dies with this process
             # (the variable tells it which process that is), and its workers die with it
@@ -131,14 +118,6 @@ class SolverProcesses:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
-        if self._own_forkserver:
-            self._own_forkserver = False
-            try:  # multiprocessing's own way to stop it (a later pool starts a new one)
-                from multiprocessing import forkserver
-
-                forkserver._forkserver._stop()
-            except (AttributeError, OSError):  # another Python's internals: it then stays
-                pass
 
     def __enter__(self) -> SolverProcesses:
         return self
