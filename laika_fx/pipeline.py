@@ -9,10 +9,14 @@ Render pass::
 Reading, computing and writing overlap; the queues are bounded so memory stays flat
 on long shots. OpenCV and OpenVINO release the GIL, so threads give real overlap.
 
-**Decode once.** The analyze pass decodes every frame; a :class:`FrameCache` keeps the
-decoded frames (read-only) within ``BatchOptions.cache_mb`` (default 1 GiB, about 170
-1080p 8-bit RGB frames; none for uncompressed TIFF, which reads faster than it keeps) and the render pass takes them from it instead of decoding
-them again; frames beyond the budget are read from disk again, so memory stays bounded.
+**Decode once, hold little.** The analyze pass decodes every frame; a :class:`FrameCache`
+keeps the first decoded frames (read-only) within ``BatchOptions.cache_mb`` (default 150 MB:
+25 1080p 8-bit RGB frames, so a 24-frame shot is decoded once; none for uncompressed TIFF,
+which reads faster than it keeps) and the render pass takes them from it instead of
+decoding them again. The render pass decodes each other frame once (a plugin's neighbour
+read and the frame's reader share the decode) and releases every frame, kept or decoded,
+once it and the :data:`RELEASE_LAG` frames after it are rendered, so memory stays bounded
+on long shots.
 
 **Durable, atomic outputs without an fsync on the render path.** A writer thread
 encodes each frame into a temporary file beside its final name (``.<name>.*.part<ext>``)
