@@ -16,9 +16,10 @@ One run measures, each ``laika-fx batch`` run a new process exactly as a user st
   milliseconds per frame per worker (from the report); time to first frame (until the
   first output file appears under its final name, polled every 5 ms, and the report's);
   peak resident memory of the whole process tree (the batch process and the stabilize
-  solver processes it starts: the sum of their RSS, sampled every 20 ms with psutil) and
-  the largest single process's peak (``ru_maxrss`` from ``wait4``, as ``/usr/bin/time``
-  reports it);
+  solver processes it starts: the sum of their RSS, sampled every 20 ms with psutil; the
+  sum counts shared library pages once per process, PSS counts them once) and the largest
+  single process's peak (sampled alike: ``ru_maxrss`` from ``wait4`` would include this
+  bench process's size at the fork that starts the batch);
 - 1080p PNG with 2 workers and with ``--workers 1`` pinned to one core (``taskset -c 0``),
   and with ``--precision fp32``;
 - each network INT8 vs FP32 (OpenVINO, inference precision hint f32, so the FP32 model
@@ -99,8 +100,16 @@ def _tree_sum(proc: psutil.Process, measure) -> int:
     return total
 
 
-def tree_rss(proc: psutil.Process) -> int:
-    return _tree_sum(proc, lambda p: p.memory_info().rss)
+def tree_rss(proc: psutil.Process) -> tuple[int, int]:
+    """The RSS summed over the tree, and the largest single process's."""
+    largest = [0]
+
+    def rss(p: psutil.Process) -> int:
+        r = p.memory_info().rss
+        largest[0] = max(largest[0], r)
+        return r
+
+    return _tree_sum(proc, rss), largest[0]
 
 
 def _any_output(folder: Path, suffix: str) -> bool:
@@ -138,7 +147,7 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
                              cwd=str(source) if source is not None else None)  # fmt: skip
     ps = psutil.Process(popen.pid)
     first = None
-    peak = peak_pss = 0
+    peak = peak_pss = peak_one = 0
     last_pss = 0.0
     suffix = Path(names[0]).suffix
     last_rss = 0.0
@@ -150,7 +159,8 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
         if first is None and _any_output(out, suffix):
             first = now - t0
         if now - last_rss >= 0.02:
-            peak = max(peak, tree_rss(ps))
+            tree, one = tree_rss(ps)
+            peak, peak_one = max(peak, tree), max(peak_one, one)
             last_rss = now
         if now - last_pss >= 0.1:
             peak_pss = max(peak_pss, tree_pss(ps))
@@ -178,7 +188,9 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
         "ttff_run_s": report.get("time_to_first_frame_s"),
         "peak_rss_tree_mb": round(peak / 2**20),
         "peak_pss_tree_mb": round(peak_pss / 2**20),
-        "max_rss_process_mb": round(usage.ru_maxrss / 1024),
+        # sampled like the tree: wait4's ru_maxrss would count this (large) bench process's
+        # resident memory at the fork that started the batch
+        "max_rss_process_mb": round(peak_one / 2**20),
         # CPU time of the batch process and the solver processes it reaped (wait4): what a
         # frame costs the machine, whatever else runs on it (wall times follow the load)
         "cpu_ms_per_frame": round(1000 * (usage.ru_utime + usage.ru_stime) / max(frames, 1), 1),
@@ -253,6 +265,10 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="also write every figure to this file")
     ap.add_argument("--keep", type=Path, help="build the shots here and keep them (default: a temporary folder)")
     ap.add_argument("--only", help="comma-separated resolutions (540p,1080p,4K)")
+    ap.add_argument("--frames", type=int, help="frames per shot at every resolution (default: 96/24 at 540p and "
+                    "1080p, 24/8 at 4K, full/--quick)")
+    ap.add_argument("--formats", help="comma-separated formats (png8,tif16,jpg; default: all at 1080p, PNG elsewhere "
+                    "with --quick)")
     ap.add_argument("--source", type=Path, metavar="SRC",
                     help="the laika_fx source tree to measure (default: the installed one)")
     ap.add_argument("--baseline", type=Path, metavar="SRC",
@@ -278,10 +294,12 @@ def main() -> int:
     try:
         for res in resolutions:
             h, w = RESOLUTIONS[res]
-            n = FRAMES[res][q]
+            n = a.frames or FRAMES[res][q]
             say(f"building the {res} plate")
             base, seam_px = plate(h, w)
             fmts = ["png8"] if a.quick and res != "1080p" else list(FORMATS)
+            if a.formats:
+                fmts = [f for f in a.formats.split(",") if f in FORMATS]
             for fmt in fmts:
                 shot = work / f"{res}_{fmt}"
                 if shot.exists() and len(list(shot.glob("frame.*"))) == n:
@@ -330,7 +348,7 @@ def table(results: dict) -> str:
     lines = [f"CPU: {results['cpu']} ({results['cores']} cores); 1-minute load average before each run in the "
              f"last column; {'--quick' if results['quick'] else 'full'} run, {results['bench_seconds']} s", ""]
     lines += ["| shot | chain | workers | frames | frames/min end to end (run) | floor ratio | TTFF s | "
-              "CPU ms/frame | peak RSS / PSS tree MB | per-stage ms/frame: wall/CPU of the thread | load |",
+              "CPU ms/frame | peak RSS / PSS tree, largest process MB | per-stage ms/frame: wall/CPU of the thread | load |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     floors = {(r["resolution"], r["format"], r["workers"], r["one_core"]): r["fpm_end_to_end"]
               for r in results["runs"] if r["chain"] == "pass-through"}  # fmt: skip
@@ -343,7 +361,7 @@ def table(results: dict) -> str:
         workers = f"{r['workers']}{' (1 core)' if r['one_core'] else ''}"
         lines.append(f"| {r['resolution']} {r['format']} | {r['chain']} | {workers} | {r['frames']} | "
                      f"{r['fpm_end_to_end']:.0f} ({r['fpm_run']:.0f}) | {ratio} | {r['ttff_process_s']} | {r['cpu_ms_per_frame']:.0f} | "
-                     f"{r['peak_rss_tree_mb']} / {r['peak_pss_tree_mb']} | {stages} | {r['load_1min_before']} |")  # fmt: skip
+                     f"{r['peak_rss_tree_mb']} / {r['peak_pss_tree_mb']}, {r['max_rss_process_mb']} | {stages} | {r['load_1min_before']} |")  # fmt: skip
     v = results.get("vidstab_1080p_png")
     if v:
         lines.append("")

@@ -535,7 +535,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--resume", action="store_true", help="skip frames already in OUTPUT, reuse analysis sidecars")
     b.add_argument("--cache-mb", type=_number("--cache-mb", minimum=0, maximum=2**30), default=None, metavar="MB",
                    help="memory for frames decoded by the analyze pass and reused by the render pass "
-                        f"(default: {DEFAULT_CACHE_MB:.0f}, none for uncompressed TIFF; 0 = decode every frame again)")  # fmt: skip
+                        f"(default: {DEFAULT_CACHE_MB:.0f}, 25 frames of 1080p, 6 of 4K; none for uncompressed TIFF; "
+                        "0 = decode every frame again)")  # fmt: skip
     b.add_argument("--memory-mb", type=_number("--memory-mb", minimum=1, maximum=2**30), default=None, metavar="MB",
                    help="cap on the decoded frames held at once (frame cache + frames in flight); the cache "
                         "shrinks first, then the queues (default: no cap)")

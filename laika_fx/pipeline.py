@@ -9,10 +9,14 @@ Render pass::
 Reading, computing and writing overlap; the queues are bounded so memory stays flat
 on long shots. OpenCV and OpenVINO release the GIL, so threads give real overlap.
 
-**Decode once.** The analyze pass decodes every frame; a :class:`FrameCache` keeps the
-decoded frames (read-only) within ``BatchOptions.cache_mb`` (default 1 GiB, about 170
-1080p 8-bit RGB frames; none for uncompressed TIFF, which reads faster than it keeps) and the render pass takes them from it instead of decoding
-them again; frames beyond the budget are read from disk again, so memory stays bounded.
+**Decode once, hold little.** The analyze pass decodes every frame; a :class:`FrameCache`
+keeps the first decoded frames (read-only) within ``BatchOptions.cache_mb`` (default 150 MB:
+25 1080p 8-bit RGB frames, so a 24-frame shot is decoded once; none for uncompressed TIFF,
+which reads faster than it keeps) and the render pass takes them from it instead of
+decoding them again. The render pass decodes each other frame once (a plugin's neighbour
+read and the frame's reader share the decode) and releases every frame, kept or decoded,
+once it and the :data:`RELEASE_LAG` frames after it are rendered, so memory stays bounded
+on long shots.
 
 **Durable, atomic outputs without an fsync on the render path.** A writer thread
 encodes each frame into a temporary file beside its final name (``.<name>.*.part<ext>``)
@@ -245,7 +249,17 @@ def configure_heap() -> bool:
 
 
 # --------------------------------------------------------------------------- frame cache
-DEFAULT_CACHE_MB = 1024.0
+#: the default frame cache (MB): 25 frames of 1080p 8-bit RGB (a 24-frame shot is decoded
+#: once), 6 at 4K. Beyond it the render pass decodes a frame (~30 ms of CPU at 1080p, ~115 at
+#: 4K) instead of keeping it (6.2 / 24.9 MB) through the analysis (docs/benchmarks.md, "Memory")
+DEFAULT_CACHE_MB = 150.0
+#: the largest frame cache a ``--memory-mb`` cap gives without ``--cache-mb``
+CAPPED_CACHE_MB = 1024.0
+#: the render pass releases a kept frame once it and this many frames after it are rendered
+RELEASE_LAG = 2
+#: shots of at least this many frames prepare the plugins without an analyze step after the
+#: analysis, not during it (stabilize solves such shots in processes: PROCESS_MIN_FRAMES)
+EARLY_PREPARE_MAX_FRAMES = 48
 class FrameCache:
     """Decoded frames kept from the analyze pass for the render pass, within a byte budget.
 
@@ -292,6 +306,13 @@ class FrameCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._frames)
+
+    def discard(self, frame: int) -> None:
+        """Forget ``frame`` (the render pass is done with it): its memory goes back to the heap."""
+        with self._lock:
+            arr = self._frames.pop(frame, None)
+            if arr is not None:
+                self.nbytes -= arr.nbytes
 
     def clear(self) -> None:
         with self._lock:
@@ -917,26 +938,32 @@ def run_batch(
     # ---- analyze pass (the frames it decodes are kept for the render pass, within the budget)
     compression = _shot_tiff_compression(shot)  # outputs keep it (OpenCV would always write LZW)
     cache_mb = opts.cache_mb
-    if cache_mb is None:
-        cache_mb = 0.0 if compression == 1 else DEFAULT_CACHE_MB
+    frame_bytes = int(np.prod(fmt[0])) * np.dtype(fmt[1]).itemsize
+    if cache_mb is None:  # with a cap, the cap decides
+        cache_mb = 0.0 if compression == 1 else CAPPED_CACHE_MB if opts.memory_mb is not None else DEFAULT_CACHE_MB
     if opts.memory_mb is not None:
-        frame_bytes = int(np.prod(fmt[0])) * np.dtype(fmt[1]).itemsize
         io_threads, qsize, cache_mb = apply_memory_cap(opts.memory_mb, frame_bytes, workers=workers,
                                                        io_threads=io_threads, qsize=qsize, cache_mb=cache_mb)  # fmt: skip
     cache = FrameCache(int(cache_mb * 1024 * 1024))
     # plugins without an analyze step get ready (models compiled for this frame size) while
-    # the others analyse: their set-up is then off the way to the first frame
+    # the others analyse: their set-up is then off the way to the first frame. On long shots
+    # (EARLY_PREPARE_MAX_FRAMES) it waits for the analysis instead: the set-up (~0.3 s from
+    # the compiled-model cache) is a small share of such a run, and its ~100-140 MB (1080p)
+    # would otherwise add to the analysis's peak (its solver processes, the frame cache)
     prepared: dict[str, BaseException] = {}
-    early = [p for p in plugins if not p.has_analyze]
+    prepare_early = sum(1 for n in shot.requested if n in on_disk) < EARLY_PREPARE_MAX_FRAMES
+    early = [p for p in plugins if not p.has_analyze] if prepare_early else []
     preparing = threading.Thread(target=_prepare, args=(early, fmt, prepared), name="laika-prepare", daemon=True)
     preparing.start()
     analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
                            cancel=cancel, timer=timer, frame_format=fmt, cache=cache, require=opts.chunk)  # fmt: skip
 
+    kept = len(cache)  # the render pass releases them as it goes
+
     # ---- render pass
     preparing.join()
     if not cancel.is_set():
-        _prepare([p for p in plugins if p.has_analyze], fmt, prepared)
+        _prepare([p for p in plugins if p.has_analyze or not prepare_early], fmt, prepared)
         for plugin in plugins:
             if plugin.name in prepared:  # e.g. a model file missing: one line, not a traceback
                 exc = prepared[plugin.name]
@@ -949,7 +976,6 @@ def run_batch(
             compression=compression, prompts=prompts, notes=notes,
             out_ext=out_ext, png_compression=opts.png_compression, first_written=first_written,
         )  # fmt: skip
-    kept = len(cache)
     cache.clear()
     shapes_error = None
     if shape_masks and not opts.chunk:  # a chunk's script would lack the other chunks' frames
@@ -1102,13 +1128,63 @@ def _render_pass(
     rendered: queue.Queue = queue.Queue(maxsize=qsize)
     encoded: queue.Queue = queue.Queue()  # (item, [(temporary file, final name), ...]): paths only
     lock = threading.Lock()
+    # Frames decoded here (by a reader, or by a plugin reading a neighbour: stabilize's fill
+    # reads the next two frames before their reader does) are kept in ``window`` until
+    # released, so no frame is decoded twice by the render pass. A frame (kept by the
+    # analyze pass or in the window) is released once it and the RELEASE_LAG frames after
+    # it are rendered: a plugin reading neighbours up to that far still finds it, and the
+    # frames decoded later reuse its memory instead of adding to it.
+    position = {n: i for i, n in enumerate(todo)}
+    finished: set[int] = set()
+    released = [0]  # frames before this position in ``todo`` are released
+    window: dict[int, np.ndarray] = {}
+
+    def rendered_one(n: int) -> None:
+        with lock:
+            finished.add(position[n])
+            while released[0] < len(todo) and all(
+                    p in finished for p in range(released[0], min(len(todo), released[0] + RELEASE_LAG + 1))):  # fmt: skip
+                cache.discard(todo[released[0]])
+                window.pop(todo[released[0]], None)
+                released[0] += 1
+
+    decoding: dict[int, threading.Event] = {}  # frames being decoded: a second reader waits
+    # how far past the released frames the window keeps frames: the readers' reach (a plugin
+    # reading neighbours farther ahead decodes those as it did before)
+    ahead = frames_in_flight(workers, io_threads, qsize)
 
     def read_source(n: int) -> np.ndarray:
-        """Frame ``n`` from the frame cache, else decoded and checked against the shot."""
+        """Frame ``n`` from the frame cache or the window, else decoded and checked against the shot."""
         arr = cache.get(n)
-        if arr is None:
+        if arr is not None:
+            return arr
+        with lock:
+            arr = window.get(n)
+            busy = decoding.get(n) if arr is None else None
+            if arr is None and busy is None and 0 <= position.get(n, -1) - released[0] < ahead:
+                decoding[n] = done = threading.Event()
+            else:
+                done = None
+        if arr is not None:
+            return arr
+        if busy is not None:  # another thread decodes it: take its result (or decode if it failed)
+            busy.wait()
+            with lock:
+                arr = window.get(n)
+            if arr is not None:
+                return arr
+        try:
             arr = read_input(shot.path(n))
             _check_like(arr, fmt, shot.path(n).name)
+            arr.flags.writeable = False  # as a kept frame: shared by the frames that read it
+            if done is not None:
+                with lock:
+                    window[n] = arr
+        finally:
+            if done is not None:
+                with lock:
+                    decoding.pop(n, None)
+                done.set()
         return arr
 
     def fail(item: _Item, error: str) -> None:
@@ -1158,6 +1234,7 @@ def _render_pass(
             if item is _STOP:
                 return
             if cancel.is_set() or item.error is not None:
+                rendered_one(item.frame)
                 rendered.put(item)
                 continue
             if warmed.is_set():
@@ -1166,6 +1243,7 @@ def _render_pass(
                 with first_lock:
                     render_chain(item)
                     warmed.set()
+            rendered_one(item.frame)
             rendered.put(item)
 
     def writer() -> None:

@@ -255,9 +255,10 @@ def test_frame_cache_decodes_once_and_output_is_bit_identical(tmp_path: Path, mo
     fresh_reads = len(calls)
     calls.clear()
     cached = run_batch(shot, tmp_path / "cached", [Counting()], BatchOptions(workers=2, cache_mb=1024))
-    # without the cache: the analyze pass, the render pass and the 5 neighbour reads all
-    # decode; with it, only the analyze pass does (the shot's format comes from headers)
-    assert fresh_reads == 6 + 6 + 5
+    # without the cache: the analyze pass and the render pass decode (the 5 neighbour reads
+    # share the render pass's decode); with it, only the analyze pass does (the shot's
+    # format comes from headers)
+    assert fresh_reads == 6 + 6
     assert len(calls) == 6
     assert cached["frame_cache"] == {"budget_mb": 1024.0, "frames_kept": 6, "reads_saved": 11}
     assert fresh["frame_cache"]["frames_kept"] == 0
@@ -284,7 +285,7 @@ def test_frame_cache_stays_within_its_budget(tmp_path: Path, monkeypatch):
     # kept in shot order (1001, 1002) even though frame 1001's decode finished last
     assert sorted(set(calls[6:])) == [f"frame.{n}.png" for n in range(1003, 1007)]
     assert report["frames_written"] == 6
-    assert len(calls) == 6 + 4 + 4  # analyze, render of 4 frames, 4 of 5 neighbour reads
+    assert len(calls) == 6 + 4  # analyze, render of 4 frames (the neighbour reads share these)
     run_batch(shot, tmp_path / "ref", [Counting()], BatchOptions(workers=2, cache_mb=0))
     assert _outputs(tmp_path / "o") == _outputs(tmp_path / "ref")
 
@@ -313,8 +314,46 @@ def test_memory_cap_shrinks_the_cache_then_the_queues_and_keeps_the_bytes(tmp_pa
     assert (io, q) == (2, 4) and cache == pytest.approx(600 - frames_in_flight(2, 2, 4) * 3840 * 2160 * 3 / 2**20)
 
 
+def test_default_cache_keeps_what_its_budget_holds_releases_rendered_frames_and_keeps_the_bytes(
+    tmp_path: Path, monkeypatch
+):
+    """The default frame cache (DEFAULT_CACHE_MB) keeps a short shot whole and a long one's
+    first frames; the render pass releases each kept frame once it and the RELEASE_LAG
+    frames after it are rendered, and the bytes are those of a run without any cache."""
+    import laika_fx.pipeline as pl
+
+    # a 24-frame 1080p 8-bit shot is kept whole by default, 6 frames of a 4K one
+    assert int(pl.DEFAULT_CACHE_MB * 2**20 // (1920 * 1080 * 3)) == 25
+    assert int(pl.DEFAULT_CACHE_MB * 2**20 // (3840 * 2160 * 3)) == 6
+    make_shot(tmp_path / "s", 8, shape=(40, 56, 3))
+    shot = open_shot(tmp_path / "s")
+    monkeypatch.setattr(pl, "DEFAULT_CACHE_MB", 3.5 * 40 * 56 * 3 / 2**20)
+    released: list[int] = []
+    discard = pl.FrameCache.discard
+
+    def spy(cache, frame):
+        if frame in cache:
+            released.append(frame)
+        discard(cache, frame)
+
+    monkeypatch.setattr(pl.FrameCache, "discard", spy)
+    calls = _count_decodes(monkeypatch)
+    report = run_batch(shot, tmp_path / "default", [Counting()], BatchOptions(workers=2))
+    assert report["frame_cache"]["frames_kept"] == 3  # the first three frames fit
+    assert sorted(released) == [1001, 1002, 1003]  # each released during the render pass
+    assert len(calls) == 8 + 5  # analyze, then each frame not kept decoded once (neighbours share it)
+    none = run_batch(shot, tmp_path / "none", [Counting()], BatchOptions(workers=2, cache_mb=0))
+    assert none["frame_cache"]["frames_kept"] == 0
+    assert _outputs(tmp_path / "default") == _outputs(tmp_path / "none")
+    explicit = run_batch(shot, tmp_path / "all", [Counting()], BatchOptions(workers=2, cache_mb=1024))
+    assert explicit["frame_cache"]["frames_kept"] == 8  # an explicit --cache-mb still decides
+    assert _outputs(tmp_path / "all") == _outputs(tmp_path / "none")
+
+
 def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
     """Uncompressed TIFF reads faster than the cache keeps a frame; other formats are cached."""
+    from laika_fx.pipeline import DEFAULT_CACHE_MB
+
     for ext, compression, kept in ((".tif", 1, 0), (".tif", 5, 4), (".png", None, 4)):
         folder = tmp_path / f"s{ext}{compression}"
         folder.mkdir()
@@ -322,7 +361,7 @@ def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
             write_frame(folder / f"f.{1001 + i:04d}{ext}", np.full((16, 24, 3), i, np.uint8), compression=compression)
         report = run_batch(open_shot(folder), tmp_path / f"o{ext}{compression}", [Counting()], BatchOptions(workers=1))
         assert report["frame_cache"]["frames_kept"] == kept, (ext, compression)
-        assert report["frame_cache"]["budget_mb"] == (0.0 if kept == 0 else 1024.0)
+        assert report["frame_cache"]["budget_mb"] == (0.0 if kept == 0 else DEFAULT_CACHE_MB)
 
 
 def test_batch_renames_a_frame_only_after_it_was_synced(shot_dir: Path, tmp_path: Path, monkeypatch):

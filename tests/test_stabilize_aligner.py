@@ -49,3 +49,17 @@ def test_metrics_file_records_fp32_and_int8():
         assert validation[key]["pairs"] >= 100
     drop = metrics["int8_drop"]["corner_px_mean"]
     assert abs(drop - (validation["int8"]["corner_px_mean"] - validation["fp32"]["corner_px_mean"])) < 1e-3
+
+
+def test_solver_processes_compile_the_aligner_only_when_a_solve_asks_for_a_guess():
+    """The solver processes' LazyAligner compiles nothing until called, then gives exactly
+    the learned aligner's guess (so solves are the same whenever it is compiled)."""
+    from laika_fx.stabilize.workers import LazyAligner
+
+    rng = np.random.default_rng(3)
+    moving, reference = (rng.random((135, 240), dtype=np.float32) for _ in range(2))
+    lazy = LazyAligner()
+    assert lazy._aligner is None
+    guess = lazy(moving, reference)
+    assert lazy._aligner is not None
+    np.testing.assert_array_equal(guess, LearnedCoarseAligner()(moving, reference))
