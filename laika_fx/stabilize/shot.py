@@ -16,7 +16,6 @@ import numpy as np
 
 import cv2
 
-from .cost import VERIFY_SHIFT
 from .motion import corner_error, to_level
 from .proxies import warp_to_reference
 from .solver import CANDIDATE_SLACK, Alignment, CameraSolver, _resized
@@ -33,8 +32,9 @@ SET_COST_FACTOR = 2.5
 SET_MIN_AREA = 0.02
 #: ... and the hypothesis must align it: its cost there at most this factor of the solve's
 SET_EVIDENCE = 0.9
-#: ... and be a clear minimum there (:func:`_verified_on`)
-SET_VERIFY = 1.2
+#: a solve is questioned only once it is this many times the shot pass's threshold off
+#: the reference's camera (farther than a shake moves it)
+SET_MIN_WALK = 3.0
 
 
 def refine_shot(
@@ -142,7 +142,7 @@ def follow_set(
                 continue
             current = out[k]
             far = corner_error(current.matrix, still, size=solver.size)
-            if k not in found and far > limit and corner_error(current.matrix, previous, size=solver.size) > limit:
+            if k not in found and far > SET_MIN_WALK * limit and corner_error(current.matrix, previous, size=solver.size) > limit:
                 after = [out[seq[i + 1]].matrix] if i + 1 < len(seq) and seq[i + 1] in out else []
                 levels = _candidate_levels(solver, current, read, k)
                 hyp = set_hypothesis(solver, levels, current.matrix, [previous, still, *after])
@@ -202,7 +202,7 @@ def _stiller(
     if corner_error(m, np.eye(3), size=solver.size) > ratio * far:
         return False
     cost_m, cost_current = masked_costs(solver, levels, [m, current], keep)
-    if not cost_m <= SET_EVIDENCE * cost_current or not _verified_on(solver, levels, m, keep):
+    if not cost_m <= SET_EVIDENCE * cost_current:
         return False
     return solver.candidate_cost(levels, m) <= SET_COST_FACTOR * solver.candidate_cost(levels, current)
 
@@ -235,18 +235,6 @@ def masked_costs(solver: CameraSolver, levels, matrices: list[np.ndarray], keep:
 
     r = normalised(reference)
     return [float(np.minimum(np.abs(r - normalised(warped)), 2.0).mean()) for warped in warps]
-
-
-def _verified_on(solver: CameraSolver, levels, m: np.ndarray, keep: np.ndarray) -> bool:
-    """Whether ``m`` is a clear minimum of :func:`masked_costs` on ``keep``: moved off by
-    :data:`~.cost.VERIFY_SHIFT` candidate-level pixels in any direction it costs at least
-    :data:`SET_VERIFY` times more (a hypothesis that aligns nothing does not)."""
-    s = levels[solver.candidate_level][1]
-    d = VERIFY_SHIFT / s[0, 0]
-    moved = [np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]]) @ m
-             for dx, dy in ((d, 0.0), (-d, 0.0), (0.0, d), (0.0, -d))]  # fmt: skip
-    costs = masked_costs(solver, levels, [m, *moved], keep)
-    return bool(np.isfinite(costs[0]) and min(costs[1:]) >= SET_VERIFY * costs[0])
 
 
 def set_hypothesis(
