@@ -167,8 +167,8 @@ def follow_set(
                 levels = _candidate_levels(solver, current, read, k)
                 m = _best_on(solver, levels, current.matrix, [previous, still, *after], keep)
                 far = corner_error(current.matrix, still, size=solver.size)
-                if m is not None and _stiller(solver, levels, m, current.matrix, far, keep, ratio=1.0):
-                    taken = _resolve_on(solver, read(k), current, m, keep, far, ratio=1.0)
+                if m is not None and _stiller(solver, levels, m, current.matrix, far + limit, keep, ratio=1.0):
+                    taken = _resolve_on(solver, read(k), current, m, keep, far + limit, ratio=1.0)
                     if taken is not None:
                         out[k] = taken
             previous = out[k].matrix
