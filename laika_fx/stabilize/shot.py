@@ -6,15 +6,18 @@ frames' solves, which the puppet no longer fools. Such a frame is first checked 
 candidate-level proxy its solve kept (:func:`worth_resolving`) and, where the
 neighbour's solution does better there, re-solved from it (:func:`resolve`); the solve
 with the lower robust cost (:meth:`~.solver.CameraSolver.candidate_cost`) is kept.
+
+Then :func:`follow_set` keeps the camera on the set when a large textured puppet walks
+over a soft set: a solve that walked away from the reference's camera with the puppet
+is replaced by a second hypothesis solved on what that solve found no support in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 import cv2
+import numpy as np
 
 from .motion import corner_error, to_level
 from .proxies import warp_to_reference
@@ -22,19 +25,26 @@ from .solver import CANDIDATE_SLACK, Alignment, CameraSolver, _resized
 
 __all__ = ["follow_set", "refine_shot", "resolve", "set_hypothesis", "worth_resolving"]
 
-#: :func:`follow_set` takes the set's hypothesis only when it lies at most this share of
-#: the solve's distance from the previous frame's camera (the camera holds still)
-STILL_RATIO = 0.5
-#: ... and its candidate cost is at most this factor of the solve's (a large textured
-#: puppet can hold most of the cost's cells)
-SET_COST_FACTOR = 2.5
-#: the complement of a solve's support must hold at least this share of the reference
-SET_MIN_AREA = 0.02
-#: ... and the hypothesis must align it: its cost there at most this factor of the solve's
-SET_EVIDENCE = 0.9
+# :func:`follow_set`'s rules (measured on the validation seam shots, see docs/stabilize.md)
 #: a solve is questioned only once it is this many times the shot pass's threshold off
 #: the reference's camera (farther than a shake moves it)
 SET_MIN_WALK = 3.0
+#: the complement of a solve's support must hold at least this share of the reference
+SET_MIN_AREA = 0.02
+#: the set's hypothesis must lie at most this share of the solve's distance from the
+#: reference's camera (the camera holds still, the puppet walked away) ...
+STILL_RATIO = 0.5
+#: ... and within this share of the width of the reference's camera: a still camera,
+#: shaken (past a bump the reference's camera is no anchor; the frame is left alone)
+SET_STILL = 0.006
+#: ... and align what the solve does not: its :func:`masked_costs` there at most this
+#: factor of the solve's
+SET_EVIDENCE = 0.9
+#: ... and its candidate cost at most this factor of the solve's (a large textured
+#: puppet can hold most of the cost's cells) ...
+SET_COST_FACTOR = 2.5
+#: ... or this factor when it also continues the previous frame's camera better
+SET_COST_FACTOR_CONTINUING = 6.0
 
 
 def refine_shot(
@@ -105,22 +115,34 @@ def follow_set(
 ) -> dict:
     """Keep the camera on the set when a large textured puppet walks over a soft set.
 
-    A stop-motion camera holds still between bumps while a puppet walks progressively. A
-    solve that locked onto a large puppet (the set soft or plain, so misaligned by a few
-    pixels it leaves small residuals; the puppet owns most of the gradient and can own
-    most of the cost's cells) drifts away from the previous frame's camera with the
-    walk. Going outwards from the reference, a frame whose solve moved more than
-    ``threshold`` x width from the previous frame's camera gets a second hypothesis
-    (:func:`set_hypothesis`): solved from the previous frame's camera on what the solve
-    found no support in. It replaces the solve (``initial == "set"``) when it stays
-    within :data:`STILL_RATIO` of the solve's distance to the previous camera and its
-    candidate cost is within :data:`SET_COST_FACTOR` of the solve's; checked on the kept
-    candidate-level proxy first, then re-solved on the frame at every level.
+    A stop-motion camera holds still between bumps while a puppet walks progressively.
+    Over a soft or plain set a large textured puppet owns most of the gradient and can
+    own most of the cost's cells, so a solve can lock onto it and drift away from the
+    reference's camera with the walk (the set, misaligned by a few pixels, leaves small
+    residuals). Two rounds, each outwards from the reference in both directions:
+
+    1. A frame whose solve is more than :data:`SET_MIN_WALK` x ``threshold`` x width off
+       the reference's camera, and moved off the previous frame's, gets a second
+       hypothesis (:func:`set_hypothesis`: solved on what the solve found no support in,
+       from the previous frame's camera, the reference's and the next frame's solve).
+       It replaces the solve when it is still (:func:`_stiller`: near the reference's
+       camera, aligning what the solve misaligns, not much costlier) on the kept
+       candidate-level proxy and again after a full solve on the frame restricted to
+       that complement (``initial == "set"``).
+    2. If any frame switched, the complement of the clearest switch (the solve that had
+       walked farthest) is the set's detail, static in reference coordinates: every
+       other frame that moved off its previous frame's camera is re-solved on it and
+       takes that solve by the same rules, with a shake's slack in place of
+       :data:`STILL_RATIO`.
+
+    Past a bump (the camera off the reference's by more than :data:`SET_STILL` x width)
+    no hypothesis is taken: there the reference's camera is no anchor.
 
     Parameters
     ----------
     solver, order, alignments, read, threshold : as :func:`refine_shot`.
     reference : key of the reference frame; nothing is done when it is not in ``order``.
+    rounds : 1: the per-frame round only.
 
     Returns
     -------
@@ -132,22 +154,22 @@ def follow_set(
     limit = threshold * solver.width
     r = order.index(reference)
     still = np.eye(3)
+
+    passes = [[k for k in seq[1:] if k in out] for seq in (order[r:], order[r::-1])]
     # 1. per frame: the set's hypothesis where the solve moved off both the reference's
     # camera and the previous frame's
     found: dict = {}  # key -> (far, keep) of the frames that took the set's hypothesis
-    for seq in (order[r:], order[r::-1]):
+    for keys in passes:
         previous = still
-        for i, k in enumerate(seq[1:], start=1):
-            if k not in out:
-                continue
+        for i, k in enumerate(keys):
             current = out[k]
             far = corner_error(current.matrix, still, size=solver.size)
             if k not in found and far > SET_MIN_WALK * limit and corner_error(current.matrix, previous, size=solver.size) > limit:
-                after = [out[seq[i + 1]].matrix] if i + 1 < len(seq) and seq[i + 1] in out else []
+                after = [out[keys[i + 1]].matrix] if i + 1 < len(keys) else []
                 levels = _candidate_levels(solver, current, read, k)
                 hyp = set_hypothesis(solver, levels, current.matrix, [previous, still, *after])
-                if hyp is not None and _stiller(solver, levels, hyp[0], current.matrix, far, hyp[1]):
-                    taken = _resolve_on(solver, read(k), current, hyp[0], hyp[1], far)
+                if hyp is not None and _stiller(solver, levels, hyp[0], current.matrix, far, hyp[1], previous):
+                    taken = _resolve_on(solver, read(k), current, hyp[0], hyp[1], far, previous)
                     if taken is not None:
                         out[k], found[k] = taken, (far, hyp[1])
             previous = out[k].matrix
@@ -156,19 +178,17 @@ def follow_set(
     # 2. the shot: the set's detail that the clearest switch aligned (the frame whose
     # solve had walked farthest) is the set in every frame: re-solve the others on it
     keep = max(found.values(), key=lambda f: f[0])[1]
-    for seq in (order[r:], order[r::-1]):
+    for keys in passes:
         previous = still
-        for i, k in enumerate(seq[1:], start=1):
-            if k not in out:
-                continue
+        for i, k in enumerate(keys):
             current = out[k]
             if k not in found and corner_error(current.matrix, previous, size=solver.size) > limit:
-                after = [out[seq[i + 1]].matrix] if i + 1 < len(seq) and seq[i + 1] in out else []
+                after = [out[keys[i + 1]].matrix] if i + 1 < len(keys) else []
                 levels = _candidate_levels(solver, current, read, k)
                 m = _best_on(solver, levels, current.matrix, [previous, still, *after], keep)
                 far = corner_error(current.matrix, still, size=solver.size)
-                if m is not None and _stiller(solver, levels, m, current.matrix, far + limit, keep, ratio=1.0):
-                    taken = _resolve_on(solver, read(k), current, m, keep, far + limit, ratio=1.0)
+                if m is not None and _stiller(solver, levels, m, current.matrix, far + limit, keep, previous, ratio=1.0):
+                    taken = _resolve_on(solver, read(k), current, m, keep, far + limit, previous, ratio=1.0)
                     if taken is not None:
                         out[k] = taken
             previous = out[k].matrix
@@ -181,12 +201,12 @@ def _candidate_levels(solver: CameraSolver, current: Alignment, read, k):
 
 def _resolve_on(
     solver: CameraSolver, moving: np.ndarray, current: Alignment, start: np.ndarray, keep: np.ndarray, far: float,
-    *, ratio: float = STILL_RATIO,
+    previous: np.ndarray, *, ratio: float = STILL_RATIO,
 ) -> Alignment | None:
     """The full solve from ``start`` on ``keep``, if it still passes :func:`_stiller`."""
     levels = solver.pyramid(moving)
     a = solver.solve_pyramid(levels, initial=start, keep=keep)
-    if not _stiller(solver, levels, a.matrix, current.matrix, far, keep, ratio=ratio):
+    if not _stiller(solver, levels, a.matrix, current.matrix, far, keep, previous, ratio=ratio):
         return None
     return Alignment(a.matrix, a.correlation, a.static_fraction, "set", current.searched, current.proxy,
                      moving=a.moving)  # fmt: skip
@@ -194,17 +214,22 @@ def _resolve_on(
 
 def _stiller(
     solver: CameraSolver, levels, m: np.ndarray, current: np.ndarray, far: float, keep: np.ndarray,
-    *, ratio: float = STILL_RATIO,
+    previous: np.ndarray, *, ratio: float = STILL_RATIO,
 ) -> bool:
     """Whether hypothesis ``m`` should replace ``current`` (:func:`follow_set`): nearer
     the reference's camera (at most ``ratio`` x ``far``), aligning what ``current`` does
-    not, not much costlier."""
-    if corner_error(m, np.eye(3), size=solver.size) > ratio * far:
+    not, and not much costlier by the candidate cost - unless it also continues the
+    previous frame's camera better than ``current`` does (a puppet that holds most of
+    the cost's cells then wins it; a bump is a jump of the camera, not of the set)."""
+    near = corner_error(m, np.eye(3), size=solver.size)
+    if near > ratio * far or near > SET_STILL * solver.width:
         return False
     cost_m, cost_current = masked_costs(solver, levels, [m, current], keep)
     if not cost_m <= SET_EVIDENCE * cost_current:
         return False
-    return solver.candidate_cost(levels, m) <= SET_COST_FACTOR * solver.candidate_cost(levels, current)
+    continues = corner_error(m, previous, size=solver.size) < corner_error(current, previous, size=solver.size)
+    factor = SET_COST_FACTOR_CONTINUING if continues else SET_COST_FACTOR
+    return solver.candidate_cost(levels, m) <= factor * solver.candidate_cost(levels, current)
 
 
 def masked_costs(solver: CameraSolver, levels, matrices: list[np.ndarray], keep: np.ndarray) -> list[float]:
