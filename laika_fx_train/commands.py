@@ -243,6 +243,7 @@ def _eval_stabilize(args: argparse.Namespace) -> int:
         evaluate,
         evaluate_bump_shots,
         evaluate_bumps,
+        evaluate_head_shots,
         format_table,
         summarise_bumps,
     )
@@ -266,10 +267,18 @@ def _eval_stabilize(args: argparse.Namespace) -> int:
         bump_shots = evaluate_bump_shots(trials=args.bump_shots, seed=args.seed)
         print("\nlarge bumps inside 6-frame 1080p shots (bump from frame 3, 30% moving foreground), every frame scored")
         print(format_table(bump_shots))
+    head_shots = []
+    if args.head_shots > 0:
+        head_shots = evaluate_head_shots(shots=args.head_shots, seed=args.seed)
+        print(f"\nlarge textured heads (radius 0.3-0.7 of the short side) walking 1-4 px/frame over soft sets "
+              f"(blur 3-10 px), +-3 px / +-0.3 deg shake, {args.head_shots} 8-frame 960x540 shots; lost = worst "
+              "frame > 2 px")  # fmt: skip
+        print(format_table(head_shots))
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"shots": rows, "bumps": bumps, "bump_shots": bump_shots}, indent=1) + "\n"
-        )
+            json.dumps({"shots": rows, "bumps": bumps, "bump_shots": bump_shots, "head_shots": head_shots},
+                       indent=1) + "\n"
+        )  # fmt: skip
     return 0
 
 
@@ -462,5 +471,6 @@ def _register_stabilize(train, eval_) -> None:
     e.add_argument("--no-vidstab", action="store_true")
     e.add_argument("--bump-trials", type=int, default=6, help="pairs per bump size in the 1080p bump table (0: skip)")
     e.add_argument("--bump-shots", type=int, default=4, help="6-frame shots per bump size in the 1080p bump-shot table (0: skip)")
+    e.add_argument("--head-shots", type=int, default=8, help="8-frame shots of a large head walking over a soft set (0: skip)")
     e.add_argument("--json", help="also write the rows as JSON here")
     e.set_defaults(func=_eval_stabilize)

@@ -11,7 +11,8 @@ reference-frame pixel coordinates, see :mod:`.motion`):
 - :mod:`.static_set` - the static set: what does not move against the camera
 - :mod:`.refine` - sparse inverse-compositional Gauss-Newton at one pyramid level
 - :mod:`.solver` - :class:`~.solver.CameraSolver`: one frame against the reference
-- :mod:`.shot` - :func:`~.shot.refine_shot`: re-solve frames that disagree with their neighbours
+- :mod:`.shot` - :func:`~.shot.refine_shot`: re-solve frames that disagree with their neighbours,
+  and :func:`~.shot.follow_set`: keep the camera on the set under a walking puppet
 
 Around it: :mod:`.coarse` (the learned coarse aligner, OpenVINO), :mod:`.workers` (solves
 in worker processes), :mod:`.smooth` (the camera path), :mod:`.warp` (warping and

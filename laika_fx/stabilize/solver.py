@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from .cost import CandidateCost
@@ -185,13 +186,23 @@ class CameraSolver:
         """
         return self.solve_pyramid(self._pyramid(moving), initial=initial)
 
-    def solve_pyramid(self, levels: Pyramid, *, initial: np.ndarray | None = None) -> Alignment:
-        """:meth:`solve` on proxies made by :meth:`pyramid`."""
+    def solve_pyramid(
+        self, levels: Pyramid, *, initial: np.ndarray | None = None, keep: np.ndarray | None = None
+    ) -> Alignment:
+        """:meth:`solve` on proxies made by :meth:`pyramid`.
+
+        ``keep``: (h, w) uint8 mask in reference coordinates (any level's size; 255 = may
+        be used), or None: with ``initial`` only, the solve uses the reference's pixels in
+        ``keep`` alone at every level (:func:`~.shot.set_hypothesis`: the set seen where
+        another solution found no support).
+        """
         reject = self.reject_foreground
+        if initial is None:
+            keep = None
         lv = self.candidate_level
         searched = False
         if initial is not None:
-            candidates = [("given", self.refine_candidate(levels, initial))]
+            candidates = [("given", self.refine_candidate(levels, initial, keep=keep))]
         else:
             candidates, searched = choose_candidates(
                 levels, cost=self.cost, candidate_level=lv,
@@ -205,19 +216,19 @@ class CameraSolver:
             candidates = [candidates[int(np.argmin(costs))]]
         initial_name, (matrix, rho, mask) = candidates[0]
         if reject:  # one more static-set round for the winner
-            mask = self._static_set(lv, levels, matrix, mask, slack=CANDIDATE_SLACK)
+            mask = self._static_set(lv, levels, matrix, mask, slack=CANDIDATE_SLACK, keep=keep)
             matrix, rho = self._refine(lv, levels, matrix, mask, iterations=10, tolerance=0.02)
         last = len(levels) - 1
         for level in range(lv + 1, len(levels)):
             finest = level == last
             if reject and not finest:
-                mask = self._static_set(level, levels, matrix, mask, slack=SETTLED_SLACK)
+                mask = self._static_set(level, levels, matrix, mask, slack=SETTLED_SLACK, keep=keep)
             matrix, rho = self._refine(
                 level, levels, matrix, mask,
                 iterations=10 if finest else 15, tolerance=0.002 if finest else 0.01,
             )  # fmt: skip
         if reject:  # a last static set at the finest level, without slack
-            mask = self._static_set(last, levels, matrix, mask, slack=0.0)
+            mask = self._static_set(last, levels, matrix, mask, slack=0.0, keep=keep)
             matrix, rho = self._refine(last, levels, matrix, mask, iterations=10, tolerance=0.002)
         static = float((mask > 0).mean()) if mask is not None else 1.0
         matrix = project_to_motion(matrix, self.motion, size=self.size)
@@ -229,13 +240,16 @@ class CameraSolver:
         return Alignment(matrix=matrix, correlation=rho, static_fraction=static, initial=initial_name,
                          searched=searched, proxy=proxy, moving=moving)  # fmt: skip
 
-    def refine_candidate(self, levels: Pyramid, start: np.ndarray) -> Refined:
+    def refine_candidate(self, levels: Pyramid, start: np.ndarray, *, keep: np.ndarray | None = None) -> Refined:
         """(matrix, correlation, static set) after the candidate level's static set and
-        Gauss-Newton refinement from the full-resolution ``start``."""
+        Gauss-Newton refinement from the full-resolution ``start`` (on the pixels of
+        ``keep`` only, when given: see :meth:`solve_pyramid`)."""
         lv = self.candidate_level
         m, mask = np.asarray(start, float), None
         if self.reject_foreground:
-            mask = self._static_set(lv, levels, m, None, slack=CANDIDATE_SLACK)
+            mask = self._static_set(lv, levels, m, None, slack=CANDIDATE_SLACK, keep=keep)
+        elif keep is not None:
+            mask = _resized(keep, levels[lv][0].shape)
         m, rho = self._refine(lv, levels, m, mask, iterations=10, tolerance=0.02)
         return m, rho, mask
 
@@ -273,12 +287,22 @@ class CameraSolver:
         return np.linalg.inv(s) @ m @ s, rho
 
     def _static_set(
-        self, level: int, levels: Pyramid, matrix: np.ndarray, previous: np.ndarray | None, *, slack: float
+        self, level: int, levels: Pyramid, matrix: np.ndarray, previous: np.ndarray | None, *, slack: float,
+        keep: np.ndarray | None = None,
     ) -> np.ndarray:
-        """:func:`~.static_set.static_set` at ``level`` for a full-resolution matrix."""
+        """:func:`~.static_set.static_set` at ``level`` for a full-resolution matrix (within
+        ``keep``, when given)."""
         reference, s = self.reference_levels[level]
-        return static_set(reference, levels[level][0], to_level(matrix, s), previous, slack=slack,
+        mask = static_set(reference, levels[level][0], to_level(matrix, s), previous, slack=slack,
                           gradient=self.reference_gradients[level])  # fmt: skip
+        if keep is not None:
+            mask = cv2.bitwise_and(mask, _resized(keep, mask.shape))
+        return mask
+
+
+def _resized(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``mask`` (uint8) at ``shape`` (nearest neighbour)."""
+    return mask if mask.shape == shape else cv2.resize(mask, shape[::-1], interpolation=cv2.INTER_NEAREST)
 
 
 def estimate_transform(
