@@ -275,7 +275,7 @@ class Plugin:
             if p.name == name:
                 return p
         known = ", ".join(p.name for p in cls.params) or "none"
-        raise ParamError(f"{cls.name} has no parameter {name!r} (parameters: {known})")
+        raise ParamError(f"{name}: no such parameter (parameters: {known})")
 
     # -- the two steps ---------------------------------------------------------------
     def analyze(self, source: AnalysisSource) -> dict:

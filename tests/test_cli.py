@@ -112,6 +112,13 @@ def test_unusable_input_gives_one_line_error_and_exit_2(shot_dir: Path, tmp_path
         assert "is the input folder" in lines[0]
 
 
+def test_unknown_set_key_names_plugin_and_parameter_once(shot_dir: Path, tmp_path: Path):
+    res = run_cli("batch", shot_dir, tmp_path / "o", "--plugins", "deflicker", "--set", "deflicker.nope=1")
+    assert res.returncode == 2
+    assert res.stderr.strip().startswith("laika-fx: error: deflicker.nope: no such parameter (parameters: ")
+    assert "deflicker.deflicker" not in res.stderr
+
+
 def test_info_reports_range_gaps_and_format(tmp_path: Path):
     make_shot(tmp_path / "s", 5, shape=(30, 40, 4), dtype=np.uint16)
     (tmp_path / "s" / "frame.1003.png").unlink()
