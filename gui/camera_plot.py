@@ -22,6 +22,24 @@ _LANES = (("x", "X shift", "px", QColor("#e8962e")), ("y", "Y shift", "px", QCol
           ("rotation", "Rotation", "°", QColor("#9ad66b")))  # fmt: skip
 
 
+def _value(v: float) -> str:
+    text = f"{v:+.1f}"
+    return "0.0" if float(text) == 0 else text  # never "-0.0"
+
+
+def lane_labels(lo: float, hi: float, unit: str, *, both: bool) -> tuple[str, str]:
+    """The labels beside a lane whose bottom is ``lo`` and top ``hi``: (top, bottom).
+
+    A tall lane gets its top value at the top and its bottom value at the bottom; a short
+    one (the docked panel) has room for one line only, so the bottom line gives the range
+    ``"-3.0…+0.6px"`` rather than a lone bound an artist reads as the frame's value.
+    """
+    low, high = _value(lo), _value(hi)
+    if both:
+        return f"{high}{unit}", f"{low}{unit}"
+    return "", f"{low}{unit}" if low == high else f"{low}…{high}{unit}"
+
+
 class CameraPlot(QWidget):
     """Three lanes (x shift, y shift, rotation) over frame number.
 
@@ -126,10 +144,9 @@ class CameraPlot(QWidget):
         p.setPen(colour)
         p.drawText(QRectF(4, r.top(), self._left - 8, 13), Qt.AlignLeft | Qt.AlignTop, title)
         p.setPen(QColor("#8b8f96"))
-        p.drawText(QRectF(4, r.top(), self._left - 8, r.height()), Qt.AlignRight | Qt.AlignTop,
-                   f"{hi:+.1f}{unit}" if r.height() >= 40 else "")  # fmt: skip
-        p.drawText(QRectF(4, r.top(), self._left - 8, r.height()), Qt.AlignRight | Qt.AlignBottom,
-                   f"{lo:+.1f}{unit}")  # fmt: skip
+        top_label, bottom_label = lane_labels(lo, hi, unit, both=r.height() >= 40)
+        p.drawText(QRectF(4, r.top(), self._left - 8, r.height()), Qt.AlignRight | Qt.AlignTop, top_label)
+        p.drawText(QRectF(4, r.top(), self._left - 8, r.height()), Qt.AlignRight | Qt.AlignBottom, bottom_label)
         styles = [QPen(colour, 1.6)]
         if len(series) > 1:
             styles.append(QPen(QColor("#9a9ea5"), 1.0, Qt.DashLine))

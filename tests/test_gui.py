@@ -804,3 +804,14 @@ def test_timeline_marks_the_frames_the_last_batch_left_lines_alone_on(qtbot, tmp
     assert res.returncode == 0, res.stderr
     open_and_wait(qtbot, window, shot)  # previews with the test plugin: frame 1001 has no note
     assert window.timeline.ruler.left_alone == {1002, 1003}
+
+
+def test_camera_plot_lane_labels_give_the_range_not_one_bound():
+    from gui.camera_plot import lane_labels
+
+    # a short lane (the docked panel): one line, the whole range, never a lone bound
+    assert lane_labels(-2.98, 0.56, "px", both=False) == ("", "-3.0…+0.6px")
+    assert lane_labels(-2.98, 0.56, "px", both=True) == ("+0.6px", "-3.0px")
+    # tiny rotations: no "-0.0"
+    assert lane_labels(-0.001, 0.001, "°", both=False) == ("", "0.0°")
+    assert lane_labels(-0.04, 0.3, "°", both=True) == ("+0.3°", "0.0°")
