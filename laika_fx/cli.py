@@ -466,7 +466,13 @@ def cmd_info(args: argparse.Namespace) -> int:
         ch = 1 if frame.ndim == 2 else frame.shape[2]
         layout = {1: "gray", 2: "gray+alpha", 3: "RGB", 4: "RGBA"}[ch]
         print(f"resolution  {w}x{h}")
-        print(f"dtype       {frame.dtype} ({frame.dtype.itemsize * 8}-bit{' float' if frame.dtype.kind == 'f' else ''})")
+        stored = _io.probe_frame(shot.path(n)).stored_dtype  # an EXR of half floats: float16
+        if stored is not None and stored != frame.dtype:
+            kind = " float" if stored.kind == "f" else ""
+            print(f"dtype       {stored} ({stored.itemsize * 8}-bit{kind}; read as {frame.dtype})")
+        else:
+            kind = " float" if frame.dtype.kind == "f" else ""
+            print(f"dtype       {frame.dtype} ({frame.dtype.itemsize * 8}-bit{kind})")
         print(f"channels    {ch} ({layout})")
         break
     return EXIT_OK

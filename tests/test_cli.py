@@ -129,6 +129,18 @@ def test_info_reports_range_gaps_and_format(tmp_path: Path):
     assert "40x30" in res.stdout and "uint16 (16-bit)" in res.stdout and "4 (RGBA)" in res.stdout
 
 
+@pytest.mark.parametrize("half", [True, False])
+def test_info_names_the_exr_sample_type_stored(tmp_path: Path, half: bool):
+    shot = tmp_path / "s"
+    shot.mkdir()
+    for n in (1001, 1002):
+        write_frame(shot / f"frame.{n}.exr", np.full((8, 10, 3), 0.5, np.float32), exr_half=half)
+    res = run_cli("info", shot)
+    assert res.returncode == 0, res.stderr
+    expected = "float16 (16-bit float; read as float32)" if half else "float32 (32-bit float)"
+    assert f"dtype       {expected}" in res.stdout
+
+
 def test_preview_movie_is_encoded_with_ffmpeg(shot_dir: Path, tmp_path: Path):
     out = tmp_path / "out"
     res = run_cli("batch", shot_dir, out, "--plugins", "deflicker", "--preview", out / "p.mp4", "-q")
