@@ -642,7 +642,51 @@ def _remove_subcommand(sub, name: str) -> None:
     sub._choices_actions[:] = [a for a in sub._choices_actions if a.dest != name]
 
 
+class _ReaderMayLeave:
+    """``sys.stdout`` for one command: if the reader of a pipe leaves (``laika-fx info
+    shot | head -1``), the rest of the output goes to /dev/null and the exit code stays
+    that of the work done, not an internal error after every frame was written."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def _drop(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self._stream.fileno())
+        finally:
+            os.close(devnull)
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._drop()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._drop()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    stdout = sys.stdout
+    if stdout is None:
+        return _main(argv)
+    sys.stdout = _ReaderMayLeave(stdout)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout.flush()  # still guarded: most output waits in the buffer until here
+        sys.stdout = stdout
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not 1 <= getattr(args, "workers", 1) <= MAX_WORKERS:

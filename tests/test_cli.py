@@ -1,6 +1,7 @@
 """The `laika-fx` command on real files: output, report, bad input, exit codes."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,6 +118,23 @@ def test_unknown_set_key_names_plugin_and_parameter_once(shot_dir: Path, tmp_pat
     assert res.returncode == 2
     assert res.stderr.strip().startswith("laika-fx: error: deflicker.nope: no such parameter (parameters: ")
     assert "deflicker.deflicker" not in res.stderr
+
+
+@pytest.mark.parametrize("command", ["info", "batch"])
+def test_a_reader_that_leaves_the_pipe_costs_the_output_not_the_exit_code(shot_dir: Path, tmp_path: Path, command):
+    args = [sys.executable, "-m", "laika_fx", command, str(shot_dir)]
+    if command == "batch":
+        args += [str(tmp_path / "out"), "--plugins", "deflicker", "-q"]
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone, as after `| head -1`
+    try:
+        res = subprocess.run(args, stdout=write, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write)
+    assert res.returncode == 0, res.stderr
+    assert "error" not in res.stderr and "Exception" not in res.stderr, res.stderr
+    if command == "batch":
+        assert len(list((tmp_path / "out").glob("frame.*.png"))) == 6
 
 
 def test_info_reports_range_gaps_and_format(tmp_path: Path):
