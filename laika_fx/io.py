@@ -136,6 +136,8 @@ def read_frame(path: str | os.PathLike, *, max_pixels: int | None = None) -> np.
 def _read_opencv(p: Path) -> np.ndarray:
     # np.fromfile + imdecode handles non-ASCII paths and never touches the file.
     data = np.fromfile(str(p), dtype=np.uint8)
+    if _png_ends_early(data):  # refused here: libpng would print its own error on stderr
+        raise FrameReadError(f"{p.name} could not be decoded (truncated: the file ends before the PNG's last chunk)")
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise FrameReadError(f"{p.name} could not be decoded (corrupt or unsupported format)")
@@ -146,6 +148,23 @@ def _read_opencv(p: Path) -> np.ndarray:
     if image.dtype not in (np.uint8, np.uint16, np.float32):
         raise FrameReadError(f"{p.name} has unsupported sample type {image.dtype}")
     return from_bgr(image)
+
+
+def _png_ends_early(data: np.ndarray, *, max_chunks: int = 100_000) -> bool:
+    """True if ``data`` is a PNG whose chunks run past its end before an IEND chunk (a
+    truncated file). Walks the chunk lengths only; past ``max_chunks`` it gives up (False)."""
+    buf = memoryview(data)
+    if bytes(buf[:8]) != _PNG_MAGIC:
+        return False
+    at = 8
+    for _ in range(max_chunks):
+        if at + 8 > len(buf):
+            return True
+        length, kind = struct.unpack_from(">I4s", buf, at)
+        if kind == b"IEND":
+            return False
+        at += 12 + length
+    return False
 
 
 def _tiff_tags(path: str | os.PathLike) -> tuple[str, dict[int, tuple]] | None:

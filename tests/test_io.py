@@ -160,3 +160,17 @@ def test_other_and_damaged_tiffs_fall_back_to_opencv(tmp_path: Path):
     big_endian = b"MM\0*" + data[4:]
     (tmp_path / "mm.tif").write_bytes(big_endian)
     assert lio._read_plain_tiff(tmp_path / "mm.tif") is None
+
+
+def test_truncated_png_is_named_so_and_libpng_prints_nothing(tmp_path: Path, capfd):
+    frame = np.random.default_rng(0).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    path = tmp_path / "f.png"
+    write_frame(path, frame)
+    whole = path.read_bytes()
+    path.write_bytes(whole + b"trailing bytes after IEND")  # still a readable PNG
+    np.testing.assert_array_equal(read_frame(path), frame)
+    path.write_bytes(whole[: len(whole) // 3])
+    capfd.readouterr()
+    with pytest.raises(FrameReadError, match="truncated"):
+        read_frame(path)
+    assert capfd.readouterr().err == ""
