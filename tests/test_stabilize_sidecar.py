@@ -71,3 +71,18 @@ def test_resume_reads_the_sidecar_through_the_checked_reader(tmp_path: Path):
         p.unlink()
     with pytest.raises(BatchError, match="stabilize: cannot use stabilize.json: schema version 99, this laika_fx reads version 1"):
         run_batch(open_shot(tmp_path / "shot"), out, [StabilizePlugin()], BatchOptions(resume=True))
+
+
+def test_resume_over_a_longer_range_names_what_the_sidecar_covers(tmp_path: Path):
+    make_shot(tmp_path / "shot", 3, shape=(48, 64, 3))  # frames 1001-1003; the sidecar has 1001-1002
+    out = tmp_path / "out"
+    _write(out / "stabilize.json", _doc())
+    report = run_batch(open_shot(tmp_path / "shot"), out, [StabilizePlugin({"learned": False})],
+                       BatchOptions(resume=True, workers=1))  # fmt: skip
+    assert report["frames_written"] == 2
+    [failed] = report["frames_failed"]
+    assert failed["frame"] == 1003
+    assert "frame 1003 has no camera solve in stabilize.json (it covers 1001-1002): rerun without --resume" in (
+        failed["error"]
+    )
+    assert "KeyError" not in failed["error"] and "'" not in failed["error"]

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..io import FrameReadError
 from ..plugins import FrameContext, Param, Plugin
+from ..sequence import format_frame_range
 from .motion import MOTION_MODELS
 from .moving import pack_grid, unpack_grid
 from .shot import refine_shot
@@ -304,7 +305,9 @@ class StabilizePlugin(Plugin):
         if matrices is None:
             raise RuntimeError("stabilize has no analysis: run the analyze pass or load stabilize.json")
         if ctx.frame not in matrices:
-            raise KeyError(f"frame {ctx.frame} has no camera solve in stabilize.json")
+            covered = format_frame_range(sorted(matrices)) if matrices else "no frame"
+            raise ValueError(f"frame {ctx.frame} has no camera solve in stabilize.json (it covers {covered}): "
+                             "rerun without --resume, or `laika-fx analyze` over the whole range")  # fmt: skip
         matrix = matrices[ctx.frame]
         h, w = frame.shape[:2]
         if self._size is not None and tuple(self._size) != (w, h):
