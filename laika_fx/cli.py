@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 from . import io as _io
 from .io import FrameReadError
@@ -30,8 +32,10 @@ from .pipeline import (
     Cancel,
     Progress,
     ProgressEvent,
+    _shot_format,
     check_output_folder,
     output_name,
+    probe_input,
     read_input,
     run_analyze,
     run_batch,
@@ -456,11 +460,23 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"gaps        {format_frame_range(gaps) if gaps else 'none'}" + (f" ({len(gaps)} missing)" if gaps else ""))
     if shot.requested != shot.frames:
         print(f"requested   {format_frame_range(list(shot.requested))} ({len(shot.requested)} frames)")
+    # the shot's format is what most frames' headers say, as the batch takes it
+    fmt = _shot_format(shot)
+    other: list[str] = []  # frames whose header says another format: the batch fails them
+    for n in shot.frames:
+        try:
+            info = probe_input(shot.path(n))
+        except FrameReadError:
+            continue
+        if fmt is not None and (info.shape, np.dtype(info.dtype)) != fmt:
+            other.append(f"{n} ({info.width}x{info.height} {np.dtype(info.dtype)} x{info.channels})")
     for n in shot.frames:
         try:
             frame = read_input(shot.path(n))  # never blocks on a FIFO
         except FrameReadError as exc:
             print(f"unreadable  {exc}")
+            continue
+        if fmt is not None and (frame.shape, frame.dtype) != fmt:
             continue
         h, w = frame.shape[:2]
         ch = 1 if frame.ndim == 2 else frame.shape[2]
@@ -475,6 +491,10 @@ def cmd_info(args: argparse.Namespace) -> int:
             print(f"dtype       {frame.dtype} ({frame.dtype.itemsize * 8}-bit{kind})")
         print(f"channels    {ch} ({layout})")
         break
+    if other:
+        many = len(other) > 1
+        print(f"mismatched  {len(other)} frame{'s' if many else ''} (the batch fails {'them' if many else 'it'}): "
+              + ", ".join(other[:5]) + (" ..." if len(other) > 5 else ""))  # fmt: skip
     return EXIT_OK
 
 

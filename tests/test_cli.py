@@ -147,6 +147,15 @@ def test_info_reports_range_gaps_and_format(tmp_path: Path):
     assert "40x30" in res.stdout and "uint16 (16-bit)" in res.stdout and "4 (RGBA)" in res.stdout
 
 
+def test_info_gives_the_format_most_frames_have_and_names_the_others(tmp_path: Path):
+    paths = make_shot(tmp_path / "s", 4, shape=(30, 40, 3))
+    write_frame(paths[0], np.zeros((60, 80, 3), np.uint8))  # the first frame alone is larger
+    res = run_cli("info", tmp_path / "s")
+    assert res.returncode == 0, res.stderr
+    assert "resolution  40x30" in res.stdout, res.stdout
+    assert "mismatched  1 frame (the batch fails it): 1001 (80x60 uint8 x3)" in res.stdout
+
+
 @pytest.mark.parametrize("half", [True, False])
 def test_info_names_the_exr_sample_type_stored(tmp_path: Path, half: bool):
     shot = tmp_path / "s"
