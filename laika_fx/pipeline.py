@@ -849,6 +849,33 @@ def run_analyze(
     return results
 
 
+_RESUME_NOTE = "--resume kept"
+
+
+def _resume_settings_note(report_path: Path, plugins: Sequence[Plugin], skipped: int) -> str | None:
+    """A note if the run whose report is at ``report_path`` had other plugin settings than
+    this one: ``--resume`` keeps the ``skipped`` frames it wrote, rendered with those.
+    None if they agree, or if there is no readable earlier report to tell."""
+    try:
+        doc = json.loads(report_path.read_text())
+        old = {str(p["name"]): dict(p["settings"]) for p in doc.get("plugins")}
+        carried = [n for n in doc.get("analysis_notes", ()) if isinstance(n, str) and n.startswith(_RESUME_NOTE)]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if carried:  # an earlier --resume already kept frames of other settings: they are still there
+        return carried[0]
+    now = json.loads(json.dumps({p.name: dict(p.settings) for p in plugins}, default=str))
+    changes = [f"{name}.{key}: {old[name].get(key)!r} -> {now[name].get(key)!r}"
+               for name in sorted(old.keys() & now.keys())
+               for key in sorted(old[name].keys() | now[name].keys()) if old[name].get(key) != now[name].get(key)]  # fmt: skip
+    changes += [f"{name} {'off' if name in old else 'on'}" for name in sorted(old.keys() ^ now.keys())]
+    if not changes:
+        return None
+    shown = ", ".join(changes[:4]) + (", ..." if len(changes) > 4 else "")
+    return (f"{_RESUME_NOTE} {skipped} frame{'s' if skipped > 1 else ''} written with other settings ({shown}); "
+            "rerun without --resume to render every frame alike")  # fmt: skip
+
+
 def run_batch(
     shot: Shot,
     output: str | os.PathLike,
@@ -924,6 +951,7 @@ def run_batch(
         report_path = out_dir / CHUNK_REPORTS / chunk_report_name(shot.requested)
         _make_folder(report_path.parent)
         remove_stale_parts(report_path.parent, {report_path.name})
+    resume_note = _resume_settings_note(report_path, plugins, len(skipped)) if skipped else None
     names = {output_name(shot.path(n), out_ext) for n in todo} | {report_path.name}
     if not opts.chunk:
         names |= {f"{p.name}.json" for p in plugins if p.has_analyze}
@@ -1019,6 +1047,8 @@ def run_batch(
     # replaced by the nearest readable one), kept in their sidecars so --resume reports it too
     report["analysis_notes"] = [f"{name}: {note}" for name, analysis in analyses.items()
                                 for note in analysis.get("notes", ()) if isinstance(note, str)]  # fmt: skip
+    if resume_note:
+        report["analysis_notes"].append(resume_note)
     if opts.chunk:  # the plugins' per-frame notes, so `laika-fx report` sums them up as one run does
         report["frame_notes"] = {str(n): notes[n] for n in sorted(notes)}
     try:

@@ -734,3 +734,25 @@ def test_plugins_without_analysis_get_ready_while_the_others_analyse(tmp_path: P
     with pytest.raises(BatchError, match="broken could not start: model file not found"):
         run_batch(shot, tmp_path / "o2", [Analyses(), Broken()], BatchOptions(workers=1))
     assert not list((tmp_path / "o2").glob("*.png"))
+
+
+def test_resume_with_other_settings_says_the_kept_frames_have_the_old_ones(tmp_path: Path):
+    from laika_fx.pipeline import BatchOptions, run_batch
+    from laika_fx.plugins import build_plugins
+    from laika_fx.sequence import open_shot
+
+    make_shot(tmp_path / "shot", 3, shape=(24, 32, 3))
+    out = tmp_path / "out"
+
+    def run(strength: float, resume: bool) -> list[str]:
+        plugins = build_plugins([("deflicker", {"strength": strength})])
+        report = run_batch(open_shot(tmp_path / "shot"), out, plugins, BatchOptions(resume=resume, workers=1))
+        return [n for n in report["analysis_notes"] if n.startswith("--resume")]
+
+    assert run(1.0, False) == []
+    note = ("--resume kept 3 frames written with other settings (deflicker.strength: 1.0 -> 0.5); "
+            "rerun without --resume to render every frame alike")  # fmt: skip
+    assert run(0.5, True) == [note]
+    assert run(0.5, True) == [note]  # the frames on disk still have the old settings
+    assert run(0.5, False) == []  # every frame rendered again
+    assert run(0.5, True) == []
