@@ -882,6 +882,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.viewer.set_frame(None)
             self.viewer.message = f"Frame {frame} cannot be read"
+            self.preview_status.setText(f"no preview: frame {frame} cannot be read")  # not another frame's
             self.notifier.error(f"Frame {frame}: {exc}")
             return
         self.viewer.set_frame(to_display8(arr), alpha8(arr), arr)

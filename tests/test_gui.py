@@ -600,6 +600,16 @@ def test_camera_plot_reads_solve_and_selects_frames(qtbot, tmp_path, window, sho
         load_solve(tmp_path / "bad.json")
 
 
+def test_an_unreadable_frame_leaves_no_other_frames_preview_status(qtbot, window, shot):
+    path = sorted(shot.glob("*.png"))[3]
+    path.write_bytes(path.read_bytes()[:200])  # truncated
+    open_and_wait(qtbot, window, shot)
+    assert "preview of 1001" in window.preview_status.text()
+    window.model.set_frame(1004)
+    assert window.viewer.message == "Frame 1004 cannot be read"
+    assert window.preview_status.text() == "no preview: frame 1004 cannot be read"
+
+
 # --------------------------------------------------------------------------- screenshot
 def test_screenshot_main_window(qtbot, tmp_path, window, shot):
     frames = list(range(1001, 1007))
