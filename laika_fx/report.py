@@ -91,7 +91,7 @@ class StageTimes:
 
 
 def _precision(plugins: Sequence[Plugin]) -> str:
-    values = sorted({str(p.settings["precision"]) for p in plugins if "precision" in p.settings})
+    values = sorted({v for p in plugins if (v := p.model_precision()) is not None})  # e.g. stabilize's aligner
     return ",".join(values) if values else "n/a"
 
 
