@@ -369,7 +369,7 @@ class MainWindow(QMainWindow):
         top.addAction(self.open_action)
         self.recent_menu = QMenu(self)
         self.recent_button = QToolButton(self)
-        self.recent_button.setText("Recent ▾")
+        self.recent_button.setText("Recent")  # the menu arrow is Qt's own (InstantPopup draws it)
         self.recent_button.setMenu(self.recent_menu)
         self.recent_button.setPopupMode(QToolButton.InstantPopup)
         top.addWidget(self.recent_button)

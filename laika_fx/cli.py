@@ -46,12 +46,13 @@ from .prompts import Prompt, PromptError, PromptKey, ShotPrompts, parse_box, par
 from .report import (
     CHUNK_REPORTS,
     REPORT_NAME,
+    add_unrendered,
     chunk_report_name,
     format_summary,
     merge_reports,
     write_report,
 )
-from .sequence import ShotError, open_shot, parse_frame_range
+from .sequence import ShotError, format_frame_range, open_shot, parse_frame_range
 from .shapes import ShapesError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
@@ -427,6 +428,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         merged = merge_reports(reports)
     except (ValueError, KeyError, TypeError) as exc:
         raise UsageError(f"cannot merge the reports in {folder}: {exc}") from None
+    unrendered = add_unrendered(merged, out)  # frames of the analyzed range no chunk rendered
     try:
         path = write_report(out, merged)
     except OSError as exc:
@@ -435,6 +437,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(format_summary(merged))
     print(f"  merged    {len(files)} chunk reports -> {path}")
+    if unrendered:
+        print(f"  MISSING   {len(unrendered)} frames of the analyzed range rendered by no chunk: "
+              f"{format_frame_range(unrendered)} (run their `laika-fx batch` tasks, then `laika-fx report`)")  # fmt: skip
     shapes = merged.get("shapes")
     if isinstance(shapes, dict) and shapes.get("masks"):  # the chunks wrote shapes: one Nuke script for all
         try:

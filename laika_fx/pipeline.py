@@ -1018,7 +1018,7 @@ def run_batch(
         output=out_dir,
         plugins=plugins,
         frame_shape=fmt[0],
-        dtype=fmt[1],
+        dtype=np.float16 if _stored_as_half(shot) else fmt[1],  # the sample type stored (half EXR), as `info`
         written=written,
         skipped=skipped,
         failures=[failures[k] for k in sorted(failures)],

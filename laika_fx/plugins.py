@@ -351,6 +351,12 @@ class Plugin:
         """
         return {"frames": {str(n): notes[n] for n in sorted(notes)}}
 
+    def model_precision(self) -> str | None:
+        """Precision of the model the plugin runs (``"int8"``, ``"fp32"``), for the report's
+        ``precision``; None if it runs none. The default: its ``precision`` setting, if any."""
+        value = self.settings.get("precision")
+        return None if value is None else str(value)
+
     def settings_document(self) -> dict:
         """Settings as saved in presets: ``{"schema_version", "plugin", "settings"}``."""
         return {"schema_version": SCHEMA_VERSION, "plugin": self.name, "settings": dict(self.settings)}

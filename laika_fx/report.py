@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .sequence import Shot
 
 __all__ = [
-    "REPORT_NAME", "CHUNK_REPORTS", "StageTimes", "build_report", "write_report", "format_summary",
+    "REPORT_NAME", "CHUNK_REPORTS", "add_unrendered", "StageTimes", "build_report", "write_report", "format_summary",
     "chunk_report_name", "merge_reports",
 ]  # fmt: skip
 
@@ -91,7 +91,7 @@ class StageTimes:
 
 
 def _precision(plugins: Sequence[Plugin]) -> str:
-    values = sorted({str(p.settings["precision"]) for p in plugins if "precision" in p.settings})
+    values = sorted({v for p in plugins if (v := p.model_precision()) is not None})  # e.g. stabilize's aligner
     return ",".join(values) if values else "n/a"
 
 
@@ -264,6 +264,47 @@ def merge_reports(reports: Sequence[dict]) -> dict:
     merged.pop("frame_cache", None)
     merged.pop("report_error", None)
     return merged
+
+
+def add_unrendered(merged: dict, output: str | os.PathLike) -> list[int]:
+    """Count the frames the shot's analysis covers but no chunk report does as failed.
+
+    The analysis sidecars ``OUTPUT/<plugin>.json`` that ``laika-fx analyze`` wrote for the
+    run's plugins list the frames of the whole range (``frames: [{"frame": n, ...}]``); a
+    frame there that no merged chunk rendered (a chunk never run, or lost) is added to
+    ``merged``'s ``frames_failed`` and ``frames_total``. Returns those frames, sorted.
+    """
+    import fileseq
+
+    from .sequence import format_frame_range, parse_frame_range
+
+    expected: set[int] = set()
+    for entry in merged.get("plugins") or []:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        try:
+            doc = json.loads((Path(output) / f"{name}.json").read_text()) if name else None
+            expected |= {int(f["frame"]) for f in doc.get("frames", [])} if isinstance(doc, dict) else set()
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            continue  # no sidecar (a plugin without analysis) or not one to read frames from
+    requested = merged.get("frames_requested")
+    covered = set(parse_frame_range(requested)) if requested else set()
+    missing = sorted(expected - covered)
+    if not missing:
+        return []
+    try:
+        seq = fileseq.FileSequence(str(merged.get("input", "")))
+        name_of = lambda n: Path(seq.frame(n)).name  # noqa: E731
+        name_of(missing[0])
+    except Exception:
+        name_of = lambda n: ""  # noqa: E731
+    merged["frames_failed"] = sorted(
+        [*merged["frames_failed"], *({"frame": n, "file": name_of(n), "error": "not rendered: no chunk report "
+                                      "covers it (a farm task not run, or its report lost)"} for n in missing)],
+        key=lambda f: int(f["frame"]),
+    )  # fmt: skip
+    merged["frames_total"] += len(missing)
+    merged["frames_requested"] = format_frame_range(sorted(covered | set(missing)))
+    return missing
 
 
 def _merged_notes(reports: Sequence[dict], written: set[int], plugins: Sequence[dict]) -> dict:

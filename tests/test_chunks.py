@@ -124,3 +124,22 @@ def test_plugin_notes_of_chunks_merge_to_those_of_one_run(sample_dir: Path, tmp_
     assert one["notes"]["seam_removal"]["frames_with_lines_left_alone"] == list(range(1001, 1007))
     assert merged["notes"] == one["notes"]
     assert "frame_notes" not in merged
+
+
+def test_report_names_the_frames_of_the_analyzed_range_no_chunk_rendered(tmp_path: Path, capsys):
+    shot = tmp_path / "shot"
+    small_shot(shot, 16, size=(64, 48))
+    out = tmp_path / "out"
+    plugins = ["--plugins", "deflicker", "-q"]
+    assert run(["analyze", shot, out, "--frames", "1001-1016", *plugins], capsys)[0] == 0
+    assert run(["batch", shot, out, "--frames", "1001-1008", "--chunk-size", "8", *plugins], capsys)[0] == 0
+    code, stdout, _ = run(["report", out], capsys)
+    assert code == 1  # some frames failed / are missing
+    assert "8 written / 16 requested" in stdout and "1009-1016" in stdout
+    merged = report_of(out)
+    assert merged["frames_total"] == 16 and merged["frames_requested"] == "1001-1016"
+    assert [f["frame"] for f in merged["frames_failed"]] == list(range(1009, 1017))
+    assert merged["frames_failed"][0]["file"] == "frame.1009.png"
+    # the missing chunk rendered: the report is whole again
+    assert run(["batch", shot, out, "--frames", "1009-1016", "--chunk-size", "8", *plugins], capsys)[0] == 0
+    assert run(["report", out], capsys)[0] == 0 and report_of(out)["frames_failed"] == []

@@ -1,5 +1,6 @@
 """Codec choice: the fast PNG writer is exact, PNG compression and output format options."""
 
+import json
 from pathlib import Path
 
 import cv2
@@ -191,6 +192,20 @@ def test_half_exr_shot_stays_half(tmp_path: Path):
         assert lio.probe_frame(out).stored_dtype == np.float16
         full = read_frame(tmp_path / "tif" / f"s.000{i}.tif")  # the same result as float32
         np.testing.assert_array_equal(read_frame(out), full.astype(np.float16).astype(np.float32))
+
+
+@pytest.mark.parametrize("half", [True, False])
+def test_report_gives_the_exr_sample_type_stored(tmp_path: Path, capsys, half: bool):
+    rng = np.random.default_rng(7)
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(2):
+        write_frame(src / f"s.000{i + 1}.exr", rng.random((20, 30, 3), dtype=np.float32), exr_half=half)
+    capsys.readouterr()
+    assert _batch(src, tmp_path / "out") == 0
+    expected = "float16" if half else "float32"  # as `laika-fx info` says (was float32 for both)
+    assert f"30x20 {expected} x3" in capsys.readouterr().out
+    assert json.loads((tmp_path / "out" / "laika_fx_report.json").read_text())["dtype"] == expected
 
 
 def test_opencv_writes_when_fpng_is_missing(monkeypatch):

@@ -396,3 +396,12 @@ def test_cancel_one_job_the_queue_goes_on_then_retry_it(qtbot, tmp_path, window,
     q.run()
     qtbot.waitUntil(lambda: later.status not in ("queued", "running"), timeout=20000)
     assert later.status == "done" and len(list((tmp_path / "out_later").glob("frame.*.png"))) == 6
+
+
+def test_recent_button_draws_one_menu_arrow(window):
+    from PySide6.QtWidgets import QToolButton
+
+    button = window.recent_button
+    assert button.menu() is window.recent_menu and button.popupMode() == QToolButton.InstantPopup
+    # Qt draws the menu indicator of an InstantPopup button itself: the text has no arrow of its own
+    assert button.text() == "Recent" and not any(c in button.text() for c in "▾▼▿⌄")

@@ -63,3 +63,18 @@ def test_solver_processes_compile_the_aligner_only_when_a_solve_asks_for_a_guess
     guess = lazy(moving, reference)
     assert lazy._aligner is not None
     np.testing.assert_array_equal(guess, LearnedCoarseAligner()(moving, reference))
+
+
+@pytest.mark.parametrize("learned", [True, False])
+def test_report_gives_the_aligners_precision(tmp_path, capsys, learned: bool):
+    from laika_fx.cli import main
+
+    from .test_robustness import small_shot
+
+    small_shot(tmp_path / "shot", 8, size=(64, 48))
+    out = tmp_path / "out"
+    extra = [] if learned else ["--set", "stabilize.learned=false"]
+    assert main(["batch", str(tmp_path / "shot"), str(out), "--plugins", "stabilize", "-q", "--workers", "1", *extra]) == 0
+    expected = "int8" if learned else "n/a"  # the shipped INT8 aligner is used by default (was n/a)
+    assert f"precision {expected}" in capsys.readouterr().out
+    assert json.loads((out / "laika_fx_report.json").read_text())["precision"] == expected

@@ -103,6 +103,12 @@ class StabilizePlugin(Plugin):
 
         return installed_aligner() or "none"
 
+    def model_precision(self) -> str | None:
+        """The learned coarse aligner's precision (``aligner_int8``: int8), as the analysis
+        recorded it (a chunk renders from the sidecar) or as installed; None if none is used."""
+        name = (self.analysis or {}).get("coarse_aligner") or self._coarse_name()
+        return str(name).rsplit("_", 1)[-1] if name and name != "none" and "_" in str(name) else None
+
     def analyze(self, source) -> dict:
         frames = list(source.frames)
         if not frames:
