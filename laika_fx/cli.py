@@ -35,10 +35,10 @@ from .pipeline import (
     _shot_format,
     check_output_folder,
     output_name,
-    probe_input,
     read_input,
     run_analyze,
     run_batch,
+    shot_headers,
     write_shape_scripts,
 )
 from .plugins import BUILTIN_DISTRIBUTIONS, PluginError, build_plugins, load_preset, registry
@@ -466,15 +466,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     if shot.requested != shot.frames:
         print(f"requested   {format_frame_range(list(shot.requested))} ({len(shot.requested)} frames)")
     # the shot's format is what most frames' headers say, as the batch takes it
-    fmt = _shot_format(shot)
-    other: list[str] = []  # frames whose header says another format: the batch fails them
-    for n in shot.frames:
-        try:
-            info = probe_input(shot.path(n))
-        except FrameReadError:
-            continue
-        if fmt is not None and (info.shape, np.dtype(info.dtype)) != fmt:
-            other.append(f"{n} ({info.width}x{info.height} {np.dtype(info.dtype)} x{info.channels})")
+    headers = shot_headers(shot)
+    fmt = _shot_format(shot, headers)
+    # frames whose header says another format: the batch fails them
+    other = [f"{n} ({info.width}x{info.height} {np.dtype(info.dtype)} x{info.channels})"
+             for n, info in headers.items() if fmt is not None and (info.shape, np.dtype(info.dtype)) != fmt]  # fmt: skip
     for n in shot.frames:
         try:
             frame = read_input(shot.path(n))  # never blocks on a FIFO
@@ -487,7 +483,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         ch = 1 if frame.ndim == 2 else frame.shape[2]
         layout = {1: "gray", 2: "gray+alpha", 3: "RGB", 4: "RGBA"}[ch]
         print(f"resolution  {w}x{h}")
-        stored = _io.probe_frame(shot.path(n)).stored_dtype  # an EXR of half floats: float16
+        stored = headers[n].stored_dtype if n in headers else None  # an EXR of half floats: float16
         if stored is not None and stored != frame.dtype:
             kind = " float" if stored.kind == "f" else ""
             print(f"dtype       {stored} ({stored.itemsize * 8}-bit{kind}; read as {frame.dtype})")

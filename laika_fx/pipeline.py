@@ -712,21 +712,29 @@ def probe_input(path: Path) -> FrameInfo:
     return info
 
 
-def _shot_format(shot: Shot) -> tuple[tuple, np.dtype] | None:
-    """Shape and dtype of the shot: those most frames on disk declare in their headers.
-
-    Headers only (:func:`probe_input`, a few hundred bytes per frame, no decoding), and
-    every frame on disk, not only the requested ones, so every chunk of a farm run agrees.
-    A tie goes to the format of the earliest frame. Frames of another format then fail
-    alone ("is 961x540, the shot is 960x540"), whichever frame comes first. None if no
-    header can be read.
-    """
-    counts: dict[tuple, int] = {}
+def shot_headers(shot: Shot) -> dict[int, FrameInfo]:
+    """The header of every frame on disk that has a readable one (:func:`probe_input`, a
+    few hundred bytes per frame, no decoding), in frame order: what the shot-wide
+    majorities (:func:`_shot_format`, :func:`_stored_as_half`) are counted from."""
+    headers = {}
     for n in shot.frames:
         try:
-            info = probe_input(shot.path(n))
+            headers[n] = probe_input(shot.path(n))
         except FrameReadError:
             continue
+    return headers
+
+
+def _shot_format(shot: Shot, headers: dict[int, FrameInfo] | None = None) -> tuple[tuple, np.dtype] | None:
+    """Shape and dtype of the shot: those most frames on disk declare in their headers.
+
+    Headers only (``headers``, else :func:`shot_headers`), and every frame on disk, not
+    only the requested ones, so every chunk of a farm run agrees. A tie goes to the
+    format of the earliest frame. Frames of another format then fail alone ("is 961x540,
+    the shot is 960x540"), whichever frame comes first. None if no header can be read.
+    """
+    counts: dict[tuple, int] = {}
+    for info in (shot_headers(shot) if headers is None else headers).values():
         key = (info.shape, np.dtype(info.dtype))
         counts[key] = counts.get(key, 0) + 1  # dicts keep first-seen order: ties go to the earliest
     if not counts:
@@ -904,9 +912,11 @@ def run_batch(
     io_threads = max(1, int(opts.io_threads or workers))
     qsize = max(1, int(opts.queue_size or 2 * workers))
 
-    fmt = _shot_format(shot)
+    headers = shot_headers(shot)
+    fmt = _shot_format(shot, headers)
     if fmt is None:
         raise BatchError(f"no frame of {shot.pattern} could be read")
+    stored_half = _stored_as_half(shot, headers)  # a half-float EXR shot: outputs and report say half
     prompts, prompt_source = resolve_prompts(shot, opts.prompts)  # a bad prompt file: nothing written
     if opts.png_compression not in PNG_COMPRESSIONS:
         raise BatchError(f"PNG compression must be one of {', '.join(PNG_COMPRESSIONS)}")
@@ -1003,6 +1013,7 @@ def run_batch(
             shape_masks=shape_masks, shapes_dir=shapes_dir,
             compression=compression, prompts=prompts, notes=notes,
             out_ext=out_ext, png_compression=opts.png_compression, first_written=first_written,
+            exr_half=out_ext.lower() == ".exr" and stored_half,
         )  # fmt: skip
     cache.clear()
     shapes_error = None
@@ -1018,7 +1029,7 @@ def run_batch(
         output=out_dir,
         plugins=plugins,
         frame_shape=fmt[0],
-        dtype=np.float16 if _stored_as_half(shot) else fmt[1],  # the sample type stored (half EXR), as `info`
+        dtype=np.float16 if stored_half else fmt[1],  # the sample type stored (half EXR), as `info`
         written=written,
         skipped=skipped,
         failures=[failures[k] for k in sorted(failures)],
@@ -1103,20 +1114,16 @@ def _summarize_notes(plugins: Sequence[Plugin], notes: dict[int, dict[str, Any]]
     return out
 
 
-def _stored_as_half(shot: Shot) -> bool:
+def _stored_as_half(shot: Shot, headers: dict[int, FrameInfo] | None = None) -> bool:
     """True for an EXR shot most of whose frames store half floats: outputs stay half.
 
-    The majority of the headers, not the first frame's: a damaged first frame must not
-    change how the good frames are written.
+    The majority of the headers (``headers``, else :func:`shot_headers`), not the first
+    frame's: a damaged first frame must not change how the good frames are written.
     """
     if shot.extension.lower() != ".exr":
         return False
     half = full = 0
-    for n in shot.frames:
-        try:
-            info = probe_input(shot.path(n))
-        except FrameReadError:
-            continue
+    for info in (shot_headers(shot) if headers is None else headers).values():
         half += info.stored_dtype == np.float16
         full += info.stored_dtype != np.float16
     return half > full
@@ -1148,9 +1155,9 @@ def _render_pass(
     png_compression: str = "fast",
     shape_masks: Sequence[str] = (),
     shapes_dir: Path | None = None,
+    exr_half: bool = False,
 ) -> None:
     progress.start("render", len(todo))
-    exr_half = out_ext.lower() == ".exr" and _stored_as_half(shot)
     frames_q: queue.Queue = queue.Queue()
     for n in todo:
         frames_q.put(n)
