@@ -155,42 +155,55 @@ def follow_set(
     still = np.eye(3)
 
     passes = [[k for k in seq[1:] if k in out] for seq in (order[r:], order[r::-1])]
-    # 1. per frame: the set's hypothesis where the solve moved off both the reference's
-    # camera and the previous frame's
-    found: dict = {}  # key -> (far, keep) of the frames that took the set's hypothesis
-    for keys in passes:
-        previous = still
-        for i, k in enumerate(keys):
-            current = out[k]
-            far = corner_error(current.matrix, still, size=solver.size)
-            if k not in found and far > SET_MIN_WALK * limit and corner_error(current.matrix, previous, size=solver.size) > limit:
-                after = [out[keys[i + 1]].matrix] if i + 1 < len(keys) else []
-                levels = _candidate_levels(solver, current, read, k)
-                hyp = set_hypothesis(solver, levels, current.matrix, [previous, still, *after])
-                if hyp is not None and _stiller(solver, levels, hyp[0], current.matrix, far, hyp[1]):
-                    taken = _resolve_on(solver, read(k), current, hyp[0], hyp[1], far)
+
+    def sweep(propose) -> None:
+        """Outwards from the reference: ``propose(k, current, starts)`` (a new
+        :class:`Alignment` or None) for each frame that moved off the previous frame's camera."""
+        for keys in passes:
+            previous = still
+            for i, k in enumerate(keys):
+                current = out[k]
+                if corner_error(current.matrix, previous, size=solver.size) > limit:
+                    starts = [previous, still, *([out[keys[i + 1]].matrix] if i + 1 < len(keys) else [])]
+                    taken = propose(k, current, starts)
                     if taken is not None:
-                        out[k], found[k] = taken, (far, hyp[1])
-            previous = out[k].matrix
+                        out[k] = taken
+                previous = out[k].matrix
+
+    # 1. per frame: the set's hypothesis where the solve also walked off the reference's camera
+    found: dict = {}  # key -> (far, keep) of the frames that took the set's hypothesis
+
+    def own_hypothesis(k, current: Alignment, starts: list) -> Alignment | None:
+        far = corner_error(current.matrix, still, size=solver.size)
+        if k in found or far <= SET_MIN_WALK * limit:
+            return None
+        levels = _candidate_levels(solver, current, read, k)
+        hyp = set_hypothesis(solver, levels, current.matrix, starts)
+        if hyp is None or not _stiller(solver, levels, hyp[0], current.matrix, far, hyp[1]):
+            return None
+        taken = _resolve_on(solver, read(k), current, hyp[0], hyp[1], far)
+        if taken is not None:
+            found[k] = (far, hyp[1])
+        return taken
+
+    sweep(own_hypothesis)
     if not found or rounds < 2:
         return out
     # 2. the shot: the set's detail that the clearest switch aligned (the frame whose
     # solve had walked farthest) is the set in every frame: re-solve the others on it
     keep = max(found.values(), key=lambda f: f[0])[1]
-    for keys in passes:
-        previous = still
-        for i, k in enumerate(keys):
-            current = out[k]
-            if k not in found and corner_error(current.matrix, previous, size=solver.size) > limit:
-                after = [out[keys[i + 1]].matrix] if i + 1 < len(keys) else []
-                levels = _candidate_levels(solver, current, read, k)
-                m = _best_on(solver, levels, current.matrix, [previous, still, *after], keep)
-                far = corner_error(current.matrix, still, size=solver.size)
-                if m is not None and _stiller(solver, levels, m, current.matrix, far + limit, keep, ratio=1.0):
-                    taken = _resolve_on(solver, read(k), current, m, keep, far + limit, ratio=1.0)
-                    if taken is not None:
-                        out[k] = taken
-            previous = out[k].matrix
+
+    def on_the_set(k, current: Alignment, starts: list) -> Alignment | None:
+        if k in found:
+            return None
+        levels = _candidate_levels(solver, current, read, k)
+        m = _best_on(solver, levels, current.matrix, starts, keep)
+        far = corner_error(current.matrix, still, size=solver.size)
+        if m is None or not _stiller(solver, levels, m, current.matrix, far + limit, keep, ratio=1.0):
+            return None
+        return _resolve_on(solver, read(k), current, m, keep, far + limit, ratio=1.0)
+
+    sweep(on_the_set)
     return out
 
 
@@ -266,7 +279,7 @@ def set_hypothesis(
     candidate, dilated) is left out; the rest of the reference - what moves against
     ``matrix``: the set's detail when ``matrix`` followed a puppet, the puppet when it
     followed the set - is refined from each of ``starts`` at the candidate level, and
-    the one that aligns it best (:func:`masked_cost`) is returned.
+    the one that aligns it best (:func:`masked_costs`) is returned.
 
     Parameters
     ----------
