@@ -135,6 +135,44 @@ def test_gate_policies_and_the_prompt():
     assert not kept.any() and counts["outside_prompt"] == 2
 
 
+def test_the_motion_prior_bar():
+    """A line on what moved against the set needs ``moving_confident`` (0: as on a face); a line
+    half on the face and half on what moved is on the puppet."""
+    prob, face = _two_lines()
+    moving = np.zeros(prob.shape, bool)
+    moving[35:45] = True  # the unsure line (median 0.99) moved with the puppet
+    for gate in ("auto", "face"):
+        kept, _, _ = select_lines(prob, 0.98, 0.5, gate=gate, face=face, moving=moving)  # today's default: 0
+        assert kept[40].sum() == 50, gate
+        kept, left, counts = select_lines(prob, 0.98, 0.5, gate=gate, face=face, moving=moving, moving_confident=0.995)
+        assert not kept[40].any() and left[40].sum() == 50 and counts["rejected_by_gate"] >= 1, gate
+        kept, _, _ = select_lines(prob, 0.98, 0.5, gate=gate, face=face, moving=moving, moving_confident=0.99)
+        assert kept[40].sum() == 50, gate
+    # auto: a sure line off the puppet still needs only `confident`; face: it is left alone
+    kept, _, _ = select_lines(prob, 0.98, 0.5, gate="auto", face=face, moving=moving, moving_confident=0.995)
+    assert kept[20].sum() == 50
+    kept, _, _ = select_lines(prob, 0.98, 0.5, gate="face", face=face, moving=moving, moving_confident=0.995)
+    assert not kept[20].any()
+    # 25 px on the face, 25 px on what moved: on the puppet together
+    face2, moving2 = np.zeros(prob.shape, bool), np.zeros(prob.shape, bool)
+    face2[35:45, 10:35], moving2[35:45, 35:60] = True, True
+    kept, _, _ = select_lines(prob, 0.98, 0.5, gate="face", face=face2, moving=moving2)
+    assert kept[40].sum() == 50
+    # without a face finder the motion prior plays no part (every line is kept, as before)
+    kept, _, _ = select_lines(prob, 0.98, 0.5, gate="auto", face=None, moving=moving, moving_confident=0.995)
+    assert kept[40].sum() == 50
+
+
+def test_the_detector_reads_its_motion_bar(tmp_path):
+    """``moving_confident`` comes from the model's calibrated settings (0 when they have none)."""
+    from laika_fx.seam_removal.detector import SeamDetector
+
+    det = SeamDetector(settings={"threshold": 0.98, "low_ratio": 0.8, "face_gate": False})
+    assert det.moving_confident == 0.0
+    det = SeamDetector(settings={"threshold": 0.98, "low_ratio": 0.8, "face_gate": False, "moving_confident": 0.95})
+    assert det.moving_confident == 0.95
+
+
 # ---------------------------------------------------------------- the CLI
 def _batch(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "laika_fx", "batch", *args, "--plugins", "seam_removal", "-q",

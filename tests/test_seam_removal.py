@@ -686,12 +686,18 @@ def test_calibration_line_table_picks_what_select_lines_keeps():
         prob = np.clip((prob - prob.min()) / np.ptp(prob), 0, 1).astype(np.float32)
         face = np.zeros(prob.shape, bool)
         face[10:40, 20 + k : 60 + k] = True
+        moving = np.zeros(prob.shape, bool)
+        moving[30:58, 5 + 2 * k : 45 + 2 * k] = True
         for f in (face, None):
-            table = _line_table(prob, 0.8, 0.5, face=f, min_area=3, medians=True)
-            for gate in ("auto", "face", "off", "prompt"):
-                for conf in (0.7, 0.85, 0.95):
-                    kept, _, _ = select_lines(prob, 0.8, 0.5, min_area=3, gate=gate, face=f, confident=conf)
-                    assert np.array_equal(_pick_lines(table, gate, conf), kept), (k, gate, conf, f is None)
+            for m in (None, moving):
+                table = _line_table(prob, 0.8, 0.5, face=f, min_area=3, medians=True, moving=m)
+                for gate in ("auto", "face", "off", "prompt"):
+                    for conf in (0.7, 0.85, 0.95):
+                        for mc in (0.0, 0.75, 0.9):
+                            kept, _, _ = select_lines(prob, 0.8, 0.5, min_area=3, gate=gate, face=f, confident=conf,
+                                                      moving=m, moving_confident=mc)  # fmt: skip
+                            picked = _pick_lines(table, gate, conf, mc)
+                            assert np.array_equal(picked, kept), (k, gate, conf, mc, f is None, m is None)
 
 
 @pytest.mark.skipif(not available("seam_detector"), reason="seam detector model missing")

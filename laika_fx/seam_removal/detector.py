@@ -34,7 +34,7 @@ from ..prompts import Region, region_mask
 from .face import FaceFinder, face_finder_available
 
 __all__ = ["WORKING_HEIGHT", "MIN_ON_FACE", "MIN_IN_PROMPT", "GATES", "CONFIDENT", "SeamDetector", "DetectedLines",
-           "hysteresis", "select_lines", "to_unit_rgb", "model_meta", "runtime_settings", "upscale_mask",
+           "hysteresis", "select_lines", "moving_cells", "to_unit_rgb", "model_meta", "runtime_settings", "upscale_mask",
            "ShotModel", "shot_model"]  # fmt: skip
 
 WORKING_HEIGHT = 540
@@ -178,6 +178,9 @@ class SeamDetector:
         self.face_finder: FaceFinder | None = None
         if face_gate and gate in ("auto", "face") and (face_xml is not None or face_finder_available(precision)):
             self.face_finder = FaceFinder(precision=precision, model_xml=face_xml, threads=threads)
+        # ``auto``/``face``: the median a line on what moved against the set (not on a face the
+        # face finder sees) needs; 0 (models calibrated before it): moving counts as a face
+        self.moving_confident = float(settings.get("moving_confident", 0.0))
         self.default_threshold = float(settings.get("threshold", 0.5))
         # hysteresis low threshold = ratio * threshold (calibrated with it)
         self.default_low_ratio = float(settings.get("low_ratio", 0.5))
@@ -291,14 +294,14 @@ class SeamDetector:
         region = region_mask(puppet, prob.shape, scale=prob.shape[0] / frame.shape[0]) if puppet else None
         # the face finder runs only when it has lines to judge (hysteresis keeps only
         # components that reach the high threshold)
-        face = None
+        face = moved = None
         if region is None and self.face_finder is not None and prob.max() > thr:
             face = self.face_finder.mask(rgb)
             if moving is not None and np.any(moving):
-                face = face | (cv2.resize(np.asarray(moving, np.uint8), (prob.shape[1], prob.shape[0]),
-                                          interpolation=cv2.INTER_NEAREST) > 0)  # fmt: skip
+                moved = moving_cells(moving, prob.shape)
         kept, left, counts = select_lines(prob, thr, thr * ratio, min_area=min_area, gate=self.gate, face=face,
-                                          puppet=region, confident=self.confident)  # fmt: skip
+                                          puppet=region, confident=self.confident, moving=moved,
+                                          moving_confident=self.moving_confident)  # fmt: skip
         return DetectedLines(
             mask=upscale_mask(kept, frame.shape[:2], dilation),
             left_alone=upscale_mask(left, frame.shape[:2]) if left.any() else None,
@@ -329,6 +332,12 @@ class DetectedLines:
     @property
     def lines_left_alone(self) -> int:
         return self.outside_prompt + self.rejected_by_gate
+
+
+def moving_cells(grid: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A moving grid (``FrameContext.moving``, cells laid evenly over the frame) as an
+    ``shape`` bool mask (nearest cell)."""
+    return cv2.resize(np.asarray(grid, np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST) > 0
 
 
 def upscale_mask(mask: np.ndarray, shape: tuple[int, int], dilation: int = 0) -> np.ndarray:
@@ -399,7 +408,8 @@ def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, 
 
 def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, gate: str = "auto",
                  face: np.ndarray | None = None, puppet: np.ndarray | None = None,
-                 confident: float = CONFIDENT) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:  # fmt: skip
+                 confident: float = CONFIDENT, moving: np.ndarray | None = None,
+                 moving_confident: float = 0.0) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:  # fmt: skip
     """The lines of :func:`hysteresis` to paint out, and those to leave alone.
 
     Parameters
@@ -412,6 +422,10 @@ def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0
     puppet : (h, w) bool, where the artist says the puppet is, or None; given, a line is
         painted out when at least ``MIN_IN_PROMPT`` of it lies there, else left alone.
     confident : ``auto``'s bar on a line's median probability.
+    moving : (h, w) bool, what moved against the set (the puppet, as the camera solve saw it),
+        or None; used only with ``face`` (gates ``auto`` and ``face``): a line with at least
+        ``MIN_ON_FACE`` of it there or on ``face`` is painted out when its median probability
+        reaches ``moving_confident`` (0: as a line on a face).
 
     Returns
     -------
@@ -443,10 +457,14 @@ def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0
         keep, reason = lines, "rejected_by_gate"
     else:
         keep = lines & (np.bincount(labels[face[box]], minlength=n) >= MIN_ON_FACE * area)
-        if gate == "auto":  # a line off any face is kept when the detector is sure of it
-            p = prob[box]
-            for i in np.flatnonzero(lines & ~keep):
-                keep[i] = np.median(p[labels == i]) >= confident
+        # on the puppet: on a face or what moved, together (a line half on each is on it)
+        on_moving = (np.bincount(labels[(face | moving)[box]], minlength=n) >= MIN_ON_FACE * area
+                     if moving is not None else np.zeros(n, bool))  # fmt: skip
+        p = prob[box]
+        for i in np.flatnonzero(lines & ~keep):
+            # a line on what moved needs `moving_confident`; off any face (auto) `confident`
+            bar = min(moving_confident if on_moving[i] else 2.0, confident if gate == "auto" else 2.0)
+            keep[i] = bar <= 0.0 or (bar <= 1.0 and np.median(p[labels == i]) >= bar)
         reason = "rejected_by_gate"
     dropped = lines & ~keep
     counts[reason] = int(dropped.sum())

@@ -322,11 +322,13 @@ def format_table(results: dict) -> str:
 
 
 def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray | None, min_area: int,
-                medians: bool) -> dict:  # fmt: skip
+                medians: bool, moving: np.ndarray | None = None) -> dict:  # fmt: skip
     """The lines :func:`select_lines` would judge on ``prob``, labelled once, with what each
     gate policy asks of them: whether at least ``MIN_ON_FACE`` of a line lies on ``face``
     and (``medians``) its median probability; :func:`_pick_lines` then applies a policy and
-    a ``confident`` bar without labelling again (the calibration sweeps hundreds of them)."""
+    a ``confident`` bar without labelling again (the calibration sweeps hundreds of them).
+    ``moving``: what moved against the set (bool, ``prob``'s shape), as :func:`select_lines`
+    takes it: whether a line lies on the face or the moving cells together."""
     from laika_fx.seam_removal.detector import MIN_ON_FACE
 
     out = {"shape": prob.shape, "box": None, "face": face is not None}
@@ -342,6 +344,8 @@ def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray |
     lines[0] = False
     lines &= area >= min_area
     on_face = np.bincount(labels[face[box]], minlength=n) >= MIN_ON_FACE * area if face is not None else lines
+    on_moving = (np.bincount(labels[(face | moving)[box]], minlength=n) >= MIN_ON_FACE * area
+                 if face is not None and moving is not None else np.zeros(n, bool))  # fmt: skip
     median = np.full(n, np.nan)
     ask = np.flatnonzero(lines & ~on_face)
     if medians and ask.size:  # np.median of each line's pixels, all lines at once
@@ -353,13 +357,13 @@ def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray |
         start = np.searchsorted(lab, ask)
         cnt = area[ask]
         median[ask] = 0.5 * (val[start + (cnt - 1) // 2] + val[start + cnt // 2])
-    out.update(box=box, labels=labels, lines=lines, on_face=on_face, median=median)
+    out.update(box=box, labels=labels, lines=lines, on_face=on_face, on_moving=on_moving, median=median)
     return out
 
 
-def _pick_lines(table: dict, gate: str, confident: float) -> np.ndarray:
+def _pick_lines(table: dict, gate: str, confident: float, moving_confident: float = 0.0) -> np.ndarray:
     """The mask :func:`select_lines` returns (``kept``, no prompt) from a :func:`_line_table`."""
-    return _lines_mask(table, _kept_lines(table, gate, confident))
+    return _lines_mask(table, _kept_lines(table, gate, confident, moving_confident))
 
 
 def _lines_mask(table: dict, keep: np.ndarray | None) -> np.ndarray:
@@ -370,24 +374,27 @@ def _lines_mask(table: dict, keep: np.ndarray | None) -> np.ndarray:
     return pred
 
 
-def _kept_lines(table: dict, gate: str, confident: float) -> np.ndarray | None:
+def _kept_lines(table: dict, gate: str, confident: float, moving_confident: float = 0.0) -> np.ndarray | None:
     """Which of a :func:`_line_table`'s labels :func:`_pick_lines` keeps (None: no line at all)."""
     if table["box"] is None or gate == "prompt":
         return None
     lines, on_face = table["lines"], table["on_face"]
     if gate == "off" or not table["face"]:
         keep = lines
-    elif gate == "face":
-        keep = lines & on_face
     else:
+        median = table["median"]
         with np.errstate(invalid="ignore"):
-            keep = lines & (on_face | (table["median"] >= confident))
+            moved = table["on_moving"] & ((moving_confident <= 0.0) | (median >= moving_confident))
+            keep = lines & (on_face | moved)
+            if gate == "auto":
+                keep |= lines & (median >= confident)
     return keep if keep.any() else None
 
 
 def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0.8, 0.9, 0.95, 0.98),
                         max_clean_flagged_pct: float = 0.05, dilation: int = 2,
-                        confidents=(None,), free_scenes=(), ties: str = "high") -> tuple[float, float, dict]:  # fmt: skip
+                        confidents=(None,), free_scenes=(), ties: str = "high", shot_scenes=(),
+                        shot_free_scenes=(), moving_confidents=(0.0,)) -> tuple[float, float, dict]:  # fmt: skip
     """Pick the hysteresis thresholds (high, and low as a ratio of it) on held-out ``scenes``.
 
     Best F1 (3-px tolerance) among the (threshold, low ratio) pairs that flag at most
@@ -408,73 +415,101 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     precision of the seam scenes. ``ties="middle"``: the middle of those ties instead (in the
     same order), for scenes the model was trained on, where F1 is flat up to the highest
     threshold and the highest one loses recall elsewhere (a per-shot model calibrated on its
-    corrected frames, ``learn.py``). Returns the threshold, the low ratio and the metrics there.
+    corrected frames, ``learn.py``).
+
+    Shots (what the plugin meets in a batch): ``shot_scenes`` (frames of seamed shots) and
+    ``shot_free_scenes`` (frames of seam-free shots), each with a ``moving`` attribute (the
+    frame's moving grid from the stabilize analysis, or None), are judged as the plugin judges
+    them with the motion prior: a line on what moved needs ``moving_confident``
+    (:func:`select_lines`; the values of ``moving_confidents`` are swept, the chosen one in the
+    metrics). Their seamed frames count towards F1 with ``scenes``; their seam-free pixels are
+    held to the same bar *separately* (``shot_flagged_pct``), so a bar held on stills cannot hide
+    lines flagged on moving heads. ``shot_f1`` is the F1 of the shots' frames alone.
+    Returns the threshold, the low ratio and the metrics there.
     """
+    from laika_fx.seam_removal.detector import moving_cells
+
     if ties not in ("high", "middle"):
         raise ValueError(f"ties must be 'high' or 'middle', got {ties!r}")
     candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996,
                                 0.997, 0.998, 0.9985, 0.999, 0.9993, 0.9995, 0.9997, 0.9998]  # fmt: skip
     gate = getattr(detector, "gate", "off")
     own = getattr(detector, "confident", 1.0)
-    probs = [detector.probability(s.frame) for s in scenes]
-    faces = [detector.face_mask(s.frame) for s in scenes]  # None without a face gate
-    truth = [s.mask > 0 for s in scenes]
-    has_seam = [bool(s.mask.any()) for s in scenes]
     extra = list(free_scenes)
-    if any(s.mask.any() for s in extra):
-        raise ValueError("free_scenes must be seam-free")
-    probs_free = [detector.probability(s.frame) for s in extra]
-    faces_free = [detector.face_mask(s.frame) for s in extra]
+    shot_free = list(shot_free_scenes)
+    if any(s.mask.any() for s in extra + shot_free):
+        raise ValueError("free_scenes and shot_free_scenes must be seam-free")
+    # every item: its group (0 scenes, 1 free scenes, 2 shot frames, 3 seam-free shot frames)
+    groups = [(0, s) for s in scenes] + [(1, s) for s in extra] + [(2, s) for s in shot_scenes] + \
+             [(3, s) for s in shot_free]  # fmt: skip
+    probs = [detector.probability(s.frame) for _, s in groups]
+    faces = [detector.face_mask(s.frame) for _, s in groups]  # None without a face gate
+    movings = [moving_cells(s.moving, p.shape) if g >= 2 and f is not None and getattr(s, "moving", None) is not None
+               and np.any(s.moving) else None for (g, s), p, f in zip(groups, probs, faces, strict=True)]  # fmt: skip
+    scored = [g in (0, 2) for g, _ in groups]  # counted with their truth (F1); the others: flagged only
+    truth = [s.mask > 0 if k else None for (_, s), k in zip(groups, scored, strict=True)]
+    has_seam = [bool(s.mask.any()) if k else False for (_, s), k in zip(groups, scored, strict=True)]
     disk = _disk(dilation) if dilation > 0 else None
-    sweep = gate == "auto" and any(f is not None for f in faces + faces_free)
+    sweep = gate == "auto" and any(f is not None for f in faces)
     confs = list(dict.fromkeys(own if c is None else c for c in confidents)) if sweep else [own]
+    moves = list(dict.fromkeys(moving_confidents)) if any(m is not None for m in movings) else [0.0]
 
     k = _disk(TOLERANCE)
-    near_truth = [cv2.dilate(t.astype(np.uint8), k) > 0 for t in truth]
-    empty = [_scene_counts(np.zeros_like(t), t, seam) for t, seam in zip(truth, has_seam, strict=True)]
-    empty_free = [np.array([0, 0, 0, 0, 0, p.size], np.int64) for p in probs_free]
+    near_truth = [cv2.dilate(t.astype(np.uint8), k) > 0 if t is not None else None for t in truth]
+    empty = [_scene_counts(np.zeros_like(t), t, seam) if t is not None else np.array([0, 0, 0, 0, 0, p.size], np.int64)
+             for t, seam, p in zip(truth, has_seam, probs, strict=True)]  # fmt: skip
 
-    def counts(table, i, keep, free: bool) -> np.ndarray:
+    def counts(table, i, keep) -> np.ndarray:
         """A scene's counts, the flagged pixels those of the mask grown by ``dilation``."""
         if keep is None:
-            return empty_free[i] if free else empty[i]
+            return empty[i]
         pred = _lines_mask(table, keep)
-        c = (np.array([0, 0, 0, 0, int(pred.sum()), pred.size], np.int64) if free
-             else _scene_counts(pred, truth[i], has_seam[i], near_truth[i]))  # fmt: skip
+        c = (_scene_counts(pred, truth[i], has_seam[i], near_truth[i]) if truth[i] is not None
+             else np.array([0, 0, 0, 0, int(pred.sum()), pred.size], np.int64))  # fmt: skip
         if c[5] and disk is not None:
             c[4] = int((cv2.dilate(pred.astype(np.uint8), disk) > 0).sum())
         return c
 
     peaks = [float(p.max()) if p.size else 0.0 for p in probs]
-    peaks_free = [float(p.max()) if p.size else 0.0 for p in probs_free]
+    n_free_scenes = sum(1 for i, (g, _) in enumerate(groups) if g == 1 or (g == 0 and not has_seam[i]))
     results = []
     for thr in candidates:
         for ratio in low_ratios:
-            tables = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep) if top > thr else None
-                      for p, f, top in zip(probs, faces, peaks, strict=True)]  # fmt: skip
-            tables_free = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep) if top > thr else None
-                           for p, f, top in zip(probs_free, faces_free, peaks_free, strict=True)]  # fmt: skip
+            tables = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep or m is not None, moving=m)
+                      if top > thr else None for p, f, m, top in zip(probs, faces, movings, peaks, strict=True)]  # fmt: skip
             memo: dict = {}  # the bars of one table often keep the same lines of a scene
             for conf in confs:
-                totals = np.zeros(6, np.int64)
-                for free, group in ((False, tables), (True, tables_free)):
-                    for i, t in enumerate(group):
-                        keep = None if t is None else _kept_lines(t, gate, conf)  # None: nothing > thr
-                        key = (free, i, None if keep is None else keep.tobytes())
+                for mc in moves:
+                    totals = np.zeros((4, 6), np.int64)
+                    for i, t in enumerate(tables):
+                        keep = None if t is None else _kept_lines(t, gate, conf, mc)  # None: nothing > thr
+                        key = (i, None if keep is None else keep.tobytes())
                         if key not in memo:
-                            memo[key] = counts(t, i, keep, free)
-                        totals += memo[key]
-                m = _pooled_metrics(totals)
-                if extra:
-                    m["free_scenes"] = sum(not seam for seam in has_seam) + len(extra)
-                m["confident"] = conf if sweep else None  # the bar plays no part without a face finder
-                results.append((thr, ratio, m))
-    flagged = [m["clean_flagged_pct"] or 0.0 for *_, m in results]  # None: no seam-free scene
+                            memo[key] = counts(t, i, keep)
+                        totals[groups[i][0]] += memo[key]
+                    m = _pooled_metrics(totals[0] + totals[1] + totals[2])
+                    if extra:
+                        m["free_scenes"] = n_free_scenes
+                    if shot_scenes or shot_free:
+                        stills = _pooled_metrics(totals[0] + totals[1])
+                        shots = _pooled_metrics(totals[2] + totals[3])
+                        m.update(stills_f1=stills["f1"], stills_flagged_pct=stills["clean_flagged_pct"],
+                                 shot_f1=shots["f1"], shot_flagged_pct=_pooled_metrics(totals[3])["clean_flagged_pct"],
+                                 shot_frames=int(len(shot_scenes) + len(shot_free)))  # fmt: skip
+                        m["clean_flagged_pct"] = stills["clean_flagged_pct"]  # the stills' bar; the shots' its own
+                        m["moving_confident"] = mc
+                    m["confident"] = conf if sweep else None  # the bar plays no part without a face finder
+                    results.append((thr, ratio, m))
+
+    def worst(m) -> float:
+        return max(m["clean_flagged_pct"] or 0.0, m.get("shot_flagged_pct") or 0.0)  # None: no seam-free scene
+
+    flagged = [worst(m) for *_, m in results]
     limit = max(max_clean_flagged_pct, min(flagged))
     allowed = [r for r, f in zip(results, flagged, strict=True) if f <= limit]
     best_f1 = max(m["f1"] for *_, m in allowed)
     plateau = sorted((r for r in allowed if r[2]["f1"] >= best_f1 - 0.005),
-                     key=lambda r: (r[0], -r[1], r[2]["confident"] or 0.0))  # fmt: skip
+                     key=lambda r: (r[0], -r[1], r[2]["confident"] or 0.0, r[2].get("moving_confident", 0.0)))  # fmt: skip
     return plateau[-1] if ties == "high" else plateau[len(plateau) // 2]
 
 
@@ -519,6 +554,7 @@ def load_detector(precision: str, *, models_dir: Path | None = None, face_gate: 
     det.default_threshold = float(settings.get("threshold", det.default_threshold))
     det.default_low_ratio = float(settings.get("low_ratio", det.default_low_ratio))
     det.confident = float(settings.get("confident", det.confident))
+    det.moving_confident = float(settings.get("moving_confident", 0.0))
     return det
 
 

@@ -309,3 +309,50 @@ def format_shot_table(rows: dict) -> str:
 
 def write_json(rows: dict, path: Path) -> None:
     Path(path).write_text(json.dumps(rows, indent=2) + "\n")
+
+
+def moving_grids(out_dir: Path) -> dict[int, np.ndarray]:
+    """The moving grid of every frame a batch with stabilize analysed (its sidecar
+    ``stabilize.json``, ``moving``): ``{frame number: (rows, cols) bool}``; frames without one
+    are absent."""
+    from laika_fx.stabilize.moving import unpack_grid
+
+    doc = json.loads((Path(out_dir) / "stabilize.json").read_text())
+    return {int(f["frame"]): unpack_grid(f["moving"]) for f in doc.get("frames", []) if "moving" in f}
+
+
+def calibration_shots(*, seed: int, per_source: int, frames: int = 8, hw: tuple[int, int] = (540, 960),
+                      work: Path, root: Path | None = None, log=None) -> tuple[list, list]:  # fmt: skip
+    """Frames of validation shots as the seam plugin meets them in a batch, for the detector's
+    calibration (:func:`.evaluate.calibrate_threshold`'s ``shot_scenes`` / ``shot_free_scenes``).
+
+    The shots of every validation source (:func:`build_source_shots`: ``per_source`` each, half
+    seam-free) are written as 8-bit PNG under ``work`` and run through the real CLI with the
+    stabilize plugin alone (its analysis gives each frame's moving grid, as the default chain's
+    seam_removal gets it through ``FrameContext.moving``). Returns ``(seamed, free)``: frames of the
+    seamed shots and of the seam-free shots, each a namespace with ``frame`` (the 8-bit frame as
+    written, uint8 RGB: what the batch reads), ``mask`` (uint8 truth), ``moving`` (bool grid or None),
+    ``source`` and ``shot``."""
+    from types import SimpleNamespace
+
+    from .. import sources
+
+    log = log or (lambda _line: None)
+    seamed, free = [], []
+    for sid in sources.source_ids("validation"):
+        shots = build_source_shots(sid, per_source, seed=seed, hw=hw, frames=frames, root=root)
+        n_seam = per_source - per_source // 2
+        for i, shot in enumerate(shots):
+            folder = Path(work) / sid / f"shot{i:02d}"
+            write_shot(shot, folder)
+            dest = Path(work) / sid / f"{folder.name}.out"
+            if not (dest / "stabilize.json").exists():
+                run_batch(folder, dest, ("--plugins", "stabilize"))
+            grids = moving_grids(dest)
+            for k, scene in enumerate(shot):
+                rgb8 = (np.clip(scene.frame, 0, 1) * 255 + 0.5).astype(np.uint8)
+                item = SimpleNamespace(frame=rgb8, mask=scene.mask, source=sid, shot=i,
+                                       moving=grids.get(FIRST_FRAME + k))  # fmt: skip
+                (seamed if i < n_seam else free).append(item)
+        log(f"{sid}: {per_source} shots written and analysed")
+    return seamed, [f for f in free if not f.mask.any()]

@@ -287,13 +287,17 @@ def qat_float_weights(qat):
     return plain.eval()
 
 
-def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: Path | None = None):
+def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: Path | None = None,
+                         shot_work: Path | None = None):  # fmt: skip
     """``validate(xml, precision)`` of the ship flow for the detector: calibrate its thresholds.
 
     ``synthetic``: on the held-out calibration scenes, with the face finder of that
     precision in ``out_dir``. ``wide``: on scenes of the validation sources
     (``VALIDATION_SCENES``), with the gating chosen there too: no face finder, or the face
-    finder as ``auto``'s soft prior with its ``confident`` bar (:data:`CONFIDENTS`).
+    finder as ``auto``'s soft prior with its ``confident`` bar (:data:`CONFIDENTS`), and on the
+    validation sources' shots (:data:`CALIBRATION_SHOTS`) with the motion prior's bar
+    (:data:`MOVING_CONFIDENTS`); ``shot_work``: where those shots are written and analysed
+    (kept, and reused when already analysed there; default a temporary folder).
     """
     from laika_fx.seam_removal.detector import SeamDetector
 
@@ -306,6 +310,7 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
         # hundreds of seam-free scenes more, for the flagged-pixel bar alone (see VALIDATION_SCENES)
         free = split_scenes("validation", VALIDATION_FREE_PER_SOURCE, seed=VALIDATION_FREE_SEED, hw=(352, 480),
                             p_seam=0.0, root=sources_root)  # fmt: skip
+        shot_scenes, shot_free = _calibration_shots(sources_root, shot_work)
     else:
         # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`
         # reports on (seed 1234), so the threshold is not chosen on the evaluation set
@@ -323,14 +328,20 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
             return {"threshold": thr, "low_ratio": ratio, "face_gate": det.face_finder is not None, **metrics}
         # the gating is a model choice made here, on the validation sources: no face finder
         # at all, or the face finder as a soft prior (`auto`) with its bar swept too
-        bar = dict(free_scenes=free, max_clean_flagged_pct=VALIDATION_BAR)
+        bar = dict(free_scenes=free, max_clean_flagged_pct=VALIDATION_BAR, shot_scenes=shot_scenes,
+                   shot_free_scenes=shot_free, candidates=WIDE_THRESHOLDS)  # fmt: skip
         options = [(False, calibrate_threshold(SeamDetector(model_xml=xml, precision=precision, face_gate=False),
                                                scenes, **bar))]  # fmt: skip
         if face_xml.exists():
             det = SeamDetector(model_xml=xml, precision=precision, face_gate=True, face_xml=face_xml, gate="auto")
-            options.append((True, calibrate_threshold(det, scenes, confidents=CONFIDENTS, **bar)))
-        limit = max(VALIDATION_BAR, min(m["clean_flagged_pct"] or 0.0 for _, (_, _, m) in options))
-        ok = [o for o in options if (o[1][2]["clean_flagged_pct"] or 0.0) <= limit]
+            options.append((True, calibrate_threshold(det, scenes, confidents=CONFIDENTS,
+                                                      moving_confidents=MOVING_CONFIDENTS, **bar)))  # fmt: skip
+
+        def flagged(m: dict) -> float:
+            return max(m["clean_flagged_pct"] or 0.0, m.get("shot_flagged_pct") or 0.0)
+
+        limit = max(VALIDATION_BAR, min(flagged(m) for _, (_, _, m) in options))
+        ok = [o for o in options if flagged(o[1][2]) <= limit]
         best = max(o[1][2]["f1"] for o in ok)
         # a face finder is worth loading only for a clear gain (0.01 F1)
         gate, (thr, ratio, metrics) = next(o for o in ok if o[1][2]["f1"] >= best - 0.01)
@@ -343,6 +354,27 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
 
 #: ``auto``'s bar values tried when the wide-world detector is calibrated with the face finder
 CONFIDENTS = (0.9, 0.95, 0.98, 0.99, 0.995, 0.9975, 0.999, 0.9995)
+#: the motion prior's bar values tried with them (0: a line on what moved counts as on a face)
+MOVING_CONFIDENTS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99)
+#: the wide-world detector's threshold candidates (lower ones never won a calibration: 0.95-0.9993)
+WIDE_THRESHOLDS = (0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996, 0.997, 0.998, 0.9985, 0.999, 0.9993, 0.9995,
+                   0.9997, 0.9998)  # fmt: skip
+#: the validation shots the wide-world detector is calibrated on as well (what the plugin meets in a
+#: batch: moving heads, the motion prior): seed, shots per source (half seam-free), frames, size
+CALIBRATION_SHOTS = {"seed": 6262, "per_source": 16, "frames": 8, "hw": (540, 960)}
+
+
+def _calibration_shots(sources_root: Path | None, work: Path | None) -> tuple[list, list]:
+    """The frames of :data:`CALIBRATION_SHOTS` (:func:`.shot_eval.calibration_shots`), written
+    and analysed under ``work`` (a temporary folder, removed, when None)."""
+    import tempfile
+
+    from .shot_eval import calibration_shots
+
+    if work is not None:
+        return calibration_shots(**CALIBRATION_SHOTS, work=Path(work), root=sources_root)
+    with tempfile.TemporaryDirectory(prefix="laika_fx_calibration_shots_") as tmp:
+        return calibration_shots(**CALIBRATION_SHOTS, work=Path(tmp), root=sources_root)
 
 
 #: seam-free scenes per validation source that hold the detector's flagged-pixel bar (beside
@@ -365,7 +397,12 @@ VALIDATION_SCENES = ("128 scenes of the validation sources (32 per V-* source of
                      "target less a margin, so it holds on other scenes; lines chosen as the "
                      "plugin chooses them, mask grown 2 px as the plugin grows it); gating chosen there too: no face "
                      "finder, or the face finder as the 'auto' soft prior with its 'confident' bar swept, kept only "
-                     "for a gain of 0.01 F1")  # fmt: skip
+                     "for a gain of 0.01 F1; and validation shots as a batch meets them ("
+                     f"{CALIBRATION_SHOTS['per_source']} per source, half seam-free, seed {CALIBRATION_SHOTS['seed']}, "
+                     f"{CALIBRATION_SHOTS['frames']} frames at {CALIBRATION_SHOTS['hw'][1]}x{CALIBRATION_SHOTS['hw'][0]}, "
+                     "each frame's moving grid from the real stabilize analysis): their seamed frames count towards "
+                     "F1, their seam-free frames are held to the same flagged-pixel bar on their own, and the motion "
+                     "prior's 'moving_confident' bar is swept (a line on what moved needs that median probability)")  # fmt: skip
 
 
 def _detector_record(world: str = "synthetic") -> dict:
@@ -378,7 +415,9 @@ def _detector_record(world: str = "synthetic") -> dict:
         # were calibrated with the face gate
         "runtime": lambda v: {p: {"threshold": v[p]["threshold"], "low_ratio": v[p]["low_ratio"],
                                   "face_gate": bool(v[p].get("face_gate", gate)),
-                                  **({"confident": v[p]["confident"]} if v[p].get("confident") else {})}
+                                  **({"confident": v[p]["confident"]} if v[p].get("confident") else {}),
+                                  **({"moving_confident": v[p]["moving_confident"]}
+                                     if v[p].get("moving_confident") else {})}
                               for p in ("int8", "fp32")},  # fmt: skip
     }
 
@@ -391,7 +430,8 @@ def detector_world(out_dir: Path = MODELS_DIR) -> str:
     return old.get("training", {}).get("world", "synthetic")
 
 
-def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None = None) -> dict:
+def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None = None,
+                       shot_work: Path | None = None) -> dict:  # fmt: skip
     """Calibrate the hysteresis thresholds of the detector IRs in ``out_dir`` again, per
     precision, with the face gate when a face finder is there too; rewrite
     ``seam_detector.json`` (its quantization, torch check and training record are kept).
@@ -404,7 +444,7 @@ def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None 
     path = out_dir / "seam_detector.json"
     old = json.loads(path.read_text()) if path.exists() else {}
     world = old.get("training", {}).get("world", "synthetic")
-    return record_metrics("seam_detector", out_dir, _detector_validation(out_dir, world, sources_root),
+    return record_metrics("seam_detector", out_dir, _detector_validation(out_dir, world, sources_root, shot_work),
                           quantization=old.get("quantization", "unknown"),
                           torch_ir_max_abs_diff=old.get("torch_ir_max_abs_diff"),
                           training=old.get("training", {}), **_detector_record(world))  # fmt: skip
