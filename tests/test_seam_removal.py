@@ -600,6 +600,43 @@ def test_calibration_holds_the_flagged_bar_on_extra_seam_free_scenes():
         calibrate_threshold(det, scenes, free_scenes=[SimpleNamespace(frame=0, mask=seam)])
 
 
+def test_calibration_of_the_motion_prior_on_shots():
+    """Shot frames are judged with their moving grid: a line on what moved needs the motion
+    bar; the seam-free shots hold the flagged bar on their own (a stills bar cannot hide them);
+    the bar is the lowest that keeps them clean, so the seam on a moving head is still found."""
+    from types import SimpleNamespace
+
+    from laika_fx_train.seam.evaluate import calibrate_threshold
+
+    seam = np.zeros((64, 96), np.uint8)
+    seam[30, 10:80] = 255
+    prob_seam = np.where(seam > 0, 0.97, 0.0).astype(np.float32)  # a seam the detector is fairly sure of
+    prob_edge = np.zeros(seam.shape, np.float32)
+    prob_edge[40, 10:80] = 0.93  # a moving object's edge on a seam-free shot, less sure
+    probs = {"seam": prob_seam, "edge": prob_edge, "still": np.zeros(seam.shape, np.float32)}
+    moving = np.ones((2, 3), bool)  # the whole frame moved (a coarse grid over it)
+    det = SimpleNamespace(probability=lambda f: probs[f], face_mask=lambda f: np.zeros(seam.shape, bool),
+                          gate="auto", confident=0.99)  # fmt: skip
+    stills = [SimpleNamespace(frame="still", mask=np.zeros_like(seam))]
+    shots = [SimpleNamespace(frame="seam", mask=seam, moving=moving)]
+    free = [SimpleNamespace(frame="edge", mask=np.zeros_like(seam), moving=moving)]
+    kw = dict(candidates=[0.9], low_ratios=(0.9,), max_clean_flagged_pct=0.05, shot_scenes=shots)
+    # moving counts as a face (0): the edge is painted out, so the bar picks 0.95 (seam kept, edge not)
+    thr, _, m = calibrate_threshold(det, stills, moving_confidents=(0.0, 0.95, 0.98), shot_free_scenes=free, **kw)
+    assert m["moving_confident"] == 0.95 and m["shot_f1"] == 1.0 and m["shot_flagged_pct"] == 0.0
+    assert m["stills_flagged_pct"] == 0.0 and m["shot_frames"] == 2
+    # without the seam-free shot nothing holds the bar back: every value ties, the highest kept
+    # that still finds the seam
+    _, _, m = calibrate_threshold(det, stills, moving_confidents=(0.0, 0.95, 0.98), **kw)
+    assert m["moving_confident"] == 0.95 and m["shot_f1"] == 1.0
+    # no moving grid: the lines need `confident` (0.99) and the seam is lost
+    shots[0].moving = free[0].moving = None
+    _, _, m = calibrate_threshold(det, stills, moving_confidents=(0.0, 0.95), shot_free_scenes=free, **kw)
+    assert m["shot_f1"] == 0.0 and m["moving_confident"] == 0.0
+    with pytest.raises(ValueError, match="seam-free"):
+        calibrate_threshold(det, stills, shot_free_scenes=shots)
+
+
 def test_calibration_picks_the_low_threshold_that_stops_a_wire_growing():
     """A wire touching the high threshold at one point must not be grown along its length."""
     from types import SimpleNamespace
@@ -745,3 +782,33 @@ def test_seam_detector_fp32_ir_is_the_int8_network_unquantized():
     assert len(fp32) == len(int8) == 16
     steps = np.concatenate([(np.abs(w - d) / s).ravel() for w, (d, s) in zip(fp32, int8, strict=True)])
     assert (steps <= 0.501).mean() > 0.99
+
+
+def test_moving_grids_come_from_the_real_stabilize_analysis(tmp_path):
+    """What the shot-aware calibration judges a shot's frames with: the moving grid the real
+    batch's stabilize analysis keeps per frame (the sidecar), covering the object that moved
+    and not the still set."""
+    from laika_fx_train.seam.shot_eval import moving_grids, run_batch
+
+    rng = np.random.default_rng(2)
+    h, w = 180, 320
+    backdrop = cv2.GaussianBlur(rng.random((h, w, 3)).astype(np.float32), (0, 0), 2.0)
+    backdrop = (np.clip((backdrop - 0.5) * 4 + 0.5, 0, 1) * 255).astype(np.uint8)
+    block = cv2.GaussianBlur(rng.random((60, 60, 3)).astype(np.float32), (0, 0), 1.5)
+    block = (np.clip((block - 0.5) * 5 + 0.5, 0, 1) * 255).astype(np.uint8)
+    shot = tmp_path / "shot"
+    shot.mkdir()
+    for k in range(5):
+        frame = backdrop.copy()
+        x = 40 + 30 * k  # a textured block walks right across the still set
+        frame[60:120, x : x + 60] = block
+        cv2.imwrite(str(shot / f"frame.{1001 + k}.png"), frame)
+    run_batch(shot, tmp_path / "out", ("--plugins", "stabilize"), workers=1)
+    grids = moving_grids(tmp_path / "out")
+    assert sorted(grids) == list(range(1001, 1006))
+    for k, n in enumerate(sorted(grids)):
+        g = grids[n]
+        rows, cols = g.shape
+        on_block = g[int(70 / h * rows) : int(110 / h * rows), int((50 + 30 * k) / w * cols) : int((90 + 30 * k) / w * cols)]
+        assert on_block.mean() > 0.5, (n, g.astype(int))
+        assert g[: int(40 / h * rows)].mean() < 0.2  # the still set above the block

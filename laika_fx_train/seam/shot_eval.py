@@ -321,38 +321,42 @@ def moving_grids(out_dir: Path) -> dict[int, np.ndarray]:
     return {int(f["frame"]): unpack_grid(f["moving"]) for f in doc.get("frames", []) if "moving" in f}
 
 
-def calibration_shots(*, seed: int, per_source: int, frames: int = 8, hw: tuple[int, int] = (540, 960),
-                      work: Path, root: Path | None = None, log=None) -> tuple[list, list]:  # fmt: skip
+def calibration_shots(*, seed: int, seamed_per_source: int, free_per_source: int, frames: int = 8,
+                      hw: tuple[int, int] = (540, 960), work: Path, root: Path | None = None,
+                      log=None) -> tuple[list, list]:  # fmt: skip
     """Frames of validation shots as the seam plugin meets them in a batch, for the detector's
     calibration (:func:`.evaluate.calibrate_threshold`'s ``shot_scenes`` / ``shot_free_scenes``).
 
-    The shots of every validation source (:func:`build_source_shots`: ``per_source`` each, half
-    seam-free) are written as 8-bit PNG under ``work`` and run through the real CLI with the
-    stabilize plugin alone (its analysis gives each frame's moving grid, as the default chain's
-    seam_removal gets it through ``FrameContext.moving``). Returns ``(seamed, free)``: frames of the
-    seamed shots and of the seam-free shots, each a namespace with ``frame`` (the 8-bit frame as
-    written, uint8 RGB: what the batch reads), ``mask`` (uint8 truth), ``moving`` (bool grid or None),
-    ``source`` and ``shot``."""
+    Per validation source ``seamed_per_source`` shots with a seam on every head and
+    ``free_per_source`` seam-free shots (:func:`.world.source_shots`, seeds of
+    :func:`shot_seeds`), written as 8-bit PNG under ``work`` and run through the real CLI with
+    the stabilize plugin alone (its analysis gives each frame's moving grid, as the default
+    chain's seam_removal gets it through ``FrameContext.moving``; a shot already analysed there
+    is not run again). Returns ``(seamed, free)``: frames of the seamed shots (a head too small
+    for a seam line has none) and of the seam-free shots, each a namespace with ``frame`` (the
+    frame as written, uint8 RGB: what the batch reads), ``mask`` (uint8 truth), ``moving`` (bool
+    grid or None), ``source`` and ``shot``."""
     from types import SimpleNamespace
 
     from .. import sources
+    from .world import source_shots
 
     log = log or (lambda _line: None)
-    seamed, free = [], []
+    out: dict[str, list] = {"seam": [], "free": []}
     for sid in sources.source_ids("validation"):
-        shots = build_source_shots(sid, per_source, seed=seed, hw=hw, frames=frames, root=root)
-        n_seam = per_source - per_source // 2
-        for i, shot in enumerate(shots):
-            folder = Path(work) / sid / f"shot{i:02d}"
-            write_shot(shot, folder)
-            dest = Path(work) / sid / f"{folder.name}.out"
-            if not (dest / "stabilize.json").exists():
-                run_batch(folder, dest, ("--plugins", "stabilize"))
-            grids = moving_grids(dest)
-            for k, scene in enumerate(shot):
-                rgb8 = (np.clip(scene.frame, 0, 1) * 255 + 0.5).astype(np.uint8)
-                item = SimpleNamespace(frame=rgb8, mask=scene.mask, source=sid, shot=i,
-                                       moving=grids.get(FIRST_FRAME + k))  # fmt: skip
-                (seamed if i < n_seam else free).append(item)
-        log(f"{sid}: {per_source} shots written and analysed")
-    return seamed, [f for f in free if not f.mask.any()]
+        seeds = shot_seeds(sid, seed)
+        for kind, count, p_seam in (("seam", seamed_per_source, 1.0), ("free", free_per_source, 0.0)):
+            shots = source_shots(sid, count, seed=seeds[kind], hw=hw, frames=frames, p_seam=p_seam, root=root)
+            for i, shot in enumerate(shots):
+                folder = Path(work) / sid / f"{kind}{i:02d}"
+                dest = Path(work) / sid / f"{folder.name}.out"
+                if not (dest / "stabilize.json").exists():
+                    write_shot(shot, folder)
+                    run_batch(folder, dest, ("--plugins", "stabilize"))
+                grids = moving_grids(dest)
+                for k, scene in enumerate(shot):
+                    rgb8 = (np.clip(scene.frame, 0, 1) * 255 + 0.5).astype(np.uint8)
+                    out[kind].append(SimpleNamespace(frame=rgb8, mask=scene.mask, source=sid, shot=i,
+                                                     moving=grids.get(FIRST_FRAME + k)))  # fmt: skip
+        log(f"{sid}: {seamed_per_source} + {free_per_source} shots written and analysed")
+    return out["seam"], out["free"]
