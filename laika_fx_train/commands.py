@@ -69,6 +69,12 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.model == "seam-detector" and args.from_shot:
         return _learn_from_shot(args)
+    if (getattr(args, "motion_bar", False) or getattr(args, "shot_work", None)) and not args.calibrate_only:
+        print("laika-fx: error: --motion-bar and --shot-work go with --calibrate-only", file=sys.stderr)
+        return 2
+    if getattr(args, "shot_work", None) and not args.motion_bar:
+        print("laika-fx: error: --shot-work goes with --motion-bar", file=sys.stderr)
+        return 2
     if args.minutes is None:
         args.minutes = 20.0
     if args.lr is None:
@@ -91,7 +97,8 @@ def _train(args: argparse.Namespace) -> int:
         out_dir = kwargs.get("out_dir", train.MODELS_DIR)
         if train.detector_world(out_dir) == "wide" and not _has_sources(args, "validation"):
             return 2
-        meta = train.calibrate_detector(out_dir, sources_root=_sources_arg(args))
+        meta = train.calibrate_detector(out_dir, sources_root=_sources_arg(args), motion_bar=args.motion_bar,
+                                        shot_work=Path(args.shot_work) if args.shot_work else None)  # fmt: skip
     elif args.model == "seam-detector":
         if args.world == "wide" and not _has_sources(args, "train"):
             return 2
@@ -380,6 +387,13 @@ def _register_seam(train, eval_) -> None:
             t.add_argument("--calibrate-only", action="store_true",
                            help="only calibrate the shipped detector's thresholds (and, for a wide-world "
                                 "detector, its gating) again, no training; needs no torch")
+            t.add_argument("--motion-bar", action="store_true",
+                           help="with --calibrate-only: calibrate the motion prior's bar too (the median probability "
+                                "a line on what moved against the set needs), on validation shots run through the "
+                                "real stabilize analysis (~10 min more; docs/models.md)")
+            t.add_argument("--shot-work", metavar="DIR",
+                           help="with --motion-bar: write and analyse those shots here and keep them (reused by a "
+                                "later run; default a temporary folder)")
             t.add_argument("--init-from", metavar="CHECKPOINT",
                            help="start from a four-level detector's checkpoint.pt (the net shipped before the "
                                 "1/32 context level) or from an FP32 IR of this net (e.g. the shipped "

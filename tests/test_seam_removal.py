@@ -812,3 +812,13 @@ def test_moving_grids_come_from_the_real_stabilize_analysis(tmp_path):
         on_block = g[int(70 / h * rows) : int(110 / h * rows), int((50 + 30 * k) / w * cols) : int((90 + 30 * k) / w * cols)]
         assert on_block.mean() > 0.5, (n, g.astype(int))
         assert g[: int(40 / h * rows)].mean() < 0.2  # the still set above the block
+
+
+def test_motion_bar_options_go_with_calibrate_only(capsys):
+    """``--motion-bar`` / ``--shot-work`` only calibrate: anywhere else one line and exit 2."""
+    from laika_fx.cli import main
+
+    assert main(["train", "seam-detector", "--motion-bar"]) == 2
+    assert "go with --calibrate-only" in capsys.readouterr().err
+    assert main(["train", "seam-detector", "--calibrate-only", "--shot-work", "somewhere"]) == 2
+    assert "--shot-work goes with --motion-bar" in capsys.readouterr().err

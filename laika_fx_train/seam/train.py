@@ -289,16 +289,17 @@ def qat_float_weights(qat):
 
 
 def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: Path | None = None,
-                         shot_work: Path | None = None):  # fmt: skip
+                         motion_bar: bool = False, shot_work: Path | None = None):  # fmt: skip
     """``validate(xml, precision)`` of the ship flow for the detector: calibrate its thresholds.
 
     ``synthetic``: on the held-out calibration scenes, with the face finder of that
     precision in ``out_dir``. ``wide``: on scenes of the validation sources
     (``VALIDATION_SCENES``), with the gating chosen there too: no face finder, or the face
-    finder as ``auto``'s soft prior with its ``confident`` bar (:data:`CONFIDENTS`), and on the
-    validation sources' shots (:data:`CALIBRATION_SHOTS`) with the motion prior's bar
-    (:data:`MOVING_CONFIDENTS`); ``shot_work``: where those shots are written and analysed
-    (kept, and reused when already analysed there; default a temporary folder).
+    finder as ``auto``'s soft prior with its ``confident`` bar (:data:`CONFIDENTS`).
+    ``motion_bar`` (wide, with the face finder): then the motion prior's bar too, on the
+    validation sources' shots (:data:`CALIBRATION_SHOTS`, :func:`_motion_bar`); ``shot_work``:
+    where those shots are written and analysed (kept, and reused when already analysed there;
+    default a temporary folder).
     """
     from laika_fx.seam_removal.detector import SeamDetector
 
@@ -340,7 +341,7 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
         best = max(o[1][2]["f1"] for o in ok)
         # a face finder is worth loading only for a clear gain (0.01 F1)
         gate, (thr, ratio, metrics) = next(o for o in ok if o[1][2]["f1"] >= best - 0.01)
-        if gate:  # then the motion prior's bar, on the shots, those thresholds fixed
+        if gate and motion_bar:  # then the motion prior's bar, on the shots, those thresholds fixed
             metrics = {**metrics, **_motion_bar(det, thr, ratio, metrics["confident"], *shots())}
         alternatives = {("face_finder" if g else "no_face_finder"): {"threshold": t, "low_ratio": r, **m}
                         for g, (t, r, m) in options}  # fmt: skip
@@ -408,21 +409,24 @@ VALIDATION_SCENES = ("128 scenes of the validation sources (32 per V-* source of
                      "target less a margin, so it holds on other scenes; lines chosen as the "
                      "plugin chooses them, mask grown 2 px as the plugin grows it); gating chosen there too: no face "
                      "finder, or the face finder as the 'auto' soft prior with its 'confident' bar swept, kept only "
-                     "for a gain of 0.01 F1; then, with the face finder, the motion prior's 'moving_confident' (the "
-                     "median probability a line on what moved against the set needs) on validation shots as a batch "
-                     f"meets them ({CALIBRATION_SHOTS['seamed_per_source']} seamed and "
-                     f"{CALIBRATION_SHOTS['free_per_source']} seam-free shots per source, seed {CALIBRATION_SHOTS['seed']}, "
-                     f"{CALIBRATION_SHOTS['frames']} frames at {CALIBRATION_SHOTS['hw'][1]}x{CALIBRATION_SHOTS['hw'][0]}, "
-                     "each frame's moving grid from the real stabilize analysis): the best F1 on the seamed shots with "
-                     f"the seam-free shots' frames flagged at most {VALIDATION_BAR} % (shot_f1, shot_flagged_pct)")  # fmt: skip
+                     "for a gain of 0.01 F1")  # fmt: skip
+#: what ``--motion-bar`` adds to :data:`VALIDATION_SCENES`
+MOTION_BAR_DATA = ("; then, with the face finder, the motion prior's 'moving_confident' (the median probability a "
+                   "line on what moved against the set needs) on validation shots as a batch meets them "
+                   f"({CALIBRATION_SHOTS['seamed_per_source']} seamed and {CALIBRATION_SHOTS['free_per_source']} "
+                   f"seam-free shots per source, seed {CALIBRATION_SHOTS['seed']}, {CALIBRATION_SHOTS['frames']} frames "
+                   f"at {CALIBRATION_SHOTS['hw'][1]}x{CALIBRATION_SHOTS['hw'][0]}, each frame's moving grid from the "
+                   "real stabilize analysis): the best F1 on the seamed shots with the seam-free shots' frames flagged "
+                   f"at most {VALIDATION_BAR} % (shot_f1, shot_flagged_pct)")  # fmt: skip
 
 
-def _detector_record(world: str = "synthetic") -> dict:
+def _detector_record(world: str = "synthetic", motion_bar: bool = False) -> dict:
     """Arguments of the ship flow that the detector's export and re-calibration share."""
     gate = world != "wide"
     return {
         "int8_drop": {"f1": "higher"},
-        "validation_data": VALIDATION_SCENES if world == "wide" else CALIBRATION_DATA,
+        "validation_data": (VALIDATION_SCENES + (MOTION_BAR_DATA if motion_bar else "")) if world == "wide"
+        else CALIBRATION_DATA,
         # the runtime reads the thresholds calibrated for its precision, and whether they
         # were calibrated with the face gate
         "runtime": lambda v: {p: {"threshold": v[p]["threshold"], "low_ratio": v[p]["low_ratio"],
@@ -442,24 +446,25 @@ def detector_world(out_dir: Path = MODELS_DIR) -> str:
     return old.get("training", {}).get("world", "synthetic")
 
 
-def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None = None,
+def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None = None, motion_bar: bool = False,
                        shot_work: Path | None = None) -> dict:  # fmt: skip
     """Calibrate the hysteresis thresholds of the detector IRs in ``out_dir`` again, per
     precision, with the face gate when a face finder is there too; rewrite
     ``seam_detector.json`` (its quantization, torch check and training record are kept).
 
     Runs on OpenVINO alone (no torch): ``laika-fx train seam-detector --calibrate-only``
-    after the face finder was retrained.
+    after the face finder was retrained. ``motion_bar``: calibrate the motion prior's bar on
+    validation shots as well (``--motion-bar``; see :func:`_detector_validation`).
     """
     from ..ship import record_metrics
 
     path = out_dir / "seam_detector.json"
     old = json.loads(path.read_text()) if path.exists() else {}
     world = old.get("training", {}).get("world", "synthetic")
-    return record_metrics("seam_detector", out_dir, _detector_validation(out_dir, world, sources_root, shot_work),
-                          quantization=old.get("quantization", "unknown"),
+    validate = _detector_validation(out_dir, world, sources_root, motion_bar, shot_work)
+    return record_metrics("seam_detector", out_dir, validate, quantization=old.get("quantization", "unknown"),
                           torch_ir_max_abs_diff=old.get("torch_ir_max_abs_diff"),
-                          training=old.get("training", {}), **_detector_record(world))  # fmt: skip
+                          training=old.get("training", {}), **_detector_record(world, motion_bar))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- face finder
