@@ -259,6 +259,9 @@ class FrameCache:
         self.spill_bytes = max(0, int(spill_bytes)) if spill_root is not None else 0
         self.spilled_nbytes = 0  # bytes in spill files now (reserved while one is written)
         self.spilled_total = 0  # frames ever spilled (the report)
+        self.spill_reads = 0  # frames read back from the spill folder
+        self.spill_write_cpu = 0.0  # CPU seconds of the threads writing and reading spill files
+        self.spill_read_cpu = 0.0
         self._frames: dict[int, np.ndarray] = {}
         # spilled frames: frame -> (shape, dtype) once its file is complete, None while written
         self._spilled: dict[int, tuple[tuple[int, ...], np.dtype] | None] = {}
@@ -288,6 +291,7 @@ class FrameCache:
                 self._spilled.pop(frame, None)
                 self.spilled_nbytes -= array.nbytes
                 return False
+        c0 = time.thread_time()
         try:  # the file is written outside the lock: readers of other frames do not wait
             with open(self._spill_path(frame), "wb") as fh:
                 fh.write(memoryview(np.ascontiguousarray(array)).cast("B"))
@@ -298,6 +302,7 @@ class FrameCache:
                 self.spilled_nbytes -= array.nbytes
             return False
         with self._lock:
+            self.spill_write_cpu += time.thread_time() - c0
             if frame in self._spilled:  # not discarded meanwhile
                 self._spilled[frame] = (array.shape, array.dtype)
                 self.spilled_total += 1
@@ -314,6 +319,7 @@ class FrameCache:
             meta = self._spilled.get(frame) if arr is None else None
             self.hits += arr is not None or meta is not None
         if meta is not None:
+            c0 = time.thread_time()
             shape, dtype = meta
             arr = np.empty(shape, dtype)
             try:
@@ -326,6 +332,9 @@ class FrameCache:
                     self.hits -= 1
                 return None
             arr.flags.writeable = False
+            with self._lock:
+                self.spill_reads += 1
+                self.spill_read_cpu += time.thread_time() - c0
         return arr
 
     def __contains__(self, frame: int) -> bool:
@@ -1153,7 +1162,13 @@ def run_batch(
     report["frame_cache"] = {
         "budget_mb": cache_mb, "frames_kept": kept, "reads_saved": cache.hits,
     }  # fmt: skip
-    report["frame_spill"] = {"budget_mb": round(cache.spill_bytes / 2**20, 1), "frames_spilled": cache.spilled_total}
+    report["frame_spill"] = {
+        "budget_mb": round(cache.spill_bytes / 2**20, 1), "frames_spilled": cache.spilled_total,
+        "reads": cache.spill_reads,
+        # CPU of the threads that wrote / read the spill files, per frame written / read back
+        "write_cpu_ms_per_frame": round(1000 * cache.spill_write_cpu / max(1, cache.spilled_total), 2),
+        "read_cpu_ms_per_read": round(1000 * cache.spill_read_cpu / max(1, cache.spill_reads), 2),
+    }  # fmt: skip
     if opts.memory_mb is not None:
         report["memory_cap"] = {"cap_mb": opts.memory_mb, "queue_frames": qsize, "io_threads": io_threads,
                                 "frames_in_flight": frames_in_flight(workers, io_threads, qsize)}  # fmt: skip

@@ -338,6 +338,8 @@ def test_spill_decodes_each_frame_once_and_leaves_no_folder(tmp_path: Path, monk
     assert len(calls) == 8  # the analyze pass only
     assert report["frame_cache"]["frames_kept"] == 2
     assert report["frame_spill"]["frames_spilled"] == 6 and report["frame_spill"]["budget_mb"] > 0
+    assert report["frame_spill"]["reads"] >= 6  # each spilled frame read back (neighbour reads too)
+    assert report["frame_spill"]["write_cpu_ms_per_frame"] >= 0 and report["frame_spill"]["read_cpu_ms_per_read"] >= 0
     assert all(len(folders) == 1 for folders in seen)  # there while rendering
     assert _spill_folders(tmp_path / "spill") == []  # gone after
     calls.clear()
