@@ -42,6 +42,7 @@ import json
 import os
 import queue
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -245,9 +246,8 @@ class FrameCache:
     read-only, so what the render pass gets is bit for bit what a fresh read would give.
     Thread-safe.
 
-    The spill folder is made in ``spill_root`` (``SPILL_PREFIX`` + process id + a random
-    part) when the first frame is spilled; :meth:`clear` removes it (call it when the run
-    ends).
+    The spill folder is made in ``spill_root`` (:func:`spill_folder_prefix` + a random part)
+    when the first frame is spilled; :meth:`clear` removes it (call it when the run ends).
     """
 
     def __init__(self, budget_bytes: int, *, spill_root: Path | None = None, spill_bytes: int = 0) -> None:
@@ -284,8 +284,7 @@ class FrameCache:
             try:
                 if self.spill_dir is None:
                     assert self.spill_root is not None
-                    self.spill_dir = Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}.",
-                                                           dir=self.spill_root))  # fmt: skip
+                    self.spill_dir = Path(tempfile.mkdtemp(prefix=spill_folder_prefix(), dir=self.spill_root))
             except OSError:  # e.g. the output folder is read-only now: no spill for this run
                 self.spill_bytes = 0
                 self._spilled.pop(frame, None)
@@ -375,6 +374,8 @@ class FrameCache:
 #: the spill folder's name in OUTPUT: ``.laika_fx_frames.<pid>.<random>`` (removed when the
 #: run ends; a killed run's is removed by the next run once its process is gone)
 SPILL_PREFIX = ".laika_fx_frames."
+#: a spill folder of another machine (shared storage) counts as left behind after this long
+STALE_SPILL_SECONDS = 24 * 3600
 #: the default spill budget (MB): 660 frames of 1080p 8-bit RGB, 165 of 4K; at most half of
 #: the free space of the output folder's disk
 DEFAULT_SPILL_MB = 4096.0
@@ -390,20 +391,37 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def spill_folder_prefix() -> str:
+    """``.laika_fx_frames.<process id>.<host name>.``: the name of this process's spill
+    folders, before their random part."""
+    host = socket.gethostname().replace(os.sep, "_") or "host"
+    return f"{SPILL_PREFIX}{os.getpid()}.{host}."
+
+
 def remove_stale_spills(folder: Path) -> int:
-    """Remove the spill folders (:data:`SPILL_PREFIX`) that runs whose process is gone left
-    in ``folder``; return how many were removed."""
+    """Remove the spill folders (:data:`SPILL_PREFIX`) that runs left behind in ``folder``:
+    this machine's whose process is gone, and other machines' (shared storage) untouched for
+    :data:`STALE_SPILL_SECONDS`; return how many were removed."""
     removed = 0
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return 0
+    here = socket.gethostname().replace(os.sep, "_") or "host"
     for entry in entries:
         if not entry.name.startswith(SPILL_PREFIX) or not entry.is_dir(follow_symlinks=False):
             continue
-        pid = entry.name[len(SPILL_PREFIX):].split(".", 1)[0]
-        if pid.isdigit() and _pid_alive(int(pid)):
-            continue
+        pid, _, rest = entry.name[len(SPILL_PREFIX):].partition(".")
+        host = rest.rpartition(".")[0]
+        if host == here:
+            if pid.isdigit() and _pid_alive(int(pid)):
+                continue
+        else:
+            try:
+                if time.time() - entry.stat(follow_symlinks=False).st_mtime < STALE_SPILL_SECONDS:
+                    continue
+            except OSError:
+                continue
         shutil.rmtree(entry.path, ignore_errors=True)
         removed += 1
     return removed

@@ -352,16 +352,24 @@ def test_spill_decodes_each_frame_once_and_leaves_no_folder(tmp_path: Path, monk
 
 
 def test_stale_spill_folders_of_gone_runs_are_removed(tmp_path: Path):
-    from laika_fx.pipeline import SPILL_PREFIX
+    from laika_fx.pipeline import SPILL_PREFIX, STALE_SPILL_SECONDS, spill_folder_prefix
 
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)  # fmt: skip
+    host = spill_folder_prefix()[len(SPILL_PREFIX):].split(".", 1)[1].rstrip(".")
     out = tmp_path / "o"
-    (out / f"{SPILL_PREFIX}{int(gone.stdout)}.abc").mkdir(parents=True)
-    (out / f"{SPILL_PREFIX}{int(gone.stdout)}.abc" / "1001.raw").write_bytes(b"x" * 10)
-    (out / f"{SPILL_PREFIX}{os.getpid()}.live").mkdir()  # a running process's: kept
+    dead = out / f"{SPILL_PREFIX}{gone}.{host}.abc"
+    dead.mkdir(parents=True)
+    (dead / "1001.raw").write_bytes(b"x" * 10)
+    live = f"{spill_folder_prefix()}live"  # this process's: kept
+    elsewhere = f"{SPILL_PREFIX}{gone}.another-machine.local.xyz"  # shared storage: another host's run
+    old = f"{SPILL_PREFIX}{gone}.another-machine.local.old"
+    for name in (live, elsewhere, old):
+        (out / name).mkdir()
+    os.utime(out / old, (time.time() - STALE_SPILL_SECONDS - 60,) * 2)
     make_shot(tmp_path / "s", 3, shape=(16, 16, 3))
     run_batch(open_shot(tmp_path / "s"), out, [Counting()], BatchOptions(workers=1))
-    assert _spill_folders(out) == [f"{SPILL_PREFIX}{os.getpid()}.live"]
+    assert _spill_folders(out) == sorted([live, elsewhere])
 
 
 def test_memory_cap_shrinks_the_cache_then_the_queues_and_keeps_the_bytes(tmp_path: Path):
