@@ -27,6 +27,7 @@ from . import io as _io
 from .io import FrameReadError
 from .pipeline import (
     DEFAULT_CACHE_MB,
+    DEFAULT_SPILL_MB,
     BatchError,
     BatchOptions,
     Cancel,
@@ -296,7 +297,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         options = BatchOptions(workers=args.workers, save_masks=args.save_masks, resume=args.resume,
                                export_shapes=args.export_shapes,
                                mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
-                               cache_mb=args.cache_mb, memory_mb=args.memory_mb,
+                               cache_mb=args.cache_mb, memory_mb=args.memory_mb, spill_mb=args.spill_mb,
                                prompts=str(prompts) if prompts else None,
                                output_format=args.output_format, convert=args.convert,
                                png_compression=args.png_compression)  # fmt: skip
@@ -313,6 +314,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         resume=args.resume,
         mask_overrides=Path(args.mask_overrides) if args.mask_overrides else None,
         cache_mb=args.cache_mb,
+        spill_mb=args.spill_mb,
         memory_mb=args.memory_mb,
         chunk=args.chunk_size is not None,
         output_format=args.output_format,
@@ -564,6 +566,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="memory for frames decoded by the analyze pass and reused by the render pass "
                         f"(default: {DEFAULT_CACHE_MB:.0f}, 25 frames of 1080p, 6 of 4K; none for uncompressed TIFF; "
                         "0 = decode every frame again)")  # fmt: skip
+    b.add_argument("--spill-mb", type=_number("--spill-mb", minimum=0, maximum=2**30), default=None, metavar="MB",
+                   help="disk in OUTPUT for decoded frames the frame cache has no room for, read back by the render "
+                        f"pass instead of decoding them again (default: {DEFAULT_SPILL_MB:.0f}, at most half the free "
+                        "space; none for uncompressed TIFF; 0 = none; removed when the run ends)")  # fmt: skip
     b.add_argument("--memory-mb", type=_number("--memory-mb", minimum=1, maximum=2**30), default=None, metavar="MB",
                    help="cap on the decoded frames held at once (frame cache + frames in flight); the cache "
                         "shrinks first, then the queues (default: no cap)")

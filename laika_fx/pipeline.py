@@ -41,6 +41,9 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
+import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -51,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from .heap import configure_heap
 from .io import (
     OUTPUT_FORMATS,
     PNG_COMPRESSIONS,
@@ -215,39 +219,6 @@ class Cancel(threading.Event):
     """Set it to stop a run after the frames in flight; nothing half-written is left."""
 
 
-# --------------------------------------------------------------------------- memory
-HEAP_ARENAS = 1
-_heap_set = False
-
-
-def configure_heap() -> bool:
-    """Make glibc's malloc serve every thread from one heap (``M_ARENA_MAX`` =
-    ``HEAP_ARENAS``); True if set (glibc only, once per process).
-
-    By default glibc gives threads up to 8 heaps per core and raises its mmap threshold to
-    the largest buffer freed so far, so frame-sized buffers come from the heaps and every
-    heap keeps what its threads freed: 8 threads allocating and freeing 6 MB frames kept
-    240 MB. Giving every buffer of 1 MiB or more its own mapping instead (what this did
-    before) returns them, but then each new frame-sized buffer is fresh memory the kernel
-    must fault in and zero: 12x the page faults, and a third of a 1080p batch's CPU time in
-    the kernel (24-frame 1080p PNG shot, 2 workers: 260 CPU ms per frame, 82 of them in the
-    kernel). One heap keeps freed buffers for reuse without piling up copies per thread:
-    same run 195 CPU ms per frame (22 in the kernel), largest process 459 MB (448 with the
-    mappings, 567 with glibc's default).
-    """
-    global _heap_set
-    if _heap_set:
-        return True
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        _heap_set = bool(libc.mallopt(-8, HEAP_ARENAS))  # M_ARENA_MAX
-    except (OSError, AttributeError):  # not glibc
-        return False
-    return _heap_set
-
-
 # --------------------------------------------------------------------------- frame cache
 #: the default frame cache (MB): 25 frames of 1080p 8-bit RGB (a 24-frame shot is decoded
 #: once), 6 at 4K. Beyond it the render pass decodes a frame (~30 ms of CPU at 1080p, ~115 at
@@ -261,63 +232,213 @@ RELEASE_LAG = 2
 #: analysis, not during it (stabilize solves such shots in processes: PROCESS_MIN_FRAMES)
 EARLY_PREPARE_MAX_FRAMES = 48
 class FrameCache:
-    """Decoded frames kept from the analyze pass for the render pass, within a byte budget.
+    """Decoded frames kept from the analyze pass for the render pass, within byte budgets.
 
     The analyze pass decodes every frame of the shot; without this cache the render pass
     decodes each one again (a 1080p PNG costs ~30 ms per decode, an uncompressed TIFF
-    ~15 ms). Frames are kept in shot order until ``budget_bytes``
-    would be exceeded; later frames are not kept (the render pass reads them from disk
-    again), so memory stays bounded on long shots: a 1080p 8-bit RGB frame is 6.2 MB,
-    the default 1 GiB holds 170 of them. Kept arrays are made read-only, so what the
-    render pass gets from the cache is bit for bit what a fresh read would give.
+    ~15 ms). Frames are kept in memory in shot order until ``budget_bytes`` would be
+    exceeded. Later frames go to the *spill* folder (``spill_dir``), as their raw samples
+    in one file per frame, within ``spill_bytes``: writing a 1080p 8-bit frame costs 1-10
+    ms of CPU (the kernel's page-cache work; 10 on a busy VM, where the first touch of memory
+    is dear) and reading it back ~0.5 ms, instead of a ~30 ms decode, and the process's
+    memory stays bounded (the files live in the operating system's page cache until it
+    writes them to disk). Frames beyond both budgets are not kept (the render pass
+    reads them from disk again). A 1080p 8-bit RGB frame is 6.2 MB. Kept arrays are made
+    read-only, so what the render pass gets is bit for bit what a fresh read would give.
     Thread-safe.
+
+    The spill folder is made in ``spill_root`` (:func:`spill_folder_prefix` + a random part)
+    when the first frame is spilled; :meth:`clear` removes it (call it when the run ends).
     """
 
-    def __init__(self, budget_bytes: int) -> None:
+    def __init__(self, budget_bytes: int, *, spill_root: Path | None = None, spill_bytes: int = 0) -> None:
         self.budget_bytes = max(0, int(budget_bytes))
         self.nbytes = 0
         self.hits = 0
+        self.spill_root = spill_root
+        self.spill_dir: Path | None = None
+        self.spill_bytes = max(0, int(spill_bytes)) if spill_root is not None else 0
+        self.spilled_nbytes = 0  # bytes in spill files now (reserved while one is written)
+        self.spilled_total = 0  # frames ever spilled (the report)
+        self.spill_reads = 0  # frames read back from the spill folder
+        self.spill_write_cpu = 0.0  # CPU seconds of the threads writing and reading spill files
+        self.spill_read_cpu = 0.0
         self._frames: dict[int, np.ndarray] = {}
+        # spilled frames: frame -> (shape, dtype) once its file is complete, None while written
+        self._spilled: dict[int, tuple[tuple[int, ...], np.dtype] | None] = {}
         self._lock = threading.Lock()
 
     def put(self, frame: int, array: np.ndarray) -> bool:
-        """Keep ``array`` as frame ``frame`` if it fits in the budget; True if kept."""
+        """Keep ``array`` as frame ``frame`` if it fits a budget (memory first); True if kept."""
         with self._lock:
-            if frame in self._frames:
+            if frame in self._frames or frame in self._spilled:
                 return True
-            if self.nbytes + array.nbytes > self.budget_bytes:
+            if self.nbytes + array.nbytes <= self.budget_bytes:
+                array.flags.writeable = False
+                self._frames[frame] = array
+                self.nbytes += array.nbytes
+                return True
+            if self.spilled_nbytes + array.nbytes > self.spill_bytes:
                 return False
-            array.flags.writeable = False
-            self._frames[frame] = array
-            self.nbytes += array.nbytes
-            return True
+            self._spilled[frame] = None  # reserved: get() finds nothing until the file is complete
+            self.spilled_nbytes += array.nbytes
+            try:
+                if self.spill_dir is None:
+                    assert self.spill_root is not None
+                    self.spill_dir = Path(tempfile.mkdtemp(prefix=spill_folder_prefix(), dir=self.spill_root))
+            except OSError:  # e.g. the output folder is read-only now: no spill for this run
+                self.spill_bytes = 0
+                self._spilled.pop(frame, None)
+                self.spilled_nbytes -= array.nbytes
+                return False
+        c0 = time.thread_time()
+        try:  # the file is written outside the lock: readers of other frames do not wait
+            with open(self._spill_path(frame), "wb") as fh:
+                fh.write(memoryview(np.ascontiguousarray(array)).cast("B"))
+        except OSError:  # a full disk: this frame is read again by the render pass
+            self._spill_path(frame).unlink(missing_ok=True)
+            with self._lock:
+                self._spilled.pop(frame, None)
+                self.spilled_nbytes -= array.nbytes
+            return False
+        with self._lock:
+            self.spill_write_cpu += time.thread_time() - c0
+            if frame in self._spilled:  # not discarded meanwhile
+                self._spilled[frame] = (array.shape, array.dtype)
+                self.spilled_total += 1
+        return True
+
+    def _spill_path(self, frame: int) -> Path:
+        assert self.spill_dir is not None
+        return self.spill_dir / f"{frame}.raw"
 
     def get(self, frame: int) -> np.ndarray | None:
         """The kept array of ``frame`` (read-only), or None."""
         with self._lock:
             arr = self._frames.get(frame)
-            self.hits += arr is not None
-            return arr
+            meta = self._spilled.get(frame) if arr is None else None
+            self.hits += arr is not None or meta is not None
+        if meta is not None:
+            c0 = time.thread_time()
+            shape, dtype = meta
+            arr = np.empty(shape, dtype)
+            try:
+                with open(self._spill_path(frame), "rb", buffering=0) as fh:
+                    complete = fh.readinto(memoryview(arr).cast("B")) == arr.nbytes
+            except OSError:  # discarded meanwhile (or the file is gone): decode instead
+                complete = False
+            if not complete:
+                with self._lock:
+                    self.hits -= 1
+                return None
+            arr.flags.writeable = False
+            with self._lock:
+                self.spill_reads += 1
+                self.spill_read_cpu += time.thread_time() - c0
+        return arr
 
     def __contains__(self, frame: int) -> bool:
         with self._lock:
-            return frame in self._frames
+            return frame in self._frames or self._spilled.get(frame) is not None
 
     def __len__(self) -> int:
+        """Frames kept in memory (spilled frames: :attr:`spilled_total`)."""
         with self._lock:
             return len(self._frames)
 
     def discard(self, frame: int) -> None:
-        """Forget ``frame`` (the render pass is done with it): its memory goes back to the heap."""
+        """Forget ``frame`` (the render pass is done with it): its memory goes back to the
+        heap, its spill file is removed."""
         with self._lock:
             arr = self._frames.pop(frame, None)
             if arr is not None:
                 self.nbytes -= arr.nbytes
+            spilled = frame in self._spilled and self._spilled[frame] is not None
+            if spilled:
+                shape, dtype = self._spilled.pop(frame)
+                self.spilled_nbytes -= int(np.prod(shape)) * np.dtype(dtype).itemsize
+        if spilled:
+            self._spill_path(frame).unlink(missing_ok=True)
 
     def clear(self) -> None:
+        """Forget every frame and remove the spill folder."""
         with self._lock:
             self._frames.clear()
             self.nbytes = 0
+            self._spilled.clear()
+            self.spilled_nbytes = 0
+            spill_dir, self.spill_dir = self.spill_dir, None
+        if spill_dir is not None:
+            shutil.rmtree(spill_dir, ignore_errors=True)
+
+
+#: the spill folder's name in OUTPUT: ``.laika_fx_frames.<pid>.<host>.<random>`` (removed when
+#: the run ends; a killed run's by the next run: remove_stale_spills)
+SPILL_PREFIX = ".laika_fx_frames."
+#: a spill folder of another machine (shared storage) counts as left behind after this long
+STALE_SPILL_SECONDS = 24 * 3600
+#: the default spill budget (MB): 660 frames of 1080p 8-bit RGB, 165 of 4K; at most half of
+#: the free space of the output folder's disk
+DEFAULT_SPILL_MB = 4096.0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
+
+
+def spill_folder_prefix() -> str:
+    """``.laika_fx_frames.<process id>.<host name>.``: the name of this process's spill
+    folders, before their random part."""
+    host = socket.gethostname().replace(os.sep, "_") or "host"
+    return f"{SPILL_PREFIX}{os.getpid()}.{host}."
+
+
+def remove_stale_spills(folder: Path) -> int:
+    """Remove the spill folders (:data:`SPILL_PREFIX`) that runs left behind in ``folder``:
+    this machine's whose process is gone, and other machines' (shared storage) untouched for
+    :data:`STALE_SPILL_SECONDS`; return how many were removed."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    here = socket.gethostname().replace(os.sep, "_") or "host"
+    for entry in entries:
+        if not entry.name.startswith(SPILL_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid, _, rest = entry.name[len(SPILL_PREFIX):].partition(".")
+        host = rest.rpartition(".")[0]
+        if host == here:
+            if pid.isdigit() and _pid_alive(int(pid)):
+                continue
+        else:
+            try:
+                if time.time() - entry.stat(follow_symlinks=False).st_mtime < STALE_SPILL_SECONDS:
+                    continue
+            except OSError:
+                continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def make_frame_cache(out_dir: Path, *, cache_mb: float, spill_mb: float) -> FrameCache:
+    """The run's :class:`FrameCache`: ``cache_mb`` of memory and, when ``spill_mb`` > 0, a
+    spill folder in ``out_dir`` of at most ``spill_mb`` and half the disk's free space."""
+    spill_bytes = 0
+    if spill_mb > 0:
+        try:
+            spill_bytes = min(int(spill_mb * 2**20), shutil.disk_usage(out_dir).free // 2)
+        except OSError:
+            spill_bytes = 0
+    return FrameCache(int(cache_mb * 2**20), spill_root=out_dir if spill_bytes > 0 else None,
+                      spill_bytes=spill_bytes)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- analysis
@@ -626,6 +747,9 @@ class BatchOptions:
     # but 0 for uncompressed TIFF, whose plain read (~1-2 ms at 1080p) is cheaper than
     # keeping the frame (benchmarks/bench_stabilize.py: 1139 vs 938 frames/min, crop)
     cache_mb: float | None = None
+    # disk for decoded frames the memory cache has no room for (FrameCache's spill folder in
+    # OUTPUT), MB; None: DEFAULT_SPILL_MB, but 0 for uncompressed TIFF (as cache_mb); 0: none
+    spill_mb: float | None = None
     # a cap on the decoded frames the run holds at once (frame cache + frames in flight
     # between reading, rendering and writing), MB: the cache gets what the frames in flight
     # leave (at most cache_mb), and the queues shrink to one frame when even those do not
@@ -982,40 +1106,46 @@ def run_batch(
     if opts.memory_mb is not None:
         io_threads, qsize, cache_mb = apply_memory_cap(opts.memory_mb, frame_bytes, workers=workers,
                                                        io_threads=io_threads, qsize=qsize, cache_mb=cache_mb)  # fmt: skip
-    cache = FrameCache(int(cache_mb * 1024 * 1024))
-    # plugins without an analyze step get ready (models compiled for this frame size) while
-    # the others analyse: their set-up is then off the way to the first frame. On long shots
-    # (EARLY_PREPARE_MAX_FRAMES) it waits for the analysis instead: the set-up (~0.3 s from
-    # the compiled-model cache) is a small share of such a run, and its ~100-140 MB (1080p)
-    # would otherwise add to the analysis's peak (its solver processes, the frame cache)
-    prepared: dict[str, BaseException] = {}
-    prepare_early = sum(1 for n in shot.requested if n in on_disk) < EARLY_PREPARE_MAX_FRAMES
-    early = [p for p in plugins if not p.has_analyze] if prepare_early else []
-    preparing = threading.Thread(target=_prepare, args=(early, fmt, prepared), name="laika-prepare", daemon=True)
-    preparing.start()
-    analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
-                           cancel=cancel, timer=timer, frame_format=fmt, cache=cache, require=opts.chunk)  # fmt: skip
+    spill_mb = opts.spill_mb
+    if spill_mb is None:
+        spill_mb = 0.0 if compression == 1 else DEFAULT_SPILL_MB
+    remove_stale_spills(out_dir)
+    cache = make_frame_cache(out_dir, cache_mb=cache_mb, spill_mb=spill_mb)
+    try:
+        # plugins without an analyze step get ready (models compiled for this frame size) while
+        # the others analyse: their set-up is then off the way to the first frame. On long shots
+        # (EARLY_PREPARE_MAX_FRAMES) it waits for the analysis instead: the set-up (~0.3 s from
+        # the compiled-model cache) is a small share of such a run, and its ~100-140 MB (1080p)
+        # would otherwise add to the analysis's peak (its solver processes, the frame cache)
+        prepared: dict[str, BaseException] = {}
+        prepare_early = sum(1 for n in shot.requested if n in on_disk) < EARLY_PREPARE_MAX_FRAMES
+        early = [p for p in plugins if not p.has_analyze] if prepare_early else []
+        preparing = threading.Thread(target=_prepare, args=(early, fmt, prepared), name="laika-prepare", daemon=True)
+        preparing.start()
+        analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
+                               cancel=cancel, timer=timer, frame_format=fmt, cache=cache, require=opts.chunk)  # fmt: skip
 
-    kept = len(cache)  # the render pass releases them as it goes
+        kept = len(cache)  # the render pass releases them as it goes
 
-    # ---- render pass
-    preparing.join()
-    if not cancel.is_set():
-        _prepare([p for p in plugins if p.has_analyze or not prepare_early], fmt, prepared)
-        for plugin in plugins:
-            if plugin.name in prepared:  # e.g. a model file missing: one line, not a traceback
-                exc = prepared[plugin.name]
-                raise BatchError(f"{plugin.name} could not start: {exc}") from exc
-        _render_pass(
-            shot, todo, plugins, out_dir, fmt, timer, failures, written,
-            workers=workers, io_threads=io_threads, qsize=qsize,
-            mask_dirs=mask_dirs, override_dir=override_dir, progress=progress, cancel=cancel, cache=cache,
-            shape_masks=shape_masks, shapes_dir=shapes_dir,
-            compression=compression, prompts=prompts, notes=notes,
-            out_ext=out_ext, png_compression=opts.png_compression, first_written=first_written,
-            exr_half=out_ext.lower() == ".exr" and stored_half,
-        )  # fmt: skip
-    cache.clear()
+        # ---- render pass
+        preparing.join()
+        if not cancel.is_set():
+            _prepare([p for p in plugins if p.has_analyze or not prepare_early], fmt, prepared)
+            for plugin in plugins:
+                if plugin.name in prepared:  # e.g. a model file missing: one line, not a traceback
+                    exc = prepared[plugin.name]
+                    raise BatchError(f"{plugin.name} could not start: {exc}") from exc
+            _render_pass(
+                shot, todo, plugins, out_dir, fmt, timer, failures, written,
+                workers=workers, io_threads=io_threads, qsize=qsize,
+                mask_dirs=mask_dirs, override_dir=override_dir, progress=progress, cancel=cancel, cache=cache,
+                shape_masks=shape_masks, shapes_dir=shapes_dir,
+                compression=compression, prompts=prompts, notes=notes,
+                out_ext=out_ext, png_compression=opts.png_compression, first_written=first_written,
+                exr_half=out_ext.lower() == ".exr" and stored_half,
+            )  # fmt: skip
+    finally:
+        cache.clear()  # the spill folder goes, also when the run stops on an error
     shapes_error = None
     if shape_masks and not opts.chunk:  # a chunk's script would lack the other chunks' frames
         try:
@@ -1050,6 +1180,13 @@ def run_batch(
     report["notes"] = _summarize_notes(plugins, notes)
     report["frame_cache"] = {
         "budget_mb": cache_mb, "frames_kept": kept, "reads_saved": cache.hits,
+    }  # fmt: skip
+    report["frame_spill"] = {
+        "budget_mb": round(cache.spill_bytes / 2**20, 1), "frames_spilled": cache.spilled_total,
+        "reads": cache.spill_reads,
+        # CPU of the threads that wrote / read the spill files, per frame written / read back
+        "write_cpu_ms_per_frame": round(1000 * cache.spill_write_cpu / max(1, cache.spilled_total), 2),
+        "read_cpu_ms_per_read": round(1000 * cache.spill_read_cpu / max(1, cache.spill_reads), 2),
     }  # fmt: skip
     if opts.memory_mb is not None:
         report["memory_cap"] = {"cap_mb": opts.memory_mb, "queue_frames": qsize, "io_threads": io_threads,

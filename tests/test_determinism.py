@@ -9,6 +9,7 @@ the chain whose borders once depended on which neighbour happened to be cached) 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,13 @@ def test_ten_runs_with_1_2_and_4_workers_write_the_same_bytes(shot: Path, refere
     assert not differing, differing
 
 
-@pytest.mark.parametrize("cache_mb", ["0", "0.4", "4096"])  # none, ~2 frames, all
-def test_frame_cache_size_does_not_change_the_output(shot: Path, reference, tmp_path: Path, cache_mb):
-    assert batch(shot, tmp_path / "out", "--workers", "2", "--cache-mb", cache_mb) == reference
+# none; ~2 frames in memory, the rest decoded again; ~2 in memory, the rest spilled to disk; all
+@pytest.mark.parametrize("cache_mb, spill_mb", [("0", "0"), ("0.4", "0"), ("0.4", "4096"), ("4096", "0")])
+def test_frame_cache_size_does_not_change_the_output(shot: Path, reference, tmp_path: Path, cache_mb, spill_mb):
+    out = tmp_path / "out"
+    assert batch(shot, out, "--workers", "2", "--cache-mb", cache_mb, "--spill-mb", spill_mb) == reference
+    report = json.loads((out / "laika_fx_report.json").read_text())
+    assert report["frame_spill"]["frames_spilled"] == (10 if spill_mb != "0" else 0)
 
 
 @pytest.mark.parametrize("chunk", ["1", "5", "12"])

@@ -5,7 +5,7 @@ with saved masks. The batch is killed 12 times at seeded random moments spread o
 run's length (start-up, analyze pass, solver processes, render pass, commits), each time
 resumed with ``--resume``; then one last ``--resume`` run finishes the shot. The final
 folder must be byte-identical to an uninterrupted run's (frames, masks, sidecars), hold no
-``.part`` file, leave no process behind, and its report must count every frame once.
+``.part`` file nor frame spill folder, leave no process behind, and its report must count every frame once.
 """
 
 from __future__ import annotations
@@ -20,10 +20,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from laika_fx.pipeline import SPILL_PREFIX
+
 from .test_determinism import output_digests
 from .test_robustness import _alive, _descendants, small_shot
 
-ARGS = ["--plugins", "deflicker,seam_removal,stabilize", "--save-masks", "--workers", "2", "-q"]
+# a 1 MB frame cache holds 6 of the 48 frames: the others are spilled to disk (pipeline.FrameCache)
+ARGS = ["--plugins", "deflicker,seam_removal,stabilize", "--save-masks", "--workers", "2", "-q", "--cache-mb", "1"]
 
 
 def command(shot: Path, out: Path, *extra: str) -> list[str]:
@@ -63,6 +66,7 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_result(tm
     assert res.returncode == 0, res.stderr[-2000:]
     assert output_digests(out) == reference
     assert not [p.name for p in out.rglob("*") if ".part" in p.name]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(SPILL_PREFIX)]  # killed runs' spills too
     t_end = time.monotonic() + 10
     while time.monotonic() < t_end and any(_alive(k) for k in children):
         time.sleep(0.05)

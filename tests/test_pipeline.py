@@ -251,7 +251,7 @@ def test_frame_cache_decodes_once_and_output_is_bit_identical(tmp_path: Path, mo
     make_shot(tmp_path / "s", 6, shape=(40, 56, 3), dtype=np.uint16, ext=ext)
     shot = open_shot(tmp_path / "s")
     calls = _count_decodes(monkeypatch)
-    fresh = run_batch(shot, tmp_path / "fresh", [Counting()], BatchOptions(workers=2, cache_mb=0))
+    fresh = run_batch(shot, tmp_path / "fresh", [Counting()], BatchOptions(workers=2, cache_mb=0, spill_mb=0))
     fresh_reads = len(calls)
     calls.clear()
     cached = run_batch(shot, tmp_path / "cached", [Counting()], BatchOptions(workers=2, cache_mb=1024))
@@ -280,14 +280,96 @@ def test_frame_cache_stays_within_its_budget(tmp_path: Path, monkeypatch):
 
     calls = _count_decodes(monkeypatch, slow="frame.1001.png")
     shot = open_shot(tmp_path / "s")
-    report = run_batch(shot, tmp_path / "o", [Counting()], BatchOptions(workers=2, cache_mb=2.5 * frame_bytes / 2**20))
+    report = run_batch(shot, tmp_path / "o", [Counting()],
+                       BatchOptions(workers=2, cache_mb=2.5 * frame_bytes / 2**20, spill_mb=0))
     assert report["frame_cache"]["frames_kept"] == 2  # the first two frames; the rest is read again
     # kept in shot order (1001, 1002) even though frame 1001's decode finished last
     assert sorted(set(calls[6:])) == [f"frame.{n}.png" for n in range(1003, 1007)]
     assert report["frames_written"] == 6
     assert len(calls) == 6 + 4  # analyze, render of 4 frames (the neighbour reads share these)
-    run_batch(shot, tmp_path / "ref", [Counting()], BatchOptions(workers=2, cache_mb=0))
+    run_batch(shot, tmp_path / "ref", [Counting()], BatchOptions(workers=2, cache_mb=0, spill_mb=0))
     assert _outputs(tmp_path / "o") == _outputs(tmp_path / "ref")
+
+
+def _spill_folders(folder: Path) -> list[str]:
+    from laika_fx.pipeline import SPILL_PREFIX
+
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(SPILL_PREFIX))
+
+
+def test_spill_keeps_frames_beyond_the_memory_budget_on_disk_bit_exact(tmp_path: Path):
+    from laika_fx.pipeline import FrameCache
+
+    frame = np.arange(40 * 56 * 3, dtype=np.uint16).reshape(40, 56, 3)
+    cache = FrameCache(int(1.5 * frame.nbytes), spill_root=tmp_path, spill_bytes=int(2.5 * frame.nbytes))
+    arrays = [frame + n for n in range(5)]
+    assert [cache.put(n, a) for n, a in enumerate(arrays)] == [True, True, True, False, False]
+    assert len(cache) == 1 and cache.spilled_total == 2  # one in memory, two on disk, two not kept
+    assert _spill_folders(tmp_path) == [cache.spill_dir.name]
+    assert sorted(p.name for p in cache.spill_dir.iterdir()) == ["1.raw", "2.raw"]
+    for n in (0, 1, 2):
+        got = cache.get(n)
+        assert got.dtype == np.uint16 and got.shape == frame.shape and np.array_equal(got, arrays[n])
+        assert not got.flags.writeable  # as a frame kept in memory: a plugin cannot change it
+    assert cache.get(3) is None and 2 in cache and 3 not in cache
+    cache.discard(1)  # released by the render pass: its file goes, its room is free again
+    assert 1 not in cache and cache.get(1) is None and not (cache.spill_dir / "1.raw").exists()
+    assert cache.put(3, arrays[3]) and np.array_equal(cache.get(3), arrays[3])
+    cache.clear()
+    assert _spill_folders(tmp_path) == [] and cache.get(2) is None
+
+
+def test_spill_decodes_each_frame_once_and_leaves_no_folder(tmp_path: Path, monkeypatch):
+    """Frames the memory cache has no room for are spilled by the analyze pass and read back
+    by the render pass: one decode per frame, the bytes of a run that decodes every frame
+    twice, and the spill folder gone when the run ends."""
+    make_shot(tmp_path / "s", 8, shape=(40, 56, 3), dtype=np.uint16)
+    shot = open_shot(tmp_path / "s")
+    frame_mb = 40 * 56 * 3 * 2 / 2**20
+    seen: list[list[str]] = []
+
+    class Watching(Counting):
+        def render(self, frame, ctx: FrameContext):
+            seen.append(_spill_folders(tmp_path / "spill"))
+            return super().render(frame, ctx)
+
+    calls = _count_decodes(monkeypatch)
+    report = run_batch(shot, tmp_path / "spill", [Watching()], BatchOptions(workers=2, cache_mb=2.5 * frame_mb))
+    assert len(calls) == 8  # the analyze pass only
+    assert report["frame_cache"]["frames_kept"] == 2
+    assert report["frame_spill"]["frames_spilled"] == 6 and report["frame_spill"]["budget_mb"] > 0
+    assert report["frame_spill"]["reads"] >= 6  # each spilled frame read back (neighbour reads too)
+    assert report["frame_spill"]["write_cpu_ms_per_frame"] >= 0 and report["frame_spill"]["read_cpu_ms_per_read"] >= 0
+    assert all(len(folders) == 1 for folders in seen)  # there while rendering
+    assert _spill_folders(tmp_path / "spill") == []  # gone after
+    calls.clear()
+    plain = run_batch(shot, tmp_path / "plain", [Counting()], BatchOptions(workers=2, cache_mb=0, spill_mb=0))
+    assert len(calls) == 16 and plain["frame_spill"]["frames_spilled"] == 0
+    assert _outputs(tmp_path / "spill") == _outputs(tmp_path / "plain")
+    # no folder is made when nothing is spilled
+    run_batch(shot, tmp_path / "ample", [Watching()], BatchOptions(workers=2))
+    assert _spill_folders(tmp_path / "ample") == []
+
+
+def test_stale_spill_folders_of_gone_runs_are_removed(tmp_path: Path):
+    from laika_fx.pipeline import SPILL_PREFIX, STALE_SPILL_SECONDS, spill_folder_prefix
+
+    gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)  # fmt: skip
+    host = spill_folder_prefix()[len(SPILL_PREFIX):].split(".", 1)[1].rstrip(".")
+    out = tmp_path / "o"
+    dead = out / f"{SPILL_PREFIX}{gone}.{host}.abc"
+    dead.mkdir(parents=True)
+    (dead / "1001.raw").write_bytes(b"x" * 10)
+    live = f"{spill_folder_prefix()}live"  # this process's: kept
+    elsewhere = f"{SPILL_PREFIX}{gone}.another-machine.local.xyz"  # shared storage: another host's run
+    old = f"{SPILL_PREFIX}{gone}.another-machine.local.old"
+    for name in (live, elsewhere, old):
+        (out / name).mkdir()
+    os.utime(out / old, (time.time() - STALE_SPILL_SECONDS - 60,) * 2)
+    make_shot(tmp_path / "s", 3, shape=(16, 16, 3))
+    run_batch(open_shot(tmp_path / "s"), out, [Counting()], BatchOptions(workers=1))
+    assert _spill_folders(out) == sorted([live, elsewhere])
 
 
 def test_memory_cap_shrinks_the_cache_then_the_queues_and_keeps_the_bytes(tmp_path: Path):
@@ -338,11 +420,11 @@ def test_default_cache_keeps_what_its_budget_holds_releases_rendered_frames_and_
 
     monkeypatch.setattr(pl.FrameCache, "discard", spy)
     calls = _count_decodes(monkeypatch)
-    report = run_batch(shot, tmp_path / "default", [Counting()], BatchOptions(workers=2))
+    report = run_batch(shot, tmp_path / "default", [Counting()], BatchOptions(workers=2, spill_mb=0))
     assert report["frame_cache"]["frames_kept"] == 3  # the first three frames fit
     assert sorted(released) == [1001, 1002, 1003]  # each released during the render pass
     assert len(calls) == 8 + 5  # analyze, then each frame not kept decoded once (neighbours share it)
-    none = run_batch(shot, tmp_path / "none", [Counting()], BatchOptions(workers=2, cache_mb=0))
+    none = run_batch(shot, tmp_path / "none", [Counting()], BatchOptions(workers=2, cache_mb=0, spill_mb=0))
     assert none["frame_cache"]["frames_kept"] == 0
     assert _outputs(tmp_path / "default") == _outputs(tmp_path / "none")
     explicit = run_batch(shot, tmp_path / "all", [Counting()], BatchOptions(workers=2, cache_mb=1024))
@@ -351,7 +433,8 @@ def test_default_cache_keeps_what_its_budget_holds_releases_rendered_frames_and_
 
 
 def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
-    """Uncompressed TIFF reads faster than the cache keeps a frame; other formats are cached."""
+    """Uncompressed TIFF reads faster than the cache keeps a frame; other formats are cached
+    (and spilled beyond the memory cache)."""
     from laika_fx.pipeline import DEFAULT_CACHE_MB
 
     for ext, compression, kept in ((".tif", 1, 0), (".tif", 5, 4), (".png", None, 4)):
@@ -362,6 +445,7 @@ def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
         report = run_batch(open_shot(folder), tmp_path / f"o{ext}{compression}", [Counting()], BatchOptions(workers=1))
         assert report["frame_cache"]["frames_kept"] == kept, (ext, compression)
         assert report["frame_cache"]["budget_mb"] == (0.0 if kept == 0 else DEFAULT_CACHE_MB)
+        assert (report["frame_spill"]["budget_mb"] > 0) == (kept > 0)  # nor spilled: reading it is as cheap
 
 
 def test_batch_renames_a_frame_only_after_it_was_synced(shot_dir: Path, tmp_path: Path, monkeypatch):

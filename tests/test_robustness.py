@@ -327,6 +327,8 @@ BAD_INVOCATIONS = {
     "cache-inf": (["--cache-mb", "inf"], "--cache-mb must be a finite number"),
     "cache-1e308": (["--cache-mb", "1e308"], "--cache-mb must be a finite number"),
     "cache-negative": (["--cache-mb", "-1"], "--cache-mb must be a finite number"),
+    "spill-nan": (["--spill-mb", "nan"], "--spill-mb must be a finite number"),
+    "spill-negative": (["--spill-mb", "-1"], "--spill-mb must be a finite number"),
     "frames-huge": (["--frames", "999999999999999999999999999999"], "invalid frame range"),
     "frames-too-many": (["--frames", "1-9999999"], "more than 1000000"),
     "frames-subframe": (["--frames", "1.5"], "frames are whole numbers"),

@@ -12,7 +12,7 @@ import pytest
 from laika_fx.io import read_frame, write_frame
 from laika_fx.pipeline import BatchOptions, run_batch
 from laika_fx.sequence import open_shot
-from laika_fx.stabilize.motion import corner_error
+from laika_fx.stabilize.motion import corner_error, is_affine, scale_inverse, scale_matrix
 from laika_fx.stabilize.plugin import StabilizePlugin
 from laika_fx.stabilize.smooth import smoothed_corrections
 from laika_fx.stabilize.solver import CameraSolver, estimate_transform
@@ -387,3 +387,25 @@ def test_balanced_points_are_the_per_cell_strongest_in_lexsort_order():
         for fraction, max_points in ((0.3, 20000), (0.3, 300), (1.0, 10**6), (0.01, 5)):
             assert np.array_equal(balanced_points(mag, fraction=fraction, max_points=max_points),
                                   plain(mag, fraction=fraction, max_points=max_points))
+
+
+def test_is_affine_agrees_with_allclose_at_the_tolerance_edges():
+    """The solve's affine check gives np.allclose's answer (its default tolerances) exactly."""
+    eps = [0.0, 1e-09, 9.99e-09, 1e-08, 1.0001e-08, 2e-08, 1e-06, -1e-08, -2e-08, np.nan, np.inf, -np.inf]
+    ones = [1.0, 1.0 + 1e-05, 1.0 + 1.001e-05, 1.0 + 1.1e-05, 1.0 - 1.001e-05, 1.0 - 1.1e-05, 1.0 + 1e-08 + 1e-05,
+            np.nextafter(1.0 + 1e-08 + 1e-05, 2.0), 0.0, np.nan, np.inf]  # fmt: skip
+    for dtype in (np.float64, np.float32):
+        for a in eps:
+            for c in ones:
+                for row in ([a, 0.0, c], [0.0, a, c]):
+                    m = np.eye(3, dtype=dtype)
+                    m[2] = row
+                    assert is_affine(m) == bool(np.allclose(m[2], [0, 0, 1])), (dtype, row)
+
+
+def test_scale_inverse_is_numpys_inverse_bit_for_bit():
+    for sx, sy in [(0.5, 0.5), (0.125, 0.12592592592592591), (1 / 3, 0.2), (1.0, 1.0)]:
+        s = scale_matrix(sx, sy)
+        inv = scale_inverse(s)
+        assert inv.tobytes() == np.linalg.inv(s).tobytes() and not inv.flags.writeable
+        assert scale_inverse(s.copy()) is inv  # computed once per matrix

@@ -139,19 +139,32 @@ class Inpainter:
         ry0, rx0 = min(t[0] for t in tiles), min(t[1] for t in tiles)
         ry1, rx1 = max(t[0] for t in tiles) + th, max(t[1] for t in tiles) + tw
         region = frame[ry0:ry1, rx0:rx1]
-        rgb_r, scale = to_unit_rgb(region)
         if region.dtype == np.uint8 and region.ndim == 3:  # 8-bit in: one 3-channel 8-bit Telea
             bgr8 = np.ascontiguousarray(region[:, :, :3])
             hole8 = hole[ry0:ry1, rx0:rx1].astype(np.uint8)
-            telea_r = cv2.inpaint(bgr8, hole8, TELEA_RADIUS, cv2.INPAINT_TELEA).astype(np.float32) / 255
+            telea8 = cv2.inpaint(bgr8, hole8, TELEA_RADIUS, cv2.INPAINT_TELEA)
+            scale = 255.0
+
+            def unit(sl, rl):  # each tile's pixels to float, not the whole region's (~2 ms at 1080p)
+                return to_unit_rgb(frame[sl])[0], telea8[rl].astype(np.float32) / 255
+
         else:  # 16-bit and float: per channel at 16-bit precision
+            rgb_r, scale = to_unit_rgb(region)
             telea_r = telea_fill(rgb_r, hole[ry0:ry1, rx0:rx1])
+
+            def unit(sl, rl):
+                return rgb_r[rl], telea_r[rl]
+
+        x = np.empty((1, 7, th, tw), np.float32)  # the network's input: RGB with the hole zeroed, hole, Telea
         for y0, x0, cy0, cy1, cx0, cx1 in tiles:
             sl = np.s_[y0 : y0 + th, x0 : x0 + tw]
             rl = np.s_[y0 - ry0 : y0 - ry0 + th, x0 - rx0 : x0 - rx0 + tw]
             tile_hole = hole[sl]
-            hf = tile_hole[..., None].astype(np.float32)
-            x = np.concatenate([rgb_r[rl] * (1 - hf), hf, telea_r[rl]], axis=2).transpose(2, 0, 1)[None]
+            hf = tile_hole.astype(np.float32)
+            rgb, telea = unit(sl, rl)
+            x[0, :3] = (rgb * (1 - hf[..., None])).transpose(2, 0, 1)
+            x[0, 3] = hf
+            x[0, 4:] = telea.transpose(2, 0, 1)
             fill = np.clip(net(x)[0][0].transpose(1, 2, 0), 0, 1)
             own = np.zeros_like(tile_hole)
             own[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0] = True

@@ -29,9 +29,34 @@ def scale_matrix(sx: float, sy: float) -> np.ndarray:
     return np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]])
 
 
+_INVERSES: dict[tuple[str, bytes], np.ndarray] = {}
+
+
+def scale_inverse(s: np.ndarray) -> np.ndarray:
+    """``np.linalg.inv(s)`` of a level's :func:`scale_matrix`, computed once per matrix (a
+    solve asks for the same few levels' inverses dozens of times). Read-only."""
+    s = np.asarray(s)
+    key = (s.dtype.str, s.tobytes())
+    inv = _INVERSES.get(key)
+    if inv is None:
+        if len(_INVERSES) > 256:  # levels of many frame sizes: start again
+            _INVERSES.clear()
+        inv = np.linalg.inv(s)
+        inv.flags.writeable = False
+        _INVERSES[key] = inv
+    return inv
+
+
+def is_affine(matrix: np.ndarray) -> bool:
+    """``np.allclose(matrix[2], [0, 0, 1])`` (its default tolerances, NaN never close), for a
+    (3, 3) matrix, without the array machinery (called ~20 times per solve)."""
+    a, b, c = (float(v) for v in matrix[2])
+    return abs(a) <= 1e-08 and abs(b) <= 1e-08 and abs(c - 1.0) <= 1e-08 + 1e-05
+
+
 def to_level(matrix: np.ndarray, s: np.ndarray) -> np.ndarray:
     """A full-resolution (3, 3) ``matrix`` in the pixels of the level whose :func:`scale_matrix` is ``s``."""
-    return s @ matrix @ np.linalg.inv(s)
+    return s @ matrix @ scale_inverse(s)
 
 
 def normalise(matrix: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import base64
 import cv2
 import numpy as np
 
+from .motion import is_affine
 from .proxies import warp_to_reference
 from .static_set import static_mask
 
@@ -62,7 +63,7 @@ def moving_grid(reference: np.ndarray, proxy: np.ndarray, matrix: np.ndarray, gr
     moved = ((static == 0) & (inner > 0)).astype(np.uint8)
     flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP  # matrix maps the output (moving) to the input (reference)
     m = np.asarray(matrix, float)
-    if np.allclose(m[2], [0, 0, 1]):
+    if is_affine(m):
         back = cv2.warpAffine(moved, m[:2], (w, h), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     else:
         back = cv2.warpPerspective(moved, m, (w, h), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .motion import scale_matrix
+from .motion import is_affine, scale_matrix
 
 __all__ = [
     "Pyramid",
@@ -121,7 +121,7 @@ def warp_to_reference(
     valid : (height, width) bool, ``warped > fill / 2``.
     """
     flags = cv2.INTER_LINEAR
-    if np.allclose(matrix[2], [0, 0, 1]):
+    if is_affine(matrix):
         warped = cv2.warpAffine(moving, matrix[:2], size, flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
     else:
         warped = cv2.warpPerspective(moving, matrix, size, flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)

@@ -126,6 +126,7 @@ class PointLevel:
         self.to_norm = np.array(
             [[1 / self.scale, 0, -self.centre[0] / self.scale], [0, 1 / self.scale, -self.centre[1] / self.scale], [0, 0, 1.0]]
         )
+        self.from_norm = np.linalg.inv(self.to_norm)
         u = (self.xs - self.centre[0]) / self.scale
         v = (self.ys - self.centre[1]) / self.scale
         g = self.scale  # gradient with respect to normalised coordinates
@@ -203,7 +204,7 @@ def refine(
     w, h = pl.size
     # warp: reference -> moving in normalised coordinates
     warp_px = normalise(np.linalg.inv(matrix))
-    warp_n = pl.to_norm @ warp_px @ np.linalg.inv(pl.to_norm)
+    warp_n = pl.to_norm @ warp_px @ pl.from_norm
     if mask is not None:
         m = mask if mask.shape == (h, w) else cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST)
         in_mask = m[pl.ys.astype(np.intp), pl.xs.astype(np.intp)] > 0
@@ -211,7 +212,7 @@ def refine(
         in_mask = np.ones(pl.n, bool)
     corners = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]) * np.array(pl.centre) / pl.scale
     kept = 0.0
-    from_norm = np.linalg.inv(pl.to_norm)
+    from_norm = pl.from_norm
     weight = in_mask
     err = np.zeros(pl.n)
     for _ in range(iterations):

@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from .cost import CandidateCost
-from .motion import MOTION_MODELS, project_to_motion, to_level
+from .motion import MOTION_MODELS, project_to_motion, scale_inverse, to_level
 from .moving import moving_grid
 from .proxies import Pyramid, build_pyramid, gray_proxy, level_widths, local_contrast
 from .refine import PointLevel, refine
@@ -284,7 +284,7 @@ class CameraSolver:
             to_level(matrix, s), mask, robust=self.reject_foreground,
             trim=self.cell_trim and level < len(self.widths) - 1, iterations=iterations, tolerance=tolerance,
         )  # fmt: skip
-        return np.linalg.inv(s) @ m @ s, rho
+        return scale_inverse(s) @ m @ s, rho
 
     def _static_set(
         self, level: int, levels: Pyramid, matrix: np.ndarray, previous: np.ndarray | None, *, slack: float,

@@ -27,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+from ..heap import configure_heap
 from .lifeline import die_with_parent
 from .solver import Alignment, CameraSolver
 
@@ -56,6 +57,7 @@ def _start(reference: np.ndarray, kwargs: dict, learned: bool) -> None:
 
     global _SOLVER
     die_with_parent()  # a killed batch takes its solver processes with it
+    configure_heap()  # freed proxies are reused, not faulted in again (~0.3 s of CPU per 96 frames each)
     cv2.setNumThreads(1)
     coarse = None
     if learned:
