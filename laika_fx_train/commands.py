@@ -72,9 +72,6 @@ def _train(args: argparse.Namespace) -> int:
     if (getattr(args, "motion_bar", False) or getattr(args, "shot_work", None)) and not args.calibrate_only:
         print("laika-fx: error: --motion-bar and --shot-work go with --calibrate-only", file=sys.stderr)
         return 2
-    if getattr(args, "shot_work", None) and not args.motion_bar:
-        print("laika-fx: error: --shot-work goes with --motion-bar", file=sys.stderr)
-        return 2
     if args.minutes is None:
         args.minutes = 20.0
     if args.lr is None:
@@ -97,7 +94,7 @@ def _train(args: argparse.Namespace) -> int:
         out_dir = kwargs.get("out_dir", train.MODELS_DIR)
         if train.detector_world(out_dir) == "wide" and not _has_sources(args, "validation"):
             return 2
-        meta = train.calibrate_detector(out_dir, sources_root=_sources_arg(args), motion_bar=args.motion_bar,
+        meta = train.calibrate_detector(out_dir, sources_root=_sources_arg(args), motion_bar=args.motion_bar or None,
                                         shot_work=Path(args.shot_work) if args.shot_work else None)  # fmt: skip
     elif args.model == "seam-detector":
         if args.world == "wide" and not _has_sources(args, "train"):
@@ -390,10 +387,11 @@ def _register_seam(train, eval_) -> None:
             t.add_argument("--motion-bar", action="store_true",
                            help="with --calibrate-only: calibrate the motion prior's bar too (the median probability "
                                 "a line on what moved against the set needs), on validation shots run through the "
-                                "real stabilize analysis (~10 min more; docs/models.md)")
+                                "real stabilize analysis (~10 min more; docs/models.md); without it, as the model "
+                                "was calibrated")
             t.add_argument("--shot-work", metavar="DIR",
-                           help="with --motion-bar: write and analyse those shots here and keep them (reused by a "
-                                "later run; default a temporary folder)")
+                           help="with --calibrate-only, when the motion prior's bar is calibrated: write and analyse "
+                                "those shots here and keep them (reused by a later run; default a temporary folder)")
             t.add_argument("--init-from", metavar="CHECKPOINT",
                            help="start from a four-level detector's checkpoint.pt (the net shipped before the "
                                 "1/32 context level) or from an FP32 IR of this net (e.g. the shipped "

@@ -703,7 +703,7 @@ def test_calibrate_only_recalibrates_on_the_validation_sources(tmp_path):
     assert (tmp_path / "seam_detector.json").read_bytes() == before
     if not all(manifest_paths(sid) for sid in source_ids("validation")):
         pytest.skip("the validation sources are not fetched here (laika-fx train fetch-sources)")
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=2700)  # with the motion bar: ~25 min
     assert r.returncode == 0, r.stderr
     meta = json.loads((tmp_path / "seam_detector.json").read_text())
     shipped = json.loads((MODELS_DIR / "seam_detector.json").read_text())
@@ -820,5 +820,5 @@ def test_motion_bar_options_go_with_calibrate_only(capsys):
 
     assert main(["train", "seam-detector", "--motion-bar"]) == 2
     assert "go with --calibrate-only" in capsys.readouterr().err
-    assert main(["train", "seam-detector", "--calibrate-only", "--shot-work", "somewhere"]) == 2
-    assert "--shot-work goes with --motion-bar" in capsys.readouterr().err
+    assert main(["train", "seam-detector", "--shot-work", "somewhere"]) == 2
+    assert "go with --calibrate-only" in capsys.readouterr().err
