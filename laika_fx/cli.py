@@ -565,7 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--cache-mb", type=_number("--cache-mb", minimum=0, maximum=2**30), default=None, metavar="MB",
                    help="memory for frames decoded by the analyze pass and reused by the render pass "
                         f"(default: {DEFAULT_CACHE_MB:.0f}, 25 frames of 1080p, 6 of 4K; none for uncompressed TIFF; "
-                        "0 = decode every frame again)")  # fmt: skip
+                        "0 = none: frames go to the spill, or with --spill-mb 0 are decoded again)")  # fmt: skip
     b.add_argument("--spill-mb", type=_number("--spill-mb", minimum=0, maximum=2**30), default=None, metavar="MB",
                    help="disk in OUTPUT for decoded frames the frame cache has no room for, read back by the render "
                         f"pass instead of decoding them again (default: {DEFAULT_SPILL_MB:.0f}, at most half the free "

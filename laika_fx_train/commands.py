@@ -67,11 +67,11 @@ def _learn_from_shot(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from .seam import train
 
-    if args.model == "seam-detector" and args.from_shot:
-        return _learn_from_shot(args)
     if (getattr(args, "motion_bar", False) or getattr(args, "shot_work", None)) and not args.calibrate_only:
         print("laika-fx: error: --motion-bar and --shot-work go with --calibrate-only", file=sys.stderr)
         return 2
+    if args.model == "seam-detector" and args.from_shot:
+        return _learn_from_shot(args)
     if args.minutes is None:
         args.minutes = 20.0
     if args.lr is None:

@@ -153,11 +153,16 @@ def test_the_motion_prior_bar():
     assert kept[20].sum() == 50
     kept, _, _ = select_lines(prob, 0.98, 0.5, gate="face", face=face, moving=moving, moving_confident=0.995)
     assert not kept[20].any()
-    # 25 px on the face, 25 px on what moved: on the puppet together
+    # 20 px on the face, 20 px on what moved (each under half of the 50 px line): on the puppet
+    # together; either alone is not
     face2, moving2 = np.zeros(prob.shape, bool), np.zeros(prob.shape, bool)
-    face2[35:45, 10:35], moving2[35:45, 35:60] = True, True
+    face2[35:45, 10:30], moving2[35:45, 30:50] = True, True
     kept, _, _ = select_lines(prob, 0.98, 0.5, gate="face", face=face2, moving=moving2)
     assert kept[40].sum() == 50
+    kept, _, _ = select_lines(prob, 0.98, 0.5, gate="face", face=np.zeros_like(face2), moving=moving2)
+    assert not kept[40].any()
+    kept, _, _ = select_lines(prob, 0.98, 0.5, gate="face", face=face2, moving=None)
+    assert not kept[40].any()
     # without a face finder the motion prior plays no part (every line is kept, as before)
     kept, _, _ = select_lines(prob, 0.98, 0.5, gate="auto", face=None, moving=moving, moving_confident=0.995)
     assert kept[40].sum() == 50

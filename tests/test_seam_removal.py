@@ -603,7 +603,7 @@ def test_calibration_holds_the_flagged_bar_on_extra_seam_free_scenes():
 def test_calibration_of_the_motion_prior_on_shots():
     """Shot frames are judged with their moving grid: a line on what moved needs the motion
     bar; the seam-free shots hold the flagged bar on their own (a stills bar cannot hide them);
-    the bar is the lowest that keeps them clean, so the seam on a moving head is still found."""
+    among the bars that keep them clean and find the seam, the highest is kept."""
     from types import SimpleNamespace
 
     from laika_fx_train.seam.evaluate import calibrate_threshold

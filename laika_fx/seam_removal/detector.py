@@ -284,8 +284,9 @@ class SeamDetector:
             pixels); then lines inside it are painted out and the others left alone, whatever
             the gate. None or empty: the gate decides.
         moving : where the frame moved against the set (a bool grid laid over the frame,
-            ``FrameContext.moving``), or None: with a face finder, the gate takes a line on
-            moving cells as a line on a face (the puppet moves, set lines do not).
+            ``FrameContext.moving``), or None: with a face finder, the gate paints out a line
+            on moving cells when its median probability reaches ``moving_confident`` (the
+            puppet moves, set lines do not; 0: as a line on a face).
         """
         rgb = self.working_rgb(frame)
         prob = self.seam_probability(rgb)

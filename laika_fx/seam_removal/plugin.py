@@ -72,7 +72,8 @@ class SeamRemoval(Plugin):
                    f"0 = the value calibrated with the model (else {CONFIDENT})"),
         Param("motion", str, "on", choices=("on", "off"),
               help="gates auto and face: on = a line on what moved against the set in this frame (the puppet, "
-                   "as the stabilize analysis saw it) counts as a line on a face; off = only the face finder"),
+                   "as the stabilize analysis saw it) is painted out when the detector's median along it reaches "
+                   "the model's moving_confident (0: as on a face); off = only the face finder"),
         Param("inpainter", str, "learned", choices=INPAINTERS,
               help="learned (residual over Telea), or OpenCV telea / ns"),
         Param("precision", str, "int8", choices=("int8", "fp32"), help="model precision on OpenVINO"),

@@ -266,11 +266,14 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
         convs = _conv_names(fp32)
         return {"subset_size": 300, "ignored_names": convs[:2] + convs[-1:]}
 
+    motion_bar = _has_motion_bar(out_dir)  # the model there was calibrated with it: so is this one
     meta = ship(net, "seam_detector", out_dir=out_dir, example_inputs=[example],
                 check_inputs=[frames[:2].transpose(0, 3, 1, 2).astype(np.float32) * unit],
-                validate=_detector_validation(out_dir, world, sources_root), quantization=quantization, qat=qat,
-                calibration=None if qat is not None else _calibration(frames, seed + 1, scale=float(unit), channels_last=True),
-                quantize_options=quantize_options, **_detector_record(world), training=_training_record(world))  # fmt: skip
+                validate=_detector_validation(out_dir, world, sources_root, motion_bar), quantization=quantization,
+                qat=qat, calibration=None if qat is not None else _calibration(frames, seed + 1, scale=float(unit),
+                                                                               channels_last=True),
+                quantize_options=quantize_options, **_detector_record(world, motion_bar),
+                training=_training_record(world))  # fmt: skip
     log_record(run_dir, {"event": "exported", **meta})
     return meta
 
@@ -438,7 +441,7 @@ def _detector_record(world: str = "synthetic", motion_bar: bool = False) -> dict
                                   "face_gate": bool(v[p].get("face_gate", gate)),
                                   **({"confident": v[p]["confident"]} if v[p].get("confident") else {}),
                                   **({"moving_confident": v[p]["moving_confident"]}
-                                     if v[p].get("moving_confident") else {})}
+                                     if v[p].get("moving_confident") is not None else {})}
                               for p in ("int8", "fp32")},  # fmt: skip
     }
 
@@ -449,6 +452,14 @@ def detector_world(out_dir: Path = MODELS_DIR) -> str:
     path = out_dir / "seam_detector.json"
     old = json.loads(path.read_text()) if path.exists() else {}
     return old.get("training", {}).get("world", "synthetic")
+
+
+def _has_motion_bar(out_dir: Path) -> bool:
+    """Whether the detector JSON in ``out_dir`` was calibrated with the motion prior's bar (its
+    ``runtime`` has a ``moving_confident``, 0 included): recalibrations keep doing so."""
+    path = Path(out_dir) / "seam_detector.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    return any("moving_confident" in v for v in old.get("runtime", {}).values())
 
 
 def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None = None,
@@ -468,7 +479,7 @@ def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None 
     old = json.loads(path.read_text()) if path.exists() else {}
     world = old.get("training", {}).get("world", "synthetic")
     if motion_bar is None:
-        motion_bar = any("moving_confident" in v for v in old.get("runtime", {}).values())
+        motion_bar = _has_motion_bar(out_dir)
     validate = _detector_validation(out_dir, world, sources_root, motion_bar, shot_work)
     return record_metrics("seam_detector", out_dir, validate, quantization=old.get("quantization", "unknown"),
                           torch_ir_max_abs_diff=old.get("torch_ir_max_abs_diff"),
