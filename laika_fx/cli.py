@@ -56,7 +56,7 @@ from .report import (
 from .sequence import ShotError, format_frame_range, open_shot, parse_frame_range
 from .shapes import ShapesError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 #: most render worker threads one batch may start
 MAX_WORKERS = 256
 
@@ -161,8 +161,24 @@ def abort_now() -> None:
         sys.stderr.write("\nlaika-fx: aborted\n")
         sys.stderr.flush()
         sys.stdout.flush()
+        from .pipeline import remove_live_spills
+
+        remove_live_spills()  # os._exit skips the runs' own clean-up
     finally:
         os._exit(EXIT_ABORTED)
+
+
+def terminate_now(signum=None, frame=None) -> None:
+    """SIGTERM (a farm scheduler stopping a task, ``kill``): remove the runs' spill folders
+    and exit at once with 143 (128 + SIGTERM), as :func:`abort_now` does for a second Ctrl-C."""
+    try:
+        sys.stderr.write("\nlaika-fx: terminated\n")
+        sys.stderr.flush()
+        from .pipeline import remove_live_spills
+
+        remove_live_spills()
+    finally:
+        os._exit(EXIT_TERMINATED)
 
 
 def parse_settings(items: Sequence[str]) -> dict[str, dict[str, str]]:
@@ -240,7 +256,7 @@ class _Interrupts:
 
     def __init__(self, cancel: Cancel) -> None:
         self.cancel = cancel
-        self.old = None
+        self.old = self.old_term = None
 
     def _on_signal(self, signum, frame) -> None:
         if self.cancel.is_set():
@@ -251,11 +267,13 @@ class _Interrupts:
     def __enter__(self) -> _Interrupts:
         if threading.current_thread() is threading.main_thread():
             self.old = signal.signal(signal.SIGINT, self._on_signal)
+            self.old_term = signal.signal(signal.SIGTERM, terminate_now)
         return self
 
     def __exit__(self, *exc) -> None:
         if self.old is not None:  # once cancelled, a Ctrl-C until the very exit means "exit now"
             signal.signal(signal.SIGINT, (lambda *_: abort_now()) if self.cancel.is_set() else self.old)
+            signal.signal(signal.SIGTERM, self.old_term)
 
 
 def _batch_on_dask(args: argparse.Namespace, shot, plugins, options: BatchOptions) -> int:
@@ -569,7 +587,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--spill-mb", type=_number("--spill-mb", minimum=0, maximum=2**30), default=None, metavar="MB",
                    help="disk in OUTPUT for decoded frames the frame cache has no room for, read back by the render "
                         f"pass instead of decoding them again (default: {DEFAULT_SPILL_MB:.0f}, at most half the free "
-                        "space; none for uncompressed TIFF; 0 = none; removed when the run ends)")  # fmt: skip
+                        "space; none for uncompressed TIFF nor for farm chunks unless given; 0 = none; removed when the run "
+                        "ends, on SIGTERM and on a second Ctrl-C)")  # fmt: skip
     b.add_argument("--memory-mb", type=_number("--memory-mb", minimum=1, maximum=2**30), default=None, metavar="MB",
                    help="cap on the decoded frames held at once (frame cache + frames in flight); the cache "
                         "shrinks first, then the queues (default: no cap)")

@@ -266,6 +266,7 @@ class FrameCache:
         self._frames: dict[int, np.ndarray] = {}
         # spilled frames: frame -> (shape, dtype) once its file is complete, None while written
         self._spilled: dict[int, tuple[tuple[int, ...], np.dtype] | None] = {}
+        self._closed = False  # cleared: nothing more is spilled
         self._lock = threading.Lock()
 
     def put(self, frame: int, array: np.ndarray) -> bool:
@@ -278,7 +279,7 @@ class FrameCache:
                 self._frames[frame] = array
                 self.nbytes += array.nbytes
                 return True
-            if self.spilled_nbytes + array.nbytes > self.spill_bytes:
+            if self.spilled_nbytes + array.nbytes > self.spill_bytes or self._closed:
                 return False
             self._spilled[frame] = None  # reserved: get() finds nothing until the file is complete
             self.spilled_nbytes += array.nbytes
@@ -286,17 +287,19 @@ class FrameCache:
                 if self.spill_dir is None:
                     assert self.spill_root is not None
                     self.spill_dir = Path(tempfile.mkdtemp(prefix=spill_folder_prefix(), dir=self.spill_root))
+                    _live_spills(add=self.spill_dir)
             except OSError:  # e.g. the output folder is read-only now: no spill for this run
                 self.spill_bytes = 0
                 self._spilled.pop(frame, None)
                 self.spilled_nbytes -= array.nbytes
                 return False
+            path = self._spill_path(frame)
         c0 = time.thread_time()
         try:  # the file is written outside the lock: readers of other frames do not wait
-            with open(self._spill_path(frame), "wb") as fh:
+            with open(path, "wb") as fh:
                 fh.write(memoryview(np.ascontiguousarray(array)).cast("B"))
-        except OSError:  # a full disk: this frame is read again by the render pass
-            self._spill_path(frame).unlink(missing_ok=True)
+        except OSError:  # a full disk (or the folder removed by clear()): the render pass reads it again
+            path.unlink(missing_ok=True)
             with self._lock:
                 self._spilled.pop(frame, None)
                 self.spilled_nbytes -= array.nbytes
@@ -318,12 +321,13 @@ class FrameCache:
             arr = self._frames.get(frame)
             meta = self._spilled.get(frame) if arr is None else None
             self.hits += arr is not None or meta is not None
+            path = self._spill_path(frame) if meta is not None else None
         if meta is not None:
             c0 = time.thread_time()
             shape, dtype = meta
             arr = np.empty(shape, dtype)
             try:
-                with open(self._spill_path(frame), "rb", buffering=0) as fh:
+                with open(path, "rb", buffering=0) as fh:
                     complete = fh.readinto(memoryview(arr).cast("B")) == arr.nbytes
             except OSError:  # discarded meanwhile (or the file is gone): decode instead
                 complete = False
@@ -357,19 +361,23 @@ class FrameCache:
             if spilled:
                 shape, dtype = self._spilled.pop(frame)
                 self.spilled_nbytes -= int(np.prod(shape)) * np.dtype(dtype).itemsize
+                path = self._spill_path(frame)
         if spilled:
-            self._spill_path(frame).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
 
     def clear(self) -> None:
-        """Forget every frame and remove the spill folder."""
+        """Forget every frame and remove the spill folder; nothing is spilled after it (a
+        thread of the run still putting frames does not make a new folder)."""
         with self._lock:
             self._frames.clear()
             self.nbytes = 0
             self._spilled.clear()
             self.spilled_nbytes = 0
+            self._closed = True
             spill_dir, self.spill_dir = self.spill_dir, None
         if spill_dir is not None:
             shutil.rmtree(spill_dir, ignore_errors=True)
+            _live_spills(remove=spill_dir)
 
 
 #: the spill folder's name in OUTPUT: ``.laika_fx_frames.<pid>.<host>.<random>`` (removed when
@@ -390,6 +398,29 @@ def _pid_alive(pid: int) -> bool:
     except OSError:  # exists, another user's
         return True
     return True
+
+
+_LIVE_SPILLS: set[Path] = set()
+_LIVE_SPILLS_LOCK = threading.Lock()
+
+
+def _live_spills(*, add: Path | None = None, remove: Path | None = None) -> None:
+    with _LIVE_SPILLS_LOCK:
+        if add is not None:
+            _LIVE_SPILLS.add(add)
+        if remove is not None:
+            _LIVE_SPILLS.discard(remove)
+
+
+def remove_live_spills() -> int:
+    """Remove the spill folders of this process's runs that are still going: for an exit that
+    skips the runs' own clean-up (a second Ctrl-C, SIGTERM; ``laika_fx.cli``). Returns how many."""
+    with _LIVE_SPILLS_LOCK:
+        folders = list(_LIVE_SPILLS)
+        _LIVE_SPILLS.clear()
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(folders)
 
 
 def spill_folder_prefix() -> str:
@@ -1107,8 +1138,8 @@ def run_batch(
         io_threads, qsize, cache_mb = apply_memory_cap(opts.memory_mb, frame_bytes, workers=workers,
                                                        io_threads=io_threads, qsize=qsize, cache_mb=cache_mb)  # fmt: skip
     spill_mb = opts.spill_mb
-    if spill_mb is None:
-        spill_mb = 0.0 if compression == 1 else DEFAULT_SPILL_MB
+    if spill_mb is None:  # farm chunks run many at once, often on shared storage: no spill unless asked
+        spill_mb = 0.0 if compression == 1 or opts.chunk else DEFAULT_SPILL_MB
     remove_stale_spills(out_dir)
     cache = make_frame_cache(out_dir, cache_mb=cache_mb, spill_mb=spill_mb)
     try:

@@ -840,3 +840,39 @@ def test_resume_with_other_settings_says_the_kept_frames_have_the_old_ones(tmp_p
     assert run(0.5, True) == [note]  # the frames on disk still have the old settings
     assert run(0.5, False) == []  # every frame rendered again
     assert run(0.5, True) == []
+
+
+@pytest.mark.parametrize("how", ["sigterm", "two_ctrl_c"])
+def test_a_terminated_batch_removes_its_spill_folder(tmp_path: Path, how: str):
+    """SIGTERM (a farm scheduler stopping a task) and a second Ctrl-C exit at once (143 / 130)
+    without the run's own clean-up; the spill folder of decoded frames goes with them (or
+    with the run's clean-up when the first Ctrl-C had finished the run)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    make_shot(tmp_path / "s", 40, shape=(400, 600, 3))
+    out = tmp_path / "o"
+    proc = subprocess.Popen([sys.executable, "-m", "laika_fx", "batch", str(tmp_path / "s"), str(out), "--plugins",
+                             "deflicker", "--cache-mb", "0", "--workers", "1", "-q"],
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.glob(".laika_fx_frames.*")) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.005)
+        assert list(out.glob(".laika_fx_frames.*")), "the run spilled no frame"
+        if how == "sigterm":
+            proc.send_signal(signal.SIGTERM)
+        else:
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.005)
+            proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    # two Ctrl-C: 130, or 1 when the first had already cancelled the run by the second
+    assert proc.returncode in ((143,) if how == "sigterm" else (130, 1)), err
+    assert not list(out.glob(".laika_fx_frames.*"))
+    assert "Traceback" not in err
