@@ -342,6 +342,14 @@ def calibration_shots(*, seed: int, seamed_per_source: int, free_per_source: int
     from .world import source_shots
 
     log = log or (lambda _line: None)
+    # shots analysed before are reused by folder name: only those of the same settings
+    settings = {"seed": seed, "seamed_per_source": seamed_per_source, "free_per_source": free_per_source,
+                "frames": frames, "hw": list(hw), "sources": str(sources.sources_root(root))}  # fmt: skip
+    stamp = Path(work) / "calibration_shots.json"
+    if stamp.exists() and json.loads(stamp.read_text()) != settings:
+        raise ValueError(f"{work} holds calibration shots of other settings ({stamp}): empty it or use another folder")
+    Path(work).mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps(settings) + "\n")
     out: dict[str, list] = {"seam": [], "free": []}
     for sid in sources.source_ids("validation"):
         seeds = shot_seeds(sid, seed)
