@@ -9,10 +9,14 @@ from __future__ import annotations
 __all__ = ["HEAP_ARENAS", "HEAP_MMAP_THRESHOLD", "HEAP_TRIM_THRESHOLD", "configure_heap"]
 
 HEAP_ARENAS = 1
-#: buffers of at least this many bytes get their own mapping (a 4K 16-bit RGB frame is 50 MB)
-HEAP_MMAP_THRESHOLD = 64 * 2**20
+#: buffers of at least this many bytes get their own mapping (a 4K 8-bit RGB frame is 25 MB, a
+#: 16-bit one 50 MB). 32 MiB is the largest value mallopt(3) documents on 64-bit systems (64 MiB,
+#: the first choice, was accepted by this machine's glibc 2.36, maybe not by others); 96-frame
+#: 1080p shot, alternating in one bench run: 134-135 CPU ms per frame, RSS sum 562-575 MB at
+#: 64 MiB against 136-137 ms, 564-565 MB at 32 MiB (same within noise)
+HEAP_MMAP_THRESHOLD = 32 * 2**20
 #: free memory at the top of the heap beyond this goes back to the system
-HEAP_TRIM_THRESHOLD = 64 * 2**20
+HEAP_TRIM_THRESHOLD = 32 * 2**20
 _heap_set = False
 
 
@@ -35,7 +39,7 @@ def configure_heap() -> bool:
 
     With one heap alone, glibc still gives the heap's free top back to the system whenever
     it exceeds twice the largest buffer freed (~12 MB at 1080p), so frames were faulted in
-    again and again: fixed thresholds of 64 MB keep up to 64 MB free for reuse (same shot,
+    again and again: fixed thresholds (64 MB then; 32 MiB now, see above) keep that much free for reuse (same shot,
     session 6: 90-94k page faults -> 57-61k, kernel CPU 0.37-0.50 -> 0.16-0.20 s per run,
     largest process 452-455 -> 454-474 MB). The trim threshold is set only once the mmap
     threshold took: setting it alone switches glibc's threshold raising off, and every
