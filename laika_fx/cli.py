@@ -157,28 +157,27 @@ def abort_now() -> None:
     a partial file under a final name), which ``--resume`` ignores. Solver processes die
     with this one (:mod:`laika_fx.stabilize.lifeline`).
     """
+    _exit_now("aborted", EXIT_ABORTED)
+
+
+def terminate_now(signum=None, frame=None) -> None:
+    """SIGTERM (a farm scheduler stopping a task, ``kill``): exit at once with 143 (128 +
+    SIGTERM), as :func:`abort_now` does for a second Ctrl-C."""
+    _exit_now("terminated", EXIT_TERMINATED)
+
+
+def _exit_now(what: str, code: int) -> None:
+    """Say ``what`` on stderr, remove the runs' spill folders (``os._exit`` skips the runs' own
+    clean-up) and exit with ``code`` at once."""
     try:
-        sys.stderr.write("\nlaika-fx: aborted\n")
+        sys.stderr.write(f"\nlaika-fx: {what}\n")
         sys.stderr.flush()
         sys.stdout.flush()
         from .pipeline import remove_live_spills
 
-        remove_live_spills()  # os._exit skips the runs' own clean-up
-    finally:
-        os._exit(EXIT_ABORTED)
-
-
-def terminate_now(signum=None, frame=None) -> None:
-    """SIGTERM (a farm scheduler stopping a task, ``kill``): remove the runs' spill folders
-    and exit at once with 143 (128 + SIGTERM), as :func:`abort_now` does for a second Ctrl-C."""
-    try:
-        sys.stderr.write("\nlaika-fx: terminated\n")
-        sys.stderr.flush()
-        from .pipeline import remove_live_spills
-
         remove_live_spills()
     finally:
-        os._exit(EXIT_TERMINATED)
+        os._exit(code)
 
 
 def parse_settings(items: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -78,14 +78,15 @@ def shot_seeds(source_id: str, seed: int) -> dict[str, int]:
 
 
 def build_source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, int], frames: int,
-                       root: Path | None = None, infos: list | None = None) -> list[list]:  # fmt: skip
-    """``count`` shots of ``source_id``: ``count - count // 2`` with a seam on every head
-    (p_seam 1; a head too small for a seam line has none) and ``count // 2`` seam-free.
-    ``infos`` gets each shot's ``make_world_shot`` info (its camera shakes among them)."""
+                       root: Path | None = None, infos: list | None = None, free: int | None = None) -> list[list]:  # fmt: skip
+    """``count`` shots of ``source_id``: first ``count - free`` with a seam on every head
+    (p_seam 1; a head too small for a seam line has none), then ``free`` seam-free ones
+    (default ``count // 2``). ``infos`` gets each shot's ``make_world_shot`` info (its camera
+    shakes among them)."""
     from .world import source_shots
 
     seeds = shot_seeds(source_id, seed)
-    n_free = count // 2
+    n_free = count // 2 if free is None else free
     shots = source_shots(source_id, count - n_free, seed=seeds["seam"], hw=hw, frames=frames, p_seam=1.0, root=root,
                          infos=infos)  # fmt: skip
     if n_free:
@@ -339,7 +340,6 @@ def calibration_shots(*, seed: int, seamed_per_source: int, free_per_source: int
     from types import SimpleNamespace
 
     from .. import sources
-    from .world import source_shots
 
     log = log or (lambda _line: None)
     # shots analysed before are reused by folder name: only those of the same settings
@@ -352,19 +352,19 @@ def calibration_shots(*, seed: int, seamed_per_source: int, free_per_source: int
     stamp.write_text(json.dumps(settings) + "\n")
     out: dict[str, list] = {"seam": [], "free": []}
     for sid in sources.source_ids("validation"):
-        seeds = shot_seeds(sid, seed)
-        for kind, count, p_seam in (("seam", seamed_per_source, 1.0), ("free", free_per_source, 0.0)):
-            shots = source_shots(sid, count, seed=seeds[kind], hw=hw, frames=frames, p_seam=p_seam, root=root)
-            for i, shot in enumerate(shots):
-                folder = Path(work) / sid / f"{kind}{i:02d}"
-                dest = Path(work) / sid / f"{folder.name}.out"
-                if not (dest / "stabilize.json").exists():
-                    write_shot(shot, folder)
-                    run_batch(folder, dest, ("--plugins", "stabilize"))
-                grids = moving_grids(dest)
-                for k, scene in enumerate(shot):
-                    rgb8 = (np.clip(scene.frame, 0, 1) * 255 + 0.5).astype(np.uint8)
-                    out[kind].append(SimpleNamespace(frame=rgb8, mask=scene.mask, source=sid, shot=i,
-                                                     moving=grids.get(FIRST_FRAME + k)))  # fmt: skip
+        shots = build_source_shots(sid, seamed_per_source + free_per_source, seed=seed, hw=hw, frames=frames,
+                                   root=root, free=free_per_source)  # fmt: skip
+        for j, shot in enumerate(shots):
+            kind, i = ("seam", j) if j < seamed_per_source else ("free", j - seamed_per_source)
+            folder = Path(work) / sid / f"{kind}{i:02d}"
+            dest = Path(work) / sid / f"{folder.name}.out"
+            if not (dest / "stabilize.json").exists():
+                write_shot(shot, folder)
+                run_batch(folder, dest, ("--plugins", "stabilize"))
+            grids = moving_grids(dest)
+            for k, scene in enumerate(shot):
+                rgb8 = (np.clip(scene.frame, 0, 1) * 255 + 0.5).astype(np.uint8)
+                out[kind].append(SimpleNamespace(frame=rgb8, mask=scene.mask, source=sid, shot=i,
+                                                 moving=grids.get(FIRST_FRAME + k)))  # fmt: skip
         log(f"{sid}: {seamed_per_source} + {free_per_source} shots written and analysed")
     return out["seam"], out["free"]
