@@ -87,7 +87,11 @@ def _train(args: argparse.Namespace) -> int:
         recalibrate = (out_dir / "seam_detector_int8.xml").exists()
         if recalibrate and train.detector_world(out_dir) == "wide" and not _has_sources(args, "validation"):
             return 2  # before training, not after
-        meta = {"face_finder": train.train_face_finder(**kwargs, samples=args.samples or 2400)}
+        if args.world == "wide" and not _has_sources(args, "train"):
+            return 2
+        meta = {"face_finder": train.train_face_finder(**kwargs, samples=args.samples or 2400, world=args.world,
+                                                       sources_root=_sources_arg(args), p_paint=args.p_paint,
+                                                       init_from=Path(args.init_from) if args.init_from else None)}
         if recalibrate:
             meta["seam_detector"] = train.calibrate_detector(out_dir, sources_root=_sources_arg(args))
     elif args.model == "seam-detector" and args.calibrate_only:
@@ -398,6 +402,16 @@ def _register_seam(train, eval_) -> None:
                                 "laika_fx/models/seam_detector_fp32.xml); ignored when the run folder has a "
                                 "checkpoint to resume")
         if name == "face-finder":
+            t.add_argument("--world", choices=("wide", "synthetic"), default="synthetic",
+                           help="training scenes: synthetic = the procedural puppet on the 16 bundled photographs "
+                                "(default: the shipped finder's world), wide = heads of every kind (puppets, "
+                                "photo-textured blobs, cut-out objects) on the package image sources (laika-fx "
+                                "train fetch-sources; validated on the validation sources)")
+            t.add_argument("--p-paint", type=float, default=0.0,
+                           help="with --world wide: share of the heads made to look painted or drawn (default 0)")
+            t.add_argument("--init-from", metavar="FP32_XML",
+                           help="start from an FP32 IR of this net (e.g. laika_fx/models/face_finder_fp32.xml); "
+                                "ignored when the run folder has a checkpoint to resume")
             t.set_defaults(func=_train, model=name, qat_minutes=0.0)
             continue
         if name == "inpainter":

@@ -302,3 +302,52 @@ def test_retraining_the_face_finder_beside_a_wide_world_detector_needs_the_valid
     err = capsys.readouterr().err
     assert code == 2 and "validation sources" in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "r").exists() and not (out / "face_finder_int8.xml").exists()
+
+
+# --------------------------------------------------------------------------- face finder on the wide world
+def test_world_face_scenes_are_deterministic_and_mark_the_heads(tmp_path):
+    from laika_fx_train.seam import world
+
+    root = _fake_sources(tmp_path / "src")
+    frames, faces = world.world_face_scenes(12, seed=5, hw=(96, 128), root=root, p_paint=0.3)
+    again, faces2 = world.world_face_scenes(12, seed=5, hw=(96, 128), root=root, p_paint=0.3)
+    assert frames.dtype == np.uint8 and frames.shape == (12, 48, 64, 3)  # shrunk to the finder's size
+    assert faces.dtype == np.uint8 and faces.shape == (12, 48, 64) and set(np.unique(faces)) <= {0, 1}
+    assert np.array_equal(frames, again) and np.array_equal(faces, faces2)
+    with_face = faces.any(axis=(1, 2))
+    assert 6 <= with_face.sum() < 12  # most scenes have a head (p_head 0.8), not all
+    assert faces[with_face].mean() < 0.9  # a head, not the whole frame
+    # the face is where the head was drawn: it differs from the set around it
+    i = int(np.argmax(with_face))
+    assert frames[i].std() > 5
+
+
+def test_training_the_face_finder_on_the_wide_world_without_sources_is_one_line(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from laika_fx.cli import main
+
+    code = main(["train", "face-finder", "--world", "wide", "--sources", str(tmp_path / "none"),
+                 "--run-dir", str(tmp_path / "r"), "--out-dir", str(tmp_path / "m")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "fetch-sources" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "m").exists() and not (tmp_path / "r").exists()  # nothing started
+
+
+def test_a_face_finder_starts_from_the_shipped_ir(tmp_path):
+    """``--init-from``: the shipped FP32 IR's weights load into FaceNet exactly."""
+    torch = pytest.importorskip("torch")
+    from laika_fx.accelerators.runtime import MODELS_DIR
+    from laika_fx.seam_removal.face import FaceFinder
+    from laika_fx_train.seam.nets import FaceNet
+    from laika_fx_train.ship import load_ir_weights
+
+    xml = MODELS_DIR / "face_finder_fp32.xml"
+    if not xml.exists():
+        pytest.skip("no shipped face finder")
+    net = load_ir_weights(FaceNet(), xml)
+    x = np.random.default_rng(0).random((1, 3, 64, 96), np.float32)
+    with torch.no_grad():
+        torch_out = net(torch.from_numpy(x)).numpy()[0, 0]
+    ir_out = FaceFinder(model_xml=xml, precision="fp32")._net(64, 96)(x)[0][0, 0]
+    assert torch_out.shape == ir_out.shape == (32, 48)
+    np.testing.assert_allclose(torch_out, ir_out, atol=1e-3)

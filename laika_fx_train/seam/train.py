@@ -487,6 +487,13 @@ def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None 
 
 
 # --------------------------------------------------------------------------- face finder
+#: version of what ``world.world_face_scenes`` makes (names the run's data cache)
+WIDE_FACE_DATA_VERSION = 1
+#: what a wide-world face finder is validated on
+WIDE_FACE_VALIDATION = ("32 wide-world scenes per validation source (seed 2024, 352x480: the detector's calibration "
+                        "scenes); IoU of the found face, seam pixels on it, false face pixels on head-less scenes")
+
+
 def train_face_finder(
     *,
     run_dir: Path = Path("runs/face_finder"),
@@ -497,24 +504,45 @@ def train_face_finder(
     seed: int = 0,
     threads: int = 1,
     lr: float = 2e-3,
+    world: str = "synthetic",
+    sources_root: Path | None = None,
+    init_from: Path | None = None,
+    p_paint: float = 0.0,
 ) -> dict:
     """Train the face finder (:class:`~.nets.FaceNet`) and ship FP32 + INT8 IRs.
 
-    ``samples`` scenes rendered at 272x400 and shrunk to 136x200 (``data.face_scenes``),
-    seen as random 128x192 windows with flips and exposure changes. The target is the
-    replaceable face (head without hair), downsampled to the network's output (1/2).
-    INT8 by NNCF post-training quantization (a coarse map: no layer needs FP32).
+    ``samples`` scenes rendered at 272x400 and shrunk to 136x200, seen as random 128x192
+    windows with flips and exposure changes. The target is where a seam can lie (the
+    replaceable face: head without hair), downsampled to the network's output (1/2).
+    ``world``: ``synthetic`` (``data.face_scenes``: the procedural puppet on the 16 bundled
+    photographs) or ``wide`` (``world.world_face_scenes``: the ``train`` package sources'
+    photographs, textures and cut-outs, heads of every kind - puppets, photo-textured blobs,
+    cut-out objects - ``p_paint`` of them painted; validated on the validation sources'
+    scenes). ``init_from``: an FP32 IR of this net (e.g. the shipped
+    ``laika_fx/models/face_finder_fp32.xml``) to start from (ignored when the run folder has
+    a checkpoint to resume). INT8 by NNCF post-training quantization (a coarse map: no
+    layer needs FP32).
     """
     import torch
     import torch.nn.functional as F
 
     from .nets import FaceNet
 
+    if world not in WORLDS:
+        raise ValueError(f"world must be one of {', '.join(WORLDS)}, got {world!r}")
     t0 = start_run(run_dir, seed=seed, threads=threads)
-    frames, faces = cached(run_dir / f"faces_v{sdata.FACE_DATA_VERSION}_{samples}_{seed}.npz",
-                            lambda: sdata.face_scenes(samples, seed=500 + seed))  # fmt: skip
-    log_record(run_dir, {"event": "data", "scenes": len(frames), "seconds": round(time.time() - t0, 1),
-                   "face_fraction": float(faces.mean()), "photos": list(sdata.TRAIN_PHOTOS)})
+    if world == "wide":
+        from .world import world_face_scenes
+
+        frames, faces = cached(run_dir / f"faces_wide_v{WIDE_FACE_DATA_VERSION}_{samples}_{seed}_{p_paint}.npz",
+                               lambda: world_face_scenes(samples, seed=500 + seed, root=sources_root,
+                                                         p_paint=p_paint))  # fmt: skip
+    else:
+        frames, faces = cached(run_dir / f"faces_v{sdata.FACE_DATA_VERSION}_{samples}_{seed}.npz",
+                                lambda: sdata.face_scenes(samples, seed=500 + seed))  # fmt: skip
+    log_record(run_dir, {"event": "data", "world": world, "scenes": len(frames),
+                         "seconds": round(time.time() - t0, 1), "face_fraction": float(faces.mean()),
+                         **_training_record(world)})  # fmt: skip
     n, h, w = faces.shape
     ch, cw = h // 16 * 16, w // 16 * 16
 
@@ -531,9 +559,16 @@ def train_face_finder(
         target = F.avg_pool2d(y, 2)  # the output is at 1/2
         return _dice_bce(net(x), target, pos_weight=1.0)
 
-    net = fit(FaceNet(), loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
-               metric="loss", started=t0)  # fmt: skip
-    return export_face_finder(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed)
+    net = FaceNet()
+    if init_from is not None and not (run_dir / "checkpoint.pt").exists():
+        from ..ship import load_ir_weights
+
+        load_ir_weights(net, init_from)
+        log_record(run_dir, {"event": "init", "from": str(init_from)})
+    net = fit(net, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
+              metric="loss", started=t0)  # fmt: skip
+    return export_face_finder(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed, world=world,
+                              sources_root=sources_root)  # fmt: skip
 
 
 def face_metrics(finder, scenes) -> dict:
@@ -563,9 +598,11 @@ def face_metrics(finder, scenes) -> dict:
     }
 
 
-def export_face_finder(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int) -> dict:
+def export_face_finder(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, seed: int,
+                       world: str = "synthetic", sources_root: Path | None = None) -> dict:  # fmt: skip
     """Ship the face finder: FP32 IR, INT8 by NNCF post-training quantization, both
-    validated on the detector's calibration scenes, ``face_finder.json``."""
+    validated (synthetic world: on the detector's calibration scenes of held-out photographs;
+    wide: on 32 scenes per validation source, seed 2024, the calibration's), ``face_finder.json``."""
     from laika_fx.seam_removal.face import FaceFinder
 
     from ..ship import ship
@@ -573,16 +610,21 @@ def export_face_finder(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray,
 
     h, w = frames.shape[1] // 16 * 16, frames.shape[2] // 16 * 16
     inputs = frames[:2, :h, :w].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
-    # the detector's threshold calibration scenes (held-out photographs, not the scenes
-    # `eval seams` reports on)
-    scenes = heldout_scenes(count=64, seed=2024, hw=(352, 480))
+    if world == "wide":
+        from .world import split_scenes
+
+        scenes = split_scenes("validation", 32, seed=2024, hw=(352, 480), root=sources_root)
+        validation = WIDE_FACE_VALIDATION
+    else:  # the detector's threshold calibration scenes (held-out photographs, not the scenes `eval seams` reports on)
+        scenes = heldout_scenes(count=64, seed=2024, hw=(352, 480))
+        validation = CALIBRATION_SCENES
     meta = ship(net, "face_finder", out_dir=out_dir, example_inputs=[inputs[:1]], check_inputs=[inputs],
                 validate=lambda xml, precision: face_metrics(FaceFinder(model_xml=xml), scenes),
                 quantization="nncf post-training, every convolution int8",
                 calibration=_calibration(frames[:, :h, :w], seed + 1, scale=1 / 255, channels_last=True),
                 quantize_options={"subset_size": 300}, int8_drop={"iou": "higher"},
-                validation_data=CALIBRATION_SCENES,
-                training=_training_record())  # fmt: skip
+                validation_data=validation,
+                training=_training_record(world))  # fmt: skip
     log_record(run_dir, {"event": "exported", **meta})
     return meta
 

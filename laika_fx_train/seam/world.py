@@ -45,7 +45,7 @@ from .. import sources
 from .data import Scene, _degrade_pair, add_distractors, apply_camera
 from .synth import draw_seam, render_puppet_head, seam_curve
 
-__all__ = ["ImagePool", "SplitPools", "make_world_scene", "make_world_shot", "source_shots", "world_scenes", "HEAD_KINDS",
+__all__ = ["ImagePool", "SplitPools", "make_world_scene", "make_world_shot", "source_shots", "world_scenes", "world_face_scenes", "HEAD_KINDS",
            "draw_groove_seam"]
 
 HEAD_KINDS = ("puppet", "blob", "cutout")
@@ -824,6 +824,34 @@ def world_scenes(n: int, *, seed: int, split: str = "train", hw: tuple[int, int]
         frames[i] = (s.frame * 65535 + 0.5).astype(np.uint16)
         masks[i] = s.mask > 0
     return frames, masks
+
+
+def world_face_scenes(n: int, *, seed: int, split: str = "train", hw: tuple[int, int] = (272, 400),
+                      root: Path | None = None, p_paint: float = 0.0,
+                      p_close_up: float = 0.3) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``n`` wide-world scenes of ``split``'s sources for the face finder (what
+    ``data.face_scenes`` makes from the synthetic world): rendered at ``hw`` and shrunk to
+    the finder's size (``data.FACE_SCALE``); heads of every training kind (procedural
+    puppets, photo-textured blobs, cut-outs), ``p_close_up`` of them close-ups.
+
+    Returns ``frames`` ``(n, H/2, W/2, 3)`` uint8 RGB and ``faces`` ``(n, H/2, W/2)`` uint8
+    (1 = where a seam can lie: the puppet's replaceable face, a blob without its cap, a
+    cut-out's inside)."""
+    from .data import CLOSE_UP_RADIUS, FACE_SCALE
+
+    rng = np.random.default_rng(seed)
+    pools = SplitPools.of(split, root)
+    h, w = round(hw[0] * FACE_SCALE), round(hw[1] * FACE_SCALE)
+    frames = np.zeros((n, h, w, 3), np.uint8)
+    faces = np.zeros((n, h, w), np.uint8)
+    for i in range(n):
+        radius = CLOSE_UP_RADIUS if rng.random() < p_close_up else (0.15, 0.75)
+        s = make_world_scene(rng, hw, pools, p_head=0.8, p_seam=0.6, head_radius=radius, p_paint=p_paint)
+        small = cv2.resize(s.frame, (w, h), interpolation=cv2.INTER_AREA)
+        frames[i] = (np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)
+        face = cv2.resize(s.face.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA)
+        faces[i] = face > 0.5
+    return frames, faces
 
 
 #: head kinds of each evaluation source's rows: the source's own head-like images where
