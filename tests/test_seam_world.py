@@ -351,3 +351,21 @@ def test_a_face_finder_starts_from_the_shipped_ir(tmp_path):
     ir_out = FaceFinder(model_xml=xml, precision="fp32")._net(64, 96)(x)[0][0, 0]
     assert torch_out.shape == ir_out.shape == (32, 48)
     np.testing.assert_allclose(torch_out, ir_out, atol=1e-3)
+
+
+def test_a_models_folder_is_judged_with_its_own_face_finder(tmp_path):
+    """``eval seams --models DIR`` and the ship rules judge a detector with the face finder it
+    was calibrated with: the one in DIR when it has one, else the shipped one."""
+    import shutil
+
+    from laika_fx.accelerators.runtime import MODELS_DIR
+    from laika_fx_train.seam.evaluate import load_detector
+
+    if not (MODELS_DIR / "face_finder_int8.xml").exists():
+        pytest.skip("no shipped face finder")
+    for p in MODELS_DIR.glob("seam_detector*"):
+        shutil.copy(p, tmp_path / p.name)
+    assert load_detector("int8", models_dir=tmp_path).face_finder.xml == MODELS_DIR / "face_finder_int8.xml"
+    for p in MODELS_DIR.glob("face_finder_int8.*"):
+        shutil.copy(p, tmp_path / p.name)
+    assert load_detector("int8", models_dir=tmp_path).face_finder.xml == tmp_path / "face_finder_int8.xml"

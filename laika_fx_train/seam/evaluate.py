@@ -533,8 +533,8 @@ def _calibrated_face_gate(precision: str, models_dir: Path | None) -> bool:
 
 def load_detector(precision: str, *, models_dir: Path | None = None, face_gate: bool | None = None):
     """A :class:`SeamDetector` of ``precision``: the shipped IR, or the IR in ``models_dir``
-    with the thresholds of ``models_dir/seam_detector.json``; the shipped face finder as
-    the gate when ``face_gate`` (None: as the thresholds were calibrated, the JSON's
+    with the thresholds of ``models_dir/seam_detector.json``; the face finder of
+    ``models_dir`` (else the shipped one) as the gate when ``face_gate`` (None: as the thresholds were calibrated, the JSON's
     ``runtime`` ``face_gate``, true when it does not say)."""
     import json
 
@@ -548,7 +548,10 @@ def load_detector(precision: str, *, models_dir: Path | None = None, face_gate: 
     if face_gate is None:
         runtime = json.loads((models_dir / "seam_detector.json").read_text()).get("runtime", {})
         face_gate = bool(runtime.get("fp32" if precision == "fp32" else "int8", {}).get("face_gate", True))
-    det = SeamDetector(precision=precision, model_xml=models_dir / f"seam_detector_{precision}.xml", face_gate=face_gate)
+    # the face finder beside the detector when the folder has one (it was calibrated with it), else the shipped one
+    face_xml = models_dir / f"face_finder_{precision}.xml"
+    det = SeamDetector(precision=precision, model_xml=models_dir / f"seam_detector_{precision}.xml", face_gate=face_gate,
+                       face_xml=face_xml if face_xml.exists() else None)  # fmt: skip
     runtime = json.loads((models_dir / "seam_detector.json").read_text()).get("runtime", {})
     settings = runtime.get("fp32" if precision == "fp32" else "int8", {})
     det.default_threshold = float(settings.get("threshold", det.default_threshold))
