@@ -822,3 +822,28 @@ def test_motion_bar_options_go_with_calibrate_only(capsys):
     assert "go with --calibrate-only" in capsys.readouterr().err
     assert main(["train", "seam-detector", "--shot-work", "somewhere"]) == 2
     assert "go with --calibrate-only" in capsys.readouterr().err
+
+
+@needs_models
+@needs_face_finder
+def test_the_face_cut_is_the_finder_s_probability_bar(sample_dir: Path):
+    """``face_cut`` (runtime setting, 0.5 when absent): a pixel is face for the gate when the
+    face finder's probability exceeds it; a higher cut, a smaller face inside the lower one's."""
+    from laika_fx.seam_removal.detector import SeamDetector, to_unit_rgb
+    from laika_fx.seam_removal.face import FaceFinder
+
+    finder = FaceFinder()
+    rgb, _ = to_unit_rgb(read_frame(sample_dir / "frame.1001.png"))
+    prob = finder.probability(rgb)
+    for cut in (0.5, 0.9, 0.99):
+        mask = finder.mask(rgb, cut=cut)
+        edge = np.abs(prob - cut) < 1e-4  # float rounding of the logit vs the probability
+        assert np.array_equal(mask[~edge], (prob > cut)[~edge])
+    assert not (finder.mask(rgb, cut=0.99) & ~finder.mask(rgb)).any() and finder.mask(rgb, cut=0.99).sum() < finder.mask(rgb).sum()
+    with pytest.raises(ValueError, match="face cut"):
+        finder.mask(rgb, cut=1.0)
+    det = SeamDetector()
+    assert det.face_cut == 0.5  # the shipped JSON does not set one
+    det.face_cut = 0.99
+    np.testing.assert_array_equal(det.face_mask(read_frame(sample_dir / "frame.1001.png")), finder.mask(det.working_rgb(read_frame(sample_dir / "frame.1001.png")), cut=0.99))
+    assert SeamDetector(settings={"threshold": 0.9, "face_cut": 0.8}).face_cut == 0.8

@@ -154,7 +154,8 @@ class SeamDetector:
         calibrated (its JSON's ``runtime`` ``face_gate``, true when it does not say).
         Without it (or its model), ``auto`` and ``face`` keep every line the detector finds.
     face_xml : explicit face finder IR path (default: the shipped one of ``precision``).
-    settings : the ``runtime`` settings to use (threshold, low_ratio, face_gate, confident)
+    settings : the ``runtime`` settings to use (threshold, low_ratio, face_gate, confident,
+        moving_confident, face_cut)
         instead of the shipped model's JSON's, e.g. those of a per-shot model (:class:`ShotModel`).
     """
 
@@ -181,6 +182,10 @@ class SeamDetector:
         # ``auto``/``face``: the median a line on what moved against the set (not on a face the
         # face finder sees) needs; 0 (models calibrated before it): moving counts as a face
         self.moving_confident = float(settings.get("moving_confident", 0.0))
+        # the face finder's probability above which a pixel is face for the gate (0.5 when the
+        # model's JSON does not say; a per-shot model's settings: the shipped model's cut)
+        shipped_cut = runtime_settings("seam_detector", precision).get("face_cut", 0.5)
+        self.face_cut = float(settings.get("face_cut", shipped_cut))
         self.default_threshold = float(settings.get("threshold", 0.5))
         # hysteresis low threshold = ratio * threshold (calibrated with it)
         self.default_low_ratio = float(settings.get("low_ratio", 0.5))
@@ -221,7 +226,7 @@ class SeamDetector:
         without a face gate."""
         if self.face_finder is None:
             return None
-        return self.face_finder.mask(self.working_rgb(frame, scale=scale))
+        return self.face_finder.mask(self.working_rgb(frame, scale=scale), cut=self.face_cut)
 
     def seam_probability(self, rgb: np.ndarray) -> np.ndarray:
         """Seam probability of a working-scale ``(h, w, 3)`` float32 RGB image."""
@@ -297,7 +302,7 @@ class SeamDetector:
         # components that reach the high threshold)
         face = moved = None
         if region is None and self.face_finder is not None and prob.max() > thr:
-            face = self.face_finder.mask(rgb)
+            face = self.face_finder.mask(rgb, cut=self.face_cut)
             if moving is not None and np.any(moving):
                 moved = moving_cells(moving, prob.shape)
         kept, left, counts = select_lines(prob, thr, thr * ratio, min_area=min_area, gate=self.gate, face=face,

@@ -13,6 +13,7 @@ half that size; :meth:`FaceFinder.probability` brings it to any requested size.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -86,8 +87,11 @@ class FaceFinder:
         logits = cv2.resize(self.logits(rgb), (w, h), interpolation=cv2.INTER_LINEAR)
         return 0.5 * (1.0 + np.tanh(0.5 * logits))
 
-    def mask(self, rgb: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
-        """Where the face is (probability above 0.5), ``(h, w)`` bool; as :meth:`probability`
-        without computing the probability itself."""
+    def mask(self, rgb: np.ndarray, size: tuple[int, int] | None = None, *, cut: float = 0.5) -> np.ndarray:
+        """Where the face is (probability above ``cut``), ``(h, w)`` bool; as :meth:`probability`
+        without computing the probability itself (the logit compared with the cut's)."""
+        if not 0.0 < cut < 1.0:
+            raise ValueError(f"a face cut is a probability in (0, 1), got {cut}")
         h, w = rgb.shape[:2] if size is None else size
-        return cv2.resize(self.logits(rgb), (w, h), interpolation=cv2.INTER_LINEAR) > 0
+        bar = 0.0 if cut == 0.5 else math.log(cut / (1.0 - cut))
+        return cv2.resize(self.logits(rgb), (w, h), interpolation=cv2.INTER_LINEAR) > bar

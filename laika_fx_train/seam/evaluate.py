@@ -196,7 +196,7 @@ def _policy_masks(det, frame: np.ndarray, *, dilation: int = 0, policies=POLICIE
     prob = det.seam_probability(rgb)
     high = det.default_threshold
     low = high * det.default_low_ratio
-    face = det.face_finder.mask(rgb) if det.face_finder is not None and prob.max() > high else None
+    face = det.face_finder.mask(rgb, cut=det.face_cut) if det.face_finder is not None and prob.max() > high else None
     out = {}
     for gate in policies:
         f = face if gate != "auto" or auto_face else None
@@ -558,6 +558,7 @@ def load_detector(precision: str, *, models_dir: Path | None = None, face_gate: 
     det.default_low_ratio = float(settings.get("low_ratio", det.default_low_ratio))
     det.confident = float(settings.get("confident", det.confident))
     det.moving_confident = float(settings.get("moving_confident", 0.0))
+    det.face_cut = float(settings.get("face_cut", 0.5))
     return det
 
 
