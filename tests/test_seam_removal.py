@@ -847,3 +847,19 @@ def test_the_face_cut_is_the_finder_s_probability_bar(sample_dir: Path):
     det.face_cut = 0.99
     np.testing.assert_array_equal(det.face_mask(read_frame(sample_dir / "frame.1001.png")), finder.mask(det.working_rgb(read_frame(sample_dir / "frame.1001.png")), cut=0.99))
     assert SeamDetector(settings={"threshold": 0.9, "face_cut": 0.8}).face_cut == 0.8
+
+
+def test_a_face_cut_stays_with_its_model_through_recalibration(tmp_path):
+    """A detector JSON's ``face_cut`` is read back for recalibration and retraining into its
+    folder, and written again in the runtime settings; absent, nothing is written (0.5)."""
+    from laika_fx_train.seam.train import _detector_record, _face_cuts
+
+    (tmp_path / "seam_detector.json").write_text(json.dumps(
+        {"runtime": {"int8": {"threshold": 0.98, "face_cut": 0.99}, "fp32": {"threshold": 0.99}}}))  # fmt: skip
+    assert _face_cuts(tmp_path) == {"int8": 0.99}
+    assert _face_cuts(tmp_path / "none") == {}
+    runtime = _detector_record("wide")["runtime"]
+    v = {"int8": {"threshold": 0.98, "low_ratio": 0.9, "face_gate": True, "confident": 0.99, "face_cut": 0.99},
+         "fp32": {"threshold": 0.99, "low_ratio": 0.9, "face_gate": True, "confident": 0.99}}
+    out = runtime(v)
+    assert out["int8"]["face_cut"] == 0.99 and "face_cut" not in out["fp32"]

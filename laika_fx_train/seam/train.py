@@ -267,9 +267,10 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
         return {"subset_size": 300, "ignored_names": convs[:2] + convs[-1:]}
 
     motion_bar = _has_motion_bar(out_dir)  # the model there was calibrated with it: so is this one
+    validate = _detector_validation(out_dir, world, sources_root, motion_bar, face_cuts=_face_cuts(out_dir))
     meta = ship(net, "seam_detector", out_dir=out_dir, example_inputs=[example],
                 check_inputs=[frames[:2].transpose(0, 3, 1, 2).astype(np.float32) * unit],
-                validate=_detector_validation(out_dir, world, sources_root, motion_bar), quantization=quantization,
+                validate=validate, quantization=quantization,
                 qat=qat, calibration=None if qat is not None else _calibration(frames, seed + 1, scale=float(unit),
                                                                                channels_last=True),
                 quantize_options=quantize_options, **_detector_record(world, motion_bar),
@@ -292,7 +293,8 @@ def qat_float_weights(qat):
 
 
 def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: Path | None = None,
-                         motion_bar: bool = False, shot_work: Path | None = None):  # fmt: skip
+                         motion_bar: bool = False, shot_work: Path | None = None,
+                         face_cuts: dict[str, float] | None = None):  # fmt: skip
     """``validate(xml, precision)`` of the ship flow for the detector: calibrate its thresholds.
 
     ``synthetic``: on the held-out calibration scenes, with the face finder of that
@@ -302,12 +304,14 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
     ``motion_bar`` (wide, with the face finder): then the motion prior's bar too, on the
     validation sources' shots (:data:`CALIBRATION_SHOTS`, :func:`_motion_bar`); ``shot_work``:
     where those shots are written and analysed (kept, and reused when already analysed there;
-    default a temporary folder).
+    default a temporary folder). ``face_cuts``: the face finder's cut per precision (the gate's
+    face is where its probability exceeds it; 0.5 when not given), kept in the runtime settings.
     """
     from laika_fx.seam_removal.detector import SeamDetector
 
     from .evaluate import calibrate_threshold, heldout_scenes
 
+    face_cuts = face_cuts or {}
     if world == "wide":
         from .world import split_scenes
 
@@ -338,6 +342,7 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
                                                scenes, **bar))]  # fmt: skip
         if face_xml.exists():
             det = SeamDetector(model_xml=xml, precision=precision, face_gate=True, face_xml=face_xml, gate="auto")
+            det.face_cut = face_cuts.get(precision, 0.5)  # the folder's own cut (not the shipped model's)
             options.append((True, calibrate_threshold(det, scenes, confidents=CONFIDENTS, **bar)))
         limit = max(VALIDATION_BAR, min(m["clean_flagged_pct"] or 0.0 for _, (_, _, m) in options))
         ok = [o for o in options if (o[1][2]["clean_flagged_pct"] or 0.0) <= limit]
@@ -346,6 +351,8 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
         gate, (thr, ratio, metrics) = next(o for o in ok if o[1][2]["f1"] >= best - 0.01)
         if gate and motion_bar:  # then the motion prior's bar, on the shots, those thresholds fixed
             metrics = {**metrics, **_motion_bar(det, thr, ratio, metrics["confident"], *shots())}
+        if gate and precision in face_cuts:
+            metrics = {**metrics, "face_cut": face_cuts[precision]}
         alternatives = {("face_finder" if g else "no_face_finder"): {"threshold": t, "low_ratio": r, **m}
                         for g, (t, r, m) in options}  # fmt: skip
         return {"threshold": thr, "low_ratio": ratio, "face_gate": gate, **metrics, "alternatives": alternatives}
@@ -441,7 +448,8 @@ def _detector_record(world: str = "synthetic", motion_bar: bool = False) -> dict
                                   "face_gate": bool(v[p].get("face_gate", gate)),
                                   **({"confident": v[p]["confident"]} if v[p].get("confident") else {}),
                                   **({"moving_confident": v[p]["moving_confident"]}
-                                     if v[p].get("moving_confident") is not None else {})}
+                                     if v[p].get("moving_confident") is not None else {}),
+                                  **({"face_cut": v[p]["face_cut"]} if v[p].get("face_cut") else {})}
                               for p in ("int8", "fp32")},  # fmt: skip
     }
 
@@ -462,6 +470,15 @@ def _has_motion_bar(out_dir: Path) -> bool:
     return any("moving_confident" in v for v in old.get("runtime", {}).values())
 
 
+def _face_cuts(out_dir: Path) -> dict[str, float]:
+    """The face cut per precision of the detector JSON in ``out_dir`` (its ``runtime``'s
+    ``face_cut``; none: 0.5): a cut chosen for the face finder there stays with it through
+    recalibrations and retraining into that folder, like the motion bar."""
+    path = Path(out_dir) / "seam_detector.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    return {p: float(v["face_cut"]) for p, v in old.get("runtime", {}).items() if v.get("face_cut")}
+
+
 def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None = None,
                        motion_bar: bool | None = None, shot_work: Path | None = None) -> dict:  # fmt: skip
     """Calibrate the hysteresis thresholds of the detector IRs in ``out_dir`` again, per
@@ -480,7 +497,7 @@ def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None 
     world = old.get("training", {}).get("world", "synthetic")
     if motion_bar is None:
         motion_bar = _has_motion_bar(out_dir)
-    validate = _detector_validation(out_dir, world, sources_root, motion_bar, shot_work)
+    validate = _detector_validation(out_dir, world, sources_root, motion_bar, shot_work, _face_cuts(out_dir))
     return record_metrics("seam_detector", out_dir, validate, quantization=old.get("quantization", "unknown"),
                           torch_ir_max_abs_diff=old.get("torch_ir_max_abs_diff"),
                           training=old.get("training", {}), **_detector_record(world, motion_bar))  # fmt: skip
