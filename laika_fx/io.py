@@ -124,7 +124,7 @@ def read_frame(path: str | os.PathLike, *, max_pixels: int | None = None) -> np.
         if info.format == "tiff":
             image = _read_plain_tiff(p)
         if image is None:
-            image = _read_opencv(p)
+            image = _read_opencv(p, rgb=info.format == "png" and info.channels == 3)
     if image.shape[:2] != (info.height, info.width):
         raise FrameReadError(
             f"{p.name} could not be decoded (header says {info.width}x{info.height}, "
@@ -133,11 +133,26 @@ def read_frame(path: str | os.PathLike, *, max_pixels: int | None = None) -> np.
     return image
 
 
-def _read_opencv(p: Path) -> np.ndarray:
+#: how an RGB PNG (8- or 16-bit, no alpha) is decoded: libpng hands OpenCV its rows in RGB
+#: order, as IMREAD_UNCHANGED gives them in BGR (the same samples, without the swap pass
+#: after decoding: ~1 ms of a ~30 ms 1080p decode); no EXIF rotation, as IMREAD_UNCHANGED
+#: (OpenCV >= 4.10; older ones decode to BGR and swap)
+_PNG_RGB_FLAGS_OK = hasattr(cv2, "IMREAD_COLOR_RGB")
+_PNG_RGB_FLAGS = (getattr(cv2, "IMREAD_COLOR_RGB", 0) | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_IGNORE_ORIENTATION)
+
+
+def _read_opencv(p: Path, *, rgb: bool = False) -> np.ndarray:
+    """Decode ``p`` with OpenCV. ``rgb``: its header says it is an RGB PNG (3 channels as
+    decoded: colour type 2, or a palette, without tRNS), decoded straight to RGB order."""
     # np.fromfile + imdecode handles non-ASCII paths and never touches the file.
     data = np.fromfile(str(p), dtype=np.uint8)
     if _png_ends_early(data):  # refused here: libpng would print its own error on stderr
         raise FrameReadError(f"{p.name} could not be decoded (truncated: the file ends before the PNG's last chunk)")
+    if rgb and _PNG_RGB_FLAGS_OK:
+        image = cv2.imdecode(data, _PNG_RGB_FLAGS)
+        if image is None:
+            raise FrameReadError(f"{p.name} could not be decoded (corrupt or unsupported format)")
+        return image
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise FrameReadError(f"{p.name} could not be decoded (corrupt or unsupported format)")

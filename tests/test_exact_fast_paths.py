@@ -1,0 +1,282 @@
+"""Session 7's speed paths give exactly what the paths they replace gave.
+
+Each faster path (RGB PNGs decoded straight to RGB, the stabilize coverage template and
+affine check, OpenVINO called on the inputs in place, the inpainter converting only each
+tile's core) is compared here with the computation it replaced, on real files and the
+shipped networks; the end-to-end bytes are held by ``test_sample_golden.py`` and
+``test_determinism.py``.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from laika_fx import io as lio
+from laika_fx.accelerators.runtime import available, compile_model, model_path
+from laika_fx.seam_removal.detector import to_unit_rgb
+from laika_fx.seam_removal.inpaint import (
+    TELEA_RADIUS,
+    Inpainter,
+    _from_unit,
+    _paste,
+    _tiles,
+    telea_fill,
+)
+from laika_fx.stabilize import warp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------- PNG decoding
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def _png(path: Path, rows: list[bytes], width: int, height: int, depth: int, color: int, *,
+         palette: bytes = b"", trns: bytes = b"", interlace: int = 0) -> Path:  # fmt: skip
+    """A PNG written byte by byte (filter 0 rows): colour types and depths OpenCV's writer
+    does not make (palettes, 1/4-bit)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, color, 0, 0, interlace)
+    body = _chunk(b"IHDR", ihdr)
+    if palette:
+        body += _chunk(b"PLTE", palette)
+    if trns:
+        body += _chunk(b"tRNS", trns)
+    raw = b"".join(b"\0" + r for r in rows)
+    path.write_bytes(lio._PNG_MAGIC + body + _chunk(b"IDAT", zlib.compress(raw)) + _chunk(b"IEND", b""))
+    return path
+
+
+def _opencv_unchanged(path: Path) -> np.ndarray:
+    """What read_frame returned before: IMREAD_UNCHANGED, then BGR(A) -> RGB(A)."""
+    return lio.from_bgr(cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_UNCHANGED))
+
+
+def _packed_rows(idx: np.ndarray, depth: int) -> list[bytes]:
+    per = 8 // depth
+    rows = []
+    for r in idx:
+        padded = np.concatenate([r, np.zeros((-len(r)) % per, np.uint8)]).reshape(-1, per)
+        shifts = np.arange(per - 1, -1, -1, dtype=np.uint8) * depth
+        rows.append((padded << shifts).sum(axis=1).astype(np.uint8).tobytes())
+    return rows
+
+
+def _png_cases(tmp_path: Path) -> dict[str, Path]:
+    rng = np.random.default_rng(7)
+    h, w = 37, 53
+    rgb8 = rng.integers(0, 256, (h, w, 3), np.uint8)
+    rgb16 = rng.integers(0, 65536, (h, w, 3), np.uint16)
+    cases = {}
+    cv2.imwrite(str(tmp_path / "rgb8.png"), rgb8)
+    cases["rgb8 (OpenCV)"] = tmp_path / "rgb8.png"
+    cv2.imwrite(str(tmp_path / "rgb16.png"), rgb16)
+    cases["rgb16 (OpenCV)"] = tmp_path / "rgb16.png"
+    lio.write_frame(tmp_path / "rgb8_fpng.png", rgb8)
+    cases["rgb8 (fpng)"] = tmp_path / "rgb8_fpng.png"
+    cases["rgb8 (by hand)"] = _png(tmp_path / "rgb8_hand.png", [r.tobytes() for r in rgb8], w, h, 8, 2)
+    cases["rgb16 (by hand)"] = _png(tmp_path / "rgb16_hand.png", [r.astype(">u2").tobytes() for r in rgb16], w, h, 16, 2)
+    palette = rng.integers(0, 256, 256 * 3, np.uint8).tobytes()
+    for depth in (1, 2, 4, 8):
+        idx = rng.integers(0, 2**depth, (h, w), np.uint8)
+        cases[f"palette {depth}-bit"] = _png(tmp_path / f"pal{depth}.png", _packed_rows(idx, depth), w, h, depth, 3,
+                                             palette=palette[: 3 * 2**depth])  # fmt: skip
+    idx = rng.integers(0, 16, (h, w), np.uint8)
+    cases["palette + tRNS (RGBA)"] = _png(tmp_path / "palt.png", [r.tobytes() for r in idx], w, h, 8, 3,
+                                          palette=palette[:48], trns=bytes([0, 128, 255]))  # fmt: skip
+    cases["rgb + tRNS (RGBA)"] = _png(tmp_path / "rgbt.png", [r.tobytes() for r in rgb8], w, h, 8, 2,
+                                      trns=struct.pack(">HHH", 1, 2, 3))  # fmt: skip
+    lio.write_frame(tmp_path / "rgba8.png", np.dstack([rgb8, rgb8[..., :1]]))
+    cases["rgba8"] = tmp_path / "rgba8.png"
+    lio.write_frame(tmp_path / "gray16.png", rgb16[..., 0])
+    cases["gray16"] = tmp_path / "gray16.png"
+    cases["sample frame"] = ROOT / "sample_frames" / "frame.1001.png"
+    return cases
+
+
+def test_rgb_pngs_decode_to_what_unchanged_and_a_channel_swap_gave(tmp_path: Path):
+    for name, path in _png_cases(tmp_path).items():
+        new, old = lio.read_frame(path), _opencv_unchanged(path)
+        assert new.dtype == old.dtype and new.shape == old.shape, name
+        assert np.array_equal(new, old), name
+        assert new.flags.c_contiguous and new.flags.writeable, name
+        info = lio.probe_frame(path)
+        assert (info.channels, info.dtype) == ((new.shape[2] if new.ndim == 3 else 1), new.dtype), name
+
+
+def test_an_rgb_png_with_a_bad_crc_is_still_refused(tmp_path: Path):
+    rgb8 = np.random.default_rng(1).integers(0, 256, (20, 30, 3), np.uint8)
+    path = _png(tmp_path / "bad.png", [r.tobytes() for r in rgb8], 30, 20, 8, 2)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"IDAT")
+    data[at + 10] ^= 0xFF  # a byte of the compressed rows: the chunk's CRC no longer matches
+    path.write_bytes(bytes(data))
+    assert lio.probe_frame(path).channels == 3  # the fast path is the one tried
+    with pytest.raises(lio.FrameReadError):
+        lio.read_frame(path)
+
+
+# ---------------------------------------------------------------- stabilize render
+@pytest.mark.parametrize("row", [
+    [0.0, 0.0, 1.0], [1e-12, -1e-12, 1.0], [2e-12, 0.0, 1.0], [0.0, -1.5e-12, 1.0], [0.0, 0.0, 1.0 + 1e-5],
+    [0.0, 0.0, 1.0 + 1.0000011e-5], [0.0, 0.0, 1.0 - 1.00001e-5], [0.0, 0.0, 1.0 - 1.0000012e-5],
+    [np.nan, 0.0, 1.0], [0.0, 0.0, np.inf], [0.0, 0.0, -1.0], [1e-13, 5e-13, 0.999995],
+])  # fmt: skip
+def test_affine_check_is_allclose_at_the_tolerance_edges(row):
+    m = np.eye(3)
+    m[2] = row
+    assert warp._is_affine(m) == bool(np.allclose(m[2], [0.0, 0.0, 1.0], atol=1e-12))
+
+
+def _coverage_fresh(matrix, input_size, output_size, region=None):
+    """coverage() as it was: a new template per call."""
+    w, h = input_size
+    inner = np.zeros((h, w), np.uint8)
+    inner[1:-1, 1:-1] = 1
+    inverse = np.linalg.inv(warp._shifted(matrix, region))
+    inverse /= inverse[2, 2]
+    size = output_size if region is None else tuple(region[2:])
+    flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+    if np.allclose(inverse[2], [0.0, 0.0, 1.0], atol=1e-12):
+        return cv2.warpAffine(inner, inverse[:2], size, flags=flags, borderValue=0) > 0
+    return cv2.warpPerspective(inner, inverse, size, flags=flags, borderValue=0) > 0
+
+
+def test_coverage_with_the_kept_template_is_the_coverage_made_afresh():
+    rng = np.random.default_rng(3)
+    for size in [(160, 90), (97, 61), (160, 90)]:
+        w, h = size
+        for _ in range(6):
+            m = np.eye(3)
+            m[:2, :2] += rng.normal(0, 0.01, (2, 2))
+            m[:2, 2] = rng.normal(0, 4, 2)
+            if rng.random() < 0.5:
+                m[2, :2] = rng.normal(0, 1e-4, 2)  # a homography
+            for region in (None, (0, 0, w, 7), (w - 9, 5, 9, h - 10)):
+                assert np.array_equal(warp.coverage(m, size, size, region=region),
+                                      _coverage_fresh(m, size, size, region))  # fmt: skip
+    template = warp._inner((97, 61))
+    assert not template.flags.writeable and template.shape == (61, 97)
+    assert template.sum() == 95 * 59 and warp._inner((97, 61)) is template
+
+
+# ---------------------------------------------------------------- OpenVINO calls
+needs_inpainter = pytest.mark.skipif(not available("inpainter"), reason="shipped inpainter missing")
+
+
+@needs_inpainter
+def test_network_outputs_are_the_plain_infer_outputs_and_stay_the_callers():
+    net = compile_model(model_path("inpainter", "int8"), precision="f32", shape=[(1, 7, 64, 96)])
+    rng = np.random.default_rng(0)
+    x1 = rng.random((1, 7, 64, 96), dtype=np.float32)
+    x2 = np.ascontiguousarray(rng.random((1, 64, 96, 7), dtype=np.float32).transpose(0, 3, 1, 2))  # a view
+    req = net.compiled.create_infer_request()  # the plain way: inputs copied into the request
+    plain = []
+    for x in (x1, x2):
+        req.infer([np.ascontiguousarray(x)])
+        plain.append(req.get_output_tensor(0).data.copy())
+    out1 = net(x1)[0]
+    keep = out1.copy()
+    out2 = net(x2)[0]
+    assert np.array_equal(out1, plain[0]) and np.array_equal(out2, plain[1])
+    assert np.array_equal(out1, keep)  # the second call did not write into the first's result
+    x1[:] = 0
+    assert np.array_equal(out1, keep)  # nor does the caller's input, changed afterwards
+
+
+def test_a_model_compiled_by_a_relative_path_is_found_again(tmp_path: Path, monkeypatch):
+    if not available("aligner"):
+        pytest.skip("shipped aligner missing")
+    import shutil
+
+    src = model_path("aligner", "int8")
+    for suffix in (".xml", ".bin"):
+        shutil.copy(src.with_suffix(suffix), tmp_path / f"a{suffix}")
+    monkeypatch.chdir(tmp_path)
+    a = compile_model(Path("a.xml"), shape=[(1, 2, 128, 128)])
+    assert compile_model(tmp_path / "a.xml", shape=[(1, 2, 128, 128)]) is a
+    assert compile_model(Path("a.xml"), shape=[(1, 2, 128, 128)]) is a
+
+
+# ---------------------------------------------------------------- the inpainter
+def _inpaint_whole_tiles(inp: Inpainter, frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The learned inpainter as it was: each tile's whole prediction converted, then its
+    core's mask pixels pasted."""
+    hole = np.asarray(mask) > 0
+    h, w = frame.shape[:2]
+    th, tw = 64, 320
+    net = inp._net(th, tw)
+    out = frame.copy()
+    tiles = _tiles(hole, (th, tw))
+    ry0, rx0 = min(t[0] for t in tiles), min(t[1] for t in tiles)
+    ry1, rx1 = max(t[0] for t in tiles) + th, max(t[1] for t in tiles) + tw
+    region = frame[ry0:ry1, rx0:rx1]
+    if region.dtype == np.uint8 and region.ndim == 3:
+        telea8 = cv2.inpaint(np.ascontiguousarray(region[:, :, :3]), hole[ry0:ry1, rx0:rx1].astype(np.uint8),
+                             TELEA_RADIUS, cv2.INPAINT_TELEA)  # fmt: skip
+        scale = 255.0
+
+        def unit(sl, rl):
+            return frame[sl][:, :, :3].astype(np.float32) * np.float32(1 / 255), telea8[rl].astype(np.float32) / 255
+    else:
+        rgb_r, scale = to_unit_rgb(region)
+        telea_r = telea_fill(rgb_r, hole[ry0:ry1, rx0:rx1])
+
+        def unit(sl, rl):
+            return rgb_r[rl], telea_r[rl]
+
+    x = np.empty((1, 7, th, tw), np.float32)
+    for y0, x0, cy0, cy1, cx0, cx1 in tiles:
+        sl = np.s_[y0 : y0 + th, x0 : x0 + tw]
+        rl = np.s_[y0 - ry0 : y0 - ry0 + th, x0 - rx0 : x0 - rx0 + tw]
+        tile_hole = hole[sl]
+        hf = tile_hole.astype(np.float32)
+        rgb, telea = unit(sl, rl)
+        x[0, :3] = (rgb * (1 - hf[..., None])).transpose(2, 0, 1)
+        x[0, 3] = hf
+        x[0, 4:] = telea.transpose(2, 0, 1)
+        fill = np.clip(net(x)[0][0].transpose(1, 2, 0), 0, 1)
+        own = np.zeros_like(tile_hole)
+        own[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0] = True
+        _paste(out[sl], _from_unit(fill, frame, scale), tile_hole & own)
+    return out
+
+
+@needs_inpainter
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_inpainter_converting_tile_cores_gives_what_whole_tiles_gave(dtype, channels):
+    rgb = lio.read_frame(ROOT / "sample_frames" / "frame.1003.png").astype(np.float32) / 255
+    if dtype == np.float32:
+        colour = rgb * 2.0  # HDR values above 1
+    else:
+        colour = (rgb * np.iinfo(dtype).max + 0.5).astype(dtype)
+    colour = colour.astype(dtype)
+    if channels == 1:
+        frame = colour.mean(axis=2).astype(dtype)
+    elif channels == 4:
+        alpha = np.linspace(0, 1, rgb.shape[1], dtype=np.float32)[None, :].repeat(rgb.shape[0], 0)
+        frame = np.dstack([colour, (alpha * (1 if dtype == np.float32 else np.iinfo(dtype).max)).astype(dtype)])
+    else:
+        frame = colour
+    h, w = frame.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    # a wandering seam crossing several tile bands, one near the frame's edge, one short blob
+    xs = np.arange(40, w - 30)
+    ys = (h * 0.45 + 30 * np.sin(xs / 55.0)).astype(int)
+    for x, y in zip(xs, ys, strict=True):
+        mask[y - 2 : y + 3, x] = 255
+    mask[h - 6 : h - 1, 10:200] = 255
+    mask[50:58, w - 60 : w - 52] = 255
+    inp = Inpainter("learned")
+    assert inp.method == "learned"
+    new = inp(frame, mask)
+    old = _inpaint_whole_tiles(inp, frame, mask)
+    assert new.dtype == old.dtype and np.array_equal(new, old)
+    assert not np.array_equal(new[mask > 0], frame[mask > 0])
