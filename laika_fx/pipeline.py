@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from .encoder import start_png_encoder
 from .heap import configure_heap
 from .io import (
     OUTPUT_FORMATS,
@@ -1488,8 +1489,8 @@ def _render_pass(
                         pairs.append((write_frame_temp(target, mask, png_compression=png_compression), target))
                 target = out_dir / output_name(item.path, out_ext)
                 frame = convert_for_output(item.array, out_ext)
-                pairs.append((write_frame_temp(target, frame, compression=compression,
-                                               png_compression=png_compression, exr_half=exr_half), target))  # fmt: skip
+                pairs.append((write_frame_temp(target, frame, compression=compression, png_compression=png_compression,
+                                               exr_half=exr_half, encoder=encoder), target))  # fmt: skip
             except Exception as exc:
                 for tmp, _ in pairs:
                     tmp.unlink(missing_ok=True)
@@ -1545,19 +1546,26 @@ def _render_pass(
     renderers = [threading.Thread(target=renderer, name=f"laika-render-{i}", daemon=True) for i in range(workers)]
     writers = [threading.Thread(target=writer, name=f"laika-write-{i}", daemon=True) for i in range(io_threads)]
     syncer = threading.Thread(target=committer, name="laika-commit", daemon=True)
-    for t in readers + renderers + writers + [syncer]:
-        t.start()
-    for t in readers:
-        t.join()
-    for _ in renderers:
-        decoded.put(_STOP)
-    for t in renderers:
-        t.join()
-    for _ in writers:
-        rendered.put(_STOP)
-    for t in writers:
-        t.join()
-    encoded.put(_STOP)
-    syncer.join()
+    # fpng holds the GIL for a whole encode: 8-bit RGB(A) PNG frames are encoded in a helper
+    # process instead, so the render workers' Python runs meanwhile (laika_fx.encoder)
+    encoder = start_png_encoder(fmt[0], fmt[1], ext=out_ext, png_compression=png_compression) if todo else None
+    try:
+        for t in readers + renderers + writers + [syncer]:
+            t.start()
+        for t in readers:
+            t.join()
+        for _ in renderers:
+            decoded.put(_STOP)
+        for t in renderers:
+            t.join()
+        for _ in writers:
+            rendered.put(_STOP)
+        for t in writers:
+            t.join()
+        encoded.put(_STOP)
+        syncer.join()
+    finally:
+        if encoder is not None:
+            encoder.close()
     written.sort()
 

@@ -2,14 +2,19 @@
 
 Each faster path (RGB PNGs decoded straight to RGB, the stabilize coverage template and
 affine check, OpenVINO called on the inputs in place, the inpainter converting only each
-tile's core) is compared here with the computation it replaced, on real files and the
+tile's core, fpng run in a helper process) is compared here with the computation it replaced, on real files and the
 shipped networks; the end-to-end bytes are held by ``test_sample_golden.py`` and
 ``test_determinism.py``.
 """
 
 from __future__ import annotations
 
+import errno
+import signal
 import struct
+import subprocess
+import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -19,6 +24,7 @@ import pytest
 
 from laika_fx import io as lio
 from laika_fx.accelerators.runtime import available, compile_model, model_path
+from laika_fx.encoder import PngEncoderProcess, start_png_encoder
 from laika_fx.seam_removal.detector import to_unit_rgb
 from laika_fx.seam_removal.inpaint import (
     TELEA_RADIUS,
@@ -280,3 +286,156 @@ def test_inpainter_converting_tile_cores_gives_what_whole_tiles_gave(dtype, chan
     old = _inpaint_whole_tiles(inp, frame, mask)
     assert new.dtype == old.dtype and np.array_equal(new, old)
     assert not np.array_equal(new[mask > 0], frame[mask > 0])
+
+
+# ---------------------------------------------------------------- fpng in a helper process
+needs_encoder = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not Path("/dev/shm").is_dir() or lio._fpng() is None,
+    reason="the PNG encoder process needs Linux, /dev/shm and fpng",
+)
+
+
+def _shm_files() -> set[str]:
+    return {p.name for p in Path("/dev/shm").glob(".laika_fx_png.*")}
+
+
+@needs_encoder
+def test_encoder_process_writes_fpngs_bytes_and_hands_back_what_it_cannot_take(tmp_path: Path):
+    before = _shm_files()
+    rng = np.random.default_rng(5)
+    enc = PngEncoderProcess(90 * 160 * 4)
+    try:
+        for shape in [(90, 160, 3), (90, 160, 4), (33, 47, 3), (90, 160, 3)]:
+            frame = rng.integers(0, 256, shape, np.uint8)
+            frame[: shape[0] // 2] //= 7  # some runs for the compressor
+            tmp = tmp_path / f"f{shape[2]}_{shape[0]}.png"
+            tmp.write_bytes(b"stale bytes, longer than nothing")
+            assert enc.write(frame, tmp)
+            assert tmp.read_bytes() == lio.encode_frame(frame, ".png")
+            assert np.array_equal(lio.read_frame(tmp), frame)
+        # what fpng does not write, or what does not fit the buffer: the caller encodes it
+        assert not enc.write(rng.integers(0, 256, (90, 160), np.uint8), tmp_path / "gray.png")
+        assert not enc.write(rng.integers(0, 65535, (90, 160, 3), np.uint16), tmp_path / "deep.png")
+        assert not enc.write(rng.integers(0, 256, (91, 160, 4), np.uint8), tmp_path / "big.png")
+        # the child's OSError comes back as this process's would
+        with pytest.raises(OSError) as err:
+            enc.write(rng.integers(0, 256, (90, 160, 3), np.uint8), tmp_path / "no such folder" / "f.png")
+        assert err.value.errno == errno.ENOENT and "no such folder" in str(err.value)
+        assert enc.alive
+    finally:
+        enc.close()
+    assert not enc.alive and _shm_files() == before
+    enc.close()  # idempotent
+
+
+@needs_encoder
+def test_a_dead_encoder_process_leaves_the_encoding_to_the_caller(tmp_path: Path):
+    enc = PngEncoderProcess(64 * 64 * 3)
+    frame = np.random.default_rng(1).integers(0, 256, (64, 64, 3), np.uint8)
+    try:
+        assert enc.write(frame, tmp_path / "a.png")
+        enc._proc.kill()
+        enc._proc.join(5)
+        assert not enc.write(frame, tmp_path / "b.png")
+        assert not enc.alive
+        # the batch's writer then encodes in its own thread: the same file
+        tmp = lio.write_frame_temp(tmp_path / "c.png", frame, encoder=enc)
+        assert tmp.read_bytes() == (tmp_path / "a.png").read_bytes()
+    finally:
+        enc.close()
+
+
+def test_no_encoder_process_where_it_would_not_help():
+    for shape, dtype, ext, comp in [((64, 64, 3), np.uint16, ".png", "fast"), ((64, 64), np.uint8, ".png", "fast"),
+                                    ((64, 64, 3), np.uint8, ".png", "small"), ((64, 64, 3), np.uint8, ".tif", "fast"),
+                                    ((64, 64, 3), np.float32, ".exr", "fast")]:  # fmt: skip
+        assert start_png_encoder(shape, dtype, ext=ext, png_compression=comp) is None
+
+
+@needs_encoder
+@pytest.mark.parametrize("channels", [3, 4])
+def test_batch_writes_the_same_bytes_with_and_without_the_encoder_process(tmp_path: Path, monkeypatch, channels):
+    from laika_fx import pipeline
+    from laika_fx.pipeline import BatchOptions, run_batch
+    from laika_fx.plugins import build_plugins
+    from laika_fx.sequence import open_shot
+
+    shot_dir = tmp_path / "shot"
+    shot_dir.mkdir()
+    for i, src in enumerate(sorted((ROOT / "sample_frames").glob("frame.*.png"))[:6]):
+        frame = cv2.resize(lio.read_frame(src), (320, 180), interpolation=cv2.INTER_AREA)
+        if channels == 4:
+            frame = np.dstack([frame, frame[..., 1]])
+        lio.write_frame(shot_dir / f"frame.{1001 + i}.png", frame)
+    started = []
+    real_start = pipeline.start_png_encoder
+
+    def counting_start(*args, **kwargs):
+        enc = real_start(*args, **kwargs)
+        started.append(enc)
+        return enc
+
+    def run(out: Path, *, encoder: bool) -> dict[str, bytes]:
+        monkeypatch.setattr(pipeline, "start_png_encoder", counting_start if encoder else lambda *a, **k: None)
+        plugins = build_plugins([("stabilize", {})])
+        report = run_batch(open_shot(shot_dir), out, plugins, BatchOptions(workers=2, save_masks=True))
+        assert report["frames_written"] == 6
+        return {p.name: p.read_bytes() for p in sorted(out.glob("frame.*.png"))}
+
+    with_process = run(tmp_path / "out_process", encoder=True)
+    assert len(started) == 1 and started[0] is not None and not started[0].alive
+    in_thread = run(tmp_path / "out_thread", encoder=False)
+    assert with_process == in_thread and len(in_thread) == 6
+
+
+@needs_encoder
+def test_the_encoder_process_dies_with_a_killed_batch(tmp_path: Path):
+    shot = tmp_path / "shot"
+    shot.mkdir()
+    src = lio.read_frame(ROOT / "sample_frames" / "frame.1001.png")
+    for i in range(400):
+        lio.write_frame(shot / f"frame.{1001 + i}.png", np.roll(src, i, axis=1))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "laika_fx", "batch", shot, out, "--plugins", "deflicker",
+                             "--workers", "2", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        kids: set[int] = set()
+        t_end = time.monotonic() + 120
+        while time.monotonic() < t_end and proc.poll() is None and len(list(out.glob("frame.*.png"))) < 5:
+            time.sleep(0.02)
+        while time.monotonic() < t_end and proc.poll() is None and not kids:
+            kids = _descendants(proc.pid)  # the fork server and the encoder process
+            time.sleep(0.02)
+        assert proc.poll() is None and kids, "the batch ended before its encoder process was seen"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        t_end = time.monotonic() + 10
+        while time.monotonic() < t_end and any(_alive(k) for k in kids):
+            time.sleep(0.05)
+        assert not [k for k in kids if _alive(k)]
+    finally:
+        proc.kill()
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
