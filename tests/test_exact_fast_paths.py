@@ -375,6 +375,8 @@ def test_batch_writes_the_same_bytes_with_and_without_the_encoder_process(tmp_pa
         started.append(enc)
         return enc
 
+    monkeypatch.setattr(pipeline, "PNG_PROCESS_MIN_FRAMES", 1)  # a short shot: 6 frames
+
     def run(out: Path, *, encoder: bool) -> dict[str, bytes]:
         monkeypatch.setattr(pipeline, "start_png_encoder", counting_start if encoder else lambda *a, **k: None)
         plugins = build_plugins([("stabilize", {})])
@@ -386,6 +388,22 @@ def test_batch_writes_the_same_bytes_with_and_without_the_encoder_process(tmp_pa
     assert len(started) == 1 and started[0] is not None and not started[0].alive
     in_thread = run(tmp_path / "out_thread", encoder=False)
     assert with_process == in_thread and len(in_thread) == 6
+
+
+def test_short_shots_encode_in_the_writer_threads(tmp_path: Path, monkeypatch):
+    from laika_fx import pipeline
+    from laika_fx.pipeline import BatchOptions, run_batch
+    from laika_fx.plugins import build_plugins
+    from laika_fx.sequence import open_shot
+
+    shot_dir = tmp_path / "shot"
+    shot_dir.mkdir()
+    for i in range(3):
+        lio.write_frame(shot_dir / f"frame.{1001 + i}.png", np.full((40, 60, 3), 10 * i, np.uint8))
+    calls = []
+    monkeypatch.setattr(pipeline, "start_png_encoder", lambda *a, **k: calls.append(a))
+    report = run_batch(open_shot(shot_dir), tmp_path / "out", build_plugins([("deflicker", {})]), BatchOptions(workers=2))
+    assert report["frames_written"] == 3 and calls == [] and pipeline.PNG_PROCESS_MIN_FRAMES > 3
 
 
 @needs_encoder
