@@ -27,6 +27,7 @@ import mmap
 import multiprocessing as mp
 import os
 import secrets
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -48,6 +49,9 @@ def _serve(conn, shm_path: str, size: int) -> None:
 
     die_with_parent()
     configure_heap()
+    # a terminal's Ctrl-C reaches the whole process group: the batch decides (its first
+    # Ctrl-C lets the frames in flight finish, and they may need this process)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import fpng  # the call laika_fx.io.encode_frame makes for these frames
 
     fd = os.open(shm_path, os.O_RDWR)
@@ -91,7 +95,9 @@ class PngEncoderProcess:
         self._shm_path = _SHM_DIR / f".laika_fx_png.{os.getpid()}.{secrets.token_hex(6)}"
         fd = os.open(self._shm_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.ftruncate(fd, self.max_bytes)
+            # reserved, not only sized: a /dev/shm too small for it (a container's 64 MB)
+            # fails here, where touching unreserved pages later would kill us with SIGBUS
+            os.posix_fallocate(fd, 0, self.max_bytes)
             self._buf = mmap.mmap(fd, self.max_bytes)
         except BaseException:
             os.close(fd)

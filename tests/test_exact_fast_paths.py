@@ -345,6 +345,13 @@ def test_a_dead_encoder_process_leaves_the_encoding_to_the_caller(tmp_path: Path
         enc.close()
 
 
+@needs_encoder
+def test_no_encoder_process_when_its_buffer_cannot_be_reserved():
+    before = _shm_files()
+    assert start_png_encoder((2**20, 2**20, 4), np.uint8, ext=".png", png_compression="fast") is None  # 4 TiB
+    assert _shm_files() == before
+
+
 def test_no_encoder_process_where_it_would_not_help():
     for shape, dtype, ext, comp in [((64, 64, 3), np.uint16, ".png", "fast"), ((64, 64), np.uint8, ".png", "fast"),
                                     ((64, 64, 3), np.uint8, ".png", "small"), ((64, 64, 3), np.uint8, ".tif", "fast"),
