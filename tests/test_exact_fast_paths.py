@@ -464,3 +464,35 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_the_encoder_process_keeps_its_freed_heap():
+    """The child's heap keeps what an encode frees (a 4K frame's buffers): with the batch's
+    32 MiB trim threshold they went back to the kernel and were faulted in again per frame."""
+    script = """
+import ctypes, sys
+from laika_fx.heap import configure_heap
+from laika_fx.encoder import _keep_freed_memory
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+libc.mallinfo2.restype = MallInfo2
+configure_heap()
+if sys.argv[1] == "keep":
+    _keep_freed_memory()
+blocks = [libc.malloc(5 << 20) for _ in range(20)]  # 100 MiB, each below the mmap threshold
+for b in reversed(blocks):
+    libc.free(b)
+print(libc.mallinfo2().fordblks >> 20)
+"""
+    free = {}
+    for mode in ("keep", "batch"):
+        out = subprocess.run([sys.executable, "-c", script, mode], capture_output=True, text=True, cwd=ROOT, check=True)
+        free[mode] = int(out.stdout.split()[-1])
+    assert free["keep"] >= 95 and free["batch"] < 40, free
