@@ -259,7 +259,7 @@ def test_format_comes_from_the_content_not_the_extension(tmp_path: Path):
 
 def test_decoded_size_must_match_the_header(tmp_path: Path, monkeypatch):
     write_frame(tmp_path / "f.png", np.zeros((10, 12, 3), np.uint8))
-    monkeypatch.setattr(lio, "_read_opencv", lambda p: np.zeros((11, 12, 3), np.uint8))
+    monkeypatch.setattr(lio, "_read_opencv", lambda p, **_: np.zeros((11, 12, 3), np.uint8))
     with pytest.raises(FrameReadError, match=r"header says 12x10, the image data 12x11"):
         read_frame(tmp_path / "f.png")
 

@@ -131,10 +131,11 @@ def to_unit_rgb(frame: np.ndarray) -> tuple[np.ndarray, float]:
     colour = frame if frame.ndim == 2 else frame[:, :, :3]
     if colour.ndim == 2:
         colour = np.repeat(colour[:, :, None], 3, axis=2)
+    # one pass: the integers cast to float32 and multiplied in float32 (as astype, then *)
     if frame.dtype == np.uint8:
-        return colour.astype(np.float32) * np.float32(1 / 255), 255.0
+        return np.multiply(colour, np.float32(1 / 255), dtype=np.float32), 255.0
     if frame.dtype == np.uint16:
-        return colour.astype(np.float32) * np.float32(1 / 65535), 65535.0
+        return np.multiply(colour, np.float32(1 / 65535), dtype=np.float32), 65535.0
     scale = max(1.0, float(np.percentile(colour[::4, ::4], 99.9)))
     return np.clip(colour.astype(np.float32) / np.float32(scale), 0.0, 1.0), scale
 

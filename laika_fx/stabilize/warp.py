@@ -43,7 +43,10 @@ BORDER_MODES = ("crop", "zoom", "fill")
 
 
 def _is_affine(matrix: np.ndarray) -> bool:
-    return bool(np.allclose(matrix[2], [0.0, 0.0, 1.0], atol=1e-12))
+    """``np.allclose(matrix[2], [0, 0, 1], atol=1e-12)`` (NaN never close) without the array
+    machinery: a rendered frame asks ~16 times (its warp, its coverage and its neighbours')."""
+    a, b, c = (float(v) for v in matrix[2])
+    return abs(a) <= 1e-12 and abs(b) <= 1e-12 and abs(c - 1.0) <= 1e-12 + 1e-05
 
 
 def warp_frame(
@@ -97,6 +100,25 @@ def _shifted(matrix: np.ndarray, region: tuple[int, int, int, int] | None) -> np
     return np.array([[1.0, 0.0, -x], [0.0, 1.0, -y], [0.0, 0.0, 1.0]]) @ np.asarray(matrix, float)
 
 
+_INNER: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _inner(size: tuple[int, int]) -> np.ndarray:
+    """(h, w) uint8: 1 at least one pixel inside a ``size`` = (w, h) frame, 0 on its edge;
+    made once per size and read-only (a rendered frame asks ~10 times: its coverage and
+    its neighbours' bands, 2 MB each at 1080p)."""
+    inner = _INNER.get(size)
+    if inner is None:
+        w, h = size
+        inner = np.zeros((h, w), np.uint8)
+        inner[1:-1, 1:-1] = 1
+        inner.flags.writeable = False
+        if len(_INNER) > 8:  # frames of many sizes (the app): start again
+            _INNER.clear()
+        _INNER[size] = inner
+    return inner
+
+
 def coverage(
     matrix: np.ndarray,
     input_size: tuple[int, int],
@@ -112,8 +134,7 @@ def coverage(
     ``region`` = (x, y, w, h) computes only that part of the output.
     """
     w, h = input_size
-    inner = np.zeros((h, w), np.uint8)
-    inner[1:-1, 1:-1] = 1
+    inner = _inner((int(w), int(h)))
     inverse = np.linalg.inv(_shifted(matrix, region))
     inverse /= inverse[2, 2]
     size = output_size if region is None else tuple(region[2:])
