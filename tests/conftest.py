@@ -104,13 +104,14 @@ def photos():
     return {"set": skimage.data.astronaut(), "puppet": skimage.data.coffee()}
 
 
-def make_foreign_head_shot(folder: Path, n: int = 3, *, step: int = 6) -> tuple[list[Path], list[np.ndarray]]:
-    """A shot of a head kind the face finder was not trained on: an ellipsoid blob textured
-    with a photograph (scikit-image's ``moon``), carrying a replacement-face seam (the
-    training package's seam renderer), on a plain graded backdrop; 640x360 8-bit RGB, the
-    head moving ``step`` px right per frame. The seam detector alone finds the seam; the
-    face finder does not see a face there. Returns the frame paths and the true seam masks
-    (bool, frame size)."""
+def make_foreign_head_shot(folder: Path, n: int = 3, *, step: int = 6, close_up: bool = True) -> tuple[list[Path], list[np.ndarray]]:
+    """A shot whose face the face finder does not see: a close-up (``close_up``, default) of an
+    ellipsoid head textured with a photograph (scikit-image's ``moon``) that fills the frame,
+    its outline outside it, carrying a replacement-face seam (the training package's seam
+    renderer); else the whole head on a plain graded backdrop (a wide-world face finder sees
+    that one). 640x360 8-bit RGB, the head moving ``step`` px right per frame. The seam
+    detector alone finds the seam. Returns the frame paths and the true seam masks (bool,
+    frame size)."""
     import cv2
     import skimage.data as skd
 
@@ -126,12 +127,15 @@ def make_foreign_head_shot(folder: Path, n: int = 3, *, step: int = 6) -> tuple[
     for i in range(n):
         rng = np.random.default_rng(1)  # the same seam shape on every frame, moving with the head
         cx, cy, rx, ry = w * 0.5 + step * i, h * 0.5, w * 0.2, h * 0.38
+        seam_centre, seam_r = (cx, cy + ry * 0.15), rx * 0.95
+        if close_up:  # the head fills the frame; the seam as on the whole head
+            rx, ry = w * 0.9, h * 1.2
         d = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2
         alpha = np.clip((1 - d) * 8, 0, 1).astype(np.float32)
         shade = np.clip(1 - 0.35 * ((xx - cx + rx * 0.4) / rx) ** 2 - 0.2 * ((yy - cy + ry * 0.3) / ry) ** 2, 0.4, 1)
         tex_i = np.roll(tex, step * i, axis=1)
         img = bg * (1 - alpha[..., None]) + tex_i * shade.astype(np.float32)[..., None] * alpha[..., None]
-        curve = synth.seam_curve((cx, cy + ry * 0.15), rx * 0.95, rng=rng)
+        curve = synth.seam_curve(seam_centre, seam_r, rng=rng)
         out, mask = synth.draw_seam(img.copy(), curve, alpha, width=3.5, rng=rng, darkness=0.7)
         p = folder / f"head.{1001 + i:04d}.png"
         write_frame(p, (np.clip(out, 0, 1) * 255 + 0.5).astype(np.uint8))
