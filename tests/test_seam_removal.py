@@ -710,9 +710,12 @@ def test_calibrate_only_recalibrates_on_the_validation_sources(tmp_path):
     assert r.returncode == 0, r.stderr
     meta = json.loads((tmp_path / "seam_detector.json").read_text())
     shipped = json.loads((MODELS_DIR / "seam_detector.json").read_text())
-    for precision in ("fp32", "int8"):
-        assert meta["validation"][precision] == shipped["validation"][precision]  # the shipped JSON is current
-    assert meta["runtime"] == shipped["runtime"]
+    # the shipped INT8 JSON is current. FP32's is not: recalibrated beside today's face finder the
+    # gate choice (a face finder only for 0.01 more stills F1) drops the finder, and the motion
+    # prior with it (foreign F1 0.45 -> 0.29), so the shipped FP32 keeps its earlier calibration
+    assert meta["validation"]["int8"] == shipped["validation"]["int8"]
+    assert meta["runtime"]["int8"] == shipped["runtime"]["int8"]
+    assert "note" in shipped["validation"]["fp32"] and meta["runtime"]["fp32"]["face_gate"] is False
 
 
 def test_calibration_line_table_picks_what_select_lines_keeps():
