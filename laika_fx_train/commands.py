@@ -335,6 +335,12 @@ def register_commands(sub) -> None:
     f.set_defaults(func=_fetch_sources)
 
 
+def _add_init_from(parser: argparse.ArgumentParser, model: str) -> None:
+    parser.add_argument("--init-from", metavar="FP32_XML",
+                        help=f"start from an FP32 IR of this net (e.g. laika_fx/models/{model}_fp32.xml); "
+                             "ignored when the run folder has a checkpoint to resume")  # fmt: skip
+
+
 def _register_seam(train, eval_) -> None:
     for name, minutes in (("seam-detector", 20.0), ("face-finder", 12.0), ("inpainter", 15.0)):
         t = train.add_parser(name, help=f"train the {name.replace('-', ' ')} and export FP32 + INT8 IR")
@@ -409,9 +415,7 @@ def _register_seam(train, eval_) -> None:
                                 "train fetch-sources; validated on the validation sources)")
             t.add_argument("--p-paint", type=float, default=0.0,
                            help="with --world wide: share of the heads made to look painted or drawn (default 0)")
-            t.add_argument("--init-from", metavar="FP32_XML",
-                           help="start from an FP32 IR of this net (e.g. laika_fx/models/face_finder_fp32.xml); "
-                                "ignored when the run folder has a checkpoint to resume")
+            _add_init_from(t, "face_finder")
             t.set_defaults(func=_train, model=name, qat_minutes=0.0)
             continue
         if name == "inpainter":
@@ -419,9 +423,7 @@ def _register_seam(train, eval_) -> None:
                            help="training crops: wide = scenes of the package image sources (laika-fx train "
                                 "fetch-sources; validated on the validation sources' rows; default), "
                                 "synthetic = the 16 bundled photographs")
-            t.add_argument("--init-from", metavar="FP32_XML",
-                           help="start from an FP32 IR of this net (e.g. laika_fx/models/inpainter_fp32.xml); "
-                                "ignored when the run folder has a checkpoint to resume")
+            _add_init_from(t, "inpainter")
             t.add_argument("--grad-weight", type=float, default=0.5,
                            help="weight of the image-gradient L1 in the seam band, beside the hole's L1 (default 0.5)")
             t.add_argument("--ship-if-better", action="store_true",

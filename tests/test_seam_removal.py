@@ -286,10 +286,8 @@ needs_face_finder = pytest.mark.skipif(not available("face_finder"), reason="run
 @needs_models
 @needs_face_finder
 def test_face_finder_finds_the_face_the_seam_lies_on(sample_dir: Path):
-    from laika_fx.seam_removal.detector import to_unit_rgb
+    from laika_fx.seam_removal.detector import SeamDetector, to_unit_rgb
     from laika_fx.seam_removal.face import FaceFinder
-
-    from laika_fx.seam_removal.detector import SeamDetector
 
     finder = FaceFinder()
     cut = SeamDetector().face_cut  # the gate's face: the finder's probability above the model's cut

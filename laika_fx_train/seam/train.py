@@ -504,6 +504,17 @@ def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None 
 
 
 # --------------------------------------------------------------------------- face finder
+def _init_from_ir(net, init_from: Path | None, run_dir: Path):
+    """``net`` with the weights of the FP32 IR ``init_from`` (logged), unless None or the run
+    folder has a checkpoint to resume (then ``fit`` loads that)."""
+    if init_from is not None and not (run_dir / "checkpoint.pt").exists():
+        from ..ship import load_ir_weights
+
+        load_ir_weights(net, init_from)
+        log_record(run_dir, {"event": "init", "from": str(init_from)})
+    return net
+
+
 #: version of what ``world.world_face_scenes`` makes (names the run's data cache)
 WIDE_FACE_DATA_VERSION = 1
 #: what a wide-world face finder is validated on
@@ -576,12 +587,7 @@ def train_face_finder(
         target = F.avg_pool2d(y, 2)  # the output is at 1/2
         return _dice_bce(net(x), target, pos_weight=1.0)
 
-    net = FaceNet()
-    if init_from is not None and not (run_dir / "checkpoint.pt").exists():
-        from ..ship import load_ir_weights
-
-        load_ir_weights(net, init_from)
-        log_record(run_dir, {"event": "init", "from": str(init_from)})
+    net = _init_from_ir(FaceNet(), init_from, run_dir)
     net = fit(net, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
               metric="loss", started=t0)  # fmt: skip
     return export_face_finder(net, run_dir=run_dir, out_dir=out_dir, frames=frames, seed=seed, world=world,
@@ -753,12 +759,7 @@ def train_inpainter(
             loss = loss + grad_weight * (gx.sum() + gy.sum()) / (bx.sum() + by.sum()).clamp(min=1)
         return loss
 
-    net = InpaintNet()
-    if init_from is not None and not (run_dir / "checkpoint.pt").exists():
-        from ..ship import load_ir_weights
-
-        load_ir_weights(net, init_from)
-        log_record(run_dir, {"event": "init", "from": str(init_from)})
+    net = _init_from_ir(InpaintNet(), init_from, run_dir)
     net = fit(net, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-5, seed=seed,
                metric="loss", started=t0)  # fmt: skip
     calib_rng = np.random.default_rng(seed + 2)
