@@ -24,7 +24,6 @@ the writer encodes in its own thread, as before.
 from __future__ import annotations
 
 import mmap
-import multiprocessing as mp
 import os
 import secrets
 import signal
@@ -33,6 +32,8 @@ import threading
 from pathlib import Path
 
 import numpy as np
+
+from .stabilize.lifeline import child_context, main_hidden
 
 __all__ = ["PngEncoderProcess", "start_png_encoder"]
 
@@ -119,23 +120,12 @@ class PngEncoderProcess:
             raise
         os.close(fd)
         try:
-            method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-            ctx = mp.get_context(method)
-            if method == "forkserver":  # as the stabilize solver processes: the fork server dies with us
-                os.environ["LAIKA_FX_FORKSERVER_LIFELINE"] = str(os.getpid())
-                ctx.set_forkserver_preload(["laika_fx.stabilize.lifeline", "laika_fx.encoder"])
+            ctx = child_context("laika_fx.encoder")  # as the stabilize solver processes: dies with us
             self._conn, child = ctx.Pipe()
             self._proc = ctx.Process(target=_serve, args=(child, str(self._shm_path), self.max_bytes),
                                      name="laika-png", daemon=True)  # fmt: skip
-            main = sys.modules.get("__main__")
-            hide = main is not None and getattr(main, "__file__", None) is not None
-            try:  # a spawned child must not import the caller's script again (see stabilize.workers)
-                if hide:
-                    sys.modules["__main__"] = type(sys)("__main__")
+            with main_hidden():
                 self._proc.start()
-            finally:
-                if hide:
-                    sys.modules["__main__"] = main
             child.close()
         except BaseException:
             self._release_buffer()
@@ -216,11 +206,9 @@ def start_png_encoder(frame_shape: tuple[int, ...], dtype, *, ext: str, png_comp
     written as ``ext``, or None where it would not help or cannot run: other formats than
     fpng's (8-bit RGB/RGBA PNG with ``png_compression="fast"``), fpng missing, a single CPU
     (nothing runs beside the encode), no ``/dev/shm``, or the process fails to start."""
-    from .io import _fpng
+    from .io import _fpng_writes
 
-    if ext.lower() != ".png" or png_compression != "fast" or np.dtype(dtype) != np.uint8:
-        return None
-    if len(frame_shape) != 3 or frame_shape[2] not in (3, 4) or _fpng() is None:
+    if not _fpng_writes(frame_shape, dtype, ext, png_compression):
         return None
     try:
         cpus = len(os.sched_getaffinity(0))

@@ -776,10 +776,15 @@ def _plain_tiff_parts(frame: np.ndarray) -> tuple[bytes, np.ndarray, bytes] | No
     return header, pixels, b"\0" * (data_len & 1) + directory + arrays
 
 
+def _fpng_writes(shape: tuple[int, ...], dtype, ext: str, png_compression: str) -> bool:
+    """Whether :func:`encode_frame` writes frames of ``shape``/``dtype`` as ``ext`` with fpng
+    (8-bit RGB/RGBA PNG, ``fast``, fpng installed)."""
+    return (ext.lower() == ".png" and png_compression == "fast" and np.dtype(dtype) == np.uint8 and len(shape) == 3
+            and shape[2] in (3, 4) and _fpng() is not None)  # fmt: skip
+
+
 def _uses_fpng(frame: np.ndarray, ext: str, png_compression: str) -> bool:
-    """Whether :func:`encode_frame` writes ``frame`` with fpng (8-bit RGB/RGBA PNG, ``fast``)."""
-    return (ext.lower() == ".png" and png_compression == "fast" and frame.dtype == np.uint8 and frame.ndim == 3
-            and frame.shape[2] in (3, 4) and _fpng() is not None)  # fmt: skip
+    return _fpng_writes(frame.shape, frame.dtype, ext, png_compression)
 
 
 def encode_frame(frame: np.ndarray, ext: str, *, compression: int | None = None, png_compression: str = "fast") -> bytes:

@@ -12,12 +12,15 @@ Linux this does nothing; the pool's own shutdown still ends the workers on a nor
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import multiprocessing as mp
 import os
 import signal
 import sys
+import types
 
-__all__ = ["die_with_parent"]
+__all__ = ["die_with_parent", "child_context", "main_hidden"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -39,6 +42,36 @@ def die_with_parent() -> bool:
     if os.getppid() == 1:  # the parent died before the request was in place
         os._exit(1)
     return True
+
+
+def child_context(preload: str):
+    """The multiprocessing context child processes of the batch are started with:
+    ``forkserver`` where there is one (else ``spawn``), its fork server preloading this
+    module first - it then dies with this process (the variable tells it which process that
+    is), and the children die with it - then ``preload`` (the children's module)."""
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        os.environ["LAIKA_FX_FORKSERVER_LIFELINE"] = str(os.getpid())
+        ctx.set_forkserver_preload(["laika_fx.stabilize.lifeline", preload])
+    return ctx
+
+
+@contextlib.contextmanager
+def main_hidden():
+    """Start child processes inside this block: the caller's script is hidden from them. A
+    new process would otherwise import the ``__main__`` script again (multiprocessing's "safe
+    importing of main module" rule) and re-run an unguarded script's top level; the children
+    need nothing from it."""
+    main = sys.modules.get("__main__")
+    hide = main is not None and getattr(main, "__file__", None) is not None
+    try:
+        if hide:
+            sys.modules["__main__"] = types.ModuleType("__main__")
+        yield
+    finally:
+        if hide:
+            sys.modules["__main__"] = main
 
 
 # Imported as the fork server's preload module (``set_forkserver_preload``): the fork

@@ -19,16 +19,12 @@ the same whenever it is compiled.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-import sys
-import types
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from ..heap import configure_heap
-from .lifeline import die_with_parent
+from .lifeline import child_context, die_with_parent, main_hidden
 from .solver import Alignment, CameraSolver
 
 __all__ = ["LazyAligner", "SolverProcesses"]
@@ -91,28 +87,13 @@ class SolverProcesses:
     """
 
     def __init__(self, reference: np.ndarray, *, workers: int, learned: bool, **kwargs) -> None:
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        ctx = mp.get_context(method)
-        if method == "forkserver":
-            # the fork server imports the lifeline first: it then dies with this process
-            # (the variable tells it which process that is), and its workers die with it
-            os.environ["LAIKA_FX_FORKSERVER_LIFELINE"] = str(os.getpid())
-            ctx.set_forkserver_preload(["laika_fx.stabilize.lifeline", "laika_fx.stabilize.solver"])
+        ctx = child_context("laika_fx.stabilize.solver")
         workers = max(1, workers)
         self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start, initargs=(reference, kwargs, learned))
-        # Start every worker now, with the caller's script hidden: a new process would
-        # otherwise import the ``__main__`` script again (multiprocessing's "safe importing
-        # of main module" rule) and re-run an unguarded script's top level. The workers
-        # need nothing from it. (A submit starts a process while none is idle.)
-        main = sys.modules.get("__main__")
-        hide = main is not None and getattr(main, "__file__", None) is not None
-        try:
-            if hide:
-                sys.modules["__main__"] = types.ModuleType("__main__")
+        # start every worker now, with the caller's script hidden (a submit starts a process
+        # while none is idle)
+        with main_hidden():
             self._started = [self.pool.submit(_ready) for _ in range(workers)]
-        finally:
-            if hide:
-                sys.modules["__main__"] = main
 
     def solve(self, finest: np.ndarray) -> Alignment:
         """The solve of one frame from its :meth:`CameraSolver.finest_proxy`."""

@@ -462,21 +462,23 @@ def detector_world(out_dir: Path = MODELS_DIR) -> str:
     return old.get("training", {}).get("world", "synthetic")
 
 
+def _runtime_of(out_dir: Path) -> dict:
+    """The ``runtime`` section of the detector JSON in ``out_dir`` (empty without one)."""
+    path = Path(out_dir) / "seam_detector.json"
+    return json.loads(path.read_text()).get("runtime", {}) if path.exists() else {}
+
+
 def _has_motion_bar(out_dir: Path) -> bool:
     """Whether the detector JSON in ``out_dir`` was calibrated with the motion prior's bar (its
     ``runtime`` has a ``moving_confident``, 0 included): recalibrations keep doing so."""
-    path = Path(out_dir) / "seam_detector.json"
-    old = json.loads(path.read_text()) if path.exists() else {}
-    return any("moving_confident" in v for v in old.get("runtime", {}).values())
+    return any("moving_confident" in v for v in _runtime_of(out_dir).values())
 
 
 def _face_cuts(out_dir: Path) -> dict[str, float]:
     """The face cut per precision of the detector JSON in ``out_dir`` (its ``runtime``'s
     ``face_cut``; none: 0.5): a cut chosen for the face finder there stays with it through
     recalibrations and retraining into that folder, like the motion bar."""
-    path = Path(out_dir) / "seam_detector.json"
-    old = json.loads(path.read_text()) if path.exists() else {}
-    return {p: float(v["face_cut"]) for p, v in old.get("runtime", {}).items() if v.get("face_cut")}
+    return {p: float(v["face_cut"]) for p, v in _runtime_of(out_dir).items() if v.get("face_cut")}
 
 
 def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None = None,
