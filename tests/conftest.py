@@ -142,3 +142,40 @@ def make_foreign_head_shot(folder: Path, n: int = 3, *, step: int = 6, close_up:
         paths.append(p)
         truths.append(mask > 0)
     return paths, truths
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc), children of children included."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):  # gone meanwhile
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+def alive_pid(pid: int) -> bool:
+    """Whether process ``pid`` runs (exists and is not a zombie)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def still_alive(pids: set[int], seconds: float = 10.0) -> list[int]:
+    """Those of ``pids`` still running after waiting up to ``seconds`` for them to die."""
+    import time
+
+    t_end = time.monotonic() + seconds
+    while time.monotonic() < t_end and any(alive_pid(k) for k in pids):
+        time.sleep(0.05)
+    return [k for k in pids if alive_pid(k)]

@@ -36,6 +36,8 @@ from laika_fx.seam_removal.inpaint import (
 )
 from laika_fx.stabilize import warp
 
+from .conftest import descendants, still_alive
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -429,41 +431,14 @@ def test_the_encoder_process_dies_with_a_killed_batch(tmp_path: Path):
         while time.monotonic() < t_end and proc.poll() is None and len(list(out.glob("frame.*.png"))) < 5:
             time.sleep(0.02)
         while time.monotonic() < t_end and proc.poll() is None and not kids:
-            kids = _descendants(proc.pid)  # the fork server and the encoder process
+            kids = descendants(proc.pid)  # the fork server and the encoder process
             time.sleep(0.02)
         assert proc.poll() is None and kids, "the batch ended before its encoder process was seen"
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        t_end = time.monotonic() + 10
-        while time.monotonic() < t_end and any(_alive(k) for k in kids):
-            time.sleep(0.05)
-        assert not [k for k in kids if _alive(k)]
+        assert not still_alive(kids)
     finally:
         proc.kill()
-
-
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = set(), [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.add(c)
-            todo.append(c)
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")

@@ -23,7 +23,7 @@ import pytest
 from laika_fx.cli import main
 from laika_fx.io import read_frame, write_frame
 
-from .conftest import SAMPLE, digest_tree
+from .conftest import SAMPLE, descendants, digest_tree, still_alive
 
 
 def small_shot(folder: Path, n: int = 8, *, size=(320, 180), start: int = 1001) -> list[Path]:
@@ -266,32 +266,6 @@ def test_invalid_sidecar_under_resume_is_refused_naming_the_field(tmp_path: Path
 
 
 # ------------------------------------------------------------------ case 7: child processes
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = set(), [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.add(c)
-            todo.append(c)
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
 def test_solver_processes_die_with_a_killed_batch(tmp_path: Path):
     shot = tmp_path / "shot"
@@ -302,15 +276,12 @@ def test_solver_processes_die_with_a_killed_batch(tmp_path: Path):
         kids: set[int] = set()
         t_end = time.monotonic() + 60
         while time.monotonic() < t_end and len(kids) < 3 and proc.poll() is None:
-            kids |= _descendants(proc.pid)  # fork server, its 2 workers, resource tracker
+            kids |= descendants(proc.pid)  # fork server, its 2 workers, resource tracker
             time.sleep(0.02)
         assert len(kids) >= 3, kids
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        t_end = time.monotonic() + 10
-        while time.monotonic() < t_end and any(_alive(k) for k in kids):
-            time.sleep(0.05)
-        assert not [k for k in kids if _alive(k)]
+        assert not still_alive(kids)
     finally:
         proc.kill()
 
