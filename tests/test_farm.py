@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import alive_pid, descendants
 from .test_determinism import output_digests
-from .test_robustness import _alive, _descendants, small_shot
+from .test_robustness import small_shot
 
 pytest.importorskip("distributed")
 
@@ -64,7 +65,7 @@ def test_a_worker_killed_mid_run_has_its_chunk_rerun_elsewhere(shot: Path, local
         t_end = time.monotonic() + 300
         while time.monotonic() < t_end and proc.poll() is None and killed is None:
             if any((out / "reports").glob("*.json")):  # chunks are running: kill a worker now
-                workers = [p for p in _descendants(proc.pid)
+                workers = [p for p in descendants(proc.pid)
                            if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]  # fmt: skip
                 if workers:
                     killed = workers[0]
@@ -74,10 +75,10 @@ def test_a_worker_killed_mid_run_has_its_chunk_rerun_elsewhere(shot: Path, local
     finally:
         proc.kill()
     assert killed is not None, "no worker process found to kill"
-    assert not _alive(killed)
+    assert not alive_pid(killed)
     assert proc.returncode == 0, err[-3000:]
     check_farm_output(out, local)
-    assert not [p for p in _descendants(proc.pid) if _alive(p)]
+    assert not [p for p in descendants(proc.pid) if alive_pid(p)]
 
 
 def test_farm_options_without_dask_or_with_bad_values_are_one_line(shot: Path, tmp_path: Path, capsys, monkeypatch):

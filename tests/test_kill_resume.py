@@ -22,8 +22,9 @@ import pytest
 
 from laika_fx.pipeline import SPILL_PREFIX
 
+from .conftest import descendants, still_alive
 from .test_determinism import output_digests
-from .test_robustness import _alive, _descendants, small_shot
+from .test_robustness import small_shot
 
 # a 1 MB frame cache holds 6 of the 48 frames: the others are spilled to disk (pipeline.FrameCache)
 ARGS = ["--plugins", "deflicker,seam_removal,stabilize", "--save-masks", "--workers", "2", "-q", "--cache-mb", "1"]
@@ -52,7 +53,7 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_result(tm
         proc = subprocess.Popen(command(shot, out, "--resume"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         t0 = time.monotonic()
         while time.monotonic() < t0 + moment and proc.poll() is None:
-            children |= _descendants(proc.pid)
+            children |= descendants(proc.pid)
             time.sleep(0.01)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -67,10 +68,7 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_result(tm
     assert output_digests(out) == reference
     assert not [p.name for p in out.rglob("*") if ".part" in p.name]
     assert not [p.name for p in out.iterdir() if p.name.startswith(SPILL_PREFIX)]  # killed runs' spills too
-    t_end = time.monotonic() + 10
-    while time.monotonic() < t_end and any(_alive(k) for k in children):
-        time.sleep(0.05)
-    assert not [k for k in children if _alive(k)], "processes outlived their batch"
+    assert not still_alive(children), "processes outlived their batch"
     report = json.loads((out / "laika_fx_report.json").read_text())
     assert report["frames_failed"] == []
     assert report["frames_written"] + report["frames_skipped"] == report["frames_total"] == 48
