@@ -716,6 +716,48 @@ def test_calibrate_only_recalibrates_on_the_validation_sources(tmp_path):
     assert "note" in shipped["validation"]["fp32"] and meta["runtime"]["fp32"]["face_gate"] is False
 
 
+def test_gating_choice_weighs_the_calibration_shots():
+    """The wide-world detector's gating: a face finder is loaded only for 0.01 more F1 on the
+    stills alone; with the calibration shots (``--motion-bar``) for 0.01 more of the mean of
+    the stills' and the shots' F1, each option held to the shots' flagged bar too (an FP32
+    calibration once dropped the finder for its stills F1 alone and lost the motion prior)."""
+    from laika_fx_train.seam.train import MOTION_BAR, _choose_gating
+
+    def option(gate, f1, flagged=0.02):
+        return (gate, (0.99, 0.9, {"f1": f1, "clean_flagged_pct": flagged, "confident": 0.99 if gate else None}))
+
+    stills = [option(False, 0.670), option(True, 0.678)]
+    gate, (thr, ratio, m), _ = _choose_gating(stills)
+    assert gate is False and m["f1"] == 0.670  # +0.008: not worth the finder
+    gate, _, _ = _choose_gating([option(False, 0.670), option(True, 0.685)])
+    assert gate is True
+    gate, _, _ = _choose_gating([option(False, 0.670, flagged=0.04), option(True, 0.66, flagged=0.01)])
+    assert gate is True  # the plain detector misses the stills' bar
+
+    shot_f1 = {False: 0.55, True: 0.76}
+    seen = []
+
+    def judge(g, t, r, m):
+        seen.append((g, t, r))
+        return {"shot_f1": shot_f1[g], "shot_flagged_pct": 0.02, "moving_confident": 0.98 if g else 0.0}
+
+    gate, (_, _, m), options = _choose_gating(stills, judge)
+    assert gate is True and m["moving_confident"] == 0.98 and sorted(seen) == [(False, 0.99, 0.9), (True, 0.99, 0.9)]
+    assert dict(options)[False][2]["shot_f1"] == 0.55  # the alternative keeps its shot figures
+    shot_f1[True] = 0.56
+    gate, (_, _, m), _ = _choose_gating(stills, judge)
+    assert gate is False and "moving_confident" not in m  # mean +0.009: the plain detector, no motion bar
+
+    def loud(g, t, r, m):  # the finder's motion prior flags the seam-free shots over the bar
+        return {"shot_f1": 0.9 if g else 0.5, "shot_flagged_pct": 2 * MOTION_BAR if g else 0.01}
+
+    gate, _, _ = _choose_gating(stills, loud)
+    assert gate is False
+    plain_only = [option(False, 0.67)]
+    gate, _, options = _choose_gating(plain_only, judge)
+    assert gate is False and "shot_f1" not in options[0][1][2]  # nothing to weigh: the shots are not run
+
+
 def test_calibration_line_table_picks_what_select_lines_keeps():
     """The calibration's one-labelling shortcut must choose exactly the plugin's lines."""
     from laika_fx.seam_removal.detector import select_lines

@@ -338,19 +338,16 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
         # the gating is a model choice made here, on the validation sources: no face finder
         # at all, or the face finder as a soft prior (`auto`) with its bar swept too
         bar = dict(free_scenes=free, max_clean_flagged_pct=VALIDATION_BAR)
-        options = [(False, calibrate_threshold(SeamDetector(model_xml=xml, precision=precision, face_gate=False),
-                                               scenes, **bar))]  # fmt: skip
+        plain = SeamDetector(model_xml=xml, precision=precision, face_gate=False)
+        options = [(False, calibrate_threshold(plain, scenes, **bar))]
+        dets = {False: plain}
         if face_xml.exists():
             det = SeamDetector(model_xml=xml, precision=precision, face_gate=True, face_xml=face_xml, gate="auto")
             det.face_cut = face_cuts.get(precision, 0.5)  # the folder's own cut (not the shipped model's)
+            dets[True] = det
             options.append((True, calibrate_threshold(det, scenes, confidents=CONFIDENTS, **bar)))
-        limit = max(VALIDATION_BAR, min(m["clean_flagged_pct"] or 0.0 for _, (_, _, m) in options))
-        ok = [o for o in options if (o[1][2]["clean_flagged_pct"] or 0.0) <= limit]
-        best = max(o[1][2]["f1"] for o in ok)
-        # a face finder is worth loading only for a clear gain (0.01 F1)
-        gate, (thr, ratio, metrics) = next(o for o in ok if o[1][2]["f1"] >= best - 0.01)
-        if gate and motion_bar:  # then the motion prior's bar, on the shots, those thresholds fixed
-            metrics = {**metrics, **_motion_bar(det, thr, ratio, metrics["confident"], *shots())}
+        judge = (lambda g, t, r, m: _motion_bar(dets[g], t, r, m["confident"], *shots())) if motion_bar else None
+        gate, (thr, ratio, metrics), options = _choose_gating(options, judge)
         if gate and precision in face_cuts:
             metrics = {**metrics, "face_cut": face_cuts[precision]}
         alternatives = {("face_finder" if g else "no_face_finder"): {"threshold": t, "low_ratio": r, **m}
@@ -358,6 +355,40 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
         return {"threshold": thr, "low_ratio": ratio, "face_gate": gate, **metrics, "alternatives": alternatives}
 
     return validate
+
+
+def _choose_gating(options: list, judge_shots=None) -> tuple:
+    """The wide-world detector's gating choice among ``options`` (``(face_finder, (threshold,
+    low_ratio, metrics))``, no finder first, each calibrated on the validation stills): those
+    flagging at most :data:`VALIDATION_BAR` % (else the fewest) stay; a face finder is worth
+    loading only for a clear gain, 0.01 of :func:`_choice_score`. ``judge_shots(face_finder,
+    threshold, low_ratio, metrics)``: the calibration shots' figures of an option at its
+    thresholds (:func:`_motion_bar`; None: the stills alone choose): with them the options also
+    hold :data:`MOTION_BAR` on the seam-free shots (else the fewest flagged), and the score
+    weighs the shots' F1 (the motion prior works only with the finder, so a finder that gains
+    little on stills can gain much on shots). Returns the gate, its ``(threshold, low_ratio,
+    metrics)`` and ``options`` with the shots' figures of those judged on them."""
+    limit = max(VALIDATION_BAR, min(m["clean_flagged_pct"] or 0.0 for _, (_, _, m) in options))
+    ok = [o for o in options if (o[1][2]["clean_flagged_pct"] or 0.0) <= limit]
+    if judge_shots is not None and any(g for g, _ in ok):
+        ok = [(g, (t, r, {**m, **judge_shots(g, t, r, m)})) for g, (t, r, m) in ok]
+        shot_limit = max(MOTION_BAR, min(m["shot_flagged_pct"] or 0.0 for _, (_, _, m) in ok))
+        ok = [o for o in ok if (o[1][2]["shot_flagged_pct"] or 0.0) <= shot_limit]
+    best = max(_choice_score(m) for _, (_, _, m) in ok)
+    gate, (thr, ratio, metrics) = next(o for o in ok if _choice_score(o[1][2]) >= best - 0.01)
+    if not gate:  # the motion prior needs the finder: without it there is no bar to keep
+        metrics = {k: v for k, v in metrics.items() if k != "moving_confident"}
+    judged = dict(ok)
+    return gate, (thr, ratio, metrics), [(g, judged.get(g, calibrated)) for g, calibrated in options]
+
+
+def _choice_score(metrics: dict) -> float:
+    """What the gating choice compares: the stills' F1, or with the calibration shots (the
+    motion bar) the mean of the stills' and the shots' F1 (a finder that gains little on
+    stills but carries the motion prior on shots is worth loading)."""
+    if metrics.get("shot_f1") is None:
+        return metrics["f1"]
+    return (metrics["f1"] + metrics["shot_f1"]) / 2
 
 
 #: ``auto``'s bar values tried when the wide-world detector is calibrated with the face finder
@@ -432,7 +463,9 @@ MOTION_BAR_DATA = ("; then, with the face finder, the motion prior's 'moving_con
                    f"seam-free shots per source, seed {CALIBRATION_SHOTS['seed']}, {CALIBRATION_SHOTS['frames']} frames "
                    f"at {CALIBRATION_SHOTS['hw'][1]}x{CALIBRATION_SHOTS['hw'][0]}, each frame's moving grid from the "
                    "real stabilize analysis): the best F1 on the seamed shots with the seam-free shots' frames flagged "
-                   f"at most {MOTION_BAR} % (shot_f1, shot_flagged_pct)")  # fmt: skip
+                   f"at most {MOTION_BAR} % (shot_f1, shot_flagged_pct); the gating choice then weighs the shots: "
+                   "each option judged there at its stills thresholds, the face finder kept for a gain of 0.01 in the "
+                   "mean of the stills' and the shots' F1")  # fmt: skip
 
 
 def _detector_record(world: str = "synthetic", motion_bar: bool = False) -> dict:
