@@ -67,8 +67,9 @@ def _learn_from_shot(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from .seam import train
 
-    if (getattr(args, "motion_bar", False) or getattr(args, "shot_work", None)) and not args.calibrate_only:
-        print("laika-fx: error: --motion-bar and --shot-work go with --calibrate-only", file=sys.stderr)
+    if (getattr(args, "motion_bar", False) or getattr(args, "shot_work", None) or getattr(args, "line_scorer", False)) \
+            and not args.calibrate_only:  # fmt: skip
+        print("laika-fx: error: --motion-bar, --shot-work and --line-scorer go with --calibrate-only", file=sys.stderr)
         return 2
     if args.model == "seam-detector" and args.from_shot:
         return _learn_from_shot(args)
@@ -99,7 +100,8 @@ def _train(args: argparse.Namespace) -> int:
         if train.detector_world(out_dir) == "wide" and not _has_sources(args, "validation"):
             return 2
         meta = train.calibrate_detector(out_dir, sources_root=_sources_arg(args), motion_bar=args.motion_bar or None,
-                                        shot_work=Path(args.shot_work) if args.shot_work else None)  # fmt: skip
+                                        shot_work=Path(args.shot_work) if args.shot_work else None,
+                                        line_scorer=args.line_scorer or None)  # fmt: skip
     elif args.model == "seam-detector":
         if args.world == "wide" and not _has_sources(args, "train"):
             return 2
@@ -402,6 +404,11 @@ def _register_seam(train, eval_) -> None:
             t.add_argument("--shot-work", metavar="DIR",
                            help="with --calibrate-only, when the motion prior's bar is calibrated: write and analyse "
                                 "those shots here and keep them (reused by a later run; default a temporary folder)")
+            t.add_argument("--line-scorer", action="store_true",
+                           help="with --calibrate-only: offer a learned judge of detected lines as a gating option "
+                                "(a logistic regression over each line's probabilities, face overlap and shape, "
+                                "fitted on the training sources' scenes, its bar calibrated with the thresholds; "
+                                "~5 min more); without it, as the model was calibrated")
             t.add_argument("--init-from", metavar="CHECKPOINT",
                            help="start from a four-level detector's checkpoint.pt (the net shipped before the "
                                 "1/32 context level) or from an FP32 IR of this net (e.g. the shipped "

@@ -32,6 +32,7 @@ from ..accelerators.runtime import compile_model, model_digest, model_path
 from ..overrides import default_shot_model_dir
 from ..prompts import Region, region_mask
 from .face import FaceFinder, face_finder_available
+from .lines import LineScorer, frame_face_features, line_features
 
 __all__ = ["WORKING_HEIGHT", "MIN_ON_FACE", "MIN_IN_PROMPT", "GATES", "CONFIDENT", "SeamDetector", "DetectedLines",
            "hysteresis", "select_lines", "moving_cells", "to_unit_rgb", "model_meta", "runtime_settings", "upscale_mask",
@@ -156,7 +157,7 @@ class SeamDetector:
         Without it (or its model), ``auto`` and ``face`` keep every line the detector finds.
     face_xml : explicit face finder IR path (default: the shipped one of ``precision``).
     settings : the ``runtime`` settings to use (threshold, low_ratio, face_gate, confident,
-        moving_confident, face_cut)
+        moving_confident, face_cut, line_scorer, line_bar)
         instead of the shipped model's JSON's, e.g. those of a per-shot model (:class:`ShotModel`).
     """
 
@@ -187,6 +188,9 @@ class SeamDetector:
         # model's JSON does not say; a per-shot model's settings: the shipped model's cut)
         shipped_cut = runtime_settings("seam_detector", precision).get("face_cut", 0.5)
         self.face_cut = float(settings.get("face_cut", shipped_cut))
+        # ``auto``'s learned judge of lines (with the face finder), and its bar, when calibrated
+        self.scorer = LineScorer(settings["line_scorer"]) if settings.get("line_scorer") else None
+        self.line_bar = float(settings.get("line_bar", 0.5))
         self.default_threshold = float(settings.get("threshold", 0.5))
         # hysteresis low threshold = ratio * threshold (calibrated with it)
         self.default_low_ratio = float(settings.get("low_ratio", 0.5))
@@ -228,6 +232,16 @@ class SeamDetector:
         if self.face_finder is None:
             return None
         return self.face_finder.mask(self.working_rgb(frame, scale=scale), cut=self.face_cut)
+
+    def face_maps(self, frame: np.ndarray, *, scale: float | None = None) -> tuple:
+        """:meth:`face_mask` and, with a line scorer, the face probability too (else None):
+        ``(mask, probability)`` at working scale; ``(None, None)`` without a face gate."""
+        if self.face_finder is None:
+            return None, None
+        rgb = self.working_rgb(frame, scale=scale)
+        if self.scorer is None:
+            return self.face_finder.mask(rgb, cut=self.face_cut), None
+        return self.face_finder.mask_and_probability(rgb, cut=self.face_cut)
 
     def seam_probability(self, rgb: np.ndarray) -> np.ndarray:
         """Seam probability of a working-scale ``(h, w, 3)`` float32 RGB image."""
@@ -301,14 +315,18 @@ class SeamDetector:
         region = region_mask(puppet, prob.shape, scale=prob.shape[0] / frame.shape[0]) if puppet else None
         # the face finder runs only when it has lines to judge (hysteresis keeps only
         # components that reach the high threshold)
-        face = moved = None
+        face = moved = face_prob = None
         if region is None and self.face_finder is not None and prob.max() > thr:
-            face = self.face_finder.mask(rgb, cut=self.face_cut)
+            if self.scorer is not None and self.gate == "auto":
+                face, face_prob = self.face_finder.mask_and_probability(rgb, cut=self.face_cut)
+            else:
+                face = self.face_finder.mask(rgb, cut=self.face_cut)
             if moving is not None and np.any(moving):
                 moved = moving_cells(moving, prob.shape)
         kept, left, counts = select_lines(prob, thr, thr * ratio, min_area=min_area, gate=self.gate, face=face,
                                           puppet=region, confident=self.confident, moving=moved,
-                                          moving_confident=self.moving_confident)  # fmt: skip
+                                          moving_confident=self.moving_confident, face_prob=face_prob,
+                                          scorer=self.scorer, line_bar=self.line_bar)  # fmt: skip
         return DetectedLines(
             mask=upscale_mask(kept, frame.shape[:2], dilation),
             left_alone=upscale_mask(left, frame.shape[:2]) if left.any() else None,
@@ -416,7 +434,8 @@ def hysteresis(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, 
 def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0, gate: str = "auto",
                  face: np.ndarray | None = None, puppet: np.ndarray | None = None,
                  confident: float = CONFIDENT, moving: np.ndarray | None = None,
-                 moving_confident: float = 0.0) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:  # fmt: skip
+                 moving_confident: float = 0.0, face_prob: np.ndarray | None = None,
+                 scorer: LineScorer | None = None, line_bar: float = 0.5) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:  # fmt: skip
     """The lines of :func:`hysteresis` to paint out, and those to leave alone.
 
     Parameters
@@ -433,6 +452,9 @@ def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0
         or None; used only with ``face`` (gates ``auto`` and ``face``): a line with at least
         ``MIN_ON_FACE`` of it there or on ``face`` is painted out when its median probability
         reaches ``moving_confident`` (0: as a line on a face).
+    face_prob, scorer, line_bar : the face finder's probability (float, ``prob``'s shape) and a
+        learned :class:`~.lines.LineScorer`: given both, ``auto`` paints out a line when its
+        score reaches ``line_bar`` (or, on what moved, as above) instead of the face/median rule.
 
     Returns
     -------
@@ -468,10 +490,20 @@ def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0
         on_moving = (np.bincount(labels[(face | moving)[box]], minlength=n) >= MIN_ON_FACE * area
                      if moving is not None else np.zeros(n, bool))  # fmt: skip
         p = prob[box]
-        for i in np.flatnonzero(lines & ~keep):
-            # a line on what moved needs `moving_confident`; off any face (auto) `confident`
-            bar = min(moving_confident if on_moving[i] else 2.0, confident if gate == "auto" else 2.0)
-            keep[i] = bar <= 0.0 or (bar <= 1.0 and np.median(p[labels == i]) >= bar)
+        if gate == "auto" and scorer is not None and face_prob is not None:
+            ids = np.flatnonzero(lines)
+            score = np.zeros(n)
+            score[ids] = scorer.scores(line_features(p, face_prob[box], labels, stats, ids,
+                                                     frame=frame_face_features(face_prob), origin=(by, bx),
+                                                     frame_shape=prob.shape))  # fmt: skip
+            keep = lines & (score >= line_bar)
+            for i in np.flatnonzero(lines & ~keep & on_moving):  # on what moved: the motion prior's bar
+                keep[i] = moving_confident <= 0.0 or np.median(p[labels == i]) >= moving_confident
+        else:
+            for i in np.flatnonzero(lines & ~keep):
+                # a line on what moved needs `moving_confident`; off any face (auto) `confident`
+                bar = min(moving_confident if on_moving[i] else 2.0, confident if gate == "auto" else 2.0)
+                keep[i] = bar <= 0.0 or (bar <= 1.0 and np.median(p[labels == i]) >= bar)
         reason = "rejected_by_gate"
     dropped = lines & ~keep
     counts[reason] = int(dropped.sum())

@@ -87,6 +87,14 @@ class FaceFinder:
         logits = cv2.resize(self.logits(rgb), (w, h), interpolation=cv2.INTER_LINEAR)
         return 0.5 * (1.0 + np.tanh(0.5 * logits))
 
+    def mask_and_probability(self, rgb: np.ndarray, *, cut: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`mask` and :meth:`probability` of ``rgb`` at its own size, from one inference."""
+        if not 0.0 < cut < 1.0:
+            raise ValueError(f"a face cut is a probability in (0, 1), got {cut}")
+        bar = 0.0 if cut == 0.5 else math.log(cut / (1.0 - cut))
+        logits = cv2.resize(self.logits(rgb), (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
+        return logits > bar, 0.5 * (1.0 + np.tanh(0.5 * logits))
+
     def mask(self, rgb: np.ndarray, size: tuple[int, int] | None = None, *, cut: float = 0.5) -> np.ndarray:
         """Where the face is (probability above ``cut``), ``(h, w)`` bool; as :meth:`probability`
         without computing the probability itself (the logit compared with the cut's)."""

@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from laika_fx.seam_removal.detector import select_lines, upscale_mask
+from laika_fx.seam_removal.lines import LineScorer, frame_face_features, line_features
 
 from . import data as sdata
 
@@ -196,11 +197,14 @@ def _policy_masks(det, frame: np.ndarray, *, dilation: int = 0, policies=POLICIE
     prob = det.seam_probability(rgb)
     high = det.default_threshold
     low = high * det.default_low_ratio
-    face = det.face_finder.mask(rgb, cut=det.face_cut) if det.face_finder is not None and prob.max() > high else None
+    face = face_prob = None
+    if det.face_finder is not None and prob.max() > high:
+        face, face_prob = det.face_maps(frame)
     out = {}
     for gate in policies:
         f = face if gate != "auto" or auto_face else None
-        kept, _, _ = select_lines(prob, high, low, min_area=12, gate=gate, face=f, confident=det.confident)
+        kept, _, _ = select_lines(prob, high, low, min_area=12, gate=gate, face=f, confident=det.confident,
+                                  face_prob=face_prob, scorer=det.scorer, line_bar=det.line_bar)  # fmt: skip
         out[gate] = upscale_mask(kept, frame.shape[:2], dilation) > 0
     return out
 
@@ -322,13 +326,15 @@ def format_table(results: dict) -> str:
 
 
 def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray | None, min_area: int,
-                medians: bool, moving: np.ndarray | None = None) -> dict:  # fmt: skip
+                medians: bool, moving: np.ndarray | None = None, face_prob: np.ndarray | None = None,
+                scorer: LineScorer | None = None) -> dict:  # fmt: skip
     """The lines :func:`select_lines` would judge on ``prob``, labelled once, with what each
     gate policy asks of them: whether at least ``MIN_ON_FACE`` of a line lies on ``face``
     and (``medians``) its median probability; :func:`_pick_lines` then applies a policy and
     a ``confident`` bar without labelling again (the calibration sweeps hundreds of them).
     ``moving``: what moved against the set (bool, ``prob``'s shape), as :func:`select_lines`
-    takes it: whether a line lies on the face or the moving cells together."""
+    takes it: whether a line lies on the face or the moving cells together. ``face_prob`` and
+    ``scorer``: each line's score too (``auto`` then judges by it, as :func:`select_lines`)."""
     from laika_fx.seam_removal.detector import MIN_ON_FACE
 
     out = {"shape": prob.shape, "box": None, "face": face is not None}
@@ -346,8 +352,15 @@ def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray |
     on_face = np.bincount(labels[face[box]], minlength=n) >= MIN_ON_FACE * area if face is not None else lines
     on_moving = (np.bincount(labels[(face | moving)[box]], minlength=n) >= MIN_ON_FACE * area
                  if face is not None and moving is not None else np.zeros(n, bool))  # fmt: skip
+    score = None
+    if scorer is not None and face_prob is not None:
+        ids = np.flatnonzero(lines)
+        score = np.zeros(n)
+        score[ids] = scorer.scores(line_features(prob[box], face_prob[box], labels, stats, ids,
+                                                 frame=frame_face_features(face_prob), origin=(by, bx),
+                                                 frame_shape=prob.shape))  # fmt: skip
     median = np.full(n, np.nan)
-    ask = np.flatnonzero(lines & ~on_face)
+    ask = np.flatnonzero(lines & (~on_face if score is None else on_moving))
     if medians and ask.size:  # np.median of each line's pixels, all lines at once
         lab, val = labels.ravel(), prob[box].ravel()
         sel = np.isin(lab, ask)
@@ -357,7 +370,7 @@ def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray |
         start = np.searchsorted(lab, ask)
         cnt = area[ask]
         median[ask] = 0.5 * (val[start + (cnt - 1) // 2] + val[start + cnt // 2])
-    out.update(box=box, labels=labels, lines=lines, on_face=on_face, on_moving=on_moving, median=median)
+    out.update(box=box, labels=labels, lines=lines, on_face=on_face, on_moving=on_moving, median=median, score=score)
     return out
 
 
@@ -382,12 +395,15 @@ def _kept_lines(table: dict, gate: str, confident: float, moving_confident: floa
     if gate == "off" or not table["face"]:
         keep = lines
     else:
-        median = table["median"]
+        median, score = table["median"], table.get("score")
         with np.errstate(invalid="ignore"):
             moved = table["on_moving"] & ((moving_confident <= 0.0) | (median >= moving_confident))
-            keep = lines & (on_face | moved)
-            if gate == "auto":
-                keep |= lines & (median >= confident)
+            if gate == "auto" and score is not None:  # the learned judge, its bar swept as `confident`
+                keep = lines & ((score >= confident) | moved)
+            else:
+                keep = lines & (on_face | moved)
+                if gate == "auto":
+                    keep |= lines & (median >= confident)
     return keep if keep.any() else None
 
 
@@ -434,7 +450,8 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     candidates = candidates or [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.996,
                                 0.997, 0.998, 0.9985, 0.999, 0.9993, 0.9995, 0.9997, 0.9998]  # fmt: skip
     gate = getattr(detector, "gate", "off")
-    own = getattr(detector, "confident", 1.0)
+    # a detector with a line scorer: ``auto``'s bar is its score's (``line_bar``), swept alike
+    own = detector.line_bar if getattr(detector, "scorer", None) is not None else getattr(detector, "confident", 1.0)
     extra = list(free_scenes)
     shot_free = list(shot_free_scenes)
     if any(s.mask.any() for s in extra + shot_free):
@@ -443,7 +460,10 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     groups = [(0, s) for s in scenes] + [(1, s) for s in extra] + [(2, s) for s in shot_scenes] + \
              [(3, s) for s in shot_free]  # fmt: skip
     probs = [detector.probability(s.frame) for _, s in groups]
-    faces = [detector.face_mask(s.frame) for _, s in groups]  # None without a face gate
+    face_maps = getattr(detector, "face_maps", None) or (lambda frame: (detector.face_mask(frame), None))
+    maps = [face_maps(s.frame) for _, s in groups]  # (None, None) without a face gate
+    faces = [m for m, _ in maps]
+    scorer = getattr(detector, "scorer", None) if gate == "auto" else None
     movings = [moving_cells(s.moving, p.shape) if g >= 2 and f is not None and getattr(s, "moving", None) is not None
                and np.any(s.moving) else None for (g, s), p, f in zip(groups, probs, faces, strict=True)]  # fmt: skip
     scored = [g in (0, 2) for g, _ in groups]  # counted with their truth (F1); the others: flagged only
@@ -475,8 +495,9 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     results = []
     for thr in candidates:
         for ratio in low_ratios:
-            tables = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep or m is not None, moving=m)
-                      if top > thr else None for p, f, m, top in zip(probs, faces, movings, peaks, strict=True)]  # fmt: skip
+            tables = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep or m is not None, moving=m,
+                                  face_prob=fp, scorer=scorer) if top > thr else None
+                      for p, (f, fp), m, top in zip(probs, maps, movings, peaks, strict=True)]  # fmt: skip
             memo: dict = {}  # the bars of one table often keep the same lines of a scene
             for conf in confs:
                 for mc in moves:
@@ -559,6 +580,8 @@ def load_detector(precision: str, *, models_dir: Path | None = None, face_gate: 
     det.confident = float(settings.get("confident", det.confident))
     det.moving_confident = float(settings.get("moving_confident", 0.0))
     det.face_cut = float(settings.get("face_cut", 0.5))
+    det.scorer = LineScorer(settings["line_scorer"]) if settings.get("line_scorer") and det.face_finder else None
+    det.line_bar = float(settings.get("line_bar", 0.5))
     return det
 
 

@@ -267,7 +267,8 @@ def export_detector(net, *, run_dir: Path, out_dir: Path, frames: np.ndarray, se
         return {"subset_size": 300, "ignored_names": convs[:2] + convs[-1:]}
 
     motion_bar = _has_motion_bar(out_dir)  # the model there was calibrated with it: so is this one
-    validate = _detector_validation(out_dir, world, sources_root, motion_bar, face_cuts=_face_cuts(out_dir))
+    validate = _detector_validation(out_dir, world, sources_root, motion_bar, face_cuts=_face_cuts(out_dir),
+                                    line_scorer=_has_line_scorer(out_dir))  # fmt: skip
     meta = ship(net, "seam_detector", out_dir=out_dir, example_inputs=[example],
                 check_inputs=[frames[:2].transpose(0, 3, 1, 2).astype(np.float32) * unit],
                 validate=validate, quantization=quantization,
@@ -294,7 +295,7 @@ def qat_float_weights(qat):
 
 def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: Path | None = None,
                          motion_bar: bool = False, shot_work: Path | None = None,
-                         face_cuts: dict[str, float] | None = None):  # fmt: skip
+                         face_cuts: dict[str, float] | None = None, line_scorer: bool = False):  # fmt: skip
     """``validate(xml, precision)`` of the ship flow for the detector: calibrate its thresholds.
 
     ``synthetic``: on the held-out calibration scenes, with the face finder of that
@@ -306,6 +307,9 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
     where those shots are written and analysed (kept, and reused when already analysed there;
     default a temporary folder). ``face_cuts``: the face finder's cut per precision (the gate's
     face is where its probability exceeds it; 0.5 when not given), kept in the runtime settings.
+    ``line_scorer`` (wide, with the face finder): a third gating option, ``auto`` judging lines
+    by a :class:`~laika_fx.seam_removal.lines.LineScorer` fitted per precision on the training
+    sources' scenes (:mod:`.line_scorer`), its bar swept over :data:`LINE_BARS`.
     """
     from laika_fx.seam_removal.detector import SeamDetector
 
@@ -320,6 +324,7 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
         free = split_scenes("validation", VALIDATION_FREE_PER_SOURCE, seed=VALIDATION_FREE_SEED, hw=(352, 480),
                             p_seam=0.0, root=sources_root)  # fmt: skip
         shots = functools.cache(lambda: _calibration_shots(sources_root, shot_work))
+        fit_scenes = functools.cache(lambda: _line_fit_scenes(sources_root))
     else:
         # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`
         # reports on (seed 1234), so the threshold is not chosen on the evaluation set
@@ -346,13 +351,27 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
             det.face_cut = face_cuts.get(precision, 0.5)  # the folder's own cut (not the shipped model's)
             dets[True] = det
             options.append((True, calibrate_threshold(det, scenes, confidents=CONFIDENTS, **bar)))
+            if line_scorer:
+                from .line_scorer import fit_line_scorer
+
+                scored = SeamDetector(model_xml=xml, precision=precision, face_gate=True, face_xml=face_xml,
+                                      gate="auto")  # fmt: skip
+                scored.face_cut = det.face_cut
+                scored.scorer, fitted = fit_line_scorer(scored, fit_scenes())
+                dets["scorer"] = scored
+                thr, ratio, m = calibrate_threshold(scored, scenes, confidents=LINE_BARS, **bar)
+                options.append(("scorer", (thr, ratio, {**m, "line_scorer": scored.scorer.to_dict(),
+                                                        "line_scorer_fit": fitted})))  # fmt: skip
         judge = (lambda g, t, r, m: _motion_bar(dets[g], t, r, m["confident"], *shots())) if motion_bar else None
         gate, (thr, ratio, metrics), options = _choose_gating(options, judge)
         if gate and precision in face_cuts:
             metrics = {**metrics, "face_cut": face_cuts[precision]}
-        alternatives = {("face_finder" if g else "no_face_finder"): {"threshold": t, "low_ratio": r, **m}
+        if gate == "scorer":  # `auto`'s bar is the score's; the median bar plays no part
+            metrics = {**{k: v for k, v in metrics.items() if k != "confident"}, "line_bar": metrics["confident"]}
+        names = {False: "no_face_finder", True: "face_finder", "scorer": "line_scorer"}
+        alternatives = {names[g]: {"threshold": t, "low_ratio": r, **{k: v for k, v in m.items() if k != "line_scorer"}}
                         for g, (t, r, m) in options}  # fmt: skip
-        return {"threshold": thr, "low_ratio": ratio, "face_gate": gate, **metrics, "alternatives": alternatives}
+        return {"threshold": thr, "low_ratio": ratio, "face_gate": bool(gate), **metrics, "alternatives": alternatives}
 
     return validate
 
@@ -380,6 +399,17 @@ def _choose_gating(options: list, judge_shots=None) -> tuple:
         metrics = {k: v for k, v in metrics.items() if k != "moving_confident"}
     judged = dict(ok)
     return gate, (thr, ratio, metrics), [(g, judged.get(g, calibrated)) for g, calibrated in options]
+
+
+def _line_fit_scenes(sources_root: Path | None) -> list:
+    """The training sources' scenes a line scorer is fitted on (:data:`.line_scorer.FIT_SCENES`)."""
+    from .line_scorer import fit_scenes
+
+    return fit_scenes(sources_root)
+
+
+#: ``auto``'s bar values tried on a line scorer's score (the probability a line is a seam)
+LINE_BARS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
 def _choice_score(metrics: dict) -> float:
@@ -482,7 +512,9 @@ def _detector_record(world: str = "synthetic", motion_bar: bool = False) -> dict
                                   **({"confident": v[p]["confident"]} if v[p].get("confident") else {}),
                                   **({"moving_confident": v[p]["moving_confident"]}
                                      if v[p].get("moving_confident") is not None else {}),
-                                  **({"face_cut": v[p]["face_cut"]} if v[p].get("face_cut") else {})}
+                                  **({"face_cut": v[p]["face_cut"]} if v[p].get("face_cut") else {}),
+                                  **({"line_scorer": v[p]["line_scorer"], "line_bar": v[p]["line_bar"]}
+                                     if v[p].get("line_scorer") else {})}
                               for p in ("int8", "fp32")},  # fmt: skip
     }
 
@@ -514,8 +546,14 @@ def _face_cuts(out_dir: Path) -> dict[str, float]:
     return {p: float(v["face_cut"]) for p, v in _runtime_of(out_dir).items() if v.get("face_cut")}
 
 
+def _has_line_scorer(out_dir: Path) -> bool:
+    """Whether the detector JSON in ``out_dir`` chose a line scorer: recalibrations fit one again."""
+    return any(v.get("line_scorer") for v in _runtime_of(out_dir).values())
+
+
 def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None = None,
-                       motion_bar: bool | None = None, shot_work: Path | None = None) -> dict:  # fmt: skip
+                       motion_bar: bool | None = None, shot_work: Path | None = None,
+                       line_scorer: bool | None = None) -> dict:  # fmt: skip
     """Calibrate the hysteresis thresholds of the detector IRs in ``out_dir`` again, per
     precision, with the face gate when a face finder is there too; rewrite
     ``seam_detector.json`` (its quantization, torch check and training record are kept).
@@ -523,7 +561,9 @@ def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None 
     Runs on OpenVINO alone (no torch): ``laika-fx train seam-detector --calibrate-only``
     after the face finder was retrained. ``motion_bar``: calibrate the motion prior's bar on
     validation shots as well (``--motion-bar``; see :func:`_detector_validation`); None: as the
-    model was calibrated (its JSON's ``runtime`` has a ``moving_confident``).
+    model was calibrated (its JSON's ``runtime`` has a ``moving_confident``). ``line_scorer``:
+    offer a fitted line scorer as a gating option (``--line-scorer``); None: when the model
+    chose one before.
     """
     from ..ship import record_metrics
 
@@ -532,7 +572,10 @@ def calibrate_detector(out_dir: Path = MODELS_DIR, *, sources_root: Path | None 
     world = old.get("training", {}).get("world", "synthetic")
     if motion_bar is None:
         motion_bar = _has_motion_bar(out_dir)
-    validate = _detector_validation(out_dir, world, sources_root, motion_bar, shot_work, _face_cuts(out_dir))
+    if line_scorer is None:
+        line_scorer = _has_line_scorer(out_dir)
+    validate = _detector_validation(out_dir, world, sources_root, motion_bar, shot_work, _face_cuts(out_dir),
+                                    line_scorer)  # fmt: skip
     return record_metrics("seam_detector", out_dir, validate, quantization=old.get("quantization", "unknown"),
                           torch_ir_max_abs_diff=old.get("torch_ir_max_abs_diff"),
                           training=old.get("training", {}), **_detector_record(world, motion_bar))  # fmt: skip
