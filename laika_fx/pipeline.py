@@ -84,6 +84,7 @@ from .report import (
     StageTimes,
     build_report,
     chunk_report_name,
+    machine_platform,
     write_report,
 )
 from .sequence import Shot
@@ -1089,6 +1090,7 @@ def run_batch(
     """
     opts = options or BatchOptions()
     configure_heap()
+    machine_platform()  # for the report, now: its `uname -p` child would share a large process's memory later
     progress = progress or Progress()
     cancel = cancel or Cancel()
     out_dir = check_output_folder(shot, output)

@@ -757,6 +757,33 @@ def test_heap_reuses_freed_frames_without_piling_them_up_per_thread():
     assert faults < 60_000, f"{faults} page faults"
 
 
+def test_the_report_platform_is_asked_for_before_the_passes(tmp_path: Path, monkeypatch):
+    """platform.platform() runs `uname -p` in a vfork child the first time: the batch asks
+    before its passes, while it is small, and the report takes the same string then."""
+    import platform
+
+    import laika_fx.report as rp
+
+    real = platform.platform()
+    calls: list[str] = []
+    monkeypatch.setattr(rp.platform, "platform", lambda: calls.append("asked") or real)
+    rp.machine_platform.cache_clear()
+    seen: list[int] = []
+
+    class Asking(Counting):
+        def analyze(self, source):
+            seen.append(len(calls))
+            return super().analyze(source)
+
+    make_shot(tmp_path / "s", 3, shape=(16, 16, 3))
+    try:
+        report = run_batch(open_shot(tmp_path / "s"), tmp_path / "o", [Asking()], BatchOptions(workers=1))
+    finally:
+        rp.machine_platform.cache_clear()
+    assert seen == [1] and calls == ["asked"]
+    assert report["machine"]["platform"] == real
+
+
 def test_release_free_memory_hands_freed_pages_inside_the_heap_back():
     """Frames freed below a block still in use stay in the heap (the trim threshold keeps
     them for reuse); release_free_memory gives their pages back to the system."""
