@@ -16,9 +16,8 @@ whose helper processes need memory meanwhile; none for uncompressed TIFF, which 
 faster than it keeps) and spills the frames it has no room for to raw files, and the render
 pass takes them from it instead of decoding them again. The render pass decodes or reads
 back each other frame once (a plugin's neighbour read and the frame's reader share the
-array) and releases every frame, kept or decoded,
-once it and the :data:`RELEASE_LAG` frames after it are rendered, so memory stays bounded
-on long shots.
+array) and releases every frame, kept or decoded, once it and the :data:`RELEASE_LAG`
+frames after it are rendered, so memory stays bounded on long shots.
 
 **Durable, atomic outputs without an fsync on the render path.** A writer thread
 encodes each frame into a temporary file beside its final name (``.<name>.*.part<ext>``)
@@ -1365,13 +1364,13 @@ def _render_pass(
     rendered: queue.Queue = queue.Queue(maxsize=qsize)
     encoded: queue.Queue = queue.Queue()  # (item, [(temporary file, final name), ...]): paths only
     lock = threading.Lock()
-    # Frames decoded or read back from the spill here (by a reader, or by a plugin reading a
-    # neighbour: stabilize's fill reads the next two frames before their reader does) are
-    # kept in ``window`` until released, so no frame is decoded or read back twice by the
-    # render pass. A frame (kept by the
-    # analyze pass or in the window) is released once it and the RELEASE_LAG frames after
-    # it are rendered: a plugin reading neighbours up to that far still finds it, and the
-    # frames decoded later reuse its memory instead of adding to it.
+    # Frames read here (by a reader, or by a plugin reading a neighbour: stabilize's fill
+    # reads the next two frames before their reader does), from the frame cache, its spill
+    # or decoded, are kept in ``window`` until released, so no frame is decoded or read back
+    # twice by the render pass. A frame (kept by the analyze pass or in the window) is
+    # released once it and the RELEASE_LAG frames after it are rendered: a plugin reading
+    # neighbours up to that far still finds it, and the frames decoded later reuse its
+    # memory instead of adding to it.
     position = {n: i for i, n in enumerate(todo)}
     finished: set[int] = set()
     released = [0]  # frames before this position in ``todo`` are released
