@@ -6,7 +6,7 @@ they start (their solves allocate and free ~2 MB proxies by the hundred).
 
 from __future__ import annotations
 
-__all__ = ["HEAP_ARENAS", "HEAP_MMAP_THRESHOLD", "HEAP_TRIM_THRESHOLD", "configure_heap"]
+__all__ = ["HEAP_ARENAS", "HEAP_MMAP_THRESHOLD", "HEAP_TRIM_THRESHOLD", "configure_heap", "release_free_memory"]
 
 HEAP_ARENAS = 1
 #: buffers of at least this many bytes get their own mapping (a 4K 8-bit RGB frame is 25 MB, a
@@ -58,3 +58,21 @@ def configure_heap() -> bool:
     except (OSError, AttributeError):  # not glibc
         return False
     return _heap_set
+
+
+def release_free_memory() -> bool:
+    """Give the heap's free pages back to the system (glibc's ``malloc_trim(0)``: free
+    pages anywhere in the heap, not only at its top); True if it ran (glibc only).
+
+    For the moments a process's working set shrinks for good (a pass ends, a set-up's
+    temporaries are gone): what the fixed trim threshold (:func:`configure_heap`) keeps for
+    reuse is then memory the next phase may never touch again. Not per frame: pages handed
+    back are faulted in again when the heap reuses them.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        return False
+    return True

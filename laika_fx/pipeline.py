@@ -11,12 +11,13 @@ on long shots. OpenCV and OpenVINO release the GIL, so threads give real overlap
 
 **Decode once, hold little.** The analyze pass decodes every frame; a :class:`FrameCache`
 keeps the first decoded frames (read-only) within ``BatchOptions.cache_mb`` (default 150 MB:
-25 1080p 8-bit RGB frames, so a 24-frame shot is decoded once; none for uncompressed TIFF,
-which reads faster than it keeps) and the render pass takes them from it instead of
-decoding them again. The render pass decodes each other frame once (a plugin's neighbour
-read and the frame's reader share the decode) and releases every frame, kept or decoded,
-once it and the :data:`RELEASE_LAG` frames after it are rendered, so memory stays bounded
-on long shots.
+25 1080p 8-bit RGB frames, so a 24-frame shot is decoded once; 96 MB on shots of 48+ frames,
+whose helper processes need memory meanwhile; none for uncompressed TIFF, which reads
+faster than it keeps) and spills the frames it has no room for to raw files, and the render
+pass takes them from it instead of decoding them again. The render pass decodes or reads
+back each other frame once (a plugin's neighbour read and the frame's reader share the
+array) and releases every frame, kept or decoded, once it and the :data:`RELEASE_LAG`
+frames after it are rendered, so memory stays bounded on long shots.
 
 **Durable, atomic outputs without an fsync on the render path.** A writer thread
 encodes each frame into a temporary file beside its final name (``.<name>.*.part<ext>``)
@@ -82,6 +83,7 @@ from .report import (
     StageTimes,
     build_report,
     chunk_report_name,
+    machine_platform,
     write_report,
 )
 from .sequence import Shot
@@ -225,6 +227,16 @@ class Cancel(threading.Event):
 #: once), 6 at 4K. Beyond it the render pass decodes a frame (~30 ms of CPU at 1080p, ~115 at
 #: 4K) instead of keeping it (6.2 / 24.9 MB) through the analysis (docs/benchmarks.md, "Memory")
 DEFAULT_CACHE_MB = 150.0
+#: the default frame cache (MB) of shots whose analysis decodes at least LONG_SHOT_FRAMES
+#: frames: 16 frames of 1080p 8-bit RGB, 4 at 4K. Such runs start helper processes (stabilize's
+#: solver processes during the analysis, ~75 MB each at 1080p; the PNG encoder during the
+#: render, ~60 MB) while the cache is full, and the frames it has no room for go to the spill
+#: (a ~5 ms write and a ~0.5 ms read at 1080p): 96-frame 1080p shot, peak RSS of the process
+#: tree ~520 -> ~470 MB, CPU per frame the same (docs/benchmarks.md, "Session 8 memory")
+LONG_SHOT_CACHE_MB = 96.0
+#: see LONG_SHOT_CACHE_MB (the length from which stabilize solves in processes and PNG frames
+#: are encoded in a helper process: PROCESS_MIN_FRAMES, PNG_PROCESS_MIN_FRAMES)
+LONG_SHOT_FRAMES = 48
 #: the largest frame cache a ``--memory-mb`` cap gives without ``--cache-mb``
 CAPPED_CACHE_MB = 1024.0
 #: the render pass releases a kept frame once it and this many frames after it are rendered
@@ -460,6 +472,19 @@ def remove_stale_spills(folder: Path) -> int:
         shutil.rmtree(entry.path, ignore_errors=True)
         removed += 1
     return removed
+
+
+def default_cache_mb(frames: int, *, compression: int | None = None, capped: bool = False) -> float:
+    """The frame cache (MB) of a run whose analysis decodes ``frames`` frames when
+    ``--cache-mb`` does not say: none for uncompressed TIFF (``compression`` 1), which reads
+    faster than it keeps; :data:`CAPPED_CACHE_MB` under a ``--memory-mb`` cap (the cap then
+    decides); else :data:`DEFAULT_CACHE_MB`, or :data:`LONG_SHOT_CACHE_MB` from
+    :data:`LONG_SHOT_FRAMES` frames on."""
+    if compression == 1:
+        return 0.0
+    if capped:
+        return CAPPED_CACHE_MB
+    return LONG_SHOT_CACHE_MB if frames >= LONG_SHOT_FRAMES else DEFAULT_CACHE_MB
 
 
 def make_frame_cache(out_dir: Path, *, cache_mb: float, spill_mb: float) -> FrameCache:
@@ -777,9 +802,10 @@ class BatchOptions:
     # file beside the shot (<shot folder>.laika_fx/prompt.json) if it exists
     prompts: ShotPrompts | Path | None = None
     queue_size: int | None = None  # frames held between stages; default 2 * workers
-    # decoded frames kept from the analyze pass for the render pass (0: none); None: 1024,
-    # but 0 for uncompressed TIFF, whose plain read (~1-2 ms at 1080p) is cheaper than
-    # keeping the frame (benchmarks/bench_stabilize.py: 1139 vs 938 frames/min, crop)
+    # decoded frames kept from the analyze pass for the render pass (0: none); None:
+    # default_cache_mb (150, 96 on shots of 48+ frames), but 0 for uncompressed TIFF, whose
+    # plain read (~1-2 ms at 1080p) is cheaper than keeping the frame
+    # (benchmarks/bench_stabilize.py: 1139 vs 938 frames/min, crop)
     cache_mb: float | None = None
     # disk for decoded frames the memory cache has no room for (FrameCache's spill folder in
     # OUTPUT), MB; None: DEFAULT_SPILL_MB, but 0 for uncompressed TIFF (as cache_mb); 0: none
@@ -1063,6 +1089,7 @@ def run_batch(
     """
     opts = options or BatchOptions()
     configure_heap()
+    machine_platform()  # for the report, now: its `uname -p` child would share a large process's memory later
     progress = progress or Progress()
     cancel = cancel or Cancel()
     out_dir = check_output_folder(shot, output)
@@ -1135,8 +1162,9 @@ def run_batch(
     compression = _shot_tiff_compression(shot)  # outputs keep it (OpenCV would always write LZW)
     cache_mb = opts.cache_mb
     frame_bytes = int(np.prod(fmt[0])) * np.dtype(fmt[1]).itemsize
+    analysed = sum(1 for n in shot.requested if n in on_disk)  # frames the analysis decodes (unless reused)
     if cache_mb is None:  # with a cap, the cap decides
-        cache_mb = 0.0 if compression == 1 else CAPPED_CACHE_MB if opts.memory_mb is not None else DEFAULT_CACHE_MB
+        cache_mb = default_cache_mb(analysed, compression=compression, capped=opts.memory_mb is not None)
     if opts.memory_mb is not None:
         io_threads, qsize, cache_mb = apply_memory_cap(opts.memory_mb, frame_bytes, workers=workers,
                                                        io_threads=io_threads, qsize=qsize, cache_mb=cache_mb)  # fmt: skip
@@ -1152,7 +1180,7 @@ def run_batch(
         # the compiled-model cache) is a small share of such a run, and its ~100-140 MB (1080p)
         # would otherwise add to the analysis's peak (its solver processes, the frame cache)
         prepared: dict[str, BaseException] = {}
-        prepare_early = sum(1 for n in shot.requested if n in on_disk) < EARLY_PREPARE_MAX_FRAMES
+        prepare_early = analysed < EARLY_PREPARE_MAX_FRAMES
         early = [p for p in plugins if not p.has_analyze] if prepare_early else []
         preparing = threading.Thread(target=_prepare, args=(early, fmt, prepared), name="laika-prepare", daemon=True)
         preparing.start()
@@ -1336,12 +1364,13 @@ def _render_pass(
     rendered: queue.Queue = queue.Queue(maxsize=qsize)
     encoded: queue.Queue = queue.Queue()  # (item, [(temporary file, final name), ...]): paths only
     lock = threading.Lock()
-    # Frames decoded here (by a reader, or by a plugin reading a neighbour: stabilize's fill
-    # reads the next two frames before their reader does) are kept in ``window`` until
-    # released, so no frame is decoded twice by the render pass. A frame (kept by the
-    # analyze pass or in the window) is released once it and the RELEASE_LAG frames after
-    # it are rendered: a plugin reading neighbours up to that far still finds it, and the
-    # frames decoded later reuse its memory instead of adding to it.
+    # Frames read here (by a reader, or by a plugin reading a neighbour: stabilize's fill
+    # reads the next two frames before their reader does), from the frame cache, its spill
+    # or decoded, are kept in ``window`` until released, so no frame is decoded or read back
+    # twice by the render pass. A frame (kept by the analyze pass or in the window) is
+    # released once it and the RELEASE_LAG frames after it are rendered: a plugin reading
+    # neighbours up to that far still finds it, and the frames decoded later reuse its
+    # memory instead of adding to it.
     position = {n: i for i, n in enumerate(todo)}
     finished: set[int] = set()
     released = [0]  # frames before this position in ``todo`` are released
@@ -1356,16 +1385,16 @@ def _render_pass(
                 window.pop(todo[released[0]], None)
                 released[0] += 1
 
-    decoding: dict[int, threading.Event] = {}  # frames being decoded: a second reader waits
+    decoding: dict[int, threading.Event] = {}  # frames being read: a second reader waits
     # how far past the released frames the window keeps frames: the readers' reach (a plugin
     # reading neighbours farther ahead decodes those as it did before)
     ahead = frames_in_flight(workers, io_threads, qsize)
 
     def read_source(n: int) -> np.ndarray:
-        """Frame ``n`` from the frame cache or the window, else decoded and checked against the shot."""
-        arr = cache.get(n)
-        if arr is not None:
-            return arr
+        """Frame ``n`` from the window, else from the frame cache (memory or spill), else
+        decoded and checked against the shot. A frame the window may hold is read once: a
+        second thread asking for it meanwhile waits for the first one's array (a spilled
+        frame, too, is read from its file into a new array at every ``cache.get``)."""
         with lock:
             arr = window.get(n)
             busy = decoding.get(n) if arr is None else None
@@ -1375,19 +1404,22 @@ def _render_pass(
                 done = None
         if arr is not None:
             return arr
-        if busy is not None:  # another thread decodes it: take its result (or decode if it failed)
+        if busy is not None:  # another thread reads it: take its result (or read it if that failed)
             busy.wait()
             with lock:
                 arr = window.get(n)
             if arr is not None:
                 return arr
         try:
-            arr = read_input(shot.path(n))
-            _check_like(arr, fmt, shot.path(n).name)
-            arr.flags.writeable = False  # as a kept frame: shared by the frames that read it
+            arr = cache.get(n)
+            if arr is None:
+                arr = read_input(shot.path(n))
+                _check_like(arr, fmt, shot.path(n).name)
+                arr.flags.writeable = False  # as a kept frame: shared by the frames that read it
             if done is not None:
                 with lock:
-                    window[n] = arr
+                    if position[n] >= released[0]:  # not released meanwhile (it would stay for good)
+                        window[n] = arr
         finally:
             if done is not None:
                 with lock:

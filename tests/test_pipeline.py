@@ -257,10 +257,11 @@ def test_frame_cache_decodes_once_and_output_is_bit_identical(tmp_path: Path, mo
     cached = run_batch(shot, tmp_path / "cached", [Counting()], BatchOptions(workers=2, cache_mb=1024))
     # without the cache: the analyze pass and the render pass decode (the 5 neighbour reads
     # share the render pass's decode); with it, only the analyze pass does (the shot's
-    # format comes from headers)
+    # format comes from headers); the cache serves each kept frame once (the neighbour reads
+    # share the render pass's array, as without the cache), saving its 6 decodes
     assert fresh_reads == 6 + 6
     assert len(calls) == 6
-    assert cached["frame_cache"] == {"budget_mb": 1024.0, "frames_kept": 6, "reads_saved": 11}
+    assert cached["frame_cache"] == {"budget_mb": 1024.0, "frames_kept": 6, "reads_saved": 6}
     assert fresh["frame_cache"]["frames_kept"] == 0
     assert _outputs(tmp_path / "cached") == _outputs(tmp_path / "fresh")
     assert (tmp_path / "cached" / "counting.json").read_text() == (tmp_path / "fresh" / "counting.json").read_text()
@@ -338,7 +339,9 @@ def test_spill_decodes_each_frame_once_and_leaves_no_folder(tmp_path: Path, monk
     assert len(calls) == 8  # the analyze pass only
     assert report["frame_cache"]["frames_kept"] == 2
     assert report["frame_spill"]["frames_spilled"] == 6 and report["frame_spill"]["budget_mb"] > 0
-    assert report["frame_spill"]["reads"] >= 6  # each spilled frame read back (neighbour reads too)
+    # each spilled frame read back once: the plugin's neighbour read and the frame's reader
+    # share one array (the render pass keeps it in its window until the frame is released)
+    assert report["frame_spill"]["reads"] == 6
     assert report["frame_spill"]["write_cpu_ms_per_frame"] >= 0 and report["frame_spill"]["read_cpu_ms_per_read"] >= 0
     assert all(len(folders) == 1 for folders in seen)  # there while rendering
     assert _spill_folders(tmp_path / "spill") == []  # gone after
@@ -430,6 +433,37 @@ def test_default_cache_keeps_what_its_budget_holds_releases_rendered_frames_and_
     explicit = run_batch(shot, tmp_path / "all", [Counting()], BatchOptions(workers=2, cache_mb=1024))
     assert explicit["frame_cache"]["frames_kept"] == 8  # an explicit --cache-mb still decides
     assert _outputs(tmp_path / "all") == _outputs(tmp_path / "none")
+
+
+def test_long_shots_get_the_smaller_default_frame_cache(tmp_path: Path):
+    """From LONG_SHOT_FRAMES analysed frames on (the runs that start helper processes) the
+    default cache is LONG_SHOT_CACHE_MB; an explicit --cache-mb, a --memory-mb cap and
+    uncompressed TIFF decide as before."""
+    from laika_fx.pipeline import (
+        CAPPED_CACHE_MB,
+        DEFAULT_CACHE_MB,
+        LONG_SHOT_CACHE_MB,
+        LONG_SHOT_FRAMES,
+        default_cache_mb,
+    )
+
+    assert LONG_SHOT_CACHE_MB < DEFAULT_CACHE_MB
+    assert int(LONG_SHOT_CACHE_MB * 2**20 // (1920 * 1080 * 3)) == 16
+    assert default_cache_mb(LONG_SHOT_FRAMES - 1) == DEFAULT_CACHE_MB
+    assert default_cache_mb(LONG_SHOT_FRAMES) == default_cache_mb(1000) == LONG_SHOT_CACHE_MB
+    assert default_cache_mb(1000, compression=1) == default_cache_mb(10, compression=1) == 0.0
+    assert default_cache_mb(1000, capped=True) == default_cache_mb(10, capped=True) == CAPPED_CACHE_MB
+    make_shot(tmp_path / "s", LONG_SHOT_FRAMES + 1, shape=(8, 12, 3))
+    shot = open_shot(tmp_path / "s")
+    long = run_batch(shot, tmp_path / "long", [Counting()], BatchOptions(workers=1))
+    assert long["frame_cache"]["budget_mb"] == LONG_SHOT_CACHE_MB
+    assert long["frame_cache"]["frames_kept"] == LONG_SHOT_FRAMES + 1  # tiny frames: all fit
+    part = open_shot(tmp_path / "s", frames=f"1001-{1000 + LONG_SHOT_FRAMES - 1}")
+    short = run_batch(part, tmp_path / "short", [Counting()], BatchOptions(workers=1))
+    assert short["frame_cache"]["budget_mb"] == DEFAULT_CACHE_MB
+    explicit = run_batch(shot, tmp_path / "explicit", [Counting()], BatchOptions(workers=1, cache_mb=200))
+    assert explicit["frame_cache"]["budget_mb"] == 200
+    assert _outputs(tmp_path / "explicit") == _outputs(tmp_path / "long")
 
 
 def test_frame_cache_default_skips_uncompressed_tiff_only(tmp_path: Path):
@@ -721,6 +755,55 @@ def test_heap_reuses_freed_frames_without_piling_them_up_per_thread():
     kept_mb, faults = map(int, out.split())
     assert kept_mb < 100, f"{kept_mb} MB of freed frames kept"
     assert faults < 60_000, f"{faults} page faults"
+
+
+def test_the_report_platform_is_asked_for_before_the_passes(tmp_path: Path, monkeypatch):
+    """platform.platform() runs `uname -p` in a vfork child the first time: the batch asks
+    before its passes, while it is small, and the report takes the same string then."""
+    import platform
+
+    import laika_fx.report as rp
+
+    real = platform.platform()
+    calls: list[str] = []
+    monkeypatch.setattr(rp.platform, "platform", lambda: calls.append("asked") or real)
+    rp.machine_platform.cache_clear()
+    seen: list[int] = []
+
+    class Asking(Counting):
+        def analyze(self, source):
+            seen.append(len(calls))
+            return super().analyze(source)
+
+    make_shot(tmp_path / "s", 3, shape=(16, 16, 3))
+    try:
+        report = run_batch(open_shot(tmp_path / "s"), tmp_path / "o", [Asking()], BatchOptions(workers=1))
+    finally:
+        rp.machine_platform.cache_clear()
+    assert seen == [1] and calls == ["asked"]
+    assert report["machine"]["platform"] == real
+
+
+def test_release_free_memory_hands_freed_pages_inside_the_heap_back():
+    """Frames freed below a block still in use stay in the heap (the trim threshold keeps
+    them for reuse); release_free_memory gives their pages back to the system."""
+    code = textwrap.dedent("""
+        import numpy as np, psutil
+        from laika_fx.heap import configure_heap, release_free_memory
+        assert configure_heap()
+        p = psutil.Process()
+        frames = [np.ones(6 << 20, np.uint8) for _ in range(8)]
+        top = np.ones(1 << 20, np.uint8)  # in use above them: the heap's top is not free
+        held = p.memory_info().rss
+        del frames
+        freed = p.memory_info().rss
+        assert release_free_memory()
+        print((held - freed) >> 20, (freed - p.memory_info().rss) >> 20, int(top[0]))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    kept_drop, released, _ = map(int, out.split())
+    assert kept_drop < 8, f"{kept_drop} MB went back when the frames were freed"
+    assert released > 40, f"only {released} MB handed back"
 
 
 def test_analyze_decodes_ahead_on_two_threads_per_worker(tmp_path: Path):

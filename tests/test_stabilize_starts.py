@@ -177,6 +177,29 @@ def test_worker_processes_do_not_rerun_the_callers_script(tmp_path):
     assert out.stdout.split() == ["top", "level", "solved", "True"], out.stdout + out.stderr
 
 
+def test_a_solver_process_does_not_keep_the_reference_it_started_from():
+    """The pool keeps a worker's initializer arguments for the worker's life: the reference
+    still goes in a box the initializer empties, and the solver built from it solves as one
+    built in this process."""
+    code = textwrap.dedent("""
+        import cv2, numpy as np
+        from laika_fx.stabilize import workers
+        from laika_fx.stabilize.solver import CameraSolver
+        noise = np.random.default_rng(0).random((180, 320, 3)).astype(np.float32)
+        ref = (cv2.GaussianBlur(noise, (0, 0), 3) * 255).astype(np.uint8)
+        moved = np.roll(ref, (2, -3), axis=(0, 1))
+        box = [ref.copy()]
+        workers._start(box, {}, False)
+        here = CameraSolver(ref)
+        a = workers._solve(here.finest_proxy(moved))
+        b = here.solve_pyramid(here.pyramid(moved))
+        print(len(box), np.array_equal(a.matrix, b.matrix), a.initial == b.initial)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0", "True", "True"], out.stdout + out.stderr
+
+
 @pytest.mark.parametrize("seed", [0, 3])
 def test_learned_guess_finds_a_big_bump_without_the_exhaustive_search(photos, seed):
     from laika_fx.stabilize.coarse import LearnedCoarseAligner

@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from ..heap import configure_heap
+from ..heap import configure_heap, release_free_memory
 from .lifeline import child_context, die_with_parent, main_hidden
 from .solver import Alignment, CameraSolver
 
@@ -48,10 +48,14 @@ class LazyAligner:
         return self._aligner(moving, reference)
 
 
-def _start(reference: np.ndarray, kwargs: dict, learned: bool) -> None:
+def _start(box: list[np.ndarray], kwargs: dict, learned: bool) -> None:
+    """The worker's initializer: ``box`` holds the reference still, taken out here (the pool
+    keeps its initializer's arguments for the worker's life: a full-resolution frame, 6 MB
+    at 1080p, that the solver no longer needs once it has its proxies)."""
     import cv2
 
     global _SOLVER
+    reference = box.pop()
     die_with_parent()  # a killed batch takes its solver processes with it
     configure_heap()  # freed proxies are reused, not faulted in again (~0.3 s of CPU per 96 frames each)
     cv2.setNumThreads(1)
@@ -62,6 +66,10 @@ def _start(reference: np.ndarray, kwargs: dict, learned: bool) -> None:
         # compiled when a solve first asks for a guess (the files are there: checked here)
         coarse = LazyAligner() if installed_aligner() is not None else None
     _SOLVER = CameraSolver(reference, coarse=coarse, **kwargs)
+    del reference
+    # building the solver from the full-resolution still left more free heap than a solve
+    # uses (1080p: ~24 MB free against ~15 MB a solve allocates): not kept for the whole pass
+    release_free_memory()
 
 
 def _solve(finest: np.ndarray) -> Alignment:
@@ -89,7 +97,7 @@ class SolverProcesses:
     def __init__(self, reference: np.ndarray, *, workers: int, learned: bool, **kwargs) -> None:
         ctx = child_context("laika_fx.stabilize.solver")
         workers = max(1, workers)
-        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start, initargs=(reference, kwargs, learned))
+        self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start, initargs=([reference], kwargs, learned))
         # start every worker now, with the caller's script hidden (a submit starts a process
         # while none is idle)
         with main_hidden():
