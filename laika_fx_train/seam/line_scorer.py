@@ -37,15 +37,16 @@ FIT_DATA = ("lines the detector and its face finder find on {count} scenes of th
             "class-balanced logistic regression, L2 {l2}")
 
 
-def fit_scenes(root: Path | None = None, **overrides) -> list:
-    """The :data:`FIT_SCENES` (``overrides`` change any of them)."""
+def fit_scenes(root: Path | None = None, **overrides):
+    """The :data:`FIT_SCENES` (``overrides`` change any of them), one at a time (1,500 scenes
+    held at once took ~6 GB beside the calibration's shots)."""
     from .world import SplitPools, make_world_scene
 
     cfg = {**FIT_SCENES, **overrides}
     rng = np.random.default_rng(cfg["seed"])
     pools = SplitPools.of("train", root)
-    return [make_world_scene(rng, cfg["hw"], pools, p_seam=cfg["p_seam"], p_paint=cfg["p_paint"])
-            for _ in range(cfg["count"])]  # fmt: skip
+    for _ in range(cfg["count"]):
+        yield make_world_scene(rng, cfg["hw"], pools, p_seam=cfg["p_seam"], p_paint=cfg["p_paint"])
 
 
 def line_samples(det, scenes, thresholds=FIT_THRESHOLDS, min_area: int = 12) -> tuple[np.ndarray, np.ndarray]:

@@ -324,7 +324,6 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
         free = split_scenes("validation", VALIDATION_FREE_PER_SOURCE, seed=VALIDATION_FREE_SEED, hw=(352, 480),
                             p_seam=0.0, root=sources_root)  # fmt: skip
         shots = functools.cache(lambda: _calibration_shots(sources_root, shot_work))
-        fit_scenes = functools.cache(lambda: _line_fit_scenes(sources_root))
     else:
         # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`
         # reports on (seed 1234), so the threshold is not chosen on the evaluation set
@@ -352,12 +351,12 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
             dets[True] = det
             options.append((True, calibrate_threshold(det, scenes, confidents=CONFIDENTS, **bar)))
             if line_scorer:
-                from .line_scorer import fit_line_scorer
+                from .line_scorer import fit_line_scorer, fit_scenes
 
                 scored = SeamDetector(model_xml=xml, precision=precision, face_gate=True, face_xml=face_xml,
                                       gate="auto")  # fmt: skip
                 scored.face_cut = det.face_cut
-                scored.scorer, fitted = fit_line_scorer(scored, fit_scenes())
+                scored.scorer, fitted = fit_line_scorer(scored, fit_scenes(sources_root))  # a generator: not kept
                 dets["scorer"] = scored
                 thr, ratio, m = calibrate_threshold(scored, scenes, confidents=LINE_BARS, **bar)
                 options.append(("scorer", (thr, ratio, {**m, "line_scorer": scored.scorer.to_dict(),
@@ -399,13 +398,6 @@ def _choose_gating(options: list, judge_shots=None) -> tuple:
         metrics = {k: v for k, v in metrics.items() if k != "moving_confident"}
     judged = dict(ok)
     return gate, (thr, ratio, metrics), [(g, judged.get(g, calibrated)) for g, calibrated in options]
-
-
-def _line_fit_scenes(sources_root: Path | None) -> list:
-    """The training sources' scenes a line scorer is fitted on (:data:`.line_scorer.FIT_SCENES`)."""
-    from .line_scorer import fit_scenes
-
-    return fit_scenes(sources_root)
 
 
 #: ``auto``'s bar values tried on a line scorer's score (the probability a line is a seam)
