@@ -151,7 +151,8 @@ class SeamDetector:
     threads : inference threads (default: all cores).
     gate : which lines to paint out where the artist gave no prompt (:data:`GATES`).
     confident : ``auto``'s bar; None (default): the one calibrated with the model (its
-        JSON's ``runtime`` section), else :data:`CONFIDENT`.
+        JSON's ``runtime`` section), else :data:`CONFIDENT`. A model calibrated with a line
+        scorer (``runtime.line_scorer``) judges lines by it unless ``confident`` is given.
     face_gate : load the face finder; None (default): as the model's thresholds were
         calibrated (its JSON's ``runtime`` ``face_gate``, true when it does not say).
         Without it (or its model), ``auto`` and ``face`` keep every line the detector finds.
@@ -189,7 +190,8 @@ class SeamDetector:
         shipped_cut = runtime_settings("seam_detector", precision).get("face_cut", 0.5)
         self.face_cut = float(settings.get("face_cut", shipped_cut))
         # ``auto``'s learned judge of lines (with the face finder), and its bar, when calibrated
-        self.scorer = LineScorer(settings["line_scorer"]) if settings.get("line_scorer") else None
+        # (an explicit ``confident`` asks for the median rule at that bar instead)
+        self.scorer = LineScorer(settings["line_scorer"]) if settings.get("line_scorer") and confident is None else None
         self.line_bar = float(settings.get("line_bar", 0.5))
         self.default_threshold = float(settings.get("threshold", 0.5))
         # hysteresis low threshold = ratio * threshold (calibrated with it)

@@ -64,12 +64,14 @@ class SeamRemoval(Plugin):
         Param("min_area", int, 12, minimum=0, maximum=10000,
               help="drop detections smaller than this (pixels at working scale)"),
         Param("gate", str, "auto", choices=GATES,
-              help="which lines to paint out on frames without an artist prompt: auto = on a face the face "
-                   "finder sees, or anywhere when the detector is confident (see 'confident'); face = only on a "
+              help="which lines to paint out on frames without an artist prompt: auto = those the model's "
+                   "learned line scorer calls seams (when it was calibrated with one), else on a face the face "
+                   "finder sees or anywhere when the detector is confident (see 'confident'); face = only on a "
                    "face the face finder sees; prompt = only inside the artist's prompt; off = every line found"),
         Param("confident", float, 0.0, minimum=0.0, maximum=1.0,
               help="gate auto: median seam probability along a line off any face above which it is painted out; "
-                   f"0 = the value calibrated with the model (else {CONFIDENT})"),
+                   f"0 = the value calibrated with the model (else {CONFIDENT}); set, it replaces the model's line "
+                   "scorer with this rule"),
         Param("motion", str, "on", choices=("on", "off"),
               help="gates auto and face: on = a line on what moved against the set in this frame (the puppet, "
                    "as the stabilize analysis saw it) is painted out when the detector's median along it reaches "
