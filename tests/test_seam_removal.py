@@ -905,7 +905,19 @@ def test_a_face_cut_stays_with_its_model_through_recalibration(tmp_path):
     (tmp_path / "seam_detector.json").write_text(json.dumps(
         {"runtime": {"int8": {"threshold": 0.98, "face_cut": 0.99}, "fp32": {"threshold": 0.99}}}))  # fmt: skip
     assert _face_cuts(tmp_path) == {"int8": 0.99}
-    assert _face_cuts(tmp_path / "none") == {}
+    # a folder with no detector JSON, judged with the shipped face finder, takes the shipped cuts
+    from laika_fx.accelerators.runtime import MODELS_DIR
+
+    shipped = _face_cuts(MODELS_DIR)
+    assert _face_cuts(tmp_path / "none") == shipped
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("face_finder_int8.xml", "face_finder_int8.bin"):
+        if (MODELS_DIR / name).exists():
+            (run / name).write_bytes((MODELS_DIR / name).read_bytes())
+    assert _face_cuts(run) == shipped
+    (run / "face_finder_int8.bin").write_bytes(b"another finder")  # a finder of its own: no cut (0.5)
+    assert _face_cuts(run) == {}
     runtime = _detector_record("wide")["runtime"]
     v = {"int8": {"threshold": 0.98, "low_ratio": 0.9, "face_gate": True, "confident": 0.99, "face_cut": 0.99},
          "fp32": {"threshold": 0.99, "low_ratio": 0.9, "face_gate": True, "confident": 0.99}}

@@ -534,8 +534,24 @@ def _has_motion_bar(out_dir: Path) -> bool:
 def _face_cuts(out_dir: Path) -> dict[str, float]:
     """The face cut per precision of the detector JSON in ``out_dir`` (its ``runtime``'s
     ``face_cut``; none: 0.5): a cut chosen for the face finder there stays with it through
-    recalibrations and retraining into that folder, like the motion bar."""
-    return {p: float(v["face_cut"]) for p, v in _runtime_of(out_dir).items() if v.get("face_cut")}
+    recalibrations and retraining into that folder, like the motion bar. A folder without a
+    detector JSON whose detector is judged with the shipped face finder (none there, or a
+    byte-identical copy) takes the shipped model's cuts: a new run folder beside the shipped
+    finder is calibrated with its cut, not 0.5."""
+    out_dir = Path(out_dir)
+    if (out_dir / "seam_detector.json").exists() or not _shipped_face_finder(out_dir):
+        return {p: float(v["face_cut"]) for p, v in _runtime_of(out_dir).items() if v.get("face_cut")}
+    return _face_cuts(MODELS_DIR) if out_dir.resolve() != MODELS_DIR.resolve() else {}
+
+
+def _shipped_face_finder(out_dir: Path) -> bool:
+    """Whether a detector in ``out_dir`` is judged with the shipped face finder: the folder
+    has no face finder IR (the shipped one is used) or byte-identical copies of it."""
+    for name in ("face_finder_int8.xml", "face_finder_int8.bin", "face_finder_fp32.xml", "face_finder_fp32.bin"):
+        mine, shipped = out_dir / name, MODELS_DIR / name
+        if mine.exists() and (not shipped.exists() or mine.read_bytes() != shipped.read_bytes()):
+            return False
+    return True
 
 
 def _has_line_scorer(out_dir: Path) -> bool:
