@@ -45,12 +45,15 @@ REPLY_TIMEOUT = 60.0
 
 def _serve(conn, shm_path: str, size: int) -> None:
     """The child: map the buffer, then encode ``(shape, path)`` requests until None."""
-    from .heap import configure_heap
+    from .heap import configure_heap, keep_freed_memory
     from .stabilize.lifeline import die_with_parent
 
     die_with_parent()
     configure_heap()
-    _keep_freed_memory()
+    # an encode allocates and frees a few frames' worth: with the batch's 32 MiB trim threshold a
+    # 4K frame's were handed back and faulted in again on every frame (54 ms per 4K encode here
+    # against 26 ms in the batch process; 1080p 6.7 vs 6.0)
+    keep_freed_memory()
     # a terminal's Ctrl-C reaches the whole process group: the batch decides (its first
     # Ctrl-C lets the frames in flight finish, and they may need this process)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -80,19 +83,6 @@ def _serve(conn, shm_path: str, size: int) -> None:
         except Exception as exc:  # handed back to the writer, which fails the frame
             reply = ("other", f"{type(exc).__name__}: {exc}")
         conn.send(reply)
-
-
-def _keep_freed_memory() -> None:
-    """glibc keeps this process's freed heap, however large its free top grows: an encode
-    allocates and frees a few frames' worth (fpng's buffer, the bytes returned), and with the
-    batch's 32 MiB trim threshold a 4K frame's were handed back and faulted in again on every
-    frame (54 ms per 4K encode here against 26 ms in the batch process; 1080p 6.7 vs 6.0)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 class PngEncoderProcess:

@@ -6,7 +6,8 @@ they start (their solves allocate and free ~2 MB proxies by the hundred).
 
 from __future__ import annotations
 
-__all__ = ["HEAP_ARENAS", "HEAP_MMAP_THRESHOLD", "HEAP_TRIM_THRESHOLD", "configure_heap", "release_free_memory"]
+__all__ = ["HEAP_ARENAS", "HEAP_MMAP_THRESHOLD", "HEAP_TRIM_THRESHOLD", "configure_heap", "keep_freed_memory",
+           "release_free_memory"]
 
 HEAP_ARENAS = 1
 #: buffers of at least this many bytes get their own mapping (a 4K 8-bit RGB frame is 25 MB, a
@@ -48,16 +49,34 @@ def configure_heap() -> bool:
     global _heap_set
     if _heap_set:
         return True
+    libc = _glibc()
+    if libc is None:
+        return False
+    _heap_set = bool(libc.mallopt(-8, HEAP_ARENAS))  # M_ARENA_MAX
+    if _heap_set and libc.mallopt(-3, HEAP_MMAP_THRESHOLD):  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, HEAP_TRIM_THRESHOLD)  # M_TRIM_THRESHOLD
+    return _heap_set
+
+
+def _glibc():
+    """glibc's ``libc.so.6`` with ``mallopt`` and ``malloc_trim``, or None (another C library)."""
     try:
         import ctypes
 
         libc = ctypes.CDLL("libc.so.6")
-        _heap_set = bool(libc.mallopt(-8, HEAP_ARENAS))  # M_ARENA_MAX
-        if _heap_set and libc.mallopt(-3, HEAP_MMAP_THRESHOLD):  # M_MMAP_THRESHOLD
-            libc.mallopt(-1, HEAP_TRIM_THRESHOLD)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):  # not glibc
-        return False
-    return _heap_set
+        libc.mallopt, libc.malloc_trim  # noqa: B018 (not glibc: AttributeError)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def keep_freed_memory(threshold: int = 1 << 30) -> bool:
+    """Keep this process's freed heap however large its free top grows (up to ``threshold``
+    bytes; glibc's ``M_TRIM_THRESHOLD``): for a process that allocates and frees a few
+    frames' worth per frame (the PNG encoder: fpng's buffer, the bytes returned), whose pages
+    were otherwise handed back and faulted in again on every frame. True if set (glibc only)."""
+    libc = _glibc()
+    return libc is not None and bool(libc.mallopt(-1, threshold))
 
 
 def release_free_memory() -> bool:
@@ -69,10 +88,8 @@ def release_free_memory() -> bool:
     reuse is then memory the next phase may never touch again. Not per frame: pages handed
     back are faulted in again when the heap reuses them.
     """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
+    libc = _glibc()
+    if libc is None:
         return False
+    libc.malloc_trim(0)
     return True

@@ -448,7 +448,7 @@ def test_the_encoder_process_keeps_its_freed_heap():
     script = """
 import ctypes, sys
 from laika_fx.heap import configure_heap
-from laika_fx.encoder import _keep_freed_memory
+from laika_fx.heap import keep_freed_memory
 
 class MallInfo2(ctypes.Structure):
     _fields_ = [(n, ctypes.c_size_t) for n in
@@ -460,7 +460,7 @@ libc.free.argtypes = [ctypes.c_void_p]
 libc.mallinfo2.restype = MallInfo2
 configure_heap()
 if sys.argv[1] == "keep":
-    _keep_freed_memory()
+    keep_freed_memory()
 blocks = [libc.malloc(5 << 20) for _ in range(20)]  # 100 MiB, each below the mmap threshold
 for b in reversed(blocks):
     libc.free(b)
