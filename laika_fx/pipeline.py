@@ -227,6 +227,11 @@ class Cancel(threading.Event):
 #: once), 6 at 4K. Beyond it the render pass decodes a frame (~30 ms of CPU at 1080p, ~115 at
 #: 4K) instead of keeping it (6.2 / 24.9 MB) through the analysis (docs/benchmarks.md, "Memory")
 DEFAULT_CACHE_MB = 150.0
+#: the length (frames) from which a run starts helper processes: stabilize solves in processes
+#: (its PROCESS_MIN_FRAMES, the same length), the PNG encoder runs beside the render
+#: (PNG_PROCESS_MIN_FRAMES), and what those need weighs on the frame cache and the plugins'
+#: preparation (LONG_SHOT_CACHE_MB, EARLY_PREPARE_MAX_FRAMES)
+LONG_SHOT_FRAMES = 48
 #: the default frame cache (MB) of shots whose analysis decodes at least LONG_SHOT_FRAMES
 #: frames: 16 frames of 1080p 8-bit RGB, 4 at 4K. Such runs start helper processes (stabilize's
 #: solver processes during the analysis, ~75 MB each at 1080p; the PNG encoder during the
@@ -234,18 +239,17 @@ DEFAULT_CACHE_MB = 150.0
 #: (a ~5 ms write and a ~0.5 ms read at 1080p): 96-frame 1080p shot, peak RSS of the process
 #: tree ~520 -> ~470 MB, CPU per frame the same (docs/benchmarks.md, "Session 8 memory")
 LONG_SHOT_CACHE_MB = 96.0
-#: see LONG_SHOT_CACHE_MB (the length from which stabilize solves in processes and PNG frames
-#: are encoded in a helper process: PROCESS_MIN_FRAMES, PNG_PROCESS_MIN_FRAMES)
-LONG_SHOT_FRAMES = 48
 #: the largest frame cache a ``--memory-mb`` cap gives without ``--cache-mb``
 CAPPED_CACHE_MB = 1024.0
 #: the render pass releases a kept frame once it and this many frames after it are rendered
 RELEASE_LAG = 2
 #: render passes of at least this many frames encode fpng's PNGs in a helper process (laika_fx.encoder)
-PNG_PROCESS_MIN_FRAMES = 48
+PNG_PROCESS_MIN_FRAMES = LONG_SHOT_FRAMES
 #: shots of at least this many frames prepare the plugins without an analyze step after the
 #: analysis, not during it (stabilize solves such shots in processes: PROCESS_MIN_FRAMES)
-EARLY_PREPARE_MAX_FRAMES = 48
+EARLY_PREPARE_MAX_FRAMES = LONG_SHOT_FRAMES
+
+
 class FrameCache:
     """Decoded frames kept from the analyze pass for the render pass, within byte budgets.
 

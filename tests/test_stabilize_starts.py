@@ -261,3 +261,11 @@ def test_rocket_20px_bump_pairs_are_solved(seed):
     ref, mov = _rocket_pair_1080p("coffee", seed=seed + 420, matrices=[np.eye(3), truth]).frames
     a = CameraSolver(ref, coarse=LearnedCoarseAligner()).solve(mov)
     assert corner_error(a.matrix, truth, size=(1920, 1080)) < 0.3
+
+
+def test_the_solver_processes_start_at_the_pipelines_long_shot_length():
+    """The batch sizes its frame cache and its plugins' preparation for the helper processes
+    of shots of LONG_SHOT_FRAMES+ frames: stabilize's solver processes must start there too."""
+    from laika_fx.pipeline import LONG_SHOT_FRAMES
+
+    assert PROCESS_MIN_FRAMES == LONG_SHOT_FRAMES
