@@ -236,14 +236,18 @@ class SeamDetector:
         return self.face_finder.mask(self.working_rgb(frame, scale=scale), cut=self.face_cut)
 
     def face_maps(self, frame: np.ndarray, *, scale: float | None = None) -> tuple:
-        """:meth:`face_mask` and, with a line scorer, the face probability too (else None):
+        """:meth:`face_mask` and, with a line scorer for ``auto``, the face probability too (else None):
         ``(mask, probability)`` at working scale; ``(None, None)`` without a face gate."""
         if self.face_finder is None:
             return None, None
-        rgb = self.working_rgb(frame, scale=scale)
-        if self.scorer is None:
-            return self.face_finder.mask(rgb, cut=self.face_cut), None
-        return self.face_finder.mask_and_probability(rgb, cut=self.face_cut)
+        return self._faces(self.working_rgb(frame, scale=scale))
+
+    def _faces(self, rgb: np.ndarray) -> tuple:
+        """The face finder's mask of a working-scale image and, when ``auto`` judges lines by a
+        line scorer, its probability too (one inference), else None."""
+        if self.scorer is not None and self.gate == "auto":
+            return self.face_finder.mask_and_probability(rgb, cut=self.face_cut)
+        return self.face_finder.mask(rgb, cut=self.face_cut), None
 
     def seam_probability(self, rgb: np.ndarray) -> np.ndarray:
         """Seam probability of a working-scale ``(h, w, 3)`` float32 RGB image."""
@@ -319,10 +323,7 @@ class SeamDetector:
         # components that reach the high threshold)
         face = moved = face_prob = None
         if region is None and self.face_finder is not None and prob.max() > thr:
-            if self.scorer is not None and self.gate == "auto":
-                face, face_prob = self.face_finder.mask_and_probability(rgb, cut=self.face_cut)
-            else:
-                face = self.face_finder.mask(rgb, cut=self.face_cut)
+            face, face_prob = self._faces(rgb)
             if moving is not None and np.any(moving):
                 moved = moving_cells(moving, prob.shape)
         kept, left, counts = select_lines(prob, thr, thr * ratio, min_area=min_area, gate=self.gate, face=face,

@@ -89,17 +89,20 @@ class FaceFinder:
 
     def mask_and_probability(self, rgb: np.ndarray, *, cut: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`mask` and :meth:`probability` of ``rgb`` at its own size, from one inference."""
-        if not 0.0 < cut < 1.0:
-            raise ValueError(f"a face cut is a probability in (0, 1), got {cut}")
-        bar = 0.0 if cut == 0.5 else math.log(cut / (1.0 - cut))
+        bar = _cut_logit(cut)
         logits = cv2.resize(self.logits(rgb), (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
         return logits > bar, 0.5 * (1.0 + np.tanh(0.5 * logits))
 
     def mask(self, rgb: np.ndarray, size: tuple[int, int] | None = None, *, cut: float = 0.5) -> np.ndarray:
         """Where the face is (probability above ``cut``), ``(h, w)`` bool; as :meth:`probability`
         without computing the probability itself (the logit compared with the cut's)."""
-        if not 0.0 < cut < 1.0:
-            raise ValueError(f"a face cut is a probability in (0, 1), got {cut}")
+        bar = _cut_logit(cut)
         h, w = rgb.shape[:2] if size is None else size
-        bar = 0.0 if cut == 0.5 else math.log(cut / (1.0 - cut))
         return cv2.resize(self.logits(rgb), (w, h), interpolation=cv2.INTER_LINEAR) > bar
+
+
+def _cut_logit(cut: float) -> float:
+    """The logit a face probability above ``cut`` exceeds (0 at the usual 0.5)."""
+    if not 0.0 < cut < 1.0:
+        raise ValueError(f"a face cut is a probability in (0, 1), got {cut}")
+    return 0.0 if cut == 0.5 else math.log(cut / (1.0 - cut))
