@@ -370,7 +370,8 @@ def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray |
         start = np.searchsorted(lab, ask)
         cnt = area[ask]
         median[ask] = 0.5 * (val[start + (cnt - 1) // 2] + val[start + cnt // 2])
-    out.update(box=box, labels=labels, lines=lines, on_face=on_face, on_moving=on_moving, median=median, score=score)
+    out.update(box=box, labels=labels, stats=stats, lines=lines, on_face=on_face, on_moving=on_moving, median=median,
+               score=score)  # fmt: skip
     return out
 
 

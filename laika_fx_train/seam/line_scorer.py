@@ -22,7 +22,7 @@ from laika_fx.seam_removal.lines import (
     line_features,
 )
 
-from .evaluate import TOLERANCE, _disk
+from .evaluate import TOLERANCE, _disk, _line_table
 
 #: the scenes the scorer is fitted on: training sources only (the validation sources choose
 #: its bar, the foreign ones only report): count, seed, size, painted share (as training)
@@ -64,18 +64,15 @@ def line_samples(det, scenes, thresholds=FIT_THRESHOLDS, min_area: int = 12) -> 
             truth = cv2.resize(truth.astype(np.uint8), prob.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
         near = cv2.dilate(truth.astype(np.uint8), k) > 0
         frame = frame_face_features(face_prob)
-        for high, ratio in thresholds:
-            weak = (prob > high * ratio).astype(np.uint8)
-            n, lab, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
-            lines = np.zeros(n, bool)
-            lines[np.unique(lab[prob > high])] = True
-            lines[0] = False
-            lines &= stats[:, cv2.CC_STAT_AREA] >= min_area
-            ids = np.flatnonzero(lines)
-            if not ids.size:
+        for high, ratio in thresholds:  # the lines select_lines would judge (labelled as the calibration does)
+            table = _line_table(prob, high, high * ratio, face=None, min_area=min_area, medians=False)
+            if table["box"] is None or not table["lines"].any():
                 continue
-            rows.append(line_features(prob, face_prob, lab, stats, ids, frame=frame))
-            on = np.bincount(lab[near], minlength=n)
+            box, lab, stats = table["box"], table["labels"], table["stats"]
+            ids = np.flatnonzero(table["lines"])
+            rows.append(line_features(prob[box], face_prob[box], lab, stats, ids, frame=frame,
+                                      origin=(box[0].start, box[1].start), frame_shape=prob.shape))  # fmt: skip
+            on = np.bincount(lab[near[box]], minlength=len(stats))
             labels.append(on[ids] >= 0.5 * stats[ids, cv2.CC_STAT_AREA])
     if not rows:
         return np.zeros((0, len(LINE_FEATURES))), np.zeros(0, bool)

@@ -346,16 +346,18 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
         options = [(False, calibrate_threshold(plain, scenes, **bar))]
         dets = {False: plain}
         if face_xml.exists():
-            det = SeamDetector(model_xml=xml, precision=precision, face_gate=True, face_xml=face_xml, gate="auto")
-            det.face_cut = face_cuts.get(precision, 0.5)  # the folder's own cut (not the shipped model's)
-            dets[True] = det
+
+            def with_finder() -> SeamDetector:
+                gated = SeamDetector(model_xml=xml, precision=precision, face_gate=True, face_xml=face_xml, gate="auto")
+                gated.face_cut = face_cuts.get(precision, 0.5)  # the folder's own cut (not the shipped model's)
+                return gated
+
+            dets[True] = det = with_finder()
             options.append((True, calibrate_threshold(det, scenes, confidents=CONFIDENTS, **bar)))
             if line_scorer:
                 from .line_scorer import fit_line_scorer, fit_scenes
 
-                scored = SeamDetector(model_xml=xml, precision=precision, face_gate=True, face_xml=face_xml,
-                                      gate="auto")  # fmt: skip
-                scored.face_cut = det.face_cut
+                scored = with_finder()
                 scored.scorer, fitted = fit_line_scorer(scored, fit_scenes(sources_root))  # a generator: not kept
                 dets["scorer"] = scored
                 thr, ratio, m = calibrate_threshold(scored, scenes, confidents=LINE_BARS, **bar)
@@ -539,9 +541,9 @@ def _face_cuts(out_dir: Path) -> dict[str, float]:
     byte-identical copy) takes the shipped model's cuts: a new run folder beside the shipped
     finder is calibrated with its cut, not 0.5."""
     out_dir = Path(out_dir)
-    if (out_dir / "seam_detector.json").exists() or not _shipped_face_finder(out_dir):
-        return {p: float(v["face_cut"]) for p, v in _runtime_of(out_dir).items() if v.get("face_cut")}
-    return _face_cuts(MODELS_DIR) if out_dir.resolve() != MODELS_DIR.resolve() else {}
+    if not (out_dir / "seam_detector.json").exists() and _shipped_face_finder(out_dir):
+        out_dir = MODELS_DIR
+    return {p: float(v["face_cut"]) for p, v in _runtime_of(out_dir).items() if v.get("face_cut")}
 
 
 def _shipped_face_finder(out_dir: Path) -> bool:
