@@ -199,7 +199,7 @@ def _policy_masks(det, frame: np.ndarray, *, dilation: int = 0, policies=POLICIE
     low = high * det.default_low_ratio
     face = face_prob = None
     if det.face_finder is not None and prob.max() > high:
-        face, face_prob = det.face_maps(frame)
+        face, face_prob = det._faces(rgb)  # the working image above: not brought to scale again
     out = {}
     for gate in policies:
         f = face if gate != "auto" or auto_face else None
