@@ -955,7 +955,10 @@ def test_a_terminated_batch_removes_its_spill_folder(tmp_path: Path, how: str):
     finally:
         proc.kill()
         proc.wait()
-    # two Ctrl-C: 130, or 1 when the first had already cancelled the run by the second
-    assert proc.returncode in ((143,) if how == "sigterm" else (130, 1)), err
+    # two Ctrl-C: 130; or 1 when the first had already cancelled the run by the second; or
+    # killed by SIGINT (-2 here, 130 in a shell) when the second came while the interpreter
+    # was shutting down after the cancelled run (its signal handlers are gone by then)
+    expected = (143,) if how == "sigterm" else (130, 1, -signal.SIGINT)
+    assert proc.returncode in expected, err
     assert not list(out.glob(".laika_fx_frames.*"))
     assert "Traceback" not in err
