@@ -55,13 +55,15 @@ def frame_face_features(face_prob: np.ndarray) -> tuple[np.ndarray, float, float
 
 def line_features(prob: np.ndarray, face_prob: np.ndarray, labels: np.ndarray, stats: np.ndarray, ids: np.ndarray,
                   *, frame: tuple, origin: tuple[int, int] = (0, 0),
-                  frame_shape: tuple[int, int] | None = None) -> np.ndarray:  # fmt: skip
+                  frame_shape: tuple[int, int] | None = None, frame_origin: tuple[int, int] = (0, 0)) -> np.ndarray:  # fmt: skip
     """The :data:`LINE_FEATURES` of lines ``ids`` of a labelling, ``(len(ids), F)`` float64.
 
     ``prob``, ``face_prob`` and ``labels`` cover the same window (``stats`` from
     :func:`cv2.connectedComponentsWithStats` of it), ``origin`` its top-left corner in the
     frame of shape ``frame_shape`` (default the window's); ``frame``: the
-    :func:`frame_face_features` of the whole frame's face probability.
+    :func:`frame_face_features` of the whole frame's face probability. ``frame_origin``:
+    where the maps the origin is counted in (and ``frame``'s near map) lie in the frame, when
+    they are a crop of it (the edge test is the frame's).
     """
     near_all, face_max, face_share = frame
     oy, ox = origin
@@ -80,7 +82,8 @@ def line_features(prob: np.ndarray, face_prob: np.ndarray, labels: np.ndarray, s
             ev = np.array([1.0, 1.0])
         length = 4.0 * np.sqrt(max(ev[0], 1e-6))
         bend = np.sqrt(max(ev[1], 0.0))
-        edge = x0 + ox == 0 or y0 + oy == 0 or x0 + ox + bw == fw or y0 + oy + bh == fh
+        ex, ey = x0 + ox + frame_origin[1], y0 + oy + frame_origin[0]
+        edge = ex == 0 or ey == 0 or ex + bw == fw or ey + bh == fh
         near = near_all[oy + y0 + ys, ox + x0 + xs]
         out[row] = (np.median(lg), lg.max(), lg.mean(), np.percentile(lg, 25), _logit(f, 1e-4).mean(),
                     (f > 0.99).mean(), (f > 0.5).mean(), near.mean(), np.log(area), np.log(length), area / length,

@@ -327,14 +327,18 @@ def format_table(results: dict) -> str:
 
 def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray | None, min_area: int,
                 medians: bool, moving: np.ndarray | None = None, face_prob: np.ndarray | None = None,
-                scorer: LineScorer | None = None) -> dict:  # fmt: skip
+                scorer: LineScorer | None = None, frame_feats: tuple | None = None,
+                frame_origin: tuple[int, int] = (0, 0), frame_shape: tuple[int, int] | None = None) -> dict:  # fmt: skip
     """The lines :func:`select_lines` would judge on ``prob``, labelled once, with what each
     gate policy asks of them: whether at least ``MIN_ON_FACE`` of a line lies on ``face``
     and (``medians``) its median probability; :func:`_pick_lines` then applies a policy and
     a ``confident`` bar without labelling again (the calibration sweeps hundreds of them).
     ``moving``: what moved against the set (bool, ``prob``'s shape), as :func:`select_lines`
     takes it: whether a line lies on the face or the moving cells together. ``face_prob`` and
-    ``scorer``: each line's score too (``auto`` then judges by it, as :func:`select_lines`)."""
+    ``scorer``: each line's score too (``auto`` then judges by it, as :func:`select_lines`).
+    The maps may be a window of the frame at ``frame_origin`` (of ``frame_shape``) holding
+    every pixel above ``low``; ``frame_feats``: then the whole frame's
+    :func:`~laika_fx.seam_removal.lines.frame_face_features`, its near map cropped alike."""
     from laika_fx.seam_removal.detector import MIN_ON_FACE
 
     out = {"shape": prob.shape, "box": None, "face": face is not None}
@@ -357,8 +361,9 @@ def _line_table(prob: np.ndarray, high: float, low: float, *, face: np.ndarray |
         ids = np.flatnonzero(lines)
         score = np.zeros(n)
         score[ids] = scorer.scores(line_features(prob[box], face_prob[box], labels, stats, ids,
-                                                 frame=frame_face_features(face_prob), origin=(by, bx),
-                                                 frame_shape=prob.shape))  # fmt: skip
+                                                 frame=frame_feats or frame_face_features(face_prob), origin=(by, bx),
+                                                 frame_shape=frame_shape or prob.shape,
+                                                 frame_origin=frame_origin))  # fmt: skip
     median = np.full(n, np.nan)
     ask = np.flatnonzero(lines & (~on_face if score is None else on_moving))
     if medians and ask.size:  # np.median of each line's pixels, all lines at once
@@ -460,45 +465,81 @@ def calibrate_threshold(detector, scenes, *, candidates=None, low_ratios=(0.5, 0
     # every item: its group (0 scenes, 1 free scenes, 2 shot frames, 3 seam-free shot frames)
     groups = [(0, s) for s in scenes] + [(1, s) for s in extra] + [(2, s) for s in shot_scenes] + \
              [(3, s) for s in shot_free]  # fmt: skip
-    probs = [detector.probability(s.frame) for _, s in groups]
     face_maps = getattr(detector, "face_maps", None) or (lambda frame: (detector.face_mask(frame), None))
-    maps = [face_maps(s.frame) for _, s in groups]  # (None, None) without a face gate
-    faces = [m for m, _ in maps]
     scorer = getattr(detector, "scorer", None) if gate == "auto" else None
-    movings = [moving_cells(s.moving, p.shape) if g >= 2 and f is not None and getattr(s, "moving", None) is not None
-               and np.any(s.moving) else None for (g, s), p, f in zip(groups, probs, faces, strict=True)]  # fmt: skip
-    scored = [g in (0, 2) for g, _ in groups]  # counted with their truth (F1); the others: flagged only
-    truth = [s.mask > 0 if k else None for (_, s), k in zip(groups, scored, strict=True)]
-    has_seam = [bool(s.mask.any()) if k else False for (_, s), k in zip(groups, scored, strict=True)]
-    disk = _disk(dilation) if dilation > 0 else None
-    sweep = gate == "auto" and any(f is not None for f in faces)
-    confs = list(dict.fromkeys(own if c is None else c for c in confidents)) if sweep else [own]
-    moves = list(dict.fromkeys(moving_confidents)) if any(m is not None for m in movings) else [0.0]
-
     k = _disk(TOLERANCE)
-    near_truth = [cv2.dilate(t.astype(np.uint8), k) > 0 if t is not None else None for t in truth]
-    empty = [_scene_counts(np.zeros_like(t), t, seam) if t is not None else np.array([0, 0, 0, 0, 0, p.size], np.int64)
-             for t, seam, p in zip(truth, has_seam, probs, strict=True)]  # fmt: skip
+    disk = _disk(dilation) if dilation > 0 else None
+    # Each item is kept as the window of its frame that holds every pixel above the lowest low
+    # threshold tried, grown by a margin the tolerance and the dilation stay inside (the lines,
+    # their grown masks and the truth near them all lie there), plus the truth's pixel count
+    # and the frame's size: full maps of thousands of frames took 15-20 GB.
+    lo = min(candidates) * min(low_ratios)
+    margin = max(TOLERANCE, dilation) + 1
+    items = []
+    for g, s in groups:
+        prob = detector.probability(s.frame)
+        face, face_prob = face_maps(s.frame)
+        moving = (moving_cells(s.moving, prob.shape) if g >= 2 and face is not None and getattr(s, "moving", None)
+                  is not None and np.any(s.moving) else None)  # fmt: skip
+        truth = s.mask > 0 if g in (0, 2) else None  # counted with their truth (F1); the others: flagged only
+        item = {"group": g, "truth": truth is not None, "seam": bool(truth.any()) if truth is not None else False,
+                "n_t": int(truth.sum()) if truth is not None else 0, "px": int(prob.size),
+                "peak": float(prob.max()) if prob.size else 0.0, "face": face is not None, "moving": moving is not None,
+                "win": None}  # fmt: skip
+        weak = (prob > lo).astype(np.uint8)
+        bx, by, bw, bh = cv2.boundingRect(weak)
+        if bw:
+            h, w = prob.shape
+            y0, x0 = max(0, by - margin), max(0, bx - margin)
+            win = np.s_[y0 : min(h, by + bh + margin), x0 : min(w, bx + bw + margin)]
+
+            def crop(a, win=win):
+                return None if a is None else np.ascontiguousarray(a[win])
+
+            near_truth = cv2.dilate(truth.astype(np.uint8), k) > 0 if truth is not None else None
+            feats = None
+            if scorer is not None and face_prob is not None:
+                near, fmax, fshare = frame_face_features(face_prob)
+                feats = (crop(near), fmax, fshare)
+            item.update(win=(y0, x0), shape=prob.shape, prob=crop(prob), face_map=crop(face), face_prob=crop(face_prob),
+                        moving_map=crop(moving), truth_map=crop(truth), near_truth=crop(near_truth), feats=feats)  # fmt: skip
+        items.append(item)
+    has_seam = [it["seam"] for it in items]
+    faces_seen = [it["face"] for it in items]
+    sweep = gate == "auto" and any(faces_seen)
+    confs = list(dict.fromkeys(own if c is None else c for c in confidents)) if sweep else [own]
+    moves = list(dict.fromkeys(moving_confidents)) if any(it["moving"] for it in items) else [0.0]
+
+    empty = [np.array([0, 0, 0, it["n_t"], 0, 0 if it["seam"] else it["px"]], np.int64) for it in items]
 
     def counts(table, i, keep) -> np.ndarray:
-        """A scene's counts, the flagged pixels those of the mask grown by ``dilation``."""
+        """A scene's counts (its window's lines; the truth's and the frame's totals as a whole
+        frame would give them), the flagged pixels those of the mask grown by ``dilation``."""
         if keep is None:
             return empty[i]
+        it = items[i]
         pred = _lines_mask(table, keep)
-        c = (_scene_counts(pred, truth[i], has_seam[i], near_truth[i]) if truth[i] is not None
-             else np.array([0, 0, 0, 0, int(pred.sum()), pred.size], np.int64))  # fmt: skip
+        n_p = int(pred.sum())
+        # a seam-free frame without truth counts only its flagged pixels (not towards precision)
+        c = np.array([0, n_p if it["truth"] else 0, 0, it["n_t"], 0 if it["seam"] else n_p,
+                      0 if it["seam"] else it["px"]], np.int64)  # fmt: skip
+        if it["truth"] and n_p and it["n_t"]:
+            c[0] = int((pred & it["near_truth"]).sum())
+            c[2] = int((it["truth_map"] & (cv2.dilate(pred.astype(np.uint8), k) > 0)).sum())
         if c[5] and disk is not None:
             c[4] = int((cv2.dilate(pred.astype(np.uint8), disk) > 0).sum())
         return c
 
-    peaks = [float(p.max()) if p.size else 0.0 for p in probs]
+    peaks = [it["peak"] for it in items]
     n_free_scenes = sum(1 for i, (g, _) in enumerate(groups) if g == 1 or (g == 0 and not has_seam[i]))
     results = []
     for thr in candidates:
         for ratio in low_ratios:
-            tables = [_line_table(p, thr, thr * ratio, face=f, min_area=12, medians=sweep or m is not None, moving=m,
-                                  face_prob=fp, scorer=scorer) if top > thr else None
-                      for p, (f, fp), m, top in zip(probs, maps, movings, peaks, strict=True)]  # fmt: skip
+            tables = [_line_table(it["prob"], thr, thr * ratio, face=it["face_map"], min_area=12,
+                                  medians=sweep or it["moving"], moving=it["moving_map"], face_prob=it["face_prob"],
+                                  scorer=scorer, frame_feats=it["feats"], frame_origin=it["win"],
+                                  frame_shape=it["shape"]) if top > thr else None
+                      for it, top in zip(items, peaks, strict=True)]  # fmt: skip
             memo: dict = {}  # the bars of one table often keep the same lines of a scene
             for conf in confs:
                 for mc in moves:
