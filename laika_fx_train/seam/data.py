@@ -210,10 +210,11 @@ class Scene:
     step kept, so it is the inpainting target), ``mask`` (uint8, 255 = seam line) --
     float32 RGB in [0, 1] at working scale; ``face`` (uint8, 255 = the puppet's
     replaceable face, where a seam can lie: the head without its hair; and a face in the
-    background photograph, ``PHOTO_FACES``; all 0 without either)."""
+    background photograph, ``PHOTO_FACES``; all 0 without either). ``clean`` is None in scenes
+    built for a detector's calibration (``world.source_scenes(clean=False)``)."""
 
     frame: np.ndarray
-    clean: np.ndarray
+    clean: np.ndarray | None
     mask: np.ndarray
     has_head: bool
     face: np.ndarray | None = None

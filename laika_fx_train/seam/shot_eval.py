@@ -29,6 +29,7 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -83,16 +84,22 @@ def build_source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, 
     (p_seam 1; a head too small for a seam line has none), then ``free`` seam-free ones
     (default ``count // 2``). ``infos`` gets each shot's ``make_world_shot`` info (its camera
     shakes among them)."""
-    from .world import source_shots
+    return list(iter_source_shots(source_id, count, seed=seed, hw=hw, frames=frames, root=root, infos=infos,
+                                  free=free))  # fmt: skip
+
+
+def iter_source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, int], frames: int,
+                      root: Path | None = None, infos: list | None = None, free: int | None = None) -> Iterator[list]:  # fmt: skip
+    """:func:`build_source_shots` one shot at a time (the same shots, in the same order)."""
+    from .world import iter_source_shots as shots_of
 
     seeds = shot_seeds(source_id, seed)
     n_free = count // 2 if free is None else free
-    shots = source_shots(source_id, count - n_free, seed=seeds["seam"], hw=hw, frames=frames, p_seam=1.0, root=root,
-                         infos=infos)  # fmt: skip
+    yield from shots_of(source_id, count - n_free, seed=seeds["seam"], hw=hw, frames=frames, p_seam=1.0, root=root,
+                        infos=infos)  # fmt: skip
     if n_free:
-        shots += source_shots(source_id, n_free, seed=seeds["free"], hw=hw, frames=frames, p_seam=0.0, root=root,
-                              infos=infos)  # fmt: skip
-    return shots
+        yield from shots_of(source_id, n_free, seed=seeds["free"], hw=hw, frames=frames, p_seam=0.0, root=root,
+                            infos=infos)  # fmt: skip
 
 
 #: a camera solve whose worst frame's mean corner error exceeds this (px) counts as lost
@@ -352,8 +359,8 @@ def calibration_shots(*, seed: int, seamed_per_source: int, free_per_source: int
     stamp.write_text(json.dumps(settings) + "\n")
     out: dict[str, list] = {"seam": [], "free": []}
     for sid in sources.source_ids("validation"):
-        shots = build_source_shots(sid, seamed_per_source + free_per_source, seed=seed, hw=hw, frames=frames,
-                                   root=root, free=free_per_source)  # fmt: skip
+        shots = iter_source_shots(sid, seamed_per_source + free_per_source, seed=seed, hw=hw, frames=frames,
+                                  root=root, free=free_per_source)  # one at a time: only their 8-bit frames are kept
         for j, shot in enumerate(shots):
             kind, i = ("seam", j) if j < seamed_per_source else ("free", j - seamed_per_source)
             folder = Path(work) / sid / f"{kind}{i:02d}"

@@ -319,10 +319,11 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
     if world == "wide":
         from .world import split_scenes
 
-        scenes = split_scenes("validation", 32, seed=2024, hw=(352, 480), root=sources_root)
+        # no clean frames: a calibration reads the frames and their truth (half the memory)
+        scenes = split_scenes("validation", 32, seed=2024, hw=(352, 480), root=sources_root, clean=False)
         # hundreds of seam-free scenes more, for the flagged-pixel bar alone (see VALIDATION_SCENES)
         free = split_scenes("validation", VALIDATION_FREE_PER_SOURCE, seed=VALIDATION_FREE_SEED, hw=(352, 480),
-                            p_seam=0.0, root=sources_root)  # fmt: skip
+                            p_seam=0.0, root=sources_root, clean=False)  # fmt: skip
         shots = functools.cache(lambda: _calibration_shots(sources_root, shot_work))
     else:
         # threshold calibration scenes: held-out photographs, but not the scenes `eval seams`

@@ -35,6 +35,7 @@ from __future__ import annotations
 import copy
 import math
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,7 @@ from .. import sources
 from .data import Scene, _degrade_pair, add_distractors, apply_camera
 from .synth import draw_seam, render_puppet_head, seam_curve
 
-__all__ = ["ImagePool", "SplitPools", "make_world_scene", "make_world_shot", "source_shots", "world_scenes", "world_face_scenes", "HEAD_KINDS",
+__all__ = ["ImagePool", "SplitPools", "make_world_scene", "make_world_shot", "source_shots", "iter_source_shots", "world_scenes", "world_face_scenes", "HEAD_KINDS",
            "draw_groove_seam"]
 
 HEAD_KINDS = ("puppet", "blob", "cutout")
@@ -876,13 +877,15 @@ _POOLS: dict[tuple[str, str], SplitPools] = {}
 
 def source_scenes(source_id: str, count: int, *, seed: int, hw: tuple[int, int] = (352, 480),
                   p_seam: float = 0.7, p_head: float = 0.9, root: Path | None = None,
-                  renderer: str | None = None, used: list | None = None) -> list[Scene]:  # fmt: skip
+                  renderer: str | None = None, used: list | None = None, clean: bool = True) -> list[Scene]:  # fmt: skip
     """``count`` scenes built only from the images of ``source_id`` (sets and heads), with
     its head kinds (``SOURCE_HEADS``) and its split's renderer (deterministic for a seed).
-    ``used``: a list that gets, per scene, the image files it was built from."""
+    ``used``: a list that gets, per scene, the image files it was built from. ``clean=False``:
+    the scenes keep no clean frame (None; the same scenes otherwise): what a detector's
+    calibration needs, in half the memory."""
     split = next(p.split for p in sources.PACKAGE_SOURCES if p.id == source_id)
     return _source_scenes(source_pools(source_id, root), source_id, split, count, seed=seed, hw=hw, p_seam=p_seam,
-                          p_head=p_head, renderer=renderer, used=used)  # fmt: skip
+                          p_head=p_head, renderer=renderer, used=used, clean=clean)  # fmt: skip
 
 
 def source_pools(source_id: str, root: Path | None = None) -> SplitPools:
@@ -894,14 +897,17 @@ def source_pools(source_id: str, root: Path | None = None) -> SplitPools:
     return _POOLS[key]
 
 
-def _source_scenes(pools, source_id, split, count, *, seed, hw, p_seam, p_head, renderer, used=None):
+def _source_scenes(pools, source_id, split, count, *, seed, hw, p_seam, p_head, renderer, used=None, clean=True):
     rng = np.random.default_rng(seed)
     kinds = SOURCE_HEADS.get(source_id, ("blob",))
     out = []
     for _ in range(count):
         first = len(pools.sets.used)
-        out.append(make_world_scene(rng, hw, pools, p_head=p_head, p_seam=p_seam, head_kinds=kinds,
-                                    set_source=source_id, renderer=renderer or SPLIT_RENDERER[split]))  # fmt: skip
+        scene = make_world_scene(rng, hw, pools, p_head=p_head, p_seam=p_seam, head_kinds=kinds,
+                                 set_source=source_id, renderer=renderer or SPLIT_RENDERER[split])  # fmt: skip
+        if not clean:
+            scene.clean = None
+        out.append(scene)
         if used is not None:
             used.append(list(dict.fromkeys(pools.sets.used[first:])))
     return out
@@ -914,27 +920,36 @@ def source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, int] =
     images of ``source_id``, with its head kinds (``SOURCE_HEADS``) and its split's renderer
     (deterministic for a seed), as :func:`source_scenes` builds scenes. ``infos``: a list
     that gets each shot's ``info`` dict (head paths, camera shakes, hold)."""
+    return list(iter_source_shots(source_id, count, seed=seed, hw=hw, frames=frames, p_seam=p_seam, p_hold=p_hold,
+                                  root=root, renderer=renderer, infos=infos))  # fmt: skip
+
+
+def iter_source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, int] = (540, 960), frames: int = 8,
+                      p_seam: float = 0.8, p_hold: float = 0.25, root: Path | None = None,
+                      renderer: str | None = None, infos: list | None = None) -> Iterator[list[Scene]]:  # fmt: skip
+    """:func:`source_shots` one shot at a time (the same shots): a caller that keeps less of
+    each shot than its float frames holds one shot, not ``count`` (40 calibration shots of a
+    source at 540x960 are ~4 GB as scenes)."""
     split = next(p.split for p in sources.PACKAGE_SOURCES if p.id == source_id)
     pools = source_pools(source_id, root)
     rng = np.random.default_rng(seed)
     kinds = SOURCE_HEADS.get(source_id, ("blob",))
-    shots = []
     for _ in range(count):
         info: dict = {}
-        shots.append(make_world_shot(rng, hw, pools, frames=frames, head_kinds=kinds, set_source=source_id,
-                                     renderer=renderer or SPLIT_RENDERER[split], p_seam=p_seam, p_hold=p_hold,
-                                     info=info))  # fmt: skip
+        shot = make_world_shot(rng, hw, pools, frames=frames, head_kinds=kinds, set_source=source_id,
+                               renderer=renderer or SPLIT_RENDERER[split], p_seam=p_seam, p_hold=p_hold,
+                               info=info)  # fmt: skip
         if infos is not None:
             infos.append(info)
-    return shots
+        yield shot
 
 
 def split_scenes(split: str, count_per_source: int, *, seed: int, hw: tuple[int, int] = (352, 480),
-                 p_seam: float = 0.7, root: Path | None = None) -> list[Scene]:  # fmt: skip
+                 p_seam: float = 0.7, root: Path | None = None, clean: bool = True) -> list[Scene]:  # fmt: skip
     """:func:`source_scenes` of every source of ``split``, ``count_per_source`` each."""
     out: list[Scene] = []
     for k, sid in enumerate(sources.source_ids(split)):
-        out += source_scenes(sid, count_per_source, seed=seed + k, hw=hw, p_seam=p_seam, root=root)
+        out += source_scenes(sid, count_per_source, seed=seed + k, hw=hw, p_seam=p_seam, root=root, clean=clean)
     return out
 
 
