@@ -31,7 +31,7 @@ from laika_fx.seam_removal.inpaint import (
     Inpainter,
     _from_unit,
     _paste,
-    _tiles,
+    _plan,
     telea_fill,
 )
 from laika_fx.stabilize import warp
@@ -217,13 +217,10 @@ def _inpaint_whole_tiles(inp: Inpainter, frame: np.ndarray, mask: np.ndarray) ->
     """The learned inpainter as it was: each tile's whole prediction converted, then its
     core's mask pixels pasted."""
     hole = np.asarray(mask) > 0
-    h, w = frame.shape[:2]
-    th, tw = 64, 320
-    net = inp._net(th, tw)
+    tw, tiles = _plan(hole)
     out = frame.copy()
-    tiles = _tiles(hole, (th, tw))
     ry0, rx0 = min(t[0] for t in tiles), min(t[1] for t in tiles)
-    ry1, rx1 = max(t[0] for t in tiles) + th, max(t[1] for t in tiles) + tw
+    ry1, rx1 = max(t[0] + t[2] for t in tiles), max(t[1] for t in tiles) + tw
     region = frame[ry0:ry1, rx0:rx1]
     if region.dtype == np.uint8 and region.ndim == 3:
         telea8 = cv2.inpaint(np.ascontiguousarray(region[:, :, :3]), hole[ry0:ry1, rx0:rx1].astype(np.uint8),
@@ -239,8 +236,9 @@ def _inpaint_whole_tiles(inp: Inpainter, frame: np.ndarray, mask: np.ndarray) ->
         def unit(sl, rl):
             return rgb_r[rl], telea_r[rl]
 
-    x = np.empty((1, 7, th, tw), np.float32)
-    for y0, x0, cy0, cy1, cx0, cx1 in tiles:
+    for y0, x0, th, cy0, cy1, cx0, cx1 in tiles:
+        net = inp._net(th, tw)
+        x = np.empty((1, 7, th, tw), np.float32)
         sl = np.s_[y0 : y0 + th, x0 : x0 + tw]
         rl = np.s_[y0 - ry0 : y0 - ry0 + th, x0 - rx0 : x0 - rx0 + tw]
         tile_hole = hole[sl]

@@ -12,7 +12,15 @@ import pytest
 from laika_fx.accelerators.runtime import available
 from laika_fx.io import read_frame
 from laika_fx.plugins import FrameContext, registry
-from laika_fx.seam_removal.inpaint import CONTEXT, TILE_H, TILE_W, Inpainter, _tiles
+from laika_fx.seam_removal.inpaint import (
+    CONTEXT,
+    MAX_TILE_H,
+    TILE_H,
+    TILE_W,
+    Inpainter,
+    _plan,
+    _tiles,
+)
 from laika_fx_train.seam import data as sdata
 
 needs_models = pytest.mark.skipif(
@@ -170,32 +178,50 @@ def test_training_data_has_seams_and_hard_negatives():
 
 
 # ---------------------------------------------------------------- inpainting invariants
-def test_tiles_cover_every_mask_pixel_once():
+@pytest.mark.parametrize("width", [TILE_W, 128])
+def test_tiles_cover_every_mask_pixel_once(width):
     mask = np.zeros((300, 500), bool)
     mask[5, :] = True  # along the top edge
     mask[:, 497] = True  # along the right edge
     cv2.line(mask.view(np.uint8), (0, 290), (499, 150), 1, 3)
     mask[299, 100:130] = True  # along the bottom edge
+    mask[100:290, 250] = True  # a long vertical line: cores as tall as allowed
     covered = np.zeros(mask.shape, int)
-    tiles = _tiles(mask)
-    for y0, x0, cy0, cy1, cx0, cx1 in tiles:
-        assert 0 <= y0 <= 300 - TILE_H and 0 <= x0 <= 500 - TILE_W
-        assert y0 <= cy0 < cy1 <= y0 + TILE_H and x0 <= cx0 < cx1 <= x0 + TILE_W  # the core lies inside its tile
-        assert cy1 - cy0 <= TILE_H - 2 * CONTEXT and cx1 - cx0 <= TILE_W - 2 * CONTEXT
+    tiles = _tiles(mask, width)
+    for y0, x0, th, cy0, cy1, cx0, cx1 in tiles:
+        assert th % 8 == 0 and TILE_H <= th <= MAX_TILE_H
+        assert 0 <= y0 <= 300 - th and 0 <= x0 <= 500 - width
+        assert y0 <= cy0 < cy1 <= y0 + th and x0 <= cx0 < cx1 <= x0 + width  # the core lies inside its tile
+        assert cy1 - cy0 <= th - 2 * CONTEXT and cx1 - cx0 <= width - 2 * CONTEXT
         own = np.zeros(mask.shape, bool)
         own[cy0:cy1, cx0:cx1] = True
         covered += own & mask
     assert covered[mask].min() == 1 and covered.max() == 1
+    assert max(t[2] for t in tiles) == MAX_TILE_H
     assert _tiles(np.zeros((300, 500), bool)) == []
 
 
 def test_tiles_follow_a_wandering_seam():
-    """A seam that wanders 40 px inside one band needs two cores, not three grid rows."""
+    """A seam that wanders 40 px inside one band gets one core as tall as its rows (a 96 px
+    tile), not two 64 px tiles; rows farther apart than the context get cores of their own."""
     mask = np.zeros((300, 500), bool)
-    core_h = TILE_H - 2 * CONTEXT
-    cv2.line(mask.view(np.uint8), (20, core_h - 6), (200, core_h + 34), 1, 2)  # crosses two grid rows
-    tiles = _tiles(mask)
-    assert len(tiles) == 2
+    cv2.line(mask.view(np.uint8), (20, 26), (200, 66), 1, 2)
+    assert [t[2] for t in _tiles(mask)] == [96]
+    mask[200:203, 30:200] = True  # a second line 130 rows lower in the same band
+    assert [t[2] for t in _tiles(mask)] == [96, TILE_H]
+
+
+def test_the_cheaper_tile_width_is_chosen_per_frame():
+    """A flat seam across a face: wide tiles; a steep one: narrow tiles (fewer pixels)."""
+    flat = np.zeros((400, 800), bool)
+    flat[200:204, 100:700] = True
+    assert _plan(flat)[0] == TILE_W
+    steep = np.zeros((400, 800), bool)
+    cv2.line(steep.view(np.uint8), (300, 50), (420, 350), 1, 3)
+    width, tiles = _plan(steep)
+    assert width == 128
+    wide = _tiles(steep, TILE_W)
+    assert 1.1 * 128 * sum(t[2] for t in tiles) < TILE_W * sum(t[2] for t in wide)
 
 
 def test_tile_bands_start_at_the_seam_not_on_a_grid():
@@ -206,7 +232,7 @@ def test_tile_bands_start_at_the_seam_not_on_a_grid():
     mask[140:146, cw - 10 : 3 * cw - 20] = True
     tiles = _tiles(mask)
     assert len(tiles) == 2
-    assert [t[4] for t in tiles] == [cw - 10, 2 * cw - 10]
+    assert [t[5] for t in tiles] == [cw - 10, 2 * cw - 10]
 
 
 @pytest.mark.parametrize("method", ["learned", "telea", "ns"])

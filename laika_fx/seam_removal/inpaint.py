@@ -1,14 +1,15 @@
 """Seam inpainting at run time: learned residual over Telea, or classical Telea / NS.
 
-Only the pixels of the mask change. The learned inpainter works on fixed 64x320
-tiles laid over the mask's pixels (a 32x288 core with 16 px of context on each side:
-seams run across faces, mostly horizontally, so wide flat tiles waste the least work;
-per core pixel a 64x320 tile cost ~0.75x a 64x192 one in INT8 here; the cores follow
-the seam up and down inside each band, see ``_tiles``), so its cost grows with the
-seam's length, not the frame's area. Each tile gets a Telea fill first (per channel,
-at 16-bit precision, so 16-bit frames are not put through an 8-bit round trip); the
-network predicts a correction of that fill. Frames narrower or lower than a tile get
-tiles as large as fit (multiples of 8).
+Only the pixels of the mask change. The learned inpainter works on tiles laid over the
+mask's pixels (a core with 16 px of context on each side), so its cost grows with the
+seam's length, not the frame's area. Tiles are 320 or 128 px wide (per frame, whichever
+tiling of its mask costs less: wide flat tiles for a seam running across a face, narrow
+ones for a seam that wanders or several lines) and 64 to 256 px high, in steps of 32 (each
+core just tall enough for one run of mask rows in its band, see ``_tiles``); the network
+costs ~200 ns per tile pixel in INT8 here whatever the tile's size. Each tile gets a Telea
+fill first (per channel, at 16-bit precision, so 16-bit frames are not put through an
+8-bit round trip); the network predicts a correction of that fill. Frames narrower or
+lower than a tile get tiles as large as fit (multiples of 8).
 """
 
 from __future__ import annotations
@@ -25,8 +26,16 @@ from .detector import to_unit_rgb
 __all__ = ["INPAINTERS", "telea_fill", "Inpainter"]
 
 INPAINTERS = ("learned", "telea", "ns")
-TILE_H, TILE_W = 64, 320
+TILE_H, TILE_W = 64, 320  # the smallest tile height; the default width
 CONTEXT = 16
+#: the tile widths a frame's mask is tiled with, the cheaper tiling chosen per frame (a
+#: seam running across a face: wide tiles; a wandering seam or several lines: narrow ones,
+#: 0.56x the tile pixels of 320-wide tiles on a 1080p shot of real photographs), and their
+#: relative cost per tile pixel (a 128-wide tile costs ~1.1x per pixel, measured in INT8)
+TILE_WIDTHS = {320: 1.0, 128: 1.1}
+#: tile heights run from TILE_H to MAX_TILE_H in steps of TILE_STEP (each distinct size is one
+#: compiled network, at most 14); mask rows less than 2 * CONTEXT apart share a core
+MAX_TILE_H, TILE_STEP = 256, 32
 TELEA_RADIUS = 3
 
 
@@ -58,43 +67,67 @@ def _from_unit(fill: np.ndarray, frame: np.ndarray, scale: float) -> np.ndarray:
     return vals.astype(frame.dtype)
 
 
-def _tiles(mask: np.ndarray, tile: tuple[int, int] = (TILE_H, TILE_W)) -> list[tuple[int, int, int, int, int, int]]:
-    """Tiles covering the mask: ``(y0, x0, cy0, cy1, cx0, cx1)`` per tile.
+def _tiles(mask: np.ndarray, width: int = TILE_W, *, max_h: int = MAX_TILE_H) -> list[tuple[int, ...]]:
+    """Tiles ``width`` wide covering the mask: ``(y0, x0, th, cy0, cy1, cx0, cx1)`` per tile,
+    ``th`` its height.
 
-    The mask's bounding box is cut into vertical bands ``tile_w - 2 * CONTEXT`` wide, the
+    The mask's bounding box is cut into vertical bands ``width - 2 * CONTEXT`` wide, the
     first starting at the box's left edge (not on a fixed grid of the frame: a seam
-    426 px wide then needs two bands, not three; on a 1080p shot of real photographs with
-    a tilted seam, 24 tiles instead of 38 over 8 frames); in each band the
-    rows holding mask pixels are covered from the top by *cores* ``tile_h - 2 * CONTEXT``
-    high, each placed at the first mask row not yet covered (so a seam that wanders up
-    and down inside a band costs one tile per core height it spans, not one per fixed
-    grid row it touches). Each core ``[cy0, cy1) x [cx0, cx1)`` gets one ``tile`` at
-    ``(y0, x0)`` around it, shifted inwards at the frame's edges so the core always lies
-    inside. A tile writes only its core's pixels: every mask pixel is written exactly
-    once, always with context around it. The frame must be at least one tile large.
+    426 px wide then needs two bands, not three). In each band the rows holding mask
+    pixels are split into runs (rows less than ``2 * CONTEXT`` apart stay in one run: a
+    gap that short costs less inside one tile than the context a second tile adds), each
+    at most ``max_h - 2 * CONTEXT`` rows; each run is one *core* ``[cy0, cy1) x [cx0,
+    cx1)`` with a tile around it, ``th`` the run's height plus the context rounded up to
+    :data:`TILE_STEP` (at least :data:`TILE_H`), shifted inwards at the frame's edges so the
+    core always lies inside. A tile writes only its core's pixels: every mask pixel is
+    written exactly once, always with context around it. The frame must be at least
+    ``width`` wide and ``2 * CONTEXT + 8`` high; ``max_h`` is cut to the frame's height
+    (a multiple of 8).
     """
     h, w = mask.shape
-    th, tw = tile
-    ch, cw = th - 2 * CONTEXT, tw - 2 * CONTEXT
+    max_h = min(max_h, h - h % 8)
+    min_h = min(TILE_H, max_h)
+    cw, max_core = width - 2 * CONTEXT, max_h - 2 * CONTEXT
     m8 = np.asarray(mask).view(np.uint8) if mask.dtype == bool else (np.asarray(mask) > 0).astype(np.uint8)
     bx, by, bw, bh = cv2.boundingRect(m8)
     out = []
     for cx0 in range(bx, bx + bw, cw):
         cx1 = min(cx0 + cw, w)
         rows = np.flatnonzero(m8[by : by + bh, cx0:cx1].max(axis=1)) + by
-        x0 = int(min(max(cx0 - CONTEXT, 0), w - tw))
+        x0 = int(min(max(cx0 - CONTEXT, 0), w - width))
         i = 0
         while i < len(rows):
-            cy0 = int(rows[i])
-            cy1 = min(cy0 + ch, h)
-            j = int(np.searchsorted(rows, cy1))
-            # centre the core's mask rows in the tile (context above and below alike),
-            # keeping the core inside the tile and the tile inside the frame
-            y0 = (cy0 + int(rows[j - 1]) + 1 - th) // 2
+            cy0, j = int(rows[i]), i
+            while j + 1 < len(rows) and rows[j + 1] - rows[j] <= 2 * CONTEXT and rows[j + 1] < cy0 + max_core:
+                j += 1
+            cy1 = int(rows[j]) + 1
+            th = min(max(min_h, -(-(cy1 - cy0 + 2 * CONTEXT) // TILE_STEP) * TILE_STEP), max_h)
+            # centre the core in the tile (context above and below alike), keeping the core
+            # inside the tile and the tile inside the frame
+            y0 = (cy0 + cy1 - th) // 2
             y0 = min(max(y0, cy1 - th, 0), cy0, h - th)
-            out.append((int(y0), x0, cy0, cy1, cx0, cx1))
-            i = j
+            out.append((int(y0), x0, int(th), cy0, cy1, cx0, cx1))
+            i = j + 1
     return out
+
+
+def _plan(hole: np.ndarray) -> tuple[int, list[tuple[int, ...]]] | None:
+    """The tile width and tiles (:func:`_tiles`) of the cheapest tiling of ``hole`` among
+    :data:`TILE_WIDTHS` (the first on a tie: the widths' order decides, so the same mask
+    always gets the same tiles); None when the frame is smaller than the smallest tile."""
+    h, w = hole.shape
+    if h - h % 8 < 2 * CONTEXT + 8:
+        return None
+    best = None
+    for width, cost_px in TILE_WIDTHS.items():
+        tw = min(width, w - w % 8)  # smaller tiles for small frames
+        if tw < 2 * CONTEXT + 8:
+            continue
+        tiles = _tiles(hole, tw)
+        cost = cost_px * tw * sum(t[2] for t in tiles)
+        if best is None or cost < best[0]:
+            best = (cost, tw, tiles)
+    return None if best is None else best[1:]
 
 
 class Inpainter:
@@ -127,17 +160,15 @@ class Inpainter:
         hole = np.asarray(mask) > 0
         if not hole.any():
             return frame
-        h, w = frame.shape[:2]
-        th, tw = min(TILE_H, h - h % 8), min(TILE_W, w - w % 8)  # smaller tiles for small frames
-        if self.xml is None or th < 2 * CONTEXT + 8 or tw < 2 * CONTEXT + 8:
+        plan = _plan(hole) if self.xml is not None else None
+        if plan is None:
             return self._classical(frame, hole)
-        net = self._net(th, tw)
+        tw, tiles = plan
         out = frame.copy()
-        tiles = _tiles(hole, (th, tw))
         # one Telea fill (and one range scale) for the region all tiles cover: tiles overlap,
         # and a fill that sees past a tile's edge is better than one that stops there
         ry0, rx0 = min(t[0] for t in tiles), min(t[1] for t in tiles)
-        ry1, rx1 = max(t[0] for t in tiles) + th, max(t[1] for t in tiles) + tw
+        ry1, rx1 = max(t[0] + t[2] for t in tiles), max(t[1] for t in tiles) + tw
         region = frame[ry0:ry1, rx0:rx1]
         if region.dtype == np.uint8 and region.ndim == 3:  # 8-bit in: one 3-channel 8-bit Telea
             bgr8 = np.ascontiguousarray(region[:, :, :3])
@@ -155,8 +186,12 @@ class Inpainter:
             def unit(sl, rl):
                 return rgb_r[rl], telea_r[rl]
 
-        x = np.empty((1, 7, th, tw), np.float32)  # the network's input: RGB with the hole zeroed, hole, Telea
-        for y0, x0, cy0, cy1, cx0, cx1 in tiles:
+        inputs: dict[int, np.ndarray] = {}  # per tile height: the network's input (RGB with the hole zeroed, hole, Telea)
+        for y0, x0, th, cy0, cy1, cx0, cx1 in tiles:
+            net = self._net(th, tw)
+            x = inputs.get(th)
+            if x is None:
+                x = inputs[th] = np.empty((1, 7, th, tw), np.float32)
             sl = np.s_[y0 : y0 + th, x0 : x0 + tw]
             rl = np.s_[y0 - ry0 : y0 - ry0 + th, x0 - rx0 : x0 - rx0 + tw]
             tile_hole = hole[sl]
