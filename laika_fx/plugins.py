@@ -291,6 +291,18 @@ class Plugin:
         """
         raise NotImplementedError
 
+    def streams_analysis(self) -> bool:
+        """Whether, with these settings, the render of a frame reads only results of this
+        plugin's analysis that are final before the whole shot is analysed.
+
+        If True, the batch renders frames while ``analyze`` still runs (when this is the
+        chain's only analysis): ``analyze`` must, when ``source.streaming``, make each frame
+        renderable from what is final so far and then call ``source.final_through(frame)``,
+        and the frame's render must give exactly what the finished analysis would give.
+        The default, False: the render pass waits for the whole analysis.
+        """
+        return False
+
     @classmethod
     def read_analysis(cls, path: str | os.PathLike) -> dict:
         """Read this plugin's sidecar ``OUTPUT/<name>.json`` (``--resume``, the app).

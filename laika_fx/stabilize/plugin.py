@@ -63,6 +63,85 @@ def _read_reference(source, frames: list[int], wanted: int):
     return None, None, error[1] if error else "no frames"
 
 
+def _frame_entry(n: int, matrix: np.ndarray, to_reference: np.ndarray, alignment, moving) -> dict:
+    """Frame ``n``'s entry in ``stabilize.json``: its applied and raw matrices, its solve's
+    figures (``alignment``; None: the reference) and its moving grid (None: none kept)."""
+    entry = {"frame": n, "matrix": _matrix_list(matrix), "to_reference": _matrix_list(to_reference)}
+    if alignment is None:
+        entry.update(correlation=1.0, static_fraction=1.0, initial="reference", searched=False)
+    else:
+        entry.update(
+            correlation=round(alignment.correlation, 6), static_fraction=round(alignment.static_fraction, 4),
+            initial=alignment.initial, searched=bool(alignment.searched),
+        )  # fmt: skip
+    if moving is not None:
+        entry["moving"] = pack_grid(moving)
+    return entry
+
+
+def _nearest_moving(order: list[int], results: dict, r: int, *, complete: bool = True):
+    """``(decided, grid)``: the reference's moving grid. The reference ``order[r]`` moved
+    against nothing: what moved between it and its nearest solved frame that kept a grid
+    (in shot order, the earlier one at equal distance) is where its puppet is.
+
+    ``complete`` false: ``order`` holds only the frames solved so far, more may follow;
+    ``decided`` is then False while a frame still to come could be the nearest.
+    """
+    for d in range(1, len(order) + 1):
+        left, right = r - d, r + d
+        if left >= 0 and results[order[left]].moving is not None:
+            return True, results[order[left]].moving
+        if right < len(order):
+            if results[order[right]].moving is not None:
+                return True, results[order[right]].moving
+        elif not complete:
+            return False, None
+    return True, None
+
+
+class _SolveStream:
+    """Hands the solves of a streamed analysis to the render as they become final.
+
+    Only in the settings of :meth:`StabilizePlugin.streams_analysis`: a frame's entry is
+    then its own solve against the reference, final when solved; its render also reads the
+    matrices of its ``fill_radius`` nearest solved frames on each side (the fill border) and,
+    for the reference, the moving grid of its nearest solved frame (:func:`_nearest_moving`).
+    Frames come in shot order (:meth:`~laika_fx.pipeline.AnalysisSource.imap`), so a frame is
+    final once ``fill_radius`` solved frames follow it, and the reference once its grid is
+    decided too; unreadable frames fail at their read and need nothing.
+    """
+
+    def __init__(self, plugin: StabilizePlugin, source, reference: int, size: tuple[int, int]) -> None:
+        self.plugin = plugin
+        self.source = source
+        self.reference = reference
+        self.radius = plugin.settings["fill_radius"]
+        self.order: list[int] = []
+        self.results: dict = {}
+        self.reference_moving = False  # whether the reference's moving grid is decided
+        plugin._start_solves(size)
+
+    def add(self, n: int, alignment) -> None:
+        """Frame ``n`` was solved (``alignment``; None for the reference)."""
+        self.order.append(n)
+        self.results[n] = alignment
+        if n == self.reference:  # its matrix is known now (its neighbours' fill reads it), its grid may follow
+            entries = [_frame_entry(n, np.eye(3), np.eye(3), None, None)]
+        else:
+            entries = [_frame_entry(n, alignment.matrix, alignment.matrix, alignment, alignment.moving)]
+        last = len(self.order) - 1 - self.radius  # the last frame whose fill neighbours are all solved
+        if self.reference in self.results and not self.reference_moving:
+            r = self.order.index(self.reference)
+            self.reference_moving, moving = _nearest_moving(self.order, self.results, r, complete=False)
+            if self.reference_moving:
+                entries.append(_frame_entry(self.reference, np.eye(3), np.eye(3), None, moving))
+            else:
+                last = min(last, r - 1)
+        self.plugin._add_solves(entries)
+        if last >= 0:
+            self.source.final_through(self.order[last])
+
+
 class StabilizePlugin(Plugin):
     name = "stabilize"
     label = "Stabilize"
@@ -180,8 +259,17 @@ class StabilizePlugin(Plugin):
         # wall time, twice the CPU) and takes the core the other worker decodes on
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
+        stream = None
+        if getattr(source, "streaming", False) and self.streams_analysis():
+            stream = _SolveStream(self, source, ref_frame, (solver.width, solver.height))
         try:
-            results = source.map(solve)
+            if stream is None:
+                results = source.map(solve)
+            else:
+                results = {}
+                for n, result in source.imap(solve):
+                    results[n] = result
+                    stream.add(n, result)
         finally:
             cv2.setNumThreads(cv_threads)
             if started is not None:
@@ -201,23 +289,11 @@ class StabilizePlugin(Plugin):
             applied = raw
         entries = []
         for i, n in enumerate(order):
-            entry = {"frame": n, "matrix": _matrix_list(applied[n]), "to_reference": _matrix_list(raw[n])}
             if n == ref_frame:
-                entry.update(correlation=1.0, static_fraction=1.0, initial="reference", searched=False)
-                # the reference moved against nothing: what moved between it and its nearest
-                # solved neighbour is where its puppet is
-                near = [(abs(j - i), j) for j, k in enumerate(order) if k != ref_frame and results[k].moving is not None]
-                moving = results[order[min(near)[1]]].moving if near else None
+                moving = _nearest_moving(order, results, i)[1]
+                entries.append(_frame_entry(n, applied[n], raw[n], None, moving))
             else:
-                a = results[n]
-                entry.update(
-                    correlation=round(a.correlation, 6), static_fraction=round(a.static_fraction, 4), initial=a.initial,
-                    searched=bool(a.searched),
-                )  # fmt: skip
-                moving = a.moving
-            if moving is not None:
-                entry["moving"] = pack_grid(moving)
-            entries.append(entry)
+                entries.append(_frame_entry(n, applied[n], raw[n], results[n], results[n].moving))
         return {
             "reference_frame": ref_frame,
             "frames": entries,
@@ -235,17 +311,43 @@ class StabilizePlugin(Plugin):
         """``stabilize.json``, checked (:func:`laika_fx.stabilize.sidecar.read_sidecar`)."""
         return read_sidecar(path)
 
+    def streams_analysis(self) -> bool:
+        """True in lock mode with the fill border and without the shot pass: a frame's render
+        then reads its own solve against the reference, its fill neighbours' solves and (the
+        reference) its nearest solved frame's moving grid, each final once those frames are
+        solved (:class:`_SolveStream`). Not otherwise, where every frame depends on the whole
+        shot: the shot pass (:func:`~.shot.refine_shot`) re-solves frames backwards from the
+        last frame's solve and from the shot's clearest switch (:func:`~.shot.follow_set`),
+        smooth mode filters the whole camera path, and the crop and zoom borders fit one
+        rectangle to every frame's matrix."""
+        return self.settings["mode"] == "lock" and not self.settings["shot_pass"] and self.settings["border"] == "fill"
+
     def set_analysis(self, analysis: dict) -> None:
         super().set_analysis(analysis)
-        self._fill_cache = None
-        self._matrices = {int(f["frame"]): np.asarray(f["matrix"], float) for f in analysis.get("frames", [])}
-        self._moving = {int(f["frame"]): f["moving"] for f in analysis.get("frames", []) if "moving" in f}
-        self._order = sorted(self._matrices)
-        self._rect = None
         size = analysis.get("frame_size")
+        self._fill_cache = None
         self._size = tuple(size) if size else None
+        self._add_solves(analysis.get("frames", []), fresh=True)
+        self._rect = None
         if self._size and self._matrices and self.settings["border"] in ("crop", "zoom"):
             self._rect = common_valid_rectangle([self._matrices[n] for n in self._order], self._size)
+
+    def _start_solves(self, size: tuple[int, int]) -> None:
+        """No solves yet, frames of ``size`` (width, height): a streamed analysis begins."""
+        self._fill_cache = None
+        self._size = size
+        self._rect = None
+        self._add_solves([], fresh=True)
+
+    def _add_solves(self, entries: list[dict], *, fresh: bool = False) -> None:
+        """Give the render the solves of ``entries`` (``stabilize.json`` frame entries), in
+        place of those it has (``fresh``) or besides them. New containers are swapped in
+        whole: renders on other threads (a streamed analysis, whose own frames' solves are
+        final) find the solves they read before and after, never half-built containers."""
+        old_matrices, old_moving = ({}, {}) if fresh else (self._matrices, self._moving)
+        matrices = {**old_matrices, **{int(f["frame"]): np.asarray(f["matrix"], float) for f in entries}}
+        moving = {**old_moving, **{int(f["frame"]): f["moving"] for f in entries if "moving" in f}}
+        self._matrices, self._moving, self._order = matrices, moving, sorted(matrices)
 
     def moving_region(self, frame: int):
         """Where frame ``frame`` moved against the set, as the solve saw it: a (rows, cols)
