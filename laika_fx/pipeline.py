@@ -31,6 +31,13 @@ behind, never a partial file under a final name; the next run over the same fram
 removes them (:func:`remove_stale_parts`). The report is written (atomically, synced)
 after the last commit.
 
+**Streamed analysis.** When the chain's only analysis lets a frame's render read only
+per-frame results that are final before the whole shot is analysed
+(:meth:`~laika_fx.plugins.Plugin.streams_analysis`), the render pass runs beside it and
+renders each frame once the analysis marked it final (:class:`AnalysisGate`,
+:func:`_analyze_while_rendering`): same bytes, first frames much sooner. Otherwise
+(:func:`_streams` says which settings) the passes run one after the other.
+
 One :class:`Progress` object reports both passes to any number of listeners (the CLI
 bar, the GUI); :class:`Cancel` stops a run cleanly between frames (frames renamed into
 place stay, frames not yet committed are dropped with their temporary files; nothing

@@ -286,8 +286,10 @@ class Plugin:
         source : gives the frames to analyse (``source.frames``), an iterator over
             ``(frame, array)`` pairs read ahead on worker threads
             (``source.iter_frames()``; unreadable frames are skipped and reported by the
-            render pass), ``source.map(fn)`` to run ``fn(frame, array)`` in parallel,
-            and ``source.cancelled`` to poll.
+            render pass), ``source.map(fn)`` to run ``fn(frame, array)`` in parallel
+            (``source.imap(fn)``: the results in frame order as they come),
+            ``source.cancelled`` to poll, and for a streamed analysis
+            (:meth:`streams_analysis`) ``source.streaming`` and ``source.final_through``.
         """
         raise NotImplementedError
 
@@ -334,7 +336,7 @@ class Plugin:
         The batch prepares a plugin without an analyze step (``has_analyze`` false) on a
         thread of its own while the other plugins analyse, so its set-up (model compiles)
         is not on the way to the first frame; a plugin with an analyze step is prepared
-        after its analysis.
+        after its analysis (beside it when the analysis streams: :meth:`streams_analysis`).
         """
 
     def warm(self, shape: tuple[int, ...], dtype: np.dtype) -> None:
