@@ -46,6 +46,7 @@ half-written is left).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import os
@@ -291,6 +292,10 @@ LONG_SHOT_FRAMES = 48
 LONG_SHOT_CACHE_MB = 96.0
 #: the largest frame cache a ``--memory-mb`` cap gives without ``--cache-mb``
 CAPPED_CACHE_MB = 1024.0
+#: a streamed analysis reads ahead only while the render has at most this many final frames
+#: per worker still to do (AnalysisGate.pace): 96-frame 1080p shot, 2 workers, peak RSS of the
+#: process tree 511 MB at 2, 485-493 at 1, the same speed within the noise
+STREAM_LEAD_PER_WORKER = 1
 #: the render pass releases a kept frame once it and this many frames after it are rendered
 RELEASE_LAG = 2
 #: render passes of at least this many frames encode fpng's PNGs in a helper process (laika_fx.encoder)
@@ -564,9 +569,10 @@ class AnalysisSource:
     for the render pass and for later reads of the same frame (the analyze of the next
     plugin, a stabilize shot-pass re-solve).
 
-    With ``on_final`` (the batch's :class:`AnalysisGate`), the analysis is *streamed*: the
+    With ``gate`` (the batch's :class:`AnalysisGate`), the analysis is *streamed*: the
     render pass runs meanwhile and renders a frame once the plugin says, through
-    :meth:`final_through`, that everything the frame's render reads from it is final.
+    :meth:`final_through`, that everything the frame's render reads from it is final; the
+    reads ahead wait while the render has enough final frames to do (:meth:`AnalysisGate.pace`).
     """
 
     def __init__(
@@ -581,7 +587,7 @@ class AnalysisSource:
         stage: str = "analyze",
         frame_format: tuple | None = None,
         cache: FrameCache | None = None,
-        on_final: Callable[[int], None] | None = None,
+        gate: AnalysisGate | None = None,
     ) -> None:
         self.shot = shot
         self.frames = list(frames)
@@ -592,19 +598,19 @@ class AnalysisSource:
         self._stage = stage
         self._format = frame_format
         self._cache = cache
-        self._on_final = on_final
+        self._gate = gate
 
     @property
     def streaming(self) -> bool:
         """True when the render pass runs beside this analysis (see :meth:`final_through`)."""
-        return self._on_final is not None
+        return self._gate is not None
 
     def final_through(self, frame: int) -> None:
         """Tell a streaming batch that the renders of ``frame`` and of every frame before it
         read only results of this analysis that are final now (the plugin must already
         render them exactly as from the finished analysis). Nothing when not streaming."""
-        if self._on_final is not None:
-            self._on_final(frame)
+        if self._gate is not None:
+            self._gate.final_through(frame)
 
     def read(self, frame: int) -> np.ndarray:
         """The frame's array; FrameReadError if unreadable or unlike the rest of the shot.
@@ -633,6 +639,10 @@ class AnalysisSource:
             return self._read(frame, keep=False)
         except FrameReadError:
             return None
+
+    def _pace(self) -> None:
+        if self._gate is not None:
+            self._gate.pace()
 
     def iter_frames(self) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame, array)`` in order, reading ahead on worker threads."""
@@ -667,11 +677,16 @@ class AnalysisSource:
         # GIL) leaves its core to one decoding the next frame (48-frame 1080p shot, stabilize
         # analyze, 2 workers, alternating, load 11-14: 14.7/22.4/22.3 s vs 18.7/22.9/23.9 s)
         threads = ANALYZE_THREADS_PER_WORKER * self.workers
-        lookahead = 2 * threads
+        # streamed, the render's threads share the cores and its frames the memory: one frame
+        # ahead per worker (96-frame 1080p shot, 2 workers, stabilize without its shot pass:
+        # peak RSS of the process tree 485-493 MB with two per worker, 478-485 with one, the
+        # same speed within the noise)
+        lookahead = self.workers if self.streaming else 2 * threads
         with ThreadPoolExecutor(threads, thread_name_prefix="laika-analyze") as pool:
             pending: list = []
             it = iter(self.frames)
             for n in it:
+                self._pace()
                 pending.append(pool.submit(task, n))
                 if len(pending) >= lookahead:
                     break
@@ -687,6 +702,7 @@ class AnalysisSource:
                 del arr
                 nxt = next(it, None)
                 if nxt is not None:
+                    self._pace()
                     pending.append(pool.submit(task, nxt))
                 self.progress.advance(n, failed=not readable)
                 if readable and not self.cancelled.is_set():
@@ -694,23 +710,37 @@ class AnalysisSource:
 
 
 class AnalysisGate:
-    """Which frames a streamed analysis lets the render pass render so far.
+    """Which frames a streamed analysis lets the render pass render so far, and how far the
+    analysis may read ahead of the render.
 
-    The analysis marks frames final in shot order (:meth:`AnalysisSource.final_through`)
-    and, when it ends, either completes every frame (:meth:`finish` True: the plugin has
-    its whole analysis) or none more (False: cancelled or failed; frames not final are
-    not rendered, since their render would read results that may still change).
+    The analysis marks frames final in shot order (:meth:`final_through`) and, when it
+    ends, either completes every frame (:meth:`finish` True: the plugin has its whole
+    analysis) or none more (False: cancelled or failed; frames not final are not rendered,
+    since their render would read results that may still change).
+
+    The analysis reads the next frame only while the render has at most ``lead`` final
+    frames of ``todo`` still to do (:meth:`pace`): frames it decodes wait in the frame
+    cache until they are rendered, so a render slower than the analysis would otherwise
+    pile them up (in memory, then in the spill) beside the render's own frames, models and
+    the analysis's solver processes.
     """
 
-    def __init__(self, frames: Sequence[int]) -> None:
+    def __init__(self, frames: Sequence[int], todo: Sequence[int] | None = None, *, lead: int = 8) -> None:
         self._position = {n: i for i, n in enumerate(frames)}
+        todo = frames if todo is None else todo
+        self._todo = sorted(self._position[n] for n in todo if n in self._position)  # positions
+        self._lead = lead
         self._final = 0  # frames[:_final] are final
+        self._final_todo = 0  # frames of todo among them
+        self._rendered = 0  # frames of todo the render finished (written or failed)
+        self._render_over = False
         self._complete: bool | None = None  # None: the analysis is running
         self._cond = threading.Condition()
 
     def final_through(self, frame: int) -> None:
         with self._cond:
             self._final = max(self._final, self._position[frame] + 1)
+            self._final_todo = bisect.bisect_left(self._todo, self._final)
             self._cond.notify_all()
 
     def finish(self, complete: bool) -> None:
@@ -728,6 +758,26 @@ class AnalysisGate:
         with self._cond:
             self._cond.wait_for(decided)
             return position < self._final or bool(self._complete)
+
+    def rendered(self) -> None:
+        """The render finished a frame of ``todo``."""
+        with self._cond:
+            self._rendered += 1
+            self._cond.notify_all()
+
+    def render_over(self) -> None:
+        """The render pass ended (or never started): the analysis reads on unpaced."""
+        with self._cond:
+            self._render_over = True
+            self._cond.notify_all()
+
+    def pace(self) -> None:
+        """Block the analysis while the render has more than ``lead`` final frames to do.
+
+        Never while the render waits for the analysis (it then has no final frame to do),
+        so the two cannot wait for each other."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._render_over or self._final_todo - self._rendered <= self._lead)
 
 
 # --------------------------------------------------------------------------- batch
@@ -1142,7 +1192,7 @@ def run_analyze(
         source = AnalysisSource(
             shot, analyzable, workers=workers, progress=progress, cancelled=cancel, timer=timer,
             stage=stage, frame_format=frame_format, cache=cache,
-            on_final=gate.final_through if gate is not None else None,
+            gate=gate,
         )  # fmt: skip
         try:
             analysis = plugin.analyze(source)
@@ -1307,7 +1357,8 @@ def run_batch(
     try:
         if _streams(plugins, out_dir, resume=opts.resume, chunk=opts.chunk):
             analyses, kept = _analyze_while_rendering(analyze, render, plugins, fmt, progress=progress, cancel=cancel,
-                                                      cache=cache, frames=[n for n in shot.requested if n in on_disk])  # fmt: skip
+                                                      cache=cache, frames=[n for n in shot.requested if n in on_disk],
+                                                      todo=todo, lead=STREAM_LEAD_PER_WORKER * workers)  # fmt: skip
         else:
             analyses, kept = _analyze_then_render(analyze, render, plugins, fmt, progress=progress, cancel=cancel,
                                                   cache=cache, prepare_early=analysed < EARLY_PREPARE_MAX_FRAMES)  # fmt: skip
@@ -1432,7 +1483,8 @@ def _analyze_then_render(
 
 def _analyze_while_rendering(
     analyze: Callable[..., dict[str, dict]], render: Callable[..., None], plugins: Sequence[Plugin], fmt: tuple, *,
-    progress: Progress, cancel: threading.Event, cache: FrameCache, frames: Sequence[int],
+    progress: Progress, cancel: threading.Event, cache: FrameCache, frames: Sequence[int], todo: Sequence[int],
+    lead: int,
 ) -> tuple[dict[str, dict], int]:  # fmt: skip
     """The analysis on a thread of its own and the render pass beside it (see :func:`_streams`).
 
@@ -1448,7 +1500,7 @@ def _analyze_while_rendering(
     prepared: dict[str, BaseException] = {}
     preparing = threading.Thread(target=_prepare, args=(plugins, fmt, prepared), name="laika-prepare", daemon=True)
     preparing.start()
-    gate = AnalysisGate(frames)
+    gate = AnalysisGate(frames, todo, lead=lead)
     held = HeldProgress(progress)
     outcome: dict[str, Any] = {}
 
@@ -1469,6 +1521,7 @@ def _analyze_while_rendering(
         if not prepared and not cancel.is_set():
             render(progress=held, gate=gate)
     finally:
+        gate.render_over()
         analysing.join()
     if "error" in outcome:
         raise outcome["error"]
@@ -1590,6 +1643,8 @@ def _render_pass(
     window: dict[int, np.ndarray] = {}
 
     def rendered_one(n: int) -> None:
+        if gate is not None:
+            gate.rendered()
         with lock:
             finished.add(position[n])
             while released[0] < len(todo) and all(
