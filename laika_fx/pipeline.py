@@ -998,25 +998,30 @@ class BatchOptions:
         return OUTPUT_FORMATS[self.output_format]
 
 
-def frames_in_flight(workers: int, io_threads: int, qsize: int) -> int:
+def frames_in_flight(workers: int, io_threads: int, qsize: int, *, streamed: bool = False) -> int:
     """Decoded frames a run may hold besides its frame cache: the analyze pass's read-ahead
     (4 per worker), or in the render pass the two queues, one frame per reader and writer
     waiting on them, three per worker rendering (input, output and a plugin's copy) and the
-    fill border's neighbours (stabilize keeps up to seven)."""
-    return max(4 * workers, 2 * qsize + 2 * io_threads + 3 * workers + 7)
+    fill border's neighbours (stabilize keeps up to seven); ``streamed`` (the analysis runs
+    beside the render): the render's and the analysis's read-ahead (1 per worker)."""
+    render = 2 * qsize + 2 * io_threads + 3 * workers + 7
+    return render + workers if streamed else max(4 * workers, render)
 
 
 def apply_memory_cap(memory_mb: float, frame_bytes: int, *, workers: int, io_threads: int, qsize: int,
-                     cache_mb: float) -> tuple[int, int, float]:  # fmt: skip
+                     cache_mb: float, streamed: bool = False) -> tuple[int, int, float]:  # fmt: skip
     """``(io_threads, qsize, cache_mb)`` that keep the run's decoded frames within ``memory_mb``
     (as far as they can: one reader, one writer and one-frame queues are the least)."""
     frame_mb = frame_bytes / 2**20
-    while qsize > 1 and frames_in_flight(workers, io_threads, qsize) * frame_mb > memory_mb:
+
+    def held() -> float:
+        return frames_in_flight(workers, io_threads, qsize, streamed=streamed) * frame_mb
+
+    while qsize > 1 and held() > memory_mb:
         qsize -= 1
-    if frames_in_flight(workers, io_threads, qsize) * frame_mb > memory_mb:
+    if held() > memory_mb:
         io_threads = 1
-    left = memory_mb - frames_in_flight(workers, io_threads, qsize) * frame_mb
-    return io_threads, qsize, max(0.0, min(cache_mb, left))
+    return io_threads, qsize, max(0.0, min(cache_mb, memory_mb - held()))
 
 
 def output_name(source: Path, extension: str) -> str:
@@ -1333,9 +1338,11 @@ def run_batch(
     analysed = sum(1 for n in shot.requested if n in on_disk)  # frames the analysis decodes (unless reused)
     if cache_mb is None:  # with a cap, the cap decides
         cache_mb = default_cache_mb(analysed, compression=compression, capped=opts.memory_mb is not None)
+    streamed = _streams(plugins, out_dir, resume=opts.resume, chunk=opts.chunk)
     if opts.memory_mb is not None:
         io_threads, qsize, cache_mb = apply_memory_cap(opts.memory_mb, frame_bytes, workers=workers,
-                                                       io_threads=io_threads, qsize=qsize, cache_mb=cache_mb)  # fmt: skip
+                                                       io_threads=io_threads, qsize=qsize, cache_mb=cache_mb,
+                                                       streamed=streamed)  # fmt: skip
     spill_mb = opts.spill_mb
     if spill_mb is None:  # farm chunks run many at once, often on shared storage: no spill unless asked
         spill_mb = 0.0 if compression == 1 or opts.chunk else DEFAULT_SPILL_MB
@@ -1355,7 +1362,7 @@ def run_batch(
         cancel=cancel, timer=timer, frame_format=fmt, cache=cache, require=opts.chunk,
     )  # fmt: skip
     try:
-        if _streams(plugins, out_dir, resume=opts.resume, chunk=opts.chunk):
+        if streamed:
             analyses, kept = _analyze_while_rendering(analyze, render, plugins, fmt, progress=progress, cancel=cancel,
                                                       cache=cache, frames=[n for n in shot.requested if n in on_disk],
                                                       todo=todo, lead=STREAM_LEAD_PER_WORKER * workers)  # fmt: skip
@@ -1408,7 +1415,7 @@ def run_batch(
     }  # fmt: skip
     if opts.memory_mb is not None:
         report["memory_cap"] = {"cap_mb": opts.memory_mb, "queue_frames": qsize, "io_threads": io_threads,
-                                "frames_in_flight": frames_in_flight(workers, io_threads, qsize)}  # fmt: skip
+                                "frames_in_flight": frames_in_flight(workers, io_threads, qsize, streamed=streamed)}  # fmt: skip
     # what the analyses had to decide for the user (e.g. an unreadable reference frame
     # replaced by the nearest readable one), kept in their sidecars so --resume reports it too
     report["analysis_notes"] = [f"{name}: {note}" for name, analysis in analyses.items()

@@ -27,6 +27,7 @@ from laika_fx.pipeline import (
     Cancel,
     HeldProgress,
     Progress,
+    frames_in_flight,
     run_batch,
 )
 from laika_fx.seam_removal.plugin import SeamRemoval
@@ -215,3 +216,15 @@ def test_the_gate_and_the_held_progress():
     held.release()
     held.advance(3)
     assert [(e.phase, e.done, e.failed, e.frame) for e in events] == [("render", 2, 1, None), ("render", 3, 1, 3)]
+
+
+def test_a_memory_cap_counts_the_analysis_read_ahead_beside_the_render(shot, two_passes, streamed_runs, tmp_path):
+    frame_mb = 320 * 180 * 3 / 2**20
+    flight = frames_in_flight(2, 1, 1, streamed=True)
+    assert flight == frames_in_flight(2, 1, 1) + 2  # one frame read ahead per worker
+    cap = (flight + 0.5) * frame_mb
+    out = tmp_path / "out"
+    report = run_batch(open_shot(shot), out, chain(), BatchOptions(workers=2, save_masks=True, memory_mb=cap))
+    assert streamed_runs == [1]
+    assert report["memory_cap"] == {"cap_mb": cap, "queue_frames": 1, "io_threads": 1, "frames_in_flight": flight}
+    assert output_digests(out) == two_passes
