@@ -267,7 +267,9 @@ class StabilizePlugin(Plugin):
 
         started = procs
         # OpenCV's own thread pool only busy-waits on a solve's small images (measured: same
-        # wall time, twice the CPU) and takes the core the other worker decodes on
+        # wall time, twice the CPU) and takes the core the other worker decodes on. The setting
+        # is process-wide: a render streamed beside the analysis runs with it too (its warps and
+        # resizes give the same bytes on one thread: tests/test_streaming.py)
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
         stream = None
