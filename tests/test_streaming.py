@@ -228,3 +228,14 @@ def test_a_memory_cap_counts_the_analysis_read_ahead_beside_the_render(shot, two
     assert streamed_runs == [1]
     assert report["memory_cap"] == {"cap_mb": cap, "queue_frames": 1, "io_threads": 1, "frames_in_flight": flight}
     assert output_digests(out) == two_passes
+
+
+@pytest.mark.parametrize("reference", [CORRUPT, 1012])  # unreadable (1007 stands in); the last frame
+def test_the_reference_anywhere_streams_the_bytes_of_two_passes(shot, streamed_runs, tmp_path, monkeypatch, reference):
+    settings = {"reference": reference, "fill_radius": 3}
+    streamed = batch(shot, tmp_path / "streamed", chain(**settings))
+    monkeypatch.setattr(StabilizePlugin, "streams_analysis", lambda self: False)
+    two = batch(shot, tmp_path / "two", chain(**settings))
+    assert streamed_runs == [1]
+    assert output_digests(tmp_path / "streamed") == output_digests(tmp_path / "two")
+    assert streamed["analysis_notes"] == two["analysis_notes"]
