@@ -1527,6 +1527,9 @@ def _analyze_while_rendering(
         preparing.join()
         if not prepared and not cancel.is_set():
             render(progress=held, gate=gate)
+    except BaseException:  # e.g. a KeyboardInterrupt where no handler cancels the run: stop the analysis too
+        cancel.set()
+        raise
     finally:
         gate.render_over()
         analysing.join()
