@@ -31,6 +31,13 @@ behind, never a partial file under a final name; the next run over the same fram
 removes them (:func:`remove_stale_parts`). The report is written (atomically, synced)
 after the last commit.
 
+**Streamed analysis.** When the chain's only analysis lets a frame's render read only
+per-frame results that are final before the whole shot is analysed
+(:meth:`~laika_fx.plugins.Plugin.streams_analysis`), the render pass runs beside it and
+renders each frame once the analysis marked it final (:class:`AnalysisGate`,
+:func:`_analyze_while_rendering`): same bytes, first frames much sooner. Otherwise
+(:func:`_streams` says which settings) the passes run one after the other.
+
 One :class:`Progress` object reports both passes to any number of listeners (the CLI
 bar, the GUI); :class:`Cancel` stops a run cleanly between frames (frames renamed into
 place stay, frames not yet committed are dropped with their temporary files; nothing
@@ -39,6 +46,8 @@ half-written is left).
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import os
 import queue
@@ -190,10 +199,12 @@ class Progress:
     def subscribe(self, listener: Callable[[ProgressEvent], None]) -> None:
         self._listeners.append(listener)
 
-    def start(self, phase: str, total: int) -> None:
+    def start(self, phase: str, total: int, *, done: int = 0, failed: int = 0, since: float | None = None) -> None:
+        """Start ``phase`` of ``total`` frames, ``done`` of them (``failed`` of those failed)
+        already finished since ``since`` (a ``time.perf_counter()``; default: now)."""
         with self._lock:
-            self.phase, self.total, self.done, self.failed = phase, total, 0, 0
-            self._t0 = time.perf_counter()
+            self.phase, self.total, self.done, self.failed = phase, total, done, failed
+            self._t0 = time.perf_counter() if since is None else since
             event = self._event(None)
         self._emit(event)
 
@@ -222,6 +233,46 @@ class Cancel(threading.Event):
     """Set it to stop a run after the frames in flight; nothing half-written is left."""
 
 
+class HeldProgress:
+    """The render pass's progress while a streamed analysis still runs (:class:`AnalysisGate`).
+
+    Listeners follow one phase at a time (the CLI's bar and the app's show
+    ``analyze:<plugin>``, then ``render``), so the render's start and the frames it finishes
+    meanwhile are held and reported at once when :meth:`release` is called (the analysis
+    ended): the render phase then starts with those frames done, timed from its real start.
+    """
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._held = True
+        self._start: tuple[str, int, float] | None = None
+        self._done = self._failed = 0
+
+    def start(self, phase: str, total: int) -> None:
+        with self._lock:
+            if self._held:
+                self._start, self._done, self._failed = (phase, total, time.perf_counter()), 0, 0
+                return
+            self._progress.start(phase, total)
+
+    def advance(self, frame: int | None = None, *, failed: bool = False) -> None:
+        with self._lock:  # held while emitting: a frame's event never comes before the release's
+            if self._held:
+                self._done += 1
+                self._failed += int(failed)
+                return
+            self._progress.advance(frame, failed=failed)
+
+    def release(self) -> None:
+        """Report what was held; from now on every call goes straight to the progress."""
+        with self._lock:
+            self._held = False
+            if self._start is not None:
+                phase, total, since = self._start
+                self._progress.start(phase, total, done=self._done, failed=self._failed, since=since)
+
+
 # --------------------------------------------------------------------------- frame cache
 #: the default frame cache (MB): 25 frames of 1080p 8-bit RGB (a 24-frame shot is decoded
 #: once), 6 at 4K. Beyond it the render pass decodes a frame (~30 ms of CPU at 1080p, ~115 at
@@ -241,6 +292,10 @@ LONG_SHOT_FRAMES = 48
 LONG_SHOT_CACHE_MB = 96.0
 #: the largest frame cache a ``--memory-mb`` cap gives without ``--cache-mb``
 CAPPED_CACHE_MB = 1024.0
+#: a streamed analysis reads ahead only while the render has at most this many final frames
+#: per worker still to do (AnalysisGate.pace): 96-frame 1080p shot, 2 workers, peak RSS of the
+#: process tree 511 MB at 2, 485-493 at 1, the same speed within the noise
+STREAM_LEAD_PER_WORKER = 1
 #: the render pass releases a kept frame once it and this many frames after it are rendered
 RELEASE_LAG = 2
 #: render passes of at least this many frames encode fpng's PNGs in a helper process (laika_fx.encoder)
@@ -513,6 +568,11 @@ class AnalysisSource:
     (the render pass reports them). With a :class:`FrameCache`, decoded frames are kept
     for the render pass and for later reads of the same frame (the analyze of the next
     plugin, a stabilize shot-pass re-solve).
+
+    With ``gate`` (the batch's :class:`AnalysisGate`), the analysis is *streamed*: the
+    render pass runs meanwhile and renders a frame once the plugin says, through
+    :meth:`final_through`, that everything the frame's render reads from it is final; the
+    reads ahead wait while the render has enough final frames to do (:meth:`AnalysisGate.pace`).
     """
 
     def __init__(
@@ -527,6 +587,7 @@ class AnalysisSource:
         stage: str = "analyze",
         frame_format: tuple | None = None,
         cache: FrameCache | None = None,
+        gate: AnalysisGate | None = None,
     ) -> None:
         self.shot = shot
         self.frames = list(frames)
@@ -537,6 +598,19 @@ class AnalysisSource:
         self._stage = stage
         self._format = frame_format
         self._cache = cache
+        self._gate = gate
+
+    @property
+    def streaming(self) -> bool:
+        """True when the render pass runs beside this analysis (see :meth:`final_through`)."""
+        return self._gate is not None
+
+    def final_through(self, frame: int) -> None:
+        """Tell a streaming batch that the renders of ``frame`` and of every frame before it
+        read only results of this analysis that are final now (the plugin must already
+        render them exactly as from the finished analysis). Nothing when not streaming."""
+        if self._gate is not None:
+            self._gate.final_through(frame)
 
     def read(self, frame: int) -> np.ndarray:
         """The frame's array; FrameReadError if unreadable or unlike the rest of the shot.
@@ -566,6 +640,10 @@ class AnalysisSource:
         except FrameReadError:
             return None
 
+    def _pace(self) -> None:
+        if self._gate is not None:
+            self._gate.pace()
+
     def iter_frames(self) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame, array)`` in order, reading ahead on worker threads."""
         yield from self._run(lambda n, a: a)
@@ -573,6 +651,11 @@ class AnalysisSource:
     def map(self, fn: Callable[[int, np.ndarray], Any]) -> dict[int, Any]:
         """Run ``fn(frame, array)`` over all frames in parallel; results by frame number."""
         return dict(self._run(fn))
+
+    def imap(self, fn: Callable[[int, np.ndarray], Any]) -> Iterator[tuple[int, Any]]:
+        """As :meth:`map`, but yield ``(frame, result)`` in frame order as they come (a
+        streamed analysis publishes each one)."""
+        yield from self._run(fn)
 
     def _run(self, fn: Callable[[int, np.ndarray], Any]) -> Iterator[tuple[int, Any]]:
         """``(frame, fn(frame, array))`` for every readable frame, in order."""
@@ -594,11 +677,16 @@ class AnalysisSource:
         # GIL) leaves its core to one decoding the next frame (48-frame 1080p shot, stabilize
         # analyze, 2 workers, alternating, load 11-14: 14.7/22.4/22.3 s vs 18.7/22.9/23.9 s)
         threads = ANALYZE_THREADS_PER_WORKER * self.workers
-        lookahead = 2 * threads
+        # streamed, the render's threads share the cores and its frames the memory: one frame
+        # ahead per worker (96-frame 1080p shot, 2 workers, stabilize without its shot pass:
+        # peak RSS of the process tree 485-493 MB with two per worker, 478-485 with one, the
+        # same speed within the noise)
+        lookahead = self.workers if self.streaming else 2 * threads
         with ThreadPoolExecutor(threads, thread_name_prefix="laika-analyze") as pool:
             pending: list = []
             it = iter(self.frames)
             for n in it:
+                self._pace()
                 pending.append(pool.submit(task, n))
                 if len(pending) >= lookahead:
                     break
@@ -614,10 +702,82 @@ class AnalysisSource:
                 del arr
                 nxt = next(it, None)
                 if nxt is not None:
+                    self._pace()
                     pending.append(pool.submit(task, nxt))
                 self.progress.advance(n, failed=not readable)
                 if readable and not self.cancelled.is_set():
                     yield n, out
+
+
+class AnalysisGate:
+    """Which frames a streamed analysis lets the render pass render so far, and how far the
+    analysis may read ahead of the render.
+
+    The analysis marks frames final in shot order (:meth:`final_through`) and, when it
+    ends, either completes every frame (:meth:`finish` True: the plugin has its whole
+    analysis) or none more (False: cancelled or failed; frames not final are not rendered,
+    since their render would read results that may still change).
+
+    The analysis reads the next frame only while the render has at most ``lead`` final
+    frames of ``todo`` still to do (:meth:`pace`): frames it decodes wait in the frame
+    cache until they are rendered, so a render slower than the analysis would otherwise
+    pile them up (in memory, then in the spill) beside the render's own frames, models and
+    the analysis's solver processes.
+    """
+
+    def __init__(self, frames: Sequence[int], todo: Sequence[int] | None = None, *, lead: int = 8) -> None:
+        self._position = {n: i for i, n in enumerate(frames)}
+        todo = frames if todo is None else todo
+        self._todo = sorted(self._position[n] for n in todo if n in self._position)  # positions
+        self._lead = lead
+        self._final = 0  # frames[:_final] are final
+        self._final_todo = 0  # frames of todo among them
+        self._rendered = 0  # frames of todo the render finished (written or failed)
+        self._render_over = False
+        self._complete: bool | None = None  # None: the analysis is running
+        self._cond = threading.Condition()
+
+    def final_through(self, frame: int) -> None:
+        with self._cond:
+            self._final = max(self._final, self._position[frame] + 1)
+            self._final_todo = bisect.bisect_left(self._todo, self._final)
+            self._cond.notify_all()
+
+    def finish(self, complete: bool) -> None:
+        with self._cond:
+            self._complete = complete
+            self._cond.notify_all()
+
+    def wait(self, frame: int) -> bool:
+        """Block until ``frame`` may be rendered (True) or never will be in this run (False)."""
+        position = self._position.get(frame, len(self._position))  # not analysed: after the end
+
+        def decided() -> bool:
+            return position < self._final or self._complete is not None
+
+        with self._cond:
+            self._cond.wait_for(decided)
+            return position < self._final or bool(self._complete)
+
+    def rendered(self) -> None:
+        """The render finished a frame of ``todo``."""
+        with self._cond:
+            self._rendered += 1
+            self._cond.notify_all()
+
+    def render_over(self) -> None:
+        """The render pass ended (or never started): the analysis reads on unpaced."""
+        with self._cond:
+            self._render_over = True
+            self._cond.notify_all()
+
+    def pace(self) -> None:
+        """Block the analysis while the render has more than ``lead`` final frames to do.
+
+        Never while the render waits for the analysis (it then has no final frame to do),
+        so the two cannot wait for each other."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._render_over or self._final_todo - self._rendered <= self._lead)
 
 
 # --------------------------------------------------------------------------- batch
@@ -838,25 +998,30 @@ class BatchOptions:
         return OUTPUT_FORMATS[self.output_format]
 
 
-def frames_in_flight(workers: int, io_threads: int, qsize: int) -> int:
+def frames_in_flight(workers: int, io_threads: int, qsize: int, *, streamed: bool = False) -> int:
     """Decoded frames a run may hold besides its frame cache: the analyze pass's read-ahead
     (4 per worker), or in the render pass the two queues, one frame per reader and writer
     waiting on them, three per worker rendering (input, output and a plugin's copy) and the
-    fill border's neighbours (stabilize keeps up to seven)."""
-    return max(4 * workers, 2 * qsize + 2 * io_threads + 3 * workers + 7)
+    fill border's neighbours (stabilize keeps up to seven); ``streamed`` (the analysis runs
+    beside the render): the render's and the analysis's read-ahead (1 per worker)."""
+    render = 2 * qsize + 2 * io_threads + 3 * workers + 7
+    return render + workers if streamed else max(4 * workers, render)
 
 
 def apply_memory_cap(memory_mb: float, frame_bytes: int, *, workers: int, io_threads: int, qsize: int,
-                     cache_mb: float) -> tuple[int, int, float]:  # fmt: skip
+                     cache_mb: float, streamed: bool = False) -> tuple[int, int, float]:  # fmt: skip
     """``(io_threads, qsize, cache_mb)`` that keep the run's decoded frames within ``memory_mb``
     (as far as they can: one reader, one writer and one-frame queues are the least)."""
     frame_mb = frame_bytes / 2**20
-    while qsize > 1 and frames_in_flight(workers, io_threads, qsize) * frame_mb > memory_mb:
+
+    def held() -> float:
+        return frames_in_flight(workers, io_threads, qsize, streamed=streamed) * frame_mb
+
+    while qsize > 1 and held() > memory_mb:
         qsize -= 1
-    if frames_in_flight(workers, io_threads, qsize) * frame_mb > memory_mb:
+    if held() > memory_mb:
         io_threads = 1
-    left = memory_mb - frames_in_flight(workers, io_threads, qsize) * frame_mb
-    return io_threads, qsize, max(0.0, min(cache_mb, left))
+    return io_threads, qsize, max(0.0, min(cache_mb, memory_mb - held()))
 
 
 def output_name(source: Path, extension: str) -> str:
@@ -984,6 +1149,7 @@ def run_analyze(
     frame_format: tuple | None = None,
     cache: FrameCache | None = None,
     require: bool = False,
+    gate: AnalysisGate | None = None,
 ) -> dict[str, dict]:
     """The analyze pass alone: run every plugin's ``analyze`` over the shot's frames.
 
@@ -991,7 +1157,9 @@ def run_analyze(
     plugin (``set_analysis``). With ``reuse``, an existing sidecar (possibly edited by
     hand) is loaded instead of recomputed; with ``require`` (a chunk of a farm run), every
     sidecar must exist and nothing is computed (BatchError naming the missing one).
-    Frames decoded here are kept in ``cache`` (if given) for the render pass. Returns ``{plugin name: analysis}``; stops early,
+    Frames decoded here are kept in ``cache`` (if given) for the render pass. With ``gate``
+    (a streamed batch: one plugin computes its analysis and :meth:`~laika_fx.plugins.Plugin.streams_analysis`),
+    that plugin marks frames final on it as it goes. Returns ``{plugin name: analysis}``; stops early,
     without writing, when cancelled.
 
     Raises
@@ -1029,6 +1197,7 @@ def run_analyze(
         source = AnalysisSource(
             shot, analyzable, workers=workers, progress=progress, cancelled=cancel, timer=timer,
             stage=stage, frame_format=frame_format, cache=cache,
+            gate=gate,
         )  # fmt: skip
         try:
             analysis = plugin.analyze(source)
@@ -1169,47 +1338,37 @@ def run_batch(
     analysed = sum(1 for n in shot.requested if n in on_disk)  # frames the analysis decodes (unless reused)
     if cache_mb is None:  # with a cap, the cap decides
         cache_mb = default_cache_mb(analysed, compression=compression, capped=opts.memory_mb is not None)
+    streamed = _streams(plugins, out_dir, resume=opts.resume, chunk=opts.chunk)
     if opts.memory_mb is not None:
         io_threads, qsize, cache_mb = apply_memory_cap(opts.memory_mb, frame_bytes, workers=workers,
-                                                       io_threads=io_threads, qsize=qsize, cache_mb=cache_mb)  # fmt: skip
+                                                       io_threads=io_threads, qsize=qsize, cache_mb=cache_mb,
+                                                       streamed=streamed)  # fmt: skip
     spill_mb = opts.spill_mb
     if spill_mb is None:  # farm chunks run many at once, often on shared storage: no spill unless asked
         spill_mb = 0.0 if compression == 1 or opts.chunk else DEFAULT_SPILL_MB
     remove_stale_spills(out_dir)
     cache = make_frame_cache(out_dir, cache_mb=cache_mb, spill_mb=spill_mb)
+    render = functools.partial(
+        _render_pass, shot, todo, plugins, out_dir, fmt, timer, failures, written,
+        workers=workers, io_threads=io_threads, qsize=qsize,
+        mask_dirs=mask_dirs, override_dir=override_dir, cancel=cancel, cache=cache,
+        shape_masks=shape_masks, shapes_dir=shapes_dir,
+        compression=compression, prompts=prompts, notes=notes,
+        out_ext=out_ext, png_compression=opts.png_compression, first_written=first_written,
+        exr_half=out_ext.lower() == ".exr" and stored_half,
+    )  # fmt: skip
+    analyze = functools.partial(
+        run_analyze, shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
+        cancel=cancel, timer=timer, frame_format=fmt, cache=cache, require=opts.chunk,
+    )  # fmt: skip
     try:
-        # plugins without an analyze step get ready (models compiled for this frame size) while
-        # the others analyse: their set-up is then off the way to the first frame. On long shots
-        # (EARLY_PREPARE_MAX_FRAMES) it waits for the analysis instead: the set-up (~0.3 s from
-        # the compiled-model cache) is a small share of such a run, and its ~100-140 MB (1080p)
-        # would otherwise add to the analysis's peak (its solver processes, the frame cache)
-        prepared: dict[str, BaseException] = {}
-        prepare_early = analysed < EARLY_PREPARE_MAX_FRAMES
-        early = [p for p in plugins if not p.has_analyze] if prepare_early else []
-        preparing = threading.Thread(target=_prepare, args=(early, fmt, prepared), name="laika-prepare", daemon=True)
-        preparing.start()
-        analyses = run_analyze(shot, out_dir, plugins, workers=workers, reuse=opts.resume, progress=progress,
-                               cancel=cancel, timer=timer, frame_format=fmt, cache=cache, require=opts.chunk)  # fmt: skip
-
-        kept = len(cache)  # the render pass releases them as it goes
-
-        # ---- render pass
-        preparing.join()
-        if not cancel.is_set():
-            _prepare([p for p in plugins if p.has_analyze or not prepare_early], fmt, prepared)
-            for plugin in plugins:
-                if plugin.name in prepared:  # e.g. a model file missing: one line, not a traceback
-                    exc = prepared[plugin.name]
-                    raise BatchError(f"{plugin.name} could not start: {exc}") from exc
-            _render_pass(
-                shot, todo, plugins, out_dir, fmt, timer, failures, written,
-                workers=workers, io_threads=io_threads, qsize=qsize,
-                mask_dirs=mask_dirs, override_dir=override_dir, progress=progress, cancel=cancel, cache=cache,
-                shape_masks=shape_masks, shapes_dir=shapes_dir,
-                compression=compression, prompts=prompts, notes=notes,
-                out_ext=out_ext, png_compression=opts.png_compression, first_written=first_written,
-                exr_half=out_ext.lower() == ".exr" and stored_half,
-            )  # fmt: skip
+        if streamed:
+            analyses, kept = _analyze_while_rendering(analyze, render, plugins, fmt, progress=progress, cancel=cancel,
+                                                      cache=cache, frames=[n for n in shot.requested if n in on_disk],
+                                                      todo=todo, lead=STREAM_LEAD_PER_WORKER * workers)  # fmt: skip
+        else:
+            analyses, kept = _analyze_then_render(analyze, render, plugins, fmt, progress=progress, cancel=cancel,
+                                                  cache=cache, prepare_early=analysed < EARLY_PREPARE_MAX_FRAMES)  # fmt: skip
     finally:
         cache.clear()  # the spill folder goes, also when the run stops on an error
     shapes_error = None
@@ -1256,7 +1415,7 @@ def run_batch(
     }  # fmt: skip
     if opts.memory_mb is not None:
         report["memory_cap"] = {"cap_mb": opts.memory_mb, "queue_frames": qsize, "io_threads": io_threads,
-                                "frames_in_flight": frames_in_flight(workers, io_threads, qsize)}  # fmt: skip
+                                "frames_in_flight": frames_in_flight(workers, io_threads, qsize, streamed=streamed)}  # fmt: skip
     # what the analyses had to decide for the user (e.g. an unreadable reference frame
     # replaced by the nearest readable one), kept in their sidecars so --resume reports it too
     report["analysis_notes"] = [f"{name}: {note}" for name, analysis in analyses.items()
@@ -1271,6 +1430,113 @@ def run_batch(
         report["report_error"] = f"could not write {report_path}: {exc.strerror or exc}"
     progress.start("done", 0)
     return report
+
+
+def _streams(plugins: Sequence[Plugin], out_dir: Path, *, resume: bool, chunk: bool) -> bool:
+    """Whether this run renders frames while the analysis still runs (streamed analysis).
+
+    Only when exactly one plugin of the chain has an analyze step, computes it in this run
+    and says its render of a frame reads only per-frame results that become final before
+    the whole shot is analysed (:meth:`~laika_fx.plugins.Plugin.streams_analysis`; stabilize
+    in lock mode with the fill border and without its shot pass). Otherwise the two passes
+    run one after the other: farm chunks only read the sidecars; ``--resume`` with the
+    sidecar reuses it (nothing to wait for); two analyses each run over the whole shot
+    (deflicker's temporal statistics); and a plugin whose frames depend on the whole shot
+    (stabilize's shot pass, smooth mode, crop/zoom rectangle) must finish first, or the
+    output would depend on when a frame was rendered.
+    """
+    analyzing = [p for p in plugins if p.has_analyze]
+    if chunk or len(analyzing) != 1:
+        return False
+    plugin = analyzing[0]
+    if resume and (out_dir / f"{plugin.name}.json").exists():
+        return False
+    return plugin.streams_analysis()
+
+
+def _raise_prepare_errors(plugins: Sequence[Plugin], errors: dict[str, BaseException]) -> None:
+    for plugin in plugins:
+        if plugin.name in errors:  # e.g. a model file missing: one line, not a traceback
+            exc = errors[plugin.name]
+            raise BatchError(f"{plugin.name} could not start: {exc}") from exc
+
+
+def _analyze_then_render(
+    analyze: Callable[..., dict[str, dict]], render: Callable[..., None], plugins: Sequence[Plugin], fmt: tuple, *,
+    progress: Progress, cancel: threading.Event, cache: FrameCache, prepare_early: bool,
+) -> tuple[dict[str, dict], int]:  # fmt: skip
+    """The analyze pass over the whole shot, then the render pass; returns the analyses and
+    the frames the frame cache kept in memory at the end of the analysis.
+
+    Plugins without an analyze step get ready (models compiled for this frame size) while
+    the others analyse: their set-up is then off the way to the first frame. On long shots
+    (``prepare_early`` false) it waits for the analysis instead: the set-up (~0.3 s from the
+    compiled-model cache) is a small share of such a run, and its ~100-140 MB (1080p) would
+    otherwise add to the analysis's peak (its solver processes, the frame cache).
+    """
+    prepared: dict[str, BaseException] = {}
+    early = [p for p in plugins if not p.has_analyze] if prepare_early else []
+    preparing = threading.Thread(target=_prepare, args=(early, fmt, prepared), name="laika-prepare", daemon=True)
+    preparing.start()
+    analyses = analyze()
+    kept = len(cache)  # the render pass releases them as it goes
+    preparing.join()
+    if not cancel.is_set():
+        _prepare([p for p in plugins if p.has_analyze or not prepare_early], fmt, prepared)
+        _raise_prepare_errors(plugins, prepared)
+        render(progress=progress)
+    return analyses, kept
+
+
+def _analyze_while_rendering(
+    analyze: Callable[..., dict[str, dict]], render: Callable[..., None], plugins: Sequence[Plugin], fmt: tuple, *,
+    progress: Progress, cancel: threading.Event, cache: FrameCache, frames: Sequence[int], todo: Sequence[int],
+    lead: int,
+) -> tuple[dict[str, dict], int]:  # fmt: skip
+    """The analysis on a thread of its own and the render pass beside it (see :func:`_streams`).
+
+    The render pass renders a frame once the analysis marked it final (:class:`AnalysisGate`:
+    the frame's own results and those its render reads from other frames), so each frame is
+    rendered from what the finished analysis would give it: the same bytes as two passes.
+    The render reads each frame after the analysis decoded it, from the frame cache, which
+    it empties as it goes. Every plugin is prepared at once, beside the analysis's start.
+    The render's progress is held until the analysis ends (:class:`HeldProgress`). If the
+    analysis fails or is cancelled, frames not yet final are not rendered, and its error is
+    raised once the frames in flight are written.
+    """
+    prepared: dict[str, BaseException] = {}
+    preparing = threading.Thread(target=_prepare, args=(plugins, fmt, prepared), name="laika-prepare", daemon=True)
+    preparing.start()
+    gate = AnalysisGate(frames, todo, lead=lead)
+    held = HeldProgress(progress)
+    outcome: dict[str, Any] = {}
+
+    def analysis() -> None:
+        try:
+            outcome["analyses"] = analyze(gate=gate)
+        except BaseException as exc:  # raised in the caller's thread, after the render pass
+            outcome["error"] = exc
+        finally:
+            outcome["kept"] = len(cache)
+            gate.finish("analyses" in outcome and not cancel.is_set())
+            held.release()
+
+    analysing = threading.Thread(target=analysis, name="laika-analyze", daemon=True)
+    analysing.start()
+    try:
+        preparing.join()
+        if not prepared and not cancel.is_set():
+            render(progress=held, gate=gate)
+    except BaseException:  # e.g. a KeyboardInterrupt where no handler cancels the run: stop the analysis too
+        cancel.set()
+        raise
+    finally:
+        gate.render_over()
+        analysing.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    _raise_prepare_errors(plugins, prepared)  # after the analysis, as two passes do
+    return outcome["analyses"], outcome["kept"]
 
 
 def _prepare(plugins: Sequence[Plugin], fmt: tuple, errors: dict[str, BaseException]) -> None:
@@ -1347,7 +1613,7 @@ def _render_pass(
     qsize: int,
     mask_dirs: dict[str, Path],
     override_dir: Path | None,
-    progress: Progress,
+    progress: Progress | HeldProgress,
     cancel: threading.Event,
     cache: FrameCache,
     compression: int | None,
@@ -1359,7 +1625,13 @@ def _render_pass(
     shape_masks: Sequence[str] = (),
     shapes_dir: Path | None = None,
     exr_half: bool = False,
+    gate: AnalysisGate | None = None,
 ) -> None:
+    """Read, render, write and commit the ``todo`` frames (see the module's docstring).
+
+    With ``gate`` (a streamed analysis), a frame is read only once the analysis marked it
+    final; the readers stop when the gate says a frame never will be.
+    """
     progress.start("render", len(todo))
     frames_q: queue.Queue = queue.Queue()
     for n in todo:
@@ -1381,6 +1653,8 @@ def _render_pass(
     window: dict[int, np.ndarray] = {}
 
     def rendered_one(n: int) -> None:
+        if gate is not None:
+            gate.rendered()
         with lock:
             finished.add(position[n])
             while released[0] < len(todo) and all(
@@ -1441,6 +1715,8 @@ def _render_pass(
             try:
                 n = frames_q.get_nowait()
             except queue.Empty:
+                return
+            if gate is not None and not gate.wait(n):
                 return
             item = _Item(n, shot.path(n))
             with timer.measure("read"):

@@ -286,10 +286,24 @@ class Plugin:
         source : gives the frames to analyse (``source.frames``), an iterator over
             ``(frame, array)`` pairs read ahead on worker threads
             (``source.iter_frames()``; unreadable frames are skipped and reported by the
-            render pass), ``source.map(fn)`` to run ``fn(frame, array)`` in parallel,
-            and ``source.cancelled`` to poll.
+            render pass), ``source.map(fn)`` to run ``fn(frame, array)`` in parallel
+            (``source.imap(fn)``: the results in frame order as they come),
+            ``source.cancelled`` to poll, and for a streamed analysis
+            (:meth:`streams_analysis`) ``source.streaming`` and ``source.final_through``.
         """
         raise NotImplementedError
+
+    def streams_analysis(self) -> bool:
+        """Whether, with these settings, the render of a frame reads only results of this
+        plugin's analysis that are final before the whole shot is analysed.
+
+        If True, the batch renders frames while ``analyze`` still runs (when this is the
+        chain's only analysis): ``analyze`` must, when ``source.streaming``, make each frame
+        renderable from what is final so far and then call ``source.final_through(frame)``,
+        and the frame's render must give exactly what the finished analysis would give.
+        The default, False: the render pass waits for the whole analysis.
+        """
+        return False
 
     @classmethod
     def read_analysis(cls, path: str | os.PathLike) -> dict:
@@ -322,7 +336,7 @@ class Plugin:
         The batch prepares a plugin without an analyze step (``has_analyze`` false) on a
         thread of its own while the other plugins analyse, so its set-up (model compiles)
         is not on the way to the first frame; a plugin with an analyze step is prepared
-        after its analysis.
+        after its analysis (beside it when the analysis streams: :meth:`streams_analysis`).
         """
 
     def warm(self, shape: tuple[int, ...], dtype: np.dtype) -> None:

@@ -1,7 +1,8 @@
 """SIGKILL a batch at random moments, resume it, and get exactly the uninterrupted result.
 
-48 frames (so stabilize solves in worker processes) of the default chain plus deflicker,
-with saved masks. The batch is killed 12 times at seeded random moments spread over a
+48 frames of the default chain plus deflicker (so stabilize solves in worker processes),
+with saved masks; and of the default chain with stabilize's shot pass off, whose frames
+render while the shot is still solved (a streamed analysis). The batch is killed 12 times at seeded random moments spread over a
 run's length (start-up, analyze pass, solver processes, render pass, commits), each time
 resumed with ``--resume``; then one last ``--resume`` run finishes the shot. The final
 folder must be byte-identical to an uninterrupted run's (frames, masks, sidecars), hold no
@@ -27,19 +28,25 @@ from .test_determinism import output_digests
 from .test_robustness import small_shot
 
 # a 1 MB frame cache holds 6 of the 48 frames: the others are spilled to disk (pipeline.FrameCache)
-ARGS = ["--plugins", "deflicker,seam_removal,stabilize", "--save-masks", "--workers", "2", "-q", "--cache-mb", "1"]
+ARGS = ["--save-masks", "--workers", "2", "-q", "--cache-mb", "1"]
+CHAINS = {
+    "two passes": ["--plugins", "deflicker,seam_removal,stabilize"],
+    # stabilize without its shot pass as the only analysis: frames render while it solves
+    "streamed": ["--plugins", "seam_removal,stabilize", "--set", "stabilize.shot_pass=false"],
+}
 
 
-def command(shot: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "laika_fx", "batch", str(shot), str(out), *ARGS, *extra]
+def command(shot: Path, out: Path, chain: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "laika_fx", "batch", str(shot), str(out), *CHAINS[chain], *ARGS, *extra]
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_result(tmp_path: Path):
+@pytest.mark.parametrize("chain", sorted(CHAINS))
+def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_result(tmp_path: Path, chain):
     shot = tmp_path / "shot"
     small_shot(shot, 48)
     t0 = time.monotonic()
-    subprocess.run(command(shot, tmp_path / "ref"), check=True, capture_output=True, timeout=300)
+    subprocess.run(command(shot, tmp_path / "ref", chain), check=True, capture_output=True, timeout=300)
     full = time.monotonic() - t0
     reference = output_digests(tmp_path / "ref")
 
@@ -50,7 +57,7 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_result(tm
     while len(kills) < 12 and attempts < 40:  # each resumed run has less left to do
         attempts += 1
         moment = float(rng.uniform(0.2, upper))
-        proc = subprocess.Popen(command(shot, out, "--resume"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(command(shot, out, chain, "--resume"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         t0 = time.monotonic()
         while time.monotonic() < t0 + moment and proc.poll() is None:
             children |= descendants(proc.pid)
@@ -63,7 +70,7 @@ def test_sigkill_at_random_moments_then_resume_gives_the_uninterrupted_result(tm
         proc.wait()
     assert len(kills) >= 10, f"only {len(kills)} kills hit a running batch in {attempts} attempts"
 
-    res = subprocess.run(command(shot, out, "--resume"), capture_output=True, text=True, timeout=300)
+    res = subprocess.run(command(shot, out, chain, "--resume"), capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert output_digests(out) == reference
     assert not [p.name for p in out.rglob("*") if ".part" in p.name]

@@ -63,6 +63,85 @@ def _read_reference(source, frames: list[int], wanted: int):
     return None, None, error[1] if error else "no frames"
 
 
+def _frame_entry(n: int, matrix: np.ndarray, to_reference: np.ndarray, alignment, moving) -> dict:
+    """Frame ``n``'s entry in ``stabilize.json``: its applied and raw matrices, its solve's
+    figures (``alignment``; None: the reference) and its moving grid (None: none kept)."""
+    entry = {"frame": n, "matrix": _matrix_list(matrix), "to_reference": _matrix_list(to_reference)}
+    if alignment is None:
+        entry.update(correlation=1.0, static_fraction=1.0, initial="reference", searched=False)
+    else:
+        entry.update(
+            correlation=round(alignment.correlation, 6), static_fraction=round(alignment.static_fraction, 4),
+            initial=alignment.initial, searched=bool(alignment.searched),
+        )  # fmt: skip
+    if moving is not None:
+        entry["moving"] = pack_grid(moving)
+    return entry
+
+
+def _nearest_moving(order: list[int], results: dict, r: int, *, complete: bool = True):
+    """``(decided, grid)``: the reference's moving grid. The reference ``order[r]`` moved
+    against nothing: what moved between it and its nearest solved frame that kept a grid
+    (in shot order, the earlier one at equal distance) is where its puppet is.
+
+    ``complete`` false: ``order`` holds only the frames solved so far, more may follow;
+    ``decided`` is then False while a frame still to come could be the nearest.
+    """
+    for d in range(1, len(order) + 1):
+        left, right = r - d, r + d
+        if left >= 0 and results[order[left]].moving is not None:
+            return True, results[order[left]].moving
+        if right < len(order):
+            if results[order[right]].moving is not None:
+                return True, results[order[right]].moving
+        elif not complete:
+            return False, None
+    return True, None
+
+
+class _SolveStream:
+    """Hands the solves of a streamed analysis to the render as they become final.
+
+    Only in the settings of :meth:`StabilizePlugin.streams_analysis`: a frame's entry is
+    then its own solve against the reference, final when solved; its render also reads the
+    matrices of its ``fill_radius`` nearest solved frames on each side (the fill border) and,
+    for the reference, the moving grid of its nearest solved frame (:func:`_nearest_moving`).
+    Frames come in shot order (:meth:`~laika_fx.pipeline.AnalysisSource.imap`), so a frame is
+    final once ``fill_radius`` solved frames follow it, and the reference once its grid is
+    decided too; unreadable frames fail at their read and need nothing.
+    """
+
+    def __init__(self, plugin: StabilizePlugin, source, reference: int, size: tuple[int, int]) -> None:
+        self.plugin = plugin
+        self.source = source
+        self.reference = reference
+        self.radius = plugin.settings["fill_radius"]
+        self.order: list[int] = []
+        self.results: dict = {}
+        self.reference_moving = False  # whether the reference's moving grid is decided
+        plugin._start_solves(size)
+
+    def add(self, n: int, alignment) -> None:
+        """Frame ``n`` was solved (``alignment``; None for the reference)."""
+        self.order.append(n)
+        self.results[n] = alignment
+        if n == self.reference:  # its matrix is known now (its neighbours' fill reads it), its grid may follow
+            entries = [_frame_entry(n, np.eye(3), np.eye(3), None, None)]
+        else:
+            entries = [_frame_entry(n, alignment.matrix, alignment.matrix, alignment, alignment.moving)]
+        last = len(self.order) - 1 - self.radius  # the last frame whose fill neighbours are all solved
+        if self.reference in self.results and not self.reference_moving:
+            r = self.order.index(self.reference)
+            self.reference_moving, moving = _nearest_moving(self.order, self.results, r, complete=False)
+            if self.reference_moving:
+                entries.append(_frame_entry(self.reference, np.eye(3), np.eye(3), None, moving))
+            else:
+                last = min(last, r - 1)
+        self.plugin._add_solves(entries)
+        if last >= 0:
+            self.source.final_through(self.order[last])
+
+
 class StabilizePlugin(Plugin):
     name = "stabilize"
     label = "Stabilize"
@@ -78,7 +157,7 @@ class StabilizePlugin(Plugin):
         Param("fill_radius", int, 2, minimum=0, maximum=50, help="fill mode: neighbouring frames searched on each side (each one read costs a frame read)"),
         Param("learned", bool, True, help="when the identity does not verify, try the learned coarse aligner's guess (if its model is installed) before the exhaustive shift search; a guess that verifies skips the search"),
         Param("reject_foreground", bool, True, help="mask out what moves against the camera (the puppet) in the solve"),
-        Param("processes", bool, True, help=f"solve in worker processes (one per pipeline worker) on shots of {PROCESS_MIN_FRAMES}+ frames: the solve holds the GIL, threads do not scale"),
+        Param("processes", bool, True, help=f"solve in worker processes (one per pipeline worker) on shots of {PROCESS_MIN_FRAMES}+ frames: the solve holds the GIL, threads do not scale (not when frames render while the shot is solved: shot_pass off)"),
         Param("shot_pass", bool, True, help="re-solve frames whose solve disagrees with their neighbours', starting from the neighbours' solves (costs a frame read per re-solve)"),
     )  # fmt: skip
 
@@ -109,6 +188,17 @@ class StabilizePlugin(Plugin):
         name = (self.analysis or {}).get("coarse_aligner") or self._coarse_name()
         return str(name).rsplit("_", 1)[-1] if name and name != "none" and "_" in str(name) else None
 
+    def _solve_in_processes(self, source, frames: int) -> bool:
+        """Whether to solve in worker processes: on long shots with several workers, unless
+        the render streams beside the analysis (:meth:`streams_analysis`). Then the render's
+        threads take the other core and the analysis need only keep ahead of the render, so
+        the processes' memory (~75 MB each at 1080p) would only add to the render's (96-frame
+        1080p shot, 2 workers: peak RSS of the process tree 714 MB with them, 549 without;
+        the same solves either way)."""
+        streaming = getattr(source, "streaming", False) and self.streams_analysis()
+        workers = int(getattr(source, "workers", 1))
+        return self.settings["processes"] and workers > 1 and frames >= PROCESS_MIN_FRAMES and not streaming
+
     def analyze(self, source) -> dict:
         frames = list(source.frames)
         if not frames:
@@ -138,7 +228,7 @@ class StabilizePlugin(Plugin):
         # processes fail and the solves fall back to threads.
         procs = None
         workers = int(getattr(source, "workers", 1))
-        if self.settings["processes"] and workers > 1 and len(frames) >= PROCESS_MIN_FRAMES:
+        if self._solve_in_processes(source, len(frames)):
             from .workers import SolverProcesses
 
             learned_name = self._coarse_name()
@@ -177,11 +267,22 @@ class StabilizePlugin(Plugin):
 
         started = procs
         # OpenCV's own thread pool only busy-waits on a solve's small images (measured: same
-        # wall time, twice the CPU) and takes the core the other worker decodes on
+        # wall time, twice the CPU) and takes the core the other worker decodes on. The setting
+        # is process-wide: a render streamed beside the analysis runs with it too (its warps and
+        # resizes give the same bytes on one thread: tests/test_streaming.py)
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
+        stream = None
+        if getattr(source, "streaming", False) and self.streams_analysis():
+            stream = _SolveStream(self, source, ref_frame, (solver.width, solver.height))
         try:
-            results = source.map(solve)
+            if stream is None:
+                results = source.map(solve)
+            else:
+                results = {}
+                for n, result in source.imap(solve):
+                    results[n] = result
+                    stream.add(n, result)
         finally:
             cv2.setNumThreads(cv_threads)
             if started is not None:
@@ -201,23 +302,11 @@ class StabilizePlugin(Plugin):
             applied = raw
         entries = []
         for i, n in enumerate(order):
-            entry = {"frame": n, "matrix": _matrix_list(applied[n]), "to_reference": _matrix_list(raw[n])}
             if n == ref_frame:
-                entry.update(correlation=1.0, static_fraction=1.0, initial="reference", searched=False)
-                # the reference moved against nothing: what moved between it and its nearest
-                # solved neighbour is where its puppet is
-                near = [(abs(j - i), j) for j, k in enumerate(order) if k != ref_frame and results[k].moving is not None]
-                moving = results[order[min(near)[1]]].moving if near else None
+                moving = _nearest_moving(order, results, i)[1]
+                entries.append(_frame_entry(n, applied[n], raw[n], None, moving))
             else:
-                a = results[n]
-                entry.update(
-                    correlation=round(a.correlation, 6), static_fraction=round(a.static_fraction, 4), initial=a.initial,
-                    searched=bool(a.searched),
-                )  # fmt: skip
-                moving = a.moving
-            if moving is not None:
-                entry["moving"] = pack_grid(moving)
-            entries.append(entry)
+                entries.append(_frame_entry(n, applied[n], raw[n], results[n], results[n].moving))
         return {
             "reference_frame": ref_frame,
             "frames": entries,
@@ -235,17 +324,43 @@ class StabilizePlugin(Plugin):
         """``stabilize.json``, checked (:func:`laika_fx.stabilize.sidecar.read_sidecar`)."""
         return read_sidecar(path)
 
+    def streams_analysis(self) -> bool:
+        """True in lock mode with the fill border and without the shot pass: a frame's render
+        then reads its own solve against the reference, its fill neighbours' solves and (the
+        reference) its nearest solved frame's moving grid, each final once those frames are
+        solved (:class:`_SolveStream`). Not otherwise, where every frame depends on the whole
+        shot: the shot pass (:func:`~.shot.refine_shot`) re-solves frames backwards from the
+        last frame's solve and from the shot's clearest switch (:func:`~.shot.follow_set`),
+        smooth mode filters the whole camera path, and the crop and zoom borders fit one
+        rectangle to every frame's matrix."""
+        return self.settings["mode"] == "lock" and not self.settings["shot_pass"] and self.settings["border"] == "fill"
+
     def set_analysis(self, analysis: dict) -> None:
         super().set_analysis(analysis)
-        self._fill_cache = None
-        self._matrices = {int(f["frame"]): np.asarray(f["matrix"], float) for f in analysis.get("frames", [])}
-        self._moving = {int(f["frame"]): f["moving"] for f in analysis.get("frames", []) if "moving" in f}
-        self._order = sorted(self._matrices)
-        self._rect = None
         size = analysis.get("frame_size")
+        self._fill_cache = None
         self._size = tuple(size) if size else None
+        self._add_solves(analysis.get("frames", []), fresh=True)
+        self._rect = None
         if self._size and self._matrices and self.settings["border"] in ("crop", "zoom"):
             self._rect = common_valid_rectangle([self._matrices[n] for n in self._order], self._size)
+
+    def _start_solves(self, size: tuple[int, int]) -> None:
+        """No solves yet, frames of ``size`` (width, height): a streamed analysis begins."""
+        self._fill_cache = None
+        self._size = size
+        self._rect = None
+        self._add_solves([], fresh=True)
+
+    def _add_solves(self, entries: list[dict], *, fresh: bool = False) -> None:
+        """Give the render the solves of ``entries`` (``stabilize.json`` frame entries), in
+        place of those it has (``fresh``) or besides them. New containers are swapped in
+        whole: renders on other threads (a streamed analysis, whose own frames' solves are
+        final) find the solves they read before and after, never half-built containers."""
+        old_matrices, old_moving = ({}, {}) if fresh else (self._matrices, self._moving)
+        matrices = {**old_matrices, **{int(f["frame"]): np.asarray(f["matrix"], float) for f in entries}}
+        moving = {**old_moving, **{int(f["frame"]): f["moving"] for f in entries if "moving" in f}}
+        self._matrices, self._moving, self._order = matrices, moving, sorted(matrices)
 
     def moving_region(self, frame: int):
         """Where frame ``frame`` moved against the set, as the solve saw it: a (rows, cols)
