@@ -153,13 +153,13 @@ def test_source_shots_are_deterministic_on_a_real_source():
 def test_shots_one_at_a_time_and_scenes_without_clean_frames_are_the_same_scenes():
     """The calibration's memory savers build what the lists build: shots one at a time (seamed
     shots, then seam-free ones), scenes without their clean frame."""
-    from laika_fx_train.seam.shot_eval import build_source_shots, iter_source_shots
+    from laika_fx_train.seam.shot_eval import build_source_shots, iter_build_source_shots
     from laika_fx_train.seam.world import source_scenes
 
     root = _real_sources("V-mate-backgrounds")
     kw = dict(seed=5, hw=(135, 240), frames=2, root=root, free=1)
     listed = build_source_shots("V-mate-backgrounds", 2, **kw)
-    lazy = iter_source_shots("V-mate-backgrounds", 2, **kw)
+    lazy = iter_build_source_shots("V-mate-backgrounds", 2, **kw)
     for a, b in zip(listed, lazy, strict=True):
         assert _scenes_hash(a) == _scenes_hash(b)
     full = source_scenes("V-mate-backgrounds", 3, seed=5, hw=(96, 128), root=root)

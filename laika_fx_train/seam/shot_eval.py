@@ -84,11 +84,11 @@ def build_source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, 
     (p_seam 1; a head too small for a seam line has none), then ``free`` seam-free ones
     (default ``count // 2``). ``infos`` gets each shot's ``make_world_shot`` info (its camera
     shakes among them)."""
-    return list(iter_source_shots(source_id, count, seed=seed, hw=hw, frames=frames, root=root, infos=infos,
-                                  free=free))  # fmt: skip
+    return list(iter_build_source_shots(source_id, count, seed=seed, hw=hw, frames=frames, root=root, infos=infos,
+                                        free=free))  # fmt: skip
 
 
-def iter_source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, int], frames: int,
+def iter_build_source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, int], frames: int,
                       root: Path | None = None, infos: list | None = None, free: int | None = None) -> Iterator[list]:  # fmt: skip
     """:func:`build_source_shots` one shot at a time (the same shots, in the same order)."""
     from .world import iter_source_shots as shots_of
@@ -359,8 +359,8 @@ def calibration_shots(*, seed: int, seamed_per_source: int, free_per_source: int
     stamp.write_text(json.dumps(settings) + "\n")
     out: dict[str, list] = {"seam": [], "free": []}
     for sid in sources.source_ids("validation"):
-        shots = iter_source_shots(sid, seamed_per_source + free_per_source, seed=seed, hw=hw, frames=frames,
-                                  root=root, free=free_per_source)  # one at a time: only their 8-bit frames are kept
+        shots = iter_build_source_shots(sid, seamed_per_source + free_per_source, seed=seed, hw=hw, frames=frames,
+                                        root=root, free=free_per_source)  # one at a time: only their 8-bit frames are kept
         for j, shot in enumerate(shots):
             kind, i = ("seam", j) if j < seamed_per_source else ("free", j - seamed_per_source)
             folder = Path(work) / sid / f"{kind}{i:02d}"
