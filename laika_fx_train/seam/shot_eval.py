@@ -89,7 +89,7 @@ def build_source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, 
 
 
 def iter_build_source_shots(source_id: str, count: int, *, seed: int, hw: tuple[int, int], frames: int,
-                      root: Path | None = None, infos: list | None = None, free: int | None = None) -> Iterator[list]:  # fmt: skip
+                            root: Path | None = None, infos: list | None = None, free: int | None = None) -> Iterator[list]:  # fmt: skip
     """:func:`build_source_shots` one shot at a time (the same shots, in the same order)."""
     from .world import iter_source_shots as shots_of
 
