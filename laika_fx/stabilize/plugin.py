@@ -195,9 +195,13 @@ class StabilizePlugin(Plugin):
         the processes' memory (~75 MB each at 1080p) would only add to the render's (96-frame
         1080p shot, 2 workers: peak RSS of the process tree 714 MB with them, 549 without;
         the same solves either way)."""
-        streaming = getattr(source, "streaming", False) and self.streams_analysis()
         workers = int(getattr(source, "workers", 1))
-        return self.settings["processes"] and workers > 1 and frames >= PROCESS_MIN_FRAMES and not streaming
+        return (self.settings["processes"] and workers > 1 and frames >= PROCESS_MIN_FRAMES
+                and not self._streamed(source))  # fmt: skip
+
+    def _streamed(self, source) -> bool:
+        """Whether the render runs beside this analysis of ``source`` (see :meth:`streams_analysis`)."""
+        return getattr(source, "streaming", False) and self.streams_analysis()
 
     def analyze(self, source) -> dict:
         frames = list(source.frames)
@@ -273,7 +277,7 @@ class StabilizePlugin(Plugin):
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
         stream = None
-        if getattr(source, "streaming", False) and self.streams_analysis():
+        if self._streamed(source):
             stream = _SolveStream(self, source, ref_frame, (solver.width, solver.height))
         try:
             if stream is None:
