@@ -463,7 +463,7 @@ def _calibration_shots(sources_root: Path | None, work: Path | None) -> tuple[li
 #: seam-free scenes per validation source that hold the detector's flagged-pixel bar (beside
 #: the ~38 of the 128 F1 scenes; ~38 were too few: the bar held on them was exceeded 3-4x on
 #: other validation scenes), and their seed (+ the source's index)
-VALIDATION_FREE_PER_SOURCE = 150
+VALIDATION_FREE_PER_SOURCE = 450
 VALIDATION_FREE_SEED = 3024
 #: the flagged-pixel bar (% of seam-free pixels) the wide-world detector's thresholds are held to
 #: at calibration: the 0.05 % target less a margin, since the best F1 under a bar sits at the bar
