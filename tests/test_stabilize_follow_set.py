@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from laika_fx.stabilize.motion import corner_error
-from laika_fx.stabilize.shot import follow_set, refine_shot
+from laika_fx.stabilize.shot import ShotPass, follow_set, refine_shot
 from laika_fx.stabilize.solver import CameraSolver
 
 W, H = 640, 360
@@ -101,3 +101,37 @@ def test_a_keep_mask_of_everything_changes_nothing():
     a = solver.solve_pyramid(levels, initial=start)
     b = solver.solve_pyramid(levels, initial=start, keep=everything)
     assert corner_error(a.matrix, b.matrix, size=(W, H)) < 1e-6
+
+
+def test_a_short_shot_in_windows_is_the_whole_shot_pass():
+    # 5 frames after the reference fit one window of horizon 2 (2 * 2 + 1): nothing is
+    # final before the shot ends, then every solve is refine_shot's, bit for bit
+    frames, _ = walking_head_shot(0)
+    solver = CameraSolver(frames[0], coarse=None)
+    single = {k: solver.solve(frames[k]) for k in range(1, len(frames))}
+    whole = refine_shot(solver, list(range(len(frames))), single, frames.__getitem__, reference=0)
+    windows = ShotPass(solver, frames.__getitem__, reference=0, horizon=2)
+    assert [windows.add(k, single[k]) for k in single] == [[]] * len(single)
+    assert windows.finish() == list(single)
+    assert all(np.array_equal(windows.final[k].matrix, whole[k].matrix) for k in single)
+    assert sum(a.initial == "set" for a in windows.final.values()) >= 3
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_in_windows_frames_are_final_a_window_behind_and_follow_the_set_as_the_whole_pass(seed):
+    frames, truth = walking_head_shot(seed, frames=14)
+    solver = CameraSolver(frames[0], coarse=None)
+    single = {k: solver.solve(frames[k]) for k in range(1, len(frames))}
+    whole = refine_shot(solver, list(range(len(frames))), single, frames.__getitem__, reference=0)
+    windows = ShotPass(solver, frames.__getitem__, reference=0, horizon=2)
+    made_final = []
+    for k in single:
+        made_final += windows.add(k, single[k])
+        assert k - len(made_final) <= 2 * 2 + 2  # final at most 2 * horizon + 2 frames behind
+    assert made_final == list(range(1, len(made_final) + 1)) and len(made_final) >= 6
+    made_final += windows.finish()
+    assert made_final == list(single)
+    for k in single:  # as good as the whole-shot pass on every frame
+        assert corner_error(windows.final[k].matrix, truth[k], size=(W, H)) <= (
+            corner_error(whole[k].matrix, truth[k], size=(W, H)) + 0.05)
+    assert sum(a.initial == "set" for a in windows.final.values()) >= 6

@@ -97,15 +97,31 @@ def test_a_streamed_analysis_writes_the_bytes_of_two_passes(shot, two_passes, st
 
 
 @pytest.mark.parametrize("settings", [
-    {}, {"shot_pass": True}, {"mode": "smooth"}, {"border": "crop"}, {"border": "zoom"},
+    {"shot_pass": True}, {"shot_pass": True, "reference": -1, "shot_window": 0}, {"mode": "smooth"},
+    {"border": "crop"}, {"border": "zoom"},
 ])  # fmt: skip
 def test_settings_whose_frames_depend_on_the_whole_shot_keep_two_passes(shot, streamed_runs, tmp_path, settings):
-    plugin = StabilizePlugin({"shot_pass": True, **settings} if not settings else {**STREAMED, **settings})
-    if not settings:  # the defaults: the shot pass re-solves frames from the whole shot
-        plugin = StabilizePlugin()
+    # the shot pass on the whole shot (a reference inside the shot, or no window)
+    plugin = StabilizePlugin({**STREAMED, **settings})
     assert not plugin.streams_analysis()
     batch(shot, tmp_path / "out", [SeamRemoval(), plugin])
     assert streamed_runs == []
+
+
+WINDOWED = {"shot_pass": True, "reference": -1, "shot_window": 2}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_shot_pass_in_windows_streams_the_bytes_of_two_passes(shot, streamed_runs, tmp_path, monkeypatch,
+                                                                  workers):  # fmt: skip
+    # the defaults (a window of 12) on a shot longer than one window (2 x 2 + 1 frames here)
+    assert StabilizePlugin().streams_analysis()
+    report = batch(shot, tmp_path / "out", chain(**WINDOWED), workers=workers)
+    assert streamed_runs == [1] and report["frames_written"] == 11
+    with monkeypatch.context() as mp:
+        mp.setattr(StabilizePlugin, "streams_analysis", lambda self: False)
+        batch(shot, tmp_path / "two", chain(**WINDOWED), workers=1)
+    assert output_digests(tmp_path / "out") == output_digests(tmp_path / "two")
 
 
 def test_progress_shows_the_analysis_then_the_render(shot, streamed_runs, tmp_path):

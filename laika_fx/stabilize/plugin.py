@@ -22,7 +22,7 @@ from ..plugins import FrameContext, Param, Plugin
 from ..sequence import format_frame_range
 from .motion import MOTION_MODELS
 from .moving import pack_grid, unpack_grid
-from .shot import refine_shot
+from .shot import ShotPass, refine_shot
 from .sidecar import SCHEMA_VERSION, read_sidecar
 from .smooth import smoothed_corrections
 from .solver import CameraSolver
@@ -40,6 +40,9 @@ __all__ = ["StabilizePlugin"]
 
 #: shots at least this long solve in worker processes (starting them costs 0.3-0.8 s)
 PROCESS_MIN_FRAMES = 48
+#: the shot pass's window (:class:`~.shot.ShotPass`): frames are final 12-26 frames behind the
+#: solve; shots of up to 25 frames after the reference are one window (the whole-shot pass)
+SHOT_WINDOW = 12
 #: fill mode keeps at most this many bytes of source frames read as neighbours
 FILL_CACHE_BYTES = 512 * 1024 * 1024
 log = logging.getLogger(__name__)
@@ -103,7 +106,8 @@ class _SolveStream:
     """Hands the solves of a streamed analysis to the render as they become final.
 
     Only in the settings of :meth:`StabilizePlugin.streams_analysis`: a frame's entry is
-    then its own solve against the reference, final when solved; its render also reads the
+    then its own solve against the reference, final when solved (with the shot pass: its
+    solve once :class:`~.shot.ShotPass` made it final, handed here then); its render also reads the
     matrices of its ``fill_radius`` nearest solved frames on each side (the fill border) and,
     for the reference, the moving grid of its nearest solved frame (:func:`_nearest_moving`).
     Frames come in shot order (:meth:`~laika_fx.pipeline.AnalysisSource.imap`), so a frame is
@@ -157,8 +161,9 @@ class StabilizePlugin(Plugin):
         Param("fill_radius", int, 2, minimum=0, maximum=50, help="fill mode: neighbouring frames searched on each side (each one read costs a frame read)"),
         Param("learned", bool, True, help="when the identity does not verify, try the learned coarse aligner's guess (if its model is installed) before the exhaustive shift search; a guess that verifies skips the search"),
         Param("reject_foreground", bool, True, help="mask out what moves against the camera (the puppet) in the solve"),
-        Param("processes", bool, True, help=f"solve in worker processes (one per pipeline worker) on shots of {PROCESS_MIN_FRAMES}+ frames: the solve holds the GIL, threads do not scale (not when frames render while the shot is solved: shot_pass off)"),
+        Param("processes", bool, True, help=f"solve in worker processes (one per pipeline worker) on shots of {PROCESS_MIN_FRAMES}+ frames: the solve holds the GIL, threads do not scale (not when frames render while the shot is solved: lock mode, fill border)"),
         Param("shot_pass", bool, True, help="re-solve frames whose solve disagrees with their neighbours', starting from the neighbours' solves (costs a frame read per re-solve)"),
+        Param("shot_window", int, SHOT_WINDOW, minimum=0, maximum=1000, help="the shot pass looks this many to twice this many frames ahead of a frame, so frames are final (and render, in lock mode with the fill border) that far behind the solve; 0: the whole shot at once (frames render after the whole analysis)"),
     )  # fmt: skip
 
     # ---------------------------------------------------------------- analyze
@@ -276,6 +281,11 @@ class StabilizePlugin(Plugin):
         # resizes give the same bytes on one thread: tests/test_streaming.py)
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
+        # the shot pass frame by frame (windows: frames final a window behind the solve) when
+        # the reference is the shot's first frame; else on the whole shot once it is solved
+        shot_pass = None
+        if self.settings["shot_pass"] and ref_frame == frames[0]:
+            shot_pass = ShotPass(solver, source.read, reference=ref_frame, horizon=self.settings["shot_window"])
         stream = None
         if self._streamed(source):
             stream = _SolveStream(self, source, ref_frame, (solver.width, solver.height))
@@ -286,13 +296,28 @@ class StabilizePlugin(Plugin):
                 results = {}
                 for n, result in source.imap(solve):
                     results[n] = result
-                    stream.add(n, result)
+                    if n == ref_frame or not self.settings["shot_pass"]:
+                        stream.add(n, result)
+                    elif shot_pass is not None:
+                        with lock:  # its re-solves use the solver the threads solve on
+                            final = shot_pass.add(n, result)
+                        for k in final:
+                            stream.add(k, shot_pass.final[k])
         finally:
             cv2.setNumThreads(cv_threads)
             if started is not None:
                 started.close()
         order = [n for n in frames if n == ref_frame or n in results]
-        if self.settings["shot_pass"]:
+        if shot_pass is not None:
+            if stream is None:
+                for n in order[1:]:
+                    shot_pass.add(n, results[n])
+            final = shot_pass.finish()
+            if stream is not None:
+                for k in final:
+                    stream.add(k, shot_pass.final[k])
+            results = {ref_frame: None, **shot_pass.final}
+        elif self.settings["shot_pass"]:
             results = refine_shot(solver, order, {n: results[n] for n in order if n != ref_frame}, source.read,
                                   reference=ref_frame)  # fmt: skip
         raw = {n: (np.eye(3) if n == ref_frame else results[n].matrix) for n in order}
@@ -329,15 +354,19 @@ class StabilizePlugin(Plugin):
         return read_sidecar(path)
 
     def streams_analysis(self) -> bool:
-        """True in lock mode with the fill border and without the shot pass: a frame's render
+        """True in lock mode with the fill border, with the shot pass in windows from the
+        first frame (``shot_window`` > 0, ``reference`` -1) or without it: a frame's render
         then reads its own solve against the reference, its fill neighbours' solves and (the
         reference) its nearest solved frame's moving grid, each final once those frames are
-        solved (:class:`_SolveStream`). Not otherwise, where every frame depends on the whole
-        shot: the shot pass (:func:`~.shot.refine_shot`) re-solves frames backwards from the
-        last frame's solve and from the shot's clearest switch (:func:`~.shot.follow_set`),
-        smooth mode filters the whole camera path, and the crop and zoom borders fit one
-        rectangle to every frame's matrix."""
-        return self.settings["mode"] == "lock" and not self.settings["shot_pass"] and self.settings["border"] == "fill"
+        final (:class:`_SolveStream`; with the shot pass, a window behind the solve:
+        :class:`~.shot.ShotPass`). Not otherwise, where every frame depends on the whole
+        shot: the shot pass on the whole shot (``shot_window`` 0, or a reference inside the
+        shot) re-solves frames backwards from the last frame's solve and from the shot's
+        clearest switch (:func:`~.shot.follow_set`), smooth mode filters the whole camera
+        path, and the crop and zoom borders fit one rectangle to every frame's matrix."""
+        windowed = self.settings["shot_window"] > 0 and self.settings["reference"] == -1
+        return (self.settings["mode"] == "lock" and self.settings["border"] == "fill"
+                and (not self.settings["shot_pass"] or windowed))  # fmt: skip
 
     def set_analysis(self, analysis: dict) -> None:
         super().set_analysis(analysis)

@@ -10,6 +10,10 @@ with the lower robust cost (:meth:`~.solver.CameraSolver.candidate_cost`) is kep
 Then :func:`follow_set` keeps the camera on the set when a large textured puppet walks
 over a soft set: a solve that walked away from the reference's camera with the puppet
 is replaced by a second hypothesis solved on what that solve found no support in.
+
+:class:`ShotPass` runs both over a shot that comes frame by frame, on windows of
+frames, so that frames are final a bounded number of frames behind the newest solve
+(the render can then stream beside the analysis).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from .motion import corner_error, to_level
 from .proxies import warp_to_reference
 from .solver import CANDIDATE_SLACK, Alignment, CameraSolver, _resized
 
-__all__ = ["follow_set", "refine_shot", "resolve", "set_hypothesis", "worth_resolving"]
+__all__ = ["ShotPass", "follow_set", "refine_shot", "resolve", "set_hypothesis", "worth_resolving"]
 
 # :func:`follow_set`'s rules (measured on the validation seam shots, see docs/stabilize.md)
 #: a solve is questioned only once it is this many times the shot pass's threshold off
@@ -80,16 +84,25 @@ def refine_shot(
     alignments : a new dict, replaced solves have ``initial == "neighbour"`` (or
         ``"set"``: :func:`follow_set`).
     """
+    fixed = {} if reference is None else {reference: np.eye(3)}
+    out = _neighbour_passes(solver, order, alignments, read, fixed, threshold * solver.width)
+    if follow:
+        out = follow_set(solver, order, out, read, reference=reference, threshold=threshold)
+    return out
+
+
+def _neighbour_passes(solver: CameraSolver, order: list, alignments: dict, read, fixed: dict, limit: float) -> dict:
+    """:func:`refine_shot`'s passes forwards and backwards; ``fixed``: key -> matrix of the
+    frames that are not re-solved (the reference, a window's anchor)."""
     out = dict(alignments)
-    limit = threshold * solver.width
 
     def matrix(k):
-        return np.eye(3) if k == reference else out[k].matrix
+        return fixed[k] if k in fixed else out[k].matrix
 
     for seq in (order, order[::-1]):
         for i in range(1, len(seq)):
             k, prev = seq[i], seq[i - 1]
-            if k == reference or k not in out or (prev != reference and prev not in out):
+            if k in fixed or k not in out or (prev not in fixed and prev not in out):
                 continue
             m_prev = matrix(prev)
             if corner_error(out[k].matrix, m_prev, size=solver.size) <= limit:
@@ -97,9 +110,74 @@ def refine_shot(
             if not worth_resolving(solver, out[k], m_prev):  # a cheap check on the kept proxy first
                 continue
             out[k] = resolve(solver, read(k), out[k], [m_prev])
-    if follow:
-        out = follow_set(solver, order, out, read, reference=reference, threshold=threshold)
     return out
+
+
+class ShotPass:
+    """The shot pass (:func:`refine_shot`, with :func:`follow_set`) over frames that come one
+    by one in shot order, final at most ``2 * horizon + 2`` frames behind the newest.
+
+    The shot is cut into windows: the last final frame (first the reference, which must be
+    the shot's first frame) is the window's fixed *anchor*, and the next ``2 * horizon + 1``
+    frames are refined from their own solves, forwards from the anchor and back; the first
+    ``horizon`` of them are then final, the rest are refined again in the next window (from
+    their own solves, beside the new frames). :func:`follow_set` sweeps each window from its
+    anchor's camera and, for its second round, knows the switches of the final frames (the
+    clearest switch so far sets the set's detail). A shot of at most ``2 * horizon + 1``
+    frames after the reference is one window: exactly :func:`refine_shot`. Longer shots differ
+    only where a correction would travel farther than a window, or where the clearest switch
+    comes more than a window after frames the second round would have re-solved on it.
+
+    The windows depend only on the frames' order, never on when their solves arrive, so the
+    result is the same however the shot was solved (streamed or not, any worker count).
+    ``horizon`` 0: one window, the whole shot, final only at :meth:`finish`.
+    """
+
+    def __init__(self, solver: CameraSolver, read: Callable[[object], np.ndarray], *, reference, horizon: int,
+                 threshold: float = 0.002, follow: bool = True) -> None:  # fmt: skip
+        self.solver = solver
+        self.read = read
+        self.reference = reference
+        self.horizon = max(0, int(horizon))
+        self.threshold = threshold
+        self.follow = follow
+        self.order: list = [reference]
+        self.solves: dict = {}  # key -> the frame's own solve
+        self.final: dict = {}  # key -> its solve after the shot pass (the reference excluded)
+        self.switches: dict = {}  # final key -> (far, keep): follow_set's switches
+        self._done = 1  # order[:_done] are final
+
+    def add(self, key, alignment) -> list:
+        """The next frame in shot order and its own solve; returns the keys now final."""
+        self.order.append(key)
+        self.solves[key] = alignment
+        end = self._done + 2 * self.horizon + 1  # the window: its anchor and 2 * horizon + 1 frames
+        if self.horizon and len(self.order) > end:  # a frame beyond it: the shot is not one window
+            return self._window(end, self.horizon)
+        return []
+
+    def finish(self) -> list:
+        """Every frame added is final now; returns the keys made final by this call."""
+        left = len(self.order) - self._done
+        return self._window(len(self.order), left) if left > 0 else []
+
+    def _window(self, end: int, count: int) -> list:
+        anchor = self.order[self._done - 1]
+        keys = self.order[self._done - 1 : end]
+        fixed = {anchor: np.eye(3) if anchor == self.reference else self.final[anchor].matrix}
+        out = _neighbour_passes(self.solver, keys, {k: self.solves[k] for k in keys[1:]}, self.read, fixed,
+                                self.threshold * self.solver.width)  # fmt: skip
+        if self.follow:
+            switches = dict(self.switches)
+            out = follow_set(self.solver, keys, out, self.read, reference=self.reference, threshold=self.threshold,
+                             anchor=(anchor, fixed[anchor]), switches=switches)  # fmt: skip
+        now = keys[1 : 1 + count]
+        for k in now:
+            self.final[k] = out[k]
+            if self.follow and k in switches:
+                self.switches[k] = switches[k]
+        self._done += len(now)
+        return now
 
 
 def follow_set(
@@ -111,6 +189,8 @@ def follow_set(
     reference,
     threshold: float = 0.002,
     rounds: int = 2,
+    anchor: tuple | None = None,
+    switches: dict | None = None,
 ) -> dict:
     """Keep the camera on the set when a large textured puppet walks over a soft set.
 
@@ -142,25 +222,32 @@ def follow_set(
     solver, order, alignments, read, threshold : as :func:`refine_shot`.
     reference : key of the reference frame; nothing is done when it is not in ``order``.
     rounds : 1: the per-frame round only.
+    anchor : ``(key, matrix)``: sweep outwards from this frame of ``order`` (a window's
+        first, final frame: :class:`ShotPass`) whose camera is ``matrix``, not from the
+        reference; the reference's camera stays the anchor of what is still.
+    switches : key -> (far, keep) of frames outside ``order`` that switched (earlier
+        windows): they count for the clearest switch of the second round; this call's
+        switches are added to it.
 
     Returns
     -------
     alignments : a new dict.
     """
     out = dict(alignments)
-    if reference not in order:
+    start, first = (reference, np.eye(3)) if anchor is None else anchor
+    if start not in order:
         return out
     limit = threshold * solver.width
-    r = order.index(reference)
+    r = order.index(start)
     still = np.eye(3)
 
     passes = [[k for k in seq[1:] if k in out] for seq in (order[r:], order[r::-1])]
 
     def sweep(propose) -> None:
-        """Outwards from the reference: ``propose(k, current, starts)`` (a new
+        """Outwards from the reference (or the anchor): ``propose(k, current, starts)`` (a new
         :class:`Alignment` or None) for each frame that moved off the previous frame's camera."""
         for keys in passes:
-            previous = still
+            previous = first
             for i, k in enumerate(keys):
                 current = out[k]
                 if corner_error(current.matrix, previous, size=solver.size) > limit:
@@ -171,7 +258,8 @@ def follow_set(
                 previous = out[k].matrix
 
     # 1. per frame: the set's hypothesis where the solve also walked off the reference's camera
-    found: dict = {}  # key -> (far, keep) of the frames that took the set's hypothesis
+    # key -> (far, keep) of the frames that took the set's hypothesis
+    found: dict = {} if switches is None else switches
 
     def own_hypothesis(k, current: Alignment, starts: list) -> Alignment | None:
         far = corner_error(current.matrix, still, size=solver.size)
