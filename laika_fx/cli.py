@@ -30,6 +30,7 @@ from .pipeline import (
     DEFAULT_SPILL_MB,
     LONG_SHOT_CACHE_MB,
     LONG_SHOT_FRAMES,
+    STREAMED_CACHE_MB,
     BatchError,
     BatchOptions,
     Cancel,
@@ -584,7 +585,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--cache-mb", type=_number("--cache-mb", minimum=0, maximum=2**30), default=None, metavar="MB",
                    help="memory for frames decoded by the analyze pass and reused by the render pass "
                         f"(default: {DEFAULT_CACHE_MB:.0f}, 25 frames of 1080p, 6 of 4K; {LONG_SHOT_CACHE_MB:.0f} on shots of "
-                        f"{LONG_SHOT_FRAMES}+ frames, whose helper processes need the memory meanwhile; none for "
+                        f"{LONG_SHOT_FRAMES}+ frames, whose helper processes need the memory meanwhile, {STREAMED_CACHE_MB:.0f} when "
+                        "they render while the shot is analysed; none for "
                         "uncompressed TIFF; "
                         "0 = none: frames go to the spill, or with --spill-mb 0 are decoded again)")  # fmt: skip
     b.add_argument("--spill-mb", type=_number("--spill-mb", minimum=0, maximum=2**30), default=None, metavar="MB",

@@ -290,6 +290,12 @@ LONG_SHOT_FRAMES = 48
 #: (a ~5 ms write and a ~0.5 ms read at 1080p): 96-frame 1080p shot, peak RSS of the process
 #: tree ~520 -> ~470 MB, CPU per frame the same (docs/benchmarks.md, "Session 8 memory")
 LONG_SHOT_CACHE_MB = 96.0
+#: the same when the render streams beside the analysis (8 frames of 1080p 8-bit RGB): the
+#: cache then only hands frames from the analysis to the render, which renders them 5-26
+#: frames behind the solve (stabilize's shot pass window); the rest wait in the spill.
+#: 96-frame 1080p shot, defaults: peak RSS of the process tree 552-556 -> 508-510 MB, the
+#: same speed within the noise (docs/benchmarks.md, "Session 10")
+STREAMED_CACHE_MB = 48.0
 #: the largest frame cache a ``--memory-mb`` cap gives without ``--cache-mb``
 CAPPED_CACHE_MB = 1024.0
 #: a streamed analysis reads ahead only while the render has at most this many final frames
@@ -533,17 +539,21 @@ def remove_stale_spills(folder: Path) -> int:
     return removed
 
 
-def default_cache_mb(frames: int, *, compression: int | None = None, capped: bool = False) -> float:
+def default_cache_mb(frames: int, *, compression: int | None = None, capped: bool = False,
+                     streamed: bool = False) -> float:  # fmt: skip
     """The frame cache (MB) of a run whose analysis decodes ``frames`` frames when
     ``--cache-mb`` does not say: none for uncompressed TIFF (``compression`` 1), which reads
     faster than it keeps; :data:`CAPPED_CACHE_MB` under a ``--memory-mb`` cap (the cap then
-    decides); else :data:`DEFAULT_CACHE_MB`, or :data:`LONG_SHOT_CACHE_MB` from
-    :data:`LONG_SHOT_FRAMES` frames on."""
+    decides); else :data:`DEFAULT_CACHE_MB`, or from :data:`LONG_SHOT_FRAMES` frames on
+    :data:`LONG_SHOT_CACHE_MB` (:data:`STREAMED_CACHE_MB` when the render streams beside the
+    analysis)."""
     if compression == 1:
         return 0.0
     if capped:
         return CAPPED_CACHE_MB
-    return LONG_SHOT_CACHE_MB if frames >= LONG_SHOT_FRAMES else DEFAULT_CACHE_MB
+    if frames >= LONG_SHOT_FRAMES:
+        return STREAMED_CACHE_MB if streamed else LONG_SHOT_CACHE_MB
+    return DEFAULT_CACHE_MB
 
 
 def make_frame_cache(out_dir: Path, *, cache_mb: float, spill_mb: float) -> FrameCache:
@@ -967,7 +977,7 @@ class BatchOptions:
     prompts: ShotPrompts | Path | None = None
     queue_size: int | None = None  # frames held between stages; default 2 * workers
     # decoded frames kept from the analyze pass for the render pass (0: none); None:
-    # default_cache_mb (150, 96 on shots of 48+ frames), but 0 for uncompressed TIFF, whose
+    # default_cache_mb (150, 96 on shots of 48+ frames, 48 streamed), but 0 for uncompressed TIFF, whose
     # plain read (~1-2 ms at 1080p) is cheaper than keeping the frame
     # (benchmarks/bench_stabilize.py: 1139 vs 938 frames/min, crop)
     cache_mb: float | None = None
@@ -1336,9 +1346,10 @@ def run_batch(
     cache_mb = opts.cache_mb
     frame_bytes = int(np.prod(fmt[0])) * np.dtype(fmt[1]).itemsize
     analysed = sum(1 for n in shot.requested if n in on_disk)  # frames the analysis decodes (unless reused)
-    if cache_mb is None:  # with a cap, the cap decides
-        cache_mb = default_cache_mb(analysed, compression=compression, capped=opts.memory_mb is not None)
     streamed = _streams(plugins, out_dir, resume=opts.resume, chunk=opts.chunk)
+    if cache_mb is None:  # with a cap, the cap decides
+        cache_mb = default_cache_mb(analysed, compression=compression, capped=opts.memory_mb is not None,
+                                    streamed=streamed)  # fmt: skip
     if opts.memory_mb is not None:
         io_threads, qsize, cache_mb = apply_memory_cap(opts.memory_mb, frame_bytes, workers=workers,
                                                        io_threads=io_threads, qsize=qsize, cache_mb=cache_mb,

@@ -444,6 +444,7 @@ def test_long_shots_get_the_smaller_default_frame_cache(tmp_path: Path):
         DEFAULT_CACHE_MB,
         LONG_SHOT_CACHE_MB,
         LONG_SHOT_FRAMES,
+        STREAMED_CACHE_MB,
         default_cache_mb,
     )
 
@@ -453,6 +454,9 @@ def test_long_shots_get_the_smaller_default_frame_cache(tmp_path: Path):
     assert default_cache_mb(LONG_SHOT_FRAMES) == default_cache_mb(1000) == LONG_SHOT_CACHE_MB
     assert default_cache_mb(1000, compression=1) == default_cache_mb(10, compression=1) == 0.0
     assert default_cache_mb(1000, capped=True) == default_cache_mb(10, capped=True) == CAPPED_CACHE_MB
+    # streamed beside the analysis, a long shot's cache only hands frames over
+    assert default_cache_mb(1000, streamed=True) == STREAMED_CACHE_MB < LONG_SHOT_CACHE_MB
+    assert default_cache_mb(10, streamed=True) == DEFAULT_CACHE_MB
     make_shot(tmp_path / "s", LONG_SHOT_FRAMES + 1, shape=(8, 12, 3))
     shot = open_shot(tmp_path / "s")
     long = run_batch(shot, tmp_path / "long", [Counting()], BatchOptions(workers=1))
