@@ -290,12 +290,13 @@ LONG_SHOT_FRAMES = 48
 #: (a ~5 ms write and a ~0.5 ms read at 1080p): 96-frame 1080p shot, peak RSS of the process
 #: tree ~520 -> ~470 MB, CPU per frame the same (docs/benchmarks.md, "Session 8 memory")
 LONG_SHOT_CACHE_MB = 96.0
-#: the same when the render streams beside the analysis (8 frames of 1080p 8-bit RGB): the
-#: cache then only hands frames from the analysis to the render, which renders them 5-26
+#: the same when the render streams beside the analysis (4 frames of 1080p 8-bit RGB): the
+#: cache then only hands frames from the analysis to the render, which renders them 12-26
 #: frames behind the solve (stabilize's shot pass window); the rest wait in the spill.
-#: 96-frame 1080p shot, defaults: peak RSS of the process tree 552-556 -> 508-510 MB, the
-#: same speed within the noise (docs/benchmarks.md, "Session 10")
-STREAMED_CACHE_MB = 48.0
+#: 96-frame 1080p shot, defaults: peak RSS of the process tree 552-556 MB with the long
+#: shots' 96 MB, 507-511 with 48, 496-500 with 24, the same speed within the noise
+#: (docs/benchmarks.md, "Session 10")
+STREAMED_CACHE_MB = 24.0
 #: the largest frame cache a ``--memory-mb`` cap gives without ``--cache-mb``
 CAPPED_CACHE_MB = 1024.0
 #: a streamed analysis reads ahead only while the render has at most this many final frames
@@ -977,7 +978,7 @@ class BatchOptions:
     prompts: ShotPrompts | Path | None = None
     queue_size: int | None = None  # frames held between stages; default 2 * workers
     # decoded frames kept from the analyze pass for the render pass (0: none); None:
-    # default_cache_mb (150, 96 on shots of 48+ frames, 48 streamed), but 0 for uncompressed TIFF, whose
+    # default_cache_mb (150, 96 on shots of 48+ frames, 24 streamed), but 0 for uncompressed TIFF, whose
     # plain read (~1-2 ms at 1080p) is cheaper than keeping the frame
     # (benchmarks/bench_stabilize.py: 1139 vs 938 frames/min, crop)
     cache_mb: float | None = None
