@@ -291,7 +291,7 @@ LONG_SHOT_FRAMES = 48
 #: tree ~520 -> ~470 MB, CPU per frame the same (docs/benchmarks.md, "Session 8 memory")
 LONG_SHOT_CACHE_MB = 96.0
 #: the same when the render streams beside the analysis (4 frames of 1080p 8-bit RGB): the
-#: cache then only hands frames from the analysis to the render, which renders them 12-26
+#: cache then only hands frames from the analysis to the render, which renders them 6-9
 #: frames behind the solve (stabilize's shot pass window); the rest wait in the spill.
 #: 96-frame 1080p shot, defaults: peak RSS of the process tree 552-556 MB with the long
 #: shots' 96 MB, 507-511 with 48, 496-500 with 24, the same speed within the noise

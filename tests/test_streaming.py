@@ -114,7 +114,7 @@ WINDOWED = {"shot_pass": True, "reference": -1, "shot_window": 2}
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_shot_pass_in_windows_streams_the_bytes_of_two_passes(shot, streamed_runs, tmp_path, monkeypatch,
                                                                   workers):  # fmt: skip
-    # the defaults (a window of 12) on a shot longer than one window (2 x 2 + 1 frames here)
+    # as the defaults (a window of 4), on a shot longer than one window (2 x 2 + 1 frames here)
     assert StabilizePlugin().streams_analysis()
     report = batch(shot, tmp_path / "out", chain(**WINDOWED), workers=workers)
     assert streamed_runs == [1] and report["frames_written"] == 11

@@ -40,9 +40,11 @@ __all__ = ["StabilizePlugin"]
 
 #: shots at least this long solve in worker processes (starting them costs 0.3-0.8 s)
 PROCESS_MIN_FRAMES = 48
-#: the shot pass's window (:class:`~.shot.ShotPass`): frames are final 12-26 frames behind the
-#: solve; shots of up to 25 frames after the reference are one window (the whole-shot pass)
-SHOT_WINDOW = 12
+#: the shot pass's window (:class:`~.shot.ShotPass`): frames are final 6-9 frames behind the
+#: newest solve; shots of up to 9 frames after the reference are one window (the whole-shot
+#: pass). Windows of 4, 12 and the whole shot gave the same validation seam shots (32 frames,
+#: 48 shots: docs/benchmarks.md, "Session 10"); 4 holds the fewest frames in flight
+SHOT_WINDOW = 4
 #: fill mode keeps at most this many bytes of source frames read as neighbours
 FILL_CACHE_BYTES = 512 * 1024 * 1024
 log = logging.getLogger(__name__)
@@ -163,7 +165,7 @@ class StabilizePlugin(Plugin):
         Param("reject_foreground", bool, True, help="mask out what moves against the camera (the puppet) in the solve"),
         Param("processes", bool, True, help=f"solve in worker processes (one per pipeline worker) on shots of {PROCESS_MIN_FRAMES}+ frames: the solve holds the GIL, threads do not scale (not when frames render while the shot is solved: lock mode, fill border)"),
         Param("shot_pass", bool, True, help="re-solve frames whose solve disagrees with their neighbours', starting from the neighbours' solves (costs a frame read per re-solve)"),
-        Param("shot_window", int, SHOT_WINDOW, minimum=0, maximum=1000, help="the shot pass looks this many to twice this many frames ahead of a frame, so frames are final (and render, in lock mode with the fill border) that far behind the solve; 0: the whole shot at once (frames render after the whole analysis)"),
+        Param("shot_window", int, SHOT_WINDOW, minimum=0, maximum=1000, help="the shot pass works on windows of twice this many frames and one more, so frames are final (and render, in lock mode with the fill border) this many plus 2 to twice this many plus 1 frames behind the solve; 0: the whole shot at once (frames render after the whole analysis)"),
     )  # fmt: skip
 
     # ---------------------------------------------------------------- analyze

@@ -115,7 +115,7 @@ def _neighbour_passes(solver: CameraSolver, order: list, alignments: dict, read,
 
 class ShotPass:
     """The shot pass (:func:`refine_shot`, with :func:`follow_set`) over frames that come one
-    by one in shot order, final at most ``2 * horizon + 2`` frames behind the newest.
+    by one in shot order, final ``horizon + 2`` to ``2 * horizon + 1`` frames behind the newest.
 
     The shot is cut into windows: the last final frame (first the reference, which must be
     the shot's first frame) is the window's fixed *anchor*, and the next ``2 * horizon + 1``
