@@ -31,8 +31,8 @@ from .test_robustness import small_shot
 ARGS = ["--save-masks", "--workers", "2", "-q", "--cache-mb", "1"]
 CHAINS = {
     "two passes": ["--plugins", "deflicker,seam_removal,stabilize"],
-    # stabilize without its shot pass as the only analysis: frames render while it solves
-    "streamed": ["--plugins", "seam_removal,stabilize", "--set", "stabilize.shot_pass=false"],
+    # the default chain: frames render while stabilize solves (its shot pass in windows)
+    "streamed": ["--plugins", "seam_removal,stabilize"],
 }
 
 
