@@ -91,10 +91,14 @@ def refine_shot(
     return out
 
 
-def _neighbour_passes(solver: CameraSolver, order: list, alignments: dict, read, fixed: dict, limit: float) -> dict:
+def _neighbour_passes(solver: CameraSolver, order: list, alignments: dict, read, fixed: dict, limit: float,
+                      memo: dict | None = None) -> dict:  # fmt: skip
     """:func:`refine_shot`'s passes forwards and backwards; ``fixed``: key -> matrix of the
-    frames that are not re-solved (the reference, a window's anchor)."""
+    frames that are not re-solved (the reference, a window's anchor). ``memo``: the checks
+    and re-solves of earlier calls, by frame, solve and start (both are pure functions of
+    them), so overlapping windows (:class:`ShotPass`) do each once."""
     out = dict(alignments)
+    memo = {} if memo is None else memo
 
     def matrix(k):
         return fixed[k] if k in fixed else out[k].matrix
@@ -107,9 +111,11 @@ def _neighbour_passes(solver: CameraSolver, order: list, alignments: dict, read,
             m_prev = matrix(prev)
             if corner_error(out[k].matrix, m_prev, size=solver.size) <= limit:
                 continue
-            if not worth_resolving(solver, out[k], m_prev):  # a cheap check on the kept proxy first
-                continue
-            out[k] = resolve(solver, read(k), out[k], [m_prev])
+            key = (k, id(out[k]), m_prev.tobytes())
+            if key not in memo:  # a cheap check on the kept proxy first
+                memo[key] = (out[k], resolve(solver, read(k), out[k], [m_prev])
+                             if worth_resolving(solver, out[k], m_prev) else out[k])  # fmt: skip
+            out[k] = memo[key][1]
     return out
 
 
@@ -145,6 +151,7 @@ class ShotPass:
         self.solves: dict = {}  # key -> the frame's own solve
         self.final: dict = {}  # key -> its solve after the shot pass (the reference excluded)
         self.switches: dict = {}  # final key -> (far, keep): follow_set's switches
+        self._memo: dict = {}  # the neighbour passes' checks and re-solves of frames not final
         self._done = 1  # order[:_done] are final
 
     def add(self, key, alignment) -> list:
@@ -166,7 +173,7 @@ class ShotPass:
         keys = self.order[self._done - 1 : end]
         fixed = {anchor: np.eye(3) if anchor == self.reference else self.final[anchor].matrix}
         out = _neighbour_passes(self.solver, keys, {k: self.solves[k] for k in keys[1:]}, self.read, fixed,
-                                self.threshold * self.solver.width)  # fmt: skip
+                                self.threshold * self.solver.width, self._memo)  # fmt: skip
         if self.follow:
             switches = dict(self.switches)
             out = follow_set(self.solver, keys, out, self.read, reference=self.reference, threshold=self.threshold,
@@ -177,6 +184,8 @@ class ShotPass:
             if self.follow and k in switches:
                 self.switches[k] = switches[k]
         self._done += len(now)
+        final = set(self.order[: self._done])
+        self._memo = {key: v for key, v in self._memo.items() if key[0] not in final}
         return now
 
 
