@@ -1450,11 +1450,11 @@ def _streams(plugins: Sequence[Plugin], out_dir: Path, *, resume: bool, chunk: b
     Only when exactly one plugin of the chain has an analyze step, computes it in this run
     and says its render of a frame reads only per-frame results that become final before
     the whole shot is analysed (:meth:`~laika_fx.plugins.Plugin.streams_analysis`; stabilize
-    in lock mode with the fill border and without its shot pass). Otherwise the two passes
+    in lock mode with the fill border, its shot pass in windows or off). Otherwise the two passes
     run one after the other: farm chunks only read the sidecars; ``--resume`` with the
     sidecar reuses it (nothing to wait for); two analyses each run over the whole shot
     (deflicker's temporal statistics); and a plugin whose frames depend on the whole shot
-    (stabilize's shot pass, smooth mode, crop/zoom rectangle) must finish first, or the
+    (stabilize's whole-shot pass, smooth mode, crop/zoom rectangle) must finish first, or the
     output would depend on when a frame was rendered.
     """
     analyzing = [p for p in plugins if p.has_analyze]
