@@ -184,8 +184,8 @@ class ShotPass:
             if self.follow and k in switches:
                 self.switches[k] = switches[k]
         self._done += len(now)
-        final = set(self.order[: self._done])
-        self._memo = {key: v for key, v in self._memo.items() if key[0] not in final}
+        done = set(now)  # earlier final frames' entries went with their window; the anchor has none
+        self._memo = {key: v for key, v in self._memo.items() if key[0] not in done}
         return now
 
 
