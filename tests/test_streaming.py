@@ -115,9 +115,21 @@ WINDOWED = {"shot_pass": True, "reference": -1, "shot_window": 2}
 def test_the_shot_pass_in_windows_streams_the_bytes_of_two_passes(shot, streamed_runs, tmp_path, monkeypatch,
                                                                   workers):  # fmt: skip
     # as the defaults (a window of 4), on a shot longer than one window (2 x 2 + 1 frames here)
+    from laika_fx.stabilize.shot import ShotPass
+
     assert StabilizePlugin().streams_analysis()
+    made_final = []  # frames the windows made final while the shot was still being solved
+    add = ShotPass.add
+
+    def recording(self, key, alignment):
+        now = add(self, key, alignment)
+        made_final.extend(now)
+        return now
+
+    monkeypatch.setattr(ShotPass, "add", recording)
     report = batch(shot, tmp_path / "out", chain(**WINDOWED), workers=workers)
     assert streamed_runs == [1] and report["frames_written"] == 11
+    assert made_final[:2] == [1002, 1003]  # the first window's frames, before the shot's end
     with monkeypatch.context() as mp:
         mp.setattr(StabilizePlugin, "streams_analysis", lambda self: False)
         batch(shot, tmp_path / "two", chain(**WINDOWED), workers=1)
