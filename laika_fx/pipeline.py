@@ -318,15 +318,17 @@ class FrameCache:
     The analyze pass decodes every frame of the shot; without this cache the render pass
     decodes each one again (a 1080p PNG costs ~30 ms per decode, an uncompressed TIFF
     ~15 ms). Frames are kept in memory in shot order until ``budget_bytes`` would be
-    exceeded. Later frames go to the *spill* folder (``spill_dir``), as their raw samples
-    in one file per frame, within ``spill_bytes``: writing a 1080p 8-bit frame costs 1-10
-    ms of CPU (the kernel's page-cache work; 10 on a busy VM, where the first touch of memory
-    is dear) and reading it back ~0.5 ms, instead of a ~30 ms decode, and the process's
-    memory stays bounded (the files live in the operating system's page cache until it
-    writes them to disk). Frames beyond both budgets are not kept (the render pass
-    reads them from disk again). A 1080p 8-bit RGB frame is 6.2 MB. Kept arrays are made
-    read-only, so what the render pass gets is bit for bit what a fresh read would give.
-    Thread-safe.
+    exceeded. Later frames go to the *spill* folder (``spill_dir``), as their raw samples,
+    within ``spill_bytes``, and are read back by the render pass (~0.5 ms for a 1080p 8-bit
+    frame instead of a ~30 ms decode); the process's memory stays bounded (the files live
+    in the operating system's page cache until it writes them to disk). The spill files are
+    *slots*: a frame the render pass is done with frees its slot, and the next frame of the
+    same size is written over it. Writing into a new file cost 2-7 ms of CPU per 1080p
+    frame (the kernel allocates and zeroes its page-cache pages, and frees them when the
+    file goes), writing over a slot's cached pages ~0.3 ms. Frames beyond both budgets are
+    not kept (the render pass reads them from disk again). A 1080p 8-bit RGB frame is 6.2
+    MB. Kept arrays are made read-only, so what the render pass gets is bit for bit what a
+    fresh read would give. Thread-safe.
 
     The spill folder is made in ``spill_root`` (:func:`spill_folder_prefix` + a random part)
     when the first frame is spilled; :meth:`clear` removes it (call it when the run ends).
@@ -339,14 +341,20 @@ class FrameCache:
         self.spill_root = spill_root
         self.spill_dir: Path | None = None
         self.spill_bytes = max(0, int(spill_bytes)) if spill_root is not None else 0
-        self.spilled_nbytes = 0  # bytes in spill files now (reserved while one is written)
+        self.spilled_nbytes = 0  # bytes of the slot files (in use, free or being written)
         self.spilled_total = 0  # frames ever spilled (the report)
         self.spill_reads = 0  # frames read back from the spill folder
         self.spill_write_cpu = 0.0  # CPU seconds of the threads writing and reading spill files
         self.spill_read_cpu = 0.0
         self._frames: dict[int, np.ndarray] = {}
-        # spilled frames: frame -> (shape, dtype) once its file is complete, None while written
+        # spilled frames: frame -> (shape, dtype) once its slot is written, None while it is
         self._spilled: dict[int, tuple[tuple[int, ...], np.dtype] | None] = {}
+        self._slot_of: dict[int, int] = {}  # spilled frame -> its slot
+        self._slot_bytes: dict[int, int] = {}  # slot -> its file's size
+        self._free: dict[int, list[int]] = {}  # size -> free slots of that size
+        self._readers: dict[int, int] = {}  # slot -> threads reading it now
+        self._freed_while_read: set[int] = set()  # slots to free when their last reader is done
+        self._next_slot = 0
         self._closed = False  # cleared: nothing more is spilled
         self._lock = threading.Lock()
 
@@ -360,10 +368,11 @@ class FrameCache:
                 self._frames[frame] = array
                 self.nbytes += array.nbytes
                 return True
-            if self.spilled_nbytes + array.nbytes > self.spill_bytes or self._closed:
+            if self._closed or array.nbytes > self.spill_bytes:
                 return False
-            self._spilled[frame] = None  # reserved: get() finds nothing until the file is complete
-            self.spilled_nbytes += array.nbytes
+            slot, fresh, gone = self._take_slot(array.nbytes)
+            if slot is None:
+                return False
             try:
                 if self.spill_dir is None:
                     assert self.spill_root is not None
@@ -371,30 +380,68 @@ class FrameCache:
                     _live_spills(add=self.spill_dir)
             except OSError:  # e.g. the output folder is read-only now: no spill for this run
                 self.spill_bytes = 0
-                self._spilled.pop(frame, None)
-                self.spilled_nbytes -= array.nbytes
+                self._drop_slot(slot)
                 return False
-            path = self._spill_path(frame)
+            self._spilled[frame] = None  # reserved: get() finds nothing until the slot is written
+            self._slot_of[frame] = slot
+            path = self._slot_path(slot)
+            gone = [self._slot_path(s) for s in gone]
         c0 = time.thread_time()
-        try:  # the file is written outside the lock: readers of other frames do not wait
-            with open(path, "wb") as fh:
+        for p in gone:  # free slots of another size, removed to make room
+            p.unlink(missing_ok=True)
+        try:  # written outside the lock: readers of other frames do not wait
+            # a reused slot is written over in place ("r+b" does not truncate: its cached pages stay)
+            with open(path, "wb" if fresh else "r+b") as fh:
                 fh.write(memoryview(np.ascontiguousarray(array)).cast("B"))
         except OSError:  # a full disk (or the folder removed by clear()): the render pass reads it again
             path.unlink(missing_ok=True)
             with self._lock:
-                self._spilled.pop(frame, None)
-                self.spilled_nbytes -= array.nbytes
+                if self._spilled.get(frame, 0) is None:
+                    self._spilled.pop(frame)
+                    self._slot_of.pop(frame, None)
+                self._drop_slot(slot)
             return False
         with self._lock:
             self.spill_write_cpu += time.thread_time() - c0
-            if frame in self._spilled:  # not discarded meanwhile
+            if frame in self._spilled:  # not cleared meanwhile
                 self._spilled[frame] = (array.shape, array.dtype)
                 self.spilled_total += 1
         return True
 
-    def _spill_path(self, frame: int) -> Path:
+    def _take_slot(self, nbytes: int) -> tuple[int | None, bool, list[int]]:
+        """A slot for a frame of ``nbytes`` (call with the lock held): a free one of that size,
+        else a new one within the spill budget, free slots of other sizes given up to make
+        room. Returns ``(slot or None, whether it is new, the slots given up)``."""
+        free = self._free.get(nbytes)
+        if free:
+            return free.pop(), False, []
+        gone: list[int] = []
+        while self.spilled_nbytes + nbytes > self.spill_bytes:
+            other = next((s for size, slots in self._free.items() for s in slots), None)
+            if other is None:
+                return None, False, []  # nothing free to give up: the rest are frames in use
+            self._free[self._slot_bytes[other]].remove(other)
+            self._drop_slot(other)
+            gone.append(other)
+        slot, self._next_slot = self._next_slot, self._next_slot + 1
+        self._slot_bytes[slot] = nbytes
+        self.spilled_nbytes += nbytes
+        return slot, True, gone
+
+    def _drop_slot(self, slot: int) -> None:
+        """Forget ``slot`` and its bytes (lock held; its file is removed by the caller)."""
+        self.spilled_nbytes -= self._slot_bytes.pop(slot, 0)
+
+    def _release_slot(self, slot: int) -> None:
+        """``slot`` holds no frame now: free for the next frame of its size (lock held)."""
+        if self._readers.get(slot):
+            self._freed_while_read.add(slot)  # its last reader frees it
+        elif slot in self._slot_bytes:
+            self._free.setdefault(self._slot_bytes[slot], []).append(slot)
+
+    def _slot_path(self, slot: int) -> Path:
         assert self.spill_dir is not None
-        return self.spill_dir / f"{frame}.raw"
+        return self.spill_dir / f"slot{slot}.raw"
 
     def get(self, frame: int) -> np.ndarray | None:
         """The kept array of ``frame`` (read-only), or None."""
@@ -402,7 +449,10 @@ class FrameCache:
             arr = self._frames.get(frame)
             meta = self._spilled.get(frame) if arr is None else None
             self.hits += arr is not None or meta is not None
-            path = self._spill_path(frame) if meta is not None else None
+            if meta is not None:
+                slot = self._slot_of[frame]
+                self._readers[slot] = self._readers.get(slot, 0) + 1
+                path = self._slot_path(slot)
         if meta is not None:
             c0 = time.thread_time()
             shape, dtype = meta
@@ -410,16 +460,23 @@ class FrameCache:
             try:
                 with open(path, "rb", buffering=0) as fh:
                     complete = fh.readinto(memoryview(arr).cast("B")) == arr.nbytes
-            except OSError:  # discarded meanwhile (or the file is gone): decode instead
+            except OSError:  # the folder is gone (cleared): decode instead
                 complete = False
-            if not complete:
-                with self._lock:
+            with self._lock:
+                self._readers[slot] -= 1
+                if not self._readers[slot]:
+                    del self._readers[slot]
+                    if slot in self._freed_while_read:
+                        self._freed_while_read.discard(slot)
+                        self._release_slot(slot)
+                if complete:
+                    self.spill_reads += 1
+                    self.spill_read_cpu += time.thread_time() - c0
+                else:
                     self.hits -= 1
+            if not complete:
                 return None
             arr.flags.writeable = False
-            with self._lock:
-                self.spill_reads += 1
-                self.spill_read_cpu += time.thread_time() - c0
         return arr
 
     def __contains__(self, frame: int) -> bool:
@@ -433,18 +490,14 @@ class FrameCache:
 
     def discard(self, frame: int) -> None:
         """Forget ``frame`` (the render pass is done with it): its memory goes back to the
-        heap, its spill file is removed."""
+        heap, its spill slot is free for the next frame."""
         with self._lock:
             arr = self._frames.pop(frame, None)
             if arr is not None:
                 self.nbytes -= arr.nbytes
-            spilled = frame in self._spilled and self._spilled[frame] is not None
-            if spilled:
-                shape, dtype = self._spilled.pop(frame)
-                self.spilled_nbytes -= int(np.prod(shape)) * np.dtype(dtype).itemsize
-                path = self._spill_path(frame)
-        if spilled:
-            path.unlink(missing_ok=True)
+            if self._spilled.get(frame) is not None:
+                del self._spilled[frame]
+                self._release_slot(self._slot_of.pop(frame))
 
     def clear(self) -> None:
         """Forget every frame and remove the spill folder; nothing is spilled after it (a
@@ -453,6 +506,10 @@ class FrameCache:
             self._frames.clear()
             self.nbytes = 0
             self._spilled.clear()
+            self._slot_of.clear()
+            self._slot_bytes.clear()
+            self._free.clear()
+            self._freed_while_read.clear()
             self.spilled_nbytes = 0
             self._closed = True
             spill_dir, self.spill_dir = self.spill_dir, None

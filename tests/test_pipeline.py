@@ -307,17 +307,54 @@ def test_spill_keeps_frames_beyond_the_memory_budget_on_disk_bit_exact(tmp_path:
     assert [cache.put(n, a) for n, a in enumerate(arrays)] == [True, True, True, False, False]
     assert len(cache) == 1 and cache.spilled_total == 2  # one in memory, two on disk, two not kept
     assert _spill_folders(tmp_path) == [cache.spill_dir.name]
-    assert sorted(p.name for p in cache.spill_dir.iterdir()) == ["1.raw", "2.raw"]
+    slots = sorted(p.name for p in cache.spill_dir.iterdir())
+    assert len(slots) == 2
     for n in (0, 1, 2):
         got = cache.get(n)
         assert got.dtype == np.uint16 and got.shape == frame.shape and np.array_equal(got, arrays[n])
         assert not got.flags.writeable  # as a frame kept in memory: a plugin cannot change it
     assert cache.get(3) is None and 2 in cache and 3 not in cache
-    cache.discard(1)  # released by the render pass: its file goes, its room is free again
-    assert 1 not in cache and cache.get(1) is None and not (cache.spill_dir / "1.raw").exists()
+    cache.discard(1)  # released by the render pass: its slot is free for the next frame
+    assert 1 not in cache and cache.get(1) is None
     assert cache.put(3, arrays[3]) and np.array_equal(cache.get(3), arrays[3])
+    assert sorted(p.name for p in cache.spill_dir.iterdir()) == slots  # written over frame 1's slot
+    assert np.array_equal(cache.get(2), arrays[2]) and cache.spilled_total == 3
+    assert not cache.put(4, arrays[4])  # both slots hold frames: over the spill budget
     cache.clear()
     assert _spill_folders(tmp_path) == [] and cache.get(2) is None
+
+
+def test_spill_slots_are_reused_given_up_for_other_sizes_and_not_overwritten_while_read(tmp_path: Path, monkeypatch):
+    from laika_fx.pipeline import FrameCache
+
+    small = np.arange(20 * 30 * 3, dtype=np.uint8).reshape(20, 30, 3)
+    big = np.arange(40 * 30 * 3, dtype=np.uint16).reshape(40, 30, 3)
+    cache = FrameCache(0, spill_root=tmp_path, spill_bytes=big.nbytes + small.nbytes)
+    assert cache.put(0, small) and cache.put(1, small + 1)
+    cache.discard(0)
+    cache.discard(1)  # two free slots of the small size
+    assert cache.put(2, big)  # room made by giving up a free small slot
+    assert cache.spilled_nbytes == big.nbytes + small.nbytes and len(list(cache.spill_dir.iterdir())) == 2
+    assert np.array_equal(cache.get(2), big)
+    assert cache.put(3, small + 3) and not cache.put(4, small + 4)  # the small slot reused; then full
+    # frame 3 is released while a reader is in its slot: the slot is not free until the read ends
+    import laika_fx.pipeline as pipeline
+
+    real_open = open
+    during: list[bool] = []
+
+    def opening(path, mode="r", *args, **kwargs):
+        if "rb" == mode and str(path).endswith(".raw"):
+            cache.discard(3)
+            during.append(cache.put(5, small + 5))  # no free slot yet: refused, not written over frame 3
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "open", opening, raising=False)
+    assert np.array_equal(cache.get(3), small + 3) and during == [False]
+    monkeypatch.undo()
+    assert cache.put(5, small + 5) and np.array_equal(cache.get(5), small + 5)  # free after the read
+    cache.clear()
+    assert not cache.put(6, small)  # nothing is spilled after clear()
 
 
 def test_spill_decodes_each_frame_once_and_leaves_no_folder(tmp_path: Path, monkeypatch):
