@@ -22,6 +22,7 @@ import numpy as np
 
 from .motion import to_level
 from .proxies import Pyramid, local_contrast, warp_to_reference
+from .robust import median
 
 __all__ = ["CELLS", "VERIFY_SHIFT", "CandidateCost", "contrast_cost"]
 
@@ -54,7 +55,7 @@ def contrast_cost(reference: np.ndarray, moving: np.ndarray, matrix: np.ndarray,
     dsum = cv2.resize(d, CELLS, interpolation=cv2.INTER_AREA)
     vsum = cv2.resize(v, CELLS, interpolation=cv2.INTER_AREA)
     use = vsum > 0.5
-    return float(np.median(dsum[use] / vsum[use]))
+    return float(median(dsum[use] / vsum[use]))
 
 
 class CandidateCost:

@@ -22,6 +22,7 @@ import numpy as np
 
 from .cost import CELLS
 from .motion import apply_matrix, normalise
+from .robust import median
 
 __all__ = ["PointLevel", "balanced_points", "refine", "trim_cells"]
 
@@ -236,7 +237,7 @@ def refine(
             e_use = np.abs(err[use])
             if e_use.size > 8000:  # a regular subsample estimates the median as well
                 e_use = e_use[:: e_use.size // 4000]
-            sigma = 1.4826 * float(np.median(e_use)) + 1e-4
+            sigma = 1.4826 * float(median(e_use)) + 1e-4
             weight = use & (np.abs(err) < cutoff * sigma)
             if trim:
                 weight = trim_cells(pl, use, err, weight, cutoff * sigma)
@@ -295,5 +296,5 @@ def trim_cells(points: PointLevel, use: np.ndarray, err: np.ndarray, weight: np.
         return weight
     cell_err = np.full(pl.cells, np.inf)
     cell_err[has] = tot[has] / cnt[has]
-    good = cell_err <= np.median(cell_err[has])
+    good = cell_err <= median(cell_err[has])
     return weight & good[pl.cell]

@@ -25,6 +25,7 @@ import numpy as np
 
 from .motion import corner_error, to_level
 from .proxies import warp_to_reference
+from .robust import median
 from .solver import CANDIDATE_SLACK, Alignment, CameraSolver, _resized
 
 __all__ = ["ShotPass", "follow_set", "refine_shot", "resolve", "set_hypothesis", "worth_resolving"]
@@ -360,7 +361,7 @@ def masked_costs(solver: CameraSolver, levels, matrices: list[np.ndarray], keep:
 
     def normalised(v):
         v = v[use].astype(np.float64)
-        med = np.median(v)
+        med = median(v)
         return (v - med) / (np.abs(v - med).mean() + 1e-6)
 
     r = normalised(reference)

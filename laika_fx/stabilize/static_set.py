@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from .proxies import warp_to_reference
+from .robust import median
 
 __all__ = ["reference_gradient", "static_mask", "static_set"]
 
@@ -78,8 +79,8 @@ def static_mask(
     diff = cv2.addWeighted(reference, 1.0 / rs, warped, -1.0 / ws, wm / ws - rm / rs)
     residual = cv2.GaussianBlur(cv2.absdiff(diff, 0.0), (0, 0), 1.5)
     r_static = residual[::step, ::step][sub]
-    med = float(np.median(r_static))
-    mad = float(np.median(np.abs(r_static - med))) * 1.4826
+    med = float(median(r_static))
+    mad = float(median(np.abs(r_static - med))) * 1.4826
     limit = max(med + threshold * mad, floor)
     if slack > 0:
         grad = gradient if gradient is not None else reference_gradient(reference)
