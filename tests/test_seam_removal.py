@@ -950,3 +950,18 @@ def test_a_face_cut_stays_with_its_model_through_recalibration(tmp_path):
          "fp32": {"threshold": 0.99, "low_ratio": 0.9, "face_gate": True, "confident": 0.99}}
     out = runtime(v)
     assert out["int8"]["face_cut"] == 0.99 and "face_cut" not in out["fp32"]
+
+
+def test_detector_input_is_the_reflect_padded_transpose_bit_for_bit():
+    """The detector's input is built in one strided copy: the same values as OpenCV's
+    BORDER_REFLECT_101 pad followed by the NCHW transpose, whatever the pad (tiny frames too)."""
+    from laika_fx.seam_removal.detector import _nchw_reflect_padded
+
+    rng = np.random.default_rng(1)
+    for h, w in [(540, 960), (17, 30), (9, 9), (1000, 1), (3, 17), (16, 16), (5, 3), (2, 2), (540, 961), (1, 40)]:
+        for align in (8, 16, 32):
+            H, W = h + (-h) % align, w + (-w) % align
+            rgb = rng.random((h, w, 3), dtype=np.float32)
+            want = cv2.copyMakeBorder(rgb, 0, H - h, 0, W - w, cv2.BORDER_REFLECT_101).transpose(2, 0, 1)[None]
+            got = _nchw_reflect_padded(rgb, H, W)
+            assert got.shape == want.shape and got.dtype == np.float32 and np.array_equal(got, want), (h, w, align)

@@ -141,6 +141,23 @@ def to_unit_rgb(frame: np.ndarray) -> tuple[np.ndarray, float]:
     return np.clip(colour.astype(np.float32) / np.float32(scale), 0.0, 1.0), scale
 
 
+def _nchw_reflect_padded(rgb: np.ndarray, H: int, W: int) -> np.ndarray:
+    """``(1, 3, H, W)`` float32 network input of an ``(h, w, 3)`` image padded at the bottom
+    and right as ``cv2.BORDER_REFLECT_101`` pads it (``H - h < h``, ``W - w < w``): the same
+    values as padding and then transposing, in one strided copy instead of two full ones."""
+    h, w = rgb.shape[:2]
+    if H - h >= h or W - w >= w:  # a pad as large as the image (tiny frames): OpenCV's reflection
+        padded = cv2.copyMakeBorder(rgb, 0, H - h, 0, W - w, cv2.BORDER_REFLECT_101)
+        return np.ascontiguousarray(padded.transpose(2, 0, 1)[None], dtype=np.float32)
+    x = np.empty((1, 3, H, W), np.float32)
+    x[0, :, :h, :w] = rgb.transpose(2, 0, 1)
+    if W > w:  # columns w, w+1, ... mirror w-2, w-3, ... (the edge column not repeated)
+        x[0, :, :h, w:] = x[0, :, :h, w - 2 : 2 * w - W - 2 : -1] if 2 * w - W - 2 >= 0 else x[0, :, :h, w - 2 :: -1]
+    if H > h:  # then rows, the padded columns included (the corner as OpenCV fills it)
+        x[0, :, h:, :] = x[0, :, h - 2 : 2 * h - H - 2 : -1, :] if 2 * h - H - 2 >= 0 else x[0, :, h - 2 :: -1, :]
+    return x
+
+
 class SeamDetector:
     """Seam detector on OpenVINO.
 
@@ -267,14 +284,17 @@ class SeamDetector:
 
     def _infer_padded(self, rgb: np.ndarray) -> np.ndarray:
         h, w = rgb.shape[:2]
-        ph, pw = (-h) % _ALIGN, (-w) % _ALIGN
-        if ph or pw:
-            rgb = cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_REFLECT_101)
-        x = rgb.transpose(2, 0, 1)[None]
-        logits = self._net(*rgb.shape[:2])(x)[0][0, 0]
-        if logits.shape != rgb.shape[:2]:  # the shipped IR returns half-resolution logits
-            logits = cv2.resize(logits, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
-        return 0.5 * (1.0 + np.tanh(0.5 * logits[:h, :w]))  # the logistic function, without overflow
+        x = _nchw_reflect_padded(rgb, h + (-h) % _ALIGN, w + (-w) % _ALIGN)
+        H, W = x.shape[2:]
+        logits = self._net(H, W)(x)[0][0, 0]
+        if logits.shape != (H, W):  # the shipped IR returns half-resolution logits
+            logits = cv2.resize(logits, (W, H), interpolation=cv2.INTER_LINEAR)
+        # the logistic function, without overflow: 0.5 * (1 + tanh(0.5 * logits)), in place
+        p = np.multiply(logits[:h, :w], np.float32(0.5))
+        np.tanh(p, out=p)
+        p += np.float32(1.0)
+        p *= np.float32(0.5)
+        return p
 
     def detect(
         self,
