@@ -144,10 +144,10 @@ def tree_pss(procs: list[psutil.Process]) -> int:
 #: reading the PSS every 100 ms (the kernel walks the page tables of every process for it:
 #: ~3.4 ms for the batch's) cost this process 1.1 s of CPU per 6.6 s run of the 1080p shot,
 #: 8 % of the machine (the batch ran 976 frames/min end to end alone, 876 watched); now
-#: ~0.1-0.2 s. The PSS peak is a coarse figure (one sample a second); the RSS peak is not.
+#: ~0.2 s. The PSS peak is a coarse figure (two samples a second); the RSS peak is not.
 RSS_PERIOD_S = 0.02
 TREE_REFRESH_S = 0.25
-PSS_PERIOD_S = 1.0
+PSS_PERIOD_S = 0.5
 
 
 def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str], pin: str | None = None,
