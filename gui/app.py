@@ -54,7 +54,7 @@ from laika_fx.sequence import format_frame_range
 from laika_fx.sequence import open_shot as find_shot
 from laika_fx.stabilize.sidecar import SIDECAR_NAME, CameraSolve, load_solve
 
-from .batch_queue import BatchQueue, describe_progress, report_text
+from .batch_queue import BatchQueue, describe_progress, rejected_where, report_text
 from .cache_bar import CacheBar
 from .camera_plot import CameraPlot
 from .carry import CarryRequest, CarryResult, CarryWorker
@@ -134,7 +134,8 @@ def left_alone_text(note: dict | None) -> str:
     if not note or not note.get("lines_left_alone"):
         return ""
     why = [f"{note['outside_prompt']} outside the puppet box" if note.get("outside_prompt") else "",
-           f"{note['rejected_by_gate']} rejected by the gate" if note.get("rejected_by_gate") else ""]  # fmt: skip
+           f"{note['rejected_by_gate']} rejected by the gate" + rejected_where(note.get("rejected_on_puppet"))
+           if note.get("rejected_by_gate") else ""]  # fmt: skip
     n = note["lines_left_alone"]
     return (f" · {n} detected line{'s' if n != 1 else ''} left alone ({', '.join(w for w in why if w)}), "
             "cyan: paint to remove")

@@ -176,12 +176,21 @@ def _shapes_text(job: BatchJob, report: dict) -> str:
     return text + (f"  ·  error: {shapes['error']}" if shapes.get("error") else "")
 
 
+def rejected_where(on_puppet) -> str:
+    """Where the lines the gate rejected lay: ``rejected_on_puppet`` of a frame's note (None: a
+    report written before laika_fx counted them)."""
+    if on_puppet is None:
+        return ""
+    return f", {on_puppet or 'none'} on a face or what moved"
+
+
 def _left_alone_text(frame: int, note) -> str:
     if not isinstance(note, dict):
         return f"frame {frame}"
     n = int(note.get("lines_left_alone", 0) or 0)
+    gated, puppet = note.get("rejected_by_gate"), note.get("rejected_on_puppet")
     why = [t for t in (f"{note.get('outside_prompt')} outside the puppet prompt" if note.get("outside_prompt") else "",
-                       f"{note.get('rejected_by_gate')} not on a face" if note.get("rejected_by_gate") else "") if t]  # fmt: skip
+                       f"{gated} rejected by the gate" + rejected_where(puppet) if gated else "") if t]  # fmt: skip
     return f"frame {frame}  ·  {n} line{'s' if n != 1 else ''}" + (f" ({', '.join(why)})" if why else "")
 
 

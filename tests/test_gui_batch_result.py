@@ -26,7 +26,8 @@ def _report(written, left_alone=(), failed=()):
     notes = {
         "frames_with_lines_left_alone": list(left_alone),
         "lines_left_alone": {str(n): {"lines_left_alone": 2 if n % 2 else 1, "outside_prompt": 1 if n % 2 else 0,
-                                      "rejected_by_gate": 1} for n in left_alone},  # fmt: skip
+                                      "rejected_by_gate": 1, "rejected_on_puppet": 1 if n % 2 else 0}
+                             for n in left_alone},  # fmt: skip
         "summary": "",
     }
     return {
@@ -54,9 +55,13 @@ def test_shot_result_reads_the_report(tmp_path):
     result = shot_result(_job(tmp_path / "s", tmp_path / "o", _report(20, left_alone=[1004, 1005], failed=[1009])))
     assert result.cleaned == 20 and result.seam_removal
     assert [f for f, _ in result.left_alone] == [1004, 1005]
-    assert result.left_alone[1][1] == "frame 1005  ·  2 lines (1 outside the puppet prompt, 1 not on a face)"
-    assert result.left_alone[0][1] == "frame 1004  ·  1 line (1 not on a face)"
+    assert result.left_alone[1][1] == ("frame 1005  ·  2 lines (1 outside the puppet prompt, 1 rejected by the gate, "
+                                       "1 on a face or what moved)")
+    assert result.left_alone[0][1] == "frame 1004  ·  1 line (1 rejected by the gate, none on a face or what moved)"
     assert result.failed == [(1009, "frame 1009  ·  frame.1009.png: read failed: truncated")]
+    old = _report(20, left_alone=[1004])  # a report of a laika_fx before it counted where the lines lay
+    del old["notes"]["seam_removal"]["lines_left_alone"]["1004"]["rejected_on_puppet"]
+    assert shot_result(_job(tmp_path / "s", tmp_path / "o", old)).left_alone[0][1] == "frame 1004  ·  1 line (1 rejected by the gate)"
     assert result.headline == "20 frames cleaned  ·  line left alone on 2  ·  1 failed"
     # no seam removal in the job: frames are "written", nothing about lines
     other = shot_result(_job(tmp_path / "s", tmp_path / "o", _report(3), plugins=[("deflicker", {})]))

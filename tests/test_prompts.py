@@ -118,7 +118,8 @@ def test_gate_policies_and_the_prompt():
     assert not kept.any() and left[20].any() and left[40].any() and counts["rejected_by_gate"] == 2
     # auto: the face finder sees no face, but the sure line is kept; the unsure one is not
     kept, left, counts = select_lines(prob, 0.98, 0.5, gate="auto", face=face)
-    assert kept[20].sum() == 50 and not kept[40].any() and counts == {"outside_prompt": 0, "rejected_by_gate": 1}
+    assert kept[20].sum() == 50 and not kept[40].any()
+    assert counts == {"outside_prompt": 0, "rejected_by_gate": 1, "rejected_on_puppet": 0}  # the line lies on the set
     face[35:45] = True  # on a face, the unsure line needs only the threshold
     kept, _, _ = select_lines(prob, 0.98, 0.5, gate="auto", face=face)
     assert kept[20].any() and kept[40].any()
@@ -130,7 +131,7 @@ def test_gate_policies_and_the_prompt():
     for gate in ("face", "auto", "off", "prompt"):
         kept, left, counts = select_lines(prob, 0.98, 0.5, gate=gate, face=np.zeros_like(face), puppet=puppet)
         assert kept[40].sum() == 50 and not kept[20].any() and left[20].sum() == 50, gate
-        assert counts == {"outside_prompt": 1, "rejected_by_gate": 0}
+        assert counts == {"outside_prompt": 1, "rejected_by_gate": 0, "rejected_on_puppet": 0}
     kept, _, counts = select_lines(prob, 0.98, 0.5, gate="prompt", face=None)  # no prompt on this frame
     assert not kept.any() and counts["outside_prompt"] == 2
 
@@ -146,6 +147,8 @@ def test_the_motion_prior_bar():
         assert kept[40].sum() == 50, gate
         kept, left, counts = select_lines(prob, 0.98, 0.5, gate=gate, face=face, moving=moving, moving_confident=0.995)
         assert not kept[40].any() and left[40].sum() == 50 and counts["rejected_by_gate"] >= 1, gate
+        # the rejected line moved with the puppet: counted apart from lines on the set
+        assert counts["rejected_on_puppet"] == 1, gate
         kept, _, _ = select_lines(prob, 0.98, 0.5, gate=gate, face=face, moving=moving, moving_confident=0.99)
         assert kept[40].sum() == 50, gate
     # auto: a sure line off the puppet still needs only `confident`; face: it is left alone
@@ -213,10 +216,15 @@ def test_the_prompt_brings_back_a_seam_the_gate_dropped(tmp_path: Path):
     report = json.loads((tmp_path / "auto" / "laika_fx_report.json").read_text())
     notes = report["notes"]["seam_removal"]
     assert notes["frames_with_lines_left_alone"] == [1001, 1002, 1003]
-    assert notes["lines_left_alone"]["1002"] == {"lines_left_alone": 1, "outside_prompt": 0, "rejected_by_gate": 1}
+    # the face finder does not see this head and nothing moved: the gate's line is not counted
+    # on the puppet (so nothing names these frames apart)
+    assert notes["lines_left_alone"]["1002"] == {"lines_left_alone": 1, "outside_prompt": 0, "rejected_by_gate": 1,
+                                                 "rejected_on_puppet": 0}  # fmt: skip
+    assert notes["frames_with_lines_left_on_puppet"] == []
     assert notes["frames_cleaned"] == []  # nothing painted out
     assert report["prompt"] is None
-    assert "left alone (not painted out) on 3 frames: 1001-1003 (3 rejected by the gate)" in res.stdout
+    assert ("left alone (not painted out) on 3 frames: 1001-1003 (3 rejected by the gate, none of them on a face or "
+            "what moved)") in res.stdout
 
     res = _batch(str(shot), str(tmp_path / "box"), "--save-masks", "--puppet-box", "150,60,350,260")
     assert res.returncode == 0, res.stderr

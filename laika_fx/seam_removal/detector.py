@@ -355,6 +355,7 @@ class SeamDetector:
             left_alone=upscale_mask(left, frame.shape[:2]) if left.any() else None,
             outside_prompt=counts["outside_prompt"],
             rejected_by_gate=counts["rejected_by_gate"],
+            rejected_on_puppet=counts["rejected_on_puppet"],
         )
 
 
@@ -370,12 +371,15 @@ class DetectedLines:
         them in where they are seams).
     outside_prompt : lines left alone because they lie outside the artist's prompt.
     rejected_by_gate : lines left alone by the gate (no prompt on this frame).
+    rejected_on_puppet : of those, the lines on a face or on what moved (where a missed seam
+        would be; the others lie on the set).
     """
 
     mask: np.ndarray
     left_alone: np.ndarray | None = None
     outside_prompt: int = 0
     rejected_by_gate: int = 0
+    rejected_on_puppet: int = 0
 
     @property
     def lines_left_alone(self) -> int:
@@ -482,13 +486,16 @@ def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0
     Returns
     -------
     kept, left_alone : (h, w) bool.
-    counts : ``{"outside_prompt": n, "rejected_by_gate": n}``, lines left alone and why.
+    counts : ``{"outside_prompt": n, "rejected_by_gate": n, "rejected_on_puppet": n}``, lines
+        left alone and why; ``rejected_on_puppet``: of those rejected by the gate, the lines at
+        least ``MIN_ON_FACE`` on a face the face finder sees or on what moved (``moving``) - where
+        a missed seam would be, so the report names their frames apart from lines on the set.
     """
     if gate not in GATES:
         raise ValueError(f"gate must be one of {', '.join(GATES)}, got {gate!r}")
     kept = np.zeros(prob.shape, bool)
     left = np.zeros(prob.shape, bool)
-    counts = {"outside_prompt": 0, "rejected_by_gate": 0}
+    counts = {"outside_prompt": 0, "rejected_by_gate": 0, "rejected_on_puppet": 0}
     weak = (prob > low).astype(np.uint8)
     bx, by, bw, bh = cv2.boundingRect(weak)
     if bw == 0:
@@ -500,6 +507,7 @@ def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0
     lines[0] = False
     lines &= stats[:, cv2.CC_STAT_AREA] >= min_area
     area = stats[:, cv2.CC_STAT_AREA]
+    on_puppet = None  # the gate's branch: lines on a face or on what moved
     if puppet is not None:
         inside = np.bincount(labels[puppet[box]], minlength=n) >= MIN_IN_PROMPT * area
         keep, reason = lines & inside, "outside_prompt"
@@ -508,7 +516,8 @@ def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0
     elif gate == "off" or face is None:
         keep, reason = lines, "rejected_by_gate"
     else:
-        keep = lines & (np.bincount(labels[face[box]], minlength=n) >= MIN_ON_FACE * area)
+        on_face = np.bincount(labels[face[box]], minlength=n) >= MIN_ON_FACE * area
+        keep = lines & on_face
         # on the puppet: on a face or what moved, together (a line half on each is on it)
         on_moving = (np.bincount(labels[(face | moving)[box]], minlength=n) >= MIN_ON_FACE * area
                      if moving is not None else np.zeros(n, bool))  # fmt: skip
@@ -528,8 +537,11 @@ def select_lines(prob: np.ndarray, high: float, low: float, *, min_area: int = 0
                 bar = min(moving_confident if on_moving[i] else 2.0, confident if gate == "auto" else 2.0)
                 keep[i] = bar <= 0.0 or (bar <= 1.0 and np.median(p[labels == i]) >= bar)
         reason = "rejected_by_gate"
+        on_puppet = on_face | on_moving
     dropped = lines & ~keep
     counts[reason] = int(dropped.sum())
+    if on_puppet is not None:
+        counts["rejected_on_puppet"] = int((dropped & on_puppet).sum())
     kept[box] = keep[labels]
     if dropped.any():
         left[box] = dropped[labels]

@@ -167,7 +167,7 @@ class SeamRemoval(Plugin):
                 ctx.masks["seam_rejected"] = lines.left_alone
             if lines.lines_left_alone:
                 note |= {"lines_left_alone": lines.lines_left_alone, "outside_prompt": lines.outside_prompt,
-                        "rejected_by_gate": lines.rejected_by_gate}  # fmt: skip
+                         "rejected_by_gate": lines.rejected_by_gate, "rejected_on_puppet": lines.rejected_on_puppet}  # fmt: skip
         if mask.any():  # a seam is painted out on this frame (the app's timeline marks it)
             note["cleaned"] = True
         if note:
@@ -181,16 +181,19 @@ class SeamRemoval(Plugin):
 
     @classmethod
     def summarize_notes(cls, notes: Mapping[int, Any]) -> dict:
-        """``{"frames_with_lines_left_alone": [...], "lines_left_alone": {frame: counts},
-        "frames_cleaned": [...], "shot_models": [{"path", "sha256", "precision", "frames"}],
-        "summary"}`` (cleaned: a seam was painted out; shot_models: the per-shot detectors
-        used, on how many frames)."""
+        """``{"frames_with_lines_left_alone": [...], "frames_with_lines_left_on_puppet": [...],
+        "lines_left_alone": {frame: counts}, "frames_cleaned": [...], "shot_models": [{"path",
+        "sha256", "precision", "frames"}], "summary"}`` (on_puppet: a line the gate left alone lay
+        on a face or on what moved, where a missed seam would be; cleaned: a seam was painted
+        out; shot_models: the per-shot detectors used, on how many frames)."""
         frames = sorted(n for n, v in notes.items() if v.get("lines_left_alone"))
+        on_puppet = [n for n in frames if notes[n].get("rejected_on_puppet")]
         cleaned = sorted(n for n, v in notes.items() if v.get("cleaned"))
         outside = sum(notes[n]["outside_prompt"] for n in frames)
         gated = sum(notes[n]["rejected_by_gate"] for n in frames)
-        why = ", ".join(t for t in (f"{outside} outside the prompt" if outside else "",
-                                    f"{gated} rejected by the gate" if gated else "") if t)  # fmt: skip
+        puppet = sum(notes[n].get("rejected_on_puppet", 0) for n in on_puppet)
+        gate_why = f"{gated} rejected by the gate, {puppet or 'none'} of them on a face or what moved" if gated else ""
+        why = ", ".join(t for t in (f"{outside} outside the prompt" if outside else "", gate_why) if t)
         models: dict[tuple, dict] = {}
         for v in notes.values():
             if isinstance(v.get("shot_model"), dict):
@@ -199,10 +202,13 @@ class SeamRemoval(Plugin):
                 row["frames"] += 1
         summary = [f"detected lines left alone (not painted out) on {len(frames)} frame"
                    f"{'s' if len(frames) != 1 else ''}: {format_frame_range(frames)} ({why})" if frames else ""]
+        summary += [f"lines on a face or what moved left alone (check these for seams) on {len(on_puppet)} frame"
+                    f"{'s' if len(on_puppet) != 1 else ''}: {format_frame_range(on_puppet)}" if on_puppet else ""]
         summary += [f"per-shot detector {m['path']} (sha256 {str(m['sha256'])[:12]}) on {m['frames']} frame"
                     f"{'s' if m['frames'] != 1 else ''}" for m in models.values()]  # fmt: skip
         return {
             "frames_with_lines_left_alone": frames,
+            "frames_with_lines_left_on_puppet": on_puppet,
             "lines_left_alone": {str(n): {k: v for k, v in notes[n].items() if k not in ("cleaned", "shot_model")}
                                  for n in frames},
             "frames_cleaned": cleaned,
