@@ -125,6 +125,8 @@ class ShotResult:
     seam_removal : whether the seam removal plugin was in the job.
     left_alone : ``[(frame, text)]``, the frames where a detected line was left alone (not
         painted out), with how many and why, from ``notes.seam_removal``.
+    on_puppet : the frames of ``left_alone`` where such a line lay on a face or on what moved
+        (where a missed seam would be); None for a report that does not count them.
     failed : ``[(frame, text)]``, the frames that were not written and why.
     error : why the whole job failed (None if it ran).
     """
@@ -141,6 +143,8 @@ class ShotResult:
         per_frame = notes.get("lines_left_alone", {}) if isinstance(notes, dict) else {}
         for frame in notes.get("frames_with_lines_left_alone", []) if isinstance(notes, dict) else []:
             self.left_alone.append((int(frame), _left_alone_text(int(frame), per_frame.get(str(frame)))))
+        puppet = notes.get("frames_with_lines_left_on_puppet") if isinstance(notes, dict) else None
+        self.on_puppet: set[int] | None = {int(f) for f in puppet} if isinstance(puppet, list) else None
         self.shapes = _shapes_text(job, report)
         self.failed: list[tuple[int, str]] = []
         for entry in report.get("frames_failed", []):
@@ -158,7 +162,9 @@ class ShotResult:
         verb = "cleaned" if self.seam_removal else "written"
         parts = [f"{self.cleaned} frame{'s' if self.cleaned != 1 else ''} {verb}"]
         if self.seam_removal:
-            parts.append(f"line left alone on {len(self.left_alone)}")
+            parts.append(f"line left alone on {len(self.left_alone)}" + (
+                f" ({len(self.on_puppet)} on a face or what moved)" if self.left_alone and self.on_puppet is not None
+                else ""))  # fmt: skip
         parts.append(f"{len(self.failed)} failed")
         tail = "  (cancelled)" if self.status == "cancelled" else ""
         return "  ·  ".join(parts) + tail
@@ -291,13 +297,18 @@ class ResultPanel(QWidget):
         colour = "#28dcff" if n else DIM
         self.left_alone_label.setText(f"<span style='color:{colour};font-size:16px;font-weight:600'>{n}</span> with a "
                                       f"line left alone" + (f" ({format_frame_range([f for f, _ in result.left_alone])})"
-                                                            if n else ""))  # fmt: skip
+                                                            if n else "")
+                                      + (f"; <b>{len(result.on_puppet)}</b> on a face or what moved"
+                                         if n and result.on_puppet is not None else ""))  # fmt: skip
         n_failed = len(result.failed)
         colour = ERROR if n_failed else DIM
         self.failed_label.setText(f"<span style='color:{colour};font-size:16px;font-weight:600'>{n_failed}</span> "
                                   "failed")  # fmt: skip
         for frame, text in result.left_alone:
-            item = QListWidgetItem(f"⚠ {text}")
+            # a warning where a missed seam could be (or where the report does not say); a dot
+            # for lines off any face and off what moved (set lines, as far as laika_fx can tell)
+            sure_set = result.on_puppet is not None and frame not in result.on_puppet
+            item = QListWidgetItem(f"{'·' if sure_set else '⚠'} {text}")
             item.setData(Qt.UserRole, frame)
             item.setToolTip(f"{text} left alone: click to look at the frame")
             self.left_alone_list.addItem(item)

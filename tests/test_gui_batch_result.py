@@ -25,6 +25,7 @@ def _report(written, left_alone=(), failed=()):
     """A report as run_batch writes it, with the seam_removal notes of ``left_alone``."""
     notes = {
         "frames_with_lines_left_alone": list(left_alone),
+        "frames_with_lines_left_on_puppet": [n for n in left_alone if n % 2],
         "lines_left_alone": {str(n): {"lines_left_alone": 2 if n % 2 else 1, "outside_prompt": 1 if n % 2 else 0,
                                       "rejected_by_gate": 1, "rejected_on_puppet": 1 if n % 2 else 0}
                              for n in left_alone},  # fmt: skip
@@ -62,7 +63,8 @@ def test_shot_result_reads_the_report(tmp_path):
     old = _report(20, left_alone=[1004])  # a report of a laika_fx before it counted where the lines lay
     del old["notes"]["seam_removal"]["lines_left_alone"]["1004"]["rejected_on_puppet"]
     assert shot_result(_job(tmp_path / "s", tmp_path / "o", old)).left_alone[0][1] == "frame 1004  ·  1 line (1 rejected by the gate)"
-    assert result.headline == "20 frames cleaned  ·  line left alone on 2  ·  1 failed"
+    assert result.headline == "20 frames cleaned  ·  line left alone on 2 (1 on a face or what moved)  ·  1 failed"
+    assert result.on_puppet == {1005}
     # no seam removal in the job: frames are "written", nothing about lines
     other = shot_result(_job(tmp_path / "s", tmp_path / "o", _report(3), plugins=[("deflicker", {})]))
     assert other.headline == "3 frames written  ·  0 failed"
@@ -83,7 +85,14 @@ def test_result_panel_lists_frames_and_emits_clicks(qtbot, tmp_path):
     assert panel.frames("left_alone") == [1003, 1007]
     assert panel.frames("failed") == [1010, 1011]
     assert "22</span> frames cleaned" in panel.cleaned_label.text()
-    assert "with a line left alone (1003,1007)" in panel.left_alone_label.text()
+    assert "with a line left alone (1003,1007); <b>2</b> on a face or what moved" in panel.left_alone_label.text()
+    # a warning where a missed seam could be, a dot where the lines lay off any face and motion
+    assert [panel.left_alone_list.item(i).text()[0] for i in range(2)] == ["⚠", "⚠"]
+    job = _job(tmp_path / "shot", tmp_path / "out", _report(22, left_alone=[1002, 1003]))
+    panel.show_job(job)
+    assert [panel.left_alone_list.item(i).text()[0] for i in range(2)] == ["·", "⚠"]
+    job = _job(tmp_path / "shot", tmp_path / "out", _report(22, left_alone=[1003, 1007], failed=[1010, 1011]))
+    panel.show_job(job)
     assert "2</span> failed" in panel.failed_label.text()
     # the stage timings are not what the artist sees first: behind "Details"
     assert not panel.details.isVisible() and "ms/frame" in panel.details.toPlainText()
