@@ -735,14 +735,10 @@ def test_calibrate_only_recalibrates_on_the_validation_sources(tmp_path):
     assert r.returncode == 0, r.stderr
     meta = json.loads((tmp_path / "seam_detector.json").read_text())
     shipped = json.loads((MODELS_DIR / "seam_detector.json").read_text())
-    # the shipped INT8 JSON is current. FP32's is not: recalibrated beside today's face finder
-    # (the shots weighing in the gating choice) it keeps the finder and the motion prior, but
-    # flagged more of the validation rows' seam-free frames than the earlier calibration, which
-    # the shipped FP32 keeps (its note says so)
-    assert meta["validation"]["int8"] == shipped["validation"]["int8"]
-    assert meta["runtime"]["int8"] == shipped["runtime"]["int8"]
-    assert "note" in shipped["validation"]["fp32"] and meta["runtime"]["fp32"]["face_gate"] is True
-    assert "moving_confident" in meta["runtime"]["fp32"]
+    # the shipped JSON is current, both precisions (FP32 took the line scorer in session 11,
+    # judged on pooled validation sets: docs/benchmarks.md)
+    assert meta["validation"] == shipped["validation"] and meta["int8_drop"] == shipped["int8_drop"]
+    assert meta["runtime"] == shipped["runtime"]
 
 
 def test_gating_choice_weighs_the_calibration_shots():
