@@ -64,7 +64,6 @@ from typing import Any
 
 import numpy as np
 
-from .blas import one_blas_thread
 from .encoder import start_png_encoder
 from .heap import configure_heap
 from .io import (
@@ -1329,12 +1328,6 @@ def run_batch(
     BatchError
         If the run cannot start (output folder is the input folder, no readable frame).
     """
-    with one_blas_thread():  # the solves' small products: no spinning BLAS server threads
-        return _run_batch(shot, output, plugins, options, progress=progress, cancel=cancel)
-
-
-def _run_batch(shot: Shot, output: str | os.PathLike, plugins: Sequence[Plugin], options: BatchOptions | None, *,
-               progress: Progress | None, cancel: threading.Event | None) -> dict:  # fmt: skip
     opts = options or BatchOptions()
     configure_heap()
     machine_platform()  # for the report, now: its `uname -p` child would share a large process's memory later

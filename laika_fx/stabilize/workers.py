@@ -23,7 +23,6 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from ..blas import set_blas_threads
 from ..heap import configure_heap, release_free_memory
 from .lifeline import child_context, die_with_parent, main_hidden
 from .solver import Alignment, CameraSolver
@@ -60,7 +59,6 @@ def _start(box: list[np.ndarray], kwargs: dict, learned: bool) -> None:
     die_with_parent()  # a killed batch takes its solver processes with it
     configure_heap()  # freed proxies are reused, not faulted in again (~0.3 s of CPU per 96 frames each)
     cv2.setNumThreads(1)
-    set_blas_threads(1)  # the solves' small products; no spinning server threads (laika_fx.blas)
     coarse = None
     if learned:
         from .coarse import installed_aligner
