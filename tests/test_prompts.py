@@ -136,6 +136,23 @@ def test_gate_policies_and_the_prompt():
     assert not kept.any() and counts["outside_prompt"] == 2
 
 
+def test_the_summary_names_frames_with_lines_on_the_puppet_and_says_nothing_it_did_not_count():
+    from laika_fx.seam_removal.plugin import SeamRemoval
+
+    def note(gate, puppet=None):
+        n = {"lines_left_alone": gate, "outside_prompt": 0, "rejected_by_gate": gate}
+        return n if puppet is None else {**n, "rejected_on_puppet": puppet}
+
+    out = SeamRemoval.summarize_notes({1001: note(2, 0), 1002: note(1, 1), 1003: {"cleaned": True}, 1004: note(1, 0)})
+    assert out["frames_with_lines_left_alone"] == [1001, 1002, 1004]
+    assert out["frames_with_lines_left_on_puppet"] == [1002]
+    assert "(4 rejected by the gate, 1 of them on a face or what moved)" in out["summary"]
+    assert "lines on a face or what moved left alone (check these for seams) on 1 frame: 1002" in out["summary"]
+    # a frame carried from a run that did not count them (--resume of an older report): no claim
+    out = SeamRemoval.summarize_notes({1001: note(2, 0), 1002: note(1)})
+    assert "(3 rejected by the gate)" in out["summary"] and out["frames_with_lines_left_on_puppet"] == []
+
+
 def test_the_motion_prior_bar():
     """A line on what moved against the set needs ``moving_confident`` (0: as on a face); a line
     half on the face and half on what moved is on the puppet."""

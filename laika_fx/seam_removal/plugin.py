@@ -192,7 +192,10 @@ class SeamRemoval(Plugin):
         outside = sum(notes[n]["outside_prompt"] for n in frames)
         gated = sum(notes[n]["rejected_by_gate"] for n in frames)
         puppet = sum(notes[n].get("rejected_on_puppet", 0) for n in on_puppet)
-        gate_why = f"{gated} rejected by the gate, {puppet or 'none'} of them on a face or what moved" if gated else ""
+        # notes carried from a run before the count (--resume) say nothing of where their lines lay
+        counted = all("rejected_on_puppet" in notes[n] for n in frames if notes[n]["rejected_by_gate"])
+        gate_why = (f"{gated} rejected by the gate" + (f", {puppet or 'none'} of them on a face or what moved"
+                                                        if counted else "")) if gated else ""  # fmt: skip
         why = ", ".join(t for t in (f"{outside} outside the prompt" if outside else "", gate_why) if t)
         models: dict[tuple, dict] = {}
         for v in notes.values():
