@@ -736,15 +736,10 @@ def test_calibrate_only_recalibrates_on_the_validation_sources(tmp_path):
     meta = json.loads((tmp_path / "seam_detector.json").read_text())
     shipped = json.loads((MODELS_DIR / "seam_detector.json").read_text())
     # the shipped JSON is current, both precisions (FP32 took the line scorer in session 11,
-    # judged on pooled validation sets: docs/benchmarks.md): what inference reads and the chosen
-    # option's figures. The options not chosen are recorded too, but their figures have not
-    # reproduced between runs (the face finder option's: INT8 in session 10, FP32 in session 11;
-    # cause not found), so only their presence is checked
-    assert meta["runtime"] == shipped["runtime"] and meta["int8_drop"] == shipped["int8_drop"]
-    for p in ("int8", "fp32"):
-        chosen, want = dict(meta["validation"][p]), dict(shipped["validation"][p])
-        assert set(chosen.pop("alternatives", {})) == set(want.pop("alternatives", {})), p
-        assert chosen == want, p
+    # judged on pooled validation sets: docs/benchmarks.md), the options not chosen included
+    # (the face finder option is the median rule, whatever the shipped JSON holds)
+    assert meta["validation"] == shipped["validation"] and meta["int8_drop"] == shipped["int8_drop"]
+    assert meta["runtime"] == shipped["runtime"]
 
 
 def test_gating_choice_weighs_the_calibration_shots():

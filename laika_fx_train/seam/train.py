@@ -351,6 +351,10 @@ def _detector_validation(out_dir: Path, world: str = "synthetic", sources_root: 
             def with_finder() -> SeamDetector:
                 gated = SeamDetector(model_xml=xml, precision=precision, face_gate=True, face_xml=face_xml, gate="auto")
                 gated.face_cut = face_cuts.get(precision, 0.5)  # the folder's own cut (not the shipped model's)
+                # the finder option is the median rule: not the line scorer the *shipped* JSON may hold
+                # (the detector reads the shipped runtime; with it this option's figures followed
+                # whatever was shipped: INT8's changed in session 10, FP32's in session 11)
+                gated.scorer = None
                 return gated
 
             dets[True] = det = with_finder()
