@@ -372,7 +372,8 @@ class DetectedLines:
     outside_prompt : lines left alone because they lie outside the artist's prompt.
     rejected_by_gate : lines left alone by the gate (no prompt on this frame).
     rejected_on_puppet : of those, the lines on a face or on what moved (where a missed seam
-        would be; the others lie on the set).
+        would be; the others lie off both: set lines, or a head neither the finder nor the
+        motion saw).
     """
 
     mask: np.ndarray
