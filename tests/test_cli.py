@@ -218,3 +218,56 @@ def test_memory_cap_option_reaches_the_run(tmp_path: Path):
     report = json.loads((tmp_path / "o" / "laika_fx_report.json").read_text())
     assert report["memory_cap"]["cap_mb"] == 1 and report["memory_cap"]["queue_frames"] == 2
     assert report["frame_cache"]["frames_kept"] == 0
+
+
+def test_bench_times_each_shipped_network_at_its_1080p_input():
+    """`laika-fx bench MODEL.xml` as the README shows it: each shipped network without
+    `--shape` is timed at the input it takes for a 1080p frame (a 1080x1920 RGB image fits none
+    of them: the detector's concat failed inside OpenVINO and the user saw an internal error)."""
+    from laika_fx.accelerators.bench import SHIPPED_1080P
+    from laika_fx.accelerators.runtime import model_path
+
+    models = [model_path(name, "int8") for name in SHIPPED_1080P]
+    res = run_cli("bench", *models, "--threads", "1", "--repeats", "1")
+    assert res.returncode == 0, res.stderr
+    rows = [line.split() for line in res.stdout.splitlines()[1:]]
+    assert [(Path(r[0]).name, r[1]) for r in rows] == [
+        (f"{name}_int8.xml", "x".join(map(str, shape))) for name, shape in SHIPPED_1080P.items()]
+    assert all(float(r[-1]) > 0 for r in rows)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--shape", "1x3x1080x1921"), "cannot be timed at that shape"),
+    (("--precision", "f64"), "--precision takes f32, bf16 or f16"),
+])  # fmt: skip
+def test_bench_refuses_what_a_model_cannot_take_in_one_line(args, message):
+    from laika_fx.accelerators.runtime import model_path
+
+    res = run_cli("bench", model_path("seam_detector", "int8"), "--repeats", "1", *args)
+    assert res.returncode == 2
+    assert message in res.stderr and "Traceback" not in res.stderr and "internal error" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_bench_names_a_missing_model():
+    res = run_cli("bench", "no_such_model.xml")
+    assert res.returncode == 2 and "model file not found: no_such_model.xml" in res.stderr
+
+
+def test_bench_default_shape_of_a_model_it_does_not_know(tmp_path: Path):
+    """Another model keeps its own static dimensions (open batch 1, open height and width
+    1080x1920); an open channel count must come from --shape."""
+    import shutil
+
+    from laika_fx.accelerators.bench import default_shape
+    from laika_fx.accelerators.runtime import model_path
+
+    for name, renamed in (("inpainter", "fill"), ("aligner", "pairs")):
+        src = model_path(name, "int8")
+        shutil.copy(src, tmp_path / f"{renamed}.xml")
+        shutil.copy(src.with_suffix(".bin"), tmp_path / f"{renamed}.bin")
+    assert default_shape(tmp_path / "fill.xml") == (1, 7, 1080, 1920)
+    with pytest.raises(ValueError, match="channel count is open"):
+        default_shape(tmp_path / "pairs.xml")
+    # a per-shot detector keeps the shipped name, so it gets the detector's 1080p input
+    assert default_shape(tmp_path / "seam_detector_int8.xml") == (1, 3, 544, 960)

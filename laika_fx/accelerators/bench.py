@@ -1,18 +1,57 @@
 """``laika-fx bench MODEL.xml``: time an IR on this CPU at a resolution and precision.
 
 Prints median ms per inference for the precisions asked for, with the hint set
-explicitly (the default on AVX-512 BF16 CPUs would silently be bf16).
+explicitly (the default on AVX-512 BF16 CPUs would silently be bf16). Without ``--shape``
+a shipped network gets the input it takes for a 1920x1080 frame, another model its own
+static dimensions (1x?x1080x1920 where they are open).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from .runtime import compile_model
+from .runtime import compile_model, core
+
+#: the input each shipped network gets for a 1920x1080 frame (the detector's working image,
+#: the face finder's, one inpainter tile, the aligner's pair): their inputs are dynamic, and
+#: a 1080x1920 RGB image fits none of them
+SHIPPED_1080P = {"seam_detector": (1, 3, 544, 960), "face_finder": (1, 3, 144, 240),
+                 "inpainter": (1, 7, 64, 320), "aligner": (1, 2, 128, 128)}  # fmt: skip
+FALLBACK_HW = (1080, 1920)
+
+
+def default_shape(xml: str | Path) -> tuple[int, ...]:
+    """The input shape ``laika-fx bench`` times ``xml`` at without ``--shape``: a shipped
+    network's 1080p input (by file name), else the model's own static dimensions with an open
+    batch as 1 and open height and width as 1080x1920. ValueError when the channel count is
+    open (``--shape`` must say it)."""
+    stem = Path(xml).stem
+    for name, shape in SHIPPED_1080P.items():
+        if stem == name or stem.startswith(name + "_"):
+            return shape
+    dims = core().read_model(str(xml)).inputs[0].get_partial_shape()
+    if dims.rank.is_dynamic or len(dims) != 4:
+        raise ValueError(f"{xml}: its input is not NCHW; give --shape")
+    n, c, h, w = (d.get_length() if d.is_static else None for d in dims)
+    if c is None:
+        raise ValueError(f"{xml}: its channel count is open; give --shape NxCxHxW")
+    return (n or 1, c, h or FALLBACK_HW[0], w or FALLBACK_HW[1])
+
+
+def _shape_arg(text: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(v) for v in text.lower().split("x"))
+    except ValueError:
+        shape = ()
+    if len(shape) != 4 or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"not a shape NxCxHxW: {text!r}")
+    return shape
 
 
 def time_model(xml: str, shape: tuple[int, ...], *, precision: str = "f32", threads: int | None = None,
@@ -30,12 +69,29 @@ def time_model(xml: str, shape: tuple[int, ...], *, precision: str = "f32", thre
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    shape = tuple(int(v) for v in args.shape.lower().split("x"))
-    print(f"{'model':<40} {'shape':<18} {'hint':<6} {'threads':>7} {'ms':>8}")
+    """Exit 0 when every model was timed; 2 (one line on stderr) when a model is missing or
+    does not take the shape."""
+    precisions = args.precision.split(",")
+    bad = [p for p in precisions if p not in ("f32", "bf16", "f16")]
+    if bad:
+        print(f"laika-fx: error: --precision takes f32, bf16 or f16, not {', '.join(bad)}", file=sys.stderr)
+        return 2
+    print(f"{'model':<40} {'shape':<18} {'hint':<6} {'threads':>7} {'ms':>8}", flush=True)
     for xml in args.models:
-        for precision in args.precision.split(","):
-            ms = time_model(xml, shape, precision=precision, threads=args.threads, repeats=args.repeats)
-            print(f"{xml:<40} {args.shape:<18} {precision:<6} {args.threads or 'all':>7} {ms:8.1f}")
+        if not Path(xml).is_file():
+            print(f"laika-fx: error: model file not found: {xml}", file=sys.stderr)
+            return 2
+        try:
+            shape = args.shape or default_shape(xml)
+            text = "x".join(map(str, shape))
+            for precision in precisions:
+                ms = time_model(xml, shape, precision=precision, threads=args.threads, repeats=args.repeats)
+                print(f"{xml:<40} {text:<18} {precision:<6} {args.threads or 'all':>7} {ms:8.1f}", flush=True)
+        except (ValueError, RuntimeError) as exc:  # OpenVINO: the shape does not fit the network
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            print(f"laika-fx: error: {xml} cannot be timed at that shape ({first}); give --shape NxCxHxW "
+                  "that the model takes", file=sys.stderr)  # fmt: skip
+            return 2
     return 0
 
 
@@ -43,8 +99,11 @@ def register_commands(sub) -> None:
     """Add ``bench`` to the ``laika-fx`` subparsers ``sub`` (entry point group ``laika_fx.commands``)."""
     b = sub.add_parser("bench", help="time OpenVINO IR models on this CPU")
     b.add_argument("models", nargs="+", help="IR .xml files")
-    b.add_argument("--shape", default="1x3x1080x1920", help="input shape NxCxHxW (default 1x3x1080x1920)")
+    b.add_argument("--shape", type=_shape_arg, default=None,
+                   help="input shape NxCxHxW (default: a shipped network's input for a 1080p frame, e.g. "
+                        "1x3x544x960 for the seam detector; another model's own static dimensions, 1x?x1080x1920 "
+                        "where they are open)")
     b.add_argument("--precision", default="f32", help="comma-separated hints: f32,bf16 (default f32)")
     b.add_argument("--threads", type=int, default=None, help="INFERENCE_NUM_THREADS (default: all)")
-    b.add_argument("--repeats", type=int, default=10)
+    b.add_argument("--repeats", type=int, default=10, help="timed inferences per model and hint (median)")
     b.set_defaults(func=cmd_bench)
