@@ -237,8 +237,8 @@ def test_bench_times_each_shipped_network_at_its_1080p_input():
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--shape", "1x3x1080x1921"), "cannot be timed at that shape"),
-    (("--precision", "f64"), "--precision takes f32, bf16 or f16"),
+    (("--shape", "1x3x1080x1921"), "cannot run at 1x3x1080x1921 with hint f32"),
+    (("--precision", "f64"), "--precision takes f32 and/or bf16"),
 ])  # fmt: skip
 def test_bench_refuses_what_a_model_cannot_take_in_one_line(args, message):
     from laika_fx.accelerators.runtime import model_path
