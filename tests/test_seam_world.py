@@ -159,7 +159,7 @@ def test_the_held_out_groove_seam_is_masked_and_its_clean_image_has_no_gap():
 
 
 def test_source_rows_on_a_foreign_source_and_none_without_sources(tmp_path):
-    from laika_fx_train.seam.evaluate import format_source_table, source_rows
+    from laika_fx_train.seam.evaluate import format_source_table, source_rows, source_scenes_of
 
     assert source_rows(root=tmp_path / "none") == {}
     assert "fetch-sources" in format_source_table({})
@@ -170,6 +170,37 @@ def test_source_rows_on_a_foreign_source_and_none_without_sources(tmp_path):
     assert set(rows["int8"]) == {"auto", "face", "off"}
     assert set(row) >= {"precision", "recall", "f1", "free_flagged_pct", "free_psnr"}
     assert "F-wesnoth-portraits" in format_source_table(rows)
+    # the default policy pooled by face size (every scene's face share lands in one bucket)
+    buckets = rows["by_face"]["int8"]["foreign"]
+    seamed = sum(bool(s.mask.any()) for s in source_scenes_of("F-wesnoth-portraits", 4, root=root))
+    assert sum(b["scenes"] for b in buckets.values()) == seamed
+    assert "by the face's share of the frame" in format_source_table(rows)
+
+
+def test_face_bucket_rows_pool_seamed_scenes_by_face_share():
+    from laika_fx_train.seam.data import Scene
+    from laika_fx_train.seam.evaluate import FACE_BUCKETS, face_bucket_rows, face_share
+
+    def scene(face_rows: int, seam: bool) -> Scene:
+        frame = np.zeros((100, 100, 3), np.float32)
+        mask = np.zeros((100, 100), np.uint8)
+        if seam:
+            mask[50, 10:90] = 255
+        face = np.zeros((100, 100), np.uint8)
+        face[:face_rows] = 255
+        return Scene(frame, frame, mask, True, face)
+
+    scenes = [scene(2, True), scene(2, True), scene(20, True), scene(100, True), scene(50, False)]
+    assert [face_share(s) for s in scenes] == [0.02, 0.02, 0.2, 1.0, 0.5]
+    hit = [s.mask > 0 for s in scenes]  # found exactly
+    miss = [np.zeros((100, 100), bool) for _ in scenes]
+    preds = [hit[0], miss[1], hit[2], miss[3], hit[4]]
+    rows = face_bucket_rows(scenes, preds)
+    lo, hi = (f"{a:g}-{b:g}" for a, b in (FACE_BUCKETS[0], FACE_BUCKETS[-1]))
+    assert set(rows) == {lo, "0.15-0.3", hi}  # no seamed scene in 0.05-0.15; the seam-free one counts nowhere
+    assert rows[lo]["scenes"] == 2 and rows[lo]["recall"] == 0.5 and rows[lo]["precision"] == 1.0
+    assert rows["0.15-0.3"]["f1"] == 1.0
+    assert rows[hi]["scenes"] == 1 and rows[hi]["recall"] == 0.0  # a face filling the frame is in the last bucket
 
 
 def test_training_on_the_wide_world_without_sources_is_one_line(tmp_path, capsys):

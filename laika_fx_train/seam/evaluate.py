@@ -698,8 +698,12 @@ def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8")
         auto_face = _calibrated_face_gate(precision, models_dir)
         rows = {gate: {} for gate in POLICIES}
         fill = Inpainter("learned", precision=precision, model_xml=_inpainter_xml(models_dir, precision))
+        auto_by_split: dict[str, tuple[list, list]] = {}  # the default policy's masks, by split
         for sid in ids:
             masks = [_policy_masks(det, s.frame, auto_face=auto_face) for s in scenes[sid]]
+            pooled = auto_by_split.setdefault(out["split"][sid], ([], []))
+            pooled[0].extend(scenes[sid])
+            pooled[1].extend(m["auto"] for m in masks)
             truth, has = [s.mask > 0 for s in scenes[sid]], [bool(s.mask.any()) for s in scenes[sid]]
             free_masks = [_policy_masks(det, (s.frame * 255 + 0.5).astype(np.uint8), dilation=2, auto_face=auto_face)
                           for s in free[sid]]  # fmt: skip
@@ -714,6 +718,8 @@ def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8")
                          free_frames_flagged=int(sum(f > 0 for f in flagged)))  # fmt: skip
                 rows[gate][sid] = r
         out[precision] = rows
+        out.setdefault("by_face", {})[precision] = {split: face_bucket_rows(sc, pr)
+                                                    for split, (sc, pr) in auto_by_split.items()}  # fmt: skip
     if inpaint:
         out["inpaint"] = {}
         for sid in ids:
@@ -724,6 +730,34 @@ def source_rows(*, splits=("foreign", "validation"), precisions=("fp32", "int8")
                 row[precision] = source_inpaint_quality(one, method="learned", model_xml=xml,
                                                         precision=precision)["sources"][sid]  # fmt: skip
             out["inpaint"][sid] = row
+    return out
+
+
+#: the face-share buckets of the rows by face size (share of the frame's pixels on a head's
+#: face, the scene's true face mask): where a face is small its seam is short and thin, and
+#: the validation scenes lose most of it there (docs/benchmarks.md, "Session 12")
+FACE_BUCKETS = ((0.0, 0.05), (0.05, 0.15), (0.15, 0.3), (0.3, 1.0))
+
+
+def face_share(scene) -> float:
+    """The share of ``scene``'s pixels on a face (its true face mask; 0 without one)."""
+    face = getattr(scene, "face", None)
+    return float((np.asarray(face) > 0).mean()) if face is not None else 0.0
+
+
+def face_bucket_rows(scenes, preds) -> dict:
+    """Detection P/R/F1 (3 px) of ``preds`` (one mask per scene) on the seamed ``scenes``,
+    pooled by :data:`FACE_BUCKETS` of :func:`face_share`: ``{"0-0.05": {..., "scenes": n}}``
+    (a bucket without a seamed scene is left out; the last bucket includes 1)."""
+    out = {}
+    shares = [face_share(sc) for sc in scenes]
+    for lo, hi in FACE_BUCKETS:
+        idx = [i for i, (sc, f) in enumerate(zip(scenes, shares, strict=True))
+               if sc.mask.any() and lo <= f and (f < hi or hi >= 1.0)]  # fmt: skip
+        if idx:
+            r = detection_metrics([preds[i] for i in idx], [scenes[i].mask > 0 for i in idx], [True] * len(idx))
+            out[f"{lo:g}-{hi:g}"] = {"precision": r["precision"], "recall": r["recall"], "f1": r["f1"],
+                                     "scenes": len(idx)}  # fmt: skip
     return out
 
 
@@ -767,6 +801,13 @@ def format_source_table(rows: dict) -> str:
                 lines.append(f"{'mean':<26}{split:<11}{label:<12}{_mean(r['precision'] for r in rs):>7}"
                              f"{_mean(r['recall'] for r in rs):>7}{_mean(r['f1'] for r in rs):>7}"
                              f"{_mean(r['free_flagged_pct'] for r in rs):>9}{_mean(r['free_psnr'] for r in rs):>9}")  # fmt: skip
+        for prec in precs:
+            buckets = rows.get("by_face", {}).get(prec, {}).get(split)
+            if buckets:
+                lines += ["", f"{split}, {prec} auto, pooled over the sources by the face's share of the frame "
+                              "(seamed scenes)", f"{'face share':<26}{'scenes':>7}{'P':>7}{'R':>7}{'F1':>7}"]  # fmt: skip
+                lines += [f"{b:<26}{r['scenes']:>7}{r['precision']:>7}{r['recall']:>7}{r['f1']:>7}"
+                          for b, r in buckets.items()]  # fmt: skip
         if "inpaint" in rows:
             lines += ["", f"{split}: inpainting with the true mask, PSNR in the seam band (dB); fill flicker on a "
                           "static head of the source (x the clean frames')",
