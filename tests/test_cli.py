@@ -249,6 +249,14 @@ def test_bench_refuses_what_a_model_cannot_take_in_one_line(args, message):
     assert len(res.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("option", ["--repeats", "--threads"])
+def test_bench_counts_must_be_positive(option):
+    from laika_fx.accelerators.runtime import model_path
+
+    res = run_cli("bench", model_path("face_finder", "int8"), option, "0")
+    assert res.returncode == 2 and "not a positive whole number" in res.stderr and "Traceback" not in res.stderr
+
+
 def test_bench_names_a_missing_model():
     res = run_cli("bench", "no_such_model.xml")
     assert res.returncode == 2 and "model file not found: no_such_model.xml" in res.stderr

@@ -68,6 +68,16 @@ def time_model(xml: str, shape: tuple[int, ...], *, precision: str = "f32", thre
     return statistics.median(times)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return value
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -112,6 +122,6 @@ def register_commands(sub) -> None:
                         "1x3x544x960 for the seam detector; another model's own static dimensions, 1x?x1080x1920 "
                         "where they are open)")
     b.add_argument("--precision", default="f32", help="comma-separated hints: f32,bf16 (default f32)")
-    b.add_argument("--threads", type=int, default=None, help="INFERENCE_NUM_THREADS (default: all)")
-    b.add_argument("--repeats", type=int, default=10, help="timed inferences per model and hint (median)")
+    b.add_argument("--threads", type=_positive, default=None, help="INFERENCE_NUM_THREADS (default: all)")
+    b.add_argument("--repeats", type=_positive, default=10, help="timed inferences per model and hint (median)")
     b.set_defaults(func=cmd_bench)
