@@ -242,16 +242,10 @@ def run_batch(shot: Path, out: Path, names: list[str], env: dict, args: list[str
 
 def network_precisions(reps: int) -> dict:
     """Median ms per inference of each network, INT8 vs FP32, at its 1080p input shape."""
+    from laika_fx.accelerators.bench import shipped_1080p_shapes
     from laika_fx.accelerators.runtime import compile_model, model_path
-    from laika_fx.seam_removal.face import FaceFinder
 
-    fh, fw = FaceFinder.input_size((544, 960))
-    shapes = {
-        "seam_detector": (1, 3, 544, 960),  # the 1080p frame at working scale (540 rows, padded)
-        "face_finder": (1, 3, fh + (-fh) % 16, fw + (-fw) % 16),
-        "inpainter": (1, 7, 64, 320),  # one tile
-        "aligner": (1, 2, 128, 128),
-    }
+    shapes = shipped_1080p_shapes()
     rng = np.random.default_rng(0)
     out = {}
     for name, shape in shapes.items():

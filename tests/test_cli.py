@@ -224,16 +224,35 @@ def test_bench_times_each_shipped_network_at_its_1080p_input():
     """`laika-fx bench MODEL.xml` as the README shows it: each shipped network without
     `--shape` is timed at the input it takes for a 1080p frame (a 1080x1920 RGB image fits none
     of them: the detector's concat failed inside OpenVINO and the user saw an internal error)."""
-    from laika_fx.accelerators.bench import SHIPPED_1080P
+    from laika_fx.accelerators.bench import shipped_1080p_shapes
     from laika_fx.accelerators.runtime import model_path
 
-    models = [model_path(name, "int8") for name in SHIPPED_1080P]
+    shapes = shipped_1080p_shapes()
+    models = [model_path(name, "int8") for name in shapes]
     res = run_cli("bench", *models, "--threads", "1", "--repeats", "1")
     assert res.returncode == 0, res.stderr
     rows = [line.split() for line in res.stdout.splitlines()[1:]]
     assert [(Path(r[0]).name, r[1]) for r in rows] == [
-        (f"{name}_int8.xml", "x".join(map(str, shape))) for name, shape in SHIPPED_1080P.items()]
+        (f"{name}_int8.xml", "x".join(map(str, shape))) for name, shape in shapes.items()]
     assert all(float(r[-1]) > 0 for r in rows)
+
+
+def test_bench_shapes_are_what_the_seam_networks_run_at_on_a_1080p_frame():
+    """The detector's and face finder's bench shapes are the inputs their inference compiles
+    for a 1920x1080 frame (through the inference path, not the shape helpers)."""
+    from laika_fx.accelerators import runtime
+    from laika_fx.accelerators.bench import shipped_1080p_shapes
+    from laika_fx.seam_removal.detector import SeamDetector
+
+    shapes = shipped_1080p_shapes()
+    assert shapes["seam_detector"] == (1, 3, 544, 960) and shapes["inpainter"] == (1, 7, 64, 320)
+    det = SeamDetector()
+    frame = np.zeros((1080, 1920, 3), np.uint8)
+    det.probability(frame)
+    det.face_maps(frame)
+    compiled = {(Path(key[0]).name, key[3][0]) for key in runtime._cache if key[3]}
+    assert ("seam_detector_int8.xml", shapes["seam_detector"]) in compiled
+    assert ("face_finder_int8.xml", shapes["face_finder"]) in compiled
 
 
 @pytest.mark.parametrize("args, message", [

@@ -18,12 +18,23 @@ import numpy as np
 
 from .runtime import compile_model, core
 
-#: the input each shipped network gets for a 1920x1080 frame (the detector's working image,
-#: the face finder's, one inpainter tile, the aligner's pair): their inputs are dynamic, and
-#: a 1080x1920 RGB image fits none of them
-SHIPPED_1080P = {"seam_detector": (1, 3, 544, 960), "face_finder": (1, 3, 144, 240),
-                 "inpainter": (1, 7, 64, 320), "aligner": (1, 2, 128, 128)}  # fmt: skip
 FALLBACK_HW = (1080, 1920)
+
+
+def shipped_1080p_shapes() -> dict[str, tuple[int, ...]]:
+    """The input each shipped network gets for a 1920x1080 frame, as the runtime derives it:
+    the detector's padded working image, the face finder's (from that working image), one
+    smallest inpainter tile, the aligner's pair. Their inputs are dynamic, and a 1080x1920
+    RGB image fits none of them."""
+    from ..seam_removal.detector import SeamDetector
+    from ..seam_removal.face import FaceFinder
+    from ..seam_removal.inpaint import TILE_H, TILE_W
+    from ..stabilize.coarse import PAIR_SIZE
+
+    frame = FALLBACK_HW
+    return {"seam_detector": (1, 3, *SeamDetector.input_size(frame)),
+            "face_finder": (1, 3, *FaceFinder.padded_input_size(SeamDetector.working_size(frame))),
+            "inpainter": (1, 7, TILE_H, TILE_W), "aligner": (1, 2, PAIR_SIZE, PAIR_SIZE)}  # fmt: skip
 
 
 def default_shape(xml: str | Path) -> tuple[int, ...]:
@@ -32,7 +43,7 @@ def default_shape(xml: str | Path) -> tuple[int, ...]:
     batch as 1 and open height and width as 1080x1920. ValueError when the channel count is
     open (``--shape`` must say it)."""
     stem = Path(xml).stem
-    for name, shape in SHIPPED_1080P.items():
+    for name, shape in shipped_1080p_shapes().items():
         if stem == name or stem.startswith(name + "_"):
             return shape
     dims = core().read_model(str(xml)).inputs[0].get_partial_shape()

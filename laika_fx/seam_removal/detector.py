@@ -220,16 +220,29 @@ class SeamDetector:
     def warm(self, shape: tuple[int, ...]) -> None:
         """Compile the networks frames of ``shape`` need (the detector at the working size,
         the face finder); no inference. Frames tiled at working scale compile per tile."""
-        s = self.working_scale(shape)
-        h, w = (max(1, round(shape[0] * s)), max(1, round(shape[1] * s))) if s < 1.0 else shape[:2]
-        if h * w <= MAX_WORKING_PIXELS:
-            self._net(h + (-h) % _ALIGN, w + (-w) % _ALIGN)
+        size = self.input_size(shape)
+        if size is not None:
+            self._net(*size)
         if self.face_finder is not None:
-            self.face_finder.warm((h, w))
+            self.face_finder.warm(self.working_size(shape))
 
     @staticmethod
     def working_scale(shape: tuple[int, ...]) -> float:
         return min(1.0, WORKING_HEIGHT / min(shape[0], shape[1]))
+
+    @staticmethod
+    def working_size(shape: tuple[int, ...]) -> tuple[int, int]:
+        """``(h, w)`` of a frame of ``shape`` at working scale (:meth:`working_rgb`'s size)."""
+        s = SeamDetector.working_scale(shape)
+        return (max(1, round(shape[0] * s)), max(1, round(shape[1] * s))) if s < 1.0 else tuple(shape[:2])
+
+    @staticmethod
+    def input_size(shape: tuple[int, ...]) -> tuple[int, int] | None:
+        """``(H, W)`` of the network's input for a frame of ``shape``: the working size padded
+        to the net's alignment; None when the working image is tiled (beyond
+        ``MAX_WORKING_PIXELS``)."""
+        h, w = SeamDetector.working_size(shape)
+        return (h + (-h) % _ALIGN, w + (-w) % _ALIGN) if h * w <= MAX_WORKING_PIXELS else None
 
     @staticmethod
     def working_rgb(frame: np.ndarray, *, scale: float | None = None) -> np.ndarray:

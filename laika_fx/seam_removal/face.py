@@ -75,8 +75,14 @@ class FaceFinder:
 
     def warm(self, shape: tuple[int, ...]) -> None:
         """Compile the network for images of ``shape`` (``(H, W[, 3])``); no inference."""
-        h, w = self.input_size(shape)
-        self._net(h + (-h) % _ALIGN, w + (-w) % _ALIGN)
+        self._net(*self.padded_input_size(shape))
+
+    @staticmethod
+    def padded_input_size(shape: tuple[int, ...]) -> tuple[int, int]:
+        """The network's input ``(H, W)`` for images of ``shape``: :meth:`input_size` padded
+        to the net's alignment."""
+        h, w = FaceFinder.input_size(shape)
+        return h + (-h) % _ALIGN, w + (-w) % _ALIGN
 
     def probability(self, rgb: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
         """Face probability of ``rgb`` ``(H, W, 3)`` float32 in [0, 1], as ``(h, w)`` float32.
