@@ -740,9 +740,8 @@ FACE_BUCKETS = ((0.0, 0.05), (0.05, 0.15), (0.15, 0.3), (0.3, 1.0))
 
 
 def face_share(scene) -> float:
-    """The share of ``scene``'s pixels on a face (its true face mask; 0 without one)."""
-    face = getattr(scene, "face", None)
-    return float((np.asarray(face) > 0).mean()) if face is not None else 0.0
+    """The share of ``scene``'s pixels on a face (its true face mask)."""
+    return float((scene.face > 0).mean())
 
 
 def face_bucket_rows(scenes, preds) -> dict:
