@@ -109,8 +109,8 @@ def _train(args: argparse.Namespace) -> int:
                                     pos_weight=args.pos_weight,
                                     qat_minutes=qat_minutes, p_lines=args.p_lines, p_paint=args.p_paint,
                                     init_from=Path(args.init_from) if args.init_from else None,
-                                    world=args.world,
-                                    sources_root=_sources_arg(args))  # fmt: skip
+                                    world=args.world, sources_root=_sources_arg(args),
+                                    **({"widths": args.widths[:4], "context": args.widths[4]} if args.widths else {}))  # fmt: skip
     else:
         if args.world == "wide" and not _has_sources(args, "train"):
             return 2
@@ -121,6 +121,17 @@ def _train(args: argparse.Namespace) -> int:
                                      ship_if_better=args.ship_if_better)  # fmt: skip
     print(json.dumps(meta, indent=2))
     return 0
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    """``--widths``: four or five positive channel counts; the fifth (the 1/32 level) 64 if not given."""
+    try:
+        vals = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        vals = ()
+    if len(vals) not in (4, 5) or min(vals) < 1:
+        raise argparse.ArgumentTypeError(f"expected 4 or 5 positive integers like 16,24,48,96,128, got {text!r}")
+    return vals if len(vals) == 5 else (*vals, 64)
 
 
 def _sources_arg(args: argparse.Namespace) -> Path | None:
@@ -414,6 +425,10 @@ def _register_seam(train, eval_) -> None:
                                 "1/32 context level) or from an FP32 IR of this net (e.g. the shipped "
                                 "laika_fx/models/seam_detector_fp32.xml); ignored when the run folder has a "
                                 "checkpoint to resume")
+            t.add_argument("--widths", metavar="C1,C2,C3,C4[,CONTEXT]", type=_widths,
+                           help="the net's channels per level (1/2 ... 1/16, and the 1/32 context level; default "
+                                "those of --init-from, else 16,24,32,48,64); wider than --init-from, the net "
+                                "starts computing exactly what it did, with room to learn more")
         if name == "face-finder":
             t.add_argument("--world", choices=("wide", "synthetic"), default="synthetic",
                            help="training scenes: synthetic = the procedural puppet on the 16 bundled photographs "

@@ -167,6 +167,18 @@ def ir_convolutions(xml_path: str | os.PathLike) -> list[dict]:
     return out
 
 
+def seam_net_of_ir(xml_path: str | os.PathLike) -> Any:
+    """An untrained :class:`~laika_fx_train.seam.nets.SeamNet` of the widths of the FP32 IR
+    ``xml_path`` (read off its convolutions' output channels in execution order: the
+    encoder's stride-2 convolutions come first), for :func:`load_ir_weights` to fill."""
+    from .seam.nets import SeamNet
+
+    outs = [int(c["weight"].shape[0]) for c in ir_convolutions(xml_path)]
+    if len(outs) not in (12, 16):
+        raise ValueError(f"{Path(xml_path).name}: {len(outs)} convolutions, not a seam detector's 12 or 16")
+    return SeamNet((outs[0], outs[2], outs[4], outs[6]), outs[8] if len(outs) == 16 else 0)
+
+
 def load_ir_weights(module: Any, xml_path: str | os.PathLike, *, size: int = 64) -> Any:
     """Fill ``module`` (one of our conv nets) with the constants of an FP32 IR of the same
     architecture, so a shipped model can be trained further without a torch checkpoint.

@@ -49,6 +49,27 @@ def test_the_shipped_fp32_irs_load_into_our_torch_nets_and_compute_the_same(name
     assert float(np.abs(ours - ref).max()) <= 1e-4  # measured 1e-7 to 2e-5 (outputs up to ~40)
 
 
+def test_a_seam_detector_of_any_widths_is_rebuilt_from_its_ir(tmp_path):
+    torch = pytest.importorskip("torch")
+    import openvino as ov
+
+    from laika_fx_train.seam.nets import SeamNet
+    from laika_fx_train.ship import load_ir_weights, seam_net_of_ir
+
+    assert seam_net_of_ir(MODELS_DIR / "seam_detector_fp32.xml").arch == {"widths": (16, 24, 32, 48), "context": 64}
+    torch.manual_seed(0)
+    net = SeamNet((16, 24, 40, 56), 80).eval()
+    x = torch.rand(1, 3, 64, 64)
+    xml = tmp_path / "wide.xml"
+    ov.save_model(ov.convert_model(net, example_input=x), str(xml), compress_to_fp16=False)
+    again = load_ir_weights(seam_net_of_ir(xml), xml)
+    assert again.arch == net.arch
+    with torch.no_grad():
+        assert float((again(x) - net(x)).abs().max()) <= 1e-5
+    with pytest.raises(ValueError, match="convolutions"):
+        seam_net_of_ir(MODELS_DIR / "face_finder_fp32.xml")  # 13 convolutions
+
+
 def test_the_loader_refuses_what_does_not_fit_strictly(tmp_path):
     pytest.importorskip("torch")
     from torch import nn

@@ -161,6 +161,38 @@ def test_five_level_detector_starts_as_the_four_level_one():
         new.load_four_level({"stem.0.weight": torch.zeros(1)})
 
 
+def test_a_widened_detector_computes_what_the_narrow_one_did_and_its_new_channels_learn():
+    torch = pytest.importorskip("torch")
+    from laika_fx_train.seam.nets import SeamNet
+
+    torch.manual_seed(1)
+    narrow = SeamNet()
+    for p in narrow.parameters():  # non-trivial weights, biases included
+        p.data.normal_(0, 0.3)
+    wide = narrow.widened((16, 32, 48, 96), 128)
+    assert wide.arch == {"widths": (16, 32, 48, 96), "context": 128}
+    assert SeamNet.like(wide.state_dict()).arch == wide.arch  # a checkpoint's architecture, read back
+    assert SeamNet.like(SeamNet(context=0).state_dict()).arch == {"widths": (16, 24, 32, 48), "context": 0}
+    x = torch.rand(2, 3, 64, 96)
+    with torch.no_grad():
+        same = float((narrow(x) - wide(x)).abs().max())
+    assert same <= 1e-4 * float(narrow(x).abs().max().detach())
+    # the new channels are not dead: one step moves the output
+    before = {k: v.clone() for k, v in wide.state_dict().items()}
+    opt = torch.optim.SGD(wide.parameters(), lr=1e-2)
+    y = (torch.rand(2, 1, 64, 96) > 0.9).float()
+    for _ in range(2):
+        opt.zero_grad()
+        torch.nn.functional.binary_cross_entropy_with_logits(wide(x), y).backward()
+        opt.step()
+    w = wide.state_dict()
+    assert not torch.equal(before["up3.0.weight"][:, 48:96], w["up3.0.weight"][:, 48:96])  # reads new channels now
+    with pytest.raises(ValueError, match="widen"):
+        narrow.widened((16, 24, 32, 40), 64)  # narrower
+    with pytest.raises(ValueError, match="five-level"):
+        SeamNet(context=0).widened((16, 24, 32, 48), 64)
+
+
 def test_whole_training_scenes_keep_the_context():
     frames, masks = sdata.detector_scenes(6, seed=5, hw=(160, 192))
     assert frames.shape == (6, 160, 192, 3) and frames.dtype == np.uint8 and masks.shape == (6, 160, 192)

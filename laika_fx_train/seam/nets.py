@@ -107,6 +107,65 @@ class SeamNet(nn.Module):
                 conv.weight[j, self.context + j, 1, 1] = 1.0
 
 
+    @property
+    def arch(self) -> dict:
+        """``{"widths": (c1, c2, c3, c4), "context": c}``: what ``SeamNet(**arch)`` rebuilds."""
+        return {"widths": tuple(int(m[0][0].out_channels) for m in (self.stem, self.down2, self.down3, self.down4)),
+                "context": int(self.context)}  # fmt: skip
+
+    @classmethod
+    def like(cls, state: dict) -> SeamNet:
+        """An untrained net of the architecture of ``state`` (a state dict of any SeamNet,
+        or of NNCF's quantization-aware copy of one): the widths read off its weights."""
+        widths = tuple(int(state[f"{k}.0.0.weight"].shape[0]) for k in ("stem", "down2", "down3", "down4"))
+        context = int(state["down5.0.0.weight"].shape[0]) if "down5.0.0.weight" in state else 0
+        return cls(widths, context)  # type: ignore[arg-type]
+
+    def widened(self, widths: tuple[int, int, int, int], context: int) -> SeamNet:
+        """A wider net that computes exactly what this one does (to float rounding).
+
+        Every convolution keeps its weights for the channels it had; a new output channel
+        gets the default random weights, and every weight *reading* a new channel is zero,
+        so the new channels change nothing until training gives them a use (the next
+        layer's zero weights get gradients at once). The concatenations of the decoder
+        keep their order (upsampled deeper features, then the skip), so the old input
+        channels of those convolutions are mapped to their new places. ``context`` must
+        be > 0 when this net has a 1/32 level; no width may shrink.
+        """
+        old = self.arch
+        if any(n < o for n, o in zip(widths, old["widths"], strict=True)) or context < old["context"] or \
+                (old["context"] and not context):  # fmt: skip
+            raise ValueError(f"can only widen {old}, not to widths {widths} context {context}")
+        if not old["context"]:
+            raise ValueError("widen a five-level net (load_four_level first)")
+        new = SeamNet(widths, context)
+        c1, c2, c3, c4 = old["widths"]
+        n1, n2, n3, n4 = widths
+        # each convolution: (module path, old input channel blocks as (old start, size, new start))
+        same = lambda c: [(0, c, 0)]  # noqa: E731
+        plan = {
+            "stem.0.0": same(3), "stem.1.0": same(c1), "down2.0.0": same(c1), "down2.1.0": same(c2),
+            "down3.0.0": same(c2), "down3.1.0": same(c3), "down4.0.0": same(c3), "down4.1.0": same(c4),
+            "down5.0.0": same(c4), "down5.1.0": same(old["context"]), "down5.2": same(old["context"]),
+            "up4.0": [(0, old["context"], 0), (old["context"], c4, context)],
+            "up3.0": [(0, c4, 0), (c4, c3, n4)], "up2.0": [(0, c3, 0), (c3, c2, n3)],
+            "up1.0": [(0, c2, 0), (c2, c1, n2)], "head": same(c1),
+        }  # fmt: skip
+        mods_old, mods_new = dict(self.named_modules()), dict(new.named_modules())
+        with torch.no_grad():
+            for name, blocks in plan.items():
+                a, b = mods_old[name], mods_new[name]
+                # a new output channel reads every input with default random weights; an old
+                # one reads exactly its old inputs, and nothing of the new ones
+                w = b.weight
+                w[:] = 0.0
+                w[a.out_channels :] = nn.Conv2d(b.in_channels, b.out_channels, b.kernel_size).weight[a.out_channels :]
+                for o0, size, n0 in blocks:
+                    w[: a.out_channels, n0 : n0 + size] = a.weight[:, o0 : o0 + size]
+                b.bias[: a.out_channels] = a.bias
+        return new
+
+
 class FaceNet(nn.Module):
     """Face finder. ``(B, 3, H, W)`` RGB in [0, 1] -> ``(B, 1, H/2, W/2)`` face logits.
 

@@ -57,6 +57,8 @@ def train_detector(
     init_from: Path | None = None,
     world: str = "wide",
     sources_root: Path | None = None,
+    widths: tuple[int, int, int, int] | None = None,
+    context: int = 64,
 ) -> dict:
     """Train the seam detector and ship FP32 + INT8 IRs; return the validation metrics.
 
@@ -75,7 +77,10 @@ def train_detector(
     the FP32 training, quantization-aware training with NNCF for that long, and the INT8
     IR comes from it (every convolution INT8); 0: post-training quantization with the
     stem and head kept FP32. ``p_paint``: share of the wide world's heads made to look
-    painted or drawn (``world.paint_style``; half that share of the sets).
+    painted or drawn (``world.paint_style``; half that share of the sets). ``widths`` /
+    ``context``: the :class:`SeamNet`'s channels (default: those of ``init_from``, else the
+    shipped ``(16, 24, 32, 48)`` / 64); wider than ``init_from``, the net starts as
+    :meth:`SeamNet.widened` of it, computing what it did.
 
     ``world``: ``wide`` (default) builds the scenes from the ``train`` package sources
     (:mod:`.world`, fetched under ``sources_root``; uint16 frames, chunks of 400) and the
@@ -132,15 +137,23 @@ def train_detector(
         x = (x * float(rng.uniform(0.8, 1.2))).clamp(0, 1)
         return _dice_bce(net(x), y, pos_weight=pos_weight)
 
-    net = SeamNet()
-    if init_from is not None and not (run_dir / "checkpoint.pt").exists():
-        if Path(init_from).suffix == ".xml":  # a shipped FP32 IR of this net
-            from ..ship import load_ir_weights
+    if (run_dir / "checkpoint.pt").exists():  # resumed: the architecture the checkpoint has
+        net = SeamNet.like(torch.load(run_dir / "checkpoint.pt")["model"])
+    elif init_from is not None:
+        if Path(init_from).suffix == ".xml":  # a shipped FP32 IR of this net, at its own widths
+            from ..ship import load_ir_weights, seam_net_of_ir
 
-            load_ir_weights(net, init_from)
+            net = load_ir_weights(seam_net_of_ir(init_from), init_from)
         else:
+            net = SeamNet()
             net.load_four_level(torch.load(init_from)["model"])
-        log_record(run_dir, {"event": "init", "from": str(init_from)})
+        if widths is not None and (tuple(widths), context) != (net.arch["widths"], net.arch["context"]):
+            net = net.widened(tuple(widths), context)  # computes what init_from did, more room to learn
+        log_record(run_dir, {"event": "init", "from": str(init_from), **net.arch})
+    else:
+        net = SeamNet(**({} if widths is None else {"widths": tuple(widths), "context": context}))
+    log_record(run_dir, {"event": "architecture", **net.arch,
+                         "parameters": sum(p.numel() for p in net.parameters())})  # fmt: skip
     net = fit(net, loss_fn, run_dir=run_dir, minutes=minutes, lr=lr, weight_decay=1e-4, seed=seed,
                metric="loss", started=t0)  # fmt: skip
     qat = _qat_phase(net, _calibration(frames, seed + 2, scale=float(unit), channels_last=True), loss_fn,
@@ -287,8 +300,8 @@ def qat_float_weights(qat):
     weights, exported before, scored 0.05 F1 apart from INT8 at the same thresholds)."""
     from .nets import SeamNet
 
-    plain = SeamNet()
     state = qat.state_dict()
+    plain = SeamNet.like(state)
     plain.load_state_dict({k: state[k] for k in plain.state_dict()}, strict=True)
     return plain.eval()
 
