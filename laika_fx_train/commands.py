@@ -110,6 +110,7 @@ def _train(args: argparse.Namespace) -> int:
                                     qat_minutes=qat_minutes, p_lines=args.p_lines, p_paint=args.p_paint,
                                     init_from=Path(args.init_from) if args.init_from else None,
                                     world=args.world, sources_root=_sources_arg(args),
+                                    long_wires=args.long_wires,
                                     **({"widths": args.widths[:4], "context": args.widths[4]} if args.widths else {}))  # fmt: skip
     else:
         if args.world == "wide" and not _has_sources(args, "train"):
@@ -429,6 +430,9 @@ def _register_seam(train, eval_) -> None:
                            help="the net's channels per level (1/2 ... 1/16, and the 1/32 context level; default "
                                 "those of --init-from, else 16,24,32,48,64); wider than --init-from, the net "
                                 "starts computing exactly what it did, with room to learn more")
+            t.add_argument("--long-wires", action="store_true",
+                           help="the wires of --p-lines cross the whole training window (default: any length; "
+                                "a short dark one drawn over a face looks like a thin seam but is labelled none)")
         if name == "face-finder":
             t.add_argument("--world", choices=("wide", "synthetic"), default="synthetic",
                            help="training scenes: synthetic = the procedural puppet on the 16 bundled photographs "

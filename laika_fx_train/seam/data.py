@@ -134,11 +134,13 @@ LINE_KINDS = (0, 1)  # plank gaps and wires: the negatives the detector confused
 
 
 def add_distractors(img: np.ndarray, rng: np.random.Generator, *, count: int | None = None,
-                    kinds: tuple[int, ...] = (0, 1, 2, 3, 4, 5)) -> None:  # fmt: skip
+                    kinds: tuple[int, ...] = (0, 1, 2, 3, 4, 5), long_wires: bool = False) -> None:  # fmt: skip
     """Draw natural thin lines that are *not* seams into ``img`` (in place).
 
     ``kinds``: 0 plank gap, 1 wire / hair strand, 2 text, 3 table edge, 4 wrinkles,
-    5 stripes.
+    5 stripes. ``long_wires``: a wire crosses the whole image (drawn over a finished
+    scene, a short dark curve may lie wholly on a face, where it is what a thin seam
+    looks like: a label the detector cannot learn).
     """
     h, w = img.shape[:2]
     n = rng.integers(1, 6) if count is None else count
@@ -163,6 +165,10 @@ def add_distractors(img: np.ndarray, rng: np.random.Generator, *, count: int | N
             bend = rng.normal(0, 0.3)
             dirv = np.array([math.cos(ang), math.sin(ang)])
             nrm = np.array([-dirv[1], dirv[0]])
+            if long_wires:  # centred in the image, both ends well outside it (gently bent)
+                length = 2.5 * math.hypot(h, w)
+                p0 = p0 - 0.5 * length * dirv
+                bend = float(np.clip(bend, -0.3, 0.3))
             pts = p0 + t * length * dirv + (t * (1 - t)) * bend * length * nrm
             col = np.full(3, rng.uniform(0.0, 0.25)) if rng.random() < 0.7 else np.full(3, rng.uniform(0.75, 1.0))
             _aa_polyline(img, pts, col.astype(np.float32), rng.uniform(0.5, 2.0), rng.uniform(0.5, 1.0))

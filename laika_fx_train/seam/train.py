@@ -59,6 +59,7 @@ def train_detector(
     sources_root: Path | None = None,
     widths: tuple[int, int, int, int] | None = None,
     context: int = 64,
+    long_wires: bool = False,
 ) -> dict:
     """Train the seam detector and ship FP32 + INT8 IRs; return the validation metrics.
 
@@ -71,7 +72,8 @@ def train_detector(
     30 more on whole scenes 0.940. ``p_lines``:
     probability that a training window gets one or two more plank gaps / wires drawn
     over it on the fly (hard negatives; the false positives on seam-free frames are such
-    lines). ``init_from``: a checkpoint of the four-level net, or an FP32 IR of this
+    lines); ``long_wires``: those wires cross the whole window (a short one drawn over a
+    face is a thin seam's look labelled "no seam"). ``init_from``: a checkpoint of the four-level net, or an FP32 IR of this
     net (``laika_fx/models/seam_detector_fp32.xml``), to start from (ignored when the
     run folder has its own checkpoint to resume). ``qat_minutes`` > 0: after
     the FP32 training, quantization-aware training with NNCF for that long, and the INT8
@@ -128,7 +130,7 @@ def train_detector(
         y = np.stack([masks[i, r : r + crop, c : c + crop] for i, r, c in zip(idx, ys, xs, strict=True)])
         x = x.transpose(0, 3, 1, 2).astype(np.float32) * unit
         if p_lines > 0:
-            x = _with_lines(x, rng, p_lines)
+            x = _with_lines(x, rng, p_lines, long_wires=long_wires)
         x, y = torch.from_numpy(x), torch.from_numpy(y[:, None].astype(np.float32))
         if rng.random() < 0.5:
             x, y = x.flip(3), y.flip(3)
@@ -169,13 +171,15 @@ WORLDS = ("wide", "synthetic")
 WORLD_DATA_VERSION = 1
 
 
-def _with_lines(x: np.ndarray, rng: np.random.Generator, p: float) -> np.ndarray:
-    """``(B, 3, H, W)`` crops, some with one or two plank gaps / wires drawn over them."""
+def _with_lines(x: np.ndarray, rng: np.random.Generator, p: float, *, long_wires: bool = False) -> np.ndarray:
+    """``(B, 3, H, W)`` crops, some with one or two plank gaps / wires drawn over them
+    (``long_wires``: every wire crosses the whole crop, see :func:`.data.add_distractors`)."""
     x = x.copy()
     for i in range(len(x)):
         if rng.random() < p:
             img = np.ascontiguousarray(x[i].transpose(1, 2, 0))
-            sdata.add_distractors(img, rng, count=int(rng.integers(1, 3)), kinds=sdata.LINE_KINDS)
+            sdata.add_distractors(img, rng, count=int(rng.integers(1, 3)), kinds=sdata.LINE_KINDS,
+                                  long_wires=long_wires)  # fmt: skip
             x[i] = img.transpose(2, 0, 1)
     return x
 
