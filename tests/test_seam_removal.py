@@ -193,6 +193,26 @@ def test_a_widened_detector_computes_what_the_narrow_one_did_and_its_new_channel
         SeamNet(context=0).widened((16, 24, 32, 48), 64)
 
 
+def test_long_wires_cross_the_whole_window_and_short_ones_may_end_inside():
+    import cv2
+
+    def ends_inside(long_wires: bool, seed: int) -> bool:
+        rng = np.random.default_rng(seed)
+        img = np.ones((96, 128, 3), np.float32)
+        sdata.add_distractors(img, rng, count=1, kinds=(1,), long_wires=long_wires)
+        drawn = (img.mean(-1) < 0.999).astype(np.uint8)
+        if not drawn.any():
+            return False
+        n, labels = cv2.connectedComponents(drawn)
+        border = np.zeros_like(drawn, bool)
+        border[[0, -1], :] = border[:, [0, -1]] = True
+        # a piece of a line that does not reach the border ends inside the window
+        return any(not (border & (labels == k)).any() for k in range(1, n))
+
+    assert not any(ends_inside(True, seed) for seed in range(60))
+    assert any(ends_inside(False, seed) for seed in range(60))  # the default keeps short strands
+
+
 def test_whole_training_scenes_keep_the_context():
     frames, masks = sdata.detector_scenes(6, seed=5, hw=(160, 192))
     assert frames.shape == (6, 160, 192, 3) and frames.dtype == np.uint8 and masks.shape == (6, 160, 192)
