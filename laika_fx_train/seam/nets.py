@@ -106,7 +106,6 @@ class SeamNet(nn.Module):
             for j in range(c4):  # identity on the x4 half of cat([up(x5), x4]); x4 >= 0 (ReLU)
                 conv.weight[j, self.context + j, 1, 1] = 1.0
 
-
     @property
     def arch(self) -> dict:
         """``{"widths": (c1, c2, c3, c4), "context": c}``: what ``SeamNet(**arch)`` rebuilds."""
@@ -125,22 +124,21 @@ class SeamNet(nn.Module):
         """A wider net that computes exactly what this one does (to float rounding).
 
         Every convolution keeps its weights for the channels it had; a new output channel
-        gets the default random weights, and every weight *reading* a new channel is zero,
-        so the new channels change nothing until training gives them a use (the next
-        layer's zero weights get gradients at once). The concatenations of the decoder
-        keep their order (upsampled deeper features, then the skip), so the old input
-        channels of those convolutions are mapped to their new places. ``context`` must
-        be > 0 when this net has a 1/32 level; no width may shrink.
+        reads all its inputs with default random weights, and an old output channel reads
+        nothing of a new input channel (zero weights), so the new channels change nothing
+        until training gives them a use (those zero weights get gradients at once). The
+        decoder's concatenations keep their order (upsampled deeper features, then the
+        skip), so the old input channels of those convolutions are mapped to their new
+        places. Only a five-level net widens, and no width may shrink.
         """
         old = self.arch
-        if any(n < o for n, o in zip(widths, old["widths"], strict=True)) or context < old["context"] or \
-                (old["context"] and not context):  # fmt: skip
+        if any(n < o for n, o in zip(widths, old["widths"], strict=True)) or context < old["context"]:
             raise ValueError(f"can only widen {old}, not to widths {widths} context {context}")
         if not old["context"]:
             raise ValueError("widen a five-level net (load_four_level first)")
         new = SeamNet(widths, context)
         c1, c2, c3, c4 = old["widths"]
-        n1, n2, n3, n4 = widths
+        _, n2, n3, n4 = widths
         # each convolution: (module path, old input channel blocks as (old start, size, new start))
         same = lambda c: [(0, c, 0)]  # noqa: E731
         plan = {

@@ -73,8 +73,9 @@ def train_detector(
     probability that a training window gets one or two more plank gaps / wires drawn
     over it on the fly (hard negatives; the false positives on seam-free frames are such
     lines); ``long_wires``: those wires cross the whole window (a short one drawn over a
-    face is a thin seam's look labelled "no seam"). ``init_from``: a checkpoint of the four-level net, or an FP32 IR of this
-    net (``laika_fx/models/seam_detector_fp32.xml``), to start from (ignored when the
+    face is a thin seam's look labelled "no seam"). ``init_from``: a checkpoint of the
+    four-level net, or an FP32 IR of this net
+    (``laika_fx/models/seam_detector_fp32.xml``), to start from (ignored when the
     run folder has its own checkpoint to resume). ``qat_minutes`` > 0: after
     the FP32 training, quantization-aware training with NNCF for that long, and the INT8
     IR comes from it (every convolution INT8); 0: post-training quantization with the
