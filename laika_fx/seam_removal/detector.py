@@ -231,9 +231,10 @@ class SeamDetector:
         return min(1.0, WORKING_HEIGHT / min(shape[0], shape[1]))
 
     @staticmethod
-    def working_size(shape: tuple[int, ...]) -> tuple[int, int]:
-        """``(h, w)`` of a frame of ``shape`` at working scale (:meth:`working_rgb`'s size)."""
-        s = SeamDetector.working_scale(shape)
+    def working_size(shape: tuple[int, ...], scale: float | None = None) -> tuple[int, int]:
+        """``(h, w)`` of a frame of ``shape`` at working scale, or at ``scale`` when given
+        (:meth:`working_rgb`'s size)."""
+        s = SeamDetector.working_scale(shape) if scale is None else scale
         return (max(1, round(shape[0] * s)), max(1, round(shape[1] * s))) if s < 1.0 else tuple(shape[:2])
 
     @staticmethod
@@ -250,7 +251,7 @@ class SeamDetector:
         s = SeamDetector.working_scale(frame.shape) if scale is None else scale
         if s < 1.0:  # shrink first (in the frame's own dtype), convert the small image
             colour = frame if frame.ndim == 2 else np.ascontiguousarray(frame[:, :, :3])
-            h, w = max(1, round(frame.shape[0] * s)), max(1, round(frame.shape[1] * s))
+            h, w = SeamDetector.working_size(frame.shape, s)
             frame = cv2.resize(colour, (w, h), interpolation=cv2.INTER_AREA)
         return to_unit_rgb(frame)[0]
 
