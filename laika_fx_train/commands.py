@@ -194,6 +194,59 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 @_needs_train_extra("evaluation")
+def _eval_seam_curve(args: argparse.Namespace) -> int:
+    """``eval seam-curve``: see :mod:`laika_fx_train.seam.curve`."""
+    import json
+
+    from .sources import manifest_paths, source_ids, sources_root
+
+    named: dict[str, str] = {}
+    for item in args.detectors:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path or name in named:
+            print(f"laika-fx: error: detectors are NAME=PATH with distinct names, got {item!r}", file=sys.stderr)
+            return 2
+        named[name] = path
+    try:
+        thresholds = tuple(float(t) for t in args.thresholds.split(","))
+        if not all(0 < t < 1 for t in thresholds) or not 0 < args.low_ratio <= 1:
+            raise ValueError
+    except ValueError:
+        print("laika-fx: error: --thresholds are probabilities in (0, 1), comma-separated, and --low-ratio is in "
+              "(0, 1]", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.seamed < 1 or args.free < 1 or args.threads < 1:
+        print("laika-fx: error: --seamed, --free and --threads must be >= 1", file=sys.stderr)
+        return 2
+    root = sources_root(args.sources)
+    missing = [sid for sid in source_ids(args.split) if not manifest_paths(sid, root)]
+    if missing:
+        print(f"laika-fx: error: the {args.split} sources are not fetched under {root}: {', '.join(missing)} "
+              f"(laika-fx train fetch-sources {root}, or --sources DIR)", file=sys.stderr)  # fmt: skip
+        return 2
+    import torch
+
+    from .seam.curve import compare, curve_scenes, format_curves, load_seam_net, seam_curve
+
+    torch.set_num_threads(args.threads)
+    try:
+        nets = {name: load_seam_net(path) for name, path in named.items()}
+    except ValueError as exc:
+        print(f"laika-fx: error: {exc}", file=sys.stderr)
+        return 2
+    seamed, free = curve_scenes(args.split, seamed=args.seamed, free=args.free, seed=args.seed, root=root)
+    curves = {name: seam_curve(net, seamed, free, thresholds=thresholds, low_ratio=args.low_ratio)
+              for name, net in nets.items()}  # fmt: skip
+    print(format_curves(curves, seamed=len(seamed), free=len(free), split=args.split))
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "split": args.split, "seed": args.seed, "seamed": len(seamed), "free": len(free),
+            "low_ratio": args.low_ratio, "detectors": named, "curves": curves, "vs_first": compare(curves),
+        }, indent=2) + "\n")  # fmt: skip
+    return 0
+
+
+@_needs_train_extra("evaluation")
 def _eval_seam_shots(args: argparse.Namespace) -> int:
     """``eval seam-shots``: see :mod:`laika_fx_train.seam.shot_eval`."""
     import time
@@ -500,6 +553,26 @@ def _register_seam(train, eval_) -> None:
                         "~/.cache/laika_fx/sources)")
     s.add_argument("--json", help="also write the rows to this JSON file")
     s.set_defaults(func=_eval_seam_shots)
+    c = eval_.add_parser("seam-curve", help="seam detectors (training checkpoints or FP32 IRs) compared along "
+                                            "their curves at an equal seam-free share flagged")  # fmt: skip
+    c.add_argument("detectors", nargs="+", metavar="NAME=PATH",
+                   help="a detector to judge: a training checkpoint (.pt) or an FP32 IR (.xml); the first is the "
+                        "reference the others are compared with")
+    c.add_argument("--split", choices=("validation", "train"), default="validation",
+                   help="whose sources the scenes come from (default validation; the foreign sources are never "
+                        "used to choose)")
+    c.add_argument("--seamed", type=int, default=300, help="seamed scene draws (default 300)")
+    c.add_argument("--free", type=int, default=200, help="seam-free scenes (default 200)")
+    c.add_argument("--seed", type=int, default=5234, help="seed of the seamed scenes; seam-free: seed + 1 (default 5234)")
+    c.add_argument("--thresholds", default=",".join(f"{t:g}" for t in (0.998, 0.996, 0.99, 0.98, 0.95)),
+                   help="the high bars of the hysteresis (default 0.998,0.996,0.99,0.98,0.95)")
+    c.add_argument("--low-ratio", type=float, default=0.9, help="low bar as a share of the high one (default 0.9)")
+    c.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    c.add_argument("--sources", default=None,
+                   help="folder the package sources were fetched to (default $LAIKA_FX_SOURCES, else "
+                        "~/.cache/laika_fx/sources)")
+    c.add_argument("--json", help="also write the curves to this JSON file")
+    c.set_defaults(func=_eval_seam_curve)
 
 
 def _register_stabilize(train, eval_) -> None:
