@@ -131,7 +131,7 @@ def test_train_and_eval_commands_come_through_the_entry_point():
     assert {"batch", "info", "plugins", "bench", "train", "eval"} <= set(sub.choices)
     assert set(sub.choices["train"]._actions[-1].choices) == {"seam-detector", "face-finder", "inpainter", "aligner",
                                                               "fetch-sources"}
-    assert set(sub.choices["eval"]._actions[-1].choices) == {"seams", "seam-shots", "stabilize"}
+    assert set(sub.choices["eval"]._actions[-1].choices) == {"seams", "seam-shots", "seam-curve", "stabilize"}
 
 
 def test_a_broken_command_module_is_reported_and_skipped(monkeypatch, capsys):
