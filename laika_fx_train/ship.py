@@ -179,6 +179,12 @@ def seam_net_of_ir(xml_path: str | os.PathLike) -> Any:
     return SeamNet((outs[0], outs[2], outs[4], outs[6]), outs[8] if len(outs) == 16 else 0)
 
 
+def seam_net_from_ir(xml_path: str | os.PathLike) -> Any:
+    """The seam detector of the FP32 IR ``xml_path`` as a torch net: :func:`seam_net_of_ir`
+    filled by :func:`load_ir_weights` (eval mode)."""
+    return load_ir_weights(seam_net_of_ir(xml_path), xml_path)
+
+
 def load_ir_weights(module: Any, xml_path: str | os.PathLike, *, size: int = 64) -> Any:
     """Fill ``module`` (one of our conv nets) with the constants of an FP32 IR of the same
     architecture, so a shipped model can be trained further without a torch checkpoint.

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,10 +18,10 @@ from laika_fx_train import sources  # noqa: E402
 from laika_fx_train.seam.curve import compare, f1_at, load_seam_net, seam_curve  # noqa: E402
 from laika_fx_train.seam.nets import SeamNet  # noqa: E402
 
+from .test_cli import run_cli  # noqa: E402
 from .test_seam_world import _fake_sources  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED_FP32 = ROOT / "laika_fx" / "models" / "seam_detector_fp32.xml"
+SHIPPED_FP32 = Path(__file__).resolve().parents[1] / "laika_fx" / "models" / "seam_detector_fp32.xml"
 
 
 def _rows(points):
@@ -102,23 +100,16 @@ def test_load_seam_net_reads_checkpoints_state_dicts_and_irs(tmp_path):
         assert shipped.full_resolution and shipped(torch.zeros(1, 3, 64, 64)).shape == (1, 1, 64, 64)
 
 
-def _cli(*args, env_sources: Path | None = None):
-    import os
-
-    env = dict(os.environ)
-    env.pop("LAIKA_FX_SOURCES", None)
-    if env_sources is not None:
-        env["LAIKA_FX_SOURCES"] = str(env_sources)
-    return subprocess.run([sys.executable, "-m", "laika_fx", "eval", "seam-curve", *args],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)  # fmt: skip
+def _cli(*args, sources: Path):
+    return run_cli("eval", "seam-curve", *args, "--sources", sources)
 
 
 def test_cli_refuses_bad_arguments_in_one_line(tmp_path):
     for args in (["noequals"], ["a=x.pt", "a=y.pt"], ["a=x.pt", "--thresholds", "0.9,1.5"], ["a=x.pt", "--seamed", "0"]):
-        r = _cli(*args, env_sources=tmp_path)
+        r = _cli(*args, sources=tmp_path)
         assert r.returncode == 2, args
         assert r.stderr.count("\n") == 1 and r.stderr.startswith("laika-fx: error:"), r.stderr
-    r = _cli("a=x.pt", env_sources=tmp_path / "nothing")  # no sources fetched there
+    r = _cli("a=x.pt", sources=tmp_path / "nothing")  # no sources fetched there
     assert r.returncode == 2 and "not fetched" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -139,7 +130,7 @@ def test_cli_judges_a_detector_against_itself_as_level_and_writes_json(tmp_path)
     torch.save({"model": load_seam_net(SHIPPED_FP32).state_dict()}, ckpt)
     out = tmp_path / "curve.json"
     r = _cli(f"shipped={SHIPPED_FP32}", f"copy={ckpt}", "--seamed", "6", "--free", "4", "--thresholds",
-             "0.99,0.9", "--json", str(out), env_sources=root)  # fmt: skip
+             "0.99,0.9", "--json", str(out), sources=root)  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "vs shipped" in r.stdout and "copy" in r.stdout
     data = json.loads(out.read_text())
@@ -148,5 +139,5 @@ def test_cli_judges_a_detector_against_itself_as_level_and_writes_json(tmp_path)
     assert all(d in (0.0, None) for d in data["vs_first"]["copy"])
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"junk")
-    r = _cli(f"shipped={SHIPPED_FP32}", f"bad={bad}", "--seamed", "2", "--free", "1", env_sources=root)
+    r = _cli(f"shipped={SHIPPED_FP32}", f"bad={bad}", "--seamed", "2", "--free", "1", sources=root)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "bad.pt" in r.stderr

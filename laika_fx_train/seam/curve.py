@@ -37,14 +37,14 @@ def load_seam_net(path: str | Path):
     ``fit`` save) or a plain state dict. Raises ``ValueError`` for anything else."""
     import torch
 
-    from ..ship import load_ir_weights, seam_net_of_ir
+    from ..ship import seam_net_from_ir
     from .nets import SeamNet
 
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
     if path.suffix == ".xml":
-        net = load_ir_weights(seam_net_of_ir(path), path)
+        net = seam_net_from_ir(path)
     else:
         try:
             state = torch.load(path, map_location="cpu")

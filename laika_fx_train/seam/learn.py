@@ -274,7 +274,7 @@ def learn_from_shot(
     from laika_fx.sequence import open_shot
 
     from ..fit import set_lr
-    from ..ship import load_ir_weights, seam_net_of_ir, ship
+    from ..ship import seam_net_from_ir, ship
     from . import data as sdata
     from .evaluate import calibrate_threshold, heldout_scenes
     from .train import _conv_names
@@ -307,7 +307,7 @@ def learn_from_shot(
     world, world_words = _world(world_count, seed=4200 + seed, hw=(max(crop, 256),) * 2, sources_root=sources_root,
                                 log=log)  # fmt: skip
     base_xml = Path(base_dir) / "seam_detector_fp32.xml"
-    net = load_ir_weights(seam_net_of_ir(base_xml), base_xml)
+    net = seam_net_from_ir(base_xml)
     base = {p: {"path": str(Path(base_dir) / f"seam_detector_{p}.xml"),
                 "sha256": model_digest(Path(base_dir) / f"seam_detector_{p}.xml")} for p in ("fp32", "int8")}  # fmt: skip
     n_world = min(batch - 1, max(1, round(batch * world_share)))

@@ -144,9 +144,9 @@ def train_detector(
         net = SeamNet.like(torch.load(run_dir / "checkpoint.pt")["model"])
     elif init_from is not None:
         if Path(init_from).suffix == ".xml":  # a shipped FP32 IR of this net, at its own widths
-            from ..ship import load_ir_weights, seam_net_of_ir
+            from ..ship import seam_net_from_ir
 
-            net = load_ir_weights(seam_net_of_ir(init_from), init_from)
+            net = seam_net_from_ir(init_from)
         else:
             net = SeamNet()
             net.load_four_level(torch.load(init_from)["model"])
