@@ -130,6 +130,20 @@ def open_and_wait(qtbot, win, source) -> None:
     qtbot.waitUntil(lambda: win.preview_ready, timeout=5000)
 
 
+def wait_jobs_ended(qtbot, win, *jobs, timeout: int = 20000) -> None:
+    """Wait until the window has shown each job's end. The worker thread sets ``job.status``
+    before the GUI thread has handled that job's last queued progress signals; the queue's row
+    says the end only once they are handled (the job-finished signal comes after them)."""
+    from gui.batch_queue import _STATUS_TEXT
+
+    def ended(job) -> bool:
+        item = win.batch._item(job.id)
+        return job.status in ("done", "failed", "cancelled") and item is not None \
+            and item.text(3) == _STATUS_TEXT[job.status]  # fmt: skip
+
+    qtbot.waitUntil(lambda: all(ended(j) for j in jobs) and not win.runner.running, timeout=timeout)
+
+
 # --------------------------------------------------------------------------- open, look
 def test_open_shot_header_and_frame_stepping(qtbot, window, shot):
     open_and_wait(qtbot, window, shot)
@@ -432,7 +446,7 @@ def test_paint_mask_correction_is_saved_and_used_by_batch(qtbot, tmp_path, windo
     job = window.batch.jobs[-1]
     assert job.plugins == [("seamtest", {"width": 0.05, "delay_ms": 0})]
     window.batch.run()
-    qtbot.waitUntil(lambda: not window.runner.running and job.status != "running", timeout=20000)
+    wait_jobs_ended(qtbot, window, job)
     assert job.status == "done", job.error
     corrected = read_frame(tmp_path / "out" / "frame.1002.png")
     untouched = read_frame(tmp_path / "out" / "frame.1003.png")
@@ -512,8 +526,7 @@ def test_batch_completes_then_cancel_leaves_no_partial_outputs(qtbot, tmp_path, 
     first = window.batch.jobs[0]
     window.batch.run()
     row = window.batch.tree.topLevelItem(0)
-    qtbot.waitUntil(lambda: row.text(3) != "queued" and not window.runner.running, timeout=20000)
-    qtbot.waitUntil(lambda: row.text(3) != "running…", timeout=5000)
+    wait_jobs_ended(qtbot, window, first)
     assert first.status == "done", first.error
     assert first.report["frames_written"] == 6 and not first.report["frames_failed"]
     assert len(list((tmp_path / "out_a").glob("frame.*.png"))) == 6
@@ -534,7 +547,7 @@ def test_batch_completes_then_cancel_leaves_no_partial_outputs(qtbot, tmp_path, 
     qtbot.waitUntil(lambda: any(e.phase == "render" and e.done >= 1 for e in events), timeout=10000)
     assert "frames/min" in window.batch.progress_label.text() and "ETA" in window.batch.progress_label.text()
     window.batch.cancel()
-    qtbot.waitUntil(lambda: not window.runner.running and slow.status != "running", timeout=10000)
+    wait_jobs_ended(qtbot, window, slow, timeout=10000)
     assert slow.status == "cancelled"
     assert slow.report["cancelled"] is True
     written = sorted(out.glob("frame.*.png"))

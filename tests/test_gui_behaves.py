@@ -320,8 +320,7 @@ def test_batch_renders_in_to_out_and_refuses_a_second_job_into_the_same_output(q
     assert len(window.batch.jobs) == 1
 
     window.batch.run()
-    qtbot.waitUntil(lambda: not window.runner.running and job.status != "queued", timeout=20000)
-    qtbot.waitUntil(lambda: job.status not in ("queued", "running"), timeout=5000)
+    base.wait_jobs_ended(qtbot, window, job)
     assert job.status == "done", job.error
     assert sorted(p.name for p in out.glob("frame.*.png")) == [f"frame.{n}.png" for n in (1002, 1003, 1004)]
     # once that job is done, a new one may write there again (a re-render)
@@ -351,7 +350,7 @@ def test_one_progress_bar_across_analyze_and_render(qtbot, tmp_path, window, sho
     bar = window.batch.progress
     window.runner.progress.connect(lambda _i, _ev: seen.append((bar.value(), window.batch.progress_label.text())))
     window.batch.run()
-    qtbot.waitUntil(lambda: job.status not in ("queued", "running"), timeout=30000)
+    base.wait_jobs_ended(qtbot, window, job, timeout=30000)
     assert job.status == "done", job.error
     values = [v for v, _ in seen]
     assert values == sorted(values) and values[-1] == 1000  # full when done
@@ -382,7 +381,7 @@ def test_cancel_one_job_the_queue_goes_on_then_retry_it(qtbot, tmp_path, window,
                     timeout=10000)  # fmt: skip
     q.tree.setCurrentItem(q._item(slow.id))
     q.cancel_job_button.click()  # the running job: stops after the frames in flight
-    qtbot.waitUntil(lambda: not window.runner.running, timeout=20000)
+    base.wait_jobs_ended(qtbot, window, slow, quick)
     assert slow.status == "cancelled" and slow.report["cancelled"] is True
     assert 1 <= len(list((tmp_path / "out_slow").glob("frame.*.png"))) < 12
     assert quick.status == "done", quick.error  # the queue went on
@@ -394,7 +393,7 @@ def test_cancel_one_job_the_queue_goes_on_then_retry_it(qtbot, tmp_path, window,
     q.retry_button.click()
     assert later.status == "queued" and q.tree.topLevelItem(2).text(3) == "queued"
     q.run()
-    qtbot.waitUntil(lambda: later.status not in ("queued", "running"), timeout=20000)
+    base.wait_jobs_ended(qtbot, window, later)
     assert later.status == "done" and len(list((tmp_path / "out_later").glob("frame.*.png"))) == 6
 
 

@@ -70,7 +70,7 @@ def test_every_tool_is_on_screen_at_1280x720_and_1920x1080(qtbot, tmp_path, seam
     win.add_current_to_batch()
     win.batch.run()
     job = win.batch.jobs[0]
-    qtbot.waitUntil(lambda: job.status not in ("queued", "running") and not win.runner.running, timeout=20000)
+    base.wait_jobs_ended(qtbot, win, job)
     win.batch.progress_label.setText("step 2/3  ·  analyze · stabilize 0/24  ·  0 frames/min  ·  ETA --:--")
     QApplication.processEvents()
     assert job.status == "done" and win.batch.result.cleaned_label.isVisible()
@@ -128,8 +128,7 @@ def test_shape_export_is_chosen_per_batch_job(qtbot, tmp_path, window, shot, mon
     assert (with_shapes.export_shapes, without.export_shapes, later.export_shapes) == (True, False, True)
 
     q.run()
-    qtbot.waitUntil(lambda: all(j.status not in ("queued", "running") for j in q.jobs) and not window.runner.running,
-                    timeout=30000)  # fmt: skip
+    base.wait_jobs_ended(qtbot, window, *q.jobs, timeout=30000)
     assert [j.status for j in q.jobs] == ["done"] * 3, [j.error for j in q.jobs]
     for job, shapes in ((with_shapes, True), (without, False), (later, True)):
         folder = job.output / "shapes"
@@ -161,7 +160,7 @@ def test_shapes_asked_for_without_a_mask_saving_plugin_are_explained(qtbot, tmp_
     window.add_current_to_batch()
     q.run()
     job = q.jobs[0]
-    qtbot.waitUntil(lambda: job.status not in ("queued", "running") and not window.runner.running, timeout=20000)
+    base.wait_jobs_ended(qtbot, window, job)
     assert job.status == "done", job.error
     assert not (tmp_path / "out" / "shapes").exists()
     # the runner's thread ends right after it signals the job's end; the window shows the
