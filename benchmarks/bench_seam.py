@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from laika_fx.accelerators.runtime import compile_model, model_path  # noqa: E402
 from laika_fx.io import read_frame  # noqa: E402
 from laika_fx.seam_removal.detector import SeamDetector  # noqa: E402
-from laika_fx.seam_removal.inpaint import TILE_H, TILE_W, Inpainter  # noqa: E402
+from laika_fx.seam_removal.inpaint import TILE_W, Inpainter  # noqa: E402
 from laika_fx.seam_removal.plugin import SeamRemoval  # noqa: E402
 
 
@@ -84,7 +84,7 @@ def main() -> int:
     print(f"seam_removal at 1920x1080, {len(frames)} frames, {cv2.getNumberOfCPUs()} CPUs\n")
     print(f"{'network alone (1 thread)':<34} {'int8 ms':>9} {'fp32 ms':>9} {'fp32/int8':>10}")
     for name, shape in (("seam_detector", (1, 3, 544, 960)), ("face_finder", (1, 3, 144, 256)),
-                        ("inpainter", (1, 7, TILE_H, TILE_W))):  # fmt: skip
+                        ("inpainter", (1, 7, 64, TILE_W))):  # fmt: skip
         x = np.random.default_rng(0).random(shape, dtype=np.float32)
         nets = {prec: compile_model(model_path(name, prec), precision="f32", shape=[shape], threads=1)
                 for prec in ("int8", "fp32")}  # fmt: skip

@@ -24,17 +24,18 @@ FALLBACK_HW = (1080, 1920)
 def shipped_1080p_shapes() -> dict[str, tuple[int, ...]]:
     """The input each shipped network gets for a 1920x1080 frame, as the runtime derives it:
     the detector's padded working image, the face finder's (from that working image), one
-    smallest inpainter tile, the aligner's pair. Their inputs are dynamic, and a 1080x1920
+    64-px-high inpainter tile (the size every earlier table gives; the runtime's smallest is
+    48), the aligner's pair. Their inputs are dynamic, and a 1080x1920
     RGB image fits none of them."""
     from ..seam_removal.detector import SeamDetector
     from ..seam_removal.face import FaceFinder
-    from ..seam_removal.inpaint import TILE_H, TILE_W
+    from ..seam_removal.inpaint import TILE_W
     from ..stabilize.coarse import PAIR_SIZE
 
     frame = FALLBACK_HW
     return {"seam_detector": (1, 3, *SeamDetector.input_size(frame)),
             "face_finder": (1, 3, *FaceFinder.padded_input_size(SeamDetector.working_size(frame))),
-            "inpainter": (1, 7, TILE_H, TILE_W), "aligner": (1, 2, PAIR_SIZE, PAIR_SIZE)}  # fmt: skip
+            "inpainter": (1, 7, 64, TILE_W), "aligner": (1, 2, PAIR_SIZE, PAIR_SIZE)}  # fmt: skip
 
 
 def default_shape(xml: str | Path) -> tuple[int, ...]:

@@ -4,8 +4,8 @@ Only the pixels of the mask change. The learned inpainter works on tiles laid ov
 mask's pixels (a core with 16 px of context on each side), so its cost grows with the
 seam's length, not the frame's area. Tiles are 320 or 128 px wide (per frame, whichever
 tiling of its mask costs less: wide flat tiles for a seam running across a face, narrow
-ones for a seam that wanders or several lines) and 64 to 256 px high, in steps of 32 (each
-core just tall enough for one run of mask rows in its band, see ``_tiles``); the network
+ones for a seam that wanders or several lines) and 48, 64, 96, ... 256 px high (each core
+just tall enough for one run of mask rows in its band, see ``_tiles``); the network
 costs ~200 ns per tile pixel in INT8 here whatever the tile's size. Each tile gets a Telea
 fill first (per channel, at 16-bit precision, so 16-bit frames are not put through an
 8-bit round trip); the network predicts a correction of that fill. Frames narrower or
@@ -26,16 +26,19 @@ from .detector import to_unit_rgb
 __all__ = ["INPAINTERS", "telea_fill", "Inpainter"]
 
 INPAINTERS = ("learned", "telea", "ns")
-TILE_H, TILE_W = 64, 320  # the smallest tile height; the default width
+TILE_H, TILE_W = 48, 320  # the smallest tile height; the default width
 CONTEXT = 16
 #: the tile widths a frame's mask is tiled with, the cheaper tiling chosen per frame (a
 #: seam running across a face: wide tiles; a wandering seam or several lines: narrow ones,
 #: 0.56x the tile pixels of 320-wide tiles on a 1080p shot of real photographs), and their
 #: relative cost per tile pixel (a 128-wide tile costs ~1.1x per pixel, measured in INT8)
 TILE_WIDTHS = {320: 1.0, 128: 1.1}
-#: tile heights run from TILE_H to MAX_TILE_H in steps of TILE_STEP (each distinct size is one
-#: compiled network, at most 14); mask rows less than 2 * CONTEXT apart share a core
+#: tile heights: TILE_H (a core of up to 16 rows: a thin seam running across a band), then 64
+#: to MAX_TILE_H in steps of TILE_STEP (each distinct size is one compiled network, at most 16);
+#: mask rows less than 2 * CONTEXT apart share a core
 MAX_TILE_H, TILE_STEP = 256, 32
+#: the height most seams' tiles have (a core of 17-32 rows), compiled when the inpainter is made
+FIRST_TILE_H = 64
 TELEA_RADIUS = 3
 
 
@@ -77,8 +80,8 @@ def _tiles(mask: np.ndarray, width: int = TILE_W, *, max_h: int = MAX_TILE_H) ->
     pixels are split into runs (rows less than ``2 * CONTEXT`` apart stay in one run: a
     gap that short costs less inside one tile than the context a second tile adds), each
     at most ``max_h - 2 * CONTEXT`` rows; each run is one *core* ``[cy0, cy1) x [cx0,
-    cx1)`` with a tile around it, ``th`` the run's height plus the context rounded up to
-    :data:`TILE_STEP` (at least :data:`TILE_H`), shifted inwards at the frame's edges so the
+    cx1)`` with a tile around it, ``th`` the run's height plus the context: :data:`TILE_H`
+    when that fits, else rounded up to :data:`TILE_STEP`, shifted inwards at the frame's edges so the
     core always lies inside. A tile writes only its core's pixels: every mask pixel is
     written exactly once, always with context around it. The frame must be at least
     ``width`` wide and ``2 * CONTEXT + 8`` high; ``max_h`` is cut to the frame's height
@@ -101,7 +104,8 @@ def _tiles(mask: np.ndarray, width: int = TILE_W, *, max_h: int = MAX_TILE_H) ->
             while j + 1 < len(rows) and rows[j + 1] - rows[j] <= 2 * CONTEXT and rows[j + 1] < cy0 + max_core:
                 j += 1
             cy1 = int(rows[j]) + 1
-            th = min(max(min_h, -(-(cy1 - cy0 + 2 * CONTEXT) // TILE_STEP) * TILE_STEP), max_h)
+            need = cy1 - cy0 + 2 * CONTEXT
+            th = min(max(min_h, need if need <= TILE_H else -(-need // TILE_STEP) * TILE_STEP), max_h)
             # centre the core in the tile (context above and below alike), keeping the core
             # inside the tile and the tile inside the frame
             y0 = (cy0 + cy1 - th) // 2
@@ -148,7 +152,7 @@ class Inpainter:
             xml = Path(model_xml) if model_xml else model_path("inpainter", precision)
             if xml.exists():
                 self.xml = xml
-                self._net(TILE_H, TILE_W)  # compile now: a broken model fails here, not mid-shot
+                self._net(FIRST_TILE_H, TILE_W)  # compile now: a broken model fails here, not mid-shot
             else:
                 self.method = "telea"  # classical fallback when the model is unavailable
 
