@@ -105,7 +105,7 @@ def _tiles(mask: np.ndarray, width: int = TILE_W, *, max_h: int = MAX_TILE_H) ->
                 j += 1
             cy1 = int(rows[j]) + 1
             need = cy1 - cy0 + 2 * CONTEXT
-            th = min(max(min_h, need if need <= TILE_H else -(-need // TILE_STEP) * TILE_STEP), max_h)
+            th = min_h if need <= TILE_H else min(-(-need // TILE_STEP) * TILE_STEP, max_h)
             # centre the core in the tile (context above and below alike), keeping the core
             # inside the tile and the tile inside the frame
             y0 = (cy0 + cy1 - th) // 2
