@@ -10,6 +10,7 @@ shipped networks; the end-to-end bytes are held by ``test_sample_golden.py`` and
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import struct
 import subprocess
@@ -293,6 +294,12 @@ needs_encoder = pytest.mark.skipif(
     not sys.platform.startswith("linux") or not Path("/dev/shm").is_dir() or lio._fpng() is None,
     reason="the PNG encoder process needs Linux, /dev/shm and fpng",
 )
+#: the batch starts its encoder process only with two CPUs or more to run on (a run pinned to
+#: one core, ``taskset -c 0``, encodes in its writer threads)
+needs_two_cpus = pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) < 2,
+    reason="the batch starts an encoder process only with two CPUs or more",
+)
 
 
 def _shm_files() -> set[str]:
@@ -359,6 +366,7 @@ def test_no_encoder_process_where_it_would_not_help():
         assert start_png_encoder(shape, dtype, ext=ext, png_compression=comp) is None
 
 
+@needs_two_cpus
 @needs_encoder
 @pytest.mark.parametrize("channels", [3, 4])
 def test_batch_writes_the_same_bytes_with_and_without_the_encoder_process(tmp_path: Path, monkeypatch, channels):
@@ -413,6 +421,7 @@ def test_short_shots_encode_in_the_writer_threads(tmp_path: Path, monkeypatch):
     assert report["frames_written"] == 3 and calls == [] and pipeline.PNG_PROCESS_MIN_FRAMES > 3
 
 
+@needs_two_cpus
 @needs_encoder
 def test_the_encoder_process_dies_with_a_killed_batch(tmp_path: Path):
     shot = tmp_path / "shot"
