@@ -144,6 +144,19 @@ def make_foreign_head_shot(folder: Path, n: int = 3, *, step: int = 6, close_up:
     return paths, truths
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity: 1 under ``taskset -c 0``)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+#: for tests of what the batch does only with two CPUs or more to run on (the PNG encoder
+#: process, the camera solver processes); on one CPU it does that work in its own threads
+needs_two_cpus = pytest.mark.skipif(usable_cpus() < 2, reason="the batch starts these processes only with two CPUs or more")
+
+
 def descendants(pid: int) -> set[int]:
     """Every process below ``pid`` (from /proc), children of children included."""
     children: dict[int, list[int]] = {}

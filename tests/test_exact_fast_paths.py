@@ -10,7 +10,6 @@ shipped networks; the end-to-end bytes are held by ``test_sample_golden.py`` and
 from __future__ import annotations
 
 import errno
-import os
 import signal
 import struct
 import subprocess
@@ -37,7 +36,7 @@ from laika_fx.seam_removal.inpaint import (
 )
 from laika_fx.stabilize import warp
 
-from .conftest import descendants, still_alive
+from .conftest import descendants, needs_two_cpus, still_alive
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -293,12 +292,6 @@ def test_inpainter_converting_tile_cores_gives_what_whole_tiles_gave(dtype, chan
 needs_encoder = pytest.mark.skipif(
     not sys.platform.startswith("linux") or not Path("/dev/shm").is_dir() or lio._fpng() is None,
     reason="the PNG encoder process needs Linux, /dev/shm and fpng",
-)
-#: the batch starts its encoder process only with two CPUs or more to run on (a run pinned to
-#: one core, ``taskset -c 0``, encodes in its writer threads)
-needs_two_cpus = pytest.mark.skipif(
-    len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) < 2,
-    reason="the batch starts an encoder process only with two CPUs or more",
 )
 
 
