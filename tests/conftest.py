@@ -152,9 +152,12 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-#: for tests of what the batch does only with two CPUs or more to run on (the PNG encoder
-#: process, the camera solver processes); on one CPU it does that work in its own threads
-needs_two_cpus = pytest.mark.skipif(usable_cpus() < 2, reason="the batch starts these processes only with two CPUs or more")
+#: for tests of the PNG encoder process, which the batch starts only with two CPUs or more to run
+#: on (``encoder.start_png_encoder``); on one CPU it encodes in its writer threads
+needs_two_cpus = pytest.mark.skipif(usable_cpus() < 2, reason="the batch starts its encoder process only with two CPUs or more")
+#: the camera solver processes: under ``taskset -c 1`` a ``--workers 2`` batch was seen to start
+#: none (session 16); why was not found, so their test does not run on one CPU
+solver_processes_seen = pytest.mark.skipif(usable_cpus() < 2, reason="on one CPU the batch was seen to start no solver processes (cause not found)")
 
 
 def descendants(pid: int) -> set[int]:

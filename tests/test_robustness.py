@@ -23,7 +23,7 @@ import pytest
 from laika_fx.cli import main
 from laika_fx.io import read_frame, write_frame
 
-from .conftest import SAMPLE, descendants, digest_tree, needs_two_cpus, still_alive
+from .conftest import SAMPLE, descendants, digest_tree, solver_processes_seen, still_alive
 
 
 def small_shot(folder: Path, n: int = 8, *, size=(320, 180), start: int = 1001) -> list[Path]:
@@ -266,7 +266,7 @@ def test_invalid_sidecar_under_resume_is_refused_naming_the_field(tmp_path: Path
 
 
 # ------------------------------------------------------------------ case 7: child processes
-@needs_two_cpus
+@solver_processes_seen
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
 def test_solver_processes_die_with_a_killed_batch(tmp_path: Path):
     shot = tmp_path / "shot"
