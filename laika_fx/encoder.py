@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .accelerators.runtime import usable_cpus
 from .stabilize.lifeline import child_context, main_hidden
 
 __all__ = ["PngEncoderProcess", "start_png_encoder"]
@@ -200,11 +201,7 @@ def start_png_encoder(frame_shape: tuple[int, ...], dtype, *, ext: str, png_comp
 
     if not _fpng_writes(frame_shape, dtype, ext, png_compression):
         return None
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    if cpus < 2 or not _SHM_DIR.is_dir() or not sys.platform.startswith("linux"):
+    if usable_cpus() < 2 or not _SHM_DIR.is_dir() or not sys.platform.startswith("linux"):
         return None
     try:
         return PngEncoderProcess(int(np.prod(frame_shape)))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import __version__
+from .accelerators.runtime import usable_cpus
 from .io import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def build_report(
         "workers": workers,
         "plugins": [{"name": p.name, "settings": dict(p.settings)} for p in plugins],
         "mask_overrides": str(mask_overrides) if mask_overrides else None,
-        "machine": {"cpu_count": _cpu_count(), "platform": machine_platform()},
+        "machine": {"cpu_count": usable_cpus(), "platform": machine_platform()},
     }
 
 
@@ -161,10 +162,6 @@ def _range(frames) -> str:
     from .sequence import format_frame_range
 
     return format_frame_range(sorted(frames))
-
-
-def _cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def write_report(output: Path, report: dict, *, path: Path | None = None) -> Path:

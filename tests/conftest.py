@@ -19,6 +19,7 @@ os.environ.setdefault("NNCF_EXTENSION_LOAD_TIMEOUT", "900")
 # compiled-model blobs of the test run go to a folder of their own, not the user's cache
 os.environ.setdefault("LAIKA_FX_CACHE_DIR", tempfile.mkdtemp(prefix="laika_fx_test_ov_cache_"))
 
+from laika_fx.accelerators.runtime import usable_cpus  # noqa: E402
 from laika_fx.io import write_frame  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,20 +145,9 @@ def make_foreign_head_shot(folder: Path, n: int = 3, *, step: int = 6, close_up:
     return paths, truths
 
 
-def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity: 1 under ``taskset -c 0``)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 #: for tests of the PNG encoder process, which the batch starts only with two CPUs or more to run
 #: on (``encoder.start_png_encoder``); on one CPU it encodes in its writer threads
 needs_two_cpus = pytest.mark.skipif(usable_cpus() < 2, reason="the batch starts its encoder process only with two CPUs or more")
-#: the camera solver processes: under ``taskset -c 1`` a ``--workers 2`` batch was seen to start
-#: none (session 16); why was not found, so their test does not run on one CPU
-solver_processes_seen = pytest.mark.skipif(usable_cpus() < 2, reason="on one CPU the batch was seen to start no solver processes (cause not found)")
 
 
 def descendants(pid: int) -> set[int]:

@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 from laika_fx.accelerators import runtime
-
-from .conftest import usable_cpus
+from laika_fx.accelerators.runtime import usable_cpus
 
 ROOT = Path(__file__).resolve().parent.parent
 #: a short range of the sample shot: the default chain compiles every network on it

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MODELS_DIR", "core", "without_telemetry", "model_path", "available", "CompiledNet", "compile_model", "cache_dir",
-           "model_digest", "file_stamp"]
+           "model_digest", "file_stamp", "usable_cpus"]
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PRECISIONS = ("int8", "fp32")
@@ -43,6 +43,15 @@ _core_lock = threading.Lock()
 _cache: dict[tuple, CompiledNet] = {}
 _cache_lock = threading.Lock()
 _disk_cache_broken: set[str] = set()  # cache folders that failed in this process: not tried again
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity (1 under ``taskset -c 0``, where
+    ``os.cpu_count()`` still says 2), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def cache_dir() -> Path | None:
