@@ -1,7 +1,7 @@
 """Seam inpainting at run time: learned residual over Telea, or classical Telea / NS.
 
 Only the pixels of the mask change. The learned inpainter works on tiles laid over the
-mask's pixels (a core with 16 px of context on each side), so its cost grows with the
+mask's pixels (a core with 8 px of context on each side), so its cost grows with the
 seam's length, not the frame's area. Tiles are 320 or 128 px wide (per frame, whichever
 tiling of its mask costs less: wide flat tiles for a seam running across a face, narrow
 ones for a seam that wanders or several lines) and 48, 64, 96, ... 256 px high (each core
@@ -27,18 +27,22 @@ __all__ = ["INPAINTERS", "telea_fill", "Inpainter"]
 
 INPAINTERS = ("learned", "telea", "ns")
 TILE_H, TILE_W = 48, 320  # the smallest tile height; the default width
-CONTEXT = 16
+#: px of context around a tile's core on each side. 8 (was 16 until session 17): on the 1080p bench
+#: shot's masks 36 % fewer tile pixels; the validation inpainting rows unchanged (gain over Telea
+#: 2.13 dB, every source within 0.01 dB) and 32 validation-source scenes at 1080p +0.05 dB in the
+#: seam band (docs/benchmarks.md, make bench, "Session 17")
+CONTEXT = 8
 #: the tile widths a frame's mask is tiled with, the cheaper tiling chosen per frame (a
 #: seam running across a face: wide tiles; a wandering seam or several lines: narrow ones,
 #: 0.56x the tile pixels of 320-wide tiles on a 1080p shot of real photographs), and their
 #: relative cost per tile pixel (a 128-wide tile costs ~1.1x per pixel, measured in INT8)
 TILE_WIDTHS = {320: 1.0, 128: 1.1}
-#: tile heights: TILE_H (a core of up to 16 rows: a thin seam running across a band), then 64
+#: tile heights: TILE_H (a core of up to 32 rows: a seam running across a band), then 64
 #: to MAX_TILE_H in steps of TILE_STEP (each distinct size is one compiled network, at most 16);
 #: mask rows less than 2 * CONTEXT apart share a core
 MAX_TILE_H, TILE_STEP = 256, 32
-#: the height most seams' tiles have (a core of 17-32 rows), compiled when the inpainter is made
-FIRST_TILE_H = 64
+#: the height most seams' tiles have (every tile of the 1080p bench shot), compiled when the inpainter is made
+FIRST_TILE_H = TILE_H
 TELEA_RADIUS = 3
 
 
