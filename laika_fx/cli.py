@@ -24,6 +24,7 @@ import numpy as np
 
 from . import __version__
 from . import io as _io
+from .accelerators.runtime import usable_cpus
 from .io import FrameReadError
 from .pipeline import (
     DEFAULT_CACHE_MB,
@@ -559,7 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--preset", help="JSON preset of plugin settings (--set overrides it)")
         cmd.add_argument("--precision", choices=("int8", "fp32"),
                          help="model precision for every plugin that runs a model (default: int8)")
-        cmd.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker threads (default: CPU count)")
+        cmd.add_argument("--workers", type=int, default=usable_cpus(),
+                         help="worker threads (default: the CPUs this process may use, e.g. 1 under taskset -c 0)")
         cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
         add_max_pixels(cmd)
 

@@ -64,6 +64,7 @@ from typing import Any
 
 import numpy as np
 
+from .accelerators.runtime import usable_cpus
 from .encoder import start_png_encoder
 from .heap import configure_heap
 from .io import (
@@ -1022,7 +1023,7 @@ def _read_analysis(plugin: type[Plugin] | Plugin, sidecar: Path) -> dict:
 class BatchOptions:
     """Options of one batch run (the CLI flags)."""
 
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    workers: int = field(default_factory=usable_cpus)
     io_threads: int | None = None  # readers and writers each; default: workers
     save_masks: bool = False
     # also write each saved mask as vector shapes: OUTPUT/shapes/<stem>.<mask>.json and .svg,

@@ -24,6 +24,19 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "laika_fx", *map(str, args)], capture_output=True, text=True)
 
 
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
+def test_default_workers_are_the_cpus_the_process_may_use(shot_dir: Path, tmp_path: Path):
+    """On one CPU of a cpuset (``taskset -c 0``, a container's limit) the default is one worker,
+    not the machine's count: two on one core ran 3 % slower (docs/benchmarks.md, Session 17)."""
+    cpu = min(os.sched_getaffinity(0))
+    res = subprocess.run([sys.executable, "-m", "laika_fx", "batch", str(shot_dir), str(tmp_path / "out"), "--plugins",
+                          "deflicker", "-q"], capture_output=True, text=True,
+                         preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    report = json.loads((tmp_path / "out" / "laika_fx_report.json").read_text())
+    assert report["workers"] == 1 and report["machine"]["cpu_count"] == 1
+
+
 def test_batch_writes_same_names_and_a_report(shot_dir: Path, tmp_path: Path):
     out = tmp_path / "out"
     res = run_cli("batch", shot_dir, out, "--plugins", "deflicker", "--workers", "2")
