@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from laika_fx.accelerators.runtime import usable_cpus
 from laika_fx.io import write_frame
 from laika_fx.pipeline import BatchOptions, Progress, run_batch
 from laika_fx.plugins import FrameContext, Plugin
@@ -102,7 +103,7 @@ def _plugin_run(shot, settings: dict, workers: int):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=96, help="frames of the in-memory and batch shot")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=usable_cpus(), help="default: the CPUs this process may use")
     parser.add_argument("--bump-trials", type=int, default=8, help="pairs per bump size (20/40/60/80 px); 0 skips")
     parser.add_argument("--batch", default="png,tif", help="formats for the laika-fx batch rows ('' skips)")
     parser.add_argument("--no-baselines", action="store_true")
