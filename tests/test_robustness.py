@@ -283,8 +283,8 @@ def test_solver_processes_die_with_a_killed_batch(tmp_path: Path):
         kids: dict[int, bytes] = {}  # pid: command line
         t_end = time.monotonic() + 60
         while time.monotonic() < t_end and proc.poll() is None:
-            for pid in descendants(proc.pid):  # fork server, its 2 workers, resource tracker
-                kids.setdefault(pid, _cmdline(pid))
+            for pid in descendants(proc.pid) - kids.keys():  # fork server, its 2 workers, resource tracker
+                kids[pid] = _cmdline(pid)
             if sum(b"laika_fx.stabilize.solver" in c for c in kids.values()) >= 3:
                 break
             time.sleep(0.02)
